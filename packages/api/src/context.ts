@@ -1,0 +1,32 @@
+import type { FastifyRequest } from 'fastify';
+import type { Cluster } from '@jobfleet/store';
+import type { ChangeFeed } from './change-feed.js';
+import { queryInt, queryString } from './http.js';
+import { decodeContinue, encodeContinue, listPage, type PageRequest } from './lists.js';
+
+export interface ApiContext {
+  cluster: Cluster;
+  feed: ChangeFeed;
+}
+
+export interface ListSpec<T> extends Omit<PageRequest<T>, 'store' | 'namespaces' | 'limit' | 'continueToken'> {
+  kind: string;
+  apiVersion: string;
+  /** One namespace, or every namespace in use when undefined. */
+  ns: string | undefined;
+}
+
+/** A Kubernetes list object (`JobList`, `PodList`, ...) honouring limit and continue. */
+export async function listResponse<T>(ctx: ApiContext, req: FastifyRequest, spec: ListSpec<T>) {
+  const store = ctx.cluster.store;
+  const token = decodeContinue(queryString(req, 'continue'));
+  const rv = token?.rv || (await store.currentResourceVersion());
+  const namespaces = spec.ns !== undefined ? [spec.ns] : await store.namespaces();
+  const page = await listPage({ ...spec, store, namespaces, limit: queryInt(req, 'limit'), continueToken: token });
+  return {
+    kind: spec.kind,
+    apiVersion: spec.apiVersion,
+    metadata: { resourceVersion: rv, ...(page.continueToken ? { continue: encodeContinue({ ...page.continueToken, rv }) } : {}) },
+    items: page.items,
+  };
+}

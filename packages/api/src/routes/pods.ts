@@ -1,0 +1,162 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BadRequestError, LABEL_CONTROLLER_UID, LEGACY_LABEL_CONTROLLER_UID, NotFoundError, type Pod } from '@jobfleet/spec';
+import { listResponse, type ApiContext } from '../context.js';
+import { queryBool, queryInt, queryString, sendJson } from '../http.js';
+import { equalityValue, matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
+import { watchResponse } from '../watch.js';
+
+const POD_FIELDS = ['metadata.name', 'metadata.namespace', 'status.phase', 'spec.nodeName', 'spec.restartPolicy'] as const;
+const FOLLOW_POLL_MS = 200;
+
+interface NsParams {
+  ns: string;
+}
+interface NameParams extends NsParams {
+  name: string;
+}
+
+function podNotFound(name: string): NotFoundError {
+  return new NotFoundError({ group: '', resource: 'pods', name });
+}
+
+function podFieldValues(pod: Pod): Record<string, string | undefined> {
+  return {
+    'metadata.name': pod.metadata.name,
+    'metadata.namespace': pod.metadata.namespace,
+    'status.phase': pod.status.phase,
+    'spec.nodeName': pod.spec.nodeName ?? '',
+    'spec.restartPolicy': pod.spec.restartPolicy,
+  };
+}
+
+export function registerPodRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get('/api/v1/pods', (req, reply) => listPods(ctx, req, reply, undefined));
+  app.get<{ Params: NsParams }>('/api/v1/namespaces/:ns/pods', (req, reply) => listPods(ctx, req, reply, req.params.ns));
+  app.get<{ Params: NameParams }>('/api/v1/namespaces/:ns/pods/:name', async (req, reply) => sendJson(reply, 200, await getPod(ctx, req.params.ns, req.params.name)));
+  app.get<{ Params: NameParams }>('/api/v1/namespaces/:ns/pods/:name/status', async (req, reply) =>
+    sendJson(reply, 200, await getPod(ctx, req.params.ns, req.params.name)),
+  );
+  app.get<{ Params: NameParams }>('/api/v1/namespaces/:ns/pods/:name/log', (req, reply) => podLog(ctx, req, reply, req.params.ns, req.params.name));
+}
+
+async function getPod(ctx: ApiContext, ns: string, name: string): Promise<Pod> {
+  const stored = await ctx.cluster.store.getPod(ns, name);
+  if (!stored) throw podNotFound(name);
+  return stored.pod;
+}
+
+async function listPods(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, ns: string | undefined) {
+  const labels = parseLabelSelector(queryString(req, 'labelSelector'));
+  const fields = parseFieldSelector(queryString(req, 'fieldSelector'), POD_FIELDS);
+  const keep = (pod: Pod) => matches(labels, pod.metadata.labels ?? {}) && matches(fields, podFieldValues(pod));
+  const store = ctx.cluster.store;
+  const jobUid = equalityValue(labels, LABEL_CONTROLLER_UID) ?? equalityValue(labels, LEGACY_LABEL_CONTROLLER_UID);
+  const list = () =>
+    listResponse(ctx, req, {
+      kind: 'PodList',
+      apiVersion: 'v1',
+      ns,
+      indexKey: (n) => store.keys.pods(n),
+      fetch: async (n, names) => (await store.getPods(n, names)).map((s) => s.pod),
+      keep,
+      nameOf: (pod: Pod) => pod.metadata.name ?? '',
+      candidates: jobUid ? () => store.podNamesOfJob(jobUid) : undefined,
+    });
+  if (queryBool(req, 'watch')) return watchResponse(ctx, req, reply, { kind: 'Pod', ns, keep: (obj) => keep(obj as unknown as Pod), list });
+  return sendJson(reply, 200, await list());
+}
+
+interface LogEntry {
+  id: string;
+  container: string;
+  time: number;
+  data: Buffer;
+}
+
+function toEntries(raw: [Buffer, Buffer[]][]): LogEntry[] {
+  return raw.map(([id, fields]) => {
+    const f = new Map<string, Buffer>();
+    for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]?.toString() ?? '', fields[i + 1] ?? Buffer.alloc(0));
+    return { id: id.toString(), container: f.get('c')?.toString() ?? '', time: Number(f.get('t')?.toString() ?? 0), data: f.get('d') ?? Buffer.alloc(0) };
+  });
+}
+
+function chooseContainer(pod: Pod, requested: string | undefined): string {
+  const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
+  if (requested) {
+    if (!names.includes(requested)) throw new BadRequestError(`container ${requested} is not valid for pod ${pod.metadata.name}`);
+    return requested;
+  }
+  const main = pod.spec.containers.map((c) => c.name);
+  if (main.length === 1) return main[0] ?? '';
+  throw new BadRequestError(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${main.join(' ')}]`);
+}
+
+/** Splits chunks into lines (keeping the newline), each with its chunk's time, for tailLines/timestamps. */
+function toLines(entries: LogEntry[]): { time: number; text: string }[] {
+  const lines: { time: number; text: string }[] = [];
+  let partial: { time: number; text: string } | undefined;
+  for (const e of entries) {
+    const parts = e.data.toString('utf8').split(/(?<=\n)/);
+    for (const part of parts) {
+      if (partial) {
+        partial.text += part;
+      } else partial = { time: e.time, text: part };
+      if (part.endsWith('\n')) {
+        lines.push(partial);
+        partial = undefined;
+      }
+    }
+  }
+  if (partial) lines.push(partial);
+  return lines;
+}
+
+function formatLines(lines: { time: number; text: string }[], timestamps: boolean): string {
+  return lines.map((l) => (timestamps ? `${new Date(l.time).toISOString().replace('Z', '000000Z')} ${l.text}` : l.text)).join('');
+}
+
+async function podLog(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, ns: string, name: string) {
+  const store = ctx.cluster.store;
+  const pod = await getPod(ctx, ns, name);
+  const container = chooseContainer(pod, queryString(req, 'container'));
+  const timestamps = queryBool(req, 'timestamps');
+  const tailLines = queryInt(req, 'tailLines');
+  const key = store.keys.podLog(ns, name);
+  const read = async (from: string) => toEntries((await store.redis.xrangeBuffer(key, from, '+')) as unknown as [Buffer, Buffer[]][]).filter((e) => e.container === container);
+  const all = await read('-');
+  let lines = toLines(all);
+  if (tailLines !== undefined) lines = tailLines === 0 ? [] : lines.slice(-tailLines);
+  const text = formatLines(lines, timestamps);
+  if (!queryBool(req, 'follow')) return reply.code(200).header('content-type', 'text/plain').send(text);
+
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked', 'cache-control': 'no-cache' });
+  raw.write(text);
+  let lastId = (await store.redis.xrevrange(key, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+  let closed = false;
+  req.raw.on('close', () => (closed = true));
+  while (!closed) {
+    await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
+    const fresh = await read(`(${lastId}`).catch(() => []);
+    const newest = (await store.redis.xrevrange(key, '+', '-', 'COUNT', 1).catch(() => []))[0]?.[0];
+    if (newest) lastId = newest;
+    if (fresh.length > 0) raw.write(formatLines(toLines(fresh), timestamps));
+    const current = await store.getPod(ns, name).catch(() => ({ pod }));
+    if (!current || containerDone(current.pod, container)) {
+      const rest = await read(`(${lastId}`).catch(() => []);
+      if (rest.length > 0) raw.write(formatLines(toLines(rest), timestamps));
+      break;
+    }
+  }
+  raw.end();
+  return reply;
+}
+
+/** The container will write no more: the pod ended, or the container terminated and won't restart. */
+function containerDone(pod: Pod, container: string): boolean {
+  if (pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') return true;
+  const s = [...(pod.status.initContainerStatuses ?? []), ...(pod.status.containerStatuses ?? [])].find((c) => c.name === container);
+  return s?.state.terminated !== undefined && pod.spec.restartPolicy === 'Never';
+}

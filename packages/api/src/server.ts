@@ -1,0 +1,108 @@
+import fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { BadRequestError, JobfleetError, NotFoundError, RequestEntityTooLargeError, ServiceUnavailableError, toStatus, UnauthorizedError } from '@jobfleet/spec';
+import { Cluster } from '@jobfleet/store';
+import { ChangeFeed } from './change-feed.js';
+import type { ApiContext } from './context.js';
+import { sendJson } from './http.js';
+import { registerEventRoutes } from './routes/events.js';
+import { registerJobRoutes } from './routes/jobs.js';
+import { registerPodRoutes } from './routes/pods.js';
+import { SelectorError } from './selectors.js';
+
+export interface ApiOptions {
+  /** Redis connection URL, e.g. redis://127.0.0.1:6379 */
+  redisUrl: string;
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  host?: string;
+  /** Key prefix in Redis (default "jf"). */
+  prefix?: string;
+  /** When set, every endpoint but /healthz and /readyz requires `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Largest request body accepted (default 3 MiB, as the Kubernetes API server). */
+  bodyLimitBytes?: number;
+  /** Also run the consumer of delayed Job syncs (backoff, deadlines); default true. */
+  runSyncs?: boolean;
+}
+
+export interface RunningApi {
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
+const OPEN_PATHS = new Set(['/healthz', '/readyz', '/livez']);
+
+/** Maps anything thrown in a route to a Kubernetes error class. */
+function asJobfleetError(err: unknown): unknown {
+  if (err instanceof JobfleetError) return err;
+  if (err instanceof SelectorError) return new BadRequestError(err.message);
+  const fe = err as FastifyError;
+  if (fe?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new RequestEntityTooLargeError('the request is too large: the body exceeds the limit of the server');
+  if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new BadRequestError(fe.message);
+  if (isRedisDown(err)) return new ServiceUnavailableError('the jobfleet store (Redis) is not reachable; retry when it is back');
+  return err;
+}
+
+function isRedisDown(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : '';
+  return /ECONNREFUSED|Connection is closed|connect ETIMEDOUT|Stream isn't writeable|MaxRetriesPerRequest|LOADING/.test(message);
+}
+
+export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'bodyLimitBytes'> = {}): FastifyInstance {
+  const app = fastify({ bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, logger: false, return503OnClosing: true, forceCloseConnections: true });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err, _req, reply) => {
+    const status = toStatus(asJobfleetError(err));
+    void sendJson(reply, status.code, status);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const status = toStatus(new NotFoundError({ group: '', resource: '', name: '' }));
+    void sendJson(reply, 404, { ...status, message: 'the server could not find the requested resource', details: { causes: [{ reason: 'UnexpectedServerResponse', message: `404 page not found: ${req.url}` }] } });
+  });
+  if (opts.token) {
+    const expected = `Bearer ${opts.token}`;
+    app.addHook('onRequest', async (req) => {
+      if (OPEN_PATHS.has(req.url.split('?')[0] ?? '')) return;
+      if (req.headers.authorization !== expected) throw new UnauthorizedError('Unauthorized');
+    });
+  }
+
+  app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
+  app.get('/livez', async (_req, reply) => reply.type('text/plain').send('ok'));
+  app.get('/readyz', async (_req, reply) => {
+    const ready = await ctx.cluster.redis.ping().then(() => true, () => false);
+    return reply.code(ready ? 200 : 503).type('text/plain').send(ready ? 'ok' : 'redis is not reachable');
+  });
+  registerJobRoutes(app, ctx);
+  registerPodRoutes(app, ctx);
+  registerEventRoutes(app, ctx);
+  return app;
+}
+
+/** Starts the HTTP API (and, by default, the consumer of delayed Job syncs). */
+export async function startApi(opts: ApiOptions): Promise<RunningApi> {
+  const cluster = new Cluster({ redisUrl: opts.redisUrl, prefix: opts.prefix });
+  const feed = new ChangeFeed(cluster.connection(), cluster.redis, cluster.store.keys.changes);
+  feed.start();
+  const syncs = opts.runSyncs === false ? undefined : cluster.startSyncRunner();
+  const app = buildServer({ cluster, feed }, opts);
+  const host = opts.host ?? '127.0.0.1';
+  await app.listen({ port: opts.port, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    close: async () => {
+      await app.close();
+      await syncs?.close();
+      await feed.stop();
+      await cluster.close();
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import { serveUntilShutdown } from '../lifecycle.js';
+import { redisUrlOption } from '../role-options.js';
+import { ShutdownStack, startJanitorRole } from '../system.js';
+
+export function registerJanitor(program: Command): void {
+  program
+    .command('janitor')
+    .description('run only the janitor: TTL-after-finished deletion and orphan cleanup')
+    .addOption(redisUrlOption())
+    .action(async (options: { redisUrl: string }) => {
+      const stack = new ShutdownStack();
+      await startJanitorRole(options.redisUrl, stack);
+      process.stdout.write(`jobfleet janitor started (Redis ${options.redisUrl})\n`);
+      await serveUntilShutdown(stack);
+    });
+}

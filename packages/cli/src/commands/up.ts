@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { globalOptions } from '../context.js';
+import { serveUntilShutdown } from '../lifecycle.js';
+import { portNumber } from '../options.js';
+import { maxPodsOption, nodeNameOption } from '../role-options.js';
+import { EMBEDDED_DATA_DIR, ShutdownStack, startSystem } from '../system.js';
+
+interface UpOptions {
+  port: number;
+  host: string;
+  redisUrl?: string;
+  nodeName: string;
+  maxPods: number;
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('run the API server, a worker and the janitor in one process (with an embedded Redis unless --redis-url/REDIS_URL is set)')
+    .option('--port <port>', 'API port', portNumber, 8080)
+    .option('--host <host>', 'API listen address', '127.0.0.1')
+    .addOption(new Option('--redis-url <url>', 'Redis to use instead of the embedded one').env('REDIS_URL'))
+    .addOption(nodeNameOption())
+    .addOption(maxPodsOption())
+    .action(async (options: UpOptions, command: Command) => up(options, command));
+}
+
+async function up(options: UpOptions, command: Command): Promise<void> {
+  const { token } = globalOptions(command);
+  const stack = new ShutdownStack();
+  const system = await startSystem({
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+    dataDir: resolve(EMBEDDED_DATA_DIR),
+    port: options.port,
+    host: options.host,
+    nodeName: options.nodeName,
+    maxPods: options.maxPods,
+    ...(token ? { token } : {}),
+  }, stack);
+  const redis = system.embeddedRedis ? `${system.redisUrl} (embedded, data in ${EMBEDDED_DATA_DIR}/)` : system.redisUrl;
+  process.stdout.write(
+    `jobfleet is up: API ${system.apiUrl}, Redis ${redis}, worker node ${options.nodeName} (max ${options.maxPods} pods), janitor\n` +
+      `  try: jobfleet run -f job.yaml --server ${system.apiUrl}   or   KUBECONFIG=<(jobfleet kubeconfig --server ${system.apiUrl}) kubectl get jobs\n`,
+  );
+  await serveUntilShutdown(stack);
+}

@@ -1,0 +1,216 @@
+/**
+ * `jobfleet describe job` text, laid out like kubectl's describeJob (pkg/describe/describe.go):
+ * "Key:\tvalue" lines aligned by a Go-tabwriter port (minWidth 0, padding 2), nested levels indented
+ * by two spaces. kubectl prints Events last; jobfleet has no events API and instead prints the
+ * Job's Conditions and its pods. Pure: the caller fetches the Job and pods.
+ */
+import type { Container, EnvVar, Job, JobCondition, Pod, PodTemplateSpec, Volume } from '@jobfleet/spec';
+import { humanDuration, podStatus, selectorString } from './printers.js';
+import { alignTabs, KUBECTL_DESCRIBE_TABWRITER } from './tabwriter.js';
+
+const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+const MAX_ANNOTATION_LENGTH = 140;
+
+export interface DescribeOptions {
+  /** Minutes east of UTC for the printed times; defaults to the local zone. */
+  utcOffsetMinutes?: number;
+}
+
+export function describeJob(job: Job, pods: readonly Pod[], options: DescribeOptions = {}): string {
+  const lines: string[] = [];
+  const write = (level: number, text: string) => lines.push('  '.repeat(level) + text);
+  describeJobFields(job, write, options);
+  describePodTemplate(job.spec.template, write);
+  describeConditions(job.status?.conditions ?? [], write);
+  describePods(pods, write);
+  return alignTabs(lines.join('\n') + '\n', KUBECTL_DESCRIBE_TABWRITER);
+}
+
+type Write = (level: number, text: string) => void;
+
+function describeJobFields(job: Job, write: Write, options: DescribeOptions): void {
+  const { metadata, spec } = job;
+  const status = job.status ?? {};
+  write(0, `Name:\t${metadata.name ?? ''}`);
+  write(0, `Namespace:\t${metadata.namespace ?? ''}`);
+  write(0, `Selector:\t${describeSelector(job)}`);
+  writeLabels(write, 'Labels', metadata.labels);
+  writeAnnotations(write, 'Annotations', metadata.annotations);
+  const controller = metadata.ownerReferences?.find((ref) => ref.controller);
+  if (controller) write(0, `Controlled By:\t${controller.kind}/${controller.name}`);
+  if (spec.parallelism !== undefined) write(0, `Parallelism:\t${spec.parallelism}`);
+  write(0, `Completions:\t${spec.completions ?? '<unset>'}`);
+  if (spec.completionMode !== undefined) write(0, `Completion Mode:\t${spec.completionMode}`);
+  if (spec.suspend !== undefined) write(0, `Suspend:\t${spec.suspend}`);
+  if (spec.backoffLimit !== undefined) write(0, `Backoff Limit:\t${spec.backoffLimit}`);
+  if (spec.ttlSecondsAfterFinished !== undefined) write(0, `TTL Seconds After Finished:\t${spec.ttlSecondsAfterFinished}`);
+  if (status.startTime) write(0, `Start Time:\t${formatRFC1123Z(status.startTime, options)}`);
+  if (status.completionTime) write(0, `Completed At:\t${formatRFC1123Z(status.completionTime, options)}`);
+  if (status.startTime && status.completionTime) {
+    write(0, `Duration:\t${humanDuration(Date.parse(status.completionTime) - Date.parse(status.startTime))}`);
+  }
+  if (spec.activeDeadlineSeconds !== undefined) write(0, `Active Deadline Seconds:\t${spec.activeDeadlineSeconds}s`);
+  write(0, `Pods Statuses:\t${podsStatuses(job)}`);
+  if (spec.completionMode === 'Indexed') write(0, `Completed Indexes:\t${capIndexes(status.completedIndexes ?? '', 50)}`);
+}
+
+function describeSelector(job: Job): string {
+  const text = selectorString(job.spec.selector);
+  if (text !== undefined) return text;
+  const bad = job.spec.selector?.matchExpressions?.find((e) => !['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator));
+  return `Failed to get selector: "${bad?.operator ?? ''}" is not a valid label selector operator`;
+}
+
+/** `%d Active (%d Ready) / %d Succeeded / %d Failed`; without "(n Ready)" when status.ready is unset, as kubectl. */
+export function podsStatuses(job: Job): string {
+  const { active = 0, ready, succeeded = 0, failed = 0 } = job.status ?? {};
+  const activePart = ready === undefined ? `${active} Active` : `${active} Active (${ready} Ready)`;
+  return `${activePart} / ${succeeded} Succeeded / ${failed} Failed`;
+}
+
+function capIndexes(indexes: string, softLimit: number): string {
+  if (indexes === '') return '<none>';
+  const cut = indexes.indexOf(',', softLimit);
+  return cut === -1 ? indexes : `${indexes.slice(0, cut)},...`;
+}
+
+function writeLabels(write: Write, title: string, labels: Record<string, string> | undefined): void {
+  const keys = Object.keys(labels ?? {}).sort();
+  if (keys.length === 0) return write(0, `${title}:\t<none>`);
+  keys.forEach((key, i) => write(0, `${i === 0 ? `${title}:` : ''}\t${key}=${labels?.[key] ?? ''}`));
+}
+
+function writeAnnotations(write: Write, title: string, annotations: Record<string, string> | undefined): void {
+  const keys = Object.keys(annotations ?? {})
+    .filter((key) => key !== LAST_APPLIED_ANNOTATION)
+    .sort();
+  if (keys.length === 0) return write(0, `${title}:\t<none>`);
+  keys.forEach((key, i) => {
+    const prefix = i === 0 ? `${title}:\t` : '\t';
+    const value = (annotations?.[key] ?? '').replace(/\n$/, '');
+    if (value.length + key.length + 2 <= MAX_ANNOTATION_LENGTH && !value.includes('\n')) return write(0, `${prefix}${key}: ${value}`);
+    write(0, `${prefix}${key}:`);
+    for (const part of value.split('\n')) write(0, `\t  ${shorten(part, MAX_ANNOTATION_LENGTH - 2)}`);
+  });
+}
+
+function shorten(text: string, maxLength: number): string {
+  return text.length > maxLength ? `${text.slice(0, maxLength)}...` : text;
+}
+
+// ---------------------------------------------------------------- pod template
+
+function describePodTemplate(template: PodTemplateSpec, write: Write): void {
+  write(0, 'Pod Template:');
+  writeLabels(write, '  Labels', template.metadata?.labels);
+  if (Object.keys(template.metadata?.annotations ?? {}).length > 0) writeAnnotations(write, '  Annotations', template.metadata?.annotations);
+  const { initContainers = [], containers, volumes = [] } = template.spec;
+  if (initContainers.length > 0) describeContainers('Init Containers', initContainers, write);
+  describeContainers('Containers', containers, write);
+  describeVolumes(volumes, write);
+  write(0, '  Node-Selectors:\t<none>');
+  write(0, '  Tolerations:\t<none>');
+}
+
+function describeContainers(label: string, containers: readonly Container[], write: Write): void {
+  write(0, `  ${label}:${containers.length === 0 ? ' <none>' : ''}`);
+  for (const container of containers) {
+    write(1, ` ${container.name}:`);
+    write(2, `Image:\t${container.image}`);
+    write(2, 'Port:\t<none>');
+    write(2, 'Host Port:\t<none>');
+    writeMultiline(write, 'Command', container.command);
+    writeMultiline(write, 'Args', container.args);
+    describeResources(container, write);
+    describeEnv(container.env ?? [], write);
+    describeMounts(container, write);
+  }
+}
+
+function writeMultiline(write: Write, title: string, values: readonly string[] | undefined): void {
+  if (!values || values.length === 0) return;
+  write(2, `${title}:`);
+  for (const value of values) for (const line of value.split('\n')) write(3, line);
+}
+
+function describeResources(container: Container, write: Write): void {
+  for (const [title, list] of [
+    ['Limits', container.resources?.limits],
+    ['Requests', container.resources?.requests],
+  ] as const) {
+    const names = Object.keys(list ?? {}).sort();
+    if (names.length === 0) continue;
+    write(2, `${title}:`);
+    for (const name of names) write(3, `${name}:\t${String(list?.[name])}`);
+  }
+}
+
+function describeEnv(env: readonly EnvVar[], write: Write): void {
+  write(2, `Environment:${env.length === 0 ? '\t<none>' : ''}`);
+  for (const variable of env) {
+    const fieldRef = variable.valueFrom?.fieldRef;
+    if (fieldRef) {
+      write(3, `${variable.name}:\t (${fieldRef.apiVersion ?? 'v1'}:${fieldRef.fieldPath})`);
+      continue;
+    }
+    (variable.value ?? '').split('\n').forEach((line, i) => write(3, i === 0 ? `${variable.name}:\t${line}` : `\t${line}`));
+  }
+}
+
+function describeMounts(container: Container, write: Write): void {
+  const mounts = [...(container.volumeMounts ?? [])].sort((a, b) => (a.mountPath < b.mountPath ? -1 : a.mountPath > b.mountPath ? 1 : 0));
+  write(2, `Mounts:${mounts.length === 0 ? '\t<none>' : ''}`);
+  for (const mount of mounts) {
+    const flags = [mount.readOnly ? 'ro' : 'rw', ...(mount.subPath ? [`path=${JSON.stringify(mount.subPath)}`] : [])];
+    write(3, `${mount.mountPath} from ${mount.name} (${flags.join(',')})`);
+  }
+}
+
+function describeVolumes(volumes: readonly Volume[], write: Write): void {
+  if (volumes.length === 0) return write(0, '  Volumes:\t<none>');
+  write(0, '  Volumes:');
+  for (const volume of volumes) {
+    write(1, ` ${volume.name}:`);
+    if (!volume.emptyDir) continue;
+    write(2, "Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)");
+    write(2, `Medium:\t${volume.emptyDir.medium ?? ''}`);
+    write(2, `SizeLimit:\t${volume.emptyDir.sizeLimit ?? '<unset>'}`);
+  }
+}
+
+// ---------------------------------------------------------------- jobfleet additions
+
+function describeConditions(conditions: readonly JobCondition[], write: Write): void {
+  if (conditions.length === 0) return write(0, 'Conditions:\t<none>');
+  write(0, 'Conditions:');
+  write(1, 'Type\tStatus\tReason\tMessage');
+  write(1, '----\t------\t------\t-------');
+  for (const c of conditions) write(1, `${c.type}\t${c.status}\t${c.reason ?? ''}\t${c.message ?? ''}`);
+}
+
+function describePods(pods: readonly Pod[], write: Write): void {
+  if (pods.length === 0) return write(0, 'Pods:\t<none>');
+  write(0, 'Pods:');
+  write(1, 'Name\tPhase\tStatus\tNode');
+  write(1, '----\t-----\t------\t----');
+  for (const pod of pods) write(1, `${pod.metadata.name ?? ''}\t${pod.status.phase}\t${podStatus(pod)}\t${pod.spec.nodeName || '<none>'}`);
+}
+
+// ---------------------------------------------------------------- time
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Go's time.RFC1123Z layout: "Mon, 02 Jan 2006 15:04:05 -0700". */
+export function formatRFC1123Z(timestamp: string, options: DescribeOptions = {}): string {
+  const instant = new Date(timestamp);
+  if (Number.isNaN(instant.getTime())) return timestamp;
+  const offset = options.utcOffsetMinutes ?? -instant.getTimezoneOffset();
+  const shifted = new Date(instant.getTime() + offset * 60_000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const date = `${WEEKDAYS[shifted.getUTCDay()]}, ${pad(shifted.getUTCDate())} ${MONTHS[shifted.getUTCMonth()]} ${shifted.getUTCFullYear()}`;
+  const time = `${pad(shifted.getUTCHours())}:${pad(shifted.getUTCMinutes())}:${pad(shifted.getUTCSeconds())}`;
+  const sign = offset < 0 ? '-' : '+';
+  const zone = `${sign}${pad(Math.trunc(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)}`;
+  return `${date} ${time} ${zone}`;
+}

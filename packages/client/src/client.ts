@@ -1,0 +1,279 @@
+import { fromStatus, parseManifests, type Job, type JobCondition, type Pod } from '@jobfleet/spec';
+import { JobFailedError, WaitTimeoutError } from './errors.js';
+import { HttpTransport, syntheticStatus } from './http.js';
+import { readLines } from './lines.js';
+import { DEFAULT_WATCH_TIMING, watchJobStates, type WatchTiming } from './watch.js';
+
+export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+export const DEFAULT_NAMESPACE = 'default';
+/** Label every pod of a Job carries (the Job's generated selector). */
+export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
+export const JOB_NAME_LABEL = 'job-name';
+
+export interface JobfleetClientOptions {
+  /** Base URL of the API server. Default: $JOBFLEET_SERVER, else http://127.0.0.1:8080. */
+  server?: string;
+  /** Bearer token. Default: $JOBFLEET_TOKEN. */
+  token?: string;
+  /** Namespace of every call that does not name one. Default: "default". */
+  namespace?: string;
+  /** fetch implementation (default: Node's global fetch). */
+  fetch?: typeof fetch;
+  /** Watch reconnection and polling intervals. */
+  watchTiming?: Partial<WatchTiming>;
+}
+
+export interface CallOptions {
+  /** Overrides the client's namespace for this call. */
+  namespace?: string;
+  signal?: AbortSignal;
+}
+
+export interface ListJobsOptions extends CallOptions {
+  labelSelector?: string;
+}
+
+export interface ListPodsOptions extends CallOptions {
+  /** Only the pods of this Job (selected by its controller-uid label). */
+  jobName?: string;
+  labelSelector?: string;
+}
+
+export interface WaitOptions extends CallOptions {
+  /** Give up after this long with WaitTimeoutError; 0 checks once. Default: wait forever. */
+  timeoutMs?: number;
+}
+
+export interface LogOptions extends CallOptions {
+  container?: string;
+  tailLines?: number;
+  timestamps?: boolean;
+}
+
+export interface StreamLogOptions extends LogOptions {
+  /** Keep the stream open while the container runs (default true). */
+  follow?: boolean;
+}
+
+export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+export interface DeleteJobOptions extends CallOptions {
+  /** Default "Background", like kubectl: the Job's pods are deleted too. */
+  propagationPolicy?: PropagationPolicy;
+  gracePeriodSeconds?: number;
+}
+
+export interface Health {
+  /** GET /healthz answered 2xx. */
+  live: boolean;
+  /** GET /readyz answered 2xx. */
+  ready: boolean;
+}
+
+interface List<T> {
+  items?: T[];
+  metadata?: { continue?: string; resourceVersion?: string };
+}
+
+const PAGE_SIZE = 500;
+
+/** A client of the jobfleet API server, which speaks the Kubernetes batch/v1 REST API. */
+export class JobfleetClient {
+  readonly server: string;
+  readonly namespace: string;
+  private readonly http: HttpTransport;
+  private readonly watchTiming: WatchTiming;
+
+  constructor(options: JobfleetClientOptions = {}) {
+    this.http = new HttpTransport(options.server ?? process.env.JOBFLEET_SERVER ?? DEFAULT_SERVER, options.token ?? process.env.JOBFLEET_TOKEN, options.fetch);
+    this.server = this.http.server;
+    this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
+    this.watchTiming = { ...DEFAULT_WATCH_TIMING, ...options.watchTiming };
+  }
+
+  /**
+   * Creates a Job from an object or from YAML/JSON text holding exactly one Job.
+   * It goes to the manifest's metadata.namespace when set, else to the call's or client's namespace.
+   */
+  async createJob(manifest: Job | string, options: CallOptions = {}): Promise<Job> {
+    const job = typeof manifest === 'string' ? singleManifest(manifest) : manifest;
+    const namespace = job.metadata?.namespace ?? this.ns(options);
+    return this.http.json<Job>('POST', jobsPath(namespace), { body: job, signal: options.signal });
+  }
+
+  getJob(name: string, options: CallOptions = {}): Promise<Job> {
+    return this.http.json<Job>('GET', jobsPath(this.ns(options), name), { signal: options.signal });
+  }
+
+  /** All Jobs of the namespace (following `continue` tokens), optionally filtered by a label selector. */
+  listJobs(options: ListJobsOptions = {}): Promise<Job[]> {
+    return this.listAll<Job>(jobsPath(this.ns(options)), options.labelSelector, options.signal);
+  }
+
+  /**
+   * The Job's states as they change: the current state first, then one value per new resourceVersion.
+   * Ends after the Job is deleted. Stop it with `break` or the signal.
+   */
+  watchJob(name: string, options: CallOptions = {}): AsyncGenerator<Job> {
+    const namespace = this.ns(options);
+    const source = {
+      getJob: (signal?: AbortSignal) => this.getJob(name, { namespace, signal: signal ?? options.signal }),
+      openWatch: (resourceVersion: string, signal?: AbortSignal) =>
+        this.http.send('GET', jobsPath(namespace), {
+          query: { watch: 1, resourceVersion, fieldSelector: `metadata.name=${name}`, allowWatchBookmarks: true },
+          signal,
+        }),
+    };
+    return watchJobStates(source, options.signal, this.watchTiming);
+  }
+
+  /** Resolves with the Job once Complete=True; rejects with JobFailedError once Failed=True, WaitTimeoutError on timeout. */
+  waitForCompletion(name: string, options: WaitOptions = {}): Promise<Job> {
+    return this.waitFor(name, options, (job) => {
+      const failed = trueCondition(job, 'Failed');
+      if (failed) throw new JobFailedError(job, failed);
+      return trueCondition(job, 'Complete') !== undefined;
+    });
+  }
+
+  /** Like `kubectl wait --for=condition=TYPE[=STATUS]`: the condition type matches case-insensitively; status defaults to True. */
+  waitForCondition(name: string, condition: { type: string; status?: string }, options: WaitOptions = {}): Promise<Job> {
+    const wantedStatus = (condition.status ?? 'True').toLowerCase();
+    return this.waitFor(name, options, (job) => {
+      const found = (job.status?.conditions ?? []).find((c) => c.type.toLowerCase() === condition.type.toLowerCase());
+      return found !== undefined && found.status.toLowerCase() === wantedStatus;
+    });
+  }
+
+  /** Pods of the namespace; with jobName, only that Job's pods (label batch.kubernetes.io/controller-uid). */
+  async listPods(options: ListPodsOptions = {}): Promise<Pod[]> {
+    const selectors = options.labelSelector ? [options.labelSelector] : [];
+    if (options.jobName !== undefined) selectors.unshift(await this.jobPodSelector(options.jobName, options));
+    return this.listAll<Pod>(podsPath(this.ns(options)), selectors.join(',') || undefined, options.signal);
+  }
+
+  getPod(name: string, options: CallOptions = {}): Promise<Pod> {
+    return this.http.json<Pod>('GET', podsPath(this.ns(options), name), { signal: options.signal });
+  }
+
+  /** The container's log so far, as text. */
+  async logs(podName: string, options: LogOptions = {}): Promise<string> {
+    const response = await this.http.request('GET', podsPath(this.ns(options), podName) + '/log', {
+      query: logQuery(options, false),
+      accept: 'text/plain',
+      signal: options.signal,
+    });
+    return response.text();
+  }
+
+  /** The container's log line by line (without the newline), following it while it runs unless follow is false. */
+  async *streamLogs(podName: string, options: StreamLogOptions = {}): AsyncGenerator<string> {
+    const response = await this.http.request('GET', podsPath(this.ns(options), podName) + '/log', {
+      query: logQuery(options, options.follow ?? true),
+      accept: 'text/plain',
+      signal: options.signal,
+    });
+    if (response.body) yield* readLines(response.body);
+  }
+
+  /** Deletes the Job; its pods follow with the default Background propagation. */
+  async deleteJob(name: string, options: DeleteJobOptions = {}): Promise<void> {
+    const body = {
+      kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      propagationPolicy: options.propagationPolicy ?? 'Background',
+      ...(options.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: options.gracePeriodSeconds }),
+    };
+    const response = await this.http.request('DELETE', jobsPath(this.ns(options), name), { body, signal: options.signal });
+    await response.body?.cancel();
+  }
+
+  /** Liveness and readiness of the server; rejects with ServerUnreachableError when nothing answers. */
+  async health(options: { signal?: AbortSignal } = {}): Promise<Health> {
+    const [live, ready] = await Promise.all(['/healthz', '/readyz'].map((path) => this.probe(path, options.signal)));
+    return { live: live ?? false, ready: ready ?? false };
+  }
+
+  private async probe(path: string, signal?: AbortSignal): Promise<boolean> {
+    const response = await this.http.send('GET', path, { accept: 'text/plain', signal });
+    await response.body?.cancel();
+    return response.ok;
+  }
+
+  private ns(options: CallOptions): string {
+    return options.namespace ?? this.namespace;
+  }
+
+  private async jobPodSelector(jobName: string, options: CallOptions): Promise<string> {
+    const job = await this.getJob(jobName, options);
+    const uid = job.metadata.uid;
+    return uid ? `${CONTROLLER_UID_LABEL}=${uid}` : `${JOB_NAME_LABEL}=${jobName}`;
+  }
+
+  private async listAll<T>(path: string, labelSelector: string | undefined, signal?: AbortSignal): Promise<T[]> {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    do {
+      const page = await this.http.json<List<T>>('GET', path, { query: { labelSelector, limit: PAGE_SIZE, continue: continueToken }, signal });
+      items.push(...(page.items ?? []));
+      continueToken = page.metadata?.continue || undefined;
+    } while (continueToken);
+    return items;
+  }
+
+  /** Watches the Job until `done(job)` is true (or throws); a watch that ends means the Job was deleted. */
+  private async waitFor(name: string, options: WaitOptions, done: (job: Job) => boolean): Promise<Job> {
+    const { timeoutMs, signal } = options;
+    if (timeoutMs === 0) return this.checkOnce(name, options, done);
+    const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    const signals = [signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+    try {
+      for await (const job of this.watchJob(name, { namespace: options.namespace, signal: AbortSignal.any(signals) })) {
+        if (done(job)) return job;
+      }
+    } catch (error) {
+      if (timeout?.aborted && !signal?.aborted) throw new WaitTimeoutError(name, timeoutMs ?? 0);
+      throw error;
+    }
+    throw fromStatus({ ...syntheticStatus(404, `jobs.batch "${name}" not found`), details: { name, group: 'batch', kind: 'jobs' } });
+  }
+
+  private async checkOnce(name: string, options: WaitOptions, done: (job: Job) => boolean): Promise<Job> {
+    const job = await this.getJob(name, options);
+    if (done(job)) return job;
+    throw new WaitTimeoutError(name, 0);
+  }
+}
+
+/** The condition of that type if its status is True. */
+export function trueCondition(job: Job, type: JobCondition['type']): JobCondition | undefined {
+  return (job.status?.conditions ?? []).find((c) => c.type === type && c.status === 'True');
+}
+
+/** Complete=True or Failed=True, whichever the Job has. */
+export function finishedCondition(job: Job): JobCondition | undefined {
+  return trueCondition(job, 'Complete') ?? trueCondition(job, 'Failed');
+}
+
+function singleManifest(text: string): Job {
+  const documents = parseManifests(text);
+  if (documents.length !== 1) throw new Error(`createJob takes exactly one Job, but the text holds ${documents.length} documents`);
+  return documents[0] as Job;
+}
+
+function jobsPath(namespace: string, name?: string): string {
+  return `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+}
+
+function podsPath(namespace: string, name?: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+}
+
+function logQuery(options: LogOptions, follow: boolean): Record<string, string | number | boolean | undefined> {
+  return {
+    container: options.container,
+    follow: follow ? true : undefined,
+    tailLines: options.tailLines,
+    timestamps: options.timestamps ? true : undefined,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * The HTTP layer: URL building, bearer token, JSON bodies, and turning failures into errors —
+ * non-2xx answers through @jobfleet/spec's fromStatus (metav1.Status bodies, or a synthesized
+ * Status for anything else), unreachable servers into ServerUnreachableError.
+ */
+import { fromStatus, type Status } from '@jobfleet/spec';
+import { ServerUnreachableError } from './errors.js';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+  accept?: string;
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export class HttpTransport {
+  readonly server: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(
+    server: string,
+    private readonly token: string | undefined,
+    fetchImpl: typeof fetch = globalThis.fetch,
+  ) {
+    this.server = server.replace(/\/+$/, '');
+    this.fetchImpl = (input, init) => fetchImpl(input, init);
+  }
+
+  url(path: string, query: Query = {}): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const search = params.toString();
+    return `${this.server}${path}${search ? `?${search}` : ''}`;
+  }
+
+  /** Sends the request and returns the raw response, whatever its status. */
+  async send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = { Accept: options.accept ?? 'application/json' };
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    try {
+      return await this.fetchImpl(this.url(path, options.query), {
+        method,
+        headers,
+        body: options.body === undefined ? null : JSON.stringify(options.body),
+        signal: options.signal ?? null,
+      });
+    } catch (error) {
+      throw this.connectionError(error);
+    }
+  }
+
+  /** Like send, but a non-2xx answer becomes the matching error class. */
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const response = await this.send(method, path, options);
+    if (!response.ok) throw fromStatus(await readStatus(response));
+    return response;
+  }
+
+  async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.request(method, path, options);
+    return (await response.json()) as T;
+  }
+
+  private connectionError(error: unknown): unknown {
+    const code = connectionErrorCode(error);
+    if (code === undefined || !UNREACHABLE_CODES.has(code)) return error;
+    return new ServerUnreachableError(this.server, describeCode(code, error), { cause: error });
+  }
+}
+
+/** The error code (ECONNREFUSED, …) buried in undici's "fetch failed" TypeError, if any. */
+export function connectionErrorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const nested = current instanceof AggregateError ? current.errors[0] : undefined;
+    current = nested ?? current.cause;
+  }
+  return undefined;
+}
+
+function describeCode(code: string, error: unknown): string {
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unknown host';
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect timeout';
+  return error instanceof Error && error.cause instanceof Error ? error.cause.message : code;
+}
+
+/** The metav1.Status of a failed response; synthesized from the HTTP status when the body is not one. */
+export async function readStatus(response: Response): Promise<Status> {
+  const text = await response.text().catch(() => '');
+  return parseStatus(text) ?? syntheticStatus(response.status, text.trim() || response.statusText);
+}
+
+export function parseStatus(text: string): Status | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (isStatus(value)) return value;
+  } catch {
+    // not JSON
+  }
+  return undefined;
+}
+
+export function isStatus(value: unknown): value is Status {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'Status';
+}
+
+/** Reasons client-go assigns to a bare HTTP code (k8s.io/apimachinery/pkg/api/errors NewGenericServerResponse). */
+const REASON_BY_CODE: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+export function syntheticStatus(code: number, message: string): Status {
+  const reason = REASON_BY_CODE[code] ?? (code >= 500 ? 'InternalError' : 'Unknown');
+  const text = message.length > 300 ? `${message.slice(0, 300)}…` : message;
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code, reason, message: text || `the server responded with HTTP ${code}` };
+}

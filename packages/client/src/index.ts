@@ -1,0 +1,60 @@
+/**
+ * @jobfleet/client — the programmatic way to enqueue and follow batch/v1 Jobs on a jobfleet server.
+ *
+ * The server speaks the Kubernetes REST API (`/apis/batch/v1/namespaces/{ns}/jobs`, `/api/v1/.../pods`,
+ * watch streams, pod logs), so every call here has a `kubectl` counterpart. Uses Node 20's global fetch.
+ *
+ * @example
+ * ```ts
+ * import { JobfleetClient, JobFailedError } from '@jobfleet/client';
+ *
+ * const client = new JobfleetClient(); // $JOBFLEET_SERVER or http://127.0.0.1:8080, $JOBFLEET_TOKEN, namespace "default"
+ * const job = await client.createJob(`
+ * apiVersion: batch/v1
+ * kind: Job
+ * metadata: { name: hello }
+ * spec:
+ *   completions: 3
+ *   template:
+ *     spec:
+ *       restartPolicy: Never
+ *       containers: [{ name: hello, image: busybox, command: [echo, hi] }]
+ * `);
+ * try {
+ *   const done = await client.waitForCompletion(job.metadata.name!, { timeoutMs: 60_000 });
+ *   console.log(`${done.status?.succeeded} pods succeeded`);
+ * } catch (error) {
+ *   if (error instanceof JobFailedError) console.error(error.reason, error.conditionMessage); // e.g. BackoffLimitExceeded
+ *   else throw error;
+ * }
+ * for (const pod of await client.listPods({ jobName: 'hello' })) console.log(await client.logs(pod.metadata.name!));
+ * await client.deleteJob('hello'); // propagationPolicy Background: the pods go too
+ * ```
+ *
+ * Errors: a non-2xx answer rejects with @jobfleet/spec's error classes (NotFoundError, InvalidError, …,
+ * re-exported here) built by `fromStatus` from the server's metav1.Status; a server that cannot be
+ * reached rejects with ServerUnreachableError.
+ */
+export {
+  JobfleetClient,
+  DEFAULT_SERVER,
+  DEFAULT_NAMESPACE,
+  CONTROLLER_UID_LABEL,
+  JOB_NAME_LABEL,
+  trueCondition,
+  finishedCondition,
+  type JobfleetClientOptions,
+  type CallOptions,
+  type ListJobsOptions,
+  type ListPodsOptions,
+  type WaitOptions,
+  type LogOptions,
+  type StreamLogOptions,
+  type DeleteJobOptions,
+  type PropagationPolicy,
+  type Health,
+} from './client.js';
+export { ServerUnreachableError, JobFailedError, WaitTimeoutError, HOW_TO_START_A_SERVER } from './errors.js';
+export { connectionErrorCode } from './http.js';
+export type { WatchTiming } from './watch.js';
+// TODO(spec errors): re-export the @jobfleet/spec error classes once packages/spec/src/errors.ts lands

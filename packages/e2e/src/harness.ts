@@ -1,0 +1,85 @@
+/**
+ * Test fleet: a private redis-server, the API, worker nodes and the janitor, all real, sharing one
+ * key prefix so that tests running at the same time never see each other's data.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApi, type RunningApi } from '@jobfleet/api';
+import { JobfleetClient } from '@jobfleet/client';
+import { startJanitor, type RunningJanitor } from '@jobfleet/janitor';
+import { startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
+import { startWorker, type WorkerNode, type WorkerNodeOptions } from '@jobfleet/worker';
+
+/** Kubernetes' delays shortened so that restart and re-creation backoff take milliseconds. */
+export const FAST_DELAYS = {
+  JOBFLEET_POD_BACKOFF_BASE_MS: '200',
+  JOBFLEET_POD_BACKOFF_MAX_MS: '1000',
+  JOBFLEET_RESTART_BACKOFF_BASE_MS: '200',
+  JOBFLEET_RESTART_BACKOFF_MAX_MS: '1000',
+};
+Object.assign(process.env, FAST_DELAYS);
+
+let sharedRedis: Promise<EmbeddedRedis> | undefined;
+
+/** One redis-server per test file; tests isolate themselves by key prefix. */
+export function testRedis(): Promise<EmbeddedRedis> {
+  if (!sharedRedis) {
+    const dir = mkdtempSync(join(tmpdir(), 'jobfleet-redis-'));
+    sharedRedis = startEmbeddedRedis(dir, { persistence: false });
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return sharedRedis;
+}
+
+export interface Fleet {
+  prefix: string;
+  redisUrl: string;
+  api: RunningApi;
+  workers: WorkerNode[];
+  janitor?: RunningJanitor;
+  client: JobfleetClient;
+  addWorker(opts?: Partial<WorkerNodeOptions>): Promise<WorkerNode>;
+  close(): Promise<void>;
+}
+
+export interface FleetOptions {
+  workers?: number;
+  maxPods?: number;
+  janitor?: boolean;
+  token?: string;
+}
+
+export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
+  const redis = await testRedis();
+  const prefix = `t${randomUUID().slice(0, 8)}`;
+  const api = await startApi({ redisUrl: redis.url, port: 0, prefix, token: opts.token });
+  const workers: WorkerNode[] = [];
+  const addWorker = async (extra: Partial<WorkerNodeOptions> = {}) => {
+    const w = await startWorker({ redisUrl: redis.url, prefix, nodeName: `${prefix}-node-${workers.length}`, maxPods: opts.maxPods, heartbeatMs: 500, drainTimeoutMs: 2_000, ...extra });
+    workers.push(w);
+    return w;
+  };
+  for (let i = 0; i < (opts.workers ?? 1); i++) await addWorker();
+  const janitor = opts.janitor === false ? undefined : await startJanitor({ redisUrl: redis.url, prefix, pollMs: 100 });
+  const client = new JobfleetClient({ server: api.url, token: opts.token });
+  return {
+    prefix,
+    redisUrl: redis.url,
+    api,
+    workers,
+    janitor,
+    client,
+    addWorker,
+    close: async () => {
+      await janitor?.close();
+      await Promise.all(workers.map((w) => w.close()));
+      await api.close();
+    },
+  };
+}
+
+export function uniqueName(base: string): string {
+  return `${base}-${randomUUID().slice(0, 6)}`;
+}

@@ -1,0 +1,1 @@
+export { Janitor, startJanitor, type JanitorOptions, type RunningJanitor } from './janitor.js';

@@ -1,0 +1,124 @@
+import type { Container, Job, Pod, PodStatus } from '../types.js';
+import { COMPLETION_INDEX_ENV, COMPLETION_INDEX_KEY, JOB_TRACKING_FINALIZER, jobPodLabels } from './labels.js';
+import { k8sTime } from './time.js';
+
+/** The alphabet and length of the random suffix the API server appends to generateName. */
+const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const MAX_GENERATE_NAME_BASE = 58;
+
+export function randomSuffix(random: () => number = Math.random, length = 5): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += NAME_ALPHABET[Math.floor(random() * NAME_ALPHABET.length)];
+  return out;
+}
+
+export function podGenerateName(job: Job, index: number | undefined): string {
+  const base = index === undefined ? `${job.metadata.name}-` : `${job.metadata.name}-${index}-`;
+  return base.slice(0, MAX_GENERATE_NAME_BASE);
+}
+
+export function isIndexed(job: Job): boolean {
+  return job.spec.completionMode === 'Indexed';
+}
+
+export interface NewPodParams {
+  name: string;
+  uid: string;
+  index?: number;
+  now: number;
+}
+
+/** A Pod as the Job controller creates it from the Job's template: Pending, not yet on a node. */
+export function newPodForJob(job: Job, params: NewPodParams): Pod {
+  const { name, uid, index, now } = params;
+  const jobName = job.metadata.name ?? '';
+  const jobUid = job.metadata.uid ?? '';
+  const template = job.spec.template;
+  const labels = { ...(template.metadata?.labels ?? {}), ...jobPodLabels(jobName, jobUid) };
+  const annotations = { ...(template.metadata?.annotations ?? {}) };
+  if (index !== undefined) {
+    labels[COMPLETION_INDEX_KEY] = String(index);
+    annotations[COMPLETION_INDEX_KEY] = String(index);
+  }
+  const withIndexEnv = (c: Container): Container =>
+    index === undefined
+      ? c
+      : {
+          ...c,
+          env: [
+            ...(c.env ?? []),
+            {
+              name: COMPLETION_INDEX_ENV,
+              valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.labels['${COMPLETION_INDEX_KEY}']` } },
+            },
+          ],
+        };
+  const spec = {
+    ...template.spec,
+    containers: template.spec.containers.map(withIndexEnv),
+    ...(template.spec.initContainers ? { initContainers: template.spec.initContainers.map(withIndexEnv) } : {}),
+    ...(index !== undefined ? { hostname: `${jobName}-${index}` } : {}),
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      generateName: podGenerateName(job, index),
+      namespace: job.metadata.namespace,
+      uid,
+      creationTimestamp: k8sTime(now),
+      labels,
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+      ownerReferences: [
+        { apiVersion: 'batch/v1', kind: 'Job', name: jobName, uid: jobUid, controller: true, blockOwnerDeletion: true },
+      ],
+      finalizers: [JOB_TRACKING_FINALIZER],
+    },
+    spec,
+    status: pendingStatus(job),
+  };
+}
+
+function pendingStatus(job: Job): PodStatus {
+  return {
+    phase: 'Pending',
+    conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'waiting for a worker node' }],
+    containerStatuses: job.spec.template.spec.containers.map((c) => ({
+      name: c.name,
+      image: c.image,
+      ready: false,
+      restartCount: 0,
+      started: false,
+      state: { waiting: { reason: 'ContainerCreating' } },
+    })),
+  };
+}
+
+export function podIndex(pod: Pod): number | undefined {
+  const raw = pod.metadata.annotations?.[COMPLETION_INDEX_KEY];
+  return raw === undefined ? undefined : Number(raw);
+}
+
+export function isPodFinished(pod: Pod): boolean {
+  return pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed';
+}
+
+export function podRestartCount(pod: Pod): number {
+  const all = [...(pod.status.initContainerStatuses ?? []), ...(pod.status.containerStatuses ?? [])];
+  return all.reduce((n, s) => n + s.restartCount, 0);
+}
+
+export function isPodReady(pod: Pod): boolean {
+  return pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** When the pod's last container finished, for the controller's re-creation backoff. */
+export function podFinishTime(pod: Pod): number | undefined {
+  let latest: number | undefined;
+  for (const s of pod.status.containerStatuses ?? []) {
+    const t = s.state.terminated?.finishedAt ? Date.parse(s.state.terminated.finishedAt) : undefined;
+    if (t !== undefined && !Number.isNaN(t) && (latest === undefined || t > latest)) latest = t;
+  }
+  return latest;
+}

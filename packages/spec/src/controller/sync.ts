@@ -1,0 +1,310 @@
+/**
+ * The Job controller's decision, as a pure function: given a Job, the pods it has not counted yet
+ * and the time, say what the new status is and which pods to create or stop.
+ * Mirrors syncJob in Kubernetes' pkg/controller/job/job_controller.go: gather, decide, act.
+ * The caller commits the result atomically (compare-and-set on the Job's resourceVersion), so a
+ * pod is counted exactly once even when several processes sync the same Job at the same time.
+ */
+import type { Job, JobCondition, JobConditionType, JobStatus, Pod } from '../types.js';
+import { exponentialBackoff, type Delays } from './backoff.js';
+import { firstPendingIndexes, formatIndexes, parseIndexes, totalIndexes, withIndexes } from './indexes.js';
+import { ANNOTATION_STOP_REASON } from './labels.js';
+import { isIndexed, isPodFinished, isPodReady, podFinishTime, podIndex, podRestartCount } from './pods.js';
+import { k8sTime, parseTime } from './time.js';
+
+/** Controller bookkeeping kept beside the Job (not part of the Kubernetes object). */
+export interface JobControlState {
+  /** Failed pods since the last success: drives the re-creation backoff. */
+  failuresInRow: number;
+  /** When the last counted failed pod finished (ms). */
+  lastFailureAt?: number;
+}
+
+export const EMPTY_CONTROL_STATE: JobControlState = { failuresInRow: 0 };
+
+/** Most pods created or stopped by one sync, as Kubernetes' MaxPodCreateDeletePerSync. */
+export const MAX_POD_CHANGES_PER_SYNC = 500;
+
+export interface SyncInput {
+  job: Job;
+  control: JobControlState;
+  /** Every pod of the Job that is not counted yet: active, terminating, or finished awaiting count. */
+  pods: Pod[];
+  now: number;
+  delays: Delays;
+}
+
+export interface PodToStop {
+  name: string;
+  /** Why: the pod's status.reason once stopped (DeadlineExceeded, BackoffLimitExceeded, ...). */
+  reason: string;
+  /** Stopped without counting as a failure (suspend, surplus after lowering parallelism). */
+  uncounted: boolean;
+}
+
+export interface JobEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface SyncDecision {
+  status: JobStatus;
+  control: JobControlState;
+  /** How many new pods to create, and their completion indexes when Indexed. */
+  create: { count: number; indexes?: number[] };
+  stop: PodToStop[];
+  /** Finished pods whose result is now in the counters: drop them from the uncounted set. */
+  counted: string[];
+  /** Sync again after this long (backoff or deadline), if set. */
+  requeueAfterMs?: number;
+  events: JobEvent[];
+}
+
+export const REASON = {
+  backoffLimitExceeded: 'BackoffLimitExceeded',
+  deadlineExceeded: 'DeadlineExceeded',
+  completionsReached: 'CompletionsReached',
+  suspended: 'JobSuspended',
+  resumed: 'JobResumed',
+} as const;
+
+export const MESSAGE = {
+  backoffLimitExceeded: 'Job has reached the specified backoff limit',
+  deadlineExceeded: 'Job was active longer than specified deadline',
+  completionsReached: 'Reached expected number of succeeded pods',
+} as const;
+
+export function findCondition(status: JobStatus | undefined, type: JobConditionType): JobCondition | undefined {
+  return status?.conditions?.find((c) => c.type === type && c.status === 'True');
+}
+
+export function isJobFinished(job: Job): boolean {
+  return findCondition(job.status, 'Complete') !== undefined || findCondition(job.status, 'Failed') !== undefined;
+}
+
+/** When the Job finished (its Complete or Failed condition's lastTransitionTime), if it did. */
+export function jobFinishTime(job: Job): number | undefined {
+  const c = findCondition(job.status, 'Complete') ?? findCondition(job.status, 'Failed');
+  return parseTime(c?.lastTransitionTime);
+}
+
+/**
+ * When the TTL-after-finished controller may delete the Job: finish + ttl. The condition's time is
+ * whole seconds rounded down, so one second is added: a Job is never deleted before its TTL.
+ */
+export function ttlDeadline(job: Job): number | undefined {
+  const ttl = job.spec.ttlSecondsAfterFinished;
+  const finishedAt = jobFinishTime(job);
+  if (ttl === undefined || finishedAt === undefined) return undefined;
+  return finishedAt + 1000 + ttl * 1000;
+}
+
+interface Counts {
+  succeeded: number;
+  failed: number;
+  completedIndexes: string | undefined;
+  control: JobControlState;
+  counted: string[];
+}
+
+function countFinishedPods(job: Job, status: JobStatus, control: JobControlState, pods: Pod[]): Counts {
+  let succeeded = status.succeeded ?? 0;
+  let failed = status.failed ?? 0;
+  let completed = parseIndexes(status.completedIndexes);
+  let next = { ...control };
+  const counted: string[] = [];
+  const finished = pods.filter(isPodFinished).sort((a, b) => (podFinishTime(a) ?? 0) - (podFinishTime(b) ?? 0));
+  for (const pod of finished) {
+    counted.push(pod.metadata.name ?? '');
+    if (pod.status.phase === 'Succeeded') {
+      next = { failuresInRow: 0 };
+      if (!isIndexed(job)) succeeded++;
+      else completed = withIndexes(completed, [podIndex(pod) ?? -1].filter((i) => i >= 0));
+    } else if (!pod.metadata.annotations?.[ANNOTATION_STOP_REASON]) {
+      failed++;
+      next = { failuresInRow: next.failuresInRow + 1, lastFailureAt: podFinishTime(pod) ?? next.lastFailureAt };
+    }
+  }
+  if (isIndexed(job)) succeeded = totalIndexes(completed);
+  return {
+    succeeded,
+    failed,
+    completedIndexes: isIndexed(job) ? formatIndexes(completed) : undefined,
+    control: next,
+    counted,
+  };
+}
+
+function setCondition(status: JobStatus, type: JobConditionType, reason: string, message: string, now: number): void {
+  const conditions = status.conditions ?? [];
+  if (conditions.some((c) => c.type === type && c.status === 'True')) return;
+  const t = k8sTime(now);
+  status.conditions = [
+    ...conditions.filter((c) => c.type !== type),
+    { type, status: 'True', reason, message, lastProbeTime: t, lastTransitionTime: t },
+  ];
+}
+
+/** The reason the Job must fail now, in Kubernetes' order: backoff limit, then deadline. */
+function failureReason(job: Job, failed: number, activePods: Pod[], startTime: number | undefined, now: number) {
+  const limit = job.spec.backoffLimit ?? 6;
+  const restarts = activePods.reduce((n, p) => n + podRestartCount(p), 0);
+  const onFailure = job.spec.template.spec.restartPolicy === 'OnFailure';
+  const pastOnFailureLimit = onFailure && (limit === 0 ? restarts > 0 : restarts >= limit);
+  if (failed > limit || pastOnFailureLimit) {
+    return { reason: REASON.backoffLimitExceeded, message: MESSAGE.backoffLimitExceeded };
+  }
+  const deadline = job.spec.activeDeadlineSeconds;
+  if (deadline !== undefined && startTime !== undefined && now >= startTime + deadline * 1000) {
+    return { reason: REASON.deadlineExceeded, message: MESSAGE.deadlineExceeded };
+  }
+  return undefined;
+}
+
+function isSuccess(job: Job, succeeded: number, active: number): boolean {
+  if (isWorkQueue(job)) return succeeded > 0 && active === 0;
+  return succeeded >= (job.spec.completions ?? 0);
+}
+
+function isWorkQueue(job: Job): boolean {
+  return job.spec.completions === undefined || job.spec.completions === null;
+}
+
+function wantedActive(job: Job, succeeded: number): number {
+  const parallelism = job.spec.parallelism ?? 1;
+  if (job.spec.suspend) return 0;
+  if (isWorkQueue(job)) return parallelism;
+  return Math.max(0, Math.min(parallelism, (job.spec.completions ?? 0) - succeeded));
+}
+
+/** Pods to stop when more run than wanted: not-ready ones first, then the newest. */
+function surplus(active: Pod[], count: number): Pod[] {
+  const rank = (p: Pod) => (isPodReady(p) ? 1 : 0);
+  return [...active]
+    .sort((a, b) => rank(a) - rank(b) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))
+    .slice(0, count);
+}
+
+export function syncJob(input: SyncInput): SyncDecision {
+  const { job, pods, now, delays } = input;
+  const status: JobStatus = structuredClone(job.status ?? {});
+  const events: JobEvent[] = [];
+  const counts = countFinishedPods(job, status, input.control, pods);
+  status.succeeded = counts.succeeded;
+  status.failed = counts.failed;
+  if (counts.completedIndexes !== undefined) status.completedIndexes = counts.completedIndexes;
+
+  const unfinished = pods.filter((p) => !isPodFinished(p));
+  const active = unfinished.filter((p) => !p.metadata.deletionTimestamp);
+  const terminating = unfinished.length - active.length;
+  const decision: SyncDecision = { status, control: counts.control, create: { count: 0 }, stop: [], counted: counts.counted, events };
+
+  if (isJobFinished(job)) {
+    decision.stop = active.map((p) => ({ name: p.metadata.name ?? '', reason: 'JobFinished', uncounted: false }));
+    return finishCounters(decision, 0, active, terminating);
+  }
+
+  updateSuspension(job, status, now, events);
+  if (!job.spec.suspend && !status.startTime) status.startTime = k8sTime(now);
+  const startTime = parseTime(status.startTime);
+
+  const failing = findCondition(status, 'FailureTarget');
+  const failure = failing
+    ? { reason: failing.reason ?? '', message: failing.message ?? '' }
+    : failureReason(job, status.failed, active, startTime, now);
+  if (failure) {
+    setCondition(status, 'FailureTarget', failure.reason, failure.message, now);
+    decision.stop = active.map((p) => ({ name: p.metadata.name ?? '', reason: failure.reason, uncounted: false }));
+    if (active.length === 0 && terminating === 0) {
+      setCondition(status, 'Failed', failure.reason, failure.message, now);
+      events.push({ type: 'Warning', reason: failure.reason, message: failure.message });
+    }
+    return finishCounters(decision, 0, [], active.length + terminating);
+  }
+
+  if (findCondition(status, 'SuccessCriteriaMet') || isSuccess(job, status.succeeded, active.length)) {
+    setCondition(status, 'SuccessCriteriaMet', REASON.completionsReached, MESSAGE.completionsReached, now);
+    decision.stop = active.map((p) => ({ name: p.metadata.name ?? '', reason: 'Completed', uncounted: true }));
+    if (active.length === 0 && terminating === 0) {
+      setCondition(status, 'Complete', REASON.completionsReached, MESSAGE.completionsReached, now);
+      status.completionTime = k8sTime(now);
+      events.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
+    }
+    return finishCounters(decision, 0, [], active.length + terminating);
+  }
+
+  manageActivePods(input, decision, active, status.succeeded, startTime);
+  return finishCounters(decision, decision.create.count, active, terminating);
+}
+
+function manageActivePods(input: SyncInput, decision: SyncDecision, active: Pod[], succeeded: number, startTime: number | undefined) {
+  const { job, now, delays } = input;
+  if (isWorkQueue(job) && succeeded > 0) return; // no new pods once one succeeded; running ones finish
+  const want = wantedActive(job, succeeded);
+  if (active.length > want) {
+    const reason = job.spec.suspend ? 'Suspended' : 'Surplus';
+    decision.stop = surplus(active, Math.min(active.length - want, MAX_POD_CHANGES_PER_SYNC)).map((p) => ({
+      name: p.metadata.name ?? '',
+      reason,
+      uncounted: true,
+    }));
+  } else if (active.length < want) {
+    const waitMs = backoffRemaining(decision.control, now, delays);
+    if (waitMs > 0) decision.requeueAfterMs = waitMs;
+    else planCreations(job, decision, active, Math.min(want - active.length, MAX_POD_CHANGES_PER_SYNC));
+  }
+  const deadline = job.spec.activeDeadlineSeconds;
+  if (deadline !== undefined && startTime !== undefined && !job.spec.suspend) {
+    const untilDeadline = startTime + deadline * 1000 - now;
+    decision.requeueAfterMs = Math.min(decision.requeueAfterMs ?? Infinity, Math.max(untilDeadline, 0));
+  }
+}
+
+function planCreations(job: Job, decision: SyncDecision, active: Pod[], count: number) {
+  if (!isIndexed(job)) {
+    decision.create = { count };
+    return;
+  }
+  const taken = new Set(active.map(podIndex).filter((i): i is number => i !== undefined));
+  const completed = parseIndexes(decision.status.completedIndexes);
+  const indexes = firstPendingIndexes(completed, taken, count, job.spec.completions ?? 0);
+  decision.create = { count: indexes.length, indexes };
+}
+
+function backoffRemaining(control: JobControlState, now: number, delays: Delays): number {
+  if (control.failuresInRow <= 0 || control.lastFailureAt === undefined) return 0;
+  const delay = exponentialBackoff(control.failuresInRow, delays.podFailureBackoffBaseMs, delays.podFailureBackoffMaxMs);
+  return Math.max(0, control.lastFailureAt + delay - now);
+}
+
+function updateSuspension(job: Job, status: JobStatus, now: number, events: JobEvent[]) {
+  const suspendedNow = findCondition(status, 'Suspended') !== undefined;
+  const t = k8sTime(now);
+  if (job.spec.suspend && !suspendedNow) {
+    status.conditions = [
+      ...(status.conditions ?? []).filter((c) => c.type !== 'Suspended'),
+      { type: 'Suspended', status: 'True', reason: REASON.suspended, message: 'Job suspended', lastProbeTime: t, lastTransitionTime: t },
+    ];
+    events.push({ type: 'Normal', reason: 'Suspended', message: 'Job suspended' });
+  } else if (!job.spec.suspend && suspendedNow) {
+    status.conditions = (status.conditions ?? []).map((c) =>
+      c.type === 'Suspended'
+        ? { type: 'Suspended', status: 'False', reason: REASON.resumed, message: 'Job resumed', lastProbeTime: t, lastTransitionTime: t }
+        : c,
+    );
+    status.startTime = t;
+    events.push({ type: 'Normal', reason: 'Resumed', message: 'Job resumed' });
+  }
+}
+
+function finishCounters(decision: SyncDecision, created: number, active: Pod[], terminatingOrStopping: number): SyncDecision {
+  const stopped = new Set(decision.stop.map((s) => s.name));
+  const stillActive = active.filter((p) => !stopped.has(p.metadata.name ?? ''));
+  decision.status.active = stillActive.length + created;
+  decision.status.ready = stillActive.filter(isPodReady).length;
+  const terminating = terminatingOrStopping + (active.length - stillActive.length);
+  if (terminating > 0) decision.status.terminating = terminating;
+  else delete decision.status.terminating;
+  return decision;
+}

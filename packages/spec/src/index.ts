@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './keys.js';
+export * from './controller/index.js';

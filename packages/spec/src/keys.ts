@@ -1,0 +1,60 @@
+/**
+ * The Redis key layout, built in this one place. `prefix` isolates deployments (and tests) that
+ * share one Redis. Objects are hashes {rv, obj}; `rv` is the global resourceVersion counter.
+ */
+export interface Keys {
+  /** Global resourceVersion counter (INCR). */
+  rv: string;
+  /** Change stream: one entry per write, id `<rv>-0`, read by watches. */
+  changes: string;
+  /** Namespaces in use (SET). */
+  namespaces: string;
+  /** Worker nodes (HASH name → Node JSON). */
+  nodes: string;
+  /** A namespace's Jobs (ZSET by name, score 0). */
+  jobs(ns: string): string;
+  job(ns: string, name: string): string;
+  /** A namespace's pods (ZSET by name, score 0). */
+  pods(ns: string): string;
+  pod(ns: string, name: string): string;
+  /** All pod names of one Job (SET). */
+  jobPods(jobUid: string): string;
+  /** Pod names of one Job not yet counted in its status (SET). */
+  jobUncounted(jobUid: string): string;
+  /** Event names recorded for one Job (SET), deleted with it. */
+  jobEvents(jobUid: string): string;
+  /** A pod's log (STREAM of chunks). */
+  podLog(ns: string, name: string): string;
+  /** A namespace's events (ZSET by name). */
+  events(ns: string): string;
+  event(ns: string, name: string): string;
+  /** Pub/sub channel telling a node to stop pods. */
+  nodeChannel(node: string): string;
+  /** TTL-after-finished schedule (ZSET job key → deadline ms). */
+  ttlSchedule: string;
+  /** Prefix of BullMQ queues. */
+  queuePrefix: string;
+}
+
+export function redisKeys(prefix = 'jf'): Keys {
+  const p = prefix;
+  return {
+    rv: `${p}:rv`,
+    changes: `${p}:changes`,
+    namespaces: `${p}:namespaces`,
+    nodes: `${p}:nodes`,
+    jobs: (ns) => `${p}:jobs:${ns}`,
+    job: (ns, name) => `${p}:job:${ns}:${name}`,
+    pods: (ns) => `${p}:pods:${ns}`,
+    pod: (ns, name) => `${p}:pod:${ns}:${name}`,
+    jobPods: (uid) => `${p}:jobpods:${uid}`,
+    jobUncounted: (uid) => `${p}:uncounted:${uid}`,
+    jobEvents: (uid) => `${p}:jobevents:${uid}`,
+    podLog: (ns, name) => `${p}:log:${ns}:${name}`,
+    events: (ns) => `${p}:events:${ns}`,
+    event: (ns, name) => `${p}:event:${ns}:${name}`,
+    nodeChannel: (node) => `${p}:node:${node}`,
+    ttlSchedule: `${p}:ttl`,
+    queuePrefix: `${p}q`,
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * The shape of the Job manifests jobfleet accepts. Every object is strict: a field jobfleet does
+ * not implement is reported as `Forbidden: not supported by jobfleet`. Informational fields that
+ * `kubectl get -o yaml` prints (managedFields, dnsPolicy, ports, status, …) are accepted and dropped.
+ *
+ * Value checks (names, ranges, enum values) are validation.ts's job; here only types are checked.
+ * Kubernetes answers a wrongly typed field with 400 BadRequest ("cannot unmarshal string into Go
+ * struct field …"); jobfleet reports it as a FieldValueInvalid at the field's path instead, so it
+ * travels in the same 422 as every other problem of the manifest.
+ */
+import * as z from 'zod';
+import { forbidden, invalid, type FieldError } from './field-errors.js';
+import type { CompletionMode, Container, Job, RestartPolicy } from './types.js';
+
+export const NOT_SUPPORTED_BY_JOBFLEET = 'not supported by jobfleet';
+
+const str = z.string();
+const int32 = z.int32();
+const int64 = z.int();
+const bool = z.boolean();
+const stringMap = z.record(z.string(), z.string());
+/** Accepted, then dropped from the result. */
+const ignored = z.unknown().transform(() => undefined).optional();
+/** Only `{}` is accepted (what `kubectl get -o yaml` prints); any key in it is Forbidden. */
+const emptyObject = z.strictObject({}).transform(() => undefined).optional();
+const quantity = z.custom<string | number>((v) => typeof v === 'string' || typeof v === 'number', {
+  message: 'must be a string or a number',
+});
+/** A string whose allowed values validation.ts checks, typed as the union it must be. */
+const enumString = <T extends string>() => z.custom<T>((v) => typeof v === 'string', { message: 'must be a string' });
+
+const ownerReference = z.strictObject({
+  apiVersion: str.default(''),
+  kind: str.default(''),
+  name: str.default(''),
+  uid: str.default(''),
+  controller: bool.optional(),
+  blockOwnerDeletion: bool.optional(),
+});
+
+const objectMeta = z.strictObject({
+  name: str.optional(),
+  generateName: str.optional(),
+  namespace: str.optional(),
+  uid: str.optional(),
+  resourceVersion: str.optional(),
+  generation: int64.optional(),
+  creationTimestamp: str.optional(),
+  deletionTimestamp: str.optional(),
+  deletionGracePeriodSeconds: int64.optional(),
+  labels: stringMap.optional(),
+  annotations: stringMap.optional(),
+  ownerReferences: z.array(ownerReference).optional(),
+  finalizers: z.array(str).optional(),
+  managedFields: ignored,
+  selfLink: ignored,
+});
+
+const labelSelector = z.strictObject({
+  matchLabels: stringMap.optional(),
+  matchExpressions: z
+    .array(z.strictObject({ key: str.default(''), operator: str.default(''), values: z.array(str).optional() }))
+    .optional(),
+});
+
+const envVar = z.strictObject({
+  name: str.default(''),
+  value: str.optional(),
+  valueFrom: z
+    .strictObject({
+      fieldRef: z.strictObject({ apiVersion: str.optional(), fieldPath: str.default('') }).optional(),
+    })
+    .optional(),
+});
+
+const resources = z.strictObject({
+  limits: z.record(z.string(), quantity).optional(),
+  requests: z.record(z.string(), quantity).optional(),
+});
+
+const volumeMount = z.strictObject({
+  name: str.default(''),
+  mountPath: str.default(''),
+  readOnly: bool.optional(),
+  subPath: str.optional(),
+});
+
+const container = z.strictObject({
+  name: str.default(''),
+  image: str.default(''),
+  command: z.array(str).optional(),
+  args: z.array(str).optional(),
+  env: z.array(envVar).optional(),
+  workingDir: str.optional(),
+  resources: resources.optional(),
+  volumeMounts: z.array(volumeMount).optional(),
+  imagePullPolicy: enumString<NonNullable<Container['imagePullPolicy']>>().optional(),
+  securityContext: emptyObject,
+  ports: ignored,
+  terminationMessagePath: ignored,
+  terminationMessagePolicy: ignored,
+});
+
+const volume = z.strictObject({
+  name: str.default(''),
+  emptyDir: z.strictObject({ medium: str.optional(), sizeLimit: quantity.transform(String).optional() }).optional(),
+});
+
+const podSpec = z.strictObject({
+  containers: z.array(container).default([]),
+  initContainers: z.array(container).optional(),
+  restartPolicy: enumString<RestartPolicy>().optional(),
+  activeDeadlineSeconds: int64.optional(),
+  terminationGracePeriodSeconds: int64.optional(),
+  volumes: z.array(volume).optional(),
+  dnsPolicy: ignored,
+  schedulerName: ignored,
+  securityContext: emptyObject,
+});
+
+const podTemplateSpec = z.strictObject({
+  metadata: objectMeta.optional(),
+  spec: podSpec.prefault({}),
+});
+
+const jobSpec = z.strictObject({
+  parallelism: int32.optional(),
+  completions: int32.optional(),
+  activeDeadlineSeconds: int64.optional(),
+  backoffLimit: int32.optional(),
+  ttlSecondsAfterFinished: int32.optional(),
+  completionMode: enumString<CompletionMode>().optional(),
+  suspend: bool.optional(),
+  manualSelector: bool.optional(),
+  selector: labelSelector.optional(),
+  podReplacementPolicy: str.optional(),
+  template: podTemplateSpec.prefault({}),
+});
+
+/** A missing spec, template or pod spec counts as empty, so validation reports what it lacks, as Kubernetes does. */
+export const jobSchema: z.ZodType<Job> = z.strictObject({
+  apiVersion: z.literal('batch/v1'),
+  kind: z.literal('Job'),
+  metadata: objectMeta.prefault({}),
+  spec: jobSpec.prefault({}),
+  status: ignored,
+});
+
+export interface DecodedJob {
+  /** Set when the input has the right types (unsupported fields are then removed). */
+  job?: Job;
+  /** Type errors and unsupported fields. */
+  errors: FieldError[];
+}
+
+/**
+ * Checks the types of a Job manifest (apiVersion and kind must already be right). null counts as
+ * unset, as in Kubernetes. When the only problems are unsupported fields the Job is still decoded
+ * without them, so that validation can report its other problems in the same answer.
+ */
+export function decodeJob(input: unknown): DecodedJob {
+  const cleaned = withoutNulls(input);
+  const first = jobSchema.safeParse(cleaned, PARSE_OPTIONS);
+  if (first.success) return { job: withoutUndefined(first.data), errors: [] };
+  const issues = first.error.issues;
+  const errors = issues.flatMap(issueToFieldErrors);
+  const unknownKeys = issues.filter((i) => i.code === 'unrecognized_keys');
+  if (unknownKeys.length < issues.length) return { errors };
+  const second = jobSchema.safeParse(withoutKeys(cleaned, unknownKeys), PARSE_OPTIONS);
+  return second.success ? { job: withoutUndefined(second.data), errors } : { errors };
+}
+
+const PARSE_OPTIONS = { reportInput: true, error: typeErrorDetail } as const;
+
+function typeErrorDetail(issue: z.core.$ZodRawIssue): string {
+  if (issue.code === 'invalid_type') return EXPECTED_TYPE_TEXT[issue.expected] ?? `must be of type ${issue.expected}`;
+  if (issue.code === 'too_big' || issue.code === 'too_small') return 'must be an integer that fits in its field (int32 or int64)';
+  if (issue.code === 'invalid_value') return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+  return 'has an invalid value';
+}
+
+const EXPECTED_TYPE_TEXT: Readonly<Record<string, string>> = {
+  number: 'must be an integer',
+  int: 'must be an integer',
+  string: 'must be a string',
+  boolean: 'must be a boolean',
+  object: 'must be an object',
+  record: 'must be an object',
+  array: 'must be a list',
+};
+
+function issueToFieldErrors(issue: z.core.$ZodIssue): FieldError[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => forbidden(formatPath([...issue.path, key]), NOT_SUPPORTED_BY_JOBFLEET));
+  }
+  return [invalid(formatPath(issue.path), issue.input, issue.message)];
+}
+
+/** Fields whose values are maps: their keys are printed as `[key]`, like Kubernetes' field.Path.Key. */
+const MAP_FIELDS: ReadonlySet<string> = new Set(['labels', 'annotations', 'matchLabels', 'limits', 'requests']);
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  path.forEach((segment, i) => {
+    const parent = path[i - 1];
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else if (typeof parent === 'string' && MAP_FIELDS.has(parent)) text += `[${String(segment)}]`;
+    else text += text ? `.${String(segment)}` : String(segment);
+  });
+  return text;
+}
+
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (!isPlainObject(value)) return value;
+  const entries = Object.entries(value).filter(([, v]) => v !== null);
+  return Object.fromEntries(entries.map(([k, v]) => [k, withoutNulls(v)]));
+}
+
+function withoutUndefined<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutUndefined) as T;
+  if (!isPlainObject(value)) return value;
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+  return Object.fromEntries(entries.map(([k, v]) => [k, withoutUndefined(v)])) as T;
+}
+
+/** A copy of `value` without the keys the issues name. */
+function withoutKeys(value: unknown, issues: readonly z.core.$ZodIssueUnrecognizedKeys[]): unknown {
+  const copy = structuredClone(value);
+  for (const issue of issues) {
+    const owner = issue.path.reduce<unknown>((node, segment) => (isPlainObject(node) || Array.isArray(node) ? Reflect.get(node, segment) : undefined), copy);
+    if (isPlainObject(owner)) issue.keys.forEach((key) => Reflect.deleteProperty(owner, key));
+  }
+  return copy;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

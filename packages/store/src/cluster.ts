@@ -1,0 +1,65 @@
+import { Worker } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import { delaysFromEnv, type Delays } from '@jobfleet/spec';
+import { JobController, type Clock } from './controller.js';
+import { SYNC_QUEUE, TaskQueues, type SyncTask } from './queues.js';
+import { JobStore } from './store.js';
+
+export interface ClusterOptions {
+  redisUrl: string;
+  prefix?: string;
+  delays?: Delays;
+  clock?: Clock;
+}
+
+/** Reconnect forever with a capped backoff: a Redis outage must never end a process. */
+const retryStrategy = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 6), 5_000);
+
+export function newRedis(url: string, extra: RedisOptions = {}): Redis {
+  const redis = new Redis(url, { retryStrategy, maxRetriesPerRequest: null, enableReadyCheck: true, ...extra });
+  redis.on('error', () => undefined); // reconnection is automatic; callers see failed commands
+  return redis;
+}
+
+/** The shared state every role works on: the store, the task queues and the Job controller. */
+export class Cluster {
+  readonly redis: Redis;
+  readonly store: JobStore;
+  readonly queues: TaskQueues;
+  readonly controller: JobController;
+  readonly delays: Delays;
+  private readonly extraConnections: Redis[] = [];
+
+  constructor(readonly options: ClusterOptions) {
+    const prefix = options.prefix ?? 'jf';
+    this.redis = newRedis(options.redisUrl);
+    this.store = new JobStore(this.redis, prefix);
+    this.queues = new TaskQueues(this.redis, this.store.keys.queuePrefix);
+    this.delays = options.delays ?? delaysFromEnv();
+    this.controller = new JobController(this.store, this.queues, this.delays, options.clock);
+  }
+
+  /** A further connection (for blocking reads or pub/sub), closed with the cluster. */
+  connection(): Redis {
+    const c = newRedis(this.options.redisUrl);
+    this.extraConnections.push(c);
+    return c;
+  }
+
+  /** Consumes delayed sync tasks (backoff and deadline timers). Every api and worker runs one. */
+  startSyncRunner(concurrency = 4): Worker<SyncTask> {
+    const worker = new Worker<SyncTask>(SYNC_QUEUE, async (task) => this.controller.syncJob(task.data.ns, task.data.name), {
+      connection: this.connection(),
+      prefix: this.store.keys.queuePrefix,
+      concurrency,
+    });
+    worker.on('error', () => undefined); // connection errors are retried by ioredis; nothing to do here
+    return worker;
+  }
+
+  async close(): Promise<void> {
+    await this.queues.close();
+    for (const c of this.extraConnections) c.disconnect();
+    this.redis.disconnect();
+  }
+}

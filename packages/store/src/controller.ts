@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ANNOTATION_STOP_REASON,
+  isJobFinished,
+  ttlDeadline,
+  k8sTime,
+  newPodForJob,
+  podGenerateName,
+  randomSuffix,
+  syncJob,
+  type Delays,
+  type Job,
+  type JobEvent,
+  type Pod,
+  type PodToStop,
+  type SyncDecision,
+} from '@jobfleet/spec';
+import type { TaskQueues } from './queues.js';
+import { putOp, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
+
+const MAX_ATTEMPTS = 50;
+/** A Pending pod with no worker after this long gets its task added again (lost after a crash). */
+const UNCLAIMED_RETRY_MS = 10_000;
+
+export type Clock = () => number;
+
+/**
+ * Runs the Job controller's sync for one Job: gather (Job + uncounted pods), decide (pure syncJob),
+ * commit (one atomic compare-and-set), then act outside Redis (queue pod tasks, wake nodes,
+ * schedule the next sync). Any process may call it at any time: a lost race simply retries.
+ */
+export class JobController {
+  constructor(
+    private readonly store: JobStore,
+    private readonly queues: TaskQueues,
+    private readonly delays: Delays,
+    /** Defaults to the Redis server's clock, the one clock of the whole fleet. */
+    private readonly clock?: Clock,
+  ) {}
+
+  async syncJob(ns: string, name: string): Promise<void> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const outcome = await this.syncOnce(ns, name);
+      if (outcome === 'done') return;
+      if (outcome === 'conflict') await sleep(Math.random() * Math.min(5 * 2 ** attempt, 200));
+    }
+    throw new Error(`sync of job ${ns}/${name} kept conflicting; it will be retried`);
+  }
+
+  /** 'again' when the commit finished pods itself and the Job must be synced once more to count them. */
+  private async syncOnce(ns: string, name: string): Promise<'done' | 'conflict' | 'again'> {
+    const stored = await this.store.getJob(ns, name);
+    if (!stored) return 'done';
+    const uid = stored.job.metadata.uid ?? '';
+    const pods = await this.store.getPods(ns, await this.store.uncountedPodNames(uid));
+    const now = this.clock ? this.clock() : await this.store.now();
+    const decision = syncJob({ job: stored.job, control: stored.control, pods: pods.map((p) => p.pod), now, delays: this.delays });
+    const plan = this.plan(stored, pods, decision, now);
+    if (plan.ops.length === 0) return this.act(stored.job, plan, decision, pods, now);
+    const result = await this.store.commit(plan.ops);
+    if (!result.ok) return 'conflict';
+    return this.act(stored.job, plan, decision, pods, now);
+  }
+
+  private plan(stored: StoredJob, pods: StoredPod[], decision: SyncDecision, now: number) {
+    const { job } = stored;
+    const keys = this.store.keys;
+    const ns = job.metadata.namespace ?? 'default';
+    const uid = job.metadata.uid ?? '';
+    const ops: WriteOp[] = [];
+    const created = this.newPods(job, decision, now);
+    for (const pod of created) {
+      const name = pod.metadata.name ?? '';
+      ops.push(putOp(keys.pod(ns, name), '', pod));
+      ops.push({ op: 'zadd', key: keys.pods(ns), member: name });
+      ops.push({ op: 'sadd', key: keys.jobPods(uid), member: name });
+      ops.push({ op: 'sadd', key: keys.jobUncounted(uid), member: name });
+    }
+    let finishedHere = 0;
+    const byName = new Map(pods.map((p) => [p.pod.metadata.name ?? '', p]));
+    for (const stop of decision.stop) {
+      const current = byName.get(stop.name);
+      if (!current) continue;
+      const stopped = stopPod(current.pod, stop, now);
+      if (stopped.status.phase === 'Failed') finishedHere++;
+      ops.push(putOp(keys.pod(ns, stop.name), current.rv, stopped));
+      if (stopped.spec.nodeName) ops.push({ op: 'publish', channel: keys.nodeChannel(stopped.spec.nodeName), message: `${ns}/${stop.name}` });
+    }
+    for (const name of decision.counted) ops.push({ op: 'srem', key: keys.jobUncounted(uid), member: name });
+    const events = [...created.map((p): JobEvent => ({ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${p.metadata.name}` })), ...decision.events];
+    const jobChanged =
+      JSON.stringify(decision.status) !== JSON.stringify(job.status ?? {}) || JSON.stringify(decision.control) !== JSON.stringify(stored.control);
+    if (jobChanged || ops.length > 0) {
+      ops.push(putOp(keys.job(ns, job.metadata.name ?? ''), stored.rv, { ...job, status: decision.status }, decision.control));
+    }
+    for (const event of events) ops.push(...eventOps(this.store, job, event, now));
+    const ttlOp = ttlScheduleOp(this.store, { ...job, status: decision.status });
+    if (ttlOp && !isJobFinished(job)) ops.push(ttlOp);
+    return { ops, created, finishedHere };
+  }
+
+  private newPods(job: Job, decision: SyncDecision, now: number): Pod[] {
+    const indexes = decision.create.indexes;
+    const count = indexes ? indexes.length : decision.create.count;
+    const pods: Pod[] = [];
+    for (let i = 0; i < count; i++) {
+      const index = indexes?.[i];
+      const name = podGenerateName(job, index) + randomSuffix();
+      pods.push(newPodForJob(job, { name, uid: randomUUID(), index, now }));
+    }
+    return pods;
+  }
+
+  private async act(
+    job: Job,
+    plan: { created: Pod[]; finishedHere: number },
+    decision: SyncDecision,
+    pods: StoredPod[],
+    now: number,
+  ): Promise<'done' | 'again'> {
+    const unclaimed = pods
+      .map((p) => p.pod)
+      .filter((p) => p.status.phase === 'Pending' && !p.spec.nodeName && !p.metadata.deletionTimestamp)
+      .filter((p) => now - Date.parse(p.metadata.creationTimestamp ?? '') > UNCLAIMED_RETRY_MS);
+    await this.queues.enqueuePods([...plan.created, ...unclaimed]);
+    let requeue = decision.requeueAfterMs;
+    if (plan.created.length > 0 || unclaimed.length > 0) requeue = Math.min(requeue ?? Infinity, UNCLAIMED_RETRY_MS + 1000);
+    if (requeue !== undefined && Number.isFinite(requeue)) await this.queues.scheduleSync(job, requeue, now);
+    return plan.finishedHere > 0 ? 'again' : 'done';
+  }
+}
+
+/**
+ * Stopping a pod: one no worker holds yet simply ends as Failed; one on a node gets a
+ * deletionTimestamp and its node is told to kill it. Pods stopped for suspend or surplus
+ * carry an annotation so that the controller does not count them as failures.
+ */
+function stopPod(pod: Pod, stop: PodToStop, now: number): Pod {
+  const annotations = stop.uncounted ? { ...(pod.metadata.annotations ?? {}), [ANNOTATION_STOP_REASON]: stop.reason } : pod.metadata.annotations;
+  const metadata = { ...pod.metadata, ...(annotations ? { annotations } : {}) };
+  if (!pod.spec.nodeName) {
+    return { ...pod, metadata, status: { ...pod.status, phase: 'Failed', reason: stop.reason, message: `Pod stopped before it started: ${stop.reason}` } };
+  }
+  return {
+    ...pod,
+    metadata: { ...metadata, deletionTimestamp: pod.metadata.deletionTimestamp ?? k8sTime(now), deletionGracePeriodSeconds: pod.spec.terminationGracePeriodSeconds ?? 30 },
+  };
+}
+
+/** Schedules the TTL-after-finished deletion of a finished Job (the janitor acts on it). */
+export function ttlScheduleOp(store: JobStore, job: Job): WriteOp | undefined {
+  const deadline = ttlDeadline(job);
+  if (deadline === undefined) return undefined;
+  return { op: 'zadd', key: store.keys.ttlSchedule, member: `${job.metadata.namespace}/${job.metadata.name}`, score: deadline };
+}
+
+function eventOps(store: JobStore, job: Job, event: JobEvent, now: number): WriteOp[] {
+  const ns = job.metadata.namespace ?? 'default';
+  const name = `${job.metadata.name}.${now.toString(16)}${randomSuffix(Math.random, 6)}`;
+  const t = k8sTime(now);
+  const obj = {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name, namespace: ns, uid: randomUUID(), creationTimestamp: t },
+    involvedObject: { apiVersion: 'batch/v1', kind: 'Job', namespace: ns, name: job.metadata.name, uid: job.metadata.uid },
+    reason: event.reason,
+    message: event.message,
+    source: { component: 'job-controller' },
+    firstTimestamp: t,
+    lastTimestamp: t,
+    count: 1,
+    type: event.type,
+    reportingComponent: 'job-controller',
+    reportingInstance: '',
+  };
+  return [
+    { op: 'put', key: store.keys.event(ns, name), expect: '', obj: JSON.stringify({ ...obj, metadata: { resourceVersion: '__RV__', ...obj.metadata } }), kind: 'Event', ns, name },
+    { op: 'zadd', key: store.keys.events(ns), member: name },
+    { op: 'sadd', key: store.keys.jobEvents(job.metadata.uid ?? ''), member: name },
+  ];
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

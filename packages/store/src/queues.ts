@@ -1,0 +1,54 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Job, Pod } from '@jobfleet/spec';
+
+export const POD_QUEUE = 'pods';
+export const SYNC_QUEUE = 'sync';
+
+/** A pod for a worker to run; the pod record in Redis is the truth, the task only points at it. */
+export interface PodTask {
+  ns: string;
+  name: string;
+  uid: string;
+}
+
+/** A request to run the Job controller's sync for one Job (used for backoff and deadline timers). */
+export interface SyncTask {
+  ns: string;
+  name: string;
+  uid: string;
+}
+
+const RETENTION = { removeOnComplete: true, removeOnFail: true } as const;
+
+/** The two BullMQ queues every Job uses; one pair for the whole fleet, whatever the number of Jobs. */
+export class TaskQueues {
+  readonly pods: Queue<PodTask>;
+  readonly sync: Queue<SyncTask>;
+
+  constructor(connection: Redis, readonly prefix: string) {
+    this.pods = new Queue<PodTask>(POD_QUEUE, { connection, prefix });
+    this.sync = new Queue<SyncTask>(SYNC_QUEUE, { connection, prefix });
+  }
+
+  /** Idempotent: the task id is the pod uid, so adding the same pod twice is a no-op while it waits. */
+  async enqueuePods(pods: Pod[]): Promise<void> {
+    if (pods.length === 0) return;
+    await this.pods.addBulk(
+      pods.map((pod) => {
+        const data: PodTask = { ns: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' };
+        return { name: 'run-pod', data, opts: { jobId: `pod-${data.uid}`, ...RETENTION } };
+      }),
+    );
+  }
+
+  async scheduleSync(job: Job, delayMs: number, now = Date.now()): Promise<void> {
+    const data: SyncTask = { ns: job.metadata.namespace ?? 'default', name: job.metadata.name ?? '', uid: job.metadata.uid ?? '' };
+    const due = Math.ceil(now + delayMs);
+    await this.sync.add('sync-job', data, { jobId: `sync-${data.uid}-${due}`, delay: Math.max(0, Math.ceil(delayMs)), ...RETENTION });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.pods.close(), this.sync.close()]);
+  }
+}

@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { EMPTY_CONTROL_STATE, redisKeys, type Job, type JobControlState, type Keys, type Pod } from '@jobfleet/spec';
+
+const RV_PLACEHOLDER = '__RV__';
+const CHANGES_MAX_LEN = 50_000;
+
+export type ObjectKind = 'Job' | 'Pod' | 'Event';
+
+/** One write of applyWrites-2.lua; see the script's header for the semantics. */
+export type WriteOp =
+  | { op: 'put'; key: string; expect: string; obj: string; kind: ObjectKind; ns: string; name: string; ctl?: string }
+  | { op: 'del'; key: string; expect: string; kind: ObjectKind; ns: string; name: string }
+  | { op: 'sadd' | 'srem' | 'zrem'; key: string; member: string }
+  | { op: 'zadd'; key: string; member: string; score?: number }
+  | { op: 'delkey'; key: string }
+  | { op: 'publish'; channel: string; message: string };
+
+export type CommitResult = { ok: true; rvs: string[] } | { ok: false; index: number; current: string };
+
+export interface StoredJob {
+  job: Job;
+  rv: string;
+  control: JobControlState;
+}
+
+export interface StoredPod {
+  pod: Pod;
+  rv: string;
+}
+
+interface ScriptedRedis extends Redis {
+  applyWrites(rvKey: string, changesKey: string, maxLen: number, ops: string): Promise<(number | string)[]>;
+}
+
+const applyWritesLua = readFileSync(new URL('./scripts/applyWrites-2.lua', import.meta.url), 'utf8');
+
+/**
+ * Serialises a Kubernetes object with the resourceVersion placeholder as the first metadata field,
+ * so the Lua script can put the new resourceVersion in without decoding the JSON.
+ */
+export function encodeObject(obj: { apiVersion: string; kind: string; metadata: object }): string {
+  const { apiVersion, kind, metadata, ...rest } = obj as { apiVersion: string; kind: string; metadata: Record<string, unknown> };
+  const { resourceVersion: _ignored, ...meta } = metadata;
+  return JSON.stringify({ apiVersion, kind, metadata: { resourceVersion: RV_PLACEHOLDER, ...meta }, ...rest });
+}
+
+/** Reads and writes Jobs, pods, logs and indexes in Redis. The only place that runs the write script. */
+export class JobStore {
+  readonly keys: Keys;
+  readonly redis: ScriptedRedis;
+
+  constructor(redis: Redis, prefix = 'jf') {
+    this.keys = redisKeys(prefix);
+    if (!('applyWrites' in redis)) redis.defineCommand('applyWrites', { numberOfKeys: 2, lua: applyWritesLua });
+    this.redis = redis as ScriptedRedis;
+  }
+
+  async commit(ops: WriteOp[]): Promise<CommitResult> {
+    const reply = await this.redis.applyWrites(this.keys.rv, this.keys.changes, CHANGES_MAX_LEN, JSON.stringify(ops));
+    if (reply[0] === 1) return { ok: true, rvs: reply.slice(1).map(String) };
+    return { ok: false, index: Number(reply[1]), current: String(reply[2] ?? '') };
+  }
+
+  /** The Redis server's clock in ms: the one clock every process of the fleet agrees on. */
+  async now(): Promise<number> {
+    const [seconds, micros] = await this.redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  async currentResourceVersion(): Promise<string> {
+    return (await this.redis.get(this.keys.rv)) ?? '0';
+  }
+
+  async getJob(ns: string, name: string): Promise<StoredJob | undefined> {
+    const [rv, obj, ctl] = await this.redis.hmget(this.keys.job(ns, name), 'rv', 'obj', 'ctl');
+    if (!rv || !obj) return undefined;
+    return { rv, job: JSON.parse(obj) as Job, control: ctl ? (JSON.parse(ctl) as JobControlState) : { ...EMPTY_CONTROL_STATE } };
+  }
+
+  async getPod(ns: string, name: string): Promise<StoredPod | undefined> {
+    const [rv, obj] = await this.redis.hmget(this.keys.pod(ns, name), 'rv', 'obj');
+    if (!rv || !obj) return undefined;
+    return { rv, pod: JSON.parse(obj) as Pod };
+  }
+
+  /** The pods that exist among `names`, in one round trip. */
+  async getPods(ns: string, names: string[]): Promise<StoredPod[]> {
+    if (names.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const name of names) pipeline.hmget(this.keys.pod(ns, name), 'rv', 'obj');
+    const replies = (await pipeline.exec()) ?? [];
+    const out: StoredPod[] = [];
+    for (const [err, value] of replies) {
+      const [rv, obj] = (value ?? []) as (string | null)[];
+      if (!err && rv && obj) out.push({ rv, pod: JSON.parse(obj) as Pod });
+    }
+    return out;
+  }
+
+  async uncountedPodNames(jobUid: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.jobUncounted(jobUid));
+  }
+
+  async podNamesOfJob(jobUid: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.jobPods(jobUid));
+  }
+
+  async namespaces(): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.namespaces)).sort();
+  }
+
+  /** Names in a namespace index, in name order, from `after` (exclusive), at most `limit`. */
+  async namesPage(indexKey: string, after: string | undefined, limit: number): Promise<string[]> {
+    const min = after ? `(${after}` : '-';
+    return this.redis.zrangebylex(indexKey, min, '+', 'LIMIT', 0, limit);
+  }
+
+  async getJobs(ns: string, names: string[]): Promise<StoredJob[]> {
+    if (names.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const name of names) pipeline.hmget(this.keys.job(ns, name), 'rv', 'obj');
+    const replies = (await pipeline.exec()) ?? [];
+    const out: StoredJob[] = [];
+    for (const [err, value] of replies) {
+      const [rv, obj] = (value ?? []) as (string | null)[];
+      if (!err && rv && obj) out.push({ rv, job: JSON.parse(obj) as Job, control: { ...EMPTY_CONTROL_STATE } });
+    }
+    return out;
+  }
+}
+
+export function putOp(key: string, expect: string, obj: Job | Pod, ctl?: JobControlState): WriteOp {
+  return {
+    op: 'put',
+    key,
+    expect,
+    obj: encodeObject(obj),
+    kind: obj.kind,
+    ns: obj.metadata.namespace ?? 'default',
+    name: obj.metadata.name ?? '',
+    ...(ctl ? { ctl: JSON.stringify(ctl) } : {}),
+  };
+}

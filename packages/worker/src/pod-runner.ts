@@ -1,0 +1,256 @@
+import type Docker from 'dockerode';
+import { exponentialBackoff, k8sTime, type Container, type ContainerStatus, type Delays, type Pod, type PodStatus } from '@jobfleet/spec';
+import { containerCreateOptions, podLabels, type ContainerPlacement } from './container-config.js';
+import { DockerEngine, dockerErrorMessage, LABELS, type ContainerExit } from './docker.js';
+import type { PodLogWriter } from './log-writer.js';
+import { derivePodStatus, runningStatus, terminatedState, terminatedStatus, waitingStatus } from './pod-status.js';
+
+export interface PodRunnerOptions {
+  engine: DockerEngine;
+  nodeName: string;
+  delays: Delays;
+  /** Image of the container that holds a multi-container pod's shared network namespace. */
+  pauseImage: string;
+  /** Pull missing images (with this timeout) instead of failing the pod at once. */
+  pullTimeoutMs?: number;
+}
+
+/** Publishes a new pod status; resolves false when the pod is gone (its Job was deleted). */
+export type StatusReporter = (status: PodStatus) => Promise<boolean>;
+
+interface StopRequest {
+  reason: string;
+  graceSeconds: number;
+}
+
+/**
+ * Runs one pod on this node as the kubelet would: emptyDir volumes, an infra container for a shared
+ * network namespace when the pod has several containers, init containers in order, then the app
+ * containers together; restartPolicy OnFailure restarts a failed container in place after the
+ * kubelet's growing delay. `stop()` kills it (deletion, deadline, node drain).
+ */
+export class PodRunner {
+  private readonly containers = new Map<string, Docker.Container>();
+  private readonly volumes: string[] = [];
+  private infra?: Docker.Container;
+  private stopRequest?: StopRequest;
+  private readonly stopWaiters: (() => void)[] = [];
+  private initStatuses: ContainerStatus[];
+  private mainStatuses: ContainerStatus[];
+
+  constructor(
+    private readonly pod: Pod,
+    private readonly opts: PodRunnerOptions,
+    private readonly report: StatusReporter,
+    private readonly logs: PodLogWriter,
+  ) {
+    this.initStatuses = (pod.spec.initContainers ?? []).map((c) => waitingStatus(c, 'PodInitializing'));
+    this.mainStatuses = pod.spec.containers.map((c) => waitingStatus(c, pod.spec.initContainers?.length ? 'PodInitializing' : 'ContainerCreating'));
+  }
+
+  get stopped(): boolean {
+    return this.stopRequest !== undefined;
+  }
+
+  stop(reason: string, graceSeconds: number): void {
+    if (this.stopRequest) return;
+    this.stopRequest = { reason, graceSeconds };
+    for (const wake of this.stopWaiters.splice(0)) wake();
+    for (const container of this.containers.values()) void this.opts.engine.stop(container, graceSeconds).catch(() => undefined);
+  }
+
+  /** Runs the pod to its end and reports its final status. Always removes what it created. */
+  async run(): Promise<PodStatus> {
+    const deadline = this.startDeadlineTimer();
+    try {
+      const failure = await this.prepare();
+      if (failure) return await this.publish(true, failure);
+      const initOk = await this.runInitContainers();
+      if (initOk) await Promise.all(this.pod.spec.containers.map((c, i) => this.runMain(c, i)));
+      else this.mainStatuses = this.mainStatuses.map((s) => ({ ...s, state: { terminated: { exitCode: 1, reason: 'Error', message: 'Init container failed' } } }));
+      return await this.publish(true, this.stopRequest ? { reason: this.stopRequest.reason, message: 'Pod was stopped' } : undefined);
+    } finally {
+      clearTimeout(deadline);
+      await this.logs.flush();
+      await this.cleanup();
+    }
+  }
+
+  private startDeadlineTimer(): NodeJS.Timeout | undefined {
+    const seconds = this.pod.spec.activeDeadlineSeconds;
+    if (seconds === undefined) return undefined;
+    return setTimeout(() => this.stop('DeadlineExceeded', 0), seconds * 1000);
+  }
+
+  /** Images and volumes; returns a failure (reason, message) when the pod cannot start. */
+  private async prepare(): Promise<{ reason: string; message: string } | undefined> {
+    const all = [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers];
+    for (const c of all) {
+      const missing = await this.ensureImage(c);
+      if (missing) {
+        this.setStatus(c, waitingStatus(c, missing.reason, 0, missing.message));
+        return missing;
+      }
+    }
+    const labels = podLabels(this.pod, this.opts.nodeName);
+    const placement: ContainerPlacement = { nodeName: this.opts.nodeName, volumes: new Map() };
+    for (const v of this.pod.spec.volumes ?? []) {
+      const name = `jf_${this.pod.metadata.uid}_${v.name}`;
+      await this.opts.engine.createVolume(name, labels);
+      this.volumes.push(name);
+      placement.volumes.set(v.name, name);
+    }
+    if (all.length > 1) placement.networkMode = await this.startInfra(labels);
+    this.placement = placement;
+    await this.publish(false);
+    return undefined;
+  }
+
+  private placement: ContainerPlacement = { nodeName: '', volumes: new Map() };
+  private readonly startTime = k8sTime(Date.now());
+
+  private async ensureImage(c: Container): Promise<{ reason: string; message: string } | undefined> {
+    if (await this.opts.engine.hasImage(c.image)) return undefined;
+    const pullTimeout = this.opts.pullTimeoutMs;
+    if (c.imagePullPolicy === 'Never' || pullTimeout === undefined) {
+      return {
+        reason: 'ErrImageNeverPull',
+        message: `Container image "${c.image}" is not present on node ${this.opts.nodeName} and this node does not pull images (see JOBFLEET_PULL_TIMEOUT_MS)`,
+      };
+    }
+    try {
+      await this.opts.engine.pull(c.image, pullTimeout);
+      return undefined;
+    } catch (err) {
+      return { reason: 'ErrImagePull', message: `Failed to pull image "${c.image}": ${dockerErrorMessage(err)}` };
+    }
+  }
+
+  private async startInfra(labels: Record<string, string>): Promise<string> {
+    const infra = await this.opts.engine.create({
+      name: `jf_${this.pod.metadata.namespace}_${this.pod.metadata.name}_POD`,
+      Image: this.opts.pauseImage,
+      Entrypoint: ['sleep'],
+      Cmd: ['2147483647'],
+      Hostname: (this.pod.spec.hostname ?? this.pod.metadata.name ?? '').slice(0, 63),
+      Labels: { ...labels, [LABELS.container]: 'POD' },
+      HostConfig: { RestartPolicy: { Name: 'no' } },
+    });
+    this.infra = infra;
+    await this.opts.engine.start(infra);
+    return `container:${infra.id}`;
+  }
+
+  private async runInitContainers(): Promise<boolean> {
+    for (const c of this.pod.spec.initContainers ?? []) {
+      if (this.stopRequest) return false;
+      const ok = await this.runContainer(c, (s) => this.setInitStatus(c, s));
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  private async runMain(c: Container, _index: number): Promise<void> {
+    await this.runContainer(c, (s) => this.setStatus(c, s));
+  }
+
+  /** One container, restarted in place under OnFailure. Resolves true when it exited 0. */
+  private async runContainer(c: Container, setStatus: (s: ContainerStatus) => void): Promise<boolean> {
+    let container: Docker.Container;
+    try {
+      container = await this.opts.engine.create(containerCreateOptions(this.pod, c, this.placement));
+    } catch (err) {
+      setStatus(waitingStatus(c, 'CreateContainerError', 0, dockerErrorMessage(err)));
+      setStatus(terminatedStatus(c, { exitCode: 128, oomKilled: false, error: dockerErrorMessage(err) }, '', 0, 'ContainerCannotRun'));
+      return false;
+    }
+    this.containers.set(c.name, container);
+    let restartCount = 0;
+    let lastState: ContainerStatus['lastState'];
+    for (;;) {
+      if (this.stopRequest) return false;
+      const exit = await this.runOnce(c, container, restartCount, lastState, setStatus);
+      const stoppedBy = this.stopRequest ? 'Error' : undefined;
+      if (exit.exitCode === 0 && !exit.oomKilled) {
+        setStatus(terminatedStatus(c, exit, container.id, restartCount));
+        await this.publish(false);
+        return true;
+      }
+      if (this.pod.spec.restartPolicy !== 'OnFailure' || this.stopRequest) {
+        setStatus(terminatedStatus(c, exit, container.id, restartCount, stoppedBy));
+        await this.publish(false);
+        return false;
+      }
+      restartCount++;
+      lastState = terminatedState(exit, container.id);
+      setStatus({ ...waitingStatus(c, 'CrashLoopBackOff', restartCount, `back-off restarting failed container ${c.name}`), lastState });
+      if (!(await this.publish(false))) return false;
+      const d = this.opts.delays;
+      await this.sleepUnlessStopped(exponentialBackoff(restartCount, d.containerRestartBackoffBaseMs, d.containerRestartBackoffMaxMs));
+    }
+  }
+
+  private async runOnce(
+    c: Container,
+    container: Docker.Container,
+    restartCount: number,
+    lastState: ContainerStatus['lastState'],
+    setStatus: (s: ContainerStatus) => void,
+  ): Promise<ContainerExit> {
+    const detach = await this.opts.engine.attach(container, (stream, chunk) => this.logs.write(c.name, stream, chunk));
+    try {
+      await this.opts.engine.start(container);
+    } catch (err) {
+      await detach();
+      return { exitCode: 128, oomKilled: false, error: dockerErrorMessage(err) };
+    }
+    const info = await container.inspect().catch(() => undefined);
+    setStatus(runningStatus(c, container.id, info?.State.StartedAt ?? new Date().toISOString(), restartCount, lastState));
+    await this.publish(false);
+    if (this.stopRequest) await this.opts.engine.stop(container, this.stopRequest.graceSeconds);
+    const exit = await this.opts.engine.wait(container);
+    await detach();
+    return exit;
+  }
+
+  private setStatus(c: Container, s: ContainerStatus): void {
+    this.mainStatuses = this.mainStatuses.map((old) => (old.name === c.name ? s : old));
+  }
+
+  private setInitStatus(c: Container, s: ContainerStatus): void {
+    this.initStatuses = this.initStatuses.map((old) => (old.name === c.name ? s : old));
+  }
+
+  private async publish(finished: boolean, failure?: { reason: string; message: string }): Promise<PodStatus> {
+    const base = {
+      startTime: this.pod.status.startTime ?? this.startTime,
+      ...(this.initStatuses.length ? { initContainerStatuses: this.initStatuses } : {}),
+      containerStatuses: this.mainStatuses,
+      ...(failure ? { reason: failure.reason, message: failure.message } : {}),
+    };
+    const status = derivePodStatus(this.pod, base, Date.now(), finished);
+    if (finished && failure) status.phase = 'Failed';
+    const alive = await this.report(status);
+    if (!alive) this.stop('Deleted', 0);
+    return status;
+  }
+
+  private sleepUnlessStopped(ms: number): Promise<void> {
+    if (this.stopRequest || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.stopWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async cleanup(): Promise<void> {
+    const engine = this.opts.engine;
+    const ids = [...this.containers.values()].map((c) => c.id);
+    if (this.infra) ids.push(this.infra.id);
+    await Promise.all(ids.map((id) => engine.remove(id).catch(() => undefined)));
+    await Promise.all(this.volumes.map((v) => engine.removeVolume(v).catch(() => undefined)));
+  }
+}

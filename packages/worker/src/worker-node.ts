@@ -1,0 +1,209 @@
+import { hostname } from 'node:os';
+import { Worker, type Job as Task } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { k8sTime, podRestartCount, isPodReady, type Pod, type PodStatus } from '@jobfleet/spec';
+import { Cluster, POD_QUEUE, putOp, type PodTask, type StoredPod } from '@jobfleet/store';
+import { DockerEngine, LABELS } from './docker.js';
+import { DEFAULT_POD_LOG_MAX_BYTES, PodLogWriter } from './log-writer.js';
+import { PodRunner } from './pod-runner.js';
+
+export interface WorkerNodeOptions {
+  redisUrl: string;
+  /** Defaults to JOBFLEET_NODE_NAME or the host name. */
+  nodeName?: string;
+  /** Most pods this node runs at once (default 110, like a kubelet). */
+  maxPods?: number;
+  prefix?: string;
+  /** Image of the infra container of multi-container pods (default busybox:latest). */
+  pauseImage?: string;
+  /** Pull missing images with this timeout; unset: never pull (ErrImageNeverPull). */
+  pullTimeoutMs?: number;
+  podLogMaxBytes?: number;
+  /** How often the node refreshes its heartbeat and re-checks its pods (default 2000 ms). */
+  heartbeatMs?: number;
+  /** How long close() lets running pods finish before stopping them (default 30 s). */
+  drainTimeoutMs?: number;
+  docker?: DockerEngine;
+}
+
+export const DEFAULT_MAX_PODS = 110;
+
+interface RunningPod {
+  runner: PodRunner;
+  uid: string;
+}
+
+/** A worker node: takes pod tasks up to its capacity and runs each pod in Docker. */
+export class WorkerNode {
+  readonly nodeName: string;
+  private readonly cluster: Cluster;
+  private readonly engine: DockerEngine;
+  private readonly running = new Map<string, RunningPod>();
+  private taskWorker?: Worker<PodTask>;
+  private syncWorker?: Worker;
+  private subscriber?: Redis;
+  private heartbeat?: NodeJS.Timeout;
+  private readonly maxPods: number;
+
+  constructor(private readonly opts: WorkerNodeOptions) {
+    this.nodeName = opts.nodeName ?? process.env.JOBFLEET_NODE_NAME ?? hostname();
+    this.maxPods = opts.maxPods ?? DEFAULT_MAX_PODS;
+    this.cluster = new Cluster({ redisUrl: opts.redisUrl, prefix: opts.prefix });
+    this.engine = opts.docker ?? new DockerEngine();
+  }
+
+  async start(): Promise<void> {
+    if (!(await this.engine.ping())) throw new Error('the Docker Engine does not answer: start dockerd (npm run setup does) or set DOCKER_HOST');
+    await this.removeLeftovers();
+    await this.listenForStops();
+    await this.beat();
+    this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), this.opts.heartbeatMs ?? 2_000);
+    this.syncWorker = this.cluster.startSyncRunner();
+    this.taskWorker = new Worker<PodTask>(POD_QUEUE, (task) => this.runTask(task), {
+      connection: this.cluster.connection(),
+      prefix: this.cluster.store.keys.queuePrefix,
+      concurrency: this.maxPods,
+      lockDuration: 60_000,
+      maxStalledCount: 1_000_000, // a redelivered task is harmless: the pod claim is the fence
+    });
+    this.taskWorker.on('error', () => undefined);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    const drained = this.taskWorker?.close();
+    const drainTimeout = setTimeout(() => {
+      for (const { runner } of this.running.values()) runner.stop('NodeShutdown', 0);
+    }, this.opts.drainTimeoutMs ?? 30_000);
+    await drained;
+    clearTimeout(drainTimeout);
+    await this.syncWorker?.close();
+    await this.cluster.redis.hdel(this.cluster.store.keys.nodes, this.nodeName).catch(() => undefined);
+    this.subscriber?.disconnect();
+    await this.cluster.close();
+  }
+
+  private async runTask(task: Task<PodTask>): Promise<void> {
+    const { ns, name } = task.data;
+    const claimed = await this.claim(ns, name, task.data.uid);
+    if (!claimed) return;
+    const pod = claimed.pod;
+    const logs = new PodLogWriter(this.cluster.redis, this.cluster.store.keys.podLog(ns, name), this.opts.podLogMaxBytes ?? DEFAULT_POD_LOG_MAX_BYTES);
+    const runner = new PodRunner(
+      pod,
+      { engine: this.engine, nodeName: this.nodeName, delays: this.cluster.delays, pauseImage: this.opts.pauseImage ?? 'busybox:latest', pullTimeoutMs: this.opts.pullTimeoutMs },
+      (status) => this.reportStatus(ns, name, status),
+      logs,
+    );
+    this.running.set(`${ns}/${name}`, { runner, uid: pod.metadata.uid ?? '' });
+    try {
+      await runner.run();
+    } finally {
+      this.running.delete(`${ns}/${name}`);
+    }
+    await this.syncOwner(pod);
+  }
+
+  /** Takes a Pending pod for this node; undefined when another node has it or it is gone. */
+  private async claim(ns: string, name: string, uid: string): Promise<StoredPod | undefined> {
+    for (;;) {
+      const stored = await this.cluster.store.getPod(ns, name);
+      const pod = stored?.pod;
+      if (!stored || !pod || pod.metadata.uid !== uid || pod.spec.nodeName || pod.status.phase !== 'Pending' || pod.metadata.deletionTimestamp) return undefined;
+      const claimed: Pod = {
+        ...pod,
+        spec: { ...pod.spec, nodeName: this.nodeName },
+        status: { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: k8sTime(Date.now()) }] },
+      };
+      const result = await this.cluster.store.commit([putOp(this.cluster.store.keys.pod(ns, name), stored.rv, claimed)]);
+      if (result.ok) return { pod: claimed, rv: result.rvs[0] ?? '' };
+    }
+  }
+
+  /** Writes the pod's status; false when the pod no longer exists. Stops the pod if it is being deleted. */
+  private async reportStatus(ns: string, name: string, status: PodStatus): Promise<boolean> {
+    for (;;) {
+      const stored = await this.cluster.store.getPod(ns, name);
+      if (!stored) return false;
+      const before = stored.pod;
+      const after: Pod = { ...before, status: { ...status, ...(before.status.podIP ? { podIP: before.status.podIP } : {}) } };
+      const result = await this.cluster.store.commit([putOp(this.cluster.store.keys.pod(ns, name), stored.rv, after)]);
+      if (!result.ok) continue;
+      if (before.metadata.deletionTimestamp) this.running.get(`${ns}/${name}`)?.runner.stop('Terminated', before.metadata.deletionGracePeriodSeconds ?? 30);
+      const changed = before.status.phase !== after.status.phase || podRestartCount(before) !== podRestartCount(after) || isPodReady(before) !== isPodReady(after);
+      if (changed && after.status.phase !== 'Succeeded' && after.status.phase !== 'Failed') await this.syncOwner(after);
+      return true;
+    }
+  }
+
+  private async syncOwner(pod: Pod): Promise<void> {
+    const owner = pod.metadata.ownerReferences?.[0];
+    if (owner) await this.cluster.controller.syncJob(pod.metadata.namespace ?? 'default', owner.name);
+  }
+
+  private async listenForStops(): Promise<void> {
+    this.subscriber = this.cluster.connection();
+    this.subscriber.on('message', (_channel: string, key: string) => void this.checkPod(key));
+    await this.subscriber.subscribe(this.cluster.store.keys.nodeChannel(this.nodeName));
+  }
+
+  /** Stops a running pod that was deleted or marked for deletion. */
+  private async checkPod(key: string): Promise<void> {
+    const running = this.running.get(key);
+    if (!running) return;
+    const [ns = '', name = ''] = key.split('/');
+    const stored = await this.cluster.store.getPod(ns, name).catch(() => 'unknown' as const);
+    if (stored === 'unknown') return;
+    if (!stored || stored.pod.metadata.uid !== running.uid) running.runner.stop('Deleted', 0);
+    else if (stored.pod.metadata.deletionTimestamp) running.runner.stop('Terminated', stored.pod.metadata.deletionGracePeriodSeconds ?? 30);
+  }
+
+  private async beat(): Promise<void> {
+    const info = { name: this.nodeName, capacity: { pods: this.maxPods }, running: this.running.size, heartbeat: Date.now(), docker: await this.engine.ping() };
+    await this.cluster.redis.hset(this.cluster.store.keys.nodes, this.nodeName, JSON.stringify(info));
+    await Promise.all([...this.running.keys()].map((key) => this.checkPod(key)));
+  }
+
+  /**
+   * Containers of this node left by an earlier process (it crashed or was killed): their pods
+   * cannot be resumed, so they end as Failed (the Job controller replaces them) and the
+   * containers and volumes are removed.
+   */
+  private async removeLeftovers(): Promise<void> {
+    const leftovers = await this.engine.listManaged({ [LABELS.node]: this.nodeName });
+    const pods = new Map<string, string>();
+    for (const c of leftovers) pods.set(`${c.Labels[LABELS.namespace]}/${c.Labels[LABELS.pod]}`, c.Labels[LABELS.podUid] ?? '');
+    for (const [key, uid] of pods) await this.failLostPod(key, uid);
+    await Promise.all(leftovers.map((c) => this.engine.remove(c.Id)));
+    const volumes = await this.engine.listManagedVolumes({ [LABELS.node]: this.nodeName });
+    await Promise.all(volumes.map((v) => this.engine.removeVolume(v)));
+  }
+
+  private async failLostPod(key: string, uid: string): Promise<void> {
+    const [ns = '', name = ''] = key.split('/');
+    const stored = await this.cluster.store.getPod(ns, name);
+    const pod = stored?.pod;
+    if (!stored || !pod || pod.metadata.uid !== uid || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') return;
+    const message = `The worker ${this.nodeName} restarted while the pod ran`;
+    const failed: Pod = {
+      ...pod,
+      status: {
+        ...pod.status,
+        phase: 'Failed',
+        reason: 'NodeRestarted',
+        message,
+        containerStatuses: (pod.status.containerStatuses ?? []).map((s) =>
+          s.state.terminated ? s : { ...s, ready: false, state: { terminated: { exitCode: 137, reason: 'Error', message, finishedAt: k8sTime(Date.now()) } } },
+        ),
+      },
+    };
+    const result = await this.cluster.store.commit([putOp(this.cluster.store.keys.pod(ns, name), stored.rv, failed)]);
+    if (result.ok) await this.syncOwner(pod);
+  }
+}
+
+export async function startWorker(opts: WorkerNodeOptions): Promise<WorkerNode> {
+  const node = new WorkerNode(opts);
+  await node.start();
+  return node;
+}
