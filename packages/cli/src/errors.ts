@@ -1,5 +1,5 @@
 /** How the CLI turns failures into its one-line `error: …` and its exit code. */
-import type { Status } from '@jobfleet/spec';
+import { InvalidError, type StatusDetails } from '@jobfleet/spec';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -11,6 +11,11 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** A failure whose `error:` lines were already printed (e.g. per document by apply); exits 1 silently. */
+export class AlreadyReportedError extends Error {
+  override readonly name = 'AlreadyReportedError';
+}
+
 /** Ctrl-C during a command that handles it (run); exits 130. */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
@@ -18,9 +23,8 @@ export class InterruptedError extends Error {
 
 /** The message printed after `error: `, always one line. */
 export function errorMessage(error: unknown): string {
-  const status = statusOf(error);
-  const message = (status && invalidMessage(status)) ?? (error instanceof Error ? error.message : String(error));
-  return oneLine(message);
+  if (error instanceof InvalidError) return oneLine(invalidMessage(error.details ?? {}, error.message));
+  return oneLine(error instanceof Error ? error.message : String(error));
 }
 
 export function exitCodeOf(error: unknown): number {
@@ -33,19 +37,13 @@ function oneLine(text: string): string {
   return text.trim().replace(/\s*\n\s*/g, '; ');
 }
 
-/** The metav1.Status an API error was built from, if it carries one. */
-function statusOf(error: unknown): Status | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'object' && status !== null && (status as { kind?: unknown }).kind === 'Status' ? (status as Status) : undefined;
-}
-
 /**
  * kubectl's wording for 422 Invalid (cmdutil StandardErrorMessage): `The Job "pi" is invalid: field: message`,
- * several causes bracketed on one line. Undefined for other statuses.
+ * several causes bracketed on one line (kubectl prints them as `* field: message` lines).
  */
-export function invalidMessage(status: Status): string | undefined {
-  if (status.reason !== 'Invalid' || !status.details) return undefined;
-  const { kind, name, causes = [] } = status.details;
+export function invalidMessage(details: StatusDetails, serverMessage = ''): string {
+  const { kind, name, causes = [] } = details;
+  if (!kind && !name && causes.length === 0) return serverMessage ? `The request is invalid: ${serverMessage}` : 'The request is invalid';
   const subject = kind || name ? `The ${kind ?? ''} ${JSON.stringify(name ?? '')} is invalid` : 'The request is invalid';
   const problems = causes.map((cause) => (cause.field ? `${cause.field}: ${cause.message}` : cause.message));
   if (problems.length === 0) return subject;

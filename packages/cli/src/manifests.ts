@@ -1,4 +1,4 @@
-/** Reading `-f FILE|-` and keeping its batch/v1 Jobs (YAML multi-document or JSON; `kind: List` is unwrapped). */
+/** Reading `-f FILE|-` and keeping its batch/v1 Jobs (YAML documents or JSON; a `List` stands for its items). */
 import { readFile } from 'node:fs/promises';
 import { parseManifests, type Job } from '@jobfleet/spec';
 
@@ -20,15 +20,7 @@ async function readStdin(): Promise<string> {
 
 /** The Jobs of a manifest text; anything else is an error naming its kind, as kubectl's "no matches for kind". */
 export function jobsFromText(text: string, source: string): Job[] {
-  return parseManifests(text)
-    .filter((document) => document !== null && document !== undefined)
-    .flatMap(unwrapList)
-    .map((document) => asJob(document, source));
-}
-
-function unwrapList(document: unknown): unknown[] {
-  const list = document as { kind?: unknown; items?: unknown };
-  return list.kind === 'List' && Array.isArray(list.items) ? list.items : [document];
+  return parseManifests(text).map((document) => asJob(document, source));
 }
 
 function asJob(document: unknown, source: string): Job {

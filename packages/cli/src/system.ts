@@ -25,6 +25,10 @@ export class ShutdownStack {
     this.items.push({ name, close });
   }
 
+  isEmpty(): boolean {
+    return this.items.length === 0;
+  }
+
   async closeAll(): Promise<Error[]> {
     const errors: Error[] = [];
     for (const item of this.items.splice(0).reverse()) {

@@ -1,49 +1,53 @@
-/** Errors that only the client raises; server errors arrive as @jobfleet/spec's classes via fromStatus. */
-import type { Job, JobCondition } from '@jobfleet/spec';
+/**
+ * Errors only the client raises. They join @jobfleet/spec's hierarchy (`instanceof JobfleetError` catches
+ * everything), with the HTTP code and reason a server would use for the same situation.
+ * Errors answered by the server arrive as spec's own classes, built by fromStatus.
+ */
+import { JobfleetError, type Job, type JobCondition } from '@jobfleet/spec';
 
 export const HOW_TO_START_A_SERVER = 'start one with `jobfleet up` or set JOBFLEET_SERVER to its URL';
 
-/** The server could not be reached at all (connection refused, unknown host, connect timeout). */
-export class ServerUnreachableError extends Error {
-  override readonly name = 'ServerUnreachableError';
+/** Nothing answered at the server's address (connection refused, unknown host, connect timeout). 503 ServiceUnavailable. */
+export class ServerUnreachableError extends JobfleetError {
+  override name = 'ServerUnreachableError';
   constructor(
     readonly url: string,
-    readonly reason: string,
+    /** What went wrong, e.g. "connection refused". */
+    readonly problem: string,
     options?: { cause?: unknown },
   ) {
-    super(`cannot reach the jobfleet server at ${url} (${reason}): ${HOW_TO_START_A_SERVER}`, options);
+    super(`cannot reach the jobfleet server at ${url} (${problem}): ${HOW_TO_START_A_SERVER}`, 503, 'ServiceUnavailable');
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
 
-/** The Job reached Failed=True; carries the condition's reason (e.g. BackoffLimitExceeded) and message. */
-export class JobFailedError extends Error {
-  override readonly name = 'JobFailedError';
+/** The Job reached Failed=True. `reason` is the condition's (e.g. BackoffLimitExceeded, DeadlineExceeded). Code 500. */
+export class JobFailedError extends JobfleetError {
+  override name = 'JobFailedError';
   readonly jobName: string;
   readonly namespace: string;
-  readonly reason: string;
+  /** The Failed condition's message, e.g. "Job has reached the specified backoff limit". */
   readonly conditionMessage: string;
   constructor(
     readonly job: Job,
     condition: JobCondition,
   ) {
     const name = job.metadata.name ?? '';
-    const reason = condition.reason ?? 'Failed';
-    const detail = condition.message ? `${reason}: ${condition.message}` : reason;
-    super(`job.batch/${name} failed: ${detail}`);
+    const reason = condition.reason || 'Failed';
+    super(`job.batch/${name} failed: ${condition.message ? `${reason}: ${condition.message}` : reason}`, 500, reason);
     this.jobName = name;
     this.namespace = job.metadata.namespace ?? '';
-    this.reason = reason;
     this.conditionMessage = condition.message ?? '';
   }
 }
 
-/** A wait ran out of time; the message is kubectl's. */
-export class WaitTimeoutError extends Error {
-  override readonly name = 'WaitTimeoutError';
+/** A wait ran out of time; kubectl's message. 504 Timeout. */
+export class WaitTimeoutError extends JobfleetError {
+  override name = 'WaitTimeoutError';
   constructor(
     readonly jobName: string,
     readonly timeoutMs: number,
   ) {
-    super(`timed out waiting for the condition on jobs/${jobName}`);
+    super(`timed out waiting for the condition on jobs/${jobName}`, 504, 'Timeout');
   }
 }

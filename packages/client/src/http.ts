@@ -15,7 +15,15 @@ export interface RequestOptions {
   accept?: string;
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const PROBLEM_BY_CODE: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'unknown host',
+  EAI_AGAIN: 'unknown host',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timeout',
+};
 
 export class HttpTransport {
   readonly server: string;
@@ -66,10 +74,10 @@ export class HttpTransport {
     return (await response.json()) as T;
   }
 
+  /** undici rejects with TypeError("fetch failed") whenever no HTTP answer came back; aborts pass through. */
   private connectionError(error: unknown): unknown {
-    const code = connectionErrorCode(error);
-    if (code === undefined || !UNREACHABLE_CODES.has(code)) return error;
-    return new ServerUnreachableError(this.server, describeCode(code, error), { cause: error });
+    if (!(error instanceof TypeError) || error.message !== 'fetch failed') return error;
+    return new ServerUnreachableError(this.server, connectionProblem(error), { cause: error });
   }
 }
 
@@ -84,11 +92,10 @@ export function connectionErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-function describeCode(code: string, error: unknown): string {
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unknown host';
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect timeout';
-  return error instanceof Error && error.cause instanceof Error ? error.cause.message : code;
+function connectionProblem(error: TypeError): string {
+  const code = connectionErrorCode(error);
+  if (code !== undefined && PROBLEM_BY_CODE[code]) return PROBLEM_BY_CODE[code];
+  return error.cause instanceof Error ? error.cause.message : (code ?? error.message);
 }
 
 /** The metav1.Status of a failed response; synthesized from the HTTP status when the body is not one. */
@@ -120,7 +127,7 @@ const REASON_BY_CODE: Record<number, string> = {
   405: 'MethodNotAllowed',
   406: 'NotAcceptable',
   409: 'Conflict',
-  410: 'Gone',
+  410: 'Expired',
   413: 'RequestEntityTooLarge',
   415: 'UnsupportedMediaType',
   422: 'Invalid',

@@ -57,4 +57,19 @@ export {
 export { ServerUnreachableError, JobFailedError, WaitTimeoutError, HOW_TO_START_A_SERVER } from './errors.js';
 export { connectionErrorCode } from './http.js';
 export type { WatchTiming } from './watch.js';
-// TODO(spec errors): re-export the @jobfleet/spec error classes once packages/spec/src/errors.ts lands
+export {
+  JobfleetError,
+  BadRequestError,
+  UnauthorizedError,
+  NotFoundError,
+  AlreadyExistsError,
+  ConflictError,
+  GoneError,
+  InvalidError,
+  InternalError,
+  ServiceUnavailableError,
+  RequestEntityTooLargeError,
+  UnsupportedMediaTypeError,
+  fromStatus,
+} from '@jobfleet/spec';
+export type { Job, Pod, JobCondition, Status } from '@jobfleet/spec';

@@ -1,3 +1,75 @@
 export * from './types.js';
 export * from './keys.js';
 export * from './controller/index.js';
+export {
+  FIELD_ERROR_TYPE_TEXT,
+  OMIT_VALUE,
+  duplicate,
+  fieldErrorBody,
+  forbidden,
+  formatBadValue,
+  formatFieldError,
+  invalid,
+  notFound,
+  notSupported,
+  required,
+  tooLong,
+  tooMany,
+  type FieldError,
+  type FieldErrorType,
+} from './field-errors.js';
+export {
+  AlreadyExistsError,
+  BadRequestError,
+  CONFLICT_DETAIL,
+  ConflictError,
+  GoneError,
+  InternalError,
+  InvalidError,
+  JobfleetError,
+  NotFoundError,
+  RequestEntityTooLargeError,
+  ServiceUnavailableError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  fromStatus,
+  toJobfleetError,
+  toStatus,
+  type ConflictErrorInit,
+  type InvalidErrorInit,
+  type ResourceErrorInit,
+  type ResourceRef,
+  type StatusDetails,
+} from './errors.js';
+export { QUANTITY_FORMAT_MESSAGE, parseQuantity, tryParseQuantity } from './quantity.js';
+export { NOT_SUPPORTED_BY_JOBFLEET, decodeJob, jobSchema, type DecodedJob } from './schema.js';
+export {
+  DEFAULT_BACKOFF_LIMIT,
+  DEFAULT_NAMESPACE,
+  DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
+  applyJobDefaults,
+  type JobDefaultsOptions,
+} from './defaults.js';
+export {
+  DNS1123_LABEL_MAX_LENGTH,
+  DNS1123_SUBDOMAIN_MAX_LENGTH,
+  LABEL_VALUE_MAX_LENGTH,
+  isDns1123Label,
+  isDns1123Subdomain,
+  isLabelValue,
+  isQualifiedName,
+} from './validation-meta.js';
+export { SUPPORTED_RESOURCES } from './validation-pod.js';
+export {
+  COMPLETION_MODES,
+  FIELD_IMMUTABLE_MESSAGE,
+  JOB_RESTART_POLICIES,
+  MAX_COMPLETIONS,
+  MAX_INDEXED_COMPLETIONS,
+  MAX_INDEXED_PARALLELISM,
+  MAX_PARALLELISM,
+  POD_REPLACEMENT_POLICIES,
+  validateJob,
+  validateJobUpdate,
+} from './validation.js';
+export { parseJob, parseManifests, type ParseJobOptions } from './parse.js';

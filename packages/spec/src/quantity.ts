@@ -42,6 +42,6 @@ export function tryParseQuantity(quantity: string | number): number | undefined 
   const match = QUANTITY.exec(quantity);
   if (!match) return undefined;
   const [, digits = '', suffix = ''] = match;
-  const factor = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : SUFFIX_FACTOR[suffix];
+  const factor = /^[eE].+/.test(suffix) ? 10 ** Number(suffix.slice(1)) : SUFFIX_FACTOR[suffix];
   return factor === undefined ? undefined : Number(digits) * factor;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ANNOTATION_STOP_REASON,
+  REASON,
   isJobFinished,
   ttlDeadline,
   k8sTime,
@@ -143,7 +144,7 @@ function stopPod(pod: Pod, stop: PodToStop, now: number): Pod {
   }
   return {
     ...pod,
-    metadata: { ...metadata, deletionTimestamp: pod.metadata.deletionTimestamp ?? k8sTime(now), deletionGracePeriodSeconds: pod.spec.terminationGracePeriodSeconds ?? 30 },
+    metadata: { ...metadata, deletionTimestamp: pod.metadata.deletionTimestamp ?? k8sTime(now), deletionGracePeriodSeconds: stopGraceSeconds(pod, stop) },
   };
 }
 
@@ -152,6 +153,15 @@ export function ttlScheduleOp(store: JobStore, job: Job): WriteOp | undefined {
   const deadline = ttlDeadline(job);
   if (deadline === undefined) return undefined;
   return { op: 'zadd', key: store.keys.ttlSchedule, member: `${job.metadata.namespace}/${job.metadata.name}`, score: deadline };
+}
+
+/**
+ * The pod's grace period, except past the Job's deadline: there the containers are killed at once,
+ * since a grace period would let the Job run longer than activeDeadlineSeconds allows.
+ */
+function stopGraceSeconds(pod: Pod, stop: PodToStop): number {
+  if (stop.reason === REASON.deadlineExceeded) return 0;
+  return pod.spec.terminationGracePeriodSeconds ?? 30;
 }
 
 function eventOps(store: JobStore, job: Job, event: JobEvent, now: number): WriteOp[] {

@@ -160,8 +160,7 @@ export class PodRunner {
     try {
       container = await this.opts.engine.create(containerCreateOptions(this.pod, c, this.placement));
     } catch (err) {
-      setStatus(waitingStatus(c, 'CreateContainerError', 0, dockerErrorMessage(err)));
-      setStatus(terminatedStatus(c, { exitCode: 128, oomKilled: false, error: dockerErrorMessage(err) }, '', 0, 'ContainerCannotRun'));
+      setStatus(terminatedStatus(c, { exitCode: 128, oomKilled: false, error: dockerErrorMessage(err) }, '', 0, { stoppedBy: 'ContainerCannotRun' }));
       return false;
     }
     this.containers.set(c.name, container);
@@ -170,14 +169,13 @@ export class PodRunner {
     for (;;) {
       if (this.stopRequest) return false;
       const exit = await this.runOnce(c, container, restartCount, lastState, setStatus);
-      const stoppedBy = this.stopRequest ? 'Error' : undefined;
       if (exit.exitCode === 0 && !exit.oomKilled) {
-        setStatus(terminatedStatus(c, exit, container.id, restartCount));
+        setStatus(terminatedStatus(c, exit, container.id, restartCount, { lastState }));
         await this.publish(false);
         return true;
       }
       if (this.pod.spec.restartPolicy !== 'OnFailure' || this.stopRequest) {
-        setStatus(terminatedStatus(c, exit, container.id, restartCount, stoppedBy));
+        setStatus(terminatedStatus(c, exit, container.id, restartCount, { lastState }));
         await this.publish(false);
         return false;
       }

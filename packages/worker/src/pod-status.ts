@@ -39,8 +39,23 @@ export function exitReason(exit: ContainerExit, stoppedBy?: string): string {
   return stoppedBy ?? 'Error';
 }
 
-export function terminatedStatus(c: Container, exit: ContainerExit, containerID: string, restartCount: number, stoppedBy?: string): ContainerStatus {
-  return { name: c.name, image: c.image, containerID: `docker://${containerID}`, ready: false, started: false, restartCount, state: terminatedState(exit, containerID, stoppedBy) };
+export function terminatedStatus(
+  c: Container,
+  exit: ContainerExit,
+  containerID: string,
+  restartCount: number,
+  opts: { stoppedBy?: string; lastState?: ContainerState } = {},
+): ContainerStatus {
+  return {
+    name: c.name,
+    image: c.image,
+    containerID: `docker://${containerID}`,
+    ready: false,
+    started: false,
+    restartCount,
+    state: terminatedState(exit, containerID, opts.stoppedBy),
+    ...(opts.lastState ? { lastState: opts.lastState } : {}),
+  };
 }
 
 function toK8sTime(dockerTime: string): string {

@@ -37,7 +37,7 @@ interface RunningPod {
 export class WorkerNode {
   readonly nodeName: string;
   private readonly cluster: Cluster;
-  private readonly engine: DockerEngine;
+  readonly engine: DockerEngine;
   private readonly running = new Map<string, RunningPod>();
   private taskWorker?: Worker<PodTask>;
   private syncWorker?: Worker;

@@ -102,7 +102,7 @@ async function listJobs(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
   const fields = parseFieldSelector(queryString(req, 'fieldSelector'), JOB_FIELDS);
   const keep = (job: Job) => matches(labels, job.metadata.labels ?? {}) && matches(fields, jobFieldValues(job));
   if (queryString(req, 'watch') === 'true' || queryString(req, 'watch') === '1') {
-    return watchResponse(ctx, req, reply, { kind: 'Job', ns, keep: (obj) => keep(obj as Job), list: () => listAll() });
+    return watchResponse(ctx, req, reply, { kind: 'Job', ns, keep: (obj) => keep(obj as unknown as Job), list: () => listAll() });
   }
   const store = ctx.cluster.store;
   async function listAll() {

@@ -1,0 +1,154 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { CONTROLLER_UID_LABEL, finishedCondition, JobFailedError, JobfleetClient, ServerUnreachableError } from '@jobfleet/client';
+import { AlreadyExistsError, type Job } from '@jobfleet/spec';
+import type { Command } from 'commander';
+import { globalOptions, serverChosen } from '../context.js';
+import { formatDuration } from '../duration.js';
+import { InterruptedError, UsageError } from '../errors.js';
+import { readJobs } from '../manifests.js';
+import { durationArgument } from '../options.js';
+import { PodLogFollower } from '../pod-logs.js';
+import { humanDuration } from '../printers.js';
+import { completionTarget, createJobProgress } from '../progress.js';
+import { EMBEDDED_DATA_DIR, ShutdownStack, startSystem } from '../system.js';
+
+interface RunOptions {
+  filename: string;
+  timeout?: number;
+  logs: boolean;
+}
+
+/** How long the logs of finished pods may take to drain after the Job finished. */
+const LOG_DRAIN_TIMEOUT_MS = 10_000;
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description("submit a Job and follow it: progress on stderr, the pods' logs on stdout; exit 0 when it completes, 1 when it fails")
+    .requiredOption('-f, --filename <file>', 'manifest holding one Job, or - for stdin')
+    .option('--timeout <duration>', 'stop waiting after this long (30s, 2m, 1h); the Job keeps running', durationArgument)
+    .option('--no-logs', "do not stream the pods' logs")
+    .addHelpText('after', `\nWithout --server or JOBFLEET_SERVER, and with no server at the default address, run starts an\nembedded jobfleet (API, worker, janitor and Redis with its data in ${EMBEDDED_DATA_DIR}/) for the duration of the run.`)
+    .action(async (options: RunOptions, command: Command) => run(options, command));
+}
+
+async function run(options: RunOptions, command: Command): Promise<void> {
+  const manifest = await readSingleJob(options.filename);
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort(new InterruptedError('interrupted'));
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const stack = new ShutdownStack();
+  try {
+    const client = await connect(command, stack);
+    const job = await submit(client, manifest);
+    const finished = await follow(client, job, options, interrupt.signal, stack);
+    reportFinished(finished);
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    for (const error of await stack.closeAll()) process.stderr.write(`warning: ${error.message}\n`);
+  }
+}
+
+async function readSingleJob(file: string): Promise<Job> {
+  const jobs = await readJobs(file);
+  const [job] = jobs;
+  if (!job || jobs.length > 1) throw new UsageError(`run takes exactly one Job, but ${file} holds ${jobs.length}; use jobfleet apply for several`);
+  return job;
+}
+
+/** The configured server; or, when none was chosen and none answers at the default address, an embedded one. */
+async function connect(command: Command, stack: ShutdownStack): Promise<JobfleetClient> {
+  const options = globalOptions(command);
+  const client = new JobfleetClient(options);
+  if (serverChosen(command)) return client;
+  try {
+    await client.health();
+    return client;
+  } catch (error) {
+    if (!(error instanceof ServerUnreachableError)) throw error;
+  }
+  process.stderr.write(`Starting an embedded jobfleet (Redis data in ${EMBEDDED_DATA_DIR}/) …\n`);
+  const system = await startSystem({ dataDir: resolve(EMBEDDED_DATA_DIR), port: 0, host: '127.0.0.1', nodeName: hostname() }, stack);
+  return new JobfleetClient({ ...options, server: system.apiUrl });
+}
+
+/** Creates the Job; an existing unfinished one with that name is followed instead, a finished one is an error. */
+async function submit(client: JobfleetClient, manifest: Job): Promise<Job> {
+  const name = manifest.metadata.name ?? '';
+  try {
+    const created = await client.createJob(manifest);
+    process.stderr.write(`job.batch/${name} created\n`);
+    return created;
+  } catch (error) {
+    if (!(error instanceof AlreadyExistsError)) throw error;
+  }
+  const existing = await client.getJob(name, manifest.metadata.namespace ? { namespace: manifest.metadata.namespace } : {});
+  const finished = finishedCondition(existing);
+  if (finished) {
+    throw new Error(`job.batch/${name} already exists and has finished (${finished.type}); delete it first with \`jobfleet delete job ${name}\``);
+  }
+  process.stderr.write(`job.batch/${name} already exists and is still running; following it\n`);
+  return existing;
+}
+
+/** Watches the Job to its end while showing progress and streaming logs; resolves with the finished Job. */
+async function follow(client: JobfleetClient, job: Job, options: RunOptions, interrupt: AbortSignal, stack: ShutdownStack): Promise<Job> {
+  const name = job.metadata.name ?? '';
+  const namespace = job.metadata.namespace;
+  const timeout = options.timeout === undefined ? undefined : AbortSignal.timeout(options.timeout);
+  const signal = AbortSignal.any(timeout ? [interrupt, timeout] : [interrupt]);
+  const progress = createJobProgress(job);
+  const logs = options.logs ? podLogFollower(client, job, (line) => progress.writeLog(line)) : undefined;
+  logs?.start();
+  try {
+    for await (const state of client.watchJob(name, { signal, ...(namespace ? { namespace } : {}) })) {
+      progress.update(state);
+      void logs?.refresh().catch(() => undefined);
+      if (!finishedCondition(state)) continue;
+      await logs?.finish(LOG_DRAIN_TIMEOUT_MS);
+      return state;
+    }
+    throw new Error(`job.batch/${name} was deleted before it finished`);
+  } catch (error) {
+    if (interrupt.aborted) throw new InterruptedError(interruptedMessage(name, stack));
+    if (timeout?.aborted) throw new Error(`timed out after ${formatDuration(options.timeout ?? 0)} waiting for job.batch/${name} to finish`);
+    throw error;
+  } finally {
+    logs?.stop();
+    progress.stop();
+  }
+}
+
+function podLogFollower(client: JobfleetClient, job: Job, writeLine: (line: string) => void): PodLogFollower {
+  const uid = job.metadata.uid;
+  const namespace = job.metadata.namespace ? { namespace: job.metadata.namespace } : {};
+  const selector = uid ? { labelSelector: `${CONTROLLER_UID_LABEL}=${uid}` } : { jobName: job.metadata.name ?? '' };
+  const listPods = (signal: AbortSignal) => client.listPods({ ...selector, ...namespace, signal });
+  const sink = { writeLine, warn: (message: string) => process.stderr.write(`warning: ${message}\n`) };
+  return new PodLogFollower(client, listPods, sink, { alwaysPrefix: mayRunSeveralPods(job) });
+}
+
+/** Several pods at once or one after another: completions or parallelism above 1. */
+export function mayRunSeveralPods(job: Job): boolean {
+  return (job.spec.completions ?? 1) > 1 || (job.spec.parallelism ?? 1) > 1;
+}
+
+function interruptedMessage(name: string, stack: ShutdownStack): string {
+  return stack.isEmpty() ? `interrupted; job.batch/${name} keeps running on the server` : `interrupted; the embedded jobfleet stops with job.batch/${name} unfinished`;
+}
+
+/** Complete: a summary line on stderr. Failed: JobFailedError (reason and message), exit code 1. */
+function reportFinished(job: Job): void {
+  const condition = finishedCondition(job);
+  if (condition?.type === 'Failed') throw new JobFailedError(job, condition);
+  process.stderr.write(`${completionSummary(job)}\n`);
+}
+
+/** `job.batch/NAME complete: 5/5 succeeded in 3s` */
+export function completionSummary(job: Job): string {
+  const succeeded = job.status?.succeeded ?? 0;
+  const { startTime, completionTime } = job.status ?? {};
+  const took = startTime && completionTime ? ` in ${humanDuration(Date.parse(completionTime) - Date.parse(startTime))}` : '';
+  return `job.batch/${job.metadata.name ?? ''} complete: ${succeeded}/${completionTarget(job)} succeeded${took}`;
+}

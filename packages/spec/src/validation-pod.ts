@@ -1,0 +1,258 @@
+/**
+ * Kubernetes' pod template rules (core/validation ValidatePodTemplateSpec and ValidatePodSpec) for
+ * the pod fields jobfleet keeps, with Kubernetes' paths and messages.
+ */
+import {
+  duplicate,
+  forbidden,
+  invalid,
+  notFound,
+  notSupported,
+  required,
+  type FieldError,
+} from './field-errors.js';
+import { QUANTITY_FORMAT_MESSAGE, tryParseQuantity } from './quantity.js';
+import { NOT_SUPPORTED_BY_JOBFLEET } from './schema.js';
+import type { Container, EnvVar, PodSpec, PodTemplateSpec, ResourceRequirements, Volume, VolumeMount } from './types.js';
+import {
+  NON_NEGATIVE_MESSAGE,
+  invalidEach,
+  isDns1123Label,
+  isEnvVarName,
+  isQualifiedName,
+  validateAnnotations,
+  validateLabels,
+  validateNonNegative,
+} from './validation-meta.js';
+
+/** Container resources jobfleet can enforce. */
+export const SUPPORTED_RESOURCES: readonly string[] = ['cpu', 'memory'];
+const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
+/** emptyDir media jobfleet can provide: a directory, or tmpfs for "Memory". */
+const EMPTY_DIR_MEDIA = ['', 'Memory'];
+/** Pod fields an env var may reference through fieldRef (validEnvDownwardAPIFieldPathExpressions). */
+const ENV_FIELD_PATHS = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+];
+/** Other field labels the downward API knows: Kubernetes answers "Unsupported value" for these, not a conversion error. */
+const OTHER_POD_FIELD_LABELS = ['metadata.annotations', 'metadata.labels', 'spec.restartPolicy', 'spec.schedulerName', 'status.phase'];
+const MAX_INT32 = 2 ** 31 - 1;
+
+export function validatePodTemplate(template: PodTemplateSpec, field: string): FieldError[] {
+  return [
+    ...validateLabels(template.metadata?.labels, `${field}.labels`),
+    ...validateAnnotations(template.metadata?.annotations, `${field}.annotations`),
+    ...validatePodSpec(template.spec, `${field}.spec`),
+  ];
+}
+
+/** restartPolicy is left to the caller: a Job allows only OnFailure and Never. */
+export function validatePodSpec(spec: PodSpec, field: string): FieldError[] {
+  const volumes = validateVolumes(spec.volumes ?? [], `${field}.volumes`);
+  return [
+    ...volumes.errors,
+    ...validateContainers(spec.containers, volumes.names, `${field}.containers`),
+    ...validateInitContainers(spec.initContainers ?? [], spec.containers, volumes.names, `${field}.initContainers`),
+    ...validatePodActiveDeadline(spec.activeDeadlineSeconds, `${field}.activeDeadlineSeconds`),
+    ...validateNonNegative(spec.terminationGracePeriodSeconds, `${field}.terminationGracePeriodSeconds`),
+  ];
+}
+
+/** Only volumes without errors can be mounted, as in Kubernetes. */
+function validateVolumes(volumes: readonly Volume[], field: string): { errors: FieldError[]; names: Set<string> } {
+  const names = new Set<string>();
+  const errors: FieldError[] = [];
+  volumes.forEach((volume, i) => {
+    const volumeErrors = validateVolume(volume, `${field}[${i}]`, names);
+    if (volumeErrors.length === 0) names.add(volume.name);
+    errors.push(...volumeErrors);
+  });
+  return { errors, names };
+}
+
+function validateVolume(volume: Volume, field: string, seenNames: ReadonlySet<string>): FieldError[] {
+  const nameField = `${field}.name`;
+  return [
+    ...validateEmptyDir(volume, field),
+    ...(volume.name ? invalidEach(nameField, volume.name, isDns1123Label) : [required(nameField)]),
+    ...(seenNames.has(volume.name) ? [duplicate(nameField, volume.name)] : []),
+  ];
+}
+
+function validateEmptyDir(volume: Volume, field: string): FieldError[] {
+  const emptyDir = volume.emptyDir;
+  if (!emptyDir) return [required(field, 'must specify a volume type')];
+  const medium = emptyDir.medium ?? '';
+  const sizeLimit = emptyDir.sizeLimit === undefined ? undefined : tryParseQuantity(emptyDir.sizeLimit);
+  return [
+    ...(EMPTY_DIR_MEDIA.includes(medium) ? [] : [notSupported(`${field}.emptyDir.medium`, medium, EMPTY_DIR_MEDIA)]),
+    ...(emptyDir.sizeLimit !== undefined && sizeLimit === undefined
+      ? [invalid(`${field}.emptyDir.sizeLimit`, emptyDir.sizeLimit, QUANTITY_FORMAT_MESSAGE)]
+      : []),
+    ...(sizeLimit !== undefined && sizeLimit < 0
+      ? [forbidden(`${field}.emptyDir.sizeLimit`, 'SizeLimit field must be a valid resource quantity')]
+      : []),
+  ];
+}
+
+function validateContainers(containers: readonly Container[], volumeNames: ReadonlySet<string>, field: string): FieldError[] {
+  if (containers.length === 0) return [required(field)];
+  const names = new Set<string>();
+  return containers.flatMap((container, i) => {
+    const path = `${field}[${i}]`;
+    const duplicateName = names.has(container.name) ? [duplicate(`${path}.name`, container.name)] : [];
+    names.add(container.name);
+    return [...validateContainer(container, volumeNames, path), ...duplicateName];
+  });
+}
+
+/** Init container names must differ from each other and from the regular containers'. */
+function validateInitContainers(
+  initContainers: readonly Container[],
+  containers: readonly Container[],
+  volumeNames: ReadonlySet<string>,
+  field: string,
+): FieldError[] {
+  const names = new Set(containers.map((c) => c.name));
+  return initContainers.flatMap((container, i) => {
+    const path = `${field}[${i}]`;
+    const duplicateName = names.has(container.name) ? [duplicate(`${path}.name`, container.name)] : [];
+    if (container.name) names.add(container.name);
+    return [...validateContainer(container, volumeNames, path), ...duplicateName];
+  });
+}
+
+function validateContainer(container: Container, volumeNames: ReadonlySet<string>, field: string): FieldError[] {
+  return [
+    ...(container.name ? invalidEach(`${field}.name`, container.name, isDns1123Label) : [required(`${field}.name`)]),
+    ...validateImage(container.image, `${field}.image`),
+    ...validatePullPolicy(container.imagePullPolicy, `${field}.imagePullPolicy`),
+    ...validateEnv(container.env ?? [], `${field}.env`),
+    ...validateVolumeMounts(container.volumeMounts ?? [], volumeNames, `${field}.volumeMounts`),
+    ...validateResources(container.resources, `${field}.resources`),
+  ];
+}
+
+function validateImage(image: string, field: string): FieldError[] {
+  if (image.length === 0) return [required(field)];
+  return image.trim() === image ? [] : [invalid(field, image, 'must not have leading or trailing whitespace')];
+}
+
+/** An unset policy is fine here: defaulting sets it. */
+function validatePullPolicy(policy: string | undefined, field: string): FieldError[] {
+  if (policy === undefined || PULL_POLICIES.includes(policy)) return [];
+  return policy === '' ? [required(field)] : [notSupported(field, policy, PULL_POLICIES)];
+}
+
+function validateEnv(env: readonly EnvVar[], field: string): FieldError[] {
+  return env.flatMap((envVar, i) => {
+    const path = `${field}[${i}]`;
+    const nameErrors = envVar.name ? invalidEach(`${path}.name`, envVar.name, isEnvVarName) : [required(`${path}.name`)];
+    return [...nameErrors, ...validateEnvSource(envVar, `${path}.valueFrom`)];
+  });
+}
+
+function validateEnvSource(envVar: EnvVar, field: string): FieldError[] {
+  const valueFrom = envVar.valueFrom;
+  if (!valueFrom) return [];
+  if (!valueFrom.fieldRef) {
+    return [invalid(field, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`')];
+  }
+  const both = envVar.value ? [invalid(field, '', 'may not be specified when `value` is not empty')] : [];
+  return [...validateFieldRef(valueFrom.fieldRef, `${field}.fieldRef`), ...both];
+}
+
+function validateFieldRef(ref: { apiVersion?: string; fieldPath: string }, field: string): FieldError[] {
+  if (!ref.apiVersion) return [required(`${field}.apiVersion`)];
+  if (!ref.fieldPath) return [required(`${field}.fieldPath`)];
+  const pathField = `${field}.fieldPath`;
+  const conversionError = (why: string) => [invalid(pathField, ref.fieldPath, `error converting fieldPath: ${why}`)];
+  if (ref.apiVersion !== 'v1') return conversionError(`unsupported pod version: ${ref.apiVersion}`);
+  const subscripted = /^(.*)\['(.*)'\]$/.exec(ref.fieldPath);
+  if (subscripted) {
+    const [, path = '', key = ''] = subscripted;
+    if (path === 'metadata.labels') return invalidEach(field, key, isQualifiedName);
+    if (path === 'metadata.annotations') return invalidEach(field, key.toLowerCase(), isQualifiedName);
+    return conversionError(`field label does not support subscript: ${ref.fieldPath}`);
+  }
+  if (ENV_FIELD_PATHS.includes(ref.fieldPath)) return [];
+  if (OTHER_POD_FIELD_LABELS.includes(ref.fieldPath)) return [notSupported(pathField, ref.fieldPath, ENV_FIELD_PATHS)];
+  return conversionError(`field label not supported: ${ref.fieldPath}`);
+}
+
+function validateVolumeMounts(mounts: readonly VolumeMount[], volumeNames: ReadonlySet<string>, field: string): FieldError[] {
+  const mountPaths = new Set<string>();
+  return mounts.flatMap((mount, i) => {
+    const path = `${field}[${i}]`;
+    const errors = [
+      ...(mount.name ? [] : [required(`${path}.name`)]),
+      ...(volumeNames.has(mount.name) ? [] : [notFound(`${path}.name`, mount.name)]),
+      ...validateMountPath(mount.mountPath, `${path}.mountPath`, mountPaths),
+      ...(mount.subPath ? validateSubPath(mount.subPath, `${path}.subPath`) : []),
+    ];
+    mountPaths.add(mount.mountPath);
+    return errors;
+  });
+}
+
+/** Docker needs an absolute path inside the container; Kubernetes does not check this. */
+function validateMountPath(mountPath: string, field: string, seen: ReadonlySet<string>): FieldError[] {
+  if (mountPath.length === 0) return [required(field)];
+  return [
+    ...(mountPath.startsWith('/') ? [] : [invalid(field, mountPath, 'must be an absolute path')]),
+    ...(seen.has(mountPath) ? [invalid(field, mountPath, 'must be unique')] : []),
+  ];
+}
+
+function validateSubPath(subPath: string, field: string): FieldError[] {
+  return [
+    ...(subPath.startsWith('/') ? [invalid(field, subPath, 'must be a relative path')] : []),
+    ...(subPath.split('/').includes('..') ? [invalid(field, subPath, "must not contain '..'")] : []),
+  ];
+}
+
+function validateResources(resources: ResourceRequirements | undefined, field: string): FieldError[] {
+  const limits = resources?.limits ?? {};
+  const requests = resources?.requests ?? {};
+  return [
+    ...Object.entries(limits).flatMap(([name, q]) => validateResourceQuantity(name, q, `${field}.limits[${name}]`)),
+    ...Object.entries(requests).flatMap(([name, q]) => [
+      ...validateResourceQuantity(name, q, `${field}.requests[${name}]`),
+      ...validateRequestWithinLimit(name, q, limits[name], `${field}.requests`),
+    ]),
+  ];
+}
+
+function validateResourceQuantity(name: string, quantity: string | number, field: string): FieldError[] {
+  if (!SUPPORTED_RESOURCES.includes(name)) return [forbidden(field, NOT_SUPPORTED_BY_JOBFLEET)];
+  const value = tryParseQuantity(quantity);
+  if (value === undefined) return [invalid(field, String(quantity), QUANTITY_FORMAT_MESSAGE)];
+  return value < 0 ? [invalid(field, String(quantity), NON_NEGATIVE_MESSAGE)] : [];
+}
+
+function validateRequestWithinLimit(
+  name: string,
+  request: string | number,
+  limit: string | number | undefined,
+  field: string,
+): FieldError[] {
+  if (limit === undefined || !SUPPORTED_RESOURCES.includes(name)) return [];
+  const requested = tryParseQuantity(request);
+  const allowed = tryParseQuantity(limit);
+  if (requested === undefined || allowed === undefined || requested <= allowed) return [];
+  return [invalid(field, String(request), `must be less than or equal to ${name} limit of ${String(limit)}`)];
+}
+
+/** A pod's own deadline must be positive (a Job's may be 0). */
+function validatePodActiveDeadline(seconds: number | undefined, field: string): FieldError[] {
+  if (seconds === undefined || (seconds >= 1 && seconds <= MAX_INT32)) return [];
+  return [invalid(field, seconds, `must be between 1 and ${MAX_INT32}, inclusive`)];
+}
