@@ -138,7 +138,7 @@ const REASON_BY_CODE: Record<number, string> = {
 };
 
 export function syntheticStatus(code: number, message: string): Status {
-  const reason = REASON_BY_CODE[code] ?? (code >= 500 ? 'InternalError' : 'Unknown');
+  const reason = REASON_BY_CODE[code] ?? ''; // StatusReasonUnknown: the error keeps its HTTP code
   const text = message.length > 300 ? `${message.slice(0, 300)}…` : message;
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code, reason, message: text || `the server responded with HTTP ${code}` };
 }

@@ -18,7 +18,6 @@ async function serve(gets: (Job | 'notfound')[], watches: WatchScript[]): Promis
     if (request.url.searchParams.get('watch') === '1') {
       const script = watches[watchCount++];
       if (!script) return; // leave the stream open
-      response.writeHead(200, { 'Content-Type': 'application/json' });
       await script(response, request);
       return;
     }
@@ -96,7 +95,7 @@ describe('watchJob', () => {
   it('re-GETs and watches again after 410 Gone', async () => {
     server = await serve(
       [jobAt('1'), jobAt('7')],
-      [(response) => sendJsonOverStream(response, 410, statusBody(410, 'Expired', 'too old resource version: 1 (7)')), (response) => response.end(watchLine('MODIFIED', jobAt('8', { type: 'Complete' })))],
+      [(response) => sendJson(response, 410, statusBody(410, 'Expired', 'too old resource version: 1 (7)')), (response) => response.end(watchLine('MODIFIED', jobAt('8', { type: 'Complete' })))],
     );
     expect(await versionsUntilFinished(client())).toEqual(['1', '7', '8']);
     expect(watchVersions(server)).toEqual(['1', '7']);
@@ -114,13 +113,13 @@ describe('watchJob', () => {
   });
 
   it('falls back to polling when the server refuses to watch', async () => {
-    server = await serve([jobAt('1'), jobAt('1'), jobAt('2'), jobAt('3', { type: 'Complete' })], [(response) => sendJsonOverStream(response, 405, statusBody(405, 'MethodNotAllowed', 'watch is not supported'))]);
+    server = await serve([jobAt('1'), jobAt('1'), jobAt('2'), jobAt('3', { type: 'Complete' })], [(response) => sendJson(response, 405, statusBody(405, 'MethodNotAllowed', 'watch is not supported'))]);
     expect(await versionsUntilFinished(client())).toEqual(['1', '2', '3']);
     expect(watchVersions(server)).toHaveLength(1);
   });
 
   it('rejects with NotFoundError when the watch answers 404', async () => {
-    server = await serve([jobAt('1')], [(response) => sendJsonOverStream(response, 404, statusBody(404, 'NotFound', 'jobs.batch "pi" not found'))]);
+    server = await serve([jobAt('1')], [(response) => sendJson(response, 404, statusBody(404, 'NotFound', 'jobs.batch "pi" not found'))]);
     await expect(versionsUntilFinished(client())).rejects.toBeInstanceOf(NotFoundError);
   });
 
@@ -188,8 +187,3 @@ describe('waitForCondition', () => {
   });
 });
 
-/** The watch scripts get a response whose head is already written; error answers replace it. */
-function sendJsonOverStream(response: ServerResponse, code: number, body: unknown): void {
-  response.statusCode = code;
-  response.end(JSON.stringify(body));
-}

@@ -58,7 +58,7 @@ export class Janitor implements RunningJanitor {
         await store.redis.zadd(store.keys.ttlSchedule, deadline, member); // its TTL was raised
         continue;
       }
-      if (await deleteJob(store, ns, name, { uid: stored.job.metadata.uid })) deleted++;
+      if (await deleteJob(store, ns, name, { uid: stored.job.metadata.uid, queues: this.cluster.queues })) deleted++;
     }
     return deleted;
   }

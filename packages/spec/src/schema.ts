@@ -210,10 +210,11 @@ function formatPath(path: readonly PropertyKey[]): string {
   return text;
 }
 
+/** Also drops undefined, which JavaScript callers may pass and JSON cannot carry. */
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
   if (!isPlainObject(value)) return value;
-  const entries = Object.entries(value).filter(([, v]) => v !== null);
+  const entries = Object.entries(value).filter(([, v]) => v !== null && v !== undefined);
   return Object.fromEntries(entries.map(([k, v]) => [k, withoutNulls(v)]));
 }
 
@@ -224,14 +225,25 @@ function withoutUndefined<T>(value: T): T {
   return Object.fromEntries(entries.map(([k, v]) => [k, withoutUndefined(v)])) as T;
 }
 
-/** A copy of `value` without the keys the issues name. */
+/**
+ * A copy of `value` without the keys the issues name. A field left empty by that goes too, so
+ * that `valueFrom: {secretKeyRef: …}` is reported once, as unsupported, and not also as empty.
+ */
 function withoutKeys(value: unknown, issues: readonly z.core.$ZodIssueUnrecognizedKeys[]): unknown {
   const copy = structuredClone(value);
   for (const issue of issues) {
-    const owner = issue.path.reduce<unknown>((node, segment) => (isPlainObject(node) || Array.isArray(node) ? Reflect.get(node, segment) : undefined), copy);
-    if (isPlainObject(owner)) issue.keys.forEach((key) => Reflect.deleteProperty(owner, key));
+    const parent = valueAt(copy, issue.path.slice(0, -1));
+    const owner = valueAt(copy, issue.path);
+    if (!isPlainObject(owner)) continue;
+    issue.keys.forEach((key) => Reflect.deleteProperty(owner, key));
+    const ownKey = issue.path.at(-1);
+    if (Object.keys(owner).length === 0 && isPlainObject(parent) && typeof ownKey === 'string') Reflect.deleteProperty(parent, ownKey);
   }
   return copy;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((node, segment) => (typeof node === 'object' && node !== null ? Reflect.get(node, segment) : undefined), root);
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

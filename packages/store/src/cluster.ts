@@ -48,7 +48,11 @@ export class Cluster {
 
   /** Consumes delayed sync tasks (backoff and deadline timers). Every api and worker runs one. */
   startSyncRunner(concurrency = 4): Worker<SyncTask> {
-    const worker = new Worker<SyncTask>(SYNC_QUEUE, async (task) => this.controller.syncJob(task.data.ns, task.data.name), {
+    const run = async (task: { data: SyncTask; id?: string }) => {
+      await this.controller.syncJob(task.data.ns, task.data.name);
+      await this.queues.syncDone(task.data, task.id ?? '');
+    };
+    const worker = new Worker<SyncTask>(SYNC_QUEUE, run, {
       connection: this.connection(),
       prefix: this.store.keys.queuePrefix,
       concurrency,

@@ -16,6 +16,7 @@ import {
   type PodToStop,
   type SyncDecision,
 } from '@jobfleet/spec';
+import { stopMessage } from './jobs.js';
 import type { TaskQueues } from './queues.js';
 import { putOp, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
 
@@ -85,7 +86,7 @@ export class JobController {
       const stopped = stopPod(current.pod, stop, now);
       if (stopped.status.phase === 'Failed') finishedHere++;
       ops.push(putOp(keys.pod(ns, stop.name), current.rv, stopped));
-      if (stopped.spec.nodeName) ops.push({ op: 'publish', channel: keys.nodeChannel(stopped.spec.nodeName), message: `${ns}/${stop.name}` });
+      if (stopped.spec.nodeName) ops.push({ op: 'publish', channel: keys.nodeChannel(stopped.spec.nodeName), message: stopMessage(ns, stop.name) });
     }
     for (const name of decision.counted) ops.push({ op: 'srem', key: keys.jobUncounted(uid), member: name });
     const events = [...created.map((p): JobEvent => ({ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${p.metadata.name}` })), ...decision.events];

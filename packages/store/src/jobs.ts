@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { generatedSelector, jobPodLabels, k8sTime, type Job } from '@jobfleet/spec';
 import type { JobController } from './controller.js';
+import type { TaskQueues } from './queues.js';
 import { putOp, type JobStore, type WriteOp } from './store.js';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
@@ -52,7 +53,12 @@ export async function createJob(store: JobStore, controller: JobController, job:
  * indexes. Nodes running its pods are told to stop them; a late report from a node finds nothing.
  * Returns the deleted Job, or undefined when it did not exist (or a precondition failed).
  */
-export async function deleteJob(store: JobStore, ns: string, name: string, opts: { uid?: string } = {}): Promise<Job | undefined> {
+export async function deleteJob(
+  store: JobStore,
+  ns: string,
+  name: string,
+  opts: { uid?: string; queues?: TaskQueues; gracePeriodSeconds?: number } = {},
+): Promise<Job | undefined> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const stored = await store.getJob(ns, name);
     if (!stored || (opts.uid && stored.job.metadata.uid !== opts.uid)) return undefined;
@@ -67,7 +73,7 @@ export async function deleteJob(store: JobStore, ns: string, name: string, opts:
       ops.push({ op: 'del', key: keys.pod(ns, podName), expect: '*', kind: 'Pod', ns, name: podName });
       ops.push({ op: 'zrem', key: keys.pods(ns), member: podName }, { op: 'delkey', key: keys.podLog(ns, podName) });
       if (pod.spec.nodeName && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed') {
-        ops.push({ op: 'publish', channel: keys.nodeChannel(pod.spec.nodeName), message: `${ns}/${podName}` });
+        ops.push({ op: 'publish', channel: keys.nodeChannel(pod.spec.nodeName), message: stopMessage(ns, podName, opts.gracePeriodSeconds) });
       }
     }
     for (const eventName of eventNames) {
@@ -76,7 +82,19 @@ export async function deleteJob(store: JobStore, ns: string, name: string, opts:
     ops.push({ op: 'delkey', key: keys.jobPods(uid) }, { op: 'delkey', key: keys.jobUncounted(uid) }, { op: 'delkey', key: keys.jobEvents(uid) });
     ops.push({ op: 'zrem', key: keys.ttlSchedule, member: `${ns}/${name}` });
     const result = await store.commit(ops);
-    if (result.ok) return stored.job;
+    if (!result.ok) continue;
+    await opts.queues?.removeJobTasks(uid, pods.map((p) => p.pod.metadata.uid ?? ''));
+    return stored.job;
   }
   throw new Error(`deleting job ${ns}/${name} kept conflicting with other writes`);
+}
+
+/** The message on a node's channel telling it to stop a pod: "ns/name", or "ns/name grace" in seconds. */
+export function stopMessage(ns: string, pod: string, graceSeconds?: number): string {
+  return graceSeconds === undefined ? `${ns}/${pod}` : `${ns}/${pod} ${graceSeconds}`;
+}
+
+export function parseStopMessage(message: string): { key: string; graceSeconds?: number } {
+  const [key = '', grace] = message.split(' ');
+  return grace === undefined ? { key } : { key, graceSeconds: Number(grace) };
 }

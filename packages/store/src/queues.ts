@@ -26,7 +26,8 @@ export class TaskQueues {
   readonly pods: Queue<PodTask>;
   readonly sync: Queue<SyncTask>;
 
-  constructor(connection: Redis, readonly prefix: string) {
+  constructor(private readonly redis: Redis, readonly prefix: string) {
+    const connection = redis;
     this.pods = new Queue<PodTask>(POD_QUEUE, { connection, prefix });
     this.sync = new Queue<SyncTask>(SYNC_QUEUE, { connection, prefix });
   }
@@ -42,10 +43,34 @@ export class TaskQueues {
     );
   }
 
+  /**
+   * Schedules a sync of the Job. Task ids are recorded per Job so that deleting the Job removes
+   * its pending timers at once instead of leaving them to fire on nothing.
+   */
   async scheduleSync(job: Job, delayMs: number, now = Date.now()): Promise<void> {
     const data: SyncTask = { ns: job.metadata.namespace ?? 'default', name: job.metadata.name ?? '', uid: job.metadata.uid ?? '' };
-    const due = Math.ceil(now + delayMs);
-    await this.sync.add('sync-job', data, { jobId: `sync-${data.uid}-${due}`, delay: Math.max(0, Math.ceil(delayMs)), ...RETENTION });
+    const jobId = `sync-${data.uid}-${Math.ceil(now + delayMs)}`;
+    await this.redis.sadd(this.timersKey(data.uid), jobId);
+    await this.sync.add('sync-job', data, { jobId, delay: Math.max(0, Math.ceil(delayMs)), ...RETENTION });
+  }
+
+  /** Called once a sync task ran. */
+  async syncDone(task: SyncTask, taskId: string): Promise<void> {
+    await this.redis.srem(this.timersKey(task.uid), taskId);
+  }
+
+  /** Removes the pending timers and pod tasks of a deleted Job. */
+  async removeJobTasks(jobUid: string, podUids: string[]): Promise<void> {
+    const timers = await this.redis.smembers(this.timersKey(jobUid));
+    await Promise.all([
+      ...timers.map((id) => this.sync.remove(id).catch(() => 0)),
+      ...podUids.map((uid) => this.pods.remove(`pod-${uid}`).catch(() => 0)),
+    ]);
+    await this.redis.del(this.timersKey(jobUid));
+  }
+
+  private timersKey(jobUid: string): string {
+    return `${this.prefix}:timers:${jobUid}`;
   }
 
   async close(): Promise<void> {

@@ -229,7 +229,7 @@ export class PodRunner {
     const status = derivePodStatus(this.pod, base, Date.now(), finished);
     if (finished && failure) status.phase = 'Failed';
     const alive = await this.report(status);
-    if (!alive) this.stop('Deleted', 0);
+    if (!alive) this.stop('Deleted', this.pod.spec.terminationGracePeriodSeconds ?? 30);
     return status;
   }
 

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { Worker, type Job as Task } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { k8sTime, podRestartCount, isPodReady, type Pod, type PodStatus } from '@jobfleet/spec';
-import { Cluster, POD_QUEUE, putOp, type PodTask, type StoredPod } from '@jobfleet/store';
+import { Cluster, parseStopMessage, POD_QUEUE, putOp, type PodTask, type StoredPod } from '@jobfleet/store';
 import { DockerEngine, LABELS } from './docker.js';
 import { DEFAULT_POD_LOG_MAX_BYTES, PodLogWriter } from './log-writer.js';
 import { PodRunner } from './pod-runner.js';
@@ -31,6 +31,7 @@ export const DEFAULT_MAX_PODS = 110;
 interface RunningPod {
   runner: PodRunner;
   uid: string;
+  terminationGraceSeconds: number;
 }
 
 /** A worker node: takes pod tasks up to its capacity and runs each pod in Docker. */
@@ -95,7 +96,7 @@ export class WorkerNode {
       (status) => this.reportStatus(ns, name, status),
       logs,
     );
-    this.running.set(`${ns}/${name}`, { runner, uid: pod.metadata.uid ?? '' });
+    this.running.set(`${ns}/${name}`, { runner, uid: pod.metadata.uid ?? '', terminationGraceSeconds: pod.spec.terminationGracePeriodSeconds ?? 30 });
     try {
       await runner.run();
     } finally {
@@ -143,19 +144,26 @@ export class WorkerNode {
 
   private async listenForStops(): Promise<void> {
     this.subscriber = this.cluster.connection();
-    this.subscriber.on('message', (_channel: string, key: string) => void this.checkPod(key));
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      const { key, graceSeconds } = parseStopMessage(message);
+      void this.checkPod(key, graceSeconds);
+    });
     await this.subscriber.subscribe(this.cluster.store.keys.nodeChannel(this.nodeName));
   }
 
-  /** Stops a running pod that was deleted or marked for deletion. */
-  private async checkPod(key: string): Promise<void> {
+  /**
+   * Stops a running pod that was deleted or marked for deletion: SIGTERM, then SIGKILL after the
+   * grace period (the deletion's, else the pod's terminationGracePeriodSeconds).
+   */
+  private async checkPod(key: string, graceSeconds?: number): Promise<void> {
     const running = this.running.get(key);
     if (!running) return;
     const [ns = '', name = ''] = key.split('/');
     const stored = await this.cluster.store.getPod(ns, name).catch(() => 'unknown' as const);
     if (stored === 'unknown') return;
-    if (!stored || stored.pod.metadata.uid !== running.uid) running.runner.stop('Deleted', 0);
-    else if (stored.pod.metadata.deletionTimestamp) running.runner.stop('Terminated', stored.pod.metadata.deletionGracePeriodSeconds ?? 30);
+    const podGrace = running.terminationGraceSeconds;
+    if (!stored || stored.pod.metadata.uid !== running.uid) running.runner.stop('Deleted', graceSeconds ?? podGrace);
+    else if (stored.pod.metadata.deletionTimestamp) running.runner.stop('Terminated', stored.pod.metadata.deletionGracePeriodSeconds ?? podGrace);
   }
 
   private async beat(): Promise<void> {

@@ -86,7 +86,9 @@ async function remove(ctx: ApiContext, req: FastifyRequest, ns: string, name: st
     throw new BadRequestError('propagationPolicy Orphan is not supported by jobfleet: a pod cannot outlive its Job here; use Background or Foreground');
   }
   const preconditions = options.preconditions as { uid?: string } | undefined;
-  const deleted = await deleteJob(ctx.cluster.store, ns, name, { uid: preconditions?.uid });
+  const grace = queryString(req, 'gracePeriodSeconds') ?? (options.gracePeriodSeconds as number | undefined);
+  const gracePeriodSeconds = grace === undefined ? undefined : Number(grace);
+  const deleted = await deleteJob(ctx.cluster.store, ns, name, { uid: preconditions?.uid, queues: ctx.cluster.queues, gracePeriodSeconds });
   if (!deleted) throw jobNotFound(name);
   return {
     kind: 'Status',

@@ -1,0 +1,124 @@
+import type { Job, Pod } from '@jobfleet/spec';
+import { describe, expect, it } from 'vitest';
+import { describeJob, formatRFC1123Z, podsStatuses } from './describe.js';
+
+const job: Job = {
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: {
+    name: 'echo-job',
+    namespace: 'default',
+    uid: 'u1',
+    labels: { 'batch.kubernetes.io/job-name': 'echo-job', 'batch.kubernetes.io/controller-uid': 'u1' },
+    annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' },
+  },
+  spec: {
+    parallelism: 1,
+    completions: 5,
+    completionMode: 'NonIndexed',
+    suspend: false,
+    backoffLimit: 6,
+    selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u1' } },
+    template: {
+      metadata: { labels: { 'batch.kubernetes.io/job-name': 'echo-job', 'batch.kubernetes.io/controller-uid': 'u1' } },
+      spec: { restartPolicy: 'OnFailure', containers: [{ name: 'echo', image: 'busybox', command: ['echo', 'Running in a job'], env: [{ name: 'GREETING', value: 'hi' }] }] },
+    },
+  },
+  status: {
+    succeeded: 5,
+    ready: 0,
+    startTime: '2025-06-01T12:00:00Z',
+    completionTime: '2025-06-01T12:00:12Z',
+    conditions: [
+      { type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' },
+      { type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' },
+    ],
+  },
+};
+
+const pod: Pod = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'echo-job-x7k2p' },
+  spec: { containers: [{ name: 'echo', image: 'busybox' }], nodeName: 'node-1' },
+  status: { phase: 'Succeeded', containerStatuses: [{ name: 'echo', image: 'busybox', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } }] },
+};
+
+describe('describeJob', () => {
+  it('lays the Job out like kubectl describe job, then its conditions and pods', () => {
+    expect(describeJob(job, [pod], { utcOffsetMinutes: 0 })).toBe(
+      [
+        'Name:             echo-job',
+        'Namespace:        default',
+        'Selector:         batch.kubernetes.io/controller-uid=u1',
+        'Labels:           batch.kubernetes.io/controller-uid=u1',
+        '                  batch.kubernetes.io/job-name=echo-job',
+        'Annotations:      <none>',
+        'Parallelism:      1',
+        'Completions:      5',
+        'Completion Mode:  NonIndexed',
+        'Suspend:          false',
+        'Backoff Limit:    6',
+        'Start Time:       Sun, 01 Jun 2025 12:00:00 +0000',
+        'Completed At:     Sun, 01 Jun 2025 12:00:12 +0000',
+        'Duration:         12s',
+        'Pods Statuses:    0 Active (0 Ready) / 5 Succeeded / 0 Failed',
+        'Pod Template:',
+        '  Labels:  batch.kubernetes.io/controller-uid=u1',
+        '           batch.kubernetes.io/job-name=echo-job',
+        '  Containers:',
+        '   echo:',
+        '    Image:      busybox',
+        '    Port:       <none>',
+        '    Host Port:  <none>',
+        '    Command:',
+        '      echo',
+        '      Running in a job',
+        '    Environment:',
+        '      GREETING:    hi',
+        '    Mounts:        <none>',
+        '  Volumes:         <none>',
+        '  Node-Selectors:  <none>',
+        '  Tolerations:     <none>',
+        'Conditions:',
+        '  Type                Status  Reason              Message',
+        '  ----                ------  ------              -------',
+        '  SuccessCriteriaMet  True    CompletionsReached  Reached expected number of succeeded pods',
+        '  Complete            True    CompletionsReached  Reached expected number of succeeded pods',
+        'Pods:',
+        '  Name            Phase      Status     Node',
+        '  ----            -----      ------     ----',
+        '  echo-job-x7k2p  Succeeded  Completed  node-1',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says <unset> for a work-queue Job and <none> without pods or conditions', () => {
+    const queue: Job = { ...job, spec: { ...job.spec, completions: null }, status: {} };
+    const text = describeJob(queue, []);
+    expect(text).toContain('Completions:      <unset>');
+    expect(text).toContain('Pods Statuses:    0 Active / 0 Succeeded / 0 Failed');
+    expect(text).toMatch(/\nConditions:\s+<none>\n/);
+    expect(text).toMatch(/\nPods:\s+<none>\n/);
+  });
+});
+
+describe('podsStatuses', () => {
+  it.each([
+    { status: { active: 2, ready: 1, succeeded: 3, failed: 1 }, want: '2 Active (1 Ready) / 3 Succeeded / 1 Failed' },
+    { status: { active: 1 }, want: '1 Active / 0 Succeeded / 0 Failed' },
+  ])('$want', ({ status, want }) => {
+    expect(podsStatuses({ ...job, status })).toBe(want);
+  });
+});
+
+describe('formatRFC1123Z', () => {
+  it.each([
+    { offset: 0, want: 'Sun, 01 Jun 2025 12:00:00 +0000' },
+    { offset: 120, want: 'Sun, 01 Jun 2025 14:00:00 +0200' },
+    { offset: -330, want: 'Sun, 01 Jun 2025 06:30:00 -0530' },
+  ])('offset $offset → $want', ({ offset, want }) => {
+    expect(formatRFC1123Z('2025-06-01T12:00:00Z', { utcOffsetMinutes: offset })).toBe(want);
+  });
+});
