@@ -48,7 +48,7 @@ function asJobfleetError(err: unknown): unknown {
 
 function isRedisDown(err: unknown): boolean {
   const message = err instanceof Error ? err.message : '';
-  return /ECONNREFUSED|Connection is closed|connect ETIMEDOUT|Stream isn't writeable|MaxRetriesPerRequest|LOADING/.test(message);
+  return /ECONNREFUSED|Connection is closed|connect ETIMEDOUT|Stream isn't writeable|MaxRetriesPerRequest|max retries per request|LOADING/i.test(message);
 }
 
 export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'bodyLimitBytes'> = {}): FastifyInstance {
@@ -86,7 +86,7 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
 
 /** Starts the HTTP API (and, by default, the consumer of delayed Job syncs). */
 export async function startApi(opts: ApiOptions): Promise<RunningApi> {
-  const cluster = new Cluster({ redisUrl: opts.redisUrl, prefix: opts.prefix });
+  const cluster = new Cluster({ redisUrl: opts.redisUrl, prefix: opts.prefix, failFast: true });
   const feed = new ChangeFeed(cluster.connection(), cluster.redis, cluster.store.keys.changes);
   feed.start();
   const syncs = opts.runSyncs === false ? undefined : cluster.startSyncRunner();

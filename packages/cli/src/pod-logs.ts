@@ -1,6 +1,6 @@
 /**
  * `run`'s log streaming: follows each pod of the Job once, as soon as its container has started, and
- * writes its lines — prefixed with `[pod-name] ` when the Job can run several pods (or once a second pod shows up).
+ * writes its lines, prefixed with `[pod-name] ` when asked (the Job runs several pods).
  */
 import type { JobfleetClient } from '@jobfleet/client';
 import type { Pod } from '@jobfleet/spec';
@@ -12,8 +12,8 @@ export interface LogSink {
 }
 
 export interface PodLogFollowerOptions {
-  /** Prefix every line with its pod name from the start. */
-  alwaysPrefix: boolean;
+  /** Prefix every line with `[pod-name] `. */
+  prefix: boolean;
   /** How often the pod list is refreshed while the Job runs. */
   refreshIntervalMs?: number;
   /** How many times a pod whose log is not available yet is tried again. */
@@ -103,7 +103,7 @@ export class PodLogFollower {
   }
 
   private format(podName: string, line: string): string {
-    return this.options.alwaysPrefix || this.streams.size > 1 ? `[${podName}] ${line}` : line;
+    return this.options.prefix ? `[${podName}] ${line}` : line;
   }
 }
 

@@ -182,7 +182,7 @@ describe('deletion', () => {
         const list = await fleet.client.listPods({ jobName: name });
         return list.find((p) => p.status.phase === 'Failed') ? list : undefined;
       }, 15_000, 'the lost pod to be marked Failed');
-      expect(pods.find((p) => p.status.phase === 'Failed')?.status.reason).toBe('NodeRestarted');
+      expect(pods.find((p) => p.status.phase === 'Failed')?.status, JSON.stringify(pods.map((p) => p.status), null, 1)).toMatchObject({ reason: 'NodeRestarted' });
       const job = await fleet.client.getJob(name);
       expect(job.status?.failed).toBe(1);
     } finally {

@@ -1,11 +1,13 @@
 import { ttlDeadline } from '@jobfleet/spec';
-import { Cluster, deleteJob } from '@jobfleet/store';
+import { Cluster, deleteJob, NodeMonitor, nodeTimingsFromEnv } from '@jobfleet/store';
 
 export interface JanitorOptions {
   redisUrl: string;
   prefix?: string;
   /** How often the schedule is checked (default 250 ms). */
   pollMs?: number;
+  /** How often the node registry is checked for lost nodes (default 1000 ms). */
+  nodeCheckMs?: number;
 }
 
 export interface RunningJanitor {
@@ -14,24 +16,28 @@ export interface RunningJanitor {
 
 /**
  * The TTL-after-finished controller: deletes each finished Job `ttlSecondsAfterFinished` after it
- * finished. The schedule is a sorted set in Redis scored by deadline on the Redis clock, so a
+ * finished. It also runs the node monitor (lost workers' pods). The schedule is a sorted set in Redis scored by deadline on the Redis clock, so a
  * restart loses nothing and a check costs O(log n), not a scan. Several janitors may run: the
  * deletion is one atomic write, so a Job is deleted once and the others find nothing to do.
  */
 export class Janitor implements RunningJanitor {
   private readonly cluster: Cluster;
+  private readonly nodes: NodeMonitor;
+  private lastNodeCheck = 0;
   private timer?: NodeJS.Timeout;
   private current: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(private readonly opts: JanitorOptions) {
     this.cluster = new Cluster({ redisUrl: opts.redisUrl, prefix: opts.prefix });
+    this.nodes = new NodeMonitor(this.cluster.store, this.cluster.controller, nodeTimingsFromEnv());
   }
 
   start(): void {
     const tick = () => {
       if (this.closed) return;
       this.current = this.collect()
+        .then(() => this.checkNodes())
         .then(() => undefined, () => undefined) // Redis down: try again on the next tick
         .finally(() => {
           if (!this.closed) this.timer = setTimeout(tick, this.opts.pollMs ?? 250);
@@ -61,6 +67,12 @@ export class Janitor implements RunningJanitor {
       if (await deleteJob(store, ns, name, { uid: stored.job.metadata.uid, queues: this.cluster.queues })) deleted++;
     }
     return deleted;
+  }
+
+  private async checkNodes(): Promise<void> {
+    if (Date.now() - this.lastNodeCheck < (this.opts.nodeCheckMs ?? 1_000)) return;
+    this.lastNodeCheck = Date.now();
+    await this.nodes.check();
   }
 
   async close(): Promise<void> {

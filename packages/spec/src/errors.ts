@@ -113,8 +113,8 @@ export class ConflictError extends JobfleetError {
   override name = 'ConflictError';
   readonly target: ResourceRef;
   constructor(init: ConflictErrorInit) {
-    const message = init.message ?? `Operation cannot be fulfilled on ${describeObject(init)}: ${init.detail ?? CONFLICT_DETAIL}`;
-    super(message, 409, 'Conflict', resourceDetails(init));
+    const detail = init.detail ?? CONFLICT_DETAIL;
+    super(init.message ?? `Operation cannot be fulfilled on ${describeObject(init)}: ${detail}`, 409, 'Conflict', resourceDetails(init));
     this.target = resourceRef(init);
   }
 }
@@ -245,8 +245,8 @@ function invalidFromStatus(status: Status, message: string): InvalidError {
 function fieldErrorFromCause(cause: StatusCause): FieldError {
   const type = cause.reason as FieldErrorType;
   const typeText: string | undefined = FIELD_ERROR_TYPE_TEXT[type];
-  const rest = typeText !== undefined && cause.message.startsWith(typeText) ? cause.message.slice(typeText.length) : undefined;
-  const detail = rest === undefined ? cause.message : rest.replace(/^: /, '');
+  const startsWithType = typeText !== undefined && cause.message.startsWith(typeText);
+  const detail = startsWithType ? cause.message.slice(typeText.length).replace(/^: /, '') : cause.message;
   return { type, field: cause.field ?? '', badValue: OMIT_VALUE, detail };
 }
 

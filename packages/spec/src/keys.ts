@@ -28,6 +28,8 @@ export interface Keys {
   /** A namespace's events (ZSET by name). */
   events(ns: string): string;
   event(ns: string, name: string): string;
+  /** Pods a node has claimed and not finished ("ns/name" SET). */
+  nodePods(node: string): string;
   /** Pub/sub channel telling a node to stop pods. */
   nodeChannel(node: string): string;
   /** TTL-after-finished schedule (ZSET job key → deadline ms). */
@@ -53,6 +55,7 @@ export function redisKeys(prefix = 'jf'): Keys {
     podLog: (ns, name) => `${p}:log:${ns}:${name}`,
     events: (ns) => `${p}:events:${ns}`,
     event: (ns, name) => `${p}:event:${ns}:${name}`,
+    nodePods: (node) => `${p}:nodepods:${node}`,
     nodeChannel: (node) => `${p}:node:${node}`,
     ttlSchedule: `${p}:ttl`,
     queuePrefix: `${p}q`,

@@ -19,6 +19,8 @@ export function parseManifests(text: string): unknown[] {
   return values.flatMap(expandList);
 }
 
+const EXPECTED_OBJECT = 'expected an object (a mapping with apiVersion and kind)';
+
 function parseJsonOrYaml(text: string): unknown[] {
   try {
     return [JSON.parse(text)];
@@ -51,7 +53,7 @@ function documentValue(doc: Document.Parsed, lineCounter: LineCounter): unknown[
   if (value === null || value === undefined) return [];
   if (!isPlainObject(value)) {
     const where = atLine(lineCounter.linePos(doc.contents?.range[0] ?? 0));
-    throw new BadRequestError(`error parsing YAML${where}: expected an object (a mapping with apiVersion and kind), got ${typeName(value)}`);
+    throw new BadRequestError(`error parsing YAML${where}: ${EXPECTED_OBJECT}, got ${typeName(value)}`);
   }
   return [value];
 }
@@ -65,7 +67,7 @@ function toJs(doc: Document.Parsed): unknown {
 }
 
 function expandList(value: unknown): unknown[] {
-  if (!isPlainObject(value)) throw new BadRequestError(`expected an object (a mapping with apiVersion and kind), got ${typeName(value)}`);
+  if (!isPlainObject(value)) throw new BadRequestError(`${EXPECTED_OBJECT}, got ${typeName(value)}`);
   const isList = typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items);
   return isList ? (value.items as unknown[]).flatMap(expandList) : [value];
 }
@@ -99,7 +101,7 @@ function firstLine(message: string): string {
 function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
+  if (typeof value === 'string') return `a string (${JSON.stringify(shorten(value, 40))})`;
   return `a ${typeof value}`;
 }
 
@@ -127,14 +129,20 @@ function assertIsJobObject(input: unknown): asserts input is Record<string, unkn
     throw new BadRequestError(`Object 'apiVersion' is missing in '${preview(input)}'`);
   }
   if (input.apiVersion !== 'batch/v1') {
-    throw new BadRequestError(`the API version in the data (${String(input.apiVersion)}) does not match the expected API version (batch/v1)`);
+    const version = String(input.apiVersion);
+    throw new BadRequestError(`the API version in the data (${version}) does not match the expected API version (batch/v1)`);
   }
-  if (input.kind !== 'Job') throw new BadRequestError(`the kind in the data (${String(input.kind)}) does not match the expected kind (Job)`);
+  if (input.kind !== 'Job') {
+    throw new BadRequestError(`the kind in the data (${String(input.kind)}) does not match the expected kind (Job)`);
+  }
 }
 
 function preview(input: unknown): string {
-  const json = JSON.stringify(input);
-  return json.length > 256 ? `${json.slice(0, 256)}…` : json;
+  return shorten(JSON.stringify(input), 256);
+}
+
+function shorten(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length)}…` : text;
 }
 
 function nameOf(input: Record<string, unknown>): string {

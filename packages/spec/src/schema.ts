@@ -174,10 +174,19 @@ const PARSE_OPTIONS = { reportInput: true, error: typeErrorDetail } as const;
 
 function typeErrorDetail(issue: z.core.$ZodRawIssue): string {
   if (issue.code === 'invalid_type') return EXPECTED_TYPE_TEXT[issue.expected] ?? `must be of type ${issue.expected}`;
-  if (issue.code === 'too_big' || issue.code === 'too_small') return 'must be an integer that fits in its field (int32 or int64)';
+  if (issue.code === 'too_big') return integerRangeText(Number(issue.maximum));
+  if (issue.code === 'too_small') return integerRangeText(-Number(issue.minimum) - 1);
   if (issue.code === 'invalid_value') return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
   return 'has an invalid value';
 }
+
+/** int32 fields, or int64 ones (as far as JavaScript numbers are exact). */
+function integerRangeText(maximum: number): string {
+  const min = maximum === MAX_INT32 ? -MAX_INT32 - 1 : -maximum;
+  return `must be between ${min} and ${maximum}, inclusive`;
+}
+
+const MAX_INT32 = 2 ** 31 - 1;
 
 const EXPECTED_TYPE_TEXT: Readonly<Record<string, string>> = {
   number: 'must be an integer',
@@ -237,13 +246,16 @@ function withoutKeys(value: unknown, issues: readonly z.core.$ZodIssueUnrecogniz
     if (!isPlainObject(owner)) continue;
     issue.keys.forEach((key) => Reflect.deleteProperty(owner, key));
     const ownKey = issue.path.at(-1);
-    if (Object.keys(owner).length === 0 && isPlainObject(parent) && typeof ownKey === 'string') Reflect.deleteProperty(parent, ownKey);
+    const leftEmpty = Object.keys(owner).length === 0;
+    if (leftEmpty && isPlainObject(parent) && typeof ownKey === 'string') Reflect.deleteProperty(parent, ownKey);
   }
   return copy;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((node, segment) => (typeof node === 'object' && node !== null ? Reflect.get(node, segment) : undefined), root);
+  const step = (node: unknown, segment: PropertyKey) =>
+    typeof node === 'object' && node !== null ? Reflect.get(node, segment) : undefined;
+  return path.reduce<unknown>(step, root);
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -16,14 +16,12 @@ const QUALIFIED_NAME_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 const LABEL_VALUE_FMT = `(${QUALIFIED_NAME_FMT})?`;
 const ENV_VAR_NAME_FMT = '[-._a-zA-Z][-._a-zA-Z0-9]*';
 
-const DNS1123_LABEL_ERR =
-  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
+const STARTS_AND_ENDS = 'and must start and end with an alphanumeric character';
+const DNS1123_LABEL_ERR = `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', ${STARTS_AND_ENDS}`;
 const DNS1123_SUBDOMAIN_ERR =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-const QUALIFIED_NAME_ERR =
-  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const LABEL_VALUE_ERR =
-  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+  `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', ${STARTS_AND_ENDS}`;
+const QUALIFIED_NAME_ERR = `must consist of alphanumeric characters, '-', '_' or '.', ${STARTS_AND_ENDS}`;
+const LABEL_VALUE_ERR = `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', ${STARTS_AND_ENDS}`;
 const ENV_VAR_NAME_ERR =
   "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit";
 
@@ -125,7 +123,8 @@ export function validateAnnotations(annotations: Record<string, string> | undefi
   // Kubernetes ignores case in annotation keys.
   const keyErrors = entries.flatMap(([key]) => isQualifiedName(key.toLowerCase()).map((m) => invalid(field, key, m)));
   const size = entries.reduce((total, [key, value]) => total + byteLength(key) + byteLength(value), 0);
-  return size > TOTAL_ANNOTATION_SIZE_LIMIT_BYTES ? [...keyErrors, tooLong(field, '', TOTAL_ANNOTATION_SIZE_LIMIT_BYTES)] : keyErrors;
+  const sizeErrors = size > TOTAL_ANNOTATION_SIZE_LIMIT_BYTES ? [tooLong(field, '', TOTAL_ANNOTATION_SIZE_LIMIT_BYTES)] : [];
+  return [...keyErrors, ...sizeErrors];
 }
 
 /**

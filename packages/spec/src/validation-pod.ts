@@ -42,8 +42,14 @@ const ENV_FIELD_PATHS = [
   'status.podIP',
   'status.podIPs',
 ];
-/** Other field labels the downward API knows: Kubernetes answers "Unsupported value" for these, not a conversion error. */
-const OTHER_POD_FIELD_LABELS = ['metadata.annotations', 'metadata.labels', 'spec.restartPolicy', 'spec.schedulerName', 'status.phase'];
+/** Other field labels the downward API knows: "Unsupported value" for these, not a conversion error. */
+const OTHER_POD_FIELD_LABELS = [
+  'metadata.annotations',
+  'metadata.labels',
+  'spec.restartPolicy',
+  'spec.schedulerName',
+  'status.phase',
+];
 const MAX_INT32 = 2 ** 31 - 1;
 
 export function validatePodTemplate(template: PodTemplateSpec, field: string): FieldError[] {

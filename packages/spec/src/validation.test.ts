@@ -421,7 +421,7 @@ describe('decoding', () => {
     {
       name: 'an int32 overflow',
       manifest: job({ spec: { backoffLimit: 2 ** 31 } }),
-      want: ['spec.backoffLimit: Invalid value: 2147483648: must be an integer that fits in its field (int32 or int64)'],
+      want: ['spec.backoffLimit: Invalid value: 2147483648: must be between -2147483648 and 2147483647, inclusive'],
     },
     {
       name: 'a string where a boolean goes',

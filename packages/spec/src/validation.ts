@@ -6,10 +6,23 @@
  * Job without a selector is therefore fine, and one that comes with a generated selector (a Job
  * read back from jobfleet) is checked as Kubernetes checks it.
  */
-import { LABEL_CONTROLLER_UID, LABEL_JOB_NAME, LEGACY_LABEL_CONTROLLER_UID, LEGACY_LABEL_JOB_NAME } from './controller/labels.js';
+import {
+  LABEL_CONTROLLER_UID,
+  LABEL_JOB_NAME,
+  LEGACY_LABEL_CONTROLLER_UID,
+  LEGACY_LABEL_JOB_NAME,
+} from './controller/labels.js';
 import { OMIT_VALUE, forbidden, invalid, notSupported, required, type FieldError } from './field-errors.js';
 import type { Job, JobSpec, LabelSelector, PodTemplateSpec } from './types.js';
-import { invalidEach, isDns1123Label, isLabelValue, isQualifiedName, validateJobMetadata, validateLabels, validateNonNegative } from './validation-meta.js';
+import {
+  invalidEach,
+  isDns1123Label,
+  isLabelValue,
+  isQualifiedName,
+  validateJobMetadata,
+  validateLabels,
+  validateNonNegative,
+} from './validation-meta.js';
 import { validatePodTemplate } from './validation-pod.js';
 
 /** Kubernetes' cap on parallelism of an Indexed Job; jobfleet applies it to completions too. */
@@ -92,10 +105,9 @@ function validateSelector(spec: JobSpec): FieldError[] {
   if (!spec.selector) return spec.manualSelector === true ? [required('spec.selector')] : [];
   const labels = spec.template.metadata?.labels;
   const selectorErrors = validateLabelSelector(spec.selector, 'spec.selector');
-  const matches = selectorErrors.length > 0 || selectorMatches(spec.selector, labels ?? {});
-  return matches
-    ? selectorErrors
-    : [...selectorErrors, invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`')];
+  // Like Kubernetes, an invalid selector is not matched against the labels.
+  if (selectorErrors.length > 0 || selectorMatches(spec.selector, labels ?? {})) return selectorErrors;
+  return [invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`')];
 }
 
 function validateLabelSelector(selector: LabelSelector, field: string): FieldError[] {
@@ -123,7 +135,8 @@ function validateOperator(operator: string, values: readonly string[], field: st
     return values.length === 0 ? [required(`${field}.values`, "must be specified when `operator` is 'In' or 'NotIn'")] : [];
   }
   if (operator === 'Exists' || operator === 'DoesNotExist') {
-    return values.length > 0 ? [forbidden(`${field}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")] : [];
+    const why = "may not be specified when `operator` is 'Exists' or 'DoesNotExist'";
+    return values.length > 0 ? [forbidden(`${field}.values`, why)] : [];
   }
   return [invalid(`${field}.operator`, operator, 'not a valid selector operator')];
 }
@@ -232,8 +245,8 @@ function validateCompletionsUpdate(oldSpec: JobSpec, newSpec: JobSpec): FieldErr
 /** Template labels and annotations may change while a Job is suspended and has never started. */
 function validateTemplateUpdate(oldJob: Job, newJob: Job): FieldError[] {
   const metadataMutable = oldJob.spec.suspend === true && !oldJob.status?.startTime;
-  const comparable = (template: PodTemplateSpec) =>
-    metadataMutable ? { ...template, metadata: { ...template.metadata, labels: undefined, annotations: undefined } } : template;
+  const withoutLabels = (t: PodTemplateSpec) => ({ ...t, metadata: { ...t.metadata, labels: undefined, annotations: undefined } });
+  const comparable = (template: PodTemplateSpec) => (metadataMutable ? withoutLabels(template) : template);
   if (deepEqual(comparable(oldJob.spec.template), comparable(newJob.spec.template))) return [];
   return [invalid('spec.template', OMIT_VALUE, FIELD_IMMUTABLE_MESSAGE)];
 }

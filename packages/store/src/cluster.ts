@@ -10,6 +10,11 @@ export interface ClusterOptions {
   prefix?: string;
   delays?: Delays;
   clock?: Clock;
+  /**
+   * Fail commands at once while Redis is unreachable (the API answers 503) instead of queueing
+   * them until it is back (workers and janitors, whose reports must not be lost).
+   */
+  failFast?: boolean;
 }
 
 /** Reconnect forever with a capped backoff: a Redis outage must never end a process. */
@@ -32,7 +37,7 @@ export class Cluster {
 
   constructor(readonly options: ClusterOptions) {
     const prefix = options.prefix ?? 'jf';
-    this.redis = newRedis(options.redisUrl);
+    this.redis = newRedis(options.redisUrl, options.failFast ? { maxRetriesPerRequest: 1, enableOfflineQueue: false } : {});
     this.store = new JobStore(this.redis, prefix);
     this.queues = new TaskQueues(this.redis, this.store.keys.queuePrefix);
     this.delays = options.delays ?? delaysFromEnv();

@@ -4,3 +4,4 @@ export * from './queues.js';
 export * from './controller.js';
 export * from './jobs.js';
 export * from './cluster.js';
+export * from './node-monitor.js';

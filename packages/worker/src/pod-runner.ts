@@ -48,8 +48,9 @@ export class PodRunner {
     this.mainStatuses = pod.spec.containers.map((c) => waitingStatus(c, pod.spec.initContainers?.length ? 'PodInitializing' : 'ContainerCreating'));
   }
 
-  get stopped(): boolean {
-    return this.stopRequest !== undefined;
+  /** Why the pod was stopped, if it was. */
+  get stopReason(): string | undefined {
+    return this.stopRequest?.reason;
   }
 
   stop(reason: string, graceSeconds: number): void {

@@ -1,8 +1,20 @@
 import { hostname } from 'node:os';
 import { Worker, type Job as Task } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { k8sTime, podRestartCount, isPodReady, type Pod, type PodStatus } from '@jobfleet/spec';
-import { Cluster, parseStopMessage, POD_QUEUE, putOp, type PodTask, type StoredPod } from '@jobfleet/store';
+import { ANNOTATION_STOP_REASON, isPodFinished as isFinished, isPodReady, k8sTime, podRestartCount, type Pod, type PodStatus } from '@jobfleet/spec';
+import {
+  Cluster,
+  lostPod,
+  nodeTimingsFromEnv,
+  parseStopMessage,
+  POD_QUEUE,
+  putOp,
+  type NodeRecord,
+  type NodeTimings,
+  type PodTask,
+  type StoredPod,
+  type WriteOp,
+} from '@jobfleet/store';
 import { DockerEngine, LABELS } from './docker.js';
 import { DEFAULT_POD_LOG_MAX_BYTES, PodLogWriter } from './log-writer.js';
 import { PodRunner } from './pod-runner.js';
@@ -45,12 +57,17 @@ export class WorkerNode {
   private subscriber?: Redis;
   private heartbeat?: NodeJS.Timeout;
   private readonly maxPods: number;
+  private readonly timings: NodeTimings;
+  private draining = false;
+  private startedAt?: number;
+  private lastBeat = Date.now();
 
   constructor(private readonly opts: WorkerNodeOptions) {
     this.nodeName = opts.nodeName ?? process.env.JOBFLEET_NODE_NAME ?? hostname();
     this.maxPods = opts.maxPods ?? DEFAULT_MAX_PODS;
     this.cluster = new Cluster({ redisUrl: opts.redisUrl, prefix: opts.prefix });
     this.engine = opts.docker ?? new DockerEngine();
+    this.timings = nodeTimingsFromEnv();
   }
 
   async start(): Promise<void> {
@@ -72,6 +89,7 @@ export class WorkerNode {
 
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    this.draining = true;
     const drained = this.taskWorker?.close();
     const drainTimeout = setTimeout(() => {
       for (const { runner } of this.running.values()) runner.stop('NodeShutdown', 0);
@@ -116,19 +134,33 @@ export class WorkerNode {
         spec: { ...pod.spec, nodeName: this.nodeName },
         status: { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: k8sTime(Date.now()) }] },
       };
-      const result = await this.cluster.store.commit([putOp(this.cluster.store.keys.pod(ns, name), stored.rv, claimed)]);
+      const keys = this.cluster.store.keys;
+      const result = await this.cluster.store.commit([
+        putOp(keys.pod(ns, name), stored.rv, claimed),
+        { op: 'sadd', key: keys.nodePods(this.nodeName), member: `${ns}/${name}` },
+      ]);
       if (result.ok) return { pod: claimed, rv: result.rvs[0] ?? '' };
     }
   }
 
-  /** Writes the pod's status; false when the pod no longer exists. Stops the pod if it is being deleted. */
+  /**
+   * Writes the pod's status; false when the pod no longer exists or was already ended by someone
+   * else (the node monitor). Stops the pod if it is being deleted. A pod stopped because this node
+   * shuts down is handed back: it is marked so that the controller replaces it without counting a
+   * failure.
+   */
   private async reportStatus(ns: string, name: string, status: PodStatus): Promise<boolean> {
+    const keys = this.cluster.store.keys;
     for (;;) {
       const stored = await this.cluster.store.getPod(ns, name);
-      if (!stored) return false;
+      if (!stored || isFinished(stored.pod)) return false;
       const before = stored.pod;
-      const after: Pod = { ...before, status: { ...status, ...(before.status.podIP ? { podIP: before.status.podIP } : {}) } };
-      const result = await this.cluster.store.commit([putOp(this.cluster.store.keys.pod(ns, name), stored.rv, after)]);
+      const handedBack = this.draining && isFinished({ ...before, status }) && this.running.get(`${ns}/${name}`)?.runner.stopReason === 'NodeShutdown';
+      const annotations = handedBack ? { ...(before.metadata.annotations ?? {}), [ANNOTATION_STOP_REASON]: 'NodeShutdown' } : before.metadata.annotations;
+      const after: Pod = { ...before, metadata: { ...before.metadata, ...(annotations ? { annotations } : {}) }, status };
+      const ops: WriteOp[] = [putOp(keys.pod(ns, name), stored.rv, after)];
+      if (isFinished(after)) ops.push({ op: 'srem', key: keys.nodePods(this.nodeName), member: `${ns}/${name}` });
+      const result = await this.cluster.store.commit(ops);
       if (!result.ok) continue;
       if (before.metadata.deletionTimestamp) this.running.get(`${ns}/${name}`)?.runner.stop('Terminated', before.metadata.deletionGracePeriodSeconds ?? 30);
       const changed = before.status.phase !== after.status.phase || podRestartCount(before) !== podRestartCount(after) || isPodReady(before) !== isPodReady(after);
@@ -166,10 +198,33 @@ export class WorkerNode {
     else if (stored.pod.metadata.deletionTimestamp) running.runner.stop('Terminated', stored.pod.metadata.deletionGracePeriodSeconds ?? podGrace);
   }
 
+  /**
+   * Renews this node's entry in the registry, re-checks its pods, and follows its Docker Engine:
+   * no tasks are taken while the engine does not answer. A node that could not renew for most of
+   * the grace period stops its pods itself, since the fleet will soon consider them lost.
+   */
   private async beat(): Promise<void> {
-    const info = { name: this.nodeName, capacity: { pods: this.maxPods }, running: this.running.size, heartbeat: Date.now(), docker: await this.engine.ping() };
-    await this.cluster.redis.hset(this.cluster.store.keys.nodes, this.nodeName, JSON.stringify(info));
-    await Promise.all([...this.running.keys()].map((key) => this.checkPod(key)));
+    const docker = await this.engine.ping();
+    await this.followDocker(docker);
+    try {
+      const now = await this.cluster.store.now();
+      this.startedAt ??= now;
+      const record: NodeRecord = { name: this.nodeName, capacity: { pods: this.maxPods }, running: this.running.size, heartbeat: now, docker, startedAt: this.startedAt };
+      await this.cluster.redis.hset(this.cluster.store.keys.nodes, this.nodeName, JSON.stringify(record));
+      this.lastBeat = Date.now();
+      await Promise.all([...this.running.keys()].map((key) => this.checkPod(key)));
+    } catch (err) {
+      if (Date.now() - this.lastBeat > this.timings.graceMs * 0.75) {
+        for (const { runner } of this.running.values()) runner.stop('NodeLost', 0);
+      }
+      throw err;
+    }
+  }
+
+  private async followDocker(answers: boolean): Promise<void> {
+    if (!this.taskWorker) return;
+    if (!answers && !this.taskWorker.isPaused()) await this.taskWorker.pause(true);
+    if (answers && this.taskWorker.isPaused() && !this.draining) this.taskWorker.resume();
   }
 
   /**
@@ -189,23 +244,15 @@ export class WorkerNode {
 
   private async failLostPod(key: string, uid: string): Promise<void> {
     const [ns = '', name = ''] = key.split('/');
+    const keys = this.cluster.store.keys;
     const stored = await this.cluster.store.getPod(ns, name);
     const pod = stored?.pod;
-    if (!stored || !pod || pod.metadata.uid !== uid || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') return;
-    const message = `The worker ${this.nodeName} restarted while the pod ran`;
-    const failed: Pod = {
-      ...pod,
-      status: {
-        ...pod.status,
-        phase: 'Failed',
-        reason: 'NodeRestarted',
-        message,
-        containerStatuses: (pod.status.containerStatuses ?? []).map((s) =>
-          s.state.terminated ? s : { ...s, ready: false, state: { terminated: { exitCode: 137, reason: 'Error', message, finishedAt: k8sTime(Date.now()) } } },
-        ),
-      },
-    };
-    const result = await this.cluster.store.commit([putOp(this.cluster.store.keys.pod(ns, name), stored.rv, failed)]);
+    if (!stored || !pod || pod.metadata.uid !== uid || isFinished(pod)) return;
+    const failed = lostPod(pod, await this.cluster.store.now(), 'NodeRestarted', `The worker ${this.nodeName} restarted while the pod ran`);
+    const result = await this.cluster.store.commit([
+      putOp(keys.pod(ns, name), stored.rv, failed),
+      { op: 'srem', key: keys.nodePods(this.nodeName), member: key },
+    ]);
     if (result.ok) await this.syncOwner(pod);
   }
 }

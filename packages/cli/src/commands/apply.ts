@@ -12,12 +12,12 @@ export function registerApply(program: Command): void {
   program
     .command('apply')
     .description('create the Jobs of manifest files (YAML documents or JSON; "unchanged" if they already exist as written)')
-    .requiredOption('-f, --filename <file>', 'manifest file, or - for stdin (repeatable)', collect, [])
+    .requiredOption('-f, --filename <file>', 'manifest file, or - for stdin (repeatable)', collect)
     .action(async (options: { filename: string[] }, command: Command) => apply(options.filename, command));
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 async function apply(files: string[], command: Command): Promise<void> {

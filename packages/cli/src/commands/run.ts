@@ -126,10 +126,10 @@ function podLogFollower(client: JobfleetClient, job: Job, writeLine: (line: stri
   const selector = uid ? { labelSelector: `${CONTROLLER_UID_LABEL}=${uid}` } : { jobName: job.metadata.name ?? '' };
   const listPods = (signal: AbortSignal) => client.listPods({ ...selector, ...namespace, signal });
   const sink = { writeLine, warn: (message: string) => process.stderr.write(`warning: ${message}\n`) };
-  return new PodLogFollower(client, listPods, sink, { alwaysPrefix: mayRunSeveralPods(job) });
+  return new PodLogFollower(client, listPods, sink, { prefix: mayRunSeveralPods(job) });
 }
 
-/** Several pods at once or one after another: completions or parallelism above 1. */
+/** Several pods at once or one after another (completions or parallelism above 1); retries of a single pod don't count. */
 export function mayRunSeveralPods(job: Job): boolean {
   return (job.spec.completions ?? 1) > 1 || (job.spec.parallelism ?? 1) > 1;
 }

@@ -234,11 +234,24 @@ export function syncJob(input: SyncInput): SyncDecision {
     return finishCounters(decision, 0, [], active.length + terminating);
   }
 
-  manageActivePods(input, decision, active, status.succeeded, startTime);
+  manageActivePods(input, decision, active, unfinished, status.succeeded, startTime);
   return finishCounters(decision, decision.create.count, active, terminating);
 }
 
-function manageActivePods(input: SyncInput, decision: SyncDecision, active: Pod[], succeeded: number, startTime: number | undefined) {
+/**
+ * Creates or stops pods to reach the wanted number. Terminating pods still hold their place: a
+ * replacement starts only once they ended (Kubernetes' podReplacementPolicy: Failed), so no
+ * instant ever sees more than `parallelism` pods of the Job running.
+ */
+function manageActivePods(
+  input: SyncInput,
+  decision: SyncDecision,
+  active: Pod[],
+  unfinished: Pod[],
+  succeeded: number,
+  startTime: number | undefined,
+) {
+  const terminating = unfinished.length - active.length;
   const { job, now, delays } = input;
   if (isWorkQueue(job) && succeeded > 0) return; // no new pods once one succeeded; running ones finish
   const want = wantedActive(job, succeeded);
@@ -249,10 +262,10 @@ function manageActivePods(input: SyncInput, decision: SyncDecision, active: Pod[
       reason,
       uncounted: true,
     }));
-  } else if (active.length < want) {
+  } else if (active.length + terminating < want) {
     const waitMs = backoffRemaining(decision.control, now, delays);
     if (waitMs > 0) decision.requeueAfterMs = waitMs;
-    else planCreations(job, decision, active, Math.min(want - active.length, MAX_POD_CHANGES_PER_SYNC));
+    else planCreations(job, decision, unfinished, Math.min(want - active.length - terminating, MAX_POD_CHANGES_PER_SYNC));
   }
   const deadline = job.spec.activeDeadlineSeconds;
   if (deadline !== undefined && startTime !== undefined && !job.spec.suspend) {
@@ -261,12 +274,12 @@ function manageActivePods(input: SyncInput, decision: SyncDecision, active: Pod[
   }
 }
 
-function planCreations(job: Job, decision: SyncDecision, active: Pod[], count: number) {
+function planCreations(job: Job, decision: SyncDecision, unfinished: Pod[], count: number) {
   if (!isIndexed(job)) {
     decision.create = { count };
     return;
   }
-  const taken = new Set(active.map(podIndex).filter((i): i is number => i !== undefined));
+  const taken = new Set(unfinished.map(podIndex).filter((i): i is number => i !== undefined));
   const completed = parseIndexes(decision.status.completedIndexes);
   const indexes = firstPendingIndexes(completed, taken, count, job.spec.completions ?? 0);
   decision.create = { count: indexes.length, indexes };

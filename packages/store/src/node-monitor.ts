@@ -1,0 +1,120 @@
+import { k8sTime, type Pod } from '@jobfleet/spec';
+import type { JobController } from './controller.js';
+import { putOp, type JobStore, type WriteOp } from './store.js';
+
+/** What a worker writes into the node registry at each heartbeat. */
+export interface NodeRecord {
+  name: string;
+  capacity: { pods: number };
+  running: number;
+  /** Redis-clock ms of the last heartbeat. */
+  heartbeat: number;
+  /** Whether its Docker Engine answered at that heartbeat. */
+  docker: boolean;
+  /** Redis-clock ms when this worker process started. */
+  startedAt?: number;
+  labels?: Record<string, string>;
+}
+
+export interface NodeTimings {
+  /** A node whose heartbeat is older than this is NotReady (Kubernetes' node-monitor-grace-period: 40 s). */
+  graceMs: number;
+  /** Pods of a NotReady node end as Failed this long after it became NotReady (Kubernetes evicts after 5 min). */
+  evictionMs: number;
+}
+
+export function nodeTimingsFromEnv(env: Record<string, string | undefined> = process.env): NodeTimings {
+  const num = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number of milliseconds ≥ 0, got "${raw}"`);
+    return n;
+  };
+  return { graceMs: num('JOBFLEET_NODE_GRACE_MS', 40_000), evictionMs: num('JOBFLEET_POD_EVICTION_MS', 300_000) };
+}
+
+export function isNodeReady(node: NodeRecord, now: number, graceMs: number): boolean {
+  return node.docker && now - node.heartbeat <= graceMs;
+}
+
+export const ANNOTATION_NODE_LOST = 'jobfleet.io/node-lost-at';
+
+/**
+ * Watches the node registry. A node silent for longer than the grace period is NotReady: its pods
+ * are marked terminating (they still hold their place in the Job's parallelism, since their
+ * containers may still run), and after the eviction time they end as Failed with reason NodeLost
+ * and the Job controller replaces them. A worker that restarts under the same name settles its
+ * pods at once (see the worker's leftover cleanup).
+ */
+export class NodeMonitor {
+  constructor(
+    private readonly store: JobStore,
+    private readonly controller: JobController,
+    private readonly timings: NodeTimings,
+  ) {}
+
+  async check(): Promise<void> {
+    const now = await this.store.now();
+    const nodes = await this.store.redis.hgetall(this.store.keys.nodes);
+    for (const raw of Object.values(nodes)) {
+      const node = JSON.parse(raw) as NodeRecord;
+      if (now - node.heartbeat > this.timings.graceMs) await this.handleLostNode(node, now);
+    }
+  }
+
+  private async handleLostNode(node: NodeRecord, now: number): Promise<void> {
+    const keys = this.store.keys;
+    const members = await this.store.redis.smembers(keys.nodePods(node.name));
+    for (const member of members) {
+      const [ns = '', name = ''] = member.split('/');
+      const stored = await this.store.getPod(ns, name);
+      const pod = stored?.pod;
+      if (!stored || !pod || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed' || pod.spec.nodeName !== node.name) {
+        await this.store.redis.srem(keys.nodePods(node.name), member);
+        continue;
+      }
+      const lostAt = Number(pod.metadata.annotations?.[ANNOTATION_NODE_LOST] ?? NaN);
+      const next = Number.isNaN(lostAt) ? markLost(pod, now) : now - lostAt >= this.timings.evictionMs ? failLost(pod, now) : undefined;
+      if (!next) continue;
+      const ops: WriteOp[] = [putOp(keys.pod(ns, name), stored.rv, next)];
+      if (next.status.phase === 'Failed') ops.push({ op: 'srem', key: keys.nodePods(node.name), member });
+      const result = await this.store.commit(ops);
+      const owner = pod.metadata.ownerReferences?.[0]?.name;
+      if (result.ok && owner) await this.controller.syncJob(ns, owner);
+    }
+  }
+}
+
+function markLost(pod: Pod, now: number): Pod {
+  return {
+    ...pod,
+    metadata: {
+      ...pod.metadata,
+      annotations: { ...(pod.metadata.annotations ?? {}), [ANNOTATION_NODE_LOST]: String(now) },
+      deletionTimestamp: pod.metadata.deletionTimestamp ?? k8sTime(now),
+      deletionGracePeriodSeconds: 0,
+    },
+    status: { ...pod.status, reason: 'NodeLost', message: `Node ${pod.spec.nodeName} which was running pod ${pod.metadata.name} is unresponsive` },
+  };
+}
+
+function failLost(pod: Pod, now: number): Pod {
+  return lostPod(pod, now, 'NodeLost', `Node ${pod.spec.nodeName} was unresponsive for too long; the pod is considered lost`);
+}
+
+/** A pod whose node can no longer run it, ended as Failed; containers still shown running end as killed. */
+export function lostPod(pod: Pod, now: number, reason: string, message: string): Pod {
+  return {
+    ...pod,
+    status: {
+      ...pod.status,
+      phase: 'Failed',
+      reason,
+      message,
+      containerStatuses: (pod.status.containerStatuses ?? []).map((s) =>
+        s.state.terminated ? s : { ...s, ready: false, state: { terminated: { exitCode: 137, reason, message, finishedAt: k8sTime(now) } } },
+      ),
+    },
+  };
+}
