@@ -6,10 +6,19 @@ export interface RoleProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `startJanitor(options)` or `startWorker(options)` in a new Node process and waits until it runs. */
-export async function startRoleProcess(role: 'janitor' | 'worker', options: Record<string, unknown>): Promise<RoleProcess> {
-  const fn = role === 'janitor' ? 'startJanitor' : 'startWorker';
-  const script = `import('@jobfleet/${role}').then(async (m) => { await m.${fn}(${JSON.stringify(options)}); console.log('ready'); })`;
+const START = { api: 'startApi', janitor: 'startJanitor', worker: 'startWorker' } as const;
+
+/**
+ * Starts a role (`startApi`, `startJanitor` or `startWorker` with `options`) in a new Node process
+ * and waits until it runs. SIGTERM closes it gracefully, SIGKILL kills it mid-work.
+ */
+export async function startRoleProcess(role: keyof typeof START, options: Record<string, unknown>): Promise<RoleProcess> {
+  const script = [
+    `const m = await import('@jobfleet/${role}');`,
+    `const running = await m.${START[role]}(${JSON.stringify(options)});`,
+    `process.on('SIGTERM', async () => { await running.close(); process.exit(0); });`,
+    `console.log('ready');`,
+  ].join('\n');
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());

@@ -73,3 +73,6 @@ export {
   validateJobUpdate,
 } from './validation.js';
 export { parseJob, parseManifests, type ParseJobOptions } from './parse.js';
+export * from './printers.js';
+export * from './cluster-objects.js';
+export { deepEqual } from './validation.js';

@@ -9,6 +9,8 @@ export interface Keys {
   changes: string;
   /** Namespaces in use (SET). */
   namespaces: string;
+  /** Namespace records (HASH name → JSON {uid, creationTimestamp, labels, annotations}). */
+  namespaceRecords: string;
   /** Worker nodes (HASH name → Node JSON). */
   nodes: string;
   /** A namespace's Jobs (ZSET by name, score 0). */
@@ -44,6 +46,7 @@ export function redisKeys(prefix = 'jf'): Keys {
     rv: `${p}:rv`,
     changes: `${p}:changes`,
     namespaces: `${p}:namespaces`,
+    namespaceRecords: `${p}:nsrecords`,
     nodes: `${p}:nodes`,
     jobs: (ns) => `${p}:jobs:${ns}`,
     job: (ns, name) => `${p}:job:${ns}:${name}`,

@@ -327,3 +327,151 @@ function readinessGates(pod: Pod): string {
   const satisfied = gates.filter((gate) => conditions.find((c) => c.type === gate.conditionType)?.status === 'True').length;
   return `${satisfied}/${gates.length}`;
 }
+
+// ---------------------------------------------------------------- Event
+
+export const EVENT_COLUMNS = ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'] as const;
+
+/** kubectl's formatEventSource: "component, host" (host left out when empty). */
+export function eventSource(event: CoreEvent): string {
+  const component = event.source?.component || event.reportingComponent || '';
+  const instance = event.source?.host || event.reportingInstance || '';
+  return instance ? `${component}, ${instance}` : component;
+}
+
+/** printEvent's cells; wide adds SUBOBJECT, SOURCE, FIRST SEEN, COUNT and NAME (in kubectl's order). */
+export function eventRow(event: CoreEvent, now: Date, wide = false): (string | number)[] {
+  const first = event.firstTimestamp ? timestampSince(event.firstTimestamp, now) : timestampSince(event.eventTime ?? undefined, now);
+  let last = event.lastTimestamp ? timestampSince(event.lastTimestamp, now) : first;
+  let count = event.count ?? 0;
+  if (event.series) {
+    last = timestampSince(event.series.lastObservedTime, now);
+    count = event.series.count ?? 0;
+  } else if (count === 0) count = 1;
+  const { kind = '', name = '' } = event.involvedObject;
+  const target = name ? `${kind.toLowerCase()}/${name}` : kind.toLowerCase();
+  const message = (event.message ?? '').trim();
+  if (!wide) return [last, event.type ?? '', event.reason ?? '', target, message];
+  return [last, event.type ?? '', event.reason ?? '', target, event.involvedObject.fieldPath ?? '', eventSource(event), message, first, count, event.metadata.name ?? ''];
+}
+
+// ---------------------------------------------------------------- Node
+
+export const NODE_COLUMNS = ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION'] as const;
+
+const NODE_ROLE_PREFIX = 'node-role.kubernetes.io/';
+const NODE_ROLE_LABEL = 'kubernetes.io/role';
+
+/** STATUS: Ready / NotReady / Unknown, plus ",SchedulingDisabled" when cordoned. */
+export function nodeStatus(node: Node): string {
+  const ready = node.status.conditions.find((c) => c.type === 'Ready');
+  const status = ready ? [ready.status === 'True' ? 'Ready' : 'NotReady'] : ['Unknown'];
+  if (node.spec.unschedulable) status.push('SchedulingDisabled');
+  return status.join(',');
+}
+
+/** ROLES from node-role.kubernetes.io/<role> and kubernetes.io/role labels, sorted; "<none>" without. */
+export function nodeRoles(node: Node): string {
+  const roles = new Set<string>();
+  for (const [key, value] of Object.entries(node.metadata.labels ?? {})) {
+    if (key.startsWith(NODE_ROLE_PREFIX) && key.length > NODE_ROLE_PREFIX.length) roles.add(key.slice(NODE_ROLE_PREFIX.length));
+    else if (key === NODE_ROLE_LABEL && value !== '') roles.add(value);
+  }
+  return roles.size === 0 ? '<none>' : [...roles].sort(compareStrings).join(',');
+}
+
+export function nodeRow(node: Node, now: Date, wide = false): string[] {
+  const info = node.status.nodeInfo;
+  const cells = [node.metadata.name ?? '', nodeStatus(node), nodeRoles(node), timestampSince(node.metadata.creationTimestamp, now), info.kubeletVersion];
+  if (!wide) return cells;
+  const address = (type: string) => node.status.addresses.find((a) => a.type === type)?.address ?? '<none>';
+  return [...cells, address('InternalIP'), address('ExternalIP'), info.osImage || '<unknown>', info.kernelVersion || '<unknown>', info.containerRuntimeVersion || '<unknown>'];
+}
+
+// ---------------------------------------------------------------- Namespace
+
+export const NAMESPACE_COLUMNS = ['NAME', 'STATUS', 'AGE'] as const;
+
+export function namespaceRow(namespace: Namespace, now: Date): string[] {
+  return [namespace.metadata.name ?? '', namespace.status.phase, timestampSince(namespace.metadata.creationTimestamp, now)];
+}
+
+// ---------------------------------------------------------------- Table column definitions
+
+/** metav1.TableColumnDefinition. */
+export interface TableColumnDefinition {
+  name: string;
+  type: string;
+  format: string;
+  description: string;
+  priority: number;
+}
+
+function column(name: string, description: string, options: { type?: string; format?: string; priority?: number } = {}): TableColumnDefinition {
+  return { name, type: options.type ?? 'string', format: options.format ?? '', description, priority: options.priority ?? 0 };
+}
+
+const NAME_DOC = 'Name must be unique within a namespace. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
+const AGE_DOC =
+  'CreationTimestamp is a timestamp representing the server time when this object was created. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
+const nameColumn = () => column('Name', NAME_DOC, { format: 'name' });
+const ageColumn = () => column('Age', AGE_DOC);
+
+/** The columns of server-side printing, as printers.go defines them (priority 1 = `-o wide` only). */
+export const JOB_COLUMN_DEFINITIONS: readonly TableColumnDefinition[] = [
+  nameColumn(),
+  column('Status', 'Status of the job.'),
+  column('Completions', 'The number of pods which reached phase Succeeded.'),
+  column('Duration', 'Time required to complete the job.'),
+  ageColumn(),
+  column('Containers', 'Names of each container in the template.', { priority: 1 }),
+  column('Images', 'Images referenced by each container in the template.', { priority: 1 }),
+  column('Selector', 'A label query over pods that should match the pod count.', { priority: 1 }),
+];
+
+export const POD_COLUMN_DEFINITIONS: readonly TableColumnDefinition[] = [
+  nameColumn(),
+  column('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
+  column('Status', 'The aggregate status of the containers in this pod.'),
+  column('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+  ageColumn(),
+  column('IP', 'podIP address allocated to the pod.', { priority: 1 }),
+  column('Node', 'NodeName indicates in which node this pod is scheduled.', { priority: 1 }),
+  column('Nominated Node', 'nominatedNodeName is set only when this pod preempts other pods on the node.', { priority: 1 }),
+  column('Readiness Gates', 'If specified, all readiness gates will be evaluated for pod readiness.', { priority: 1 }),
+];
+
+export const EVENT_COLUMN_DEFINITIONS: readonly TableColumnDefinition[] = [
+  column('Last Seen', 'The time at which the most recent occurrence of this event was recorded.'),
+  column('Type', 'Type of this event (Normal, Warning), new types could be added in the future'),
+  column('Reason', 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.'),
+  column('Object', 'The object that this event is about.'),
+  column('Subobject', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.', { priority: 1 }),
+  column('Source', 'The component reporting this event.', { priority: 1 }),
+  column('Message', 'A human-readable description of the status of this operation.'),
+  column('First Seen', 'The time at which the event was first recorded.', { priority: 1 }),
+  column('Count', 'The number of times this event has occurred.', { priority: 1 }),
+  column('Name', NAME_DOC, { format: 'name', priority: 1 }),
+];
+
+export const NODE_COLUMN_DEFINITIONS: readonly TableColumnDefinition[] = [
+  nameColumn(),
+  column('Status', 'The status of the node'),
+  column('Roles', 'The roles of the node'),
+  ageColumn(),
+  column('Version', 'Kubelet Version reported by the node.'),
+  column('Internal-IP', 'List of addresses reachable to the node.', { priority: 1 }),
+  column('External-IP', 'List of addresses reachable to the node.', { priority: 1 }),
+  column('OS-Image', 'OS Image reported by the node.', { priority: 1 }),
+  column('Kernel-Version', 'Kernel Version reported by the node.', { priority: 1 }),
+  column('Container-Runtime', 'ContainerRuntime Version reported by the node.', { priority: 1 }),
+];
+
+export const NAMESPACE_COLUMN_DEFINITIONS: readonly TableColumnDefinition[] = [nameColumn(), column('Status', 'The status of the namespace'), ageColumn()];
+
+/** printPod's row conditions: a finished pod's row carries Completed=True/False. */
+export function podRowConditions(pod: Pod): { type: string; status: string; reason: string; message: string }[] {
+  if (pod.status.phase === 'Succeeded') return [{ type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' }];
+  if (pod.status.phase === 'Failed') return [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
+  return [];
+}

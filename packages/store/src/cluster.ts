@@ -36,7 +36,7 @@ export class Cluster {
   private readonly extraConnections: Redis[] = [];
 
   constructor(readonly options: ClusterOptions) {
-    const prefix = options.prefix ?? 'jf';
+    const prefix = options.prefix ?? process.env.JOBFLEET_REDIS_PREFIX ?? 'jf';
     this.redis = newRedis(options.redisUrl, options.failFast ? { maxRetriesPerRequest: 1, enableOfflineQueue: false } : {});
     this.store = new JobStore(this.redis, prefix);
     this.queues = new TaskQueues(this.redis, this.store.keys.queuePrefix);

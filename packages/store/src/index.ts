@@ -5,3 +5,5 @@ export * from './controller.js';
 export * from './jobs.js';
 export * from './cluster.js';
 export * from './node-monitor.js';
+export * from './job-updates.js';
+export * from './namespaces.js';

@@ -34,6 +34,14 @@ export function nodeTimingsFromEnv(env: Record<string, string | undefined> = pro
   return { graceMs: num('JOBFLEET_NODE_GRACE_MS', 40_000), evictionMs: num('JOBFLEET_POD_EVICTION_MS', 300_000) };
 }
 
+/**
+ * How long a worker that cannot reach Redis keeps its pods: past this, the fleet may already have
+ * declared them lost and be about to replace them, so the worker stops them itself.
+ */
+export function selfFenceAfterMs(t: NodeTimings): number {
+  return t.graceMs + t.evictionMs / 2;
+}
+
 export function isNodeReady(node: NodeRecord, now: number, graceMs: number): boolean {
   return node.docker && now - node.heartbeat <= graceMs;
 }
@@ -54,12 +62,27 @@ export class NodeMonitor {
     private readonly timings: NodeTimings,
   ) {}
 
+  /** Since when (Redis clock) this monitor has seen Redis without interruption. */
+  private connectedSince?: number;
+
+  /**
+   * A node is lost when its heartbeat is older than the grace period *and* this monitor has seen
+   * Redis for at least that long: after a Redis outage every worker gets a full grace period to
+   * heartbeat again before any of its pods is touched.
+   */
   async check(): Promise<void> {
-    const now = await this.store.now();
-    const nodes = await this.store.redis.hgetall(this.store.keys.nodes);
-    for (const raw of Object.values(nodes)) {
-      const node = JSON.parse(raw) as NodeRecord;
-      if (now - node.heartbeat > this.timings.graceMs) await this.handleLostNode(node, now);
+    try {
+      const now = await this.store.now();
+      this.connectedSince ??= now;
+      if (now - this.connectedSince <= this.timings.graceMs) return;
+      const nodes = await this.store.redis.hgetall(this.store.keys.nodes);
+      for (const raw of Object.values(nodes)) {
+        const node = JSON.parse(raw) as NodeRecord;
+        if (now - node.heartbeat > this.timings.graceMs) await this.handleLostNode(node, now);
+      }
+    } catch (err) {
+      this.connectedSince = undefined;
+      throw err;
     }
   }
 

@@ -30,6 +30,9 @@ export class TaskQueues {
     const connection = redis;
     this.pods = new Queue<PodTask>(POD_QUEUE, { connection, prefix });
     this.sync = new Queue<SyncTask>(SYNC_QUEUE, { connection, prefix });
+    // Connection errors are retried by ioredis; callers see the failed commands themselves.
+    this.pods.on('error', () => undefined);
+    this.sync.on('error', () => undefined);
   }
 
   /** Idempotent: the task id is the pod uid, so adding the same pod twice is a no-op while it waits. */

@@ -8,6 +8,7 @@ import {
   nodeTimingsFromEnv,
   parseStopMessage,
   POD_QUEUE,
+  selfFenceAfterMs,
   putOp,
   type NodeRecord,
   type NodeTimings,
@@ -40,6 +41,32 @@ export interface WorkerNodeOptions {
 
 export const DEFAULT_MAX_PODS = 110;
 
+interface WorkerSettings {
+  pauseImage: string;
+  pullTimeoutMs?: number;
+  podLogMaxBytes: number;
+  heartbeatMs: number;
+  drainTimeoutMs: number;
+}
+
+/** Options, else JOBFLEET_* environment variables, else the defaults. */
+function workerSettingsFromEnv(opts: WorkerNodeOptions, env: Record<string, string | undefined> = process.env): WorkerSettings {
+  const num = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number ≥ 0, got "${raw}"`);
+    return n;
+  };
+  return {
+    pauseImage: opts.pauseImage ?? env.JOBFLEET_PAUSE_IMAGE ?? 'busybox:latest',
+    pullTimeoutMs: opts.pullTimeoutMs ?? num('JOBFLEET_PULL_TIMEOUT_MS'),
+    podLogMaxBytes: opts.podLogMaxBytes ?? num('JOBFLEET_POD_LOG_MAX_BYTES') ?? DEFAULT_POD_LOG_MAX_BYTES,
+    heartbeatMs: opts.heartbeatMs ?? num('JOBFLEET_HEARTBEAT_MS') ?? 2_000,
+    drainTimeoutMs: opts.drainTimeoutMs ?? num('JOBFLEET_DRAIN_TIMEOUT_MS') ?? 30_000,
+  };
+}
+
 interface RunningPod {
   runner: PodRunner;
   uid: string;
@@ -58,6 +85,7 @@ export class WorkerNode {
   private heartbeat?: NodeJS.Timeout;
   private readonly maxPods: number;
   private readonly timings: NodeTimings;
+  private readonly settings: WorkerSettings;
   private draining = false;
   private startedAt?: number;
   private lastBeat = Date.now();
@@ -68,6 +96,7 @@ export class WorkerNode {
     this.cluster = new Cluster({ redisUrl: opts.redisUrl, prefix: opts.prefix });
     this.engine = opts.docker ?? new DockerEngine();
     this.timings = nodeTimingsFromEnv();
+    this.settings = workerSettingsFromEnv(opts);
   }
 
   async start(): Promise<void> {
@@ -75,7 +104,7 @@ export class WorkerNode {
     await this.removeLeftovers();
     await this.listenForStops();
     await this.beat();
-    this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), this.opts.heartbeatMs ?? 2_000);
+    this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), this.settings.heartbeatMs);
     this.syncWorker = this.cluster.startSyncRunner();
     this.taskWorker = new Worker<PodTask>(POD_QUEUE, (task) => this.runTask(task), {
       connection: this.cluster.connection(),
@@ -93,7 +122,7 @@ export class WorkerNode {
     const drained = this.taskWorker?.close();
     const drainTimeout = setTimeout(() => {
       for (const { runner } of this.running.values()) runner.stop('NodeShutdown', 0);
-    }, this.opts.drainTimeoutMs ?? 30_000);
+    }, this.settings.drainTimeoutMs);
     await drained;
     clearTimeout(drainTimeout);
     await this.syncWorker?.close();
@@ -107,10 +136,11 @@ export class WorkerNode {
     const claimed = await this.claim(ns, name, task.data.uid);
     if (!claimed) return;
     const pod = claimed.pod;
-    const logs = new PodLogWriter(this.cluster.redis, this.cluster.store.keys.podLog(ns, name), this.opts.podLogMaxBytes ?? DEFAULT_POD_LOG_MAX_BYTES);
+    const { podLogMaxBytes, pauseImage, pullTimeoutMs } = this.settings;
+    const logs = new PodLogWriter(this.cluster.redis, this.cluster.store.keys.podLog(ns, name), podLogMaxBytes);
     const runner = new PodRunner(
       pod,
-      { engine: this.engine, nodeName: this.nodeName, delays: this.cluster.delays, pauseImage: this.opts.pauseImage ?? 'busybox:latest', pullTimeoutMs: this.opts.pullTimeoutMs },
+      { engine: this.engine, nodeName: this.nodeName, delays: this.cluster.delays, pauseImage, pullTimeoutMs },
       (status) => this.reportStatus(ns, name, status),
       logs,
     );
@@ -200,8 +230,8 @@ export class WorkerNode {
 
   /**
    * Renews this node's entry in the registry, re-checks its pods, and follows its Docker Engine:
-   * no tasks are taken while the engine does not answer. A node that could not renew for most of
-   * the grace period stops its pods itself, since the fleet will soon consider them lost.
+   * no tasks are taken while the engine does not answer. A node that could not renew for long
+   * enough that the fleet may replace its pods stops them itself (self-fencing).
    */
   private async beat(): Promise<void> {
     const docker = await this.engine.ping();
@@ -214,7 +244,7 @@ export class WorkerNode {
       this.lastBeat = Date.now();
       await Promise.all([...this.running.keys()].map((key) => this.checkPod(key)));
     } catch (err) {
-      if (Date.now() - this.lastBeat > this.timings.graceMs * 0.75) {
+      if (Date.now() - this.lastBeat > selfFenceAfterMs(this.timings)) {
         for (const { runner } of this.running.values()) runner.stop('NodeLost', 0);
       }
       throw err;
@@ -236,10 +266,11 @@ export class WorkerNode {
     const leftovers = await this.engine.listManaged({ [LABELS.node]: this.nodeName });
     const pods = new Map<string, string>();
     for (const c of leftovers) pods.set(`${c.Labels[LABELS.namespace]}/${c.Labels[LABELS.pod]}`, c.Labels[LABELS.podUid] ?? '');
-    for (const [key, uid] of pods) await this.failLostPod(key, uid);
+    // Containers first: a pod is ended (and replaced) only once nothing of it runs any more.
     await Promise.all(leftovers.map((c) => this.engine.remove(c.Id)));
     const volumes = await this.engine.listManagedVolumes({ [LABELS.node]: this.nodeName });
     await Promise.all(volumes.map((v) => this.engine.removeVolume(v)));
+    for (const [key, uid] of pods) await this.failLostPod(key, uid);
   }
 
   private async failLostPod(key: string, uid: string): Promise<void> {

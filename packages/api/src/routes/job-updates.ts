@@ -1,0 +1,129 @@
+/**
+ * Updates of a Job: PUT (replace) and PATCH (JSON patch, merge patch, strategic merge patch).
+ * The new Job is decoded, defaulted and validated like a created one, then checked against the
+ * stored one (immutable fields, Kubernetes' validateJobUpdate); the store keeps the status and
+ * server-owned metadata, bumps generation on spec changes, and the controller syncs at once.
+ * Server-side apply (application/apply-patch+yaml) answers 415, which kubectl reports as
+ * "Server-side apply not available on the server". jobs/status is read-only (405).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  BadRequestError,
+  InvalidError,
+  JobfleetError,
+  UnsupportedMediaTypeError,
+  parseJob,
+  validateJobUpdate,
+  type Job,
+} from '@jobfleet/spec';
+import { updateJob } from '@jobfleet/store';
+import type { ApiContext } from '../context.js';
+import { decodeBody } from '../http.js';
+import { JOB_PATCH_SCHEMA, PATCH_CONTENT_TYPES, PatchError, applyPatch, isPatchContentType, type Json } from '../patch.js';
+import { sendObject } from '../tables.js';
+import { methodNotAllowed, writeOptions } from '../write-options.js';
+import { checkKind } from './jobs.js';
+
+interface NameParams {
+  ns: string;
+  name: string;
+}
+
+export function registerJobUpdateRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const item = '/apis/batch/v1/namespaces/:ns/jobs/:name';
+  app.put<{ Params: NameParams }>(item, async (req, reply) => {
+    const job = await replaceJob(ctx, req, req.params.ns, req.params.name);
+    return sendObject(req, reply, 'jobs', job, await ctx.cluster.store.now());
+  });
+  app.patch<{ Params: NameParams }>(item, async (req, reply) => {
+    const job = await patchJob(ctx, req, req.params.ns, req.params.name);
+    return sendObject(req, reply, 'jobs', job, await ctx.cluster.store.now());
+  });
+  const refuse = async () => {
+    throw methodNotAllowed();
+  };
+  app.put(`${item}/status`, refuse);
+  app.patch(`${item}/status`, refuse);
+}
+
+async function replaceJob(ctx: ApiContext, req: FastifyRequest, ns: string, name: string): Promise<Job> {
+  const options = writeOptions(req);
+  const body = decodeBody(req);
+  checkKind(body, 'batch/v1', 'Job');
+  const metadata = isObject(body.metadata) ? body.metadata : {};
+  if (metadata.name !== undefined && metadata.name !== name) {
+    throw new BadRequestError(`the name of the object (${String(metadata.name)}) does not match the name on the URL (${name})`);
+  }
+  if (metadata.namespace !== undefined && metadata.namespace !== ns) {
+    throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  const { job } = await updateJob(ctx.cluster.store, ctx.cluster.controller, ns, name, (current) => checkedUpdate(current, { ...body, metadata: { ...metadata, name } }), options);
+  return job;
+}
+
+async function patchJob(ctx: ApiContext, req: FastifyRequest, ns: string, name: string): Promise<Job> {
+  const options = writeOptions(req);
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!isPatchContentType(type)) {
+    throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${PATCH_CONTENT_TYPES.join(', ')}`);
+  }
+  const patch = parsePatchBody(req);
+  const { job } = await updateJob(
+    ctx.cluster.store,
+    ctx.cluster.controller,
+    ns,
+    name,
+    (current) => {
+      const patched = applyPatchOrFail(type, current, patch);
+      const meta = isObject(patched.metadata) ? patched.metadata : {};
+      // A resourceVersion the patch did not change is no precondition: the patch is re-applied on a conflict.
+      if (meta.resourceVersion === current.metadata.resourceVersion) delete meta.resourceVersion;
+      return checkedUpdate(current, { ...patched, metadata: meta });
+    },
+    options,
+  );
+  return job;
+}
+
+function parsePatchBody(req: FastifyRequest): unknown {
+  const raw = req.body;
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : '';
+  if (text.trim() === '') throw new BadRequestError('the request body is empty: send a patch');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new BadRequestError(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function applyPatchOrFail(type: (typeof PATCH_CONTENT_TYPES)[number], current: Job, patch: unknown): Record<string, unknown> {
+  let patched: Json;
+  try {
+    patched = applyPatch(type, current as unknown as Json, patch, JOB_PATCH_SCHEMA);
+  } catch (err) {
+    if (err instanceof PatchError) throw new JobfleetError(err.message, 422, 'Invalid');
+    throw err;
+  }
+  if (!isObject(patched)) throw new JobfleetError('the patched object is not a JSON object', 422, 'Invalid');
+  return patched;
+}
+
+/**
+ * The new Job, decoded, defaulted and validated, plus the rules of an update. An empty uid means
+ * the stored one (Kubernetes fills it in before validating).
+ */
+function checkedUpdate(current: Job, input: Record<string, unknown>): Job {
+  const metadata = isObject(input.metadata) ? input.metadata : {};
+  const withMeta = {
+    ...input,
+    metadata: { ...metadata, namespace: current.metadata.namespace, uid: metadata.uid || current.metadata.uid },
+  };
+  const job = parseJob(withMeta);
+  const errors = validateJobUpdate(current, job);
+  if (errors.length > 0) throw new InvalidError({ name: current.metadata.name ?? '', errors });
+  return job;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

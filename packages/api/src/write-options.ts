@@ -1,0 +1,32 @@
+/** Query parameters every write takes (create, update, patch, delete): dryRun and fieldValidation. */
+import type { FastifyRequest } from 'fastify';
+import { BadRequestError, JobfleetError } from '@jobfleet/spec';
+import { queryString } from './http.js';
+
+export const FIELD_VALIDATION_VALUES = ['Ignore', 'Strict', 'Warn'] as const;
+
+export interface WriteOptions {
+  /** dryRun=All: validate and answer, write nothing. */
+  dryRun: boolean;
+}
+
+/**
+ * Reads dryRun and fieldValidation. Every directive is accepted, and jobfleet validates as Strict
+ * whatever is asked: a field it does not know is always an error, never silently dropped.
+ */
+export function writeOptions(req: FastifyRequest): WriteOptions {
+  const dryRun = queryString(req, 'dryRun');
+  if (dryRun !== undefined && dryRun !== '' && dryRun !== 'All') {
+    throw new BadRequestError(`dryRun: Unsupported value: "${dryRun}": supported values: "All"`);
+  }
+  const validation = queryString(req, 'fieldValidation');
+  if (validation !== undefined && validation !== '' && !(FIELD_VALIDATION_VALUES as readonly string[]).includes(validation)) {
+    throw new BadRequestError(`fieldValidation: Unsupported value: "${validation}": supported values: "Ignore", "Strict", "Warn"`);
+  }
+  return { dryRun: dryRun === 'All' };
+}
+
+/** 405, for verbs a resource does not support (e.g. writes to jobs/status). */
+export function methodNotAllowed(): JobfleetError {
+  return new JobfleetError('the server does not allow this method on the requested resource', 405, 'MethodNotAllowed');
+}

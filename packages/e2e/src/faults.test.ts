@@ -1,0 +1,161 @@
+/**
+ * The fleet under faults, with every role in its own OS process on one Redis: the API, the
+ * janitor and three workers of capacity 2. Workers are killed with SIGKILL and Redis is restarted
+ * mid-run; Job counts must stay exact.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobfleetClient } from '@jobfleet/client';
+import type { Job, Pod } from '@jobfleet/spec';
+import { startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
+import { DockerEngine, LABELS } from '@jobfleet/worker';
+import { FAST_DELAYS, uniqueName } from './harness.js';
+import { startRoleProcess, type RoleProcess } from './processes.js';
+
+const docker = new DockerEngine();
+const redisDir = mkdtempSync(join(tmpdir(), 'jobfleet-faults-'));
+const prefix = `f${randomUUID().slice(0, 8)}`;
+let redis: EmbeddedRedis;
+let api: RoleProcess;
+let janitor: RoleProcess;
+const workers = new Map<string, RoleProcess>();
+let client: JobfleetClient;
+let apiUrl: string;
+
+Object.assign(process.env, FAST_DELAYS, { JOBFLEET_NODE_GRACE_MS: '3000', JOBFLEET_POD_EVICTION_MS: '2000' });
+
+function workerOptions(nodeName: string) {
+  return { redisUrl: redis.url, prefix, nodeName, maxPods: 2, heartbeatMs: 500, drainTimeoutMs: 2_000 };
+}
+
+async function startWorkerProcess(nodeName: string): Promise<void> {
+  workers.set(nodeName, await startRoleProcess('worker', workerOptions(nodeName)));
+}
+
+async function freePort(): Promise<number> {
+  const probe = await startEmbeddedRedis(mkdtempSync(join(tmpdir(), 'jobfleet-port-')), { persistence: false });
+  await probe.stop();
+  return probe.port;
+}
+
+beforeAll(async () => {
+  redis = await startEmbeddedRedis(redisDir, { persistence: true });
+  const port = await freePort();
+  api = await startRoleProcess('api', { redisUrl: redis.url, prefix, port, host: '127.0.0.1' });
+  apiUrl = `http://127.0.0.1:${port}`;
+  janitor = await startRoleProcess('janitor', { redisUrl: redis.url, prefix, pollMs: 100, nodeCheckMs: 250 });
+  for (const n of ['w1', 'w2', 'w3']) await startWorkerProcess(`${prefix}-${n}`);
+  client = new JobfleetClient({ server: apiUrl });
+});
+
+afterAll(async () => {
+  for (const w of workers.values()) await w.kill('SIGTERM');
+  await janitor?.kill('SIGTERM');
+  await api?.kill('SIGTERM');
+  await redis?.stop();
+});
+
+function sleeper(name: string, spec: Record<string, unknown>, seconds: number): Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: {
+      backoffLimit: 20,
+      ...spec,
+      template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', `echo start; sleep ${seconds}; echo end`] }] } },
+    },
+  } as Job;
+}
+
+/** Running intervals of the pods that started, from their log timestamps. */
+async function intervals(pods: Pod[]): Promise<{ start: number; end: number }[]> {
+  const out: { start: number; end: number }[] = [];
+  for (const p of pods) {
+    const text = await client.logs(p.metadata.name ?? '', { timestamps: true }).catch(() => '');
+    const at = (word: string) => Date.parse(text.split('\n').find((l) => l.endsWith(` ${word}`))?.split(' ')[0] ?? '');
+    const start = at('start');
+    if (Number.isNaN(start)) continue;
+    const end = at('end');
+    out.push({ start, end: Number.isNaN(end) ? Date.parse(p.status.containerStatuses?.[0]?.state.terminated?.finishedAt ?? '') + 999 : end });
+  }
+  return out;
+}
+
+function maxOverlap(list: { start: number; end: number }[]): number {
+  const points = list.flatMap((i) => [
+    { t: i.start, d: 1 },
+    { t: i.end, d: -1 },
+  ]);
+  points.sort((a, b) => a.t - b.t || a.d - b.d);
+  let current = 0;
+  let max = 0;
+  for (const p of points) max = Math.max(max, (current += p.d));
+  return max;
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('the fleet under faults', () => {
+  it('never runs more than parallelism pods of a Job across three workers, and spreads them', async () => {
+    const name = uniqueName('spread');
+    await client.createJob(sleeper(name, { parallelism: 4, completions: 8 }, 2));
+    const done = await client.waitForCompletion(name, { timeoutMs: 120_000 });
+    expect(done.status).toMatchObject({ succeeded: 8, active: 0 });
+    const pods = await client.listPods({ jobName: name });
+    expect(pods).toHaveLength(8);
+    expect(maxOverlap(await intervals(pods))).toBe(4);
+    expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('completes with exactly `completions` successes when a worker is killed mid-run, and its leftovers go', async () => {
+    const name = uniqueName('sigkill');
+    await client.createJob(sleeper(name, { parallelism: 3, completions: 6 }, 3));
+    let victim = '';
+    await waitUntil(async () => {
+      const running = (await client.listPods({ jobName: name })).filter((p) => p.status.phase === 'Running' && p.spec.nodeName);
+      victim = running[0]?.spec.nodeName ?? '';
+      return victim !== '';
+    }, 60_000, 'a running pod');
+    await workers.get(victim)?.kill('SIGKILL');
+    const leftovers = await docker.listManaged({ [LABELS.node]: victim, [LABELS.job]: name });
+    expect(leftovers.length).toBeGreaterThan(0);
+    await startWorkerProcess(victim);
+    const done = await client.waitForCompletion(name, { timeoutMs: 120_000 });
+    expect(done.status?.succeeded).toBe(6);
+    expect(done.status?.failed).toBeGreaterThanOrEqual(1);
+    const pods = await client.listPods({ jobName: name });
+    expect(pods.filter((p) => p.status.phase === 'Succeeded')).toHaveLength(6);
+    expect(maxOverlap(await intervals(pods))).toBeLessThanOrEqual(3);
+    const stillThere = new Set((await docker.listManaged({ [LABELS.node]: victim })).map((c) => c.Id));
+    expect(leftovers.filter((c) => stillThere.has(c.Id))).toEqual([]);
+  });
+
+  it('completes with exact counts when Redis restarts mid-run (AOF), answering 503 meanwhile', async () => {
+    const name = uniqueName('redis');
+    await client.createJob(sleeper(name, { parallelism: 2, completions: 4 }, 2));
+    await waitUntil(async () => (await client.getJob(name)).status?.active === 2, 60_000, 'two active pods');
+    const port = redis.port;
+    await redis.stop();
+    await waitUntil(async () => (await fetch(`${apiUrl}/readyz`)).status === 503, 10_000, 'readyz to answer 503');
+    const during = await fetch(`${apiUrl}/apis/batch/v1/namespaces/default/jobs/${name}`);
+    expect(during.status).toBe(503);
+    expect(await during.json()).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable', code: 503 });
+    await new Promise((r) => setTimeout(r, 2_000)); // pods finish while Redis is away
+    redis = await startEmbeddedRedis(redisDir, { persistence: true, port });
+    await waitUntil(async () => (await fetch(`${apiUrl}/readyz`)).status === 200, 30_000, 'readyz to recover');
+    const done = await client.waitForCompletion(name, { timeoutMs: 120_000 });
+    expect(done.status).toMatchObject({ succeeded: 4, active: 0 });
+    expect(done.status?.failed ?? 0).toBe(0);
+    expect(await client.listPods({ jobName: name })).toHaveLength(4);
+  });
+});
