@@ -1,9 +1,14 @@
 /** Request and response helpers shared by the routes: body decoding, errors as metav1.Status. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestError, parseManifests } from '@jobfleet/spec';
+import { BadRequestError, UnsupportedMediaTypeError, parseManifests } from '@jobfleet/spec';
 
 /** Decodes a JSON or YAML body into exactly one object. */
 export function decodeBody(request: FastifyRequest): Record<string, unknown> {
+  if (String(request.headers['content-type'] ?? '').includes('protobuf')) {
+    throw new UnsupportedMediaTypeError(
+      'jobfleet reads JSON and YAML only, not protobuf: send application/json (e.g. `kubectl create job … --dry-run=client -o yaml | kubectl create -f -`)',
+    );
+  }
   const raw = request.body;
   if (raw === undefined || raw === null || raw === '') throw new BadRequestError('the request body is empty: send a Job as JSON or YAML');
   const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);

@@ -4,7 +4,12 @@ import { Cluster } from '@jobfleet/store';
 import { ChangeFeed } from './change-feed.js';
 import type { ApiContext } from './context.js';
 import { sendJson } from './http.js';
+import { registerDiscoveryRoutes } from './discovery.js';
+import { registerOpenApiRoutes } from './openapi.js';
 import { registerEventRoutes } from './routes/events.js';
+import { registerJobUpdateRoutes } from './routes/job-updates.js';
+import { registerNamespaceRoutes } from './routes/namespaces.js';
+import { registerNodeRoutes } from './routes/nodes.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerPodRoutes } from './routes/pods.js';
 import { SelectorError } from './selectors.js';
@@ -21,6 +26,11 @@ export interface ApiOptions {
   token?: string;
   /** Largest request body accepted (default 3 MiB, as the Kubernetes API server). */
   bodyLimitBytes?: number;
+  /**
+   * Serve HTTPS with this PEM certificate and key. kubectl (client-go) sends bearer tokens only
+   * over HTTPS, so a server with a token needs it for kubectl.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Also run the consumer of delayed Job syncs (backoff, deadlines); default true. */
   runSyncs?: boolean;
 }
@@ -51,8 +61,9 @@ function isRedisDown(err: unknown): boolean {
   return /ECONNREFUSED|Connection is closed|connect ETIMEDOUT|Stream isn't writeable|MaxRetriesPerRequest|max retries per request|LOADING/i.test(message);
 }
 
-export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'bodyLimitBytes'> = {}): FastifyInstance {
-  const app = fastify({ bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, logger: false, return503OnClosing: true, forceCloseConnections: true });
+export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'bodyLimitBytes' | 'tls'> = {}): FastifyInstance {
+  const common = { bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, logger: false, return503OnClosing: true, forceCloseConnections: true };
+  const app = (opts.tls ? fastify({ ...common, https: opts.tls }) : fastify(common)) as unknown as FastifyInstance;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
@@ -81,6 +92,11 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
   registerJobRoutes(app, ctx);
   registerPodRoutes(app, ctx);
   registerEventRoutes(app, ctx);
+  registerJobUpdateRoutes(app, ctx);
+  registerNamespaceRoutes(app, ctx);
+  registerNodeRoutes(app, ctx);
+  registerDiscoveryRoutes(app);
+  registerOpenApiRoutes(app);
   return app;
 }
 
@@ -96,7 +112,7 @@ export async function startApi(opts: ApiOptions): Promise<RunningApi> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     close: async () => {
       await app.close();

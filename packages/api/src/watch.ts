@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { JobfleetError } from '@jobfleet/spec';
 import { ResourceVersionTooOldError, type Change } from './change-feed.js';
 import type { ApiContext } from './context.js';
 import { queryBool, queryInt, queryString } from './http.js';
@@ -29,6 +30,10 @@ export async function watchResponse(ctx: ApiContext, req: FastifyRequest, reply:
   const requestedRv = queryString(req, 'resourceVersion');
   const timeoutSeconds = queryInt(req, 'timeoutSeconds');
   const startFromState = sendInitial || requestedRv === undefined || requestedRv === '' || requestedRv === '0';
+  if (sendInitial && !bookmarks) {
+    // Without the initial-events-end bookmark a watch-list client would wait for it forever.
+    throw new JobfleetError('ListOptions.meta.k8s.io "" is invalid: allowWatchBookmarks: Required value: sendInitialEvents requires allowWatchBookmarks=true', 422, 'Invalid');
+  }
 
   reply.hijack();
   raw.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });

@@ -27,6 +27,6 @@ export function writeOptions(req: FastifyRequest): WriteOptions {
 }
 
 /** 405, for verbs a resource does not support (e.g. writes to jobs/status). */
-export function methodNotAllowed(): JobfleetError {
-  return new JobfleetError('the server does not allow this method on the requested resource', 405, 'MethodNotAllowed');
+export function methodNotAllowed(message = 'the server does not allow this method on the requested resource'): JobfleetError {
+  return new JobfleetError(message, 405, 'MethodNotAllowed');
 }

@@ -12,7 +12,7 @@ import { JobfleetClient } from '@jobfleet/client';
 import type { Job, Pod } from '@jobfleet/spec';
 import { startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
-import { FAST_DELAYS, uniqueName } from './harness.js';
+import { FAST_DELAYS, startFleet, uniqueName, type Fleet } from './harness.js';
 import { startRoleProcess, type RoleProcess } from './processes.js';
 
 const docker = new DockerEngine();
@@ -157,5 +157,123 @@ describe('the fleet under faults', () => {
     expect(done.status).toMatchObject({ succeeded: 4, active: 0 });
     expect(done.status?.failed ?? 0).toBe(0);
     expect(await client.listPods({ jobName: name })).toHaveLength(4);
+  });
+
+  it('a worker stopped with SIGTERM lets its running pod finish, then exits 0', async () => {
+    const node = `${prefix}-drain`;
+    const proc = await startRoleProcess('worker', { ...workerOptions(node), drainTimeoutMs: 20_000 });
+    const name = uniqueName('drain');
+    await client.createJob(sleeper(name, { parallelism: 6, completions: 6 }, 3));
+    await waitUntil(async () => (await client.listPods({ jobName: name })).some((p) => p.spec.nodeName === node && p.status.phase === 'Running'), 60_000, 'a pod on the draining worker');
+    const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
+    proc.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const mine = (await client.listPods({ jobName: name })).filter((p) => p.spec.nodeName === node);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.map((p) => [p.status.phase, p.status.reason])).toEqual(mine.map(() => ['Succeeded', undefined]));
+    const done = await client.waitForCompletion(name, { timeoutMs: 120_000 });
+    expect(done.status).toMatchObject({ succeeded: 6 });
+    expect(done.status?.failed ?? 0).toBe(0);
+  });
+});
+
+describe('a silent worker', () => {
+  let fleet: Fleet;
+  beforeAll(async () => {
+    fleet = await startFleet({ workers: 0 });
+  });
+  afterAll(async () => fleet?.close());
+
+  it('is declared NotReady; its pod ends as NodeLost and is replaced, counts exact', async () => {
+    const node = `${fleet.prefix}-frozen`;
+    const frozen = await startRoleProcess('worker', { redisUrl: fleet.redisUrl, prefix: fleet.prefix, nodeName: node, heartbeatMs: 500 });
+    const name = uniqueName('silent');
+    await fleet.client.createJob(sleeper(name, { completions: 2 }, 3));
+    let frozenPod = '';
+    await waitUntil(async () => {
+      const pods = await fleet.client.listPods({ jobName: name });
+      frozenPod = pods.find((p) => p.spec.nodeName === node && p.status.phase === 'Running')?.metadata.name ?? '';
+      return frozenPod !== '';
+    }, 60_000, 'a pod running on the worker to freeze');
+    frozen.child.kill('SIGSTOP');
+    try {
+      await fleet.addWorker();
+      await waitUntil(async () => {
+        const pod = (await fleet.client.listPods({ jobName: name })).find((p) => p.metadata.name === frozenPod);
+        return pod?.status.phase === 'Failed' && pod.status.reason === 'NodeLost';
+      }, 30_000, 'the frozen pod to end as NodeLost');
+      const done = await fleet.client.waitForCompletion(name, { timeoutMs: 60_000 });
+      expect(done.status).toMatchObject({ succeeded: 2, failed: 1 });
+    } finally {
+      frozen.child.kill('SIGCONT');
+    }
+    // Woken up, the worker finds its pod ended by the fleet and removes the container.
+    await waitUntil(async () => (await docker.listManaged({ [LABELS.node]: node })).length === 0, 30_000, 'the woken worker to clean up');
+    await frozen.kill('SIGTERM');
+  });
+});
+
+/** A unix-socket proxy to the Docker Engine that the test can cut and restore: a boundary fake of an outage. */
+async function dockerProxy(): Promise<{ socketPath: string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+  const { createServer, connect } = await import('node:net');
+  const socketPath = join(mkdtempSync(join(tmpdir(), 'jobfleet-docker-')), 'docker.sock');
+  const sockets = new Set<import('node:net').Socket>();
+  let server: import('node:net').Server | undefined;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((client) => {
+        const upstream = connect('/var/run/docker.sock');
+        sockets.add(client).add(upstream);
+        client.pipe(upstream).pipe(client);
+        const drop = () => {
+          client.destroy();
+          upstream.destroy();
+        };
+        client.on('error', drop).on('close', drop);
+        upstream.on('error', drop).on('close', drop);
+      });
+      server.listen(socketPath, resolve);
+    });
+  const cut = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+      if (!server) return resolve();
+      server.close(() => resolve());
+      server = undefined;
+    });
+  await listen();
+  return { socketPath, cut, restore: listen, close: cut };
+}
+
+describe('a Docker outage on one worker', () => {
+  let fleet: Fleet;
+  beforeAll(async () => {
+    fleet = await startFleet({ workers: 0 });
+  });
+  afterAll(async () => fleet?.close());
+
+  it('makes the worker NotReady and take no tasks until its engine answers again', async () => {
+    const proxy = await dockerProxy();
+    const Docker = (await import('dockerode')).default;
+    const worker = await fleet.addWorker({ docker: new DockerEngine(new Docker({ socketPath: proxy.socketPath })) });
+    try {
+      await proxy.cut();
+      const redis = new (await import('ioredis')).Redis(fleet.redisUrl);
+      const nodeRecord = async () => JSON.parse((await redis.hget(`${fleet.prefix}:nodes`, worker.nodeName)) ?? '{}') as { docker?: boolean };
+      await waitUntil(async () => (await nodeRecord()).docker === false, 10_000, 'the node to report its engine down');
+      const name = uniqueName('outage');
+      await fleet.client.createJob(sleeper(name, {}, 0));
+      await new Promise((r) => setTimeout(r, 2_000));
+      const pending = await fleet.client.listPods({ jobName: name });
+      expect(pending.map((p) => [p.status.phase, p.spec.nodeName ?? null])).toEqual([['Pending', null]]);
+      await proxy.restore();
+      const done = await fleet.client.waitForCompletion(name, { timeoutMs: 60_000 });
+      expect(done.status).toMatchObject({ succeeded: 1 });
+      expect((await nodeRecord()).docker).toBe(true);
+      redis.disconnect();
+    } finally {
+      await proxy.close();
+    }
   });
 });

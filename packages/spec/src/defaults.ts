@@ -47,7 +47,11 @@ function defaultPodSpec(spec: PodSpec): void {
   spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   spec.containers.forEach(defaultContainer);
   spec.initContainers?.forEach(defaultContainer);
-  spec.volumes?.forEach((volume) => (volume.emptyDir ??= {}));
+  for (const volume of spec.volumes ?? []) {
+    // Kubernetes makes a volume without a source an emptyDir.
+    if (volume.hostPath) volume.hostPath.type ??= '';
+    else volume.emptyDir ??= {};
+  }
 }
 
 function defaultContainer(container: Container): void {

@@ -10,7 +10,7 @@
  */
 import * as z from 'zod';
 import { forbidden, invalid, type FieldError } from './field-errors.js';
-import type { CompletionMode, Container, Job, RestartPolicy } from './types.js';
+import type { CompletionMode, Container, HostPathType, Job, RestartPolicy } from './types.js';
 
 export const NOT_SUPPORTED_BY_JOBFLEET = 'not supported by jobfleet';
 
@@ -21,8 +21,6 @@ const bool = z.boolean();
 const stringMap = z.record(z.string(), z.string());
 /** Accepted, then dropped from the result. */
 const ignored = z.unknown().transform(() => undefined).optional();
-/** Only `{}` is accepted (what `kubectl get -o yaml` prints); any key in it is Forbidden. */
-const emptyObject = z.strictObject({}).transform(() => undefined).optional();
 const quantity = z.custom<string | number>((v) => typeof v === 'string' || typeof v === 'number', {
   message: 'must be a string or a number',
 });
@@ -85,6 +83,29 @@ const volumeMount = z.strictObject({
   subPath: str.optional(),
 });
 
+/** An object whose fields are all unset counts as unset: `securityContext: {}` is dropped, as before. */
+const unlessEmpty = <T extends object>(value: T): T | undefined =>
+  Object.values(value).every((v) => v === undefined) ? undefined : value;
+
+/** The securityContext fields jobfleet implements; the others (seLinuxOptions, seccompProfile, …) are Forbidden. */
+const securityContext = z
+  .strictObject({
+    runAsUser: int64.optional(),
+    runAsGroup: int64.optional(),
+    runAsNonRoot: bool.optional(),
+    readOnlyRootFilesystem: bool.optional(),
+    allowPrivilegeEscalation: bool.optional(),
+    privileged: bool.optional(),
+    capabilities: z.strictObject({ add: z.array(str).optional(), drop: z.array(str).optional() }).optional(),
+  })
+  .transform(unlessEmpty)
+  .optional();
+
+const podSecurityContext = z
+  .strictObject({ runAsUser: int64.optional(), runAsGroup: int64.optional(), runAsNonRoot: bool.optional() })
+  .transform(unlessEmpty)
+  .optional();
+
 const container = z.strictObject({
   name: str.default(''),
   image: str.default(''),
@@ -95,7 +116,7 @@ const container = z.strictObject({
   resources: resources.optional(),
   volumeMounts: z.array(volumeMount).optional(),
   imagePullPolicy: enumString<NonNullable<Container['imagePullPolicy']>>().optional(),
-  securityContext: emptyObject,
+  securityContext,
   ports: ignored,
   terminationMessagePath: ignored,
   terminationMessagePolicy: ignored,
@@ -104,6 +125,7 @@ const container = z.strictObject({
 const volume = z.strictObject({
   name: str.default(''),
   emptyDir: z.strictObject({ medium: str.optional(), sizeLimit: quantity.transform(String).optional() }).optional(),
+  hostPath: z.strictObject({ path: str.default(''), type: enumString<HostPathType>().optional() }).optional(),
 });
 
 const podSpec = z.strictObject({
@@ -115,7 +137,10 @@ const podSpec = z.strictObject({
   volumes: z.array(volume).optional(),
   dnsPolicy: ignored,
   schedulerName: ignored,
-  securityContext: emptyObject,
+  securityContext: podSecurityContext,
+  hostNetwork: bool.optional(),
+  hostPID: bool.optional(),
+  hostIPC: bool.optional(),
 });
 
 const podTemplateSpec = z.strictObject({

@@ -57,12 +57,47 @@ export interface Container {
   resources?: ResourceRequirements;
   volumeMounts?: VolumeMount[];
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
-  securityContext?: Record<string, unknown>;
+  securityContext?: SecurityContext;
+}
+
+/** Linux capabilities, with or without the CAP_ prefix ("NET_ADMIN", "CAP_CHOWN", "ALL"). */
+export interface Capabilities {
+  add?: string[];
+  drop?: string[];
+}
+
+/** A container's securityContext: the fields jobfleet implements. */
+export interface SecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  /** Only on an API server started with --allow-privileged. */
+  privileged?: boolean;
+  /** `add` only on an API server started with --allow-privileged. */
+  capabilities?: Capabilities;
+}
+
+/** A pod's securityContext: defaults for every container, which a container's own values override. */
+export interface PodSecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+}
+
+export type HostPathType = '' | 'DirectoryOrCreate' | 'Directory' | 'FileOrCreate' | 'File' | 'Socket' | 'CharDevice' | 'BlockDevice';
+
+/** A directory or file of the Docker host (only on an API server started with --allow-privileged). */
+export interface HostPathVolumeSource {
+  path: string;
+  type?: HostPathType;
 }
 
 export interface Volume {
   name: string;
   emptyDir?: { medium?: string; sizeLimit?: string };
+  hostPath?: HostPathVolumeSource;
 }
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
@@ -74,6 +109,11 @@ export interface PodSpec {
   activeDeadlineSeconds?: number;
   terminationGracePeriodSeconds?: number;
   volumes?: Volume[];
+  securityContext?: PodSecurityContext;
+  /** The host namespaces (only on an API server started with --allow-privileged). */
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
   nodeName?: string;
   hostname?: string;
   subdomain?: string;

@@ -13,7 +13,18 @@ import {
 } from './field-errors.js';
 import { QUANTITY_FORMAT_MESSAGE, tryParseQuantity } from './quantity.js';
 import { NOT_SUPPORTED_BY_JOBFLEET } from './schema.js';
-import type { Container, EnvVar, PodSpec, PodTemplateSpec, ResourceRequirements, Volume, VolumeMount } from './types.js';
+import type {
+  Container,
+  EnvVar,
+  HostPathVolumeSource,
+  PodSecurityContext,
+  PodSpec,
+  PodTemplateSpec,
+  ResourceRequirements,
+  SecurityContext,
+  Volume,
+  VolumeMount,
+} from './types.js';
 import {
   NON_NEGATIVE_MESSAGE,
   invalidEach,
@@ -52,33 +63,67 @@ const OTHER_POD_FIELD_LABELS = [
 ];
 const MAX_INT32 = 2 ** 31 - 1;
 
-export function validatePodTemplate(template: PodTemplateSpec, field: string): FieldError[] {
+/** What the operator of the API server allows in pods. */
+export interface PodPolicy {
+  /**
+   * Privileged containers, added capabilities, the host's network, PID and IPC namespaces and
+   * hostPath volumes: each gives a pod power over the Docker host. Off by default.
+   */
+  allowPrivileged?: boolean;
+}
+
+/** Kubernetes' answer for a privileged container when the cluster does not allow them. */
+export const DISALLOWED_BY_CLUSTER_POLICY = 'disallowed by cluster policy';
+/** jobfleet's answer for the other privileged fields. */
+export const PRIVILEGED_NOT_ALLOWED = 'not allowed on this jobfleet server (start the API with --allow-privileged)';
+/** Kubernetes' hostPath types but FileOrCreate, which the Docker API cannot do (it creates directories only). */
+export const HOST_PATH_TYPES: readonly string[] = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'Socket'];
+/** The Linux capabilities (linux/capability.h up to 5.9), without their CAP_ prefix. */
+export const LINUX_CAPABILITIES: readonly string[] = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
+  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
+  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
+  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
+  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
+  'CHECKPOINT_RESTORE',
+];
+const CAPABILITY_MESSAGE = 'must be a Linux capability (e.g. "NET_ADMIN" or "CAP_CHOWN") or "ALL"';
+
+export function validatePodTemplate(template: PodTemplateSpec, field: string, policy: PodPolicy = {}): FieldError[] {
   return [
     ...validateLabels(template.metadata?.labels, `${field}.labels`),
     ...validateAnnotations(template.metadata?.annotations, `${field}.annotations`),
-    ...validatePodSpec(template.spec, `${field}.spec`),
+    ...validatePodSpec(template.spec, `${field}.spec`, policy),
   ];
 }
 
 /** restartPolicy is left to the caller: a Job allows only OnFailure and Never. */
-export function validatePodSpec(spec: PodSpec, field: string): FieldError[] {
-  const volumes = validateVolumes(spec.volumes ?? [], `${field}.volumes`);
+export function validatePodSpec(spec: PodSpec, field: string, policy: PodPolicy = {}): FieldError[] {
+  const volumes = validateVolumes(spec.volumes ?? [], `${field}.volumes`, policy);
   return [
     ...volumes.errors,
-    ...validateContainers(spec.containers, volumes.names, `${field}.containers`),
-    ...validateInitContainers(spec.initContainers ?? [], spec.containers, volumes.names, `${field}.initContainers`),
+    ...validateContainers(spec.containers, volumes.names, `${field}.containers`, policy),
+    ...validateInitContainers(spec.initContainers ?? [], spec.containers, volumes.names, `${field}.initContainers`, policy),
     ...validatePodActiveDeadline(spec.activeDeadlineSeconds, `${field}.activeDeadlineSeconds`),
     ...validateNonNegative(spec.terminationGracePeriodSeconds, `${field}.terminationGracePeriodSeconds`),
+    ...validateHostNamespaces(spec, field, policy),
+    ...validatePodSecurityContext(spec.securityContext, `${field}.securityContext`),
   ];
 }
 
-/** Only volumes without errors can be mounted, as in Kubernetes. */
-function validateVolumes(volumes: readonly Volume[], field: string): { errors: FieldError[]; names: Set<string> } {
+/**
+ * Only volumes without errors can be mounted, as in Kubernetes. A hostPath the server does not
+ * allow is reported once, as Forbidden, and its mounts are not also reported as "Not found".
+ */
+function validateVolumes(volumes: readonly Volume[], field: string, policy: PodPolicy): { errors: FieldError[]; names: Set<string> } {
   const names = new Set<string>();
   const errors: FieldError[] = [];
   volumes.forEach((volume, i) => {
-    const volumeErrors = validateVolume(volume, `${field}[${i}]`, names);
+    const path = `${field}[${i}]`;
+    const forbiddenHostPath = volume.hostPath !== undefined && policy.allowPrivileged !== true;
+    const volumeErrors = validateVolume(forbiddenHostPath ? { ...volume, hostPath: undefined } : volume, path, names);
     if (volumeErrors.length === 0) names.add(volume.name);
+    if (forbiddenHostPath) errors.push(forbidden(`${path}.hostPath`, PRIVILEGED_NOT_ALLOWED));
     errors.push(...volumeErrors);
   });
   return { errors, names };
@@ -87,9 +132,34 @@ function validateVolumes(volumes: readonly Volume[], field: string): { errors: F
 function validateVolume(volume: Volume, field: string, seenNames: ReadonlySet<string>): FieldError[] {
   const nameField = `${field}.name`;
   return [
-    ...validateEmptyDir(volume, field),
+    ...validateVolumeSource(volume, field),
     ...(volume.name ? invalidEach(nameField, volume.name, isDns1123Label) : [required(nameField)]),
     ...(seenNames.has(volume.name) ? [duplicate(nameField, volume.name)] : []),
+  ];
+}
+
+/** Exactly one source; Kubernetes checks emptyDir before hostPath. A Forbidden hostPath was taken out by the caller. */
+function validateVolumeSource(volume: Volume, field: string): FieldError[] {
+  const { emptyDir, hostPath } = volume;
+  if (!emptyDir && !hostPath) return emptyDir === undefined && 'hostPath' in volume ? [] : [required(field, 'must specify a volume type')];
+  if (!hostPath) return validateEmptyDir(volume, field);
+  if (!emptyDir) return validateHostPath(hostPath, `${field}.hostPath`);
+  return [...validateEmptyDir(volume, field), forbidden(`${field}.hostPath`, 'may not specify more than 1 volume type')];
+}
+
+/**
+ * Kubernetes' rules (a path without '..', a known type) and Docker's: the path must be absolute
+ * (a bare name would be a Docker volume) and without ':' (which separates the fields of a bind).
+ */
+function validateHostPath(source: HostPathVolumeSource, field: string): FieldError[] {
+  const { path, type = '' } = source;
+  const pathField = `${field}.path`;
+  if (!path) return [required(pathField)];
+  return [
+    ...(path.split('/').includes('..') ? [invalid(pathField, path, "must not contain '..'")] : []),
+    ...(path.startsWith('/') ? [] : [invalid(pathField, path, 'must be an absolute path')]),
+    ...(path.includes(':') ? [invalid(pathField, path, "must not contain ':'")] : []),
+    ...(HOST_PATH_TYPES.includes(type) ? [] : [notSupported(`${field}.type`, type, HOST_PATH_TYPES)]),
   ];
 }
 

@@ -41,3 +41,12 @@ async function ensureNamespaceRecord(store: JobStore, name: string, now: number)
   const raw = await store.redis.hget(store.keys.namespaceRecords, name);
   return raw ? (JSON.parse(raw) as NamespaceRecord) : record;
 }
+
+/** Replaces a known namespace's labels and annotations (its uid and creation time stay). */
+export async function updateNamespace(store: JobStore, name: string, meta: Pick<NamespaceRecord, 'labels' | 'annotations'>, now: number): Promise<NamespaceRecord | undefined> {
+  const current = await getNamespace(store, name, now);
+  if (!current) return undefined;
+  const record: NamespaceRecord = { uid: current.uid, creationTimestamp: current.creationTimestamp, ...meta };
+  await store.redis.hset(store.keys.namespaceRecords, name, JSON.stringify(record));
+  return record;
+}

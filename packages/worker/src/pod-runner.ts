@@ -67,9 +67,13 @@ export class PodRunner {
       const failure = await this.prepare();
       if (failure) return await this.publish(true, failure);
       const initOk = await this.runInitContainers();
-      if (initOk) await Promise.all(this.pod.spec.containers.map((c, i) => this.runMain(c, i)));
+      if (initOk) await Promise.all(this.pod.spec.containers.map((c) => this.runContainer(c, (s) => this.setStatus(c, s))));
       else this.mainStatuses = this.mainStatuses.map((s) => ({ ...s, state: { terminated: { exitCode: 1, reason: 'Error', message: 'Init container failed' } } }));
       return await this.publish(true, this.stopRequest ? { reason: this.stopRequest.reason, message: 'Pod was stopped' } : undefined);
+    } catch (err) {
+      // The engine failed under the pod (it went away, or refused a call): the pod cannot go on.
+      this.stop('RunContainerError', 0);
+      return await this.publish(true, { reason: 'RunContainerError', message: `the Docker Engine failed: ${dockerErrorMessage(err)}` });
     } finally {
       clearTimeout(deadline);
       await this.logs.flush();
@@ -149,10 +153,6 @@ export class PodRunner {
       if (!ok) return false;
     }
     return true;
-  }
-
-  private async runMain(c: Container, _index: number): Promise<void> {
-    await this.runContainer(c, (s) => this.setStatus(c, s));
   }
 
   /** One container, restarted in place under OnFailure. Resolves true when it exited 0. */

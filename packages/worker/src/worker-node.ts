@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { Worker, type Job as Task } from 'bullmq';
+import { DelayedError, Worker, type Job as Task } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ANNOTATION_STOP_REASON, isPodFinished as isFinished, isPodReady, k8sTime, podRestartCount, type Pod, type PodStatus } from '@jobfleet/spec';
 import {
@@ -87,6 +87,7 @@ export class WorkerNode {
   private readonly timings: NodeTimings;
   private readonly settings: WorkerSettings;
   private draining = false;
+  private dockerAnswers = true;
   private startedAt?: number;
   private lastBeat = Date.now();
 
@@ -106,7 +107,7 @@ export class WorkerNode {
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), this.settings.heartbeatMs);
     this.syncWorker = this.cluster.startSyncRunner();
-    this.taskWorker = new Worker<PodTask>(POD_QUEUE, (task) => this.runTask(task), {
+    this.taskWorker = new Worker<PodTask>(POD_QUEUE, (task, token) => this.runTask(task, token), {
       connection: this.cluster.connection(),
       prefix: this.cluster.store.keys.queuePrefix,
       concurrency: this.maxPods,
@@ -116,8 +117,8 @@ export class WorkerNode {
     this.taskWorker.on('error', () => undefined);
   }
 
+  /** Stops taking tasks, lets running pods finish up to the drain timeout (heartbeating meanwhile), then hands the rest back. */
   async close(): Promise<void> {
-    clearInterval(this.heartbeat);
     this.draining = true;
     const drained = this.taskWorker?.close();
     const drainTimeout = setTimeout(() => {
@@ -125,14 +126,20 @@ export class WorkerNode {
     }, this.settings.drainTimeoutMs);
     await drained;
     clearTimeout(drainTimeout);
+    clearInterval(this.heartbeat);
     await this.syncWorker?.close();
     await this.cluster.redis.hdel(this.cluster.store.keys.nodes, this.nodeName).catch(() => undefined);
     this.subscriber?.disconnect();
     await this.cluster.close();
   }
 
-  private async runTask(task: Task<PodTask>): Promise<void> {
+  private async runTask(task: Task<PodTask>, token?: string): Promise<void> {
     const { ns, name } = task.data;
+    if (!this.dockerAnswers) {
+      // Hand the task back for another node (or this one, once its engine answers again).
+      await task.moveToDelayed(Date.now() + 1_000, token);
+      throw new DelayedError();
+    }
     const claimed = await this.claim(ns, name, task.data.uid);
     if (!claimed) return;
     const pod = claimed.pod;
@@ -252,6 +259,7 @@ export class WorkerNode {
   }
 
   private async followDocker(answers: boolean): Promise<void> {
+    this.dockerAnswers = answers;
     if (!this.taskWorker) return;
     if (!answers && !this.taskWorker.isPaused()) await this.taskWorker.pause(true);
     if (answers && this.taskWorker.isPaused() && !this.draining) this.taskWorker.resume();

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { NotFoundError } from '@jobfleet/spec';
 import { listResponse, type ApiContext } from '../context.js';
-import { queryBool, queryString, sendJson } from '../http.js';
+import { queryBool, queryString } from '../http.js';
 import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
+import { sendList, sendObject, watchRenderer } from '../tables.js';
 import { watchResponse } from '../watch.js';
 
 const EVENT_FIELDS = [
@@ -45,6 +47,12 @@ function eventFieldValues(e: KubeEvent): Record<string, string | undefined> {
 export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/v1/events', (req, reply) => listEvents(ctx, req, reply, undefined));
   app.get<{ Params: { ns: string } }>('/api/v1/namespaces/:ns/events', (req, reply) => listEvents(ctx, req, reply, req.params.ns));
+  app.get<{ Params: { ns: string; name: string } }>('/api/v1/namespaces/:ns/events/:name', async (req, reply) => {
+    const store = ctx.cluster.store;
+    const raw = await store.redis.hget(store.keys.event(req.params.ns, req.params.name), 'obj');
+    if (!raw) throw new NotFoundError({ group: '', resource: 'events', name: req.params.name });
+    return sendObject(req, reply, 'events', JSON.parse(raw) as KubeEvent, await store.now());
+  });
 }
 
 async function listEvents(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, ns: string | undefined) {
@@ -68,6 +76,6 @@ async function listEvents(ctx: ApiContext, req: FastifyRequest, reply: FastifyRe
       keep,
       nameOf: (e: KubeEvent) => e.metadata.name ?? '',
     });
-  if (queryBool(req, 'watch')) return watchResponse(ctx, req, reply, { kind: 'Event', ns, keep: (o) => keep(o as unknown as KubeEvent), list });
-  return sendJson(reply, 200, await list());
+  if (queryBool(req, 'watch')) return watchResponse(ctx, req, reply, { kind: 'Event', ns, keep: (o) => keep(o as unknown as KubeEvent), list, render: watchRenderer(req, 'events') });
+  return sendList(req, reply, 'events', await list(), await store.now());
 }

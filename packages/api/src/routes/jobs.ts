@@ -2,16 +2,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   AlreadyExistsError,
   BadRequestError,
+  ConflictError,
   NotFoundError,
   parseJob,
   randomSuffix,
   type Job,
 } from '@jobfleet/spec';
-import { createJob, deleteJob, JobExistsError } from '@jobfleet/store';
+import { createJob, deleteJob, JobExistsError, prepareNewJob } from '@jobfleet/store';
 import { decodeBody, queryString, sendJson } from '../http.js';
 import { listResponse, type ApiContext } from '../context.js';
 import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
+import { sendList, sendObject, watchRenderer } from '../tables.js';
 import { watchResponse } from '../watch.js';
+import { writeOptions } from '../write-options.js';
 
 const JOB_FIELDS = ['metadata.name', 'metadata.namespace', 'status.successful'] as const;
 
@@ -34,12 +37,17 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const base = '/apis/batch/v1';
   app.get(`${base}/jobs`, (req, reply) => listJobs(ctx, req, reply, undefined));
   app.get<{ Params: NsParams }>(`${base}/namespaces/:ns/jobs`, (req, reply) => listJobs(ctx, req, reply, req.params.ns));
-  app.post<{ Params: NsParams }>(`${base}/namespaces/:ns/jobs`, async (req, reply) => sendJson(reply, 201, await create(ctx, req, req.params.ns)));
-  app.get<{ Params: NameParams }>(`${base}/namespaces/:ns/jobs/:name`, async (req, reply) => sendJson(reply, 200, await getJob(ctx, req.params.ns, req.params.name)));
+  app.post<{ Params: NsParams }>(`${base}/namespaces/:ns/jobs`, async (req, reply) =>
+    sendObject(req, reply, 'jobs', await create(ctx, req, req.params.ns), await ctx.cluster.store.now(), 201),
+  );
+  app.get<{ Params: NameParams }>(`${base}/namespaces/:ns/jobs/:name`, async (req, reply) =>
+    sendObject(req, reply, 'jobs', await getJob(ctx, req.params.ns, req.params.name), await ctx.cluster.store.now()),
+  );
   app.get<{ Params: NameParams }>(`${base}/namespaces/:ns/jobs/:name/status`, async (req, reply) =>
-    sendJson(reply, 200, await getJob(ctx, req.params.ns, req.params.name)),
+    sendObject(req, reply, 'jobs', await getJob(ctx, req.params.ns, req.params.name), await ctx.cluster.store.now()),
   );
   app.delete<{ Params: NameParams }>(`${base}/namespaces/:ns/jobs/:name`, async (req, reply) => sendJson(reply, 200, await remove(ctx, req, req.params.ns, req.params.name)));
+  app.delete<{ Params: NsParams }>(`${base}/namespaces/:ns/jobs`, async (req, reply) => sendJson(reply, 200, await removeCollection(ctx, req, req.params.ns)));
 }
 
 export async function getJob(ctx: ApiContext, ns: string, name: string): Promise<Job> {
@@ -49,6 +57,7 @@ export async function getJob(ctx: ApiContext, ns: string, name: string): Promise
 }
 
 async function create(ctx: ApiContext, req: FastifyRequest, ns: string): Promise<Job> {
+  const { dryRun } = writeOptions(req);
   const body = decodeBody(req);
   checkKind(body, 'batch/v1', 'Job');
   const metadata = (body.metadata ?? {}) as Record<string, unknown>;
@@ -59,6 +68,10 @@ async function create(ctx: ApiContext, req: FastifyRequest, ns: string): Promise
     body.metadata = { ...metadata, name: metadata.generateName + randomSuffix() };
   }
   const job = parseJob({ ...body, metadata: { ...(body.metadata as object), namespace: ns } });
+  if (dryRun) {
+    if (await ctx.cluster.store.getJob(ns, job.metadata.name ?? '')) throw new AlreadyExistsError({ group: 'batch', resource: 'jobs', name: job.metadata.name ?? '' });
+    return prepareNewJob(job, ns, await ctx.cluster.store.now());
+  }
   try {
     return await createJob(ctx.cluster.store, ctx.cluster.controller, job, ns);
   } catch (err) {
@@ -76,19 +89,41 @@ export function checkKind(body: Record<string, unknown>, apiVersion: string, kin
   }
 }
 
-async function remove(ctx: ApiContext, req: FastifyRequest, ns: string, name: string) {
-  const options = req.body ? decodeBody(req) : {};
-  const policy = queryString(req, 'propagationPolicy') ?? (options.propagationPolicy as string | undefined) ?? 'Background';
+/** DeleteOptions from the body and the query: propagationPolicy, gracePeriodSeconds, preconditions, dryRun. */
+function deleteOptions(req: FastifyRequest) {
+  const { dryRun } = writeOptions(req);
+  const options = req.body && (!Buffer.isBuffer(req.body) || req.body.length > 0) ? decodeBody(req) : {};
+  const orphan = queryString(req, 'orphanDependents') ?? (options.orphanDependents as boolean | undefined);
+  const policy = queryString(req, 'propagationPolicy') ?? (options.propagationPolicy as string | undefined) ?? (String(orphan) === 'true' ? 'Orphan' : 'Background');
   if (!['Background', 'Foreground', 'Orphan'].includes(policy)) {
     throw new BadRequestError(`propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground"`);
   }
   if (policy === 'Orphan') {
     throw new BadRequestError('propagationPolicy Orphan is not supported by jobfleet: a pod cannot outlive its Job here; use Background or Foreground');
   }
-  const preconditions = options.preconditions as { uid?: string } | undefined;
+  const preconditions = (options.preconditions ?? {}) as { uid?: string; resourceVersion?: string };
   const grace = queryString(req, 'gracePeriodSeconds') ?? (options.gracePeriodSeconds as number | undefined);
   const gracePeriodSeconds = grace === undefined ? undefined : Number(grace);
-  const deleted = await deleteJob(ctx.cluster.store, ns, name, { uid: preconditions?.uid, queues: ctx.cluster.queues, gracePeriodSeconds });
+  return { dryRun, preconditions, gracePeriodSeconds };
+}
+
+async function remove(ctx: ApiContext, req: FastifyRequest, ns: string, name: string) {
+  const { dryRun, preconditions, gracePeriodSeconds } = deleteOptions(req);
+  const stored = await ctx.cluster.store.getJob(ns, name);
+  if (!stored) throw jobNotFound(name);
+  const uid = stored.job.metadata.uid ?? '';
+  if (preconditions.uid && preconditions.uid !== uid) {
+    throw new ConflictError({ group: 'batch', resource: 'jobs', name, detail: `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${uid}` });
+  }
+  if (preconditions.resourceVersion && preconditions.resourceVersion !== stored.rv) {
+    throw new ConflictError({
+      group: 'batch',
+      resource: 'jobs',
+      name,
+      detail: `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${stored.rv}`,
+    });
+  }
+  const deleted = dryRun ? stored.job : await deleteJob(ctx.cluster.store, ns, name, { uid, queues: ctx.cluster.queues, gracePeriodSeconds });
   if (!deleted) throw jobNotFound(name);
   return {
     kind: 'Status',
@@ -99,12 +134,35 @@ async function remove(ctx: ApiContext, req: FastifyRequest, ns: string, name: st
   };
 }
 
+/** deletecollection: deletes every Job of the namespace that the selectors match; answers the JobList deleted. */
+async function removeCollection(ctx: ApiContext, req: FastifyRequest, ns: string) {
+  const { dryRun, gracePeriodSeconds } = deleteOptions(req);
+  const labels = parseLabelSelector(queryString(req, 'labelSelector'));
+  const fields = parseFieldSelector(queryString(req, 'fieldSelector'), JOB_FIELDS);
+  const store = ctx.cluster.store;
+  const list = await listResponse(ctx, req, {
+    kind: 'JobList',
+    apiVersion: 'batch/v1',
+    ns,
+    indexKey: (n) => store.keys.jobs(n),
+    fetch: async (n, names) => (await store.getJobs(n, names)).map((s) => s.job),
+    keep: (job: Job) => matches(labels, job.metadata.labels ?? {}) && matches(fields, jobFieldValues(job)),
+    nameOf: (job: Job) => job.metadata.name ?? '',
+  });
+  const deleted: Job[] = [];
+  for (const job of list.items) {
+    const gone = dryRun ? job : await deleteJob(store, ns, job.metadata.name ?? '', { uid: job.metadata.uid, queues: ctx.cluster.queues, gracePeriodSeconds });
+    if (gone) deleted.push(gone);
+  }
+  return { kind: 'JobList', apiVersion: 'batch/v1', metadata: { resourceVersion: await store.currentResourceVersion() }, items: deleted };
+}
+
 async function listJobs(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, ns: string | undefined) {
   const labels = parseLabelSelector(queryString(req, 'labelSelector'));
   const fields = parseFieldSelector(queryString(req, 'fieldSelector'), JOB_FIELDS);
   const keep = (job: Job) => matches(labels, job.metadata.labels ?? {}) && matches(fields, jobFieldValues(job));
   if (queryString(req, 'watch') === 'true' || queryString(req, 'watch') === '1') {
-    return watchResponse(ctx, req, reply, { kind: 'Job', ns, keep: (obj) => keep(obj as unknown as Job), list: () => listAll() });
+    return watchResponse(ctx, req, reply, { kind: 'Job', ns, keep: (obj) => keep(obj as unknown as Job), list: () => listAll(), render: watchRenderer(req, 'jobs') });
   }
   const store = ctx.cluster.store;
   async function listAll() {
@@ -118,5 +176,5 @@ async function listJobs(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
       nameOf: (job: Job) => job.metadata.name ?? '',
     });
   }
-  return sendJson(reply, 200, await listAll());
+  return sendList(req, reply, 'jobs', await listAll(), await store.now());
 }

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequestError, LABEL_CONTROLLER_UID, LEGACY_LABEL_CONTROLLER_UID, NotFoundError, type Pod } from '@jobfleet/spec';
 import { listResponse, type ApiContext } from '../context.js';
-import { queryBool, queryInt, queryString, sendJson } from '../http.js';
+import { queryBool, queryInt, queryString } from '../http.js';
 import { equalityValue, matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
+import { sendList, sendObject, watchRenderer } from '../tables.js';
 import { watchResponse } from '../watch.js';
+import { methodNotAllowed } from '../write-options.js';
 
 const POD_FIELDS = ['metadata.name', 'metadata.namespace', 'status.phase', 'spec.nodeName', 'spec.restartPolicy'] as const;
 const FOLLOW_POLL_MS = 200;
@@ -32,9 +34,14 @@ function podFieldValues(pod: Pod): Record<string, string | undefined> {
 export function registerPodRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/v1/pods', (req, reply) => listPods(ctx, req, reply, undefined));
   app.get<{ Params: NsParams }>('/api/v1/namespaces/:ns/pods', (req, reply) => listPods(ctx, req, reply, req.params.ns));
-  app.get<{ Params: NameParams }>('/api/v1/namespaces/:ns/pods/:name', async (req, reply) => sendJson(reply, 200, await getPod(ctx, req.params.ns, req.params.name)));
+  app.get<{ Params: NameParams }>('/api/v1/namespaces/:ns/pods/:name', async (req, reply) =>
+    sendObject(req, reply, 'pods', await getPod(ctx, req.params.ns, req.params.name), await ctx.cluster.store.now()),
+  );
+  app.post('/api/v1/namespaces/:ns/pods', async () => {
+    throw methodNotAllowed('jobfleet creates pods only for Jobs: create a Job (batch/v1) instead of a bare Pod');
+  });
   app.get<{ Params: NameParams }>('/api/v1/namespaces/:ns/pods/:name/status', async (req, reply) =>
-    sendJson(reply, 200, await getPod(ctx, req.params.ns, req.params.name)),
+    sendObject(req, reply, 'pods', await getPod(ctx, req.params.ns, req.params.name), await ctx.cluster.store.now()),
   );
   app.get<{ Params: NameParams }>('/api/v1/namespaces/:ns/pods/:name/log', (req, reply) => podLog(ctx, req, reply, req.params.ns, req.params.name));
 }
@@ -62,8 +69,8 @@ async function listPods(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
       nameOf: (pod: Pod) => pod.metadata.name ?? '',
       candidates: jobUid ? () => store.podNamesOfJob(jobUid) : undefined,
     });
-  if (queryBool(req, 'watch')) return watchResponse(ctx, req, reply, { kind: 'Pod', ns, keep: (obj) => keep(obj as unknown as Pod), list });
-  return sendJson(reply, 200, await list());
+  if (queryBool(req, 'watch')) return watchResponse(ctx, req, reply, { kind: 'Pod', ns, keep: (obj) => keep(obj as unknown as Pod), list, render: watchRenderer(req, 'pods') });
+  return sendList(req, reply, 'pods', await list(), await store.now());
 }
 
 interface LogEntry {

@@ -45,8 +45,11 @@ export function hasIndex(intervals: OrderedIntervals, index: number): boolean {
   return intervals.some((iv) => index >= iv.first && index <= iv.last);
 }
 
+/** Kubernetes' orderedIntervals.String(): a range of two prints as "1,2", of three or more as "1-3". */
 export function formatIndexes(intervals: OrderedIntervals): string {
-  return intervals.map((iv) => (iv.first === iv.last ? `${iv.first}` : `${iv.first}-${iv.last}`)).join(',');
+  return intervals
+    .map((iv) => (iv.first === iv.last ? `${iv.first}` : `${iv.first}${iv.last === iv.first + 1 ? ',' : '-'}${iv.last}`))
+    .join(',');
 }
 
 /** The `count` lowest indexes in [0, completions) that are neither completed nor taken. */

@@ -12,9 +12,16 @@ export function randomSuffix(random: () => number = Math.random, length = 5): st
   return out;
 }
 
+/**
+ * The pod's generateName base, at most 58 characters. An Indexed pod keeps its "-<index>-" tail:
+ * the Job name is shortened instead (Kubernetes' podGenerateNameWithIndex).
+ */
 export function podGenerateName(job: Job, index: number | undefined): string {
-  const base = index === undefined ? `${job.metadata.name}-` : `${job.metadata.name}-${index}-`;
-  return base.slice(0, MAX_GENERATE_NAME_BASE);
+  const name = job.metadata.name ?? '';
+  if (index === undefined) return `${name}-`.slice(0, MAX_GENERATE_NAME_BASE);
+  const tail = `-${index}-`;
+  const base = `${name}${tail}`;
+  return base.length > MAX_GENERATE_NAME_BASE ? name.slice(0, MAX_GENERATE_NAME_BASE - tail.length) + tail : base;
 }
 
 export function isIndexed(job: Job): boolean {

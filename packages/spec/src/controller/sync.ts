@@ -156,7 +156,8 @@ function failureReason(job: Job, failed: number, activePods: Pod[], startTime: n
     return { reason: REASON.backoffLimitExceeded, message: MESSAGE.backoffLimitExceeded };
   }
   const deadline = job.spec.activeDeadlineSeconds;
-  if (deadline !== undefined && startTime !== undefined && now >= startTime + deadline * 1000) {
+  // A suspended Job is never past its deadline; the timer restarts on resume (Kubernetes' pastActiveDeadline).
+  if (deadline !== undefined && startTime !== undefined && !job.spec.suspend && now >= startTime + deadline * 1000) {
     return { reason: REASON.deadlineExceeded, message: MESSAGE.deadlineExceeded };
   }
   return undefined;
@@ -209,10 +210,15 @@ export function syncJob(input: SyncInput): SyncDecision {
   if (!job.spec.suspend && !status.startTime) status.startTime = k8sTime(now);
   const startTime = parseTime(status.startTime);
 
+  // Once SuccessCriteriaMet is set the Job only waits for its pods to end: no failure is evaluated
+  // any more (Kubernetes: hasSuccessCriteriaMetCondition is checked before every failure criterion).
+  const successMet = findCondition(status, 'SuccessCriteriaMet') !== undefined;
   const failing = findCondition(status, 'FailureTarget');
-  const failure = failing
-    ? { reason: failing.reason ?? '', message: failing.message ?? '' }
-    : failureReason(job, status.failed, active, startTime, now);
+  const failure = successMet
+    ? undefined
+    : failing
+      ? { reason: failing.reason ?? '', message: failing.message ?? '' }
+      : failureReason(job, status.failed, active, startTime, now);
   if (failure) {
     setCondition(status, 'FailureTarget', failure.reason, failure.message, now);
     decision.stop = active.map((p) => ({ name: p.metadata.name ?? '', reason: failure.reason, uncounted: false }));
@@ -223,7 +229,7 @@ export function syncJob(input: SyncInput): SyncDecision {
     return finishCounters(decision, 0, [], active.length + terminating);
   }
 
-  if (findCondition(status, 'SuccessCriteriaMet') || isSuccess(job, status.succeeded, active.length)) {
+  if (successMet || isSuccess(job, status.succeeded, active.length)) {
     setCondition(status, 'SuccessCriteriaMet', REASON.completionsReached, MESSAGE.completionsReached, now);
     decision.stop = active.map((p) => ({ name: p.metadata.name ?? '', reason: 'Completed', uncounted: true }));
     if (active.length === 0 && terminating === 0) {
@@ -253,8 +259,10 @@ function manageActivePods(
 ) {
   const terminating = unfinished.length - active.length;
   const { job, now, delays } = input;
-  if (isWorkQueue(job) && succeeded > 0) return; // no new pods once one succeeded; running ones finish
-  const want = wantedActive(job, succeeded);
+  // Work queue after a success: no new pods, running ones finish (Kubernetes' wantActive = active),
+  // unless the Job is suspended, which stops them. The deadline below still applies.
+  const leaveRunning = isWorkQueue(job) && succeeded > 0 && !job.spec.suspend;
+  const want = leaveRunning ? active.length + terminating : wantedActive(job, succeeded);
   if (active.length > want) {
     const reason = job.spec.suspend ? 'Suspended' : 'Surplus';
     decision.stop = surplus(active, Math.min(active.length - want, MAX_POD_CHANGES_PER_SYNC)).map((p) => ({

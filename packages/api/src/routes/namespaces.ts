@@ -1,0 +1,99 @@
+/**
+ * core/v1 Namespaces: "default", every namespace a Job was created in, and those created here.
+ * They are always Active; jobfleet neither deletes nor updates them.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  BadRequestError,
+  InvalidError,
+  JobfleetError,
+  LABEL_NAMESPACE_NAME,
+  NotFoundError,
+  UnsupportedMediaTypeError,
+  invalid,
+  isDns1123Label,
+  namespaceObject,
+  required,
+  type Namespace,
+} from '@jobfleet/spec';
+import { createNamespace, getNamespace, listNamespaces, updateNamespace } from '@jobfleet/store';
+import type { ApiContext } from '../context.js';
+import { decodeBody, queryBool, queryString } from '../http.js';
+import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
+import { METADATA_PATCH_SCHEMA, PATCH_CONTENT_TYPES, PatchError, applyPatch, isPatchContentType, type Json } from '../patch.js';
+import { sendList, sendObject } from '../tables.js';
+import { writeOptions } from '../write-options.js';
+import { checkKind } from './jobs.js';
+
+const NAMESPACE_FIELDS = ['metadata.name', 'status.phase'] as const;
+
+export function registerNamespaceRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get('/api/v1/namespaces', (req, reply) => listAll(ctx, req, reply));
+  app.get<{ Params: { name: string } }>('/api/v1/namespaces/:name', async (req, reply) => {
+    const store = ctx.cluster.store;
+    const now = await store.now();
+    const record = await getNamespace(store, req.params.name, now);
+    if (!record) throw new NotFoundError({ group: '', resource: 'namespaces', name: req.params.name });
+    return sendObject(req, reply, 'namespaces', namespaceObject(req.params.name, record), now);
+  });
+  app.post('/api/v1/namespaces', async (req, reply) => sendObject(req, reply, 'namespaces', await create(ctx, req), await ctx.cluster.store.now(), 201));
+  app.patch<{ Params: { name: string } }>('/api/v1/namespaces/:name', async (req, reply) =>
+    sendObject(req, reply, 'namespaces', await patch(ctx, req, req.params.name), await ctx.cluster.store.now()),
+  );
+}
+
+/** Only metadata.labels and metadata.annotations of a namespace can change (e.g. `kubectl apply`, `kubectl label ns`). */
+async function patch(ctx: ApiContext, req: FastifyRequest, name: string): Promise<Namespace> {
+  const { dryRun } = writeOptions(req);
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!isPatchContentType(type)) {
+    throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${PATCH_CONTENT_TYPES.join(', ')}`);
+  }
+  const store = ctx.cluster.store;
+  const now = await store.now();
+  const record = await getNamespace(store, name, now);
+  if (!record) throw new NotFoundError({ group: '', resource: 'namespaces', name });
+  const current = namespaceObject(name, record);
+  let patched: Json;
+  try {
+    const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : String(req.body ?? '');
+    patched = applyPatch(type, current as unknown as Json, JSON.parse(text) as unknown, METADATA_PATCH_SCHEMA);
+  } catch (err) {
+    if (err instanceof PatchError || err instanceof SyntaxError) throw new JobfleetError(err.message, 422, 'Invalid');
+    throw err;
+  }
+  const metadata = ((patched as { metadata?: unknown }).metadata ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
+  const { [LABEL_NAMESPACE_NAME]: _own, ...labels } = metadata.labels ?? {};
+  const meta = { labels, annotations: metadata.annotations ?? {} };
+  if (dryRun) return namespaceObject(name, { ...record, ...meta });
+  return namespaceObject(name, (await updateNamespace(store, name, meta, now)) ?? record);
+}
+
+async function create(ctx: ApiContext, req: FastifyRequest): Promise<Namespace> {
+  const { dryRun } = writeOptions(req);
+  const body = decodeBody(req);
+  checkKind(body, 'v1', 'Namespace');
+  const metadata = (typeof body.metadata === 'object' && body.metadata !== null ? body.metadata : {}) as Record<string, unknown>;
+  const name = typeof metadata.name === 'string' ? metadata.name : '';
+  const errors = name ? isDns1123Label(name).map((problem) => invalid('metadata.name', name, problem)) : [required('metadata.name', 'name or generateName is required')];
+  if (errors.length > 0) throw new InvalidError({ name, kind: 'Namespace', group: '', errors });
+  const meta = { labels: metadata.labels as Record<string, string> | undefined, annotations: metadata.annotations as Record<string, string> | undefined };
+  const store = ctx.cluster.store;
+  const now = await store.now();
+  if (dryRun) return namespaceObject(name, meta);
+  return namespaceObject(name, await createNamespace(store, name, meta, now));
+}
+
+async function listAll(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply) {
+  if (queryBool(req, 'watch')) throw new BadRequestError('watching namespaces is not supported by jobfleet; list them instead');
+  const labels = parseLabelSelector(queryString(req, 'labelSelector'));
+  const fields = parseFieldSelector(queryString(req, 'fieldSelector'), NAMESPACE_FIELDS);
+  const store = ctx.cluster.store;
+  const now = await store.now();
+  const records = await listNamespaces(store, now);
+  const items = [...records]
+    .map(([name, record]) => namespaceObject(name, record))
+    .filter((n) => matches(labels, n.metadata.labels ?? {}) && matches(fields, { 'metadata.name': n.metadata.name, 'status.phase': n.status.phase }));
+  const list = { kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion: await store.currentResourceVersion() }, items };
+  return sendList(req, reply, 'namespaces', list, now);
+}
