@@ -7,6 +7,8 @@ import { decodeContinue, encodeContinue, listPage, type PageRequest } from './li
 export interface ApiContext {
   cluster: Cluster;
   feed: ChangeFeed;
+  /** Accept privileged pods (ApiOptions.allowPrivileged). */
+  allowPrivileged?: boolean;
 }
 
 export interface ListSpec<T> extends Omit<PageRequest<T>, 'store' | 'namespaces' | 'limit' | 'continueToken'> {

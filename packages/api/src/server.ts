@@ -33,6 +33,12 @@ export interface ApiOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Also run the consumer of delayed Job syncs (backoff, deadlines); default true. */
   runSyncs?: boolean;
+  /**
+   * Accept Jobs whose pods have power over the Docker host: privileged containers, added
+   * capabilities, hostNetwork/hostPID/hostIPC and hostPath volumes. Default: the environment
+   * variable JOBFLEET_ALLOW_PRIVILEGED ("true"/"false"), else false.
+   */
+  allowPrivileged?: boolean;
 }
 
 export interface RunningApi {
@@ -100,13 +106,22 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
   return app;
 }
 
+/** JOBFLEET_ALLOW_PRIVILEGED: "true"/"1" or "false"/"0"/unset; anything else is a mistake worth stopping for. */
+export function allowPrivilegedFromEnv(env: Record<string, string | undefined> = process.env): boolean {
+  const raw = (env.JOBFLEET_ALLOW_PRIVILEGED ?? '').trim().toLowerCase();
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0' || raw === '') return false;
+  throw new Error(`JOBFLEET_ALLOW_PRIVILEGED must be "true" or "false", got "${env.JOBFLEET_ALLOW_PRIVILEGED}"`);
+}
+
 /** Starts the HTTP API (and, by default, the consumer of delayed Job syncs). */
 export async function startApi(opts: ApiOptions): Promise<RunningApi> {
+  const allowPrivileged = opts.allowPrivileged ?? allowPrivilegedFromEnv();
   const cluster = new Cluster({ redisUrl: opts.redisUrl, prefix: opts.prefix, failFast: true });
   const feed = new ChangeFeed(cluster.connection(), cluster.redis, cluster.store.keys.changes);
   feed.start();
   const syncs = opts.runSyncs === false ? undefined : cluster.startSyncRunner();
-  const app = buildServer({ cluster, feed }, opts);
+  const app = buildServer({ cluster, feed, allowPrivileged }, opts);
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ port: opts.port, host });
   const address = app.server.address();

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { JobfleetError } from '@jobfleet/spec';
+import { JobfleetError, toStatus } from '@jobfleet/spec';
 import { ResourceVersionTooOldError, type Change } from './change-feed.js';
 import type { ApiContext } from './context.js';
 import { queryBool, queryInt, queryString } from './http.js';
@@ -44,7 +44,15 @@ export async function watchResponse(ctx: ApiContext, req: FastifyRequest, reply:
 
   let fromRv = Number(requestedRv ?? 0) || 0;
   if (startFromState) {
-    const list = await spec.list();
+    let list: Awaited<ReturnType<WatchSpec['list']>>;
+    try {
+      list = await spec.list();
+    } catch (err) {
+      // The response has started: the error travels as an ERROR event, as in Kubernetes.
+      send('ERROR', toStatus(err));
+      raw.end();
+      return reply;
+    }
     for (const item of list.items) send('ADDED', render(item, 'ADDED'));
     fromRv = Number(list.metadata.resourceVersion);
     lastRv = fromRv;

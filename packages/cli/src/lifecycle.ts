@@ -20,9 +20,12 @@ function forceExit(signal: NodeJS.Signals): void {
   process.exit(1);
 }
 
-/** Waits for a shutdown signal, closes everything started (reverse order), and reports close failures. */
-export async function serveUntilShutdown(stack: ShutdownStack): Promise<void> {
-  const signal = await shutdownSignal();
+/**
+ * Waits for the shutdown signal, closes everything started (reverse order), and reports close failures.
+ * Call shutdownSignal() before starting anything, so a signal that arrives during startup is not lost.
+ */
+export async function serveUntilShutdown(stack: ShutdownStack, stopRequested: Promise<NodeJS.Signals>): Promise<void> {
+  const signal = await stopRequested;
   process.stderr.write(`${signal} received, shutting down…\n`);
   const errors = await stack.closeAll();
   if (errors.length > 0) throw new AggregateError(errors, errors.map((e) => e.message).join('; '));

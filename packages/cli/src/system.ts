@@ -51,6 +51,8 @@ export interface SystemOptions {
   nodeName: string;
   maxPods?: number;
   token?: string;
+  /** Let the API accept privileged pods (else JOBFLEET_ALLOW_PRIVILEGED decides). */
+  allowPrivileged?: boolean;
 }
 
 export interface RunningSystem {
@@ -66,7 +68,7 @@ export interface RunningSystem {
 export async function startSystem(options: SystemOptions, stack: ShutdownStack): Promise<RunningSystem> {
   try {
     const redisUrl = options.redisUrl ?? (await startRedis(options.dataDir, stack));
-    const api = await startApiRole({ redisUrl, port: options.port, host: options.host, token: options.token }, stack);
+    const api = await startApiRole({ redisUrl, port: options.port, host: options.host, token: options.token, allowPrivileged: options.allowPrivileged }, stack);
     await startWorkerRole({ redisUrl, nodeName: options.nodeName, maxPods: options.maxPods }, stack);
     await startJanitorRole(redisUrl, stack);
     return { apiUrl: api.url, redisUrl, embeddedRedis: options.redisUrl === undefined };
@@ -82,8 +84,17 @@ async function startRedis(dataDir: string, stack: ShutdownStack): Promise<string
   return redis.url;
 }
 
-export async function startApiRole(options: { redisUrl: string; port: number; host: string; token?: string | undefined }, stack: ShutdownStack): Promise<RunningApi> {
-  const api = await startApi({ redisUrl: options.redisUrl, port: options.port, host: options.host, ...(options.token ? { token: options.token } : {}) });
+export async function startApiRole(
+  options: { redisUrl: string; port: number; host: string; token?: string | undefined; allowPrivileged?: boolean | undefined },
+  stack: ShutdownStack,
+): Promise<RunningApi> {
+  const api = await startApi({
+    redisUrl: options.redisUrl,
+    port: options.port,
+    host: options.host,
+    ...(options.token ? { token: options.token } : {}),
+    ...(options.allowPrivileged ? { allowPrivileged: true } : {}),
+  });
   stack.push('API server', () => api.close());
   return api;
 }

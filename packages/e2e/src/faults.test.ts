@@ -25,7 +25,7 @@ const workers = new Map<string, RoleProcess>();
 let client: JobfleetClient;
 let apiUrl: string;
 
-Object.assign(process.env, FAST_DELAYS, { JOBFLEET_NODE_GRACE_MS: '3000', JOBFLEET_POD_EVICTION_MS: '2000' });
+Object.assign(process.env, FAST_DELAYS, { JOBFLEET_NODE_GRACE_MS: '3000', JOBFLEET_POD_EVICTION_MS: '8000' });
 
 function workerOptions(nodeName: string) {
   return { redisUrl: redis.url, prefix, nodeName, maxPods: 2, heartbeatMs: 500, drainTimeoutMs: 2_000 };
@@ -155,8 +155,11 @@ describe('the fleet under faults', () => {
     await waitUntil(async () => (await fetch(`${apiUrl}/readyz`)).status === 200, 30_000, 'readyz to recover');
     const done = await client.waitForCompletion(name, { timeoutMs: 120_000 });
     expect(done.status).toMatchObject({ succeeded: 4, active: 0 });
+    const pods = await client.listPods({ jobName: name });
+    const failures = pods.filter((p) => p.status.phase !== 'Succeeded').map((p) => ({ reason: p.status.reason, message: p.status.message, c: p.status.containerStatuses }));
+    expect(failures).toEqual([]);
     expect(done.status?.failed ?? 0).toBe(0);
-    expect(await client.listPods({ jobName: name })).toHaveLength(4);
+    expect(pods).toHaveLength(4);
   });
 
   it('a worker stopped with SIGTERM lets its running pod finish, then exits 0', async () => {

@@ -59,7 +59,14 @@ export {
   isLabelValue,
   isQualifiedName,
 } from './validation-meta.js';
-export { SUPPORTED_RESOURCES } from './validation-pod.js';
+export {
+  DISALLOWED_BY_CLUSTER_POLICY,
+  HOST_PATH_TYPES,
+  PRIVILEGED_NOT_ALLOWED,
+  SUPPORTED_RESOURCES,
+  isCapability,
+  type PodPolicy,
+} from './validation-pod.js';
 export {
   COMPLETION_MODES,
   FIELD_IMMUTABLE_MESSAGE,

@@ -8,6 +8,7 @@ import { BadRequestError, InvalidError } from './errors.js';
 import { decodeJob, isPlainObject } from './schema.js';
 import type { Job } from './types.js';
 import { validateJob } from './validation.js';
+import type { PodPolicy } from './validation-pod.js';
 
 /**
  * The objects in a manifest: YAML (documents separated by `---`, empty ones skipped) or JSON (one
@@ -105,18 +106,19 @@ function typeName(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-export type ParseJobOptions = JobDefaultsOptions;
+export type ParseJobOptions = JobDefaultsOptions & PodPolicy;
 
 /**
  * A manifest object as a decoded, defaulted and validated Job. Throws BadRequestError when it is
  * not a batch/v1 Job at all, and InvalidError carrying every problem found otherwise. A `status`
- * in the input is ignored.
+ * in the input is ignored. Privileged pod fields (privileged containers, added capabilities, host
+ * namespaces, hostPath volumes) are Forbidden unless `options.allowPrivileged` is true.
  */
 export function parseJob(input: unknown, options: ParseJobOptions = {}): Job {
   assertIsJobObject(input);
   const { job, errors } = decodeJob(input);
   const defaulted = job ? applyJobDefaults(job, options) : undefined;
-  const allErrors = defaulted ? [...errors, ...validateJob(defaulted)] : errors;
+  const allErrors = defaulted ? [...errors, ...validateJob(defaulted, { allowPrivileged: options.allowPrivileged === true })] : errors;
   if (!defaulted || allErrors.length > 0) throw new InvalidError({ name: nameOf(input), errors: allErrors });
   return defaulted;
 }

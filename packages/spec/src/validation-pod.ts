@@ -120,30 +120,29 @@ function validateVolumes(volumes: readonly Volume[], field: string, policy: PodP
   const errors: FieldError[] = [];
   volumes.forEach((volume, i) => {
     const path = `${field}[${i}]`;
-    const forbiddenHostPath = volume.hostPath !== undefined && policy.allowPrivileged !== true;
-    const volumeErrors = validateVolume(forbiddenHostPath ? { ...volume, hostPath: undefined } : volume, path, names);
+    const hostPathForbidden = volume.hostPath !== undefined && policy.allowPrivileged !== true;
+    const volumeErrors = validateVolume(volume, path, names, !hostPathForbidden);
     if (volumeErrors.length === 0) names.add(volume.name);
-    if (forbiddenHostPath) errors.push(forbidden(`${path}.hostPath`, PRIVILEGED_NOT_ALLOWED));
+    if (hostPathForbidden) errors.push(forbidden(`${path}.hostPath`, PRIVILEGED_NOT_ALLOWED));
     errors.push(...volumeErrors);
   });
   return { errors, names };
 }
 
-function validateVolume(volume: Volume, field: string, seenNames: ReadonlySet<string>): FieldError[] {
+function validateVolume(volume: Volume, field: string, seenNames: ReadonlySet<string>, checkHostPath: boolean): FieldError[] {
   const nameField = `${field}.name`;
   return [
-    ...validateVolumeSource(volume, field),
+    ...validateVolumeSource(volume, field, checkHostPath),
     ...(volume.name ? invalidEach(nameField, volume.name, isDns1123Label) : [required(nameField)]),
     ...(seenNames.has(volume.name) ? [duplicate(nameField, volume.name)] : []),
   ];
 }
 
-/** Exactly one source; Kubernetes checks emptyDir before hostPath. A Forbidden hostPath was taken out by the caller. */
-function validateVolumeSource(volume: Volume, field: string): FieldError[] {
+/** Exactly one source; Kubernetes checks emptyDir before hostPath. */
+function validateVolumeSource(volume: Volume, field: string, checkHostPath: boolean): FieldError[] {
   const { emptyDir, hostPath } = volume;
-  if (!emptyDir && !hostPath) return emptyDir === undefined && 'hostPath' in volume ? [] : [required(field, 'must specify a volume type')];
   if (!hostPath) return validateEmptyDir(volume, field);
-  if (!emptyDir) return validateHostPath(hostPath, `${field}.hostPath`);
+  if (!emptyDir) return checkHostPath ? validateHostPath(hostPath, `${field}.hostPath`) : [];
   return [...validateEmptyDir(volume, field), forbidden(`${field}.hostPath`, 'may not specify more than 1 volume type')];
 }
 
@@ -179,14 +178,19 @@ function validateEmptyDir(volume: Volume, field: string): FieldError[] {
   ];
 }
 
-function validateContainers(containers: readonly Container[], volumeNames: ReadonlySet<string>, field: string): FieldError[] {
+function validateContainers(
+  containers: readonly Container[],
+  volumeNames: ReadonlySet<string>,
+  field: string,
+  policy: PodPolicy,
+): FieldError[] {
   if (containers.length === 0) return [required(field)];
   const names = new Set<string>();
   return containers.flatMap((container, i) => {
     const path = `${field}[${i}]`;
     const duplicateName = names.has(container.name) ? [duplicate(`${path}.name`, container.name)] : [];
     names.add(container.name);
-    return [...validateContainer(container, volumeNames, path), ...duplicateName];
+    return [...validateContainer(container, volumeNames, path, policy), ...duplicateName];
   });
 }
 
@@ -196,17 +200,18 @@ function validateInitContainers(
   containers: readonly Container[],
   volumeNames: ReadonlySet<string>,
   field: string,
+  policy: PodPolicy,
 ): FieldError[] {
   const names = new Set(containers.map((c) => c.name));
   return initContainers.flatMap((container, i) => {
     const path = `${field}[${i}]`;
     const duplicateName = names.has(container.name) ? [duplicate(`${path}.name`, container.name)] : [];
     if (container.name) names.add(container.name);
-    return [...validateContainer(container, volumeNames, path), ...duplicateName];
+    return [...validateContainer(container, volumeNames, path, policy), ...duplicateName];
   });
 }
 
-function validateContainer(container: Container, volumeNames: ReadonlySet<string>, field: string): FieldError[] {
+function validateContainer(container: Container, volumeNames: ReadonlySet<string>, field: string, policy: PodPolicy): FieldError[] {
   return [
     ...(container.name ? invalidEach(`${field}.name`, container.name, isDns1123Label) : [required(`${field}.name`)]),
     ...validateImage(container.image, `${field}.image`),
@@ -214,7 +219,63 @@ function validateContainer(container: Container, volumeNames: ReadonlySet<string
     ...validateEnv(container.env ?? [], `${field}.env`),
     ...validateVolumeMounts(container.volumeMounts ?? [], volumeNames, `${field}.volumeMounts`),
     ...validateResources(container.resources, `${field}.resources`),
+    ...validateSecurityContext(container.securityContext, `${field}.securityContext`, policy),
   ];
+}
+
+/** Kubernetes' ValidateSecurityContext for the fields jobfleet implements, plus the server's policy. */
+function validateSecurityContext(sc: SecurityContext | undefined, field: string, policy: PodPolicy): FieldError[] {
+  if (!sc) return [];
+  const allowed = policy.allowPrivileged === true;
+  const added = sc.capabilities?.add ?? [];
+  return [
+    ...(sc.privileged === true && !allowed ? [forbidden(`${field}.privileged`, DISALLOWED_BY_CLUSTER_POLICY)] : []),
+    ...(added.length > 0 && !allowed ? [forbidden(`${field}.capabilities.add`, PRIVILEGED_NOT_ALLOWED)] : []),
+    ...validateIds(sc, field),
+    ...(allowed ? validateCapabilities(added, `${field}.capabilities.add`) : []),
+    ...validateCapabilities(sc.capabilities?.drop ?? [], `${field}.capabilities.drop`),
+    ...validateNoPrivilegeEscalation(sc, field),
+  ];
+}
+
+/** IsValidUserID / IsValidGroupID. */
+function validateIds(sc: SecurityContext | PodSecurityContext, field: string): FieldError[] {
+  const check = (id: number | undefined, path: string) =>
+    id === undefined || (id >= 0 && id <= MAX_INT32) ? [] : [invalid(path, id, `must be between 0 and ${MAX_INT32}, inclusive`)];
+  return [...check(sc.runAsUser, `${field}.runAsUser`), ...check(sc.runAsGroup, `${field}.runAsGroup`)];
+}
+
+/** Docker refuses an unknown capability when it creates the container; jobfleet says so at once. */
+function validateCapabilities(names: readonly string[], field: string): FieldError[] {
+  return names.flatMap((name, i) => (isCapability(name) ? [] : [invalid(`${field}[${i}]`, name, CAPABILITY_MESSAGE)]));
+}
+
+/** Like Docker: any case, with or without the CAP_ prefix. */
+export function isCapability(name: string): boolean {
+  const upper = name.toUpperCase();
+  return upper === 'ALL' || LINUX_CAPABILITIES.includes(upper.startsWith('CAP_') ? upper.slice(4) : upper);
+}
+
+function validateNoPrivilegeEscalation(sc: SecurityContext, field: string): FieldError[] {
+  if (sc.allowPrivilegeEscalation !== false) return [];
+  return [
+    ...(sc.privileged === true ? [invalid(field, sc, 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true')] : []),
+    ...(sc.capabilities?.add ?? [])
+      .filter((cap) => cap === 'CAP_SYS_ADMIN')
+      .map(() => invalid(field, sc, 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN')),
+  ];
+}
+
+/** hostNetwork, hostPID and hostIPC put a pod's containers in the Docker host's namespaces. */
+function validateHostNamespaces(spec: PodSpec, field: string, policy: PodPolicy): FieldError[] {
+  if (policy.allowPrivileged === true) return [];
+  return (['hostNetwork', 'hostPID', 'hostIPC'] as const)
+    .filter((name) => spec[name] === true)
+    .map((name) => forbidden(`${field}.${name}`, PRIVILEGED_NOT_ALLOWED));
+}
+
+function validatePodSecurityContext(sc: PodSecurityContext | undefined, field: string): FieldError[] {
+  return sc ? validateIds(sc, field) : [];
 }
 
 function validateImage(image: string, field: string): FieldError[] {

@@ -464,12 +464,9 @@ describe('unsupported fields', () => {
     { path: `${POD}.nodeSelector`, manifest: jobWithPod({ nodeSelector: { disk: 'ssd' } }) },
     { path: `${POD}.affinity`, manifest: jobWithPod({ affinity: {} }) },
     { path: `${POD}.tolerations`, manifest: jobWithPod({ tolerations: [] }) },
-    { path: `${POD}.hostNetwork`, manifest: jobWithPod({ hostNetwork: true }) },
-    { path: `${POD}.hostPID`, manifest: jobWithPod({ hostPID: true }) },
-    { path: `${POD}.hostIPC`, manifest: jobWithPod({ hostIPC: true }) },
-    { path: `${POD}.securityContext.runAsUser`, manifest: jobWithPod({ securityContext: { runAsUser: 0 } }) },
-    { path: `${POD}.volumes[0].hostPath`, manifest: jobWithPod({ volumes: [{ name: 'h', hostPath: { path: '/' } }] }) },
-    { path: `${C0}.securityContext.privileged`, manifest: jobWithContainer({ securityContext: { privileged: true } }) },
+    { path: `${POD}.securityContext.fsGroup`, manifest: jobWithPod({ securityContext: { fsGroup: 2000 } }) },
+    { path: `${POD}.volumes[0].nfs`, manifest: jobWithPod({ volumes: [{ name: 'n', nfs: { server: 'x', path: '/' } }] }) },
+    { path: `${C0}.securityContext.seccompProfile`, manifest: jobWithContainer({ securityContext: { seccompProfile: { type: 'Unconfined' } } }) },
     { path: `${C0}.livenessProbe`, manifest: jobWithContainer({ livenessProbe: {} }) },
     { path: `${C0}.env[0].valueFrom.secretKeyRef`, manifest: jobWithContainer({ env: [{ name: 'A', valueFrom: { secretKeyRef: {} } }] }) },
     { path: 'metadata.deletionTimestampx', manifest: job({ metadata: { deletionTimestampx: 'x' } }) },
@@ -479,9 +476,9 @@ describe('unsupported fields', () => {
   });
 
   it('reports unsupported fields together with validation errors', () => {
-    const manifest = job({ spec: { completions: -1, podFailurePolicy: {}, template: { spec: { restartPolicy: 'Always', hostNetwork: true } } } });
+    const manifest = job({ spec: { completions: -1, podFailurePolicy: {}, template: { spec: { restartPolicy: 'Always', nodeSelector: { a: 'b' } } } } });
     expect(invalidMessages(manifest)).toStrictEqual([
-      `${POD}.hostNetwork: Forbidden: not supported by jobfleet`,
+      `${POD}.nodeSelector: Forbidden: not supported by jobfleet`,
       'spec.podFailurePolicy: Forbidden: not supported by jobfleet',
       'spec.completions: Invalid value: -1: must be greater than or equal to 0',
       RESTART_POLICY_REQUIRED,

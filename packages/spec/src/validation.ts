@@ -23,7 +23,7 @@ import {
   validateLabels,
   validateNonNegative,
 } from './validation-meta.js';
-import { validatePodTemplate } from './validation-pod.js';
+import { validatePodTemplate, type PodPolicy } from './validation-pod.js';
 
 /** Kubernetes' cap on parallelism of an Indexed Job; jobfleet applies it to completions too. */
 export const MAX_INDEXED_PARALLELISM = 100_000;
@@ -37,16 +37,17 @@ export const POD_REPLACEMENT_POLICIES = ['Failed', 'TerminatingOrFailed'];
 export const JOB_RESTART_POLICIES = ['OnFailure', 'Never'];
 export const FIELD_IMMUTABLE_MESSAGE = 'field is immutable';
 
-export function validateJob(job: Job): FieldError[] {
+/** `policy` says which privileged pod fields the server allows (none by default). */
+export function validateJob(job: Job, policy: PodPolicy = {}): FieldError[] {
   return [
     ...validateJobMetadata(job.metadata),
     ...validateGeneratedSelector(job),
-    ...validateJobSpec(job.spec),
+    ...validateJobSpec(job.spec, policy),
     ...validateIndexedHostnames(job),
   ];
 }
 
-function validateJobSpec(spec: JobSpec): FieldError[] {
+function validateJobSpec(spec: JobSpec, policy: PodPolicy): FieldError[] {
   return [
     ...validateNonNegative(spec.parallelism, 'spec.parallelism'),
     ...validateNonNegative(spec.completions, 'spec.completions'),
@@ -56,7 +57,7 @@ function validateJobSpec(spec: JobSpec): FieldError[] {
     ...validateCompletionMode(spec),
     ...validateSizeCaps(spec),
     ...validatePodReplacementPolicy(spec.podReplacementPolicy),
-    ...validatePodTemplate(spec.template, 'spec.template'),
+    ...validatePodTemplate(spec.template, 'spec.template', policy),
     ...validateJobRestartPolicy(spec.template),
     ...validateSelector(spec),
   ];

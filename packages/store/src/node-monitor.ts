@@ -60,7 +60,10 @@ export class NodeMonitor {
     private readonly store: JobStore,
     private readonly controller: JobController,
     private readonly timings: NodeTimings,
-  ) {}
+  ) {
+    // Commands wait out an outage instead of failing, so the outage is seen on the connection.
+    store.redis.on('close', () => (this.connectedSince = undefined));
+  }
 
   /** Since when (Redis clock) this monitor has seen Redis without interruption. */
   private connectedSince?: number;

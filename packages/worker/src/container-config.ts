@@ -9,6 +9,8 @@ export interface ContainerPlacement {
   networkMode?: string;
   /** Pod volume name → Docker volume name. */
   volumes: Map<string, string>;
+  /** Image → the user its config names (Docker's `Config.User`, "" for root), for runAsGroup without runAsUser. */
+  imageUsers?: ReadonlyMap<string, string>;
 }
 
 export function dockerName(pod: Pod, containerName: string): string {
@@ -90,11 +92,97 @@ export function resourceLimits(c: Container): Pick<Docker.HostConfig, 'Memory' |
   return out;
 }
 
+/**
+ * Docker's `User` for the container's effective runAsUser / runAsGroup (the container's own, else
+ * the pod's), or undefined to keep the image's. With a group but no user the image's user keeps
+ * running (root if the image names none), in the given group, as the kubelet does.
+ */
+export function effectiveUser(pod: Pod, c: Container, imageUser = ''): string | undefined {
+  const uid = c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser;
+  const gid = c.securityContext?.runAsGroup ?? pod.spec.securityContext?.runAsGroup;
+  if (uid === undefined && gid === undefined) return undefined;
+  const user = uid !== undefined ? String(uid) : imageUser.split(':')[0] || '0';
+  return gid === undefined ? user : `${user}:${gid}`;
+}
+
+/**
+ * The kubelet's verifyRunAsNonRoot: with runAsNonRoot the container must not run as uid 0, and the
+ * image's user must be numeric when no runAsUser says who it runs as. Returns why not, or undefined.
+ */
+export function verifyRunAsNonRoot(pod: Pod, c: Container, imageUser: string): string | undefined {
+  const nonRoot = c.securityContext?.runAsNonRoot ?? pod.spec.securityContext?.runAsNonRoot;
+  if (nonRoot !== true) return undefined;
+  const where = `(pod: "${pod.metadata.name ?? ''}_${pod.metadata.namespace ?? ''}(${pod.metadata.uid ?? ''})", container: ${c.name})`;
+  const uid = c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser;
+  if (uid !== undefined) return uid === 0 ? `container's runAsUser breaks non-root policy ${where}` : undefined;
+  const user = imageUser.split(':')[0] ?? '';
+  if (user === '' || /^0+$/.test(user)) return `container has runAsNonRoot and image will run as root ${where}`;
+  if (!/^[0-9]+$/.test(user)) return `container has runAsNonRoot and image has non-numeric user (${user}), cannot verify user is non-root ${where}`;
+  return undefined;
+}
+
+/** What a container's securityContext and its pod's host namespaces ask of Docker. */
+export function securityHostConfig(pod: Pod, c: Container): Docker.HostConfig {
+  const sc = c.securityContext ?? {};
+  const add = sc.capabilities?.add ?? [];
+  const drop = sc.capabilities?.drop ?? [];
+  return {
+    ...(sc.privileged === true ? { Privileged: true } : {}),
+    ...(add.length > 0 ? { CapAdd: [...add] } : {}),
+    ...(drop.length > 0 ? { CapDrop: [...drop] } : {}),
+    ...(sc.readOnlyRootFilesystem === true ? { ReadonlyRootfs: true } : {}),
+    ...(sc.allowPrivilegeEscalation === false ? { SecurityOpt: ['no-new-privileges'] } : {}),
+    ...(pod.spec.hostPID === true ? { PidMode: 'host' } : {}),
+    ...(pod.spec.hostIPC === true ? { IpcMode: 'host' } : {}),
+  };
+}
+
+/** Host types Docker checks by itself: a bind mount of a missing path fails the container. */
+const MUST_EXIST_HOST_PATH_TYPES = new Set(['Directory', 'File', 'Socket', 'CharDevice', 'BlockDevice']);
+
+/**
+ * The container's volume mounts: Docker volumes (emptyDir) and host paths as `Binds` (Docker
+ * creates a missing directory: hostPath types "" and DirectoryOrCreate), host paths that must
+ * exist as `Mounts` of type bind (Docker refuses a missing source; it does not check its kind).
+ */
+export function volumeMounts(pod: Pod, c: Container, placement: ContainerPlacement): Pick<Docker.HostConfig, 'Binds' | 'Mounts'> {
+  const binds: string[] = [];
+  const mounts: Docker.MountSettings[] = [];
+  for (const m of c.volumeMounts ?? []) {
+    const hostPath = pod.spec.volumes?.find((v) => v.name === m.name)?.hostPath;
+    if (!hostPath) {
+      binds.push(`${placement.volumes.get(m.name)}:${m.mountPath}${m.readOnly ? ':ro' : ''}`);
+      continue;
+    }
+    const source = m.subPath ? `${hostPath.path.replace(/\/+$/, '')}/${m.subPath}` : hostPath.path;
+    if (MUST_EXIST_HOST_PATH_TYPES.has(hostPath.type ?? '')) mounts.push({ Type: 'bind', Source: source, Target: m.mountPath, ReadOnly: m.readOnly === true });
+    else binds.push(`${source}:${m.mountPath}${m.readOnly ? ':ro' : ''}`);
+  }
+  return { Binds: binds, ...(mounts.length > 0 ? { Mounts: mounts } : {}) };
+}
+
+/** The infra container that holds a multi-container pod's network namespace (the host's with hostNetwork). */
+export function infraCreateOptions(pod: Pod, labels: Record<string, string>, pauseImage: string): Docker.ContainerCreateOptions {
+  const hostNetwork = pod.spec.hostNetwork === true;
+  return {
+    name: `jf_${pod.metadata.namespace}_${pod.metadata.name}_POD`,
+    Image: pauseImage,
+    Entrypoint: ['sleep'],
+    Cmd: ['2147483647'],
+    ...(hostNetwork ? {} : { Hostname: (pod.spec.hostname ?? pod.metadata.name ?? '').slice(0, 63) }),
+    Labels: { ...labels, [LABELS.container]: 'POD' },
+    HostConfig: { RestartPolicy: { Name: 'no' }, ...(hostNetwork ? { NetworkMode: 'host' } : {}) },
+  };
+}
+
 export function containerCreateOptions(pod: Pod, c: Container, placement: ContainerPlacement): Docker.ContainerCreateOptions {
   const vars = resolveEnv(pod, c.env);
   const expand = (list: string[] | undefined) => list?.map((s) => expandVars(s, vars));
-  const binds = (c.volumeMounts ?? []).map((m) => `${placement.volumes.get(m.name)}:${m.mountPath}${m.readOnly ? ':ro' : ''}`);
-  const hostname = placement.networkMode ? undefined : (pod.spec.hostname ?? pod.metadata.name ?? '').slice(0, 63);
+  const hostNetwork = pod.spec.hostNetwork === true;
+  // A container in the host's network namespace (or the infra container's) has that namespace's host name.
+  const networkMode = placement.networkMode ?? (hostNetwork ? 'host' : undefined);
+  const hostname = networkMode ? undefined : (pod.spec.hostname ?? pod.metadata.name ?? '').slice(0, 63);
+  const user = effectiveUser(pod, c, placement.imageUsers?.get(c.image));
   return {
     name: dockerName(pod, c.name),
     Image: c.image,
@@ -103,15 +191,17 @@ export function containerCreateOptions(pod: Pod, c: Container, placement: Contai
     Env: [...vars].map(([k, v]) => `${k}=${v}`),
     ...(c.workingDir ? { WorkingDir: c.workingDir } : {}),
     ...(hostname ? { Hostname: hostname } : {}),
+    ...(user !== undefined ? { User: user } : {}),
     Tty: false,
     AttachStdout: true,
     AttachStderr: true,
     Labels: { ...podLabels(pod, placement.nodeName), [LABELS.container]: c.name },
     HostConfig: {
       ...resourceLimits(c),
-      Binds: binds,
+      ...volumeMounts(pod, c, placement),
       RestartPolicy: { Name: 'no' },
-      ...(placement.networkMode ? { NetworkMode: placement.networkMode } : {}),
+      ...(networkMode ? { NetworkMode: networkMode } : {}),
+      ...securityHostConfig(pod, c),
     },
   };
 }

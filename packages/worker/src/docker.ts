@@ -61,6 +61,12 @@ export class DockerEngine {
     }
   }
 
+  /** The user an image's config runs its containers as (Docker's `Config.User`; "" means root). */
+  async imageUser(image: string): Promise<string> {
+    const info = await this.docker.getImage(image).inspect();
+    return info.Config?.User ?? '';
+  }
+
   /** Pulls with a deadline, so an unreachable registry fails the pod instead of hanging it. */
   async pull(image: string, timeoutMs: number): Promise<void> {
     const signal = AbortSignal.timeout(timeoutMs);

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { exponentialBackoff, k8sTime, type Container, type ContainerStatus, type Delays, type Pod, type PodStatus } from '@jobfleet/spec';
-import { containerCreateOptions, podLabels, type ContainerPlacement } from './container-config.js';
-import { DockerEngine, dockerErrorMessage, LABELS, type ContainerExit } from './docker.js';
+import { containerCreateOptions, infraCreateOptions, podLabels, verifyRunAsNonRoot, type ContainerPlacement } from './container-config.js';
+import { DockerEngine, dockerErrorMessage, type ContainerExit } from './docker.js';
 import type { PodLogWriter } from './log-writer.js';
 import { derivePodStatus, runningStatus, terminatedState, terminatedStatus, waitingStatus } from './pod-status.js';
 
@@ -97,9 +97,20 @@ export class PodRunner {
         return missing;
       }
     }
+    const imageUsers = await this.imageUsers(all);
+    for (const c of all) {
+      const refused = verifyRunAsNonRoot(this.pod, c, imageUsers.get(c.image) ?? '');
+      if (refused) {
+        const failure = { reason: 'CreateContainerConfigError', message: refused };
+        this.setStatus(c, waitingStatus(c, failure.reason, 0, failure.message));
+        this.setInitStatus(c, waitingStatus(c, failure.reason, 0, failure.message));
+        return failure;
+      }
+    }
     const labels = podLabels(this.pod, this.opts.nodeName);
-    const placement: ContainerPlacement = { nodeName: this.opts.nodeName, volumes: new Map() };
+    const placement: ContainerPlacement = { nodeName: this.opts.nodeName, volumes: new Map(), imageUsers };
     for (const v of this.pod.spec.volumes ?? []) {
+      if (v.hostPath) continue; // a bind mount of the host's path, made with the container
       const name = `jf_${this.pod.metadata.uid}_${v.name}`;
       await this.opts.engine.createVolume(name, labels);
       this.volumes.push(name);
@@ -131,16 +142,20 @@ export class PodRunner {
     }
   }
 
+  /** The users the images run as, for the containers whose securityContext needs them (runAsNonRoot, runAsGroup alone). */
+  private async imageUsers(containers: readonly Container[]): Promise<Map<string, string>> {
+    const podSc = this.pod.spec.securityContext;
+    const users = new Map<string, string>();
+    for (const c of containers) {
+      const sc = c.securityContext;
+      const needsUser = (sc?.runAsUser ?? podSc?.runAsUser) === undefined && ((sc?.runAsNonRoot ?? podSc?.runAsNonRoot) === true || (sc?.runAsGroup ?? podSc?.runAsGroup) !== undefined);
+      if (needsUser && !users.has(c.image)) users.set(c.image, await this.opts.engine.imageUser(c.image));
+    }
+    return users;
+  }
+
   private async startInfra(labels: Record<string, string>): Promise<string> {
-    const infra = await this.opts.engine.create({
-      name: `jf_${this.pod.metadata.namespace}_${this.pod.metadata.name}_POD`,
-      Image: this.opts.pauseImage,
-      Entrypoint: ['sleep'],
-      Cmd: ['2147483647'],
-      Hostname: (this.pod.spec.hostname ?? this.pod.metadata.name ?? '').slice(0, 63),
-      Labels: { ...labels, [LABELS.container]: 'POD' },
-      HostConfig: { RestartPolicy: { Name: 'no' } },
-    });
+    const infra = await this.opts.engine.create(infraCreateOptions(this.pod, labels, this.opts.pauseImage));
     this.infra = infra;
     await this.opts.engine.start(infra);
     return `container:${infra.id}`;

@@ -90,6 +90,7 @@ export class WorkerNode {
   private dockerAnswers = true;
   private startedAt?: number;
   private lastBeat = Date.now();
+  private beating = false;
 
   constructor(private readonly opts: WorkerNodeOptions) {
     this.nodeName = opts.nodeName ?? process.env.JOBFLEET_NODE_NAME ?? hostname();
@@ -105,7 +106,7 @@ export class WorkerNode {
     await this.removeLeftovers();
     await this.listenForStops();
     await this.beat();
-    this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), this.settings.heartbeatMs);
+    this.heartbeat = setInterval(() => this.tick(), this.settings.heartbeatMs);
     this.syncWorker = this.cluster.startSyncRunner();
     this.taskWorker = new Worker<PodTask>(POD_QUEUE, (task, token) => this.runTask(task, token), {
       connection: this.cluster.connection(),
@@ -240,22 +241,26 @@ export class WorkerNode {
    * no tasks are taken while the engine does not answer. A node that could not renew for long
    * enough that the fleet may replace its pods stops them itself (self-fencing).
    */
+  private tick(): void {
+    if (Date.now() - this.lastBeat > selfFenceAfterMs(this.timings)) {
+      for (const { runner } of this.running.values()) runner.stop('NodeLost', 0);
+    }
+    if (this.beating) return; // the last one still waits for Redis
+    this.beating = true;
+    void this.beat()
+      .catch(() => undefined)
+      .finally(() => (this.beating = false));
+  }
+
   private async beat(): Promise<void> {
     const docker = await this.engine.ping();
     await this.followDocker(docker);
-    try {
-      const now = await this.cluster.store.now();
-      this.startedAt ??= now;
-      const record: NodeRecord = { name: this.nodeName, capacity: { pods: this.maxPods }, running: this.running.size, heartbeat: now, docker, startedAt: this.startedAt };
-      await this.cluster.redis.hset(this.cluster.store.keys.nodes, this.nodeName, JSON.stringify(record));
-      this.lastBeat = Date.now();
-      await Promise.all([...this.running.keys()].map((key) => this.checkPod(key)));
-    } catch (err) {
-      if (Date.now() - this.lastBeat > selfFenceAfterMs(this.timings)) {
-        for (const { runner } of this.running.values()) runner.stop('NodeLost', 0);
-      }
-      throw err;
-    }
+    const now = await this.cluster.store.now();
+    this.startedAt ??= now;
+    const record: NodeRecord = { name: this.nodeName, capacity: { pods: this.maxPods }, running: this.running.size, heartbeat: now, docker, startedAt: this.startedAt };
+    await this.cluster.redis.hset(this.cluster.store.keys.nodes, this.nodeName, JSON.stringify(record));
+    this.lastBeat = Date.now();
+    await Promise.all([...this.running.keys()].map((key) => this.checkPod(key)));
   }
 
   private async followDocker(answers: boolean): Promise<void> {

@@ -57,7 +57,7 @@ async function replaceJob(ctx: ApiContext, req: FastifyRequest, ns: string, name
   if (metadata.namespace !== undefined && metadata.namespace !== ns) {
     throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
   }
-  const { job } = await updateJob(ctx.cluster.store, ctx.cluster.controller, ns, name, (current) => checkedUpdate(current, { ...body, metadata: { ...metadata, name } }), options);
+  const { job } = await updateJob(ctx.cluster.store, ctx.cluster.controller, ns, name, (current) => checkedUpdate(current, { ...body, metadata: { ...metadata, name } }, ctx), options);
   return job;
 }
 
@@ -78,7 +78,7 @@ async function patchJob(ctx: ApiContext, req: FastifyRequest, ns: string, name: 
       const meta = isObject(patched.metadata) ? patched.metadata : {};
       // A resourceVersion the patch did not change is no precondition: the patch is re-applied on a conflict.
       if (meta.resourceVersion === current.metadata.resourceVersion) delete meta.resourceVersion;
-      return checkedUpdate(current, { ...patched, metadata: meta });
+      return checkedUpdate(current, { ...patched, metadata: meta }, ctx);
     },
     options,
   );
@@ -112,13 +112,13 @@ function applyPatchOrFail(type: (typeof PATCH_CONTENT_TYPES)[number], current: J
  * The new Job, decoded, defaulted and validated, plus the rules of an update. An empty uid means
  * the stored one (Kubernetes fills it in before validating).
  */
-function checkedUpdate(current: Job, input: Record<string, unknown>): Job {
+function checkedUpdate(current: Job, input: Record<string, unknown>, ctx: ApiContext): Job {
   const metadata = isObject(input.metadata) ? input.metadata : {};
   const withMeta = {
     ...input,
     metadata: { ...metadata, namespace: current.metadata.namespace, uid: metadata.uid || current.metadata.uid },
   };
-  const job = parseJob(withMeta);
+  const job = parseJob(withMeta, { allowPrivileged: ctx.allowPrivileged === true });
   const errors = validateJobUpdate(current, job);
   if (errors.length > 0) throw new InvalidError({ name: current.metadata.name ?? '', errors });
   return job;

@@ -67,7 +67,7 @@ async function create(ctx: ApiContext, req: FastifyRequest, ns: string): Promise
   if (!metadata.name && typeof metadata.generateName === 'string') {
     body.metadata = { ...metadata, name: metadata.generateName + randomSuffix() };
   }
-  const job = parseJob({ ...body, metadata: { ...(body.metadata as object), namespace: ns } });
+  const job = parseJob({ ...body, metadata: { ...(body.metadata as object), namespace: ns } }, { allowPrivileged: ctx.allowPrivileged === true });
   if (dryRun) {
     if (await ctx.cluster.store.getJob(ns, job.metadata.name ?? '')) throw new AlreadyExistsError({ group: 'batch', resource: 'jobs', name: job.metadata.name ?? '' });
     return prepareNewJob(job, ns, await ctx.cluster.store.now());
@@ -161,10 +161,10 @@ async function listJobs(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
   const labels = parseLabelSelector(queryString(req, 'labelSelector'));
   const fields = parseFieldSelector(queryString(req, 'fieldSelector'), JOB_FIELDS);
   const keep = (job: Job) => matches(labels, job.metadata.labels ?? {}) && matches(fields, jobFieldValues(job));
+  const store = ctx.cluster.store;
   if (queryString(req, 'watch') === 'true' || queryString(req, 'watch') === '1') {
     return watchResponse(ctx, req, reply, { kind: 'Job', ns, keep: (obj) => keep(obj as unknown as Job), list: () => listAll(), render: watchRenderer(req, 'jobs') });
   }
-  const store = ctx.cluster.store;
   async function listAll() {
     return listResponse(ctx, req, {
       kind: 'JobList',

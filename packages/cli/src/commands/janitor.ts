@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { serveUntilShutdown } from '../lifecycle.js';
+import { serveUntilShutdown, shutdownSignal } from '../lifecycle.js';
 import { redisUrlOption } from '../role-options.js';
 import { ShutdownStack, startJanitorRole } from '../system.js';
 
@@ -9,9 +9,10 @@ export function registerJanitor(program: Command): void {
     .description('run only the janitor: TTL-after-finished deletion and orphan cleanup')
     .addOption(redisUrlOption())
     .action(async (options: { redisUrl: string }) => {
+      const stopRequested = shutdownSignal();
       const stack = new ShutdownStack();
       await startJanitorRole(options.redisUrl, stack);
       process.stdout.write(`jobfleet janitor started (Redis ${options.redisUrl})\n`);
-      await serveUntilShutdown(stack);
+      await serveUntilShutdown(stack, stopRequested);
     });
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { globalOptions } from '../context.js';
-import { serveUntilShutdown } from '../lifecycle.js';
+import { serveUntilShutdown, shutdownSignal } from '../lifecycle.js';
 import { portNumber } from '../options.js';
 import { maxPodsOption, nodeNameOption } from '../role-options.js';
 import { EMBEDDED_DATA_DIR, ShutdownStack, startSystem } from '../system.js';
@@ -12,6 +12,7 @@ interface UpOptions {
   redisUrl?: string;
   nodeName: string;
   maxPods: number;
+  allowPrivileged?: boolean;
 }
 
 export function registerUp(program: Command): void {
@@ -23,11 +24,13 @@ export function registerUp(program: Command): void {
     .addOption(new Option('--redis-url <url>', 'Redis to use instead of the embedded one').env('REDIS_URL'))
     .addOption(nodeNameOption())
     .addOption(maxPodsOption())
+    .option('--allow-privileged', 'accept Jobs with privileged pods: privileged containers, added capabilities, hostNetwork/hostPID/hostIPC, hostPath volumes (also JOBFLEET_ALLOW_PRIVILEGED=true)')
     .action(async (options: UpOptions, command: Command) => up(options, command));
 }
 
 async function up(options: UpOptions, command: Command): Promise<void> {
   const { token } = globalOptions(command);
+  const stopRequested = shutdownSignal();
   const stack = new ShutdownStack();
   const system = await startSystem({
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
@@ -37,11 +40,12 @@ async function up(options: UpOptions, command: Command): Promise<void> {
     nodeName: options.nodeName,
     maxPods: options.maxPods,
     ...(token ? { token } : {}),
+    ...(options.allowPrivileged ? { allowPrivileged: true } : {}),
   }, stack);
   const redis = system.embeddedRedis ? `${system.redisUrl} (embedded, data in ${EMBEDDED_DATA_DIR}/)` : system.redisUrl;
   process.stdout.write(
     `jobfleet is up: API ${system.apiUrl}, Redis ${redis}, worker node ${options.nodeName} (max ${options.maxPods} pods), janitor\n` +
       `  try: jobfleet run -f job.yaml --server ${system.apiUrl}   or   KUBECONFIG=<(jobfleet kubeconfig --server ${system.apiUrl}) kubectl get jobs\n`,
   );
-  await serveUntilShutdown(stack);
+  await serveUntilShutdown(stack, stopRequested);
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { serveUntilShutdown } from '../lifecycle.js';
+import { serveUntilShutdown, shutdownSignal } from '../lifecycle.js';
 import { ShutdownStack, startWorkerRole } from '../system.js';
 import { maxPodsOption, nodeNameOption, redisUrlOption } from '../role-options.js';
 
@@ -17,9 +17,10 @@ export function registerWorker(program: Command): void {
     .addOption(maxPodsOption())
     .addOption(redisUrlOption())
     .action(async (options: WorkerOptions) => {
+      const stopRequested = shutdownSignal();
       const stack = new ShutdownStack();
       await startWorkerRole(options, stack);
       process.stdout.write(`jobfleet worker ${options.nodeName} started (max ${options.maxPods} pods, Redis ${options.redisUrl})\n`);
-      await serveUntilShutdown(stack);
+      await serveUntilShutdown(stack, stopRequested);
     });
 }

@@ -1,0 +1,194 @@
+/** ChangeFeed against a real redis-server: history then live changes, in order, exactly once; 410 for a trimmed history. */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Pod } from '@jobfleet/spec';
+import { JobStore, putOp, startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
+import { ChangeFeed, ResourceVersionTooOldError, type Change } from './change-feed.js';
+
+let server: EmbeddedRedis;
+let dir: string;
+let reader: Redis;
+const cleanup: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'jobfleet-api-test-'));
+  server = await startEmbeddedRedis(dir, { persistence: false });
+  reader = new Redis(server.url);
+});
+
+afterEach(async () => {
+  while (cleanup.length > 0) await cleanup.pop()?.();
+});
+
+afterAll(async () => {
+  reader?.disconnect();
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function pod(name: string, label = 'x'): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', labels: { l: label } },
+    spec: { containers: [{ name: 'c', image: 'busybox' }] },
+    status: { phase: 'Pending' },
+  };
+}
+
+/** A fresh key prefix, store and started feed per test. */
+async function setup() {
+  const prefix = `t${randomUUID().slice(0, 8)}`;
+  const storeRedis = new Redis(server.url);
+  const blocking = new Redis(server.url);
+  blocking.on('error', () => undefined);
+  const store = new JobStore(storeRedis, prefix);
+  const feed = new ChangeFeed(blocking, reader, store.keys.changes);
+  feed.start();
+  cleanup.push(async () => {
+    await feed.stop();
+    storeRedis.disconnect();
+  });
+  /** Writes pod `name` (created, or modified when it exists) and returns its resourceVersion. */
+  const write = async (name: string, label = 'x'): Promise<number> => {
+    const result = await store.commit([putOp(store.keys.pod('default', name), '*', pod(name, label))]);
+    if (!result.ok) throw new Error('write failed');
+    return Number(result.rvs[0]);
+  };
+  const remove = async (name: string): Promise<number> => {
+    const result = await store.commit([{ op: 'del', key: store.keys.pod('default', name), expect: '*', kind: 'Pod', ns: 'default', name }]);
+    if (!result.ok) throw new Error('delete failed');
+    return Number(result.rvs[0]);
+  };
+  // The feed's reader picks its starting point asynchronously: wait until it delivers live changes.
+  const probe: Change[] = [];
+  const stopProbe = await feed.subscribe(Number(await store.currentResourceVersion()), (c) => probe.push(c));
+  const probeRv = await write('probe');
+  await until(() => probe.some((c) => c.rv === probeRv), 'the feed to start');
+  stopProbe();
+  return { store, feed, write, remove, probeRv };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('ChangeFeed', () => {
+  it('subscribing from an old resourceVersion gives the history, then live changes, in order, each once', async () => {
+    const { feed, write } = await setup();
+    const before: number[] = [];
+    for (let i = 0; i < 5; i++) before.push(await write(`old-${i}`));
+    const from = before[1] ?? 0;
+
+    const got: Change[] = [];
+    // Writes racing with the history read: they must neither be lost nor delivered twice.
+    const subscribing = feed.subscribe(from, (c) => got.push(c));
+    const racing = Promise.all([write('race-0'), write('race-1'), write('race-2')]);
+    const unsubscribe = await subscribing;
+    const raced = await racing;
+    const live: number[] = [];
+    for (let i = 0; i < 4; i++) live.push(await write(`live-${i}`));
+
+    const want = [...before.slice(2), ...raced.sort((a, b) => a - b), ...live];
+    await until(() => got.length >= want.length, 'every change');
+    await new Promise((r) => setTimeout(r, 200)); // nothing more may come
+    expect(got.map((c) => c.rv)).toStrictEqual(want);
+    unsubscribe();
+  });
+
+  it('each change carries type, kind, namespace, name and the stored object with its resourceVersion', async () => {
+    const { feed, write, remove, probeRv } = await setup();
+    const got: Change[] = [];
+    const unsubscribe = await feed.subscribe(probeRv, (c) => got.push(c));
+    const added = await write('p1', 'one');
+    const modified = await write('p1', 'two');
+    const deleted = await remove('p1');
+    await until(() => got.length >= 3, 'three changes');
+    expect(got.map((c) => [c.rv, c.type, c.kind, c.ns, c.name])).toStrictEqual([
+      [added, 'ADDED', 'Pod', 'default', 'p1'],
+      [modified, 'MODIFIED', 'Pod', 'default', 'p1'],
+      [deleted, 'DELETED', 'Pod', 'default', 'p1'],
+    ]);
+    const objs = got.map((c) => JSON.parse(c.obj) as Pod);
+    expect(objs.map((o) => [o.metadata.resourceVersion, o.metadata.labels?.l])).toStrictEqual([
+      [String(added), 'one'],
+      [String(modified), 'two'],
+      [String(deleted), 'two'],
+    ]);
+    unsubscribe();
+  });
+
+  it('several subscribers each get their own range, and unsubscribing stops delivery', async () => {
+    const { feed, write } = await setup();
+    const r1 = await write('a');
+    const r2 = await write('b');
+    const first: number[] = [];
+    const second: number[] = [];
+    const stopFirst = await feed.subscribe(r1 - 1, (c) => first.push(c.rv));
+    const stopSecond = await feed.subscribe(r2, (c) => second.push(c.rv));
+    const r3 = await write('c');
+    await until(() => first.includes(r3) && second.includes(r3), 'both subscribers');
+    stopFirst();
+    const r4 = await write('d');
+    await until(() => second.includes(r4), 'the second subscriber');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(first).toStrictEqual([r1, r2, r3]);
+    expect(second).toStrictEqual([r3, r4]);
+    stopSecond();
+  });
+
+  it('subscribing from the current resourceVersion gives only later changes', async () => {
+    const { store, feed, write } = await setup();
+    await write('a');
+    const current = Number(await store.currentResourceVersion());
+    const got: number[] = [];
+    const unsubscribe = await feed.subscribe(current, (c) => got.push(c.rv));
+    const next = await write('b');
+    await until(() => got.length > 0, 'a change');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toStrictEqual([next]);
+    unsubscribe();
+  });
+
+  it('a resourceVersion older than the stream keeps: ResourceVersionTooOldError, and no delivery', async () => {
+    const { store, feed, write } = await setup();
+    const rvs: number[] = [];
+    for (let i = 0; i < 6; i++) rvs.push(await write(`p${i}`));
+    const oldestKept = rvs[3] ?? 0;
+    await store.redis.xtrim(store.keys.changes, 'MINID', `${oldestKept}-0`);
+
+    const got: Change[] = [];
+    await expect(feed.subscribe(oldestKept - 2, (c) => got.push(c))).rejects.toBeInstanceOf(ResourceVersionTooOldError);
+    await expect(feed.subscribe(rvs[0] ?? 0, (c) => got.push(c))).rejects.toThrow(`too old resource version: ${rvs[0]} (${oldestKept - 1})`);
+
+    // The newest one that is too old is oldestKept - 2; from oldestKept - 1 the whole history is there.
+    const ok: number[] = [];
+    const unsubscribe = await feed.subscribe(oldestKept - 1, (c) => ok.push(c.rv));
+    await write('after');
+    await until(() => ok.length >= 4, 'the kept history and the new change');
+    expect(ok.slice(0, 3)).toStrictEqual(rvs.slice(3));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toStrictEqual([]); // failed subscriptions got nothing, not even live changes
+    unsubscribe();
+  });
+
+  it('an empty stream: any resourceVersion is fine', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const blocking = new Redis(server.url);
+    const feed = new ChangeFeed(blocking, reader, `${prefix}:changes`);
+    feed.start();
+    cleanup.push(() => feed.stop());
+    const unsubscribe = await feed.subscribe(0, () => undefined);
+    unsubscribe();
+    const unsubscribe2 = await feed.subscribe(12345, () => undefined);
+    unsubscribe2();
+  });
+});
