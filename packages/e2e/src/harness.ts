@@ -49,12 +49,14 @@ export interface FleetOptions {
   maxPods?: number;
   janitor?: boolean;
   token?: string;
+  /** Start the API with allowPrivileged (privileged containers, host namespaces, hostPath). */
+  allowPrivileged?: boolean;
 }
 
 export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
   const redis = await testRedis();
   const prefix = `t${randomUUID().slice(0, 8)}`;
-  const api = await startApi({ redisUrl: redis.url, port: 0, prefix, token: opts.token });
+  const api = await startApi({ redisUrl: redis.url, port: 0, prefix, token: opts.token, allowPrivileged: opts.allowPrivileged === true });
   const workers: WorkerNode[] = [];
   const addWorker = async (extra: Partial<WorkerNodeOptions> = {}) => {
     const w = await startWorker({ redisUrl: redis.url, prefix, nodeName: `${prefix}-node-${workers.length}`, maxPods: opts.maxPods, heartbeatMs: 500, drainTimeoutMs: 2_000, ...extra });

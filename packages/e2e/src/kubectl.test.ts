@@ -314,15 +314,15 @@ describe.concurrent('kubectl against jobfleet', () => {
     expect(table(await ok(['-n', ns, 'get', 'jobs', '-o', 'name']))).toEqual([[`job.batch/${job}`]]);
   });
 
-  it('authenticates with a bearer token over HTTPS (kubectl sends tokens only over TLS); 401 without', async () => {
+  it('authenticates with a bearer token over HTTPS (kubectl sends tokens only over TLS); 401 otherwise', async () => {
     const { api, ca } = await startTlsApi();
     try {
       const withToken = writeKubeconfig('token.yaml', { server: api.url, token: TOKEN, caData: ca.toString('base64') });
-      const withoutToken = writeKubeconfig('no-token.yaml', { server: api.url, caData: ca.toString('base64') });
+      const wrongToken = writeKubeconfig('wrong-token.yaml', { server: api.url, token: 'not-the-token', caData: ca.toString('base64') });
       const name = uniqueName('tls');
       expect(await ok(['create', '-f', '-'], { input: jobManifest(name, 'true'), config: withToken })).toBe(`job.batch/${name} created\n`);
       expect(table(await ok(['get', 'jobs', name, '--no-headers'], { config: withToken }))[0]?.[0]).toBe(name);
-      const denied = await kubectl(['get', 'jobs'], { config: withoutToken });
+      const denied = await kubectl(['get', 'jobs'], { config: wrongToken });
       expect(denied.code).toBe(1);
       expect(denied.stderr).toContain('error: You must be logged in to the server');
       const raw = await httpsGet(`${api.url}/apis/batch/v1/jobs`, ca);

@@ -11,8 +11,311 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { k8sTime, type Delays, type Job, type JobSpec, type Pod, type PodPhase } from '@jobfleet/spec';
 import { Cluster } from './cluster.js';
 import type { Clock } from './controller.js';
-import { embeddedRedisForTests } from './test-redis.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { createJob, deleteJob, parseStopMessage, stopMessage } from './jobs.js';
-import { putOp } from './store.js';
+import { putOp, type JobStore } from './store.js';
 
-void embeddedRedisForTests;
+const NS = 'default';
+/** Re-creation without waiting, so that replacements are visible at once. */
+const DELAYS: Delays = { podFailureBackoffBaseMs: 0, podFailureBackoffMaxMs: 0, containerRestartBackoffBaseMs: 0, containerRestartBackoffMaxMs: 0 };
+
+let server: EmbeddedRedis;
+let dir: string;
+let redis: Redis;
+const filePrefix = `t${randomUUID().slice(0, 8)}`;
+let seq = 0;
+const clusters: Cluster[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'jobfleet-store-test-'));
+  server = await startEmbeddedRedis(dir, { persistence: false });
+  redis = new Redis(server.url);
+});
+
+afterEach(async () => {
+  while (clusters.length > 0) await clusters.pop()?.close();
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function newCluster(opts: { clock?: Clock; delays?: Delays } = {}): Cluster {
+  const cluster = new Cluster({ redisUrl: server.url, prefix: `${filePrefix}-${++seq}`, delays: opts.delays ?? DELAYS, clock: opts.clock });
+  clusters.push(cluster);
+  return cluster;
+}
+
+/** A validated, defaulted Job, as the API hands it to createJob. */
+function newJob(name: string, spec: Partial<JobSpec> = {}): Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: {
+      completions: 1,
+      parallelism: 1,
+      backoffLimit: 6,
+      completionMode: 'NonIndexed',
+      suspend: false,
+      template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 30, containers: [{ name: 'c', image: 'busybox' }] } },
+      ...spec,
+    },
+  };
+}
+
+async function podsOf(store: JobStore, job: Job): Promise<Pod[]> {
+  const names = await store.podNamesOfJob(job.metadata.uid ?? '');
+  return (await store.getPods(NS, names)).map((p) => p.pod).sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+}
+
+/** What a worker reports when a pod ends (retried on conflict, as the worker does). */
+async function finishPod(store: JobStore, name: string, phase: PodPhase & ('Succeeded' | 'Failed'), now = Date.now()): Promise<void> {
+  for (;;) {
+    const stored = await store.getPod(NS, name);
+    if (!stored) throw new Error(`no pod ${name}`);
+    const t = k8sTime(now - 5_000);
+    const exitCode = phase === 'Succeeded' ? 0 : 1;
+    const pod: Pod = {
+      ...stored.pod,
+      spec: { ...stored.pod.spec, nodeName: 'node-1' },
+      status: {
+        phase,
+        containerStatuses: [{ name: 'c', image: 'busybox', ready: false, restartCount: 0, state: { terminated: { exitCode, finishedAt: t } } }],
+      },
+    };
+    const result = await store.commit([putOp(store.keys.pod(NS, name), stored.rv, pod)]);
+    if (result.ok) return;
+  }
+}
+
+async function eventReasons(store: JobStore, job: Job): Promise<string[]> {
+  const names = await store.redis.smembers(store.keys.jobEvents(job.metadata.uid ?? ''));
+  const reasons: string[] = [];
+  for (const name of names) {
+    const obj = await store.redis.hget(store.keys.event(NS, name), 'obj');
+    if (obj) reasons.push((JSON.parse(obj) as { reason: string }).reason);
+  }
+  return reasons.sort();
+}
+
+describe('JobController.syncJob', () => {
+  it('the first sync (createJob) creates the pods, marks them uncounted and queues them', async () => {
+    const { store, controller, queues } = newCluster();
+    const job = await createJob(store, controller, newJob('first', { parallelism: 2, completions: 3 }), NS);
+    const uid = job.metadata.uid ?? '';
+    const pods = await podsOf(store, job);
+    expect(pods).toHaveLength(2);
+    for (const p of pods) {
+      expect(p.metadata.name).toMatch(/^first-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+      expect(p.status.phase).toBe('Pending');
+      expect(p.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Job', name: 'first', uid, controller: true });
+    }
+    expect((await store.uncountedPodNames(uid)).sort()).toStrictEqual(pods.map((p) => p.metadata.name).sort());
+    expect(await store.redis.zrange(store.keys.pods(NS), 0, -1)).toStrictEqual(pods.map((p) => p.metadata.name));
+    expect(job.status).toMatchObject({ active: 2, succeeded: 0, failed: 0 });
+    expect(await eventReasons(store, job)).toStrictEqual(['SuccessfulCreate', 'SuccessfulCreate']);
+    const waiting = await queues.pods.getWaiting();
+    expect(waiting.map((t) => t.id).sort()).toStrictEqual(pods.map((p) => `pod-${p.metadata.uid}`).sort());
+  });
+
+  it('three concurrent syncs count a succeeded pod exactly once', async () => {
+    const { store, controller } = newCluster();
+    const job = await createJob(store, controller, newJob('once'), NS);
+    const [pod] = await podsOf(store, job);
+    await finishPod(store, pod?.metadata.name ?? '', 'Succeeded');
+
+    await Promise.all([controller.syncJob(NS, 'once'), controller.syncJob(NS, 'once'), controller.syncJob(NS, 'once')]);
+
+    const after = (await store.getJob(NS, 'once'))?.job;
+    expect(after?.status?.succeeded).toBe(1);
+    expect(after?.status?.failed).toBe(0);
+    expect(after?.status?.active).toBe(0);
+    expect(after?.status?.conditions?.map((c) => c.type)).toStrictEqual(['SuccessCriteriaMet', 'Complete']);
+    expect(await store.uncountedPodNames(job.metadata.uid ?? '')).toStrictEqual([]);
+    expect(await podsOf(store, job)).toHaveLength(1);
+    expect(await eventReasons(store, job)).toStrictEqual(['Completed', 'SuccessfulCreate']);
+  });
+
+  it('concurrent syncs count a failed pod once and create exactly one replacement', async () => {
+    const { store, controller } = newCluster();
+    const job = await createJob(store, controller, newJob('retry'), NS);
+    const [pod] = await podsOf(store, job);
+    await finishPod(store, pod?.metadata.name ?? '', 'Failed');
+
+    await Promise.all(Array.from({ length: 5 }, () => controller.syncJob(NS, 'retry')));
+
+    const stored = await store.getJob(NS, 'retry');
+    expect(stored?.job.status).toMatchObject({ failed: 1, succeeded: 0, active: 1 });
+    expect(stored?.control.failuresInRow).toBe(1);
+    const pods = await podsOf(store, job);
+    expect(pods.map((p) => p.status.phase).sort()).toStrictEqual(['Failed', 'Pending']);
+    const replacement = pods.find((p) => p.status.phase === 'Pending')?.metadata.name;
+    expect(await store.uncountedPodNames(job.metadata.uid ?? '')).toStrictEqual([replacement]);
+  });
+
+  it('pods finishing while many syncs run: every pod counted once, no pod too many', async () => {
+    const { store, controller } = newCluster();
+    const job = await createJob(store, controller, newJob('stress', { parallelism: 5, completions: 5 }), NS);
+    const pods = await podsOf(store, job);
+    expect(pods).toHaveLength(5);
+    await Promise.all([
+      ...pods.map(async (p) => {
+        await finishPod(store, p.metadata.name ?? '', 'Succeeded');
+        await controller.syncJob(NS, 'stress');
+      }),
+      ...Array.from({ length: 5 }, () => controller.syncJob(NS, 'stress')),
+    ]);
+    await controller.syncJob(NS, 'stress');
+    const after = (await store.getJob(NS, 'stress'))?.job;
+    expect(after?.status).toMatchObject({ succeeded: 5, failed: 0, active: 0 });
+    expect(after?.status?.conditions?.filter((c) => c.status === 'True').map((c) => c.type)).toStrictEqual(['SuccessCriteriaMet', 'Complete']);
+    expect(await podsOf(store, job)).toHaveLength(5);
+    expect(await store.uncountedPodNames(job.metadata.uid ?? '')).toStrictEqual([]);
+    expect((await eventReasons(store, job)).filter((r) => r === 'Completed')).toHaveLength(1);
+  });
+
+  it('a sync of a Job that does not exist does nothing', async () => {
+    const { store, controller } = newCluster();
+    await controller.syncJob(NS, 'nothing-here');
+    expect(await store.currentResourceVersion()).toBe('0');
+  });
+
+  it('a sync with nothing to change writes nothing', async () => {
+    const { store, controller } = newCluster();
+    await createJob(store, controller, newJob('idle'), NS);
+    const rv = await store.currentResourceVersion();
+    await controller.syncJob(NS, 'idle');
+    await controller.syncJob(NS, 'idle');
+    expect(await store.currentResourceVersion()).toBe(rv);
+  });
+
+  it('schedules its next sync: the deadline timer, on the injected clock', async () => {
+    const NOW = Date.UTC(2030, 0, 1, 0, 0, 0);
+    const { store, controller, queues } = newCluster({ clock: () => NOW });
+    const job = await createJob(store, controller, newJob('timed', { activeDeadlineSeconds: 5 }), NS, NOW);
+    const timers = await store.redis.smembers(`${queues.prefix}:timers:${job.metadata.uid}`);
+    expect(timers).toStrictEqual([`sync-${job.metadata.uid}-${NOW + 5_000}`]);
+    const delayed = await queues.sync.getDelayed();
+    expect(delayed.map((t) => [t.id, t.data])).toStrictEqual([[timers[0], { ns: NS, name: 'timed', uid: job.metadata.uid }]]);
+  });
+});
+
+describe('deleteJob', () => {
+  async function keysOf(cluster: Cluster): Promise<{ store: string[]; queues: string[] }> {
+    const p = cluster.store.keys.rv.slice(0, -'rv'.length); // "<prefix>:"
+    return {
+      store: (await redis.keys(`${p}*`)).sort(),
+      queues: (await redis.keys(`${cluster.store.keys.queuePrefix}:*`)).sort(),
+    };
+  }
+
+  it('removes every key of the Job: object, pods, logs, events, indexes, TTL entry and tasks', async () => {
+    const cluster = newCluster();
+    const { store, controller, queues } = cluster;
+    // A first Job, created and deleted, leaves the keys every deployment has (rv, change stream, queues).
+    await createJob(store, controller, newJob('warm-up', { ttlSecondsAfterFinished: 60 }), NS);
+    await deleteJob(store, NS, 'warm-up', { queues });
+    const baseline = await keysOf(cluster);
+
+    const job = await createJob(store, controller, newJob('victim', { parallelism: 2, completions: 3, ttlSecondsAfterFinished: 60 }), NS);
+    const uid = job.metadata.uid ?? '';
+    const [p1, p2] = await podsOf(store, job);
+    const p1Name = p1?.metadata.name ?? '';
+    const p2Name = p2?.metadata.name ?? '';
+    await store.redis.xadd(store.keys.podLog(NS, p1Name), '*', 'c', 'c', 's', 'stdout', 't', '0', 'd', 'hello');
+    await finishPod(store, p1Name, 'Succeeded');
+    await controller.syncJob(NS, 'victim');
+    // p2 runs on a node: the node is told to stop it.
+    const running = await store.getPod(NS, p2Name);
+    await store.commit([putOp(store.keys.pod(NS, p2Name), running?.rv ?? '', { ...running!.pod, spec: { ...running!.pod.spec, nodeName: 'node-9' }, status: { phase: 'Running' } })]);
+    await store.commit([{ op: 'zadd', key: store.keys.ttlSchedule, member: `${NS}/victim`, score: 1 }]);
+    await queues.scheduleSync(job, 60_000);
+    const during = await keysOf(cluster);
+    expect(during.store.length).toBeGreaterThan(baseline.store.length);
+
+    const sub = new Redis(server.url);
+    const stops: string[] = [];
+    sub.on('message', (_c: string, m: string) => stops.push(m));
+    await sub.subscribe(store.keys.nodeChannel('node-9'));
+    try {
+      const deleted = await deleteJob(store, NS, 'victim', { queues, gracePeriodSeconds: 3 });
+      expect(deleted?.metadata.uid).toBe(uid);
+      const deadline = Date.now() + 5_000;
+      while (stops.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(stops).toStrictEqual([`${NS}/${p2Name} 3`]);
+    } finally {
+      sub.disconnect();
+    }
+
+    expect(await keysOf(cluster)).toStrictEqual(baseline);
+    expect(await store.getJob(NS, 'victim')).toBeUndefined();
+    expect(await store.getPods(NS, [p1Name, p2Name])).toStrictEqual([]);
+    // Watches see the deletions.
+    const tail = await store.redis.xrevrange(store.keys.changes, '+', '-', 'COUNT', 10);
+    const deletedNames = tail.filter(([, f]) => f[1] === 'DELETED').map(([, f]) => f[7]);
+    expect(deletedNames).toEqual(expect.arrayContaining(['victim', p1Name, p2Name]));
+    // A second delete finds nothing.
+    expect(await deleteJob(store, NS, 'victim', { queues })).toBeUndefined();
+  });
+
+  it('a uid precondition that does not match deletes nothing', async () => {
+    const { store, controller } = newCluster();
+    await createJob(store, controller, newJob('kept'), NS);
+    expect(await deleteJob(store, NS, 'kept', { uid: 'someone-else' })).toBeUndefined();
+    expect(await store.getJob(NS, 'kept')).toBeDefined();
+  });
+});
+
+describe('TaskQueues', () => {
+  const job = (uid: string): Job => ({ ...newJob('q'), metadata: { name: 'q', namespace: NS, uid } });
+  const pod = (uid: string): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p-${uid}`, namespace: NS, uid }, spec: { containers: [] }, status: { phase: 'Pending' } });
+
+  it('scheduleSync records one timer per time; removeJobTasks removes the timers and the pod tasks', async () => {
+    const { queues, store } = newCluster();
+    const now = Date.UTC(2030, 0, 1);
+    await queues.scheduleSync(job('j1'), 10_000, now);
+    await queues.scheduleSync(job('j1'), 20_000.4, now);
+    await queues.scheduleSync(job('j1'), 10_000, now); // same time: same task
+    await queues.scheduleSync(job('other'), 10_000, now);
+    await queues.enqueuePods([pod('p1'), pod('p2')]);
+    await queues.enqueuePods([pod('p1')]); // idempotent while it waits
+    await queues.enqueuePods([]);
+
+    const timersKey = `${queues.prefix}:timers:j1`;
+    expect((await store.redis.smembers(timersKey)).sort()).toStrictEqual([`sync-j1-${now + 10_000}`, `sync-j1-${now + 20_001}`]);
+    const delayed = await queues.sync.getDelayed();
+    expect(delayed.map((t) => t.id).sort()).toStrictEqual([`sync-j1-${now + 10_000}`, `sync-j1-${now + 20_001}`, `sync-other-${now + 10_000}`]);
+    expect(delayed.find((t) => t.id === `sync-j1-${now + 20_001}`)?.opts.delay).toBe(20_001);
+    expect((await queues.pods.getWaiting()).map((t) => t.id).sort()).toStrictEqual(['pod-p1', 'pod-p2']);
+
+    await queues.removeJobTasks('j1', ['p1']);
+    expect((await queues.sync.getDelayed()).map((t) => t.id)).toStrictEqual([`sync-other-${now + 10_000}`]);
+    expect(await store.redis.exists(timersKey)).toBe(0);
+    expect((await queues.pods.getWaiting()).map((t) => t.id)).toStrictEqual(['pod-p2']);
+    expect(await store.redis.smembers(`${queues.prefix}:timers:other`)).toHaveLength(1);
+  });
+
+  it('syncDone forgets a timer that ran; removing tasks of an unknown Job is harmless', async () => {
+    const { queues, store } = newCluster();
+    await queues.scheduleSync(job('j2'), 0, 1000);
+    const [id] = await store.redis.smembers(`${queues.prefix}:timers:j2`);
+    expect(id).toBe('sync-j2-1000');
+    await queues.syncDone({ ns: NS, name: 'q', uid: 'j2' }, id ?? '');
+    expect(await store.redis.exists(`${queues.prefix}:timers:j2`)).toBe(0);
+    await expect(queues.removeJobTasks('nobody', ['nothing'])).resolves.toBeUndefined();
+  });
+});
+
+describe('stop messages', () => {
+  it.each<{ name: string; grace?: number; text: string }>([
+    { name: 'without grace period', text: 'default/p-1' },
+    { name: 'with grace period', grace: 5, text: 'default/p-1 5' },
+    { name: 'grace period 0', grace: 0, text: 'default/p-1 0' },
+  ])('$name', ({ grace, text }) => {
+    expect(stopMessage('default', 'p-1', grace)).toBe(text);
+    expect(parseStopMessage(text)).toStrictEqual(grace === undefined ? { key: 'default/p-1' } : { key: 'default/p-1', graceSeconds: grace });
+  });
+});

@@ -40,7 +40,36 @@ export class JobController {
     private readonly clock?: Clock,
   ) {}
 
-  async syncJob(ns: string, name: string): Promise<void> {
+  private readonly inFlight = new Map<string, { running: Promise<void>; again: boolean }>();
+
+  /**
+   * Syncs the Job. Calls for a Job whose sync is already running in this process are coalesced:
+   * they share one more sync after the current one (which sees everything that happened meanwhile),
+   * so a burst of pod events costs two syncs, not one per event.
+   */
+  syncJob(ns: string, name: string): Promise<void> {
+    const key = `${ns}/${name}`;
+    const current = this.inFlight.get(key);
+    if (current) {
+      current.again = true;
+      return current.running;
+    }
+    const entry = { running: Promise.resolve(), again: false };
+    entry.running = (async () => {
+      try {
+        do {
+          entry.again = false;
+          await this.syncNow(ns, name);
+        } while (entry.again);
+      } finally {
+        this.inFlight.delete(key);
+      }
+    })();
+    this.inFlight.set(key, entry);
+    return entry.running;
+  }
+
+  private async syncNow(ns: string, name: string): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const outcome = await this.syncOnce(ns, name);
       if (outcome === 'done') return;

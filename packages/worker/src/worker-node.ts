@@ -18,7 +18,7 @@ import {
 } from '@jobfleet/store';
 import { DockerEngine, LABELS } from './docker.js';
 import { DEFAULT_POD_LOG_MAX_BYTES, PodLogWriter } from './log-writer.js';
-import { PodRunner } from './pod-runner.js';
+import { PodRunner, type StatusReporter } from './pod-runner.js';
 
 export interface WorkerNodeOptions {
   redisUrl: string;
@@ -37,7 +37,21 @@ export interface WorkerNodeOptions {
   /** How long close() lets running pods finish before stopping them (default 30 s). */
   drainTimeoutMs?: number;
   docker?: DockerEngine;
+  /**
+   * Replaces Docker as the way pods run. Only for measuring the control plane (the benchmarks'
+   * instant runtime); never set in production.
+   */
+  runtime?: PodRuntime;
 }
+
+/** Runs one pod to its end, reporting its status; what the worker needs of a pod runner. */
+export interface RunningPodLike {
+  run(): Promise<PodStatus>;
+  stop(reason: string, graceSeconds: number): void;
+  readonly stopReason: string | undefined;
+}
+
+export type PodRuntime = (pod: Pod, report: StatusReporter, logs: PodLogWriter) => RunningPodLike;
 
 export const DEFAULT_MAX_PODS = 110;
 
@@ -68,7 +82,7 @@ function workerSettingsFromEnv(opts: WorkerNodeOptions, env: Record<string, stri
 }
 
 interface RunningPod {
-  runner: PodRunner;
+  runner: RunningPodLike;
   uid: string;
   terminationGraceSeconds: number;
 }
@@ -146,12 +160,10 @@ export class WorkerNode {
     const pod = claimed.pod;
     const { podLogMaxBytes, pauseImage, pullTimeoutMs } = this.settings;
     const logs = new PodLogWriter(this.cluster.redis, this.cluster.store.keys.podLog(ns, name), podLogMaxBytes);
-    const runner = new PodRunner(
-      pod,
-      { engine: this.engine, nodeName: this.nodeName, delays: this.cluster.delays, pauseImage, pullTimeoutMs },
-      (status) => this.reportStatus(ns, name, status),
-      logs,
-    );
+    const report: StatusReporter = (status) => this.reportStatus(ns, name, status);
+    const runner = this.opts.runtime
+      ? this.opts.runtime(pod, report, logs)
+      : new PodRunner(pod, { engine: this.engine, nodeName: this.nodeName, delays: this.cluster.delays, pauseImage, pullTimeoutMs }, report, logs);
     this.running.set(`${ns}/${name}`, { runner, uid: pod.metadata.uid ?? '', terminationGraceSeconds: pod.spec.terminationGracePeriodSeconds ?? 30 });
     try {
       await runner.run();
