@@ -18,7 +18,7 @@ import {
 } from '@jobfleet/spec';
 import { stopMessage } from './jobs.js';
 import type { TaskQueues } from './queues.js';
-import { putOp, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
+import { encodeObject, putOp, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
 
 const MAX_ATTEMPTS = 50;
 /** A Pending pod with no worker after this long gets its task added again (lost after a crash). */
@@ -142,6 +142,23 @@ export class JobController {
     return pods;
   }
 
+  /** Deletes a Job's oldest events past MAX_EVENTS_PER_JOB (names sort by creation time). */
+  private async trimEvents(job: Job): Promise<void> {
+    const keys = this.store.keys;
+    const setKey = keys.jobEvents(job.metadata.uid ?? '');
+    const count = await this.store.redis.scard(setKey);
+    if (count <= MAX_EVENTS_PER_JOB * 1.5) return; // trim in batches, not on every event
+    const ns = job.metadata.namespace ?? 'default';
+    const oldest = (await this.store.redis.smembers(setKey)).sort().slice(0, count - MAX_EVENTS_PER_JOB);
+    await this.store.commit(
+      oldest.flatMap((name): WriteOp[] => [
+        { op: 'delkey', key: keys.event(ns, name) },
+        { op: 'zrem', key: keys.events(ns), member: name },
+        { op: 'srem', key: setKey, member: name },
+      ]),
+    );
+  }
+
   private async act(
     job: Job,
     plan: { created: Pod[]; finishedHere: number },
@@ -154,12 +171,16 @@ export class JobController {
       .filter((p) => p.status.phase === 'Pending' && !p.spec.nodeName && !p.metadata.deletionTimestamp)
       .filter((p) => now - Date.parse(p.metadata.creationTimestamp ?? '') > UNCLAIMED_RETRY_MS);
     await this.queues.enqueuePods([...plan.created, ...unclaimed]);
+    if (plan.created.length > 0) await this.trimEvents(job);
     let requeue = decision.requeueAfterMs;
     if (plan.created.length > 0 || unclaimed.length > 0) requeue = Math.min(requeue ?? Infinity, UNCLAIMED_RETRY_MS + 1000);
     if (requeue !== undefined && Number.isFinite(requeue)) await this.queues.scheduleSync(job, requeue, now);
     return plan.finishedHere > 0 ? 'again' : 'done';
   }
 }
+
+/** Events kept per Job: the newest ones, as Kubernetes keeps events for a limited time only. */
+export const MAX_EVENTS_PER_JOB = 100;
 
 /**
  * Stopping a pod: one no worker holds yet simply ends as Failed; one on a node gets a
@@ -196,7 +217,7 @@ function stopGraceSeconds(pod: Pod, stop: PodToStop): number {
 
 function eventOps(store: JobStore, job: Job, event: JobEvent, now: number): WriteOp[] {
   const ns = job.metadata.namespace ?? 'default';
-  const name = `${job.metadata.name}.${now.toString(16)}${randomSuffix(Math.random, 6)}`;
+  const name = `${job.metadata.name}.${now.toString(16).padStart(12, '0')}${randomSuffix(Math.random, 6)}`;
   const t = k8sTime(now);
   const obj = {
     apiVersion: 'v1',
@@ -214,7 +235,7 @@ function eventOps(store: JobStore, job: Job, event: JobEvent, now: number): Writ
     reportingInstance: '',
   };
   return [
-    { op: 'put', key: store.keys.event(ns, name), expect: '', obj: JSON.stringify({ ...obj, metadata: { resourceVersion: '__RV__', ...obj.metadata } }), kind: 'Event', ns, name },
+    { op: 'put', key: store.keys.event(ns, name), expect: '', obj: encodeObject(obj), kind: 'Event', ns, name },
     { op: 'zadd', key: store.keys.events(ns), member: name },
     { op: 'sadd', key: store.keys.jobEvents(job.metadata.uid ?? ''), member: name },
   ];
