@@ -30,6 +30,9 @@ export class ChangeFeed {
   private lastId = '$';
   private stopped = false;
   private loop?: Promise<void>;
+  private markReady: () => void = () => undefined;
+  /** Resolves once the live reader knows where it starts: history reads must not begin before. */
+  private readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
 
   constructor(
     private readonly blocking: Redis,
@@ -53,6 +56,7 @@ export class ChangeFeed {
         if (this.lastId === '$') {
           const last = await this.reader.xrevrange(this.streamKey, '+', '-', 'COUNT', 1);
           this.lastId = last[0]?.[0] ?? '0-0';
+          this.markReady();
         }
         const reply = (await this.blocking.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', this.streamKey, this.lastId)) as
           | [string, [string, string[]][]][]
@@ -84,6 +88,7 @@ export class ChangeFeed {
       listener(c);
     };
     const onChange = (c: Change) => (live ? deliver(c) : buffered.push(c));
+    await this.ready;
     this.listeners.add(onChange);
     try {
       const history = await this.history(fromRv);

@@ -106,6 +106,25 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
   return app;
 }
 
+const REDIS_READY_WAIT_MS = 5_000;
+
+/**
+ * Waits (at most timeoutMs) for the store's connection: without it the first requests after start
+ * would get 503. A Redis that is down does not keep the API from starting; it answers 503 until then.
+ */
+async function untilReady(redis: Cluster['redis'], timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+  });
+}
+
 /** JOBFLEET_ALLOW_PRIVILEGED: "true"/"1" or "false"/"0"/unset; anything else is a mistake worth stopping for. */
 export function allowPrivilegedFromEnv(env: Record<string, string | undefined> = process.env): boolean {
   const raw = (env.JOBFLEET_ALLOW_PRIVILEGED ?? '').trim().toLowerCase();
@@ -121,6 +140,7 @@ export async function startApi(opts: ApiOptions): Promise<RunningApi> {
   const feed = new ChangeFeed(cluster.connection(), cluster.redis, cluster.store.keys.changes);
   feed.start();
   const syncs = opts.runSyncs === false ? undefined : cluster.startSyncRunner();
+  await untilReady(cluster.redis, REDIS_READY_WAIT_MS);
   const app = buildServer({ cluster, feed, allowPrivileged }, opts);
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ port: opts.port, host });

@@ -42,10 +42,20 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function newCluster(opts: { clock?: Clock; delays?: Delays } = {}): Cluster {
-  const cluster = new Cluster({ redisUrl: server.url, prefix: `${filePrefix}-${++seq}`, delays: opts.delays ?? DELAYS, clock: opts.clock });
+function newCluster(opts: { clock?: Clock; delays?: Delays; prefix?: string } = {}): Cluster {
+  const cluster = new Cluster({ redisUrl: server.url, prefix: opts.prefix ?? `${filePrefix}-${++seq}`, delays: opts.delays ?? DELAYS, clock: opts.clock });
   clusters.push(cluster);
   return cluster;
+}
+
+/**
+ * `n` controllers on one deployment, as `n` processes would have: their syncs of a Job race in
+ * Redis (a single controller coalesces concurrent syncs of a Job in-process).
+ */
+function newProcesses(n: number): Cluster[] {
+  const first = newCluster();
+  const prefix = first.store.keys.rv.slice(0, -':rv'.length);
+  return [first, ...Array.from({ length: n - 1 }, () => newCluster({ prefix }))];
 }
 
 /** A validated, defaulted Job, as the API hands it to createJob. */
@@ -121,13 +131,17 @@ describe('JobController.syncJob', () => {
     expect(waiting.map((t) => t.id).sort()).toStrictEqual(pods.map((p) => `pod-${p.metadata.uid}`).sort());
   });
 
-  it('three concurrent syncs count a succeeded pod exactly once', async () => {
-    const { store, controller } = newCluster();
+  it.each<{ name: string; processes: number }>([
+    { name: 'three processes', processes: 3 },
+    { name: 'one process (coalesced in-process)', processes: 1 },
+  ])('three concurrent syncs count a succeeded pod exactly once: $name', async ({ processes }) => {
+    const fleet = newProcesses(processes);
+    const { store, controller } = fleet[0]!;
     const job = await createJob(store, controller, newJob('once'), NS);
     const [pod] = await podsOf(store, job);
     await finishPod(store, pod?.metadata.name ?? '', 'Succeeded');
 
-    await Promise.all([controller.syncJob(NS, 'once'), controller.syncJob(NS, 'once'), controller.syncJob(NS, 'once')]);
+    await Promise.all([0, 1, 2].map((i) => fleet[i % fleet.length]!.controller.syncJob(NS, 'once')));
 
     const after = (await store.getJob(NS, 'once'))?.job;
     expect(after?.status?.succeeded).toBe(1);
@@ -139,13 +153,14 @@ describe('JobController.syncJob', () => {
     expect(await eventReasons(store, job)).toStrictEqual(['Completed', 'SuccessfulCreate']);
   });
 
-  it('concurrent syncs count a failed pod once and create exactly one replacement', async () => {
-    const { store, controller } = newCluster();
+  it('concurrent syncs in several processes count a failed pod once and create exactly one replacement', async () => {
+    const fleet = newProcesses(5);
+    const { store, controller } = fleet[0]!;
     const job = await createJob(store, controller, newJob('retry'), NS);
     const [pod] = await podsOf(store, job);
     await finishPod(store, pod?.metadata.name ?? '', 'Failed');
 
-    await Promise.all(Array.from({ length: 5 }, () => controller.syncJob(NS, 'retry')));
+    await Promise.all(fleet.map((c) => c.controller.syncJob(NS, 'retry')));
 
     const stored = await store.getJob(NS, 'retry');
     expect(stored?.job.status).toMatchObject({ failed: 1, succeeded: 0, active: 1 });
@@ -156,17 +171,19 @@ describe('JobController.syncJob', () => {
     expect(await store.uncountedPodNames(job.metadata.uid ?? '')).toStrictEqual([replacement]);
   });
 
-  it('pods finishing while many syncs run: every pod counted once, no pod too many', async () => {
-    const { store, controller } = newCluster();
+  it('pods finishing while many syncs run in several processes: every pod counted once, no pod too many', async () => {
+    const fleet = newProcesses(4);
+    const { store, controller } = fleet[0]!;
     const job = await createJob(store, controller, newJob('stress', { parallelism: 5, completions: 5 }), NS);
     const pods = await podsOf(store, job);
     expect(pods).toHaveLength(5);
     await Promise.all([
-      ...pods.map(async (p) => {
+      ...pods.map(async (p, i) => {
         await finishPod(store, p.metadata.name ?? '', 'Succeeded');
-        await controller.syncJob(NS, 'stress');
+        await fleet[i % fleet.length]!.controller.syncJob(NS, 'stress');
       }),
-      ...Array.from({ length: 5 }, () => controller.syncJob(NS, 'stress')),
+      ...fleet.map((c) => c.controller.syncJob(NS, 'stress')),
+      ...fleet.map((c) => c.controller.syncJob(NS, 'stress')),
     ]);
     await controller.syncJob(NS, 'stress');
     const after = (await store.getJob(NS, 'stress'))?.job;

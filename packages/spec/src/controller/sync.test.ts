@@ -798,6 +798,12 @@ describe('syncJob: suspend and resume', () => {
     },
   ]);
 
+  it('a Job created suspended has no startTime', () => {
+    const d = syncJob({ job: newJob({ suspend: true }), control: EMPTY_CONTROL_STATE, pods: [], now: T0, delays: DELAYS });
+    expect(d.status.startTime).toBeUndefined();
+    expect(d.create.count).toBe(0);
+  });
+
   it('the resumed condition records when it changed', () => {
     const job = newJob({}, { startTime: k8sTime(T0 - sec(500)), conditions: [cond('Suspended', REASON.suspended, 'True', T0 - sec(400))] });
     const d = syncJob({ job, control: EMPTY_CONTROL_STATE, pods: [], now: T0, delays: DELAYS });

@@ -1,0 +1,144 @@
+/**
+ * An in-process jobfleet for the benchmarks: one embedded redis-server (persistence off, temp dir),
+ * the API, one worker node, and a client; a fresh key prefix per scenario.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { Redis } from 'ioredis';
+import { startApi, type RunningApi } from '@jobfleet/api';
+import { JobfleetClient, trueCondition } from '@jobfleet/client';
+import type { Job } from '@jobfleet/spec';
+import { startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
+import { DockerEngine, startWorker, type PodRuntime, type WorkerNode } from '@jobfleet/worker';
+import { instrumentDocker, type DockerCallStats } from './instrument.js';
+import { progress, sleep } from './util.js';
+
+export const BENCH_IMAGE = 'busybox:latest';
+
+export interface BenchRedis {
+  embedded: EmbeddedRedis;
+  url: string;
+  /** A connection of the benchmark itself (INFO, CLIENT LIST, MEMORY USAGE). */
+  admin: Redis;
+  stop(): Promise<void>;
+}
+
+export async function startBenchRedis(): Promise<BenchRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'jobfleet-bench-redis-'));
+  const embedded = await startEmbeddedRedis(dir, { persistence: false });
+  const admin = new Redis(embedded.url, { maxRetriesPerRequest: null });
+  return {
+    embedded,
+    url: embedded.url,
+    admin,
+    stop: async () => {
+      admin.disconnect();
+      await embedded.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface BenchFleet {
+  prefix: string;
+  api: RunningApi;
+  worker?: WorkerNode;
+  client: JobfleetClient;
+  /** Docker calls of the worker (only for the Docker runtime). */
+  docker: { stats: () => DockerCallStats; reset: () => void };
+  startWorker(opts: { maxPods: number; runtime?: PodRuntime }): Promise<WorkerNode>;
+  close(): Promise<void>;
+}
+
+export async function startBenchFleet(redisUrl: string, label: string): Promise<BenchFleet> {
+  const prefix = `b${label}${randomUUID().slice(0, 6)}`;
+  const api = await startApi({ redisUrl, port: 0, prefix, allowPrivileged: false });
+  const client = new JobfleetClient({ server: api.url });
+  const docker = new Docker();
+  const dockerStats = instrumentDocker(docker);
+  const fleet: BenchFleet = {
+    prefix,
+    api,
+    client,
+    docker: dockerStats,
+    async startWorker({ maxPods, runtime }) {
+      fleet.worker = await startWorker({
+        redisUrl,
+        prefix,
+        nodeName: `${prefix}-node`,
+        maxPods,
+        docker: new DockerEngine(docker),
+        ...(runtime ? { runtime } : {}),
+      });
+      return fleet.worker;
+    },
+    async close() {
+      await fleet.worker?.close();
+      await api.close();
+    },
+  };
+  return fleet;
+}
+
+/** A Job of `completions` pods running `command` in busybox, at most `parallelism` at once. */
+export function jobManifest(name: string, opts: { completions: number; parallelism: number; command?: string[] }): Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: {
+      completions: opts.completions,
+      parallelism: opts.parallelism,
+      backoffLimit: 0,
+      template: {
+        spec: {
+          restartPolicy: 'Never',
+          containers: [{ name: 'c', image: BENCH_IMAGE, command: opts.command ?? ['true'] }],
+        },
+      },
+    },
+  } as unknown as Job;
+}
+
+export function uniqueName(base: string): string {
+  return `${base}-${randomUUID().slice(0, 6)}`;
+}
+
+/**
+ * Waits for Complete (rejects on Failed) by watching the Job, logging progress every `everyMs`.
+ * Used for the long runs; the timed short runs use client.waitForCompletion directly.
+ */
+export async function waitWithProgress(client: JobfleetClient, name: string, label: string, everyMs = 5_000, timeoutMs = 3_600_000): Promise<Job> {
+  let last = 0;
+  for await (const job of client.watchJob(name, { signal: AbortSignal.timeout(timeoutMs) })) {
+    if (trueCondition(job, 'Failed')) throw new Error(`${label}: Job ${name} failed: ${JSON.stringify(job.status?.conditions)}`);
+    if (trueCondition(job, 'Complete')) return job;
+    if (Date.now() - last > everyMs) {
+      last = Date.now();
+      progress(`${label}: succeeded ${job.status?.succeeded ?? 0}, active ${job.status?.active ?? 0}`);
+    }
+  }
+  throw new Error(`${label}: Job ${name} was deleted while waiting`);
+}
+
+/** Deletes a Job and waits until it is gone (its pods, logs and events with it). */
+export async function deleteAndWait(client: JobfleetClient, name: string): Promise<void> {
+  await client.deleteJob(name);
+  for (let i = 0; i < 600; i++) {
+    try {
+      await client.getJob(name);
+    } catch {
+      return;
+    }
+    await sleep(50);
+  }
+}
+
+/** Removes the raw-baseline containers a crashed run may have left. */
+export async function removeBenchContainers(docker: Docker): Promise<void> {
+  const left = await docker.listContainers({ all: true, filters: { label: ['io.jobfleet.bench=raw'] } });
+  await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+}

@@ -1,0 +1,159 @@
+/**
+ * Counters the benchmarks put around the code under test without changing it: they wrap prototype
+ * methods of this process's modules (ioredis, @jobfleet/store) and a Docker client's `modem.dial`.
+ * Everything here only counts; behaviour is unchanged.
+ */
+import { performance } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
+import type Docker from 'dockerode';
+import { Redis } from 'ioredis';
+import { JobController, JobStore, TaskQueues } from '@jobfleet/store';
+
+export interface Counters {
+  /** Commands written to Redis outside pipelines (each one a request/response round trip). */
+  redisSingleCommands: number;
+  /** Pipelines (and MULTI/EXEC) sent: one round trip each, whatever their length. */
+  redisPipelines: number;
+  /** Commands sent inside pipelines. */
+  redisPipelinedCommands: number;
+  /** Single commands by name (evalsha of jobfleet's and BullMQ's scripts, hmget, time, …). */
+  redisByCommand: Record<string, number>;
+  /** JobController.syncJob calls (before coalescing) and syncs actually run. */
+  syncJobCalls: number;
+  syncsRun: number;
+  /** JobStore.commit calls and how many lost the resourceVersion race. */
+  commits: number;
+  commitConflicts: number;
+  /** Uncounted pods read by syncs (the controller's gather step), summed. */
+  podsReadBySyncs: number;
+  /** TaskQueues.scheduleSync calls (each adds a delayed BullMQ task). */
+  scheduleSyncCalls: number;
+  enqueuePodsCalls: number;
+}
+
+export function zeroCounters(): Counters {
+  return {
+    redisSingleCommands: 0,
+    redisPipelines: 0,
+    redisPipelinedCommands: 0,
+    redisByCommand: {},
+    syncJobCalls: 0,
+    syncsRun: 0,
+    commits: 0,
+    commitConflicts: 0,
+    podsReadBySyncs: 0,
+    scheduleSyncCalls: 0,
+    enqueuePodsCalls: 0,
+  };
+}
+
+const counters = zeroCounters();
+let installed = false;
+
+/** Installs the counters once per process. */
+export function installCounters(): void {
+  if (installed) return;
+  installed = true;
+  const require = createRequire(import.meta.url);
+  // The same CommonJS module BullMQ and @jobfleet/store load (ioredis has no ESM build).
+  const Pipeline = require('ioredis/built/Pipeline.js').default as { prototype: { exec: (...a: unknown[]) => unknown } };
+
+  const redisProto = Redis.prototype as unknown as { sendCommand: (command: { name: string }, stream?: unknown) => unknown };
+  const sendCommand = redisProto.sendCommand;
+  redisProto.sendCommand = function (this: unknown, command: { name: string }, stream?: unknown) {
+    if (stream) counters.redisPipelinedCommands++;
+    else {
+      counters.redisSingleCommands++;
+      counters.redisByCommand[command.name] = (counters.redisByCommand[command.name] ?? 0) + 1;
+    }
+    return sendCommand.call(this, command, stream);
+  };
+  const exec = Pipeline.prototype.exec;
+  Pipeline.prototype.exec = function (this: unknown, ...args: unknown[]) {
+    counters.redisPipelines++;
+    return exec.apply(this, args);
+  };
+
+  const controller = JobController.prototype as unknown as {
+    syncJob: (ns: string, name: string) => Promise<void>;
+    syncNow: (ns: string, name: string) => Promise<void>;
+  };
+  const syncJob = controller.syncJob;
+  controller.syncJob = function (this: unknown, ns: string, name: string) {
+    counters.syncJobCalls++;
+    return syncJob.call(this, ns, name);
+  };
+  const syncNow = controller.syncNow;
+  controller.syncNow = function (this: unknown, ns: string, name: string) {
+    counters.syncsRun++;
+    return syncNow.call(this, ns, name);
+  };
+
+  const store = JobStore.prototype;
+  const commit = store.commit;
+  store.commit = async function (this: JobStore, ops) {
+    counters.commits++;
+    const result = await commit.call(this, ops);
+    if (!result.ok) counters.commitConflicts++;
+    return result;
+  };
+  const uncounted = store.uncountedPodNames;
+  store.uncountedPodNames = async function (this: JobStore, jobUid: string) {
+    const names = await uncounted.call(this, jobUid);
+    counters.podsReadBySyncs += names.length; // only the controller's gather step reads this set
+    return names;
+  };
+
+  const queues = TaskQueues.prototype;
+  const scheduleSync = queues.scheduleSync;
+  queues.scheduleSync = function (this: TaskQueues, ...args: Parameters<TaskQueues['scheduleSync']>) {
+    counters.scheduleSyncCalls++;
+    return scheduleSync.apply(this, args);
+  };
+  const enqueuePods = queues.enqueuePods;
+  queues.enqueuePods = function (this: TaskQueues, ...args: Parameters<TaskQueues['enqueuePods']>) {
+    if (args[0].length > 0) counters.enqueuePodsCalls++;
+    return enqueuePods.apply(this, args);
+  };
+}
+
+/** The counts since the process started (a copy); diff two with diffCounters. */
+export function snapshotCounters(): Counters {
+  return structuredClone(counters);
+}
+
+export function diffCounters(before: Counters, after: Counters): Counters {
+  const out = zeroCounters();
+  for (const key of Object.keys(out) as (keyof Counters)[]) {
+    if (key === 'redisByCommand') continue;
+    (out[key] as number) = (after[key] as number) - (before[key] as number);
+  }
+  for (const [cmd, n] of Object.entries(after.redisByCommand)) {
+    const d = n - (before.redisByCommand[cmd] ?? 0);
+    if (d > 0) out.redisByCommand[cmd] = d;
+  }
+  return out;
+}
+
+/** Docker Engine API calls made through one client: count and latency by endpoint. */
+export interface DockerCallStats {
+  [endpoint: string]: { calls: number; totalMs: number };
+}
+
+export function instrumentDocker(docker: Docker): { stats: () => DockerCallStats; reset: () => void } {
+  let stats: DockerCallStats = {};
+  const modem = docker.modem as unknown as { dial: (options: { method?: string; path?: string }, cb: (...a: unknown[]) => void) => unknown };
+  const dial = modem.dial.bind(modem);
+  modem.dial = (options, cb) => {
+    const path = (options.path ?? '').split('?')[0] ?? '';
+    const endpoint = `${options.method ?? 'GET'} ${path.replace(/\/containers\/[^/]+/, '/containers/{id}').replace(/\/images\/.+\/json$/, '/images/{name}/json')}`;
+    const t0 = performance.now();
+    return dial(options, (...args: unknown[]) => {
+      const s = (stats[endpoint] ??= { calls: 0, totalMs: 0 });
+      s.calls++;
+      s.totalMs += performance.now() - t0;
+      cb(...args);
+    });
+  };
+  return { stats: () => structuredClone(stats), reset: () => (stats = {}) };
+}

@@ -1,0 +1,124 @@
+/**
+ * updateJob against a real redis-server: server-owned fields and status survive, generation
+ * follows the spec, stale resourceVersions conflict, races with the controller are retried,
+ * dry runs write nothing, and a finished Job's TTL is rescheduled.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError, applyJobDefaults, type Delays, type Job } from '@jobfleet/spec';
+import { Cluster } from './cluster.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+import { updateJob } from './job-updates.js';
+import { createJob } from './jobs.js';
+import { putOp } from './store.js';
+
+const NS = 'default';
+const DELAYS: Delays = { podFailureBackoffBaseMs: 0, podFailureBackoffMaxMs: 0, containerRestartBackoffBaseMs: 0, containerRestartBackoffMaxMs: 0 };
+
+let server: EmbeddedRedis;
+let dir: string;
+let cluster: Cluster;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'jobfleet-updates-test-'));
+  server = await startEmbeddedRedis(dir, { persistence: false });
+  cluster = new Cluster({ redisUrl: server.url, prefix: `t${randomUUID().slice(0, 8)}`, delays: DELAYS });
+});
+
+afterAll(async () => {
+  await cluster?.close();
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function manifest(name: string, spec: Partial<Job['spec']> = {}): Job {
+  return applyJobDefaults({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: { completions: 4, parallelism: 1, ...spec, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } },
+  });
+}
+
+async function created(spec: Partial<Job['spec']> = {}): Promise<Job> {
+  return createJob(cluster.store, cluster.controller, manifest(`job-${randomUUID().slice(0, 6)}`, spec), NS);
+}
+
+const withSpec = (spec: Partial<Job['spec']>) => (current: Job): Job => ({ ...current, spec: { ...current.spec, ...spec } });
+
+describe('updateJob', () => {
+  it('changes the spec, bumps generation, keeps status and server-owned metadata, and syncs at once', async () => {
+    const job = await created();
+    expect(job.status?.active).toBe(1);
+    const { job: updated, changed } = await updateJob(cluster.store, cluster.controller, NS, job.metadata.name ?? '', (current) => ({
+      ...withSpec({ parallelism: 3 })(current),
+      metadata: { ...current.metadata, uid: 'forged', creationTimestamp: '2000-01-01T00:00:00Z', generation: 99, labels: { team: 'a' } },
+    }));
+    expect(changed).toBe(true);
+    expect(updated.metadata).toMatchObject({ uid: job.metadata.uid, creationTimestamp: job.metadata.creationTimestamp, generation: 2, labels: { team: 'a' } });
+    expect(updated.status?.active).toBe(3); // the controller created two more pods in the same call
+    expect(Number(updated.metadata.resourceVersion)).toBeGreaterThan(Number(job.metadata.resourceVersion));
+  });
+
+  it('leaves generation alone for metadata-only changes and writes nothing for no change', async () => {
+    const job = await created();
+    const name = job.metadata.name ?? '';
+    const labelled = await updateJob(cluster.store, cluster.controller, NS, name, (c) => ({ ...c, metadata: { ...c.metadata, labels: { x: 'y' } } }));
+    expect(labelled.job.metadata.generation).toBe(1);
+    const again = await updateJob(cluster.store, cluster.controller, NS, name, (c) => c);
+    expect(again.changed).toBe(false);
+    expect(again.job.metadata.resourceVersion).toBe(labelled.job.metadata.resourceVersion);
+  });
+
+  it('answers Conflict for a stale resourceVersion and NotFound for a missing Job', async () => {
+    const job = await created();
+    const name = job.metadata.name ?? '';
+    await updateJob(cluster.store, cluster.controller, NS, name, (c) => ({ ...c, metadata: { ...c.metadata, annotations: { a: '1' } } }));
+    const stale = updateJob(cluster.store, cluster.controller, NS, name, (c) => ({ ...withSpec({ backoffLimit: 1 })(c), metadata: { ...c.metadata, resourceVersion: job.metadata.resourceVersion } }));
+    await expect(stale).rejects.toBeInstanceOf(ConflictError);
+    await expect(stale).rejects.toThrow(`Operation cannot be fulfilled on jobs.batch "${name}": the object has been modified`);
+    await expect(updateJob(cluster.store, cluster.controller, NS, 'no-such-job', (c) => c)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('retries without a precondition when another write (the controller) lands in between', async () => {
+    const job = await created();
+    const name = job.metadata.name ?? '';
+    let calls = 0;
+    const { job: updated } = await updateJob(cluster.store, cluster.controller, NS, name, (current) => {
+      calls++;
+      if (calls === 1) {
+        // Another process writes the Job between this read and the compare-and-set.
+        void cluster.store.commit([putOp(cluster.store.keys.job(NS, name), current.metadata.resourceVersion ?? '', { ...current, status: { ...current.status, ready: 0 } })]);
+      }
+      const { resourceVersion: _rv, ...metadata } = current.metadata;
+      return { ...withSpec({ backoffLimit: 2 })(current), metadata };
+    });
+    expect(calls).toBe(2);
+    expect(updated.spec.backoffLimit).toBe(2);
+  });
+
+  it('writes nothing in a dry run', async () => {
+    const job = await created();
+    const name = job.metadata.name ?? '';
+    const { job: preview } = await updateJob(cluster.store, cluster.controller, NS, name, withSpec({ parallelism: 2 }), { dryRun: true });
+    expect(preview.spec.parallelism).toBe(2);
+    const stored = await cluster.store.getJob(NS, name);
+    expect(stored?.job.spec.parallelism).toBe(1);
+    expect(stored?.rv).toBe(job.metadata.resourceVersion);
+  });
+
+  it('reschedules the TTL of a finished Job', async () => {
+    const job = await created({ ttlSecondsAfterFinished: 3600 });
+    const name = job.metadata.name ?? '';
+    const finishedAt = '2026-01-01T00:00:00Z';
+    const stored = await cluster.store.getJob(NS, name);
+    const finished: Job = { ...(stored?.job as Job), status: { conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: finishedAt }] } };
+    await cluster.store.commit([putOp(cluster.store.keys.job(NS, name), stored?.rv ?? '', finished)]);
+    await updateJob(cluster.store, cluster.controller, NS, name, withSpec({ ttlSecondsAfterFinished: 60 }));
+    const score = await cluster.redis.zscore(cluster.store.keys.ttlSchedule, `${NS}/${name}`);
+    expect(Number(score)).toBe(Date.parse(finishedAt) + 1000 + 60_000);
+  });
+});
