@@ -3,8 +3,11 @@ import type { ShutdownStack } from './system.js';
 
 const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
+/** Exit code of a process stopped by a signal before it finished starting (128 + SIGTERM's number, as shells report). */
+const EXIT_STOPPED_DURING_STARTUP = 143;
+
 /** Resolves with the first SIGINT/SIGTERM; a second one exits at once with code 1. */
-export function shutdownSignal(): Promise<NodeJS.Signals> {
+function shutdownSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onFirst = (signal: NodeJS.Signals) => {
       for (const name of SHUTDOWN_SIGNALS) process.off(name, onFirst);
@@ -21,13 +24,27 @@ function forceExit(signal: NodeJS.Signals): void {
 }
 
 /**
- * Waits for the shutdown signal, closes everything started (reverse order), and reports close failures.
- * Call shutdownSignal() before starting anything, so a signal that arrives during startup is not lost.
+ * Runs `start` (which pushes what it starts onto `stack`), serves until SIGINT/SIGTERM, then closes
+ * everything in reverse order. The signal listeners are in place before `start` runs: a signal during
+ * startup closes whatever already started and exits, since a start that waits on an unreachable
+ * dependency may never finish.
  */
-export async function serveUntilShutdown(stack: ShutdownStack, stopRequested: Promise<NodeJS.Signals>): Promise<void> {
+export async function serve(stack: ShutdownStack, start: () => Promise<void>): Promise<void> {
+  const stopRequested = shutdownSignal();
+  const started = start().then(() => undefined);
+  const signalDuringStartup = await Promise.race([started, stopRequested]);
+  if (signalDuringStartup) {
+    process.stderr.write(`${signalDuringStartup} received before startup finished, stopping…\n`);
+    await closeAll(stack);
+    process.exit(EXIT_STOPPED_DURING_STARTUP);
+  }
   const signal = await stopRequested;
   process.stderr.write(`${signal} received, shutting down…\n`);
+  await closeAll(stack);
+  process.stderr.write('stopped\n');
+}
+
+async function closeAll(stack: ShutdownStack): Promise<void> {
   const errors = await stack.closeAll();
   if (errors.length > 0) throw new AggregateError(errors, errors.map((e) => e.message).join('; '));
-  process.stderr.write('stopped\n');
 }

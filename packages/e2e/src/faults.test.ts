@@ -166,7 +166,8 @@ describe('the fleet under faults', () => {
     const node = `${prefix}-drain`;
     const proc = await startRoleProcess('worker', { ...workerOptions(node), drainTimeoutMs: 20_000 });
     const name = uniqueName('drain');
-    await client.createJob(sleeper(name, { parallelism: 6, completions: 6 }, 3));
+    // More pods than the three other workers have room for (3 × 2), so the draining one gets some.
+    await client.createJob(sleeper(name, { parallelism: 8, completions: 8 }, 3));
     await waitUntil(async () => (await client.listPods({ jobName: name })).some((p) => p.spec.nodeName === node && p.status.phase === 'Running'), 60_000, 'a pod on the draining worker');
     const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
     proc.child.kill('SIGTERM');
@@ -175,7 +176,7 @@ describe('the fleet under faults', () => {
     expect(mine.length).toBeGreaterThan(0);
     expect(mine.map((p) => [p.status.phase, p.status.reason])).toEqual(mine.map(() => ['Succeeded', undefined]));
     const done = await client.waitForCompletion(name, { timeoutMs: 120_000 });
-    expect(done.status).toMatchObject({ succeeded: 6 });
+    expect(done.status).toMatchObject({ succeeded: 8 });
     expect(done.status?.failed ?? 0).toBe(0);
   });
 });

@@ -262,7 +262,8 @@ describe.concurrent('kubectl against jobfleet', () => {
 
   it('answers a replace with a stale resourceVersion with Conflict, and server-side apply with 415', async () => {
     const name = uniqueName('conflict');
-    const manifest = jobManifest(name, 'true', { backoffLimit: 2 });
+    // Suspended, so that no status write of the controller races with the replaces below.
+    const manifest = jobManifest(name, 'true', { backoffLimit: 2, suspend: true });
     await ok(['create', '-f', '-'], { input: manifest });
     const stale = await getJob(name);
     await ok(['annotate', 'job', name, 'touched=yes']);
@@ -292,7 +293,7 @@ describe.concurrent('kubectl against jobfleet', () => {
     expect((await kubectl(['get', 'pods', '-l', `job-name=${name}`])).stderr).toContain('No resources found');
   });
 
-  it('lists nodes and namespaces', async () => {
+  it('lists nodes; creates, labels, lists and deletes namespaces', async () => {
     const nodes = table(await ok(['get', 'nodes']));
     expect(nodes[0]).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
     const row = nodes.find((r) => r[0] === fleet.workers[0]?.nodeName);
@@ -312,6 +313,36 @@ describe.concurrent('kubectl against jobfleet', () => {
     const job = uniqueName('in-ns');
     expect(await ok(['-n', ns, 'create', '-f', '-'], { input: jobManifest(job, 'true') })).toBe(`job.batch/${job} created\n`);
     expect(table(await ok(['-n', ns, 'get', 'jobs', '-o', 'name']))).toEqual([[`job.batch/${job}`]]);
+    expect(await ok(['label', 'ns', ns, 'team=red'])).toBe(`namespace/${ns} labeled\n`);
+    expect(table(await ok(['get', 'ns', '-l', 'team=red', '-o', 'name']))).toEqual([[`namespace/${ns}`]]);
+
+    expect(await ok(['delete', 'ns', ns])).toBe(`namespace "${ns}" deleted\n`);
+    expect((await kubectl(['get', 'ns', ns])).stderr).toContain(`namespaces "${ns}" not found`);
+    expect((await kubectl(['-n', ns, 'get', 'jobs'])).stderr).toContain(`No resources found in ${ns} namespace.`);
+    expect((await kubectl(['delete', 'ns', 'default'])).stderr).toContain('Error from server (Forbidden): namespaces "default" is forbidden: this namespace may not be deleted');
+  });
+
+  it('serves the watch-list protocol (sendInitialEvents) with its end bookmark, and refuses it without bookmarks', async () => {
+    const name = uniqueName('watchlist');
+    await ok(['create', '-f', '-'], { input: jobManifest(name, 'true') });
+    const base = `${fleet.api.url}/apis/batch/v1/namespaces/default/jobs?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&fieldSelector=metadata.name%3D${name}`;
+    const refused = await fetch(base);
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422 });
+    const controller = new AbortController();
+    const res = await fetch(`${base}&allowWatchBookmarks=true`, { signal: controller.signal });
+    const reader = res.body?.getReader();
+    let text = '';
+    while (reader && !text.includes('k8s.io/initial-events-end')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    controller.abort();
+    const events = text.trim().split('\n').map((line) => JSON.parse(line) as { type: string; object: { metadata: { name?: string; annotations?: Record<string, string> } } });
+    expect(events.map((e) => e.type)).toEqual(['ADDED', 'BOOKMARK']);
+    expect(events[0]?.object.metadata.name).toBe(name);
+    expect(events[1]?.object.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
   });
 
   it('authenticates with a bearer token over HTTPS (kubectl sends tokens only over TLS); 401 otherwise', async () => {

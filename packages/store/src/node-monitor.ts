@@ -1,20 +1,6 @@
-import { k8sTime, type Pod } from '@jobfleet/spec';
+import { k8sTime, type NodeHeartbeat, type Pod } from '@jobfleet/spec';
 import type { JobController } from './controller.js';
 import { putOp, type JobStore, type WriteOp } from './store.js';
-
-/** What a worker writes into the node registry at each heartbeat. */
-export interface NodeRecord {
-  name: string;
-  capacity: { pods: number };
-  running: number;
-  /** Redis-clock ms of the last heartbeat. */
-  heartbeat: number;
-  /** Whether its Docker Engine answered at that heartbeat. */
-  docker: boolean;
-  /** Redis-clock ms when this worker process started. */
-  startedAt?: number;
-  labels?: Record<string, string>;
-}
 
 export interface NodeTimings {
   /** A node whose heartbeat is older than this is NotReady (Kubernetes' node-monitor-grace-period: 40 s). */
@@ -42,9 +28,6 @@ export function selfFenceAfterMs(t: NodeTimings): number {
   return t.graceMs + t.evictionMs / 2;
 }
 
-export function isNodeReady(node: NodeRecord, now: number, graceMs: number): boolean {
-  return node.docker && now - node.heartbeat <= graceMs;
-}
 
 export const ANNOTATION_NODE_LOST = 'jobfleet.io/node-lost-at';
 
@@ -80,7 +63,7 @@ export class NodeMonitor {
       if (now - this.connectedSince <= this.timings.graceMs) return;
       const nodes = await this.store.redis.hgetall(this.store.keys.nodes);
       for (const raw of Object.values(nodes)) {
-        const node = JSON.parse(raw) as NodeRecord;
+        const node = JSON.parse(raw) as NodeHeartbeat;
         if (now - node.heartbeat > this.timings.graceMs) await this.handleLostNode(node, now);
       }
     } catch (err) {
@@ -89,7 +72,7 @@ export class NodeMonitor {
     }
   }
 
-  private async handleLostNode(node: NodeRecord, now: number): Promise<void> {
+  private async handleLostNode(node: NodeHeartbeat, now: number): Promise<void> {
     const keys = this.store.keys;
     const members = await this.store.redis.smembers(keys.nodePods(node.name));
     for (const member of members) {

@@ -51,6 +51,12 @@ export class DockerEngine {
     }
   }
 
+  /** The host's CPUs and memory (bytes), as the node's capacity. */
+  async capacity(): Promise<{ cpu?: number; memory?: number }> {
+    const info = (await this.docker.info().catch(() => ({}))) as { NCPU?: number; MemTotal?: number };
+    return { cpu: info.NCPU, memory: info.MemTotal };
+  }
+
   async hasImage(image: string): Promise<boolean> {
     try {
       await this.docker.getImage(image).inspect();

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { DelayedError, Worker, type Job as Task } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ANNOTATION_STOP_REASON, isPodFinished as isFinished, isPodReady, k8sTime, podRestartCount, type Pod, type PodStatus } from '@jobfleet/spec';
+import { ANNOTATION_STOP_REASON, type NodeHeartbeat, isPodFinished as isFinished, isPodReady, k8sTime, podRestartCount, type Pod, type PodStatus } from '@jobfleet/spec';
 import {
   Cluster,
   lostPod,
@@ -10,7 +10,6 @@ import {
   POD_QUEUE,
   selfFenceAfterMs,
   putOp,
-  type NodeRecord,
   type NodeTimings,
   type PodTask,
   type StoredPod,
@@ -104,6 +103,7 @@ export class WorkerNode {
   private dockerAnswers = true;
   private startedAt?: number;
   private lastBeat = Date.now();
+  private hostCapacity: { cpu?: number; memory?: number } = {};
   private beating = false;
 
   constructor(private readonly opts: WorkerNodeOptions) {
@@ -117,6 +117,7 @@ export class WorkerNode {
 
   async start(): Promise<void> {
     if (!(await this.engine.ping())) throw new Error('the Docker Engine does not answer: start dockerd (npm run setup does) or set DOCKER_HOST');
+    this.hostCapacity = await this.engine.capacity();
     await this.removeLeftovers();
     await this.listenForStops();
     await this.beat();
@@ -269,7 +270,7 @@ export class WorkerNode {
     await this.followDocker(docker);
     const now = await this.cluster.store.now();
     this.startedAt ??= now;
-    const record: NodeRecord = { name: this.nodeName, capacity: { pods: this.maxPods }, running: this.running.size, heartbeat: now, docker, startedAt: this.startedAt };
+    const record: NodeHeartbeat = { name: this.nodeName, capacity: { pods: this.maxPods, ...this.hostCapacity }, running: this.running.size, heartbeat: now, docker, startedAt: this.startedAt };
     await this.cluster.redis.hset(this.cluster.store.keys.nodes, this.nodeName, JSON.stringify(record));
     this.lastBeat = Date.now();
     await Promise.all([...this.running.keys()].map((key) => this.checkPod(key)));

@@ -5,18 +5,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   BadRequestError,
+  DEFAULT_NAMESPACE,
   InvalidError,
   JobfleetError,
   LABEL_NAMESPACE_NAME,
   NotFoundError,
   UnsupportedMediaTypeError,
   invalid,
+  k8sTime,
   isDns1123Label,
   namespaceObject,
   required,
   type Namespace,
 } from '@jobfleet/spec';
-import { createNamespace, getNamespace, listNamespaces, updateNamespace } from '@jobfleet/store';
+import { createNamespace, deleteNamespace, getNamespace, listNamespaces, updateNamespace } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { decodeBody, queryBool, queryString } from '../http.js';
 import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
@@ -37,9 +39,27 @@ export function registerNamespaceRoutes(app: FastifyInstance, ctx: ApiContext): 
     return sendObject(req, reply, 'namespaces', namespaceObject(req.params.name, record), now);
   });
   app.post('/api/v1/namespaces', async (req, reply) => sendObject(req, reply, 'namespaces', await create(ctx, req), await ctx.cluster.store.now(), 201));
+  app.delete<{ Params: { name: string } }>('/api/v1/namespaces/:name', async (req, reply) =>
+    sendObject(req, reply, 'namespaces', await remove(ctx, req, req.params.name), await ctx.cluster.store.now()),
+  );
   app.patch<{ Params: { name: string } }>('/api/v1/namespaces/:name', async (req, reply) =>
     sendObject(req, reply, 'namespaces', await patch(ctx, req, req.params.name), await ctx.cluster.store.now()),
   );
+}
+
+/**
+ * Deletes the namespace and every Job in it, at once (Kubernetes does it in the background and
+ * shows the namespace Terminating meanwhile); the answer is the namespace as it was, Terminating.
+ */
+async function remove(ctx: ApiContext, req: FastifyRequest, name: string): Promise<Namespace> {
+  const { dryRun } = writeOptions(req);
+  if (name === DEFAULT_NAMESPACE) throw new JobfleetError(`namespaces "${name}" is forbidden: this namespace may not be deleted`, 403, 'Forbidden');
+  const store = ctx.cluster.store;
+  const now = await store.now();
+  const record = dryRun ? await getNamespace(store, name, now) : await deleteNamespace(store, name, now, { queues: ctx.cluster.queues });
+  if (!record) throw new NotFoundError({ group: '', resource: 'namespaces', name });
+  const namespace = namespaceObject(name, record);
+  return { ...namespace, metadata: { ...namespace.metadata, deletionTimestamp: k8sTime(now) }, status: { phase: 'Terminating' } };
 }
 
 /** Only metadata.labels and metadata.annotations of a namespace can change (e.g. `kubectl apply`, `kubectl label ns`). */

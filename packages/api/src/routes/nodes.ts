@@ -12,17 +12,10 @@ import { sendList, sendObject } from '../tables.js';
 
 const NODE_FIELDS = ['metadata.name', 'spec.unschedulable'] as const;
 
-/** How old a heartbeat may be for the node to count as Ready: the fleet's node-monitor grace period. */
-function graceMs(): number {
-  const override = process.env.JOBFLEET_NODE_MONITOR_GRACE_MS;
-  if (override !== undefined && override !== '' && Number.isFinite(Number(override))) return Number(override);
-  return nodeTimingsFromEnv().graceMs;
-}
-
 async function readNodes(ctx: ApiContext): Promise<{ nodes: Node[]; now: number }> {
   const store = ctx.cluster.store;
   const [raw, now] = await Promise.all([store.redis.hgetall(store.keys.nodes), store.now()]);
-  const grace = graceMs();
+  const grace = nodeTimingsFromEnv().graceMs;
   const nodes = Object.values(raw)
     .map((text) => nodeFromHeartbeat(JSON.parse(text) as NodeHeartbeat, now, grace))
     .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));

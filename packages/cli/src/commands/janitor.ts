@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { serveUntilShutdown, shutdownSignal } from '../lifecycle.js';
+import { serve } from '../lifecycle.js';
 import { redisUrlOption } from '../role-options.js';
 import { ShutdownStack, startJanitorRole } from '../system.js';
 
@@ -9,10 +9,10 @@ export function registerJanitor(program: Command): void {
     .description('run only the janitor: TTL-after-finished deletion and orphan cleanup')
     .addOption(redisUrlOption())
     .action(async (options: { redisUrl: string }) => {
-      const stopRequested = shutdownSignal();
       const stack = new ShutdownStack();
-      await startJanitorRole(options.redisUrl, stack);
-      process.stdout.write(`jobfleet janitor started (Redis ${options.redisUrl})\n`);
-      await serveUntilShutdown(stack, stopRequested);
+      await serve(stack, async () => {
+        await startJanitorRole(options.redisUrl, stack);
+        process.stdout.write(`jobfleet janitor started (Redis ${options.redisUrl})\n`);
+      });
     });
 }

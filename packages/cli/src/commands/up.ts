@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { globalOptions } from '../context.js';
-import { serveUntilShutdown, shutdownSignal } from '../lifecycle.js';
+import { serve } from '../lifecycle.js';
 import { portNumber } from '../options.js';
 import { maxPodsOption, nodeNameOption } from '../role-options.js';
-import { EMBEDDED_DATA_DIR, ShutdownStack, startSystem } from '../system.js';
+import { EMBEDDED_DATA_DIR, ShutdownStack, startSystem, type RunningSystem } from '../system.js';
 
 interface UpOptions {
   port: number;
@@ -30,22 +30,28 @@ export function registerUp(program: Command): void {
 
 async function up(options: UpOptions, command: Command): Promise<void> {
   const { token } = globalOptions(command);
-  const stopRequested = shutdownSignal();
   const stack = new ShutdownStack();
-  const system = await startSystem({
-    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
-    dataDir: resolve(EMBEDDED_DATA_DIR),
-    port: options.port,
-    host: options.host,
-    nodeName: options.nodeName,
-    maxPods: options.maxPods,
-    ...(token ? { token } : {}),
-    ...(options.allowPrivileged ? { allowPrivileged: true } : {}),
-  }, stack);
+  await serve(stack, async () => {
+    const system = await startSystem(
+      {
+        ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+        dataDir: resolve(EMBEDDED_DATA_DIR),
+        port: options.port,
+        host: options.host,
+        nodeName: options.nodeName,
+        maxPods: options.maxPods,
+        ...(token ? { token } : {}),
+      },
+      stack,
+    );
+    process.stdout.write(upBanner(system, options));
+  });
+}
+
+function upBanner(system: RunningSystem, options: UpOptions): string {
   const redis = system.embeddedRedis ? `${system.redisUrl} (embedded, data in ${EMBEDDED_DATA_DIR}/)` : system.redisUrl;
-  process.stdout.write(
+  return (
     `jobfleet is up: API ${system.apiUrl}, Redis ${redis}, worker node ${options.nodeName} (max ${options.maxPods} pods), janitor\n` +
-      `  try: jobfleet run -f job.yaml --server ${system.apiUrl}   or   KUBECONFIG=<(jobfleet kubeconfig --server ${system.apiUrl}) kubectl get jobs\n`,
+    `  try: jobfleet run -f job.yaml --server ${system.apiUrl}   or   KUBECONFIG=<(jobfleet kubeconfig --server ${system.apiUrl}) kubectl get jobs\n`
   );
-  await serveUntilShutdown(stack, stopRequested);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { serveUntilShutdown, shutdownSignal } from '../lifecycle.js';
-import { ShutdownStack, startWorkerRole } from '../system.js';
+import { serve } from '../lifecycle.js';
 import { maxPodsOption, nodeNameOption, redisUrlOption } from '../role-options.js';
+import { ShutdownStack, startWorkerRole } from '../system.js';
 
 interface WorkerOptions {
   nodeName: string;
@@ -17,10 +17,10 @@ export function registerWorker(program: Command): void {
     .addOption(maxPodsOption())
     .addOption(redisUrlOption())
     .action(async (options: WorkerOptions) => {
-      const stopRequested = shutdownSignal();
       const stack = new ShutdownStack();
-      await startWorkerRole(options, stack);
-      process.stdout.write(`jobfleet worker ${options.nodeName} started (max ${options.maxPods} pods, Redis ${options.redisUrl})\n`);
-      await serveUntilShutdown(stack, stopRequested);
+      await serve(stack, async () => {
+        await startWorkerRole(options, stack);
+        process.stdout.write(`jobfleet worker ${options.nodeName} started (max ${options.maxPods} pods, Redis ${options.redisUrl})\n`);
+      });
     });
 }

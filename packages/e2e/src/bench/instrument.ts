@@ -18,6 +18,9 @@ export interface Counters {
   redisPipelinedCommands: number;
   /** Single commands by name (evalsha of jobfleet's and BullMQ's scripts, hmget, time, …). */
   redisByCommand: Record<string, number>;
+  /** Argument bytes sent and reply bytes received, by command name (pipelined ones included). */
+  bytesSentByCommand: Record<string, number>;
+  bytesReceivedByCommand: Record<string, number>;
   /** JobController.syncJob calls (before coalescing) and syncs actually run. */
   syncJobCalls: number;
   syncsRun: number;
@@ -37,6 +40,8 @@ export function zeroCounters(): Counters {
     redisPipelines: 0,
     redisPipelinedCommands: 0,
     redisByCommand: {},
+    bytesSentByCommand: {},
+    bytesReceivedByCommand: {},
     syncJobCalls: 0,
     syncsRun: 0,
     commits: 0,
@@ -50,6 +55,19 @@ export function zeroCounters(): Counters {
 const counters = zeroCounters();
 let installed = false;
 
+/** Payload bytes of a command's arguments or reply (strings as UTF-16 length, close enough for JSON). */
+function sizeOf(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (Buffer.isBuffer(value)) return value.length;
+  if (typeof value === 'number') return 8;
+  if (Array.isArray(value)) {
+    let n = 0;
+    for (const v of value) n += sizeOf(v);
+    return n;
+  }
+  return 0;
+}
+
 /** Installs the counters once per process. */
 export function installCounters(): void {
   if (installed) return;
@@ -58,14 +76,21 @@ export function installCounters(): void {
   // The same CommonJS module BullMQ and @jobfleet/store load (ioredis has no ESM build).
   const Pipeline = require('ioredis/built/Pipeline.js').default as { prototype: { exec: (...a: unknown[]) => unknown } };
 
-  const redisProto = Redis.prototype as unknown as { sendCommand: (command: { name: string }, stream?: unknown) => unknown };
+  type Cmd = { name: string; args: unknown[]; promise: Promise<unknown> };
+  const redisProto = Redis.prototype as unknown as { sendCommand: (command: Cmd, stream?: unknown) => unknown };
   const sendCommand = redisProto.sendCommand;
-  redisProto.sendCommand = function (this: unknown, command: { name: string }, stream?: unknown) {
+  redisProto.sendCommand = function (this: unknown, command: Cmd, stream?: unknown) {
     if (stream) counters.redisPipelinedCommands++;
     else {
       counters.redisSingleCommands++;
       counters.redisByCommand[command.name] = (counters.redisByCommand[command.name] ?? 0) + 1;
     }
+    const name = command.name;
+    counters.bytesSentByCommand[name] = (counters.bytesSentByCommand[name] ?? 0) + sizeOf(command.args);
+    command.promise.then(
+      (reply) => (counters.bytesReceivedByCommand[name] = (counters.bytesReceivedByCommand[name] ?? 0) + sizeOf(reply)),
+      () => undefined,
+    );
     return sendCommand.call(this, command, stream);
   };
   const exec = Pipeline.prototype.exec;
@@ -125,19 +150,21 @@ export function snapshotCounters(): Counters {
 export function diffCounters(before: Counters, after: Counters): Counters {
   const out = zeroCounters();
   for (const key of Object.keys(out) as (keyof Counters)[]) {
-    if (key === 'redisByCommand') continue;
+    if (key === 'redisByCommand' || key === 'bytesSentByCommand' || key === 'bytesReceivedByCommand') continue;
     (out[key] as number) = (after[key] as number) - (before[key] as number);
   }
-  for (const [cmd, n] of Object.entries(after.redisByCommand)) {
-    const d = n - (before.redisByCommand[cmd] ?? 0);
-    if (d > 0) out.redisByCommand[cmd] = d;
+  for (const field of ['redisByCommand', 'bytesSentByCommand', 'bytesReceivedByCommand'] as const) {
+    for (const [cmd, n] of Object.entries(after[field])) {
+      const d = n - (before[field][cmd] ?? 0);
+      if (d > 0) out[field][cmd] = d;
+    }
   }
   return out;
 }
 
 /** Docker Engine API calls made through one client: count and latency by endpoint. */
 export interface DockerCallStats {
-  [endpoint: string]: { calls: number; totalMs: number };
+  [endpoint: string]: { calls: number; totalMs: number; maxMs: number };
 }
 
 export function instrumentDocker(docker: Docker): { stats: () => DockerCallStats; reset: () => void } {
@@ -149,9 +176,11 @@ export function instrumentDocker(docker: Docker): { stats: () => DockerCallStats
     const endpoint = `${options.method ?? 'GET'} ${path.replace(/\/containers\/[^/]+/, '/containers/{id}').replace(/\/images\/.+\/json$/, '/images/{name}/json')}`;
     const t0 = performance.now();
     return dial(options, (...args: unknown[]) => {
-      const s = (stats[endpoint] ??= { calls: 0, totalMs: 0 });
+      const s = (stats[endpoint] ??= { calls: 0, totalMs: 0, maxMs: 0 });
+      const ms = performance.now() - t0;
       s.calls++;
-      s.totalMs += performance.now() - t0;
+      s.totalMs += ms;
+      s.maxMs = Math.max(s.maxMs, ms);
       cb(...args);
     });
   };

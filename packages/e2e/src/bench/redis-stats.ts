@@ -59,6 +59,12 @@ export async function redisCpuSeconds(redis: Redis): Promise<number> {
   return Number(f.get('used_cpu_user') ?? 0) + Number(f.get('used_cpu_sys') ?? 0);
 }
 
+/** Bytes Redis has read from and written to its clients so far (INFO stats). */
+export async function netBytes(redis: Redis): Promise<{ input: number; output: number }> {
+  const f = infoFields(await redis.info('stats'));
+  return { input: Number(f.get('total_net_input_bytes') ?? 0), output: Number(f.get('total_net_output_bytes') ?? 0) };
+}
+
 export async function usedMemory(redis: Redis): Promise<number> {
   return Number(infoFields(await redis.info('memory')).get('used_memory') ?? 0);
 }
