@@ -14,10 +14,17 @@ export class ResourceVersionTooOldError extends Error {}
 
 type Listener = (change: Change) => void;
 
-function toChange(id: string, fields: string[]): Change {
+/** Turns a stored object (possibly compressed, see PodCodec) into JSON with its resourceVersion. */
+export type ObjectDecoder = (obj: string, dictId: string, rv: string) => Promise<string>;
+
+const asStored: ObjectDecoder = async (obj) => obj;
+
+async function toChange(id: string, fields: string[], decode: ObjectDecoder): Promise<Change> {
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] ?? ''] = fields[i + 1] ?? '';
-  return { rv: Number(id.split('-')[0]), type: f.t as Change['type'], kind: f.k ?? '', ns: f.ns ?? '', name: f.n ?? '', obj: f.o ?? '' };
+  const rv = id.split('-')[0] ?? '0';
+  const obj = await decode(f.o ?? '', f.d ?? '', rv);
+  return { rv: Number(rv), type: f.t as Change['type'], kind: f.k ?? '', ns: f.ns ?? '', name: f.n ?? '', obj };
 }
 
 /**
@@ -38,6 +45,7 @@ export class ChangeFeed {
     private readonly blocking: Redis,
     private readonly reader: Redis,
     private readonly streamKey: string,
+    private readonly decode: ObjectDecoder = asStored,
   ) {}
 
   start(): void {
@@ -64,7 +72,8 @@ export class ChangeFeed {
         for (const [, entries] of reply ?? []) {
           for (const [id, fields] of entries) {
             this.lastId = id;
-            const change = toChange(id, fields);
+            const change = await toChange(id, fields, this.decode).catch(() => undefined);
+            if (!change) continue; // its Job (and dictionary) is already gone
             for (const listener of this.listeners) listener(change);
           }
         }
@@ -112,7 +121,10 @@ export class ChangeFeed {
     let start = `${fromRv + 1}-0`;
     for (;;) {
       const page = await this.reader.xrange(this.streamKey, start, '+', 'COUNT', 1000);
-      for (const [id, fields] of page) out.push(toChange(id, fields));
+      for (const [id, fields] of page) {
+        const change = await toChange(id, fields, this.decode).catch(() => undefined);
+        if (change) out.push(change);
+      }
       const last = page[page.length - 1];
       if (page.length < 1000 || !last) return out;
       start = `(${last[0]}`;

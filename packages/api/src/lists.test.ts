@@ -51,7 +51,7 @@ interface Obj {
   keep?: boolean;
 }
 
-async function page(indexes: Record<string, string[]>, opts: { limit?: number; token?: ContinueToken; drop?: string[]; candidates?: Record<string, string[]> } = {}) {
+async function page(indexes: Record<string, string[]>, opts: { limit?: number; token?: ContinueToken; drop?: string[]} = {}) {
   const { store } = fakeStore(indexes);
   return listPage<Obj>({
     store,
@@ -62,7 +62,6 @@ async function page(indexes: Record<string, string[]>, opts: { limit?: number; t
     nameOf: (o) => o.name,
     limit: opts.limit,
     continueToken: opts.token,
-    ...(opts.candidates ? { candidates: async (ns: string) => opts.candidates?.[ns] } : {}),
   });
 }
 
@@ -100,11 +99,6 @@ describe('listPage', () => {
       if (!token) break;
     }
     expect(seen).toStrictEqual([...big.ns1!.map((n) => `ns1/${n}`), ...big.ns2!.map((n) => `ns2/${n}`)]);
-  });
-
-  it('candidates replace the index: only those names, sorted, after the token', async () => {
-    const result = await page({ a: ['a1', 'a2', 'a3'], b: ['b1'] }, { candidates: { a: ['a3', 'a1'] }, token: { ns: 'a', name: 'a1', rv: '' } });
-    expect(names(result.items)).toStrictEqual(['a/a3', 'b/b1']);
   });
 
   it('reads the index in batches of 500', async () => {

@@ -31,8 +31,6 @@ export interface PageRequest<T> {
   nameOf: (obj: T) => string;
   limit?: number;
   continueToken?: ContinueToken;
-  /** When set, only these names are candidates (an index lookup, e.g. the pods of one Job). */
-  candidates?: (ns: string) => Promise<string[] | undefined>;
 }
 
 const BATCH = 500;
@@ -46,18 +44,9 @@ export async function listPage<T>(req: PageRequest<T>): Promise<{ items: T[]; co
   for (const ns of namespaces) {
     if (startNs !== undefined && ns < startNs) continue;
     let after = startNs === ns ? req.continueToken?.name : undefined;
-    const candidates = await req.candidates?.(ns);
-    if (candidates) {
-      const names = candidates.filter((n) => after === undefined || n > after).sort();
-      for (const obj of await req.fetch(ns, names)) {
-        if (!req.keep(obj)) continue;
-        items.push(obj);
-        if (items.length >= limit) return { items, continueToken: { ns, name: req.nameOf(obj), rv: '' } };
-      }
-      continue;
-    }
     for (;;) {
-      const names = await req.store.namesPage(req.indexKey(ns), after, BATCH);
+      const want = Math.min(BATCH, limit - items.length);
+      const names = await req.store.namesPage(req.indexKey(ns), after, want);
       if (names.length === 0) break;
       for (const obj of await req.fetch(ns, names)) {
         if (!req.keep(obj)) continue;
@@ -65,7 +54,7 @@ export async function listPage<T>(req: PageRequest<T>): Promise<{ items: T[]; co
         if (items.length >= limit) return { items, continueToken: { ns, name: req.nameOf(obj), rv: '' } };
       }
       after = names[names.length - 1];
-      if (names.length < BATCH) break;
+      if (names.length < want) break;
     }
   }
   return { items };

@@ -102,9 +102,22 @@ function removeAt(doc: Json, pointer: string): Json {
   return doc;
 }
 
+/** Kubernetes' cap on the operations of one JSON patch (maxJSONPatchOperations). */
+export const MAX_JSON_PATCH_OPERATIONS = 10_000;
+/**
+ * How many bytes (of JSON) `copy` operations may add to the document in one patch, like
+ * json-patch's AccumulatedCopySizeLimit: each copy of the root into itself doubles it, and thirty
+ * of them in a 2 KB patch would take minutes and all the memory of the process.
+ */
+export const MAX_COPY_BYTES = 3 * 1024 * 1024;
+
 export function applyJsonPatch(target: Json, operations: unknown): Json {
   if (!Array.isArray(operations)) throw new PatchError('a JSON patch must be a list of operations');
+  if (operations.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw new PatchError(`The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${operations.length}`);
+  }
   let doc = clone(target);
+  let copiedBytes = 0;
   for (const raw of operations) {
     if (!isObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') {
       throw new PatchError('each JSON patch operation needs "op" and "path"');
@@ -132,7 +145,12 @@ export function applyJsonPatch(target: Json, operations: unknown): Json {
       }
       case 'copy': {
         if (typeof op.from !== 'string') throw new PatchError('copy operation does not have a from');
-        doc = addAt(doc, op.path, clone(getAt(doc, op.from)));
+        const value = getAt(doc, op.from);
+        copiedBytes += JSON.stringify(value).length;
+        if (copiedBytes > MAX_COPY_BYTES) {
+          throw new PatchError(`unable to complete the copy, the accumulated size increase of copy is ${copiedBytes}, exceeding the limit ${MAX_COPY_BYTES}`);
+        }
+        doc = addAt(doc, op.path, clone(value));
         break;
       }
       case 'test':
@@ -225,13 +243,13 @@ function mergeMap(original: JsonObject, patch: JsonObject, path: string[], schem
     return stripDirectives(rest) as JsonObject;
   }
   if (directive === 'delete') return {};
-  if (directive !== undefined && directive !== 'merge') throw new PatchError(`Unknown patch type: ${String(directive)} in map: ${JSON.stringify(patch)}`);
+  if (directive !== undefined && directive !== 'merge') throw new PatchError(`Unknown patch type: ${typeof directive === 'string' ? directive : JSON.stringify(directive)} in map: ${JSON.stringify(patch)}`);
 
   let result: JsonObject = { ...original };
   const retain = patch[RETAIN_KEYS];
   if (retain !== undefined) {
-    if (!Array.isArray(retain)) throw new PatchError(`${RETAIN_KEYS} must be a list`);
-    const keep = new Set(retain.map(String));
+    if (!Array.isArray(retain) || !retain.every((k) => typeof k === 'string')) throw new PatchError(`${RETAIN_KEYS} must be a list of strings`);
+    const keep = new Set(retain);
     result = Object.fromEntries(Object.entries(result).filter(([k]) => keep.has(k)));
   }
   const orders = new Map<string, Json[]>();

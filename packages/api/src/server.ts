@@ -1,4 +1,4 @@
-import fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { BadRequestError, JobfleetError, NotFoundError, RequestEntityTooLargeError, ServiceUnavailableError, toStatus, UnauthorizedError } from '@jobfleet/spec';
 import { Cluster } from '@jobfleet/store';
 import { ChangeFeed } from './change-feed.js';
@@ -49,6 +49,7 @@ export interface RunningApi {
 }
 
 const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
+const MAX_PARAM_LENGTH = 4096;
 const OPEN_PATHS = new Set(['/healthz', '/readyz', '/livez']);
 
 /** Maps anything thrown in a route to a Kubernetes error class. */
@@ -68,7 +69,19 @@ function isRedisDown(err: unknown): boolean {
 }
 
 export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'bodyLimitBytes' | 'tls'> = {}): FastifyInstance {
-  const common = { bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, logger: false, return503OnClosing: true, forceCloseConnections: true };
+  const common = {
+    bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+    logger: false,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    // Names up to a subdomain's 253 characters (and more) reach the routes, which answer as Kubernetes does.
+    maxParamLength: MAX_PARAM_LENGTH,
+    // The router's own errors (a malformed %-escape, a longer parameter) as Status objects too.
+    frameworkErrors: (err: FastifyError, _req: unknown, reply: FastifyReply) => {
+      const status = toStatus(new BadRequestError(err.message));
+      void sendJson(reply, status.code, status);
+    },
+  };
   const app = (opts.tls ? fastify({ ...common, https: opts.tls }) : fastify(common)) as unknown as FastifyInstance;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -137,7 +150,9 @@ export function allowPrivilegedFromEnv(env: Record<string, string | undefined> =
 export async function startApi(opts: ApiOptions): Promise<RunningApi> {
   const allowPrivileged = opts.allowPrivileged ?? allowPrivilegedFromEnv();
   const cluster = new Cluster({ redisUrl: opts.redisUrl, prefix: opts.prefix, failFast: true });
-  const feed = new ChangeFeed(cluster.connection(), cluster.redis, cluster.store.keys.changes);
+  const feed = new ChangeFeed(cluster.connection(), cluster.redis, cluster.store.keys.changes, (obj, dict, rv) =>
+    cluster.store.codec.decode(obj, dict, rv),
+  );
   feed.start();
   const syncs = opts.runSyncs === false ? undefined : cluster.startSyncRunner();
   await untilReady(cluster.redis, REDIS_READY_WAIT_MS);

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { JobfleetError, toStatus } from '@jobfleet/spec';
+import { BadRequestError, JobfleetError, toStatus } from '@jobfleet/spec';
 import { ResourceVersionTooOldError, type Change } from './change-feed.js';
 import type { ApiContext } from './context.js';
 import { queryBool, queryInt, queryString } from './http.js';
@@ -16,6 +16,13 @@ export interface WatchSpec {
 }
 
 const BOOKMARK_INTERVAL_MS = 10_000;
+/** setTimeout's largest delay; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A resourceVersion jobfleet issues: a decimal integer a JavaScript number holds exactly. */
+function isResourceVersion(text: string): boolean {
+  return /^[0-9]+$/.test(text) && Number(text) <= Number.MAX_SAFE_INTEGER;
+}
 
 /**
  * A Kubernetes watch: newline-delimited {type, object} events on a chunked response, from the
@@ -34,9 +41,15 @@ export async function watchResponse(ctx: ApiContext, req: FastifyRequest, reply:
     // Without the initial-events-end bookmark a watch-list client would wait for it forever.
     throw new JobfleetError('ListOptions.meta.k8s.io "" is invalid: allowWatchBookmarks: Required value: sendInitialEvents requires allowWatchBookmarks=true', 422, 'Invalid');
   }
+  if (requestedRv !== undefined && requestedRv !== '' && !isResourceVersion(requestedRv)) {
+    // Checked before the response starts: once it has, an error can only travel as an event.
+    throw new BadRequestError(`resourceVersion: Invalid value: "${requestedRv}": must be a non-negative integer`);
+  }
 
   reply.hijack();
   raw.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+  // The client learns at once that the watch started, even if no event comes for a long time.
+  raw.flushHeaders();
   const send = (type: string, object: unknown) => raw.write(`${JSON.stringify({ type, object })}\n`);
   let lastRv = 0;
   const bookmark = (annotations?: Record<string, string>) =>
@@ -69,8 +82,9 @@ export async function watchResponse(ctx: ApiContext, req: FastifyRequest, reply:
   try {
     unsubscribe = await ctx.feed.subscribe(fromRv, onChange);
   } catch (err) {
-    if (!(err instanceof ResourceVersionTooOldError)) throw err;
-    send('ERROR', { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err.message, reason: 'Expired', code: 410 });
+    // The response has started: any error ends the watch with an ERROR event, never a hung stream.
+    const expired = err instanceof ResourceVersionTooOldError;
+    send('ERROR', expired ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err.message, reason: 'Expired', code: 410 } : toStatus(err));
     raw.end();
     return reply;
   }
@@ -81,7 +95,7 @@ export async function watchResponse(ctx: ApiContext, req: FastifyRequest, reply:
     timers.forEach(clearTimeout);
     if (!raw.writableEnded) raw.end();
   };
-  if (timeoutSeconds) timers.push(setTimeout(finish, timeoutSeconds * 1000));
+  if (timeoutSeconds) timers.push(setTimeout(finish, Math.min(timeoutSeconds * 1000, MAX_TIMER_MS)));
   req.raw.on('close', finish);
   raw.on('close', finish);
   return reply;

@@ -1,10 +1,15 @@
 /** The built `jobfleet` binary (dist/bin.js, so build first) run as a child process. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+/** What npm links as `jobfleet`: a committed shim that runs dist/bin.js. */
+const SHIM = fileURLToPath(new URL('../bin/jobfleet.js', import.meta.url));
 const COMMANDS = ['up', 'api', 'worker', 'janitor', 'run', 'apply', 'get', 'describe', 'logs', 'wait', 'delete', 'kubeconfig'];
 
 function jobfleet(args: string[], env: Record<string, string | undefined> = {}) {
@@ -14,6 +19,17 @@ function jobfleet(args: string[], env: Record<string, string | undefined> = {}) 
     timeout: 20_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function jobfleetAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, JOBFLEET_SERVER: undefined, JOBFLEET_TOKEN: undefined } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /** A port nothing listens on: bind an ephemeral port, then release it. */
@@ -30,8 +46,8 @@ describe('jobfleet --help', () => {
     const { code, stdout } = jobfleet(['--help']);
     expect(code).toBe(0);
     for (const command of COMMANDS) expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
-    for (const option of ['--server <url>', '--token <token>', '-n, --namespace <namespace>']) expect(stdout).toContain(option);
-    expect(stdout).toContain('JOBFLEET_SERVER');
+    for (const option of ['--server <url>', '--token <token>', '-n, --namespace <namespace>', '--certificate-authority <file>', '--insecure-skip-tls-verify']) expect(stdout).toContain(option);
+    for (const variable of ['JOBFLEET_SERVER', 'JOBFLEET_TOKEN', 'JOBFLEET_CA_FILE']) expect(stdout).toContain(variable);
   });
 
   it.each([
@@ -40,12 +56,23 @@ describe('jobfleet --help', () => {
     { command: 'logs', options: ['-f, --follow', '-c, --container <name>', '--tail <lines>', '--timestamps'] },
     { command: 'wait', options: ['--for <condition>', '--timeout <duration>'] },
     { command: 'delete', options: ['--cascade <policy>'] },
-    { command: 'up', options: ['--port <port>', '--host <host>', '--redis-url <url>', '--node-name <name>', '--max-pods <n>'] },
+    { command: 'up', options: ['--port <port>', '--host <host>', '--redis-url <url>', '--node-name <name>', '--max-pods <n>', '--tls-cert-file <file>', '--tls-private-key-file <file>', 'JOBFLEET_TLS_CERT_FILE', 'JOBFLEET_TLS_KEY_FILE'] },
+    { command: 'api', options: ['--port <port>', '--host <host>', '--redis-url <url>', '--tls-cert-file <file>', '--tls-private-key-file <file>'] },
     { command: 'worker', options: ['--node-name <name>', '--max-pods <n>', '--redis-url <url>'] },
   ])('$command --help shows its options', ({ command, options }) => {
     const { code, stdout } = jobfleet([command, '--help']);
     expect(code).toBe(0);
     for (const option of options) expect(stdout).toContain(option);
+  });
+});
+
+describe('the jobfleet bin shim', () => {
+  it('runs the built CLI with its arguments and exit code', () => {
+    const version = spawnSync(process.execPath, [SHIM, '--version'], { encoding: 'utf8' });
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const usage = spawnSync(process.execPath, [SHIM, 'get'], { encoding: 'utf8' });
+    expect(usage.status).toBe(2);
   });
 });
 
@@ -61,6 +88,9 @@ describe('usage errors exit 2 with one error line', () => {
     { name: 'bad --cascade', args: ['delete', 'job', 'x', '--cascade', 'sideways'], message: 'must be one of background, foreground, orphan' },
     { name: 'unknown resource type', args: ['get', 'deployments'], message: 'error: the server doesn\'t have a resource type "deployments"' },
     { name: 'bad port', args: ['api', '--port', 'eighty'], message: 'must be a non-negative integer' },
+    { name: 'a TLS certificate without its key', args: ['api', '--tls-cert-file', 'tls.crt'], message: 'error: --tls-cert-file and --tls-private-key-file go together' },
+    { name: 'a CA and insecure', args: ['get', 'jobs', '--certificate-authority', 'ca.crt', '--insecure-skip-tls-verify'], message: 'error: specifying a root certificates file with the insecure flag is not allowed' },
+    { name: 'logs of an event', args: ['logs', 'event/x'], message: 'error: logs takes a pod or a job' },
   ])('$name', ({ args, message }) => {
     const { code, stderr, stdout } = jobfleet(args);
     expect(code).toBe(2);
@@ -90,14 +120,63 @@ describe('an unreachable server', () => {
   });
 });
 
+describe('an unreachable Redis: roles fail fast with one line, exit 1', () => {
+  it.each(['api', 'worker', 'janitor', 'up'])('%s', async (role) => {
+    const url = `redis://127.0.0.1:${await closedPort()}`;
+    const { code, stderr, stdout } = jobfleet([role, '--redis-url', url]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`error: cannot reach Redis at ${url}: connect ECONNREFUSED ${url.slice('redis://'.length)}; start it or set REDIS_URL\n`);
+  });
+
+  it('a Redis that accepts but never answers: within about 5 s', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `redis://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const started = Date.now();
+    const { code, stderr } = await jobfleetAsync(['worker', '--redis-url', url]);
+    silent.close();
+    expect(code).toBe(1);
+    expect(stderr).toMatch(new RegExp(`^error: cannot reach Redis at ${url}: [^\n]+; start it or set REDIS_URL\n$`));
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('up warns, in one line, that kubectl will not send a token over http', async () => {
+    const url = `redis://127.0.0.1:${await closedPort()}`;
+    const { stderr } = jobfleet(['up', '--token', 't', '--redis-url', url]);
+    expect(stderr.split('\n')[0]).toBe('warning: --token without --tls-cert-file/--tls-private-key-file: kubectl will not send the token over http');
+  });
+});
+
 describe('commands that need no server', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jobfleet-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it('kubeconfig prints a config for kubectl', () => {
-    const { code, stdout } = jobfleet(['kubeconfig', '--server', 'http://10.0.0.1:8080', '--token', 'abc', '-n', 'team']);
+    const { code, stdout, stderr } = jobfleet(['kubeconfig', '--server', 'http://10.0.0.1:8080', '--token', 'abc', '-n', 'team']);
     expect(code).toBe(0);
     expect(stdout).toContain('server: http://10.0.0.1:8080');
     expect(stdout).toContain('token: abc');
     expect(stdout).toContain('namespace: team');
     expect(stdout).toContain('current-context: jobfleet');
+    expect(stderr).toBe('warning: kubectl will not send the token to http://10.0.0.1:8080: it sends bearer tokens only over https\n');
+  });
+
+  it('kubeconfig keeps an https server URL and embeds --certificate-authority as base64 data', () => {
+    const ca = join(dir, 'ca.crt');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const { code, stdout, stderr } = jobfleet(['kubeconfig', '--server', 'https://10.0.0.1:8443', '--token', 'abc', '--certificate-authority', ca]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toContain('server: https://10.0.0.1:8443\n');
+    expect(stdout).toContain(`certificate-authority-data: ${Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64')}\n`);
+    expect(jobfleet(['kubeconfig', '--server', 'https://h', '--insecure-skip-tls-verify']).stdout).toContain('insecure-skip-tls-verify: true\n');
+  });
+
+  it('a --certificate-authority file that does not exist is one error line', () => {
+    const { code, stderr } = jobfleet(['kubeconfig', '--server', 'https://h', '--certificate-authority', join(dir, 'missing.crt')]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`error: cannot read the --certificate-authority file "${join(dir, 'missing.crt')}": no such file\n`);
   });
 
   it('apply of a missing file fails with one line', () => {

@@ -1,4 +1,4 @@
-import type { Job, Pod } from '@jobfleet/spec';
+import type { CoreEvent, Job, Pod } from '@jobfleet/spec';
 import { describe, expect, it } from 'vitest';
 import { describeJob, formatRFC1123Z, podsStatuses } from './describe.js';
 
@@ -44,9 +44,30 @@ const pod: Pod = {
   status: { phase: 'Succeeded', containerStatuses: [{ name: 'echo', image: 'busybox', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } }] },
 };
 
+const NOW = new Date('2025-06-01T12:05:00Z');
+
+function event(reason: string, message: string, at: string, extra: Partial<CoreEvent> = {}): CoreEvent {
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `echo-job.${reason}` },
+    involvedObject: { kind: 'Job', name: 'echo-job', namespace: 'default', uid: 'u1' },
+    reason,
+    message,
+    source: { component: 'job-controller' },
+    firstTimestamp: at,
+    lastTimestamp: at,
+    count: 1,
+    type: 'Normal',
+    ...extra,
+  };
+}
+
+const events = [event('Completed', 'Job completed', '2025-06-01T12:00:12Z'), event('SuccessfulCreate', 'Created pod: echo-job-x7k2p', '2025-06-01T12:00:00Z')];
+
 describe('describeJob', () => {
-  it('lays the Job out like kubectl describe job, then its conditions and pods', () => {
-    expect(describeJob(job, [pod], { utcOffsetMinutes: 0 })).toBe(
+  it('lays the Job out like kubectl describe job, then its conditions, pods and events', () => {
+    expect(describeJob(job, [pod], events, { utcOffsetMinutes: 0, now: NOW })).toBe(
       [
         'Name:             echo-job',
         'Namespace:        default',
@@ -89,18 +110,30 @@ describe('describeJob', () => {
         '  Name            Phase      Status     Node',
         '  ----            -----      ------     ----',
         '  echo-job-x7k2p  Succeeded  Completed  node-1',
+        'Events:',
+        '  Type    Reason            Age    From            Message',
+        '  ----    ------            ----   ----            -------',
+        '  Normal  SuccessfulCreate  5m     job-controller  Created pod: echo-job-x7k2p',
+        '  Normal  Completed         4m48s  job-controller  Job completed',
         '',
       ].join('\n'),
     );
   });
 
-  it('says <unset> for a work-queue Job and <none> without pods or conditions', () => {
+  it('says <unset> for a work-queue Job and <none> without pods, conditions or events', () => {
     const queue: Job = { ...job, spec: { ...job.spec, completions: null }, status: {} };
-    const text = describeJob(queue, []);
+    const text = describeJob(queue, [], []);
     expect(text).toContain('Completions:      <unset>');
     expect(text).toContain('Pods Statuses:    0 Active / 0 Succeeded / 0 Failed');
     expect(text).toMatch(/\nConditions:\s+<none>\n/);
     expect(text).toMatch(/\nPods:\s+<none>\n/);
+    expect(text).toMatch(/\nEvents:\s+<none>\n$/);
+  });
+
+  it("shows a repeated event's count and span as kubectl does", () => {
+    const repeated = event('BackoffLimitExceeded', 'Job has reached the specified backoff limit\n', '2025-06-01T12:00:00Z', { count: 3, lastTimestamp: '2025-06-01T12:04:00Z', type: 'Warning' });
+    const text = describeJob(job, [], [repeated], { now: NOW });
+    expect(text).toContain('  Warning  BackoffLimitExceeded  60s (x3 over 5m)  job-controller  Job has reached the specified backoff limit\n');
   });
 });
 

@@ -1,28 +1,29 @@
 /**
  * `jobfleet describe job` text, laid out like kubectl's describeJob (pkg/describe/describe.go):
  * "Key:\tvalue" lines aligned by a Go-tabwriter port (minWidth 0, padding 2), nested levels indented
- * by two spaces. kubectl prints Events last; jobfleet has no events API and instead prints the
- * Job's Conditions and its pods. Pure: the caller fetches the Job and pods.
+ * by two spaces, and kubectl's Events section last. Before the Events, jobfleet adds the Job's
+ * Conditions and its pods. Pure: the caller fetches the Job, its pods and its events.
  */
-import type { Container, EnvVar, Job, JobCondition, Pod, PodTemplateSpec, Volume } from '@jobfleet/spec';
-import { humanDuration, podStatus, selectorString } from './printers.js';
+import { humanDuration, podStatus, selectorString, timestampSince, type Container, type CoreEvent, type EnvVar, type Job, type JobCondition, type Pod, type PodTemplateSpec, type Volume } from '@jobfleet/spec';
+import { LAST_APPLIED_ANNOTATION } from './apply-patch.js';
 import { alignTabs, KUBECTL_DESCRIBE_TABWRITER } from './tabwriter.js';
-
-const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 const MAX_ANNOTATION_LENGTH = 140;
 
 export interface DescribeOptions {
   /** Minutes east of UTC for the printed times; defaults to the local zone. */
   utcOffsetMinutes?: number;
+  /** What event ages count from; defaults to the current time. */
+  now?: Date;
 }
 
-export function describeJob(job: Job, pods: readonly Pod[], options: DescribeOptions = {}): string {
+export function describeJob(job: Job, pods: readonly Pod[], events: readonly CoreEvent[], options: DescribeOptions = {}): string {
   const lines: string[] = [];
   const write = (level: number, text: string) => lines.push('  '.repeat(level) + text);
   describeJobFields(job, write, options);
   describePodTemplate(job.spec.template, write);
   describeConditions(job.status?.conditions ?? [], write);
   describePods(pods, write);
+  describeEvents(events, write, options.now ?? new Date());
   return alignTabs(lines.join('\n') + '\n', KUBECTL_DESCRIBE_TABWRITER);
 }
 
@@ -194,6 +195,37 @@ function describePods(pods: readonly Pod[], write: Write): void {
   write(1, 'Name\tPhase\tStatus\tNode');
   write(1, '----\t-----\t------\t----');
   for (const pod of pods) write(1, `${pod.metadata.name ?? ''}\t${pod.status.phase}\t${podStatus(pod)}\t${pod.spec.nodeName || '<none>'}`);
+}
+
+// ---------------------------------------------------------------- events
+
+/**
+ * kubectl's DescribeEvents: oldest last-seen first; Age is the first occurrence's, or
+ * "LAST (xCOUNT over FIRST)" for a repeated event; From is the reporting component.
+ */
+function describeEvents(events: readonly CoreEvent[], write: Write, now: Date): void {
+  if (events.length === 0) return write(0, 'Events:\t<none>');
+  write(0, 'Events:');
+  write(1, 'Type\tReason\tAge\tFrom\tMessage');
+  write(1, '----\t------\t----\t----\t-------');
+  const sorted = [...events].sort((a, b) => timeOf(a.lastTimestamp) - timeOf(b.lastTimestamp));
+  for (const event of sorted) {
+    const from = event.source?.component || event.reportingComponent || '';
+    write(1, `${event.type ?? ''}\t${event.reason ?? ''}\t${eventAge(event, now)}\t${from}\t${(event.message ?? '').trim()}`);
+  }
+}
+
+function eventAge(event: CoreEvent, now: Date): string {
+  const first = timestampSince(event.eventTime || event.firstTimestamp, now);
+  if (event.series) return `${timestampSince(event.series.lastObservedTime, now)} (x${event.series.count ?? 0} over ${first})`;
+  if ((event.count ?? 0) > 1) return `${timestampSince(event.lastTimestamp, now)} (x${event.count ?? 0} over ${first})`;
+  return first;
+}
+
+/** A timestamp's milliseconds; a missing one sorts first (Go's zero time). */
+function timeOf(timestamp: string | undefined): number {
+  const time = timestamp ? Date.parse(timestamp) : Number.NaN;
+  return Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
 }
 
 // ---------------------------------------------------------------- time

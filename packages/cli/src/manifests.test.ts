@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { jobsFromText } from './manifests.js';
-import { isSubset } from './spec-match.js';
 
 const job = (name: string) => `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: ${name}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: busybox}]\n`;
 
@@ -19,18 +18,5 @@ describe('jobsFromText', () => {
 
   it('requires metadata.name', () => {
     expect(() => jobsFromText('apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: x-}\n', 'f.yaml')).toThrow('has no metadata.name');
-  });
-});
-
-describe('isSubset (apply: does the live Job already have what the manifest asks for?)', () => {
-  it.each([
-    { name: 'server defaults are ignored', desired: { completions: 5 }, live: { completions: 5, parallelism: 1, backoffLimit: 6 }, want: true },
-    { name: 'a changed value', desired: { completions: 5 }, live: { completions: 3 }, want: false },
-    { name: 'nested objects', desired: { template: { spec: { containers: [{ image: 'a' }] } } }, live: { template: { spec: { containers: [{ image: 'a', imagePullPolicy: 'IfNotPresent' }] } } }, want: true },
-    { name: 'array lengths differ', desired: { args: ['a'] }, live: { args: ['a', 'b'] }, want: false },
-    { name: 'missing in live', desired: { suspend: true }, live: {}, want: false },
-    { name: 'null in the manifest means unset', desired: { completions: null }, live: { completions: 1 }, want: true },
-  ])('$name → $want', ({ desired, live, want }) => {
-    expect(isSubset(desired, live)).toBe(want);
   });
 });

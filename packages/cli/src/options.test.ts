@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCondition } from './commands/wait.js';
 import { UsageError } from './errors.js';
-import { qualifiedName, resourceRefs } from './options.js';
+import { jobRefs, qualifiedName, resourceRefs } from './options.js';
 
 describe('resourceRefs (kubectl TYPE NAME… or TYPE/NAME…)', () => {
   it.each([
@@ -10,6 +10,7 @@ describe('resourceRefs (kubectl TYPE NAME… or TYPE/NAME…)', () => {
     { args: ['job.batch/a'], want: [{ kind: 'jobs', name: 'a' }] },
     { args: ['job/a', 'pod/b'], want: [{ kind: 'jobs', name: 'a' }, { kind: 'pods', name: 'b' }] },
     { args: ['po', 'x'], want: [{ kind: 'pods', name: 'x' }] },
+    { args: ['ev/e', 'no/n', 'ns/d'], want: [{ kind: 'events', name: 'e' }, { kind: 'nodes', name: 'n' }, { kind: 'namespaces', name: 'd' }] },
   ])('$args', ({ args, want }) => {
     expect(resourceRefs(args)).toEqual(want);
   });
@@ -31,6 +32,12 @@ describe('resourceRefs (kubectl TYPE NAME… or TYPE/NAME…)', () => {
   it('names objects the kubectl way', () => {
     expect(qualifiedName({ kind: 'jobs', name: 'a' })).toBe('job.batch/a');
     expect(qualifiedName({ kind: 'pods', name: 'b' })).toBe('pod/b');
+    expect(qualifiedName({ kind: 'namespaces', name: 'c' })).toBe('namespace/c');
+  });
+
+  it('jobRefs refuses other kinds before anything runs', () => {
+    expect(jobRefs(['job', 'a', 'b'], 'jobs only')).toEqual([{ kind: 'jobs', name: 'a' }, { kind: 'jobs', name: 'b' }]);
+    expect(() => jobRefs(['job/a', 'pod/b'], 'jobs only')).toThrow(new UsageError('jobs only'));
   });
 });
 

@@ -1,4 +1,5 @@
 /** Parsers for option values and positional resource arguments shared by the commands. */
+import type { ResourceType } from '@jobfleet/client';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
@@ -30,22 +31,31 @@ export function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS);
 }
 
-export type ResourceKind = 'jobs' | 'pods';
+/** A resource the server serves: jobs, pods, events, nodes, namespaces. */
+export type ResourceKind = ResourceType;
 
-const RESOURCE_ALIASES: Record<string, ResourceKind> = {
-  job: 'jobs',
-  jobs: 'jobs',
-  'job.batch': 'jobs',
-  'jobs.batch': 'jobs',
-  pod: 'pods',
-  pods: 'pods',
-  po: 'pods',
+/** kubectl's names for each resource (plural, singular, short name, with the group), and how `-o name` prints it. */
+const RESOURCES: Record<ResourceKind, { aliases: readonly string[]; qualifier: string }> = {
+  jobs: { aliases: ['job', 'job.batch', 'jobs.batch'], qualifier: 'job.batch' },
+  pods: { aliases: ['pod', 'po'], qualifier: 'pod' },
+  events: { aliases: ['event', 'ev'], qualifier: 'event' },
+  nodes: { aliases: ['node', 'no'], qualifier: 'node' },
+  namespaces: { aliases: ['namespace', 'ns'], qualifier: 'namespace' },
 };
 
+const RESOURCE_ALIASES = new Map<string, ResourceKind>(
+  Object.entries(RESOURCES).flatMap(([kind, { aliases }]) => [kind, ...aliases].map((alias) => [alias, kind as ResourceKind] as const)),
+);
+
 export function resourceKind(type: string): ResourceKind {
-  const kind = RESOURCE_ALIASES[type.toLowerCase()];
-  if (!kind) throw new UsageError(`the server doesn't have a resource type "${type}" (jobfleet serves jobs and pods)`);
+  const kind = RESOURCE_ALIASES.get(type.toLowerCase());
+  if (!kind) throw new UsageError(`the server doesn't have a resource type "${type}" (jobfleet serves jobs, pods, events, nodes and namespaces)`);
   return kind;
+}
+
+/** Nodes and namespaces belong to no namespace. */
+export function isClusterScoped(kind: ResourceKind): boolean {
+  return kind === 'nodes' || kind === 'namespaces';
 }
 
 export interface ResourceRef {
@@ -76,7 +86,19 @@ function slashRef(arg: string): ResourceRef {
   return { kind: resourceKind(type), name };
 }
 
-/** How `get -o name` and status lines name an object. */
+/** How `get -o name` and status lines name an object: job.batch/NAME, pod/NAME, … */
 export function qualifiedName(ref: ResourceRef): string {
-  return ref.kind === 'jobs' ? `job.batch/${ref.name}` : `pod/${ref.name}`;
+  return `${kindQualifier(ref.kind)}/${ref.name}`;
+}
+
+/** kubectl's name of a kind: "job.batch", "pod", "event", "node", "namespace". */
+export function kindQualifier(kind: ResourceKind): string {
+  return RESOURCES[kind].qualifier;
+}
+
+/** The commands that work on Jobs only (describe, wait, delete) refuse other kinds with `message`. */
+export function jobRefs(args: readonly string[], message: string): ResourceRef[] {
+  const refs = resourceRefs(args);
+  if (refs.some((ref) => ref.kind !== 'jobs')) throw new UsageError(message);
+  return refs;
 }

@@ -57,4 +57,15 @@ describe('kubeconfig', () => {
       preferences: {},
     });
   });
+
+  it('keeps an https URL as it is and embeds the CA as certificate-authority-data', () => {
+    const config = buildKubeconfig({ server: 'https://h:8443', namespace: 'default', certificateAuthority: '-----BEGIN CERTIFICATE-----\n' });
+    expect(config.clusters).toEqual([{ name: 'jobfleet', cluster: { server: 'https://h:8443', 'certificate-authority-data': 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==' } }]);
+  });
+
+  it('says insecure-skip-tls-verify when asked', () => {
+    expect(buildKubeconfig({ server: 'https://h:8443', namespace: 'default', insecureSkipTlsVerify: true }).clusters).toEqual([
+      { name: 'jobfleet', cluster: { server: 'https://h:8443', 'insecure-skip-tls-verify': true } },
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeApiServer, jobAt, sendJson, type FakeApiServer } from './__tests__/fake-api-server.js';
-import { JobfleetClient } from './client.js';
+import { JobfleetClient, resourcePath, TABLE_ACCEPT } from './client.js';
 
 describe('JobfleetClient requests', () => {
   let server: FakeApiServer | undefined;
@@ -79,6 +79,56 @@ describe('JobfleetClient requests', () => {
       response.end('x');
     });
     expect(await new JobfleetClient({ server: server.url }).health()).toEqual({ live: true, ready: false });
+  });
+
+  it('getTable asks for a Table as kubectl get does and joins the pages of a list', async () => {
+    const columnDefinitions = [{ name: 'Name', type: 'string', format: 'name', description: '', priority: 0 }];
+    server = await fakeApiServer((request, response) => {
+      const page = request.url.searchParams.get('continue');
+      sendJson(response, 200, { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: page ? {} : { continue: 'next' }, columnDefinitions, rows: [{ cells: [page ? 'b' : 'a'] }] });
+    });
+    const table = await new JobfleetClient({ server: server.url }).getTable('jobs', { labelSelector: 'app=x' });
+    expect(table.columnDefinitions).toEqual(columnDefinitions);
+    expect(table.rows.map((r) => r.cells)).toEqual([['a'], ['b']]);
+    expect(server.requests[0]?.headers.accept).toBe(TABLE_ACCEPT);
+    expect(server.requests[0]?.headers.accept).toBe('application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json');
+    expect(server.requests.map((r) => r.url.searchParams.get('labelSelector'))).toEqual(['app=x', 'app=x']);
+  });
+
+  it('getTable of one object reads its path; a server that answers no Table is an error', async () => {
+    server = await fakeApiServer((_, response) => sendJson(response, 200, jobAt('1')));
+    const client = new JobfleetClient({ server: server.url });
+    await expect(client.getTable('nodes', { name: 'n1' })).rejects.toThrow('the server did not answer with a Table');
+    expect(server.requests[0]?.url.pathname).toBe('/api/v1/nodes/n1');
+  });
+
+  it('patchJob sends a JSON merge patch by default, strategic or json patch on request', async () => {
+    server = await fakeApiServer((_, response) => sendJson(response, 200, jobAt('2')));
+    const client = new JobfleetClient({ server: server.url });
+    await client.patchJob('pi', { spec: { parallelism: 2 } });
+    await client.patchJob('pi', [{ op: 'replace', path: '/spec/parallelism', value: 3 }], { type: 'json', namespace: 'team' });
+    expect(server.requests.map((r) => [r.method, r.url.pathname, r.headers['content-type']])).toEqual([
+      ['PATCH', '/apis/batch/v1/namespaces/default/jobs/pi', 'application/merge-patch+json'],
+      ['PATCH', '/apis/batch/v1/namespaces/team/jobs/pi', 'application/json-patch+json'],
+    ]);
+    expect(JSON.parse(server.requests[0]?.body ?? '')).toEqual({ spec: { parallelism: 2 } });
+  });
+
+  it("jobEvents selects the Job's events by name, namespace, kind and uid as kubectl describe", async () => {
+    server = await fakeApiServer((_, response) => sendJson(response, 200, { items: [{ reason: 'SuccessfulCreate' }] }));
+    const events = await new JobfleetClient({ server: server.url }).jobEvents(jobAt('1'));
+    expect(events).toEqual([{ reason: 'SuccessfulCreate' }]);
+    expect(server.requests[0]?.url.pathname).toBe('/api/v1/namespaces/default/events');
+    expect(server.requests[0]?.url.searchParams.get('fieldSelector')).toBe('involvedObject.name=pi,involvedObject.namespace=default,involvedObject.kind=Job,involvedObject.uid=uid-1');
+  });
+
+  it.each([
+    { resource: 'jobs', want: '/apis/batch/v1/namespaces/ns/jobs/x' },
+    { resource: 'events', want: '/api/v1/namespaces/ns/events/x' },
+    { resource: 'namespaces', want: '/api/v1/namespaces/x' },
+    { resource: 'nodes', want: '/api/v1/nodes/x' },
+  ] as const)('resourcePath($resource)', ({ resource, want }) => {
+    expect(resourcePath(resource, 'ns', 'x')).toBe(want);
   });
 
   it('reads JOBFLEET_SERVER and JOBFLEET_TOKEN when not given', () => {

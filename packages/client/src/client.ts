@@ -1,6 +1,7 @@
-import { fromStatus, parseManifests, type Job, type JobCondition, type Pod } from '@jobfleet/spec';
+import { fromStatus, parseManifests, type CoreEvent, type Job, type JobCondition, type Pod, type TableColumnDefinition } from '@jobfleet/spec';
 import { JobFailedError, WaitTimeoutError } from './errors.js';
 import { HttpTransport, syntheticStatus } from './http.js';
+import { httpsFetch } from './https-fetch.js';
 import { readLines } from './lines.js';
 import { DEFAULT_WATCH_TIMING, watchJobStates, type WatchTiming } from './watch.js';
 
@@ -17,7 +18,14 @@ export interface JobfleetClientOptions {
   token?: string;
   /** Namespace of every call that does not name one. Default: "default". */
   namespace?: string;
-  /** fetch implementation (default: Node's global fetch). */
+  /**
+   * PEM certificate(s) of the CA that signed an https server's certificate — for a self-signed
+   * server, its own certificate. Default: the system's CAs (and NODE_EXTRA_CA_CERTS).
+   */
+  ca?: string | Buffer;
+  /** Do not verify an https server's certificate (kubectl's insecure-skip-tls-verify). */
+  insecureSkipTlsVerify?: boolean;
+  /** fetch implementation (default: Node's global fetch; node:https when `ca` or insecureSkipTlsVerify is set). */
   fetch?: typeof fetch;
   /** Watch reconnection and polling intervals. */
   watchTiming?: Partial<WatchTiming>;
@@ -31,6 +39,41 @@ export interface CallOptions {
 
 export interface ListJobsOptions extends CallOptions {
   labelSelector?: string;
+}
+
+export interface ListOptions extends CallOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/** The resources the server serves; nodes and namespaces are cluster-scoped. */
+export type ResourceType = 'jobs' | 'pods' | 'events' | 'nodes' | 'namespaces';
+
+/** meta.k8s.io/v1 Table: the server's columns (kubectl's) and one row of cells per object. */
+export interface Table {
+  kind: 'Table';
+  apiVersion: string;
+  metadata: { resourceVersion?: string; continue?: string };
+  columnDefinitions: TableColumnDefinition[];
+  rows: TableRow[];
+}
+
+export interface TableRow {
+  cells: unknown[];
+  conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  object?: unknown;
+}
+
+export interface TableOptions extends ListOptions {
+  /** One object's row instead of the list's. */
+  name?: string;
+}
+
+export type PatchType = 'merge' | 'strategic' | 'json';
+
+export interface PatchOptions extends CallOptions {
+  /** Default "merge" (RFC 7386 JSON merge patch). */
+  type?: PatchType;
 }
 
 export interface ListPodsOptions extends CallOptions {
@@ -70,12 +113,27 @@ export interface Health {
   ready: boolean;
 }
 
+interface ListSelection {
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
 interface List<T> {
   items?: T[];
   metadata?: { continue?: string; resourceVersion?: string };
 }
 
 const PAGE_SIZE = 500;
+/** What kubectl get sends: a Table if the server prints server-side, else the object. */
+export const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  json: 'application/json-patch+json',
+};
+const API_PREFIXES: Record<ResourceType, string> = { jobs: '/apis/batch/v1', pods: '/api/v1', events: '/api/v1', nodes: '/api/v1', namespaces: '/api/v1' };
+const CLUSTER_SCOPED: ReadonlySet<ResourceType> = new Set(['nodes', 'namespaces']);
 
 /** A client of the jobfleet API server, which speaks the Kubernetes batch/v1 REST API. */
 export class JobfleetClient {
@@ -85,7 +143,8 @@ export class JobfleetClient {
   private readonly watchTiming: WatchTiming;
 
   constructor(options: JobfleetClientOptions = {}) {
-    this.http = new HttpTransport(options.server ?? process.env.JOBFLEET_SERVER ?? DEFAULT_SERVER, options.token ?? process.env.JOBFLEET_TOKEN, options.fetch);
+    const server = options.server ?? process.env.JOBFLEET_SERVER ?? DEFAULT_SERVER;
+    this.http = new HttpTransport(server, options.token ?? process.env.JOBFLEET_TOKEN, options.fetch ?? tlsFetch(server, options));
     this.server = this.http.server;
     this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
     this.watchTiming = { ...DEFAULT_WATCH_TIMING, ...options.watchTiming };
@@ -102,12 +161,61 @@ export class JobfleetClient {
   }
 
   getJob(name: string, options: CallOptions = {}): Promise<Job> {
-    return this.http.json<Job>('GET', jobsPath(this.ns(options), name), { signal: options.signal });
+    return this.getObject<Job>('jobs', name, options);
   }
 
   /** All Jobs of the namespace (following `continue` tokens), optionally filtered by a label selector. */
   listJobs(options: ListJobsOptions = {}): Promise<Job[]> {
-    return this.listAll<Job>(jobsPath(this.ns(options)), options.labelSelector, options.signal);
+    return this.listObjects<Job>('jobs', options);
+  }
+
+  /**
+   * Changes an existing Job with a patch (default: a JSON merge patch), as `kubectl patch` does; the
+   * server validates the result like an update (immutable fields are refused with InvalidError).
+   */
+  patchJob(name: string, patch: unknown, options: PatchOptions = {}): Promise<Job> {
+    const contentType = PATCH_CONTENT_TYPES[options.type ?? 'merge'];
+    return this.http.json<Job>('PATCH', jobsPath(this.ns(options), name), { body: patch, contentType, signal: options.signal });
+  }
+
+  /** The events of the namespace, e.g. a Job's with fieldSelector `involvedObject.uid=UID`. */
+  listEvents(options: ListOptions = {}): Promise<CoreEvent[]> {
+    return this.listObjects<CoreEvent>('events', options);
+  }
+
+  /** The events about this Job, as `kubectl describe job` selects them (name, namespace, kind and uid). */
+  jobEvents(job: Job, options: CallOptions = {}): Promise<CoreEvent[]> {
+    const namespace = job.metadata.namespace ?? this.ns(options);
+    const fields = { 'involvedObject.name': job.metadata.name, 'involvedObject.namespace': namespace, 'involvedObject.kind': 'Job', 'involvedObject.uid': job.metadata.uid };
+    const fieldSelector = Object.entries(fields)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => `${key}=${value ?? ''}`)
+      .join(',');
+    return this.listEvents({ ...options, namespace, fieldSelector });
+  }
+
+  /** One object of any resource the server serves (nodes and namespaces ignore the namespace). */
+  getObject<T>(resource: ResourceType, name: string, options: CallOptions = {}): Promise<T> {
+    return this.http.json<T>('GET', resourcePath(resource, this.ns(options), name), { signal: options.signal });
+  }
+
+  /** Every object of a resource (following `continue` tokens), optionally filtered by selectors. */
+  listObjects<T>(resource: ResourceType, options: ListOptions = {}): Promise<T[]> {
+    return this.listAll<T>(resourcePath(resource, this.ns(options)), options);
+  }
+
+  /**
+   * The server's kubectl columns for one object (`name`) or a list, as the Table `kubectl get` asks for;
+   * a list's pages are joined. Columns with priority > 0 are the `-o wide` ones.
+   */
+  async getTable(resource: ResourceType, options: TableOptions = {}): Promise<Table> {
+    const path = resourcePath(resource, this.ns(options), options.name);
+    if (options.name !== undefined) return asTable(await this.http.json<unknown>('GET', path, { accept: TABLE_ACCEPT, signal: options.signal }));
+    const tables: Table[] = [];
+    for await (const page of this.pages(path, options, TABLE_ACCEPT)) tables.push(asTable(page));
+    const [first] = tables;
+    if (!first) throw new Error('no Table');
+    return { ...first, rows: tables.flatMap((t) => t.rows) };
   }
 
   /**
@@ -149,11 +257,11 @@ export class JobfleetClient {
   async listPods(options: ListPodsOptions = {}): Promise<Pod[]> {
     const selectors = options.labelSelector ? [options.labelSelector] : [];
     if (options.jobName !== undefined) selectors.unshift(await this.jobPodSelector(options.jobName, options));
-    return this.listAll<Pod>(podsPath(this.ns(options)), selectors.join(',') || undefined, options.signal);
+    return this.listAll<Pod>(podsPath(this.ns(options)), { labelSelector: selectors.join(',') || undefined, signal: options.signal });
   }
 
   getPod(name: string, options: CallOptions = {}): Promise<Pod> {
-    return this.http.json<Pod>('GET', podsPath(this.ns(options), name), { signal: options.signal });
+    return this.getObject<Pod>('pods', name, options);
   }
 
   /** The container's log so far, as text. */
@@ -210,15 +318,21 @@ export class JobfleetClient {
     return uid ? `${CONTROLLER_UID_LABEL}=${uid}` : `${JOB_NAME_LABEL}=${jobName}`;
   }
 
-  private async listAll<T>(path: string, labelSelector: string | undefined, signal?: AbortSignal): Promise<T[]> {
+  private async listAll<T>(path: string, options: ListSelection): Promise<T[]> {
     const items: T[] = [];
+    for await (const page of this.pages(path, options)) items.push(...((page as List<T>).items ?? []));
+    return items;
+  }
+
+  /** The pages of a list (limit 500, as kubectl), following `continue` tokens. */
+  private async *pages(path: string, options: ListSelection, accept?: string): AsyncGenerator<unknown> {
     let continueToken: string | undefined;
     do {
-      const page = await this.http.json<List<T>>('GET', path, { query: { labelSelector, limit: PAGE_SIZE, continue: continueToken }, signal });
-      items.push(...(page.items ?? []));
+      const query = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector, limit: PAGE_SIZE, continue: continueToken };
+      const page = await this.http.json<List<unknown>>('GET', path, { query, signal: options.signal, ...(accept ? { accept } : {}) });
+      yield page;
       continueToken = page.metadata?.continue || undefined;
     } while (continueToken);
-    return items;
   }
 
   /** Watches the Job until `done(job)` is true (or throws); a watch that ends means the Job was deleted. */
@@ -261,12 +375,31 @@ function singleManifest(text: string): Job {
   return documents[0] as Job;
 }
 
+/** node:https with the TLS options fetch cannot take, when they matter (an https server). */
+function tlsFetch(server: string, options: JobfleetClientOptions): typeof fetch | undefined {
+  if (!server.startsWith('https:') || (options.ca === undefined && !options.insecureSkipTlsVerify)) return undefined;
+  return httpsFetch({ ...(options.ca === undefined ? {} : { ca: options.ca }), rejectUnauthorized: !options.insecureSkipTlsVerify });
+}
+
+export function resourcePath(resource: ResourceType, namespace: string, name?: string): string {
+  const scope = CLUSTER_SCOPED.has(resource) ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
+  return `${API_PREFIXES[resource]}${scope}/${resource}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+}
+
 function jobsPath(namespace: string, name?: string): string {
-  return `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  return resourcePath('jobs', namespace, name);
 }
 
 function podsPath(namespace: string, name?: string): string {
-  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  return resourcePath('pods', namespace, name);
+}
+
+function asTable(value: unknown): Table {
+  const table = value as Partial<Table> | null;
+  if (table?.kind !== 'Table' || !Array.isArray(table.columnDefinitions) || !Array.isArray(table.rows)) {
+    throw new Error('the server did not answer with a Table (meta.k8s.io/v1): it does not print server-side');
+  }
+  return { ...table, metadata: table.metadata ?? {} } as Table;
 }
 
 function logQuery(options: LogOptions, follow: boolean): Record<string, string | number | boolean | undefined> {

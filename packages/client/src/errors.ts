@@ -6,17 +6,22 @@
 import { JobfleetError, type Job, type JobCondition } from '@jobfleet/spec';
 
 export const HOW_TO_START_A_SERVER = 'start one with `jobfleet up` or set JOBFLEET_SERVER to its URL';
+/** What to do when the server's TLS certificate cannot be verified. */
+export const TLS_HINT = "trust the server's CA certificate: jobfleet --certificate-authority FILE (or JOBFLEET_CA_FILE), JobfleetClient's `ca` option";
 
-/** Nothing answered at the server's address (connection refused, unknown host, connect timeout). 503 ServiceUnavailable. */
+/**
+ * Nothing answered at the server's address (connection refused, unknown host, connect timeout), or its
+ * TLS certificate could not be verified. 503 ServiceUnavailable.
+ */
 export class ServerUnreachableError extends JobfleetError {
   override name = 'ServerUnreachableError';
   constructor(
     readonly url: string,
     /** What went wrong, e.g. "connection refused". */
     readonly problem: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; hint?: string },
   ) {
-    super(`cannot reach the jobfleet server at ${url} (${problem}): ${HOW_TO_START_A_SERVER}`, 503, 'ServiceUnavailable');
+    super(`cannot reach the jobfleet server at ${url} (${problem}): ${options?.hint ?? HOW_TO_START_A_SERVER}`, 503, 'ServiceUnavailable');
     if (options?.cause !== undefined) this.cause = options.cause;
   }
 }

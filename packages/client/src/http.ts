@@ -4,7 +4,7 @@
  * Status for anything else), unreachable servers into ServerUnreachableError.
  */
 import { fromStatus, type Status } from '@jobfleet/spec';
-import { ServerUnreachableError } from './errors.js';
+import { ServerUnreachableError, TLS_HINT } from './errors.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -13,6 +13,8 @@ export interface RequestOptions {
   body?: unknown;
   signal?: AbortSignal | undefined;
   accept?: string;
+  /** Content-Type of the body (default application/json). */
+  contentType?: string;
 }
 
 const PROBLEM_BY_CODE: Record<string, string> = {
@@ -49,7 +51,7 @@ export class HttpTransport {
   async send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const headers: Record<string, string> = { Accept: options.accept ?? 'application/json' };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (options.body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
     try {
       return await this.fetchImpl(this.url(path, options.query), {
         method,
@@ -77,7 +79,8 @@ export class HttpTransport {
   /** undici rejects with TypeError("fetch failed") whenever no HTTP answer came back; aborts pass through. */
   private connectionError(error: unknown): unknown {
     if (!(error instanceof TypeError) || error.message !== 'fetch failed') return error;
-    return new ServerUnreachableError(this.server, connectionProblem(error), { cause: error });
+    const hint = isCertificateProblem(connectionErrorCode(error)) ? TLS_HINT : undefined;
+    return new ServerUnreachableError(this.server, connectionProblem(error), { cause: error, ...(hint ? { hint } : {}) });
   }
 }
 
@@ -90,6 +93,11 @@ export function connectionErrorCode(error: unknown): string | undefined {
     current = nested ?? current.cause;
   }
   return undefined;
+}
+
+/** The server answered TLS with a certificate this client cannot verify (self-signed, unknown CA, wrong host, expired). */
+function isCertificateProblem(code: string | undefined): boolean {
+  return code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code);
 }
 
 function connectionProblem(error: TypeError): string {

@@ -34,6 +34,9 @@
  * Errors: a non-2xx answer rejects with @jobfleet/spec's error classes (NotFoundError, InvalidError, …,
  * re-exported here) built by `fromStatus` from the server's metav1.Status; a server that cannot be
  * reached rejects with ServerUnreachableError.
+ *
+ * An https server with a self-signed certificate (or one from a private CA): pass the CA's PEM as
+ * `ca` (`new JobfleetClient({ server: 'https://…', ca: readFileSync('ca.crt'), token })`).
  */
 export {
   JobfleetClient,
@@ -53,9 +56,16 @@ export {
   type DeleteJobOptions,
   type PropagationPolicy,
   type Health,
+  type ListOptions,
+  type ResourceType,
+  type Table,
+  type TableRow,
+  type TableOptions,
+  type PatchType,
+  type PatchOptions,
+  TABLE_ACCEPT,
 } from './client.js';
-export { ServerUnreachableError, JobFailedError, WaitTimeoutError, HOW_TO_START_A_SERVER } from './errors.js';
-export { connectionErrorCode } from './http.js';
+export { ServerUnreachableError, JobFailedError, WaitTimeoutError } from './errors.js';
 export type { WatchTiming } from './watch.js';
 export {
   JobfleetError,
@@ -72,4 +82,4 @@ export {
   UnsupportedMediaTypeError,
   fromStatus,
 } from '@jobfleet/spec';
-export type { Job, Pod, JobCondition, Status } from '@jobfleet/spec';
+export type { Job, Pod, JobCondition, Status, CoreEvent, TableColumnDefinition } from '@jobfleet/spec';

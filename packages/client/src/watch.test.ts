@@ -5,7 +5,7 @@ import { delay, fakeApiServer, jobAt, sendJson, statusBody, watchLine, type Fake
 import { JobfleetClient } from './client.js';
 import { JobFailedError, WaitTimeoutError } from './errors.js';
 
-type WatchScript = (response: ServerResponse, request: FakeRequest) => Promise<void> | void;
+type WatchScript = (response: ServerResponse, request: FakeRequest) => unknown;
 
 /**
  * Serves GET /jobs/pi from `gets` (last one repeats) and the n-th watch request with `watches[n]`

@@ -48,15 +48,11 @@ beforeAll(async () => {
   fleet = await startFleet({ workers: 0, janitor: false });
   redis = new Redis(fleet.redisUrl);
   for (let i = 0; i < 3; i++) {
-    const name = `target-${i}`;
-    const job = { ...structuredClone(EXAMPLES[0]), metadata: { name, labels: { app: 'fuzz' } } } as Record<string, any>;
-    job.spec = { ...job.spec, suspend: true };
-    const res = await request('POST', jobsPath(), { body: JSON.stringify(job) });
-    expect(res.status).toBe(201);
-    existing.push(name);
+    existing.push(`target-${i}`);
+    await recreate(`target-${i}`);
   }
   // Not suspended: the controller creates its pods, which stay Pending without workers.
-  const withPods = { ...structuredClone(EXAMPLES[0]), metadata: { name: 'with-pods' } } as Record<string, any>;
+  const withPods = { ...clone(EXAMPLES[0]), metadata: { name: 'with-pods' } } as Record<string, any>;
   withPods.spec = { ...withPods.spec, parallelism: 2, completions: 2 };
   expect((await request('POST', jobsPath(), { body: JSON.stringify(withPods) })).status).toBe(201);
   for (let i = 0; i < 50 && podNames.length < 2; i++) {
@@ -71,6 +67,18 @@ afterAll(async () => {
   redis?.disconnect();
   await fleet?.close();
 });
+
+/** A suspended target Job (its pods never start), created again after a fuzzed DELETE removed it. */
+async function recreate(name: string): Promise<void> {
+  const job = { ...clone(EXAMPLES[0]), metadata: { name, labels: { app: 'fuzz' } } } as Record<string, any>;
+  job.spec = { ...job.spec, suspend: true };
+  for (let i = 0; i < 50; i++) {
+    const res = await request('POST', jobsPath(), { body: JSON.stringify(job) });
+    if (res.status === 201) return settle();
+    await new Promise((r) => setTimeout(r, 50)); // 409 while the deletion finishes
+  }
+  throw new Error(`could not create ${name} again`);
+}
 
 function jobsPath(ns = NS, name?: string): string {
   return `/apis/batch/v1/namespaces/${ns}/jobs${name === undefined ? '' : `/${name}`}`;
@@ -203,10 +211,25 @@ const deeplyNested = fc
   .map(([depth, arrays]) => {
     let value: unknown = 1;
     for (let i = 0; i < depth; i++) value = arrays ? [value] : { a: value };
+    // fast-check prints counterexamples recursively: give it a short text instead.
+    Object.defineProperty(value, fc.toStringMethod, { value: () => `<${arrays ? 'array' : 'object'} nested ${depth} deep>` });
     return value;
   });
 
+/** JSON objects whose keys shadow Object.prototype: String(x), `${x}` and Number(x) throw on some of them. */
+const TRICKY_OBJECTS: readonly string[] = [
+  '{"toString":0}',
+  '{"valueOf":{},"toString":{}}',
+  '{"toString":"x","valueOf":"y"}',
+  '{"__proto__":{"polluted":1}}',
+  '{"constructor":{"prototype":{"polluted":1}}}',
+  '{"hasOwnProperty":1,"toJSON":2}',
+  '[{"toString":0}]',
+];
+const trickyObject = fc.constantFrom(...TRICKY_OBJECTS).map((text) => JSON.parse(text) as unknown);
+
 const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 3, arbitrary: trickyObject },
   { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   { weight: 3, arbitrary: fc.constantFrom(...WEIRD_NUMBERS) },
   { weight: 3, arbitrary: fc.constantFrom(...WEIRD_STRINGS) },
@@ -250,6 +273,28 @@ function pathsOf(root: unknown): Path[] {
   return out;
 }
 
+/** A deep copy of plain JSON-like data, without recursion (values may be thousands of levels deep). */
+function clone<T>(value: T): T {
+  const copyOf = (v: unknown): unknown => (Array.isArray(v) ? [...v] : typeof v === 'object' && v !== null ? { ...v } : v);
+  const root = copyOf(value);
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as Record<string, unknown>;
+    if (typeof node !== 'object' || node === null) continue;
+    for (const key of Object.keys(node)) {
+      const copy = copyOf(node[key]);
+      put(node, key, copy);
+      if (typeof copy === 'object' && copy !== null) stack.push(copy);
+    }
+  }
+  return root as T;
+}
+
+/** obj[key] = value, also for the key "__proto__" (which an assignment would take as the prototype). */
+function put(obj: object, key: string | number, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function parentOf(root: unknown, path: Path): any {
   let node: any = root;
   for (const key of path.slice(0, -1)) node = node?.[key];
@@ -258,7 +303,7 @@ function parentOf(root: unknown, path: Path): any {
 
 /** Applies the mutations to a copy of the manifest; the root itself may be replaced. */
 function mutate(manifest: unknown, mutations: Mutation[]): unknown {
-  let root: any = structuredClone(manifest);
+  let root: any = clone(manifest);
   for (const m of mutations) {
     const paths = pathsOf(root);
     const path = paths[m.at % paths.length] ?? [];
@@ -267,7 +312,7 @@ function mutate(manifest: unknown, mutations: Mutation[]): unknown {
     const current = path.length === 0 ? root : parent?.[key as string];
     const set = (value: unknown) => {
       if (path.length === 0) root = value;
-      else if (parent && typeof parent === 'object') parent[key as string] = value;
+      else if (parent && typeof parent === 'object') put(parent, key as string, value);
     };
     switch (m.op) {
       case 'drop':
@@ -275,20 +320,20 @@ function mutate(manifest: unknown, mutations: Mutation[]): unknown {
         else if (parent && typeof parent === 'object') Reflect.deleteProperty(parent, key as string);
         break;
       case 'replace':
-        set(structuredClone(m.value));
+        set(clone(m.value));
         break;
       case 'insert':
-        if (current && typeof current === 'object' && !Array.isArray(current)) Object.defineProperty(current, m.key, { value: structuredClone(m.value), enumerable: true, writable: true, configurable: true });
-        else if (Array.isArray(current)) current.push(structuredClone(m.value));
+        if (current && typeof current === 'object' && !Array.isArray(current)) put(current, m.key, clone(m.value));
+        else if (Array.isArray(current)) current.push(clone(m.value));
         break;
       case 'rename':
         if (parent && typeof parent === 'object' && !Array.isArray(parent) && typeof key === 'string') {
-          Object.defineProperty(parent, m.key, { value: parent[key], enumerable: true, writable: true, configurable: true });
+          put(parent, m.key, parent[key]);
           if (m.key !== key) Reflect.deleteProperty(parent, key);
         }
         break;
       case 'duplicate':
-        if (Array.isArray(parent)) parent.splice(key as number, 0, structuredClone(current));
+        if (Array.isArray(parent)) parent.splice(key as number, 0, clone(current));
         break;
       case 'wrap':
         set(m.inArray ? [current] : { [String(key ?? 'x')]: current });
@@ -358,6 +403,14 @@ const yamlSoup = fc
   )
   .map((parts) => parts.join(''));
 
+/** Text that opens thousands of levels (flow or block), closed or not, with something after it. */
+const deepText = fc
+  .tuple(fc.constantFrom('[', '{', '{"a":', '{a: ', '- ', '? ', 'a:\n  '), fc.integer({ min: 50, max: 6_000 }), fc.boolean(), fc.constantFrom('', 'x', ', "b": }', '\n---\n'))
+  .map(([open, depth, closed, tail]) => {
+    const close = open.startsWith('[') ? ']' : open.startsWith('{') ? '}' : '';
+    return `${open.repeat(depth)}1${closed ? close.repeat(depth) : ''}${tail}`;
+  });
+
 // ---------------------------------------------------------------- the properties
 
 describe('fuzz: the API answers bad input with a 4xx Status, never a 5xx or a hang, and writes nothing', () => {
@@ -387,7 +440,7 @@ describe('fuzz: the API answers bad input with a 4xx Status, never a 5xx or a ha
 
   it('random YAML text', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(yamlSoup, fc.jsonValue({ maxDepth: 4 }).map((v) => toYaml(v))), async (body) => {
+      fc.asyncProperty(fc.oneof(yamlSoup, fc.jsonValue({ maxDepth: 4 }).map((v) => toYaml(v)), deepText), async (body) => {
         await check('POST', jobsPath(), { body, contentType: 'application/yaml', query: 'dryRun=All' });
       }),
       { numRuns: 2000 },
@@ -482,16 +535,20 @@ describe('fuzz: the API answers bad input with a 4xx Status, never a 5xx or a ha
         deleteOptions,
         fc.array(mutation, { maxLength: 3 }),
         query,
-        async (name, method, patchType, patch, del, mutations, q) => {
+        fc.integer({ min: 0, max: 9 }),
+        async (name, method, patchType, patch, del, mutations, q, dice) => {
+          // Most writes are dry runs, so the targets live on; a real one that succeeds is undone.
+          const query = dice < 7 ? `${q}&dryRun=All` : q;
           const path = jobsPath(NS, encodeURIComponent(name));
           if (method === 'PATCH') {
-            await check('PATCH', path, { body: patch, contentType: patchType, query: q });
+            await check('PATCH', path, { body: patch, contentType: patchType, query });
           } else if (method === 'DELETE') {
-            await check('DELETE', path, { body: JSON.stringify(del), query: q });
+            const answer = await check('DELETE', path, { body: JSON.stringify(del), query });
+            if (answer.status === 200 && existing.includes(name) && !/dryRun=All/.test(query)) await recreate(name);
           } else {
             const current = await request('GET', path);
             const base = current.status === 200 ? (JSON.parse(current.text) as unknown) : EXAMPLES[0];
-            await check('PUT', path, { body: JSON.stringify(mutate(base, mutations)) ?? 'null', query: q });
+            await check('PUT', path, { body: JSON.stringify(asWritable(mutate(base, mutations), name)) ?? 'null', query });
           }
         },
       ),
@@ -651,6 +708,51 @@ describe("Kubernetes' limits", () => {
     const under = await check('POST', jobsPath(), { body: JSON.stringify(filler(3 * 1024 * 1024 - 1024)) });
     expect(under.status).toBe(422); // read, then refused: annotations are limited to 256 KiB
     expect(under.text).toContain('metadata.annotations: Too long: may not be more than 262144 bytes');
+  });
+
+  it('a body with millions of tiny elements is refused with 413 at once; a big real one is read in time', async () => {
+    const flat = `{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"flat"},"spec":{"x":[${'1,'.repeat(1_500_000)}1]}}`;
+    const started = Date.now();
+    const answer = await check('POST', jobsPath(), { body: flat });
+    expect(answer.status).toBe(413);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const env = Array.from({ length: 5_000 }, (_, i) => ({ name: `VAR_${i}`, value: 'x'.repeat(100) }));
+    const big = manifest();
+    big.spec.template.spec.containers = [{ name: 'c', image: 'busybox', env } as never];
+    expect((await check('POST', jobsPath(), { body: JSON.stringify(big), query: 'dryRun=All' })).status).toBe(201);
+  });
+
+  it('a metadata that is not an object is named as such', async () => {
+    expect(await invalid({ ...manifest(), metadata: 'pi' })).toEqual(['metadata: Invalid value: "pi": must be an object']);
+    expect(await invalid({ ...manifest(), metadata: ['pi'] })).toEqual(['metadata: Invalid value: ["pi"]: must be an object']);
+  });
+
+  it('a JSON patch that keeps doubling the Job is stopped at once', async () => {
+    const doubling = Array.from({ length: 40 }, (_, i) => ({ op: 'copy', from: '/spec', path: `/spec/copy${i}` }));
+    const started = Date.now();
+    const answer = await check('PATCH', jobsPath(NS, existing[0]), { body: JSON.stringify(doubling), contentType: 'application/json-patch+json' });
+    expect(answer.status).toBe(422);
+    expect(answer.text).toContain('exceeding the limit');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('values whose toString is not a function are answered with a 4xx', async () => {
+    const tricky = { toString: 0 };
+    const target = jobsPath(NS, existing[0]);
+    for (const [method, path, body, contentType] of [
+      ['POST', jobsPath(), { ...manifest(), apiVersion: tricky }, 'application/json'],
+      ['POST', jobsPath(), { ...manifest(), kind: tricky }, 'application/json'],
+      ['PUT', target, { ...manifest(), metadata: { name: tricky } }, 'application/json'],
+      ['DELETE', target, { propagationPolicy: tricky }, 'application/json'],
+      ['DELETE', target, { orphanDependents: tricky }, 'application/json'],
+      ['DELETE', target, { gracePeriodSeconds: tricky }, 'application/json'],
+      ['DELETE', target, { preconditions: { uid: tricky } }, 'application/json'],
+      ['PATCH', target, { $patch: tricky }, 'application/strategic-merge-patch+json'],
+      ['PATCH', target, { $retainKeys: [tricky] }, 'application/strategic-merge-patch+json'],
+    ] as const) {
+      const answer = await check(method, path, { body: JSON.stringify(body), contentType, query: 'dryRun=All' });
+      expect([method, answer.status >= 400 && answer.status < 500]).toEqual([method, true]);
+    }
   });
 
   it('deeply nested bodies are refused with 400, in JSON, YAML flow and YAML block style', async () => {

@@ -100,6 +100,19 @@ export function formatBadValue(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
+/**
+ * A value of untrusted input as text for a message: a string as it is, anything else as JSON. Never
+ * String(value) or a template literal: a JSON object like {"toString": 0} makes those throw.
+ */
+export function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
+}
+
 /** Go's %q / strconv.Quote for ordinary text (JSON escaping differs only for rare control characters). */
 export function goQuote(text: string): string {
   return JSON.stringify(text);

@@ -13,6 +13,7 @@ export {
   notFound,
   notSupported,
   required,
+  textOf,
   tooLong,
   tooMany,
   type FieldError,
@@ -79,7 +80,7 @@ export {
   validateJob,
   validateJobUpdate,
 } from './validation.js';
-export { parseJob, parseManifests, type ParseJobOptions } from './parse.js';
+export { MAX_NESTING_DEPTH, MAX_TOKENS, assertManifestShape, parseJob, parseManifests, type ParseJobOptions } from './parse.js';
 export * from './printers.js';
 export * from './cluster-objects.js';
 export { deepEqual } from './validation.js';

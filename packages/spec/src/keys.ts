@@ -19,10 +19,12 @@ export interface Keys {
   /** A namespace's pods (ZSET by name, score 0). */
   pods(ns: string): string;
   pod(ns: string, name: string): string;
-  /** All pod names of one Job (SET). */
+  /** All pod names of one Job (ZSET by name, score 0: pages like a namespace index). */
   jobPods(jobUid: string): string;
   /** Pod names of one Job not yet counted in its status (SET). */
   jobUncounted(jobUid: string): string;
+  /** The compression dictionary of one Job's pods (STRING), deleted with it. */
+  podDictionary(jobUid: string): string;
   /** Event names recorded for one Job (SET), deleted with it. */
   jobEvents(jobUid: string): string;
   /** A pod's log (STREAM of chunks). */
@@ -54,6 +56,7 @@ export function redisKeys(prefix = 'jf'): Keys {
     pod: (ns, name) => `${p}:pod:${ns}:${name}`,
     jobPods: (uid) => `${p}:jobpods:${uid}`,
     jobUncounted: (uid) => `${p}:uncounted:${uid}`,
+    podDictionary: (uid) => `${p}:poddict:${uid}`,
     jobEvents: (uid) => `${p}:jobevents:${uid}`,
     podLog: (ns, name) => `${p}:log:${ns}:${name}`,
     events: (ns) => `${p}:events:${ns}`,

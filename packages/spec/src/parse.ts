@@ -2,9 +2,10 @@
  * From manifest text to a checked Job: parseManifests reads YAML or JSON into plain objects,
  * parseJob decodes, defaults and validates one of them.
  */
-import { LineCounter, parseAllDocuments, parseDocument, type Document } from 'yaml';
+import { CST, Lexer, LineCounter, isMap, isScalar, isSeq, parseAllDocuments, parseDocument, type Document } from 'yaml';
 import { applyJobDefaults, type JobDefaultsOptions } from './defaults.js';
-import { BadRequestError, InvalidError } from './errors.js';
+import { BadRequestError, InvalidError, RequestEntityTooLargeError } from './errors.js';
+import { textOf } from './field-errors.js';
 import { decodeJob, isPlainObject } from './schema.js';
 import type { Job } from './types.js';
 import { validateJob } from './validation.js';
@@ -16,8 +17,83 @@ import type { PodPolicy } from './validation-pod.js';
  * line, for text that cannot be read or a document that is not an object.
  */
 export function parseManifests(text: string): unknown[] {
+  assertManifestShape(text);
   const values = /^\s*\{/.test(text) ? parseJsonOrYaml(text) : parseYaml(text);
   return values.flatMap(expandList);
+}
+
+/**
+ * How deep a manifest may nest. A Job needs about a dozen levels; the YAML parser (and the code
+ * after it) recurses once per level, and a few thousand levels exhaust the stack: a RangeError, or
+ * a V8 abort of the whole process when the regexp compiler is the one that hits the limit.
+ */
+export const MAX_NESTING_DEPTH = 100;
+/**
+ * How many YAML/JSON tokens a manifest may have (a big Job has tens of thousands). Within the 3 MiB
+ * body limit a flat list can have millions, which take the YAML parser and validation many
+ * seconds, during which the API answers nobody.
+ */
+export const MAX_TOKENS = 200_000;
+
+/**
+ * Checks YAML or JSON text before anything recursive or slow reads it: BadRequestError when it may
+ * nest deeper than MAX_NESTING_DEPTH, RequestEntityTooLargeError when it has more than MAX_TOKENS
+ * tokens. For every text that is then parsed (request bodies, patches).
+ */
+export function assertManifestShape(text: string): void {
+  const { depth, tokens } = measure(text, MAX_NESTING_DEPTH, MAX_TOKENS);
+  if (depth > MAX_NESTING_DEPTH) throw new BadRequestError(`the document nests more than ${MAX_NESTING_DEPTH} levels deep`);
+  if (tokens > MAX_TOKENS) {
+    throw new RequestEntityTooLargeError(`the document has more than ${MAX_TOKENS} YAML/JSON tokens: split it, or shorten its lists`);
+  }
+}
+
+const OPENS: ReadonlySet<string | undefined> = new Set(['flow-seq-start', 'flow-map-start']);
+const CLOSES: ReadonlySet<string | undefined> = new Set(['flow-seq-end', 'flow-map-end']);
+const BLOCK_INDICATORS: ReadonlySet<string | undefined> = new Set(['seq-item-ind', 'explicit-key-ind', 'map-value-ind']);
+const NOT_CONTENT: ReadonlySet<string | undefined> = new Set(['space', 'comment', 'newline', 'doc-mode', 'byte-order-mark', 'flow-error-end']);
+
+/**
+ * The number of tokens, and an upper bound of how deep the text nests, from its tokens alone (the
+ * lexer does not recurse): the open flow collections (`[`, `{`), plus, outside them, the block
+ * levels a line may be at (the indentation steps open above it and the `-`, `?` and `:`
+ * indicators on it). Counting stops once past a limit.
+ */
+function measure(text: string, depthLimit: number, tokenLimit: number): { depth: number; tokens: number } {
+  let max = 0;
+  let tokens = 0;
+  let flow = 0;
+  const indents: number[] = [];
+  let indicators = 0;
+  let indent = 0;
+  let lineStart = true;
+  let scalarValue = false;
+  for (const source of new Lexer().lex(text)) {
+    if (++tokens > tokenLimit) break;
+    if (scalarValue) {
+      scalarValue = false; // the text of a plain or block scalar: content, whatever it looks like
+      continue;
+    }
+    const type = CST.tokenType(source) ?? undefined;
+    if (type === 'newline') {
+      [lineStart, indent, indicators] = [true, 0, 0];
+      continue;
+    }
+    if (lineStart && type === 'space') indent = source.length;
+    if (NOT_CONTENT.has(type)) continue;
+    if (lineStart && flow === 0) {
+      while (indents.length > 0 && (indents.at(-1) ?? 0) >= indent) indents.pop();
+      indents.push(indent);
+    }
+    lineStart = false;
+    if (OPENS.has(type)) flow++;
+    else if (CLOSES.has(type)) flow = Math.max(0, flow - 1);
+    else if (flow === 0 && BLOCK_INDICATORS.has(type)) indicators++;
+    else if (type === 'scalar') scalarValue = true;
+    max = Math.max(max, flow + indents.length + indicators);
+    if (max > depthLimit) break;
+  }
+  return { depth: max, tokens };
 }
 
 const EXPECTED_OBJECT = 'expected an object (a mapping with apiVersion and kind)';
@@ -43,13 +119,36 @@ function tryParseYaml(text: string): unknown[] | undefined {
 
 function parseYaml(text: string): unknown[] {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter });
+  // yaml's own duplicate-key check takes quadratic time (seconds for a mapping of 20000 keys).
+  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: false });
   return documents.flatMap((doc) => documentValue(doc, lineCounter));
+}
+
+/** The duplicate-key check yaml would make, in linear time: the first repeated scalar key of any mapping. */
+function assertUniqueKeys(doc: Document.Parsed, lineCounter: LineCounter): void {
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isSeq(node)) stack.push(...node.items);
+    if (!isMap(node)) continue;
+    const seen = new Set<unknown>();
+    for (const pair of node.items) {
+      const key: unknown = pair.key;
+      if (isScalar(key)) {
+        if (seen.has(key.value)) {
+          throw new BadRequestError(`error parsing YAML${atLine(lineCounter.linePos(key.range?.[0] ?? 0))}: Map keys must be unique`);
+        }
+        seen.add(key.value);
+      } else stack.push(key);
+      stack.push(pair.value);
+    }
+  }
 }
 
 function documentValue(doc: Document.Parsed, lineCounter: LineCounter): unknown[] {
   const [error] = doc.errors;
   if (error) throw new BadRequestError(`error parsing YAML${atLine(error.linePos?.[0])}: ${firstLine(error.message)}`);
+  assertUniqueKeys(doc, lineCounter);
   const value: unknown = toJs(doc);
   if (value === null || value === undefined) return [];
   if (!isPlainObject(value)) {
@@ -82,7 +181,7 @@ function jsonErrorMessage(text: string, error: unknown): string {
 }
 
 function yamlErrorPosition(text: string): { line: number; col: number } | undefined {
-  return parseDocument(text, { schema: 'json' }).errors[0]?.linePos?.[0];
+  return parseDocument(text, { schema: 'json', uniqueKeys: false }).errors[0]?.linePos?.[0];
 }
 
 function linePosition(text: string, offset: number): { line: number; col: number } {
@@ -131,11 +230,11 @@ function assertIsJobObject(input: unknown): asserts input is Record<string, unkn
     throw new BadRequestError(`Object 'apiVersion' is missing in '${preview(input)}'`);
   }
   if (input.apiVersion !== 'batch/v1') {
-    const version = String(input.apiVersion);
+    const version = textOf(input.apiVersion);
     throw new BadRequestError(`the API version in the data (${version}) does not match the expected API version (batch/v1)`);
   }
   if (input.kind !== 'Job') {
-    throw new BadRequestError(`the kind in the data (${String(input.kind)}) does not match the expected kind (Job)`);
+    throw new BadRequestError(`the kind in the data (${textOf(input.kind)}) does not match the expected kind (Job)`);
   }
 }
 

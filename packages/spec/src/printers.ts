@@ -5,7 +5,7 @@
  * Ported rule for rule from kubernetes `pkg/printers/internalversion/printers.go` (printJob,
  * printPod, printEvent, printNode, printNamespace and their column definitions) and apimachinery
  * `pkg/util/duration` (HumanDuration). Pure: every function takes the object and `now`.
- * (packages/cli/src/printers.ts holds the client-side copy this file started from.)
+ * The only copy: `jobfleet get` prints the server's Tables, and `jobfleet describe` imports the pieces it needs.
  */
 import type { CoreEvent, Namespace, Node } from './cluster-objects.js';
 import type { Container, ContainerStatus, Job, JobCondition, LabelSelector, Pod } from './types.js';

@@ -86,14 +86,14 @@ export class JobController {
     const pods = await this.store.getPods(ns, await this.store.uncountedPodNames(uid));
     const now = this.clock ? this.clock() : await this.store.now();
     const decision = syncJob({ job: stored.job, control: stored.control, pods: pods.map((p) => p.pod), now, delays: this.delays });
-    const plan = this.plan(stored, pods, decision, now);
+    const plan = await this.plan(stored, pods, decision, now);
     if (plan.ops.length === 0) return this.act(stored.job, plan, decision, pods, now);
     const result = await this.store.commit(plan.ops);
     if (!result.ok) return 'conflict';
     return this.act(stored.job, plan, decision, pods, now);
   }
 
-  private plan(stored: StoredJob, pods: StoredPod[], decision: SyncDecision, now: number) {
+  private async plan(stored: StoredJob, pods: StoredPod[], decision: SyncDecision, now: number) {
     const { job } = stored;
     const keys = this.store.keys;
     const ns = job.metadata.namespace ?? 'default';
@@ -102,9 +102,9 @@ export class JobController {
     const created = this.newPods(job, decision, now);
     for (const pod of created) {
       const name = pod.metadata.name ?? '';
-      ops.push(putOp(keys.pod(ns, name), '', pod));
+      ops.push(await this.store.podPutOp(keys.pod(ns, name), '', pod));
       ops.push({ op: 'zadd', key: keys.pods(ns), member: name });
-      ops.push({ op: 'sadd', key: keys.jobPods(uid), member: name });
+      ops.push({ op: 'zadd', key: keys.jobPods(uid), member: name });
       ops.push({ op: 'sadd', key: keys.jobUncounted(uid), member: name });
     }
     let finishedHere = 0;
@@ -114,7 +114,7 @@ export class JobController {
       if (!current) continue;
       const stopped = stopPod(current.pod, stop, now);
       if (stopped.status.phase === 'Failed') finishedHere++;
-      ops.push(putOp(keys.pod(ns, stop.name), current.rv, stopped));
+      ops.push(await this.store.podPutOp(keys.pod(ns, stop.name), current.rv, stopped));
       if (stopped.spec.nodeName) ops.push({ op: 'publish', channel: keys.nodeChannel(stopped.spec.nodeName), message: stopMessage(ns, stop.name) });
     }
     for (const name of decision.counted) ops.push({ op: 'srem', key: keys.jobUncounted(uid), member: name });

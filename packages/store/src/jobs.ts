@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { generatedSelector, jobPodLabels, k8sTime, type Job } from '@jobfleet/spec';
+import { generatedSelector, jobPodLabels, k8sTime, podDictionary, type Job } from '@jobfleet/spec';
 import type { JobController } from './controller.js';
 import type { TaskQueues } from './queues.js';
-import { putOp, type JobStore, type WriteOp } from './store.js';
+import { encodeObject, putOp, type JobStore, type WriteOp } from './store.js';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
@@ -40,6 +40,7 @@ export async function createJob(store: JobStore, controller: JobController, job:
   const name = prepared.metadata.name ?? '';
   const result = await store.commit([
     putOp(store.keys.job(ns, name), '', prepared, { failuresInRow: 0 }),
+    { op: 'set', key: store.keys.podDictionary(prepared.metadata.uid ?? ''), value: podDictionary(prepared) },
     { op: 'zadd', key: store.keys.jobs(ns), member: name },
     { op: 'sadd', key: store.keys.namespaces, member: ns },
   ]);
@@ -70,7 +71,7 @@ export async function deleteJob(
     const ops: WriteOp[] = [{ op: 'del', key: keys.job(ns, name), expect: stored.rv, kind: 'Job', ns, name }, { op: 'zrem', key: keys.jobs(ns), member: name }];
     for (const { pod } of pods) {
       const podName = pod.metadata.name ?? '';
-      ops.push({ op: 'del', key: keys.pod(ns, podName), expect: '*', kind: 'Pod', ns, name: podName });
+      ops.push({ op: 'del', key: keys.pod(ns, podName), expect: '*', kind: 'Pod', ns, name: podName, final: encodeObject(pod) });
       ops.push({ op: 'zrem', key: keys.pods(ns), member: podName }, { op: 'delkey', key: keys.podLog(ns, podName) });
       if (pod.spec.nodeName && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed') {
         ops.push({ op: 'publish', channel: keys.nodeChannel(pod.spec.nodeName), message: stopMessage(ns, podName, opts.gracePeriodSeconds) });
@@ -80,6 +81,7 @@ export async function deleteJob(
       ops.push({ op: 'delkey', key: keys.event(ns, eventName) }, { op: 'zrem', key: keys.events(ns), member: eventName });
     }
     ops.push({ op: 'delkey', key: keys.jobPods(uid) }, { op: 'delkey', key: keys.jobUncounted(uid) }, { op: 'delkey', key: keys.jobEvents(uid) });
+    ops.push({ op: 'delkey', key: keys.podDictionary(uid) });
     ops.push({ op: 'zrem', key: keys.ttlSchedule, member: `${ns}/${name}` });
     const result = await store.commit(ops);
     if (!result.ok) continue;

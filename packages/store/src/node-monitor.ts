@@ -1,6 +1,6 @@
 import { k8sTime, type NodeHeartbeat, type Pod } from '@jobfleet/spec';
 import type { JobController } from './controller.js';
-import { putOp, type JobStore, type WriteOp } from './store.js';
+import type { JobStore, WriteOp } from './store.js';
 
 export interface NodeTimings {
   /** A node whose heartbeat is older than this is NotReady (Kubernetes' node-monitor-grace-period: 40 s). */
@@ -86,7 +86,7 @@ export class NodeMonitor {
       const lostAt = Number(pod.metadata.annotations?.[ANNOTATION_NODE_LOST] ?? NaN);
       const next = Number.isNaN(lostAt) ? markLost(pod, now) : now - lostAt >= this.timings.evictionMs ? failLost(pod, now) : undefined;
       if (!next) continue;
-      const ops: WriteOp[] = [putOp(keys.pod(ns, name), stored.rv, next)];
+      const ops: WriteOp[] = [await this.store.podPutOp(keys.pod(ns, name), stored.rv, next)];
       if (next.status.phase === 'Failed') ops.push({ op: 'srem', key: keys.nodePods(node.name), member });
       const result = await this.store.commit(ops);
       const owner = pod.metadata.ownerReferences?.[0]?.name;

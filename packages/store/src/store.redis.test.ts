@@ -95,7 +95,7 @@ async function snapshot(): Promise<Record<string, string>> {
 }
 
 describe('applyWrites: put', () => {
-  it('creates an object with a new resourceVersion, and appends an ADDED change with id <rv>-0 and fields t/k/ns/n/o', async () => {
+  it('creates an object with a new resourceVersion, and appends an ADDED change with id <rv>-0 and fields t/k/ns/n/o/d', async () => {
     const result = await store.commit([put('a', '', { app: 'x' })]);
     expect(result).toStrictEqual({ ok: true, rvs: ['1'] });
     const stored = await store.getPod('default', 'a');
@@ -105,8 +105,8 @@ describe('applyWrites: put', () => {
     const stream = await changes();
     expect(stream).toHaveLength(1);
     expect(stream[0]?.id).toBe('1-0');
-    expect(Object.keys(stream[0]?.fields ?? {})).toStrictEqual(['t', 'k', 'ns', 'n', 'o']);
-    expect(stream[0]?.fields).toStrictEqual({ t: 'ADDED', k: 'Pod', ns: 'default', n: 'a', o: await redis.hget(podKey('a'), 'obj') });
+    expect(Object.keys(stream[0]?.fields ?? {})).toStrictEqual(['t', 'k', 'ns', 'n', 'o', 'd']);
+    expect(stream[0]?.fields).toStrictEqual({ t: 'ADDED', k: 'Pod', ns: 'default', n: 'a', o: await redis.hget(podKey('a'), 'obj'), d: '' });
   });
 
   it('expect "" fails when the key exists: {ok:false, index, current}', async () => {

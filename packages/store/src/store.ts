@@ -1,16 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { EMPTY_CONTROL_STATE, redisKeys, type Job, type JobControlState, type Keys, type Pod } from '@jobfleet/spec';
+import { PodCodec } from './pod-codec.js';
 
 const RV_PLACEHOLDER = '__RV__';
-const CHANGES_MAX_LEN = 50_000;
+/** Changes kept for watches; older resourceVersions get 410 Gone, as after an etcd compaction. */
+const CHANGES_MAX_LEN = 10_000;
 
 export type ObjectKind = 'Job' | 'Pod' | 'Event';
 
 /** One write of applyWrites-2.lua; see the script's header for the semantics. */
 export type WriteOp =
-  | { op: 'put'; key: string; expect: string; obj: string; kind: ObjectKind; ns: string; name: string; ctl?: string }
-  | { op: 'del'; key: string; expect: string; kind: ObjectKind; ns: string; name: string }
+  | { op: 'put'; key: string; expect: string; obj: string; kind: ObjectKind; ns: string; name: string; ctl?: string; dict?: string }
+  | { op: 'del'; key: string; expect: string; kind: ObjectKind; ns: string; name: string; final?: string }
+  | { op: 'set'; key: string; value: string }
   | { op: 'sadd' | 'srem' | 'zrem'; key: string; member: string }
   | { op: 'zadd'; key: string; member: string; score?: number }
   | { op: 'delkey'; key: string }
@@ -49,9 +52,11 @@ export function encodeObject(obj: { apiVersion: string; kind: string; metadata: 
 export class JobStore {
   readonly keys: Keys;
   readonly redis: ScriptedRedis;
+  readonly codec: PodCodec;
 
   constructor(redis: Redis, prefix = 'jf') {
     this.keys = redisKeys(prefix);
+    this.codec = new PodCodec(redis, this.keys);
     if (!('applyWrites' in redis)) redis.defineCommand('applyWrites', { numberOfKeys: 2, lua: applyWritesLua });
     this.redis = redis as ScriptedRedis;
   }
@@ -79,23 +84,29 @@ export class JobStore {
   }
 
   async getPod(ns: string, name: string): Promise<StoredPod | undefined> {
-    const [rv, obj] = await this.redis.hmget(this.keys.pod(ns, name), 'rv', 'obj');
+    const [rv, obj, dict] = await this.redis.hmget(this.keys.pod(ns, name), 'rv', 'obj', 'd');
     if (!rv || !obj) return undefined;
-    return { rv, pod: JSON.parse(obj) as Pod };
+    return { rv, pod: JSON.parse(await this.codec.decode(obj, dict, rv)) as Pod };
   }
 
   /** The pods that exist among `names`, in one round trip. */
   async getPods(ns: string, names: string[]): Promise<StoredPod[]> {
     if (names.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const name of names) pipeline.hmget(this.keys.pod(ns, name), 'rv', 'obj');
+    for (const name of names) pipeline.hmget(this.keys.pod(ns, name), 'rv', 'obj', 'd');
     const replies = (await pipeline.exec()) ?? [];
     const out: StoredPod[] = [];
     for (const [err, value] of replies) {
-      const [rv, obj] = (value ?? []) as (string | null)[];
-      if (!err && rv && obj) out.push({ rv, pod: JSON.parse(obj) as Pod });
+      const [rv, obj, dict] = (value ?? []) as (string | null)[];
+      if (!err && rv && obj) out.push({ rv, pod: JSON.parse(await this.codec.decode(obj, dict, rv)) as Pod });
     }
     return out;
+  }
+
+  /** The write of a pod, compressed with its Job's dictionary. */
+  async podPutOp(key: string, expect: string, pod: Pod): Promise<WriteOp> {
+    const { obj, dict } = await this.codec.encode(encodeObject(pod), pod);
+    return { op: 'put', key, expect, obj, kind: 'Pod', ns: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '', ...(dict ? { dict } : {}) };
   }
 
   async uncountedPodNames(jobUid: string): Promise<string[]> {
@@ -103,7 +114,7 @@ export class JobStore {
   }
 
   async podNamesOfJob(jobUid: string): Promise<string[]> {
-    return this.redis.smembers(this.keys.jobPods(jobUid));
+    return this.redis.zrange(this.keys.jobPods(jobUid), 0, -1);
   }
 
   async namespaces(): Promise<string[]> {
@@ -130,6 +141,7 @@ export class JobStore {
   }
 }
 
+/** The write of an object as plain JSON (pods are written with `JobStore.podPutOp`, which compresses them). */
 export function putOp(key: string, expect: string, obj: Job | Pod, ctl?: JobControlState): WriteOp {
   return {
     op: 'put',

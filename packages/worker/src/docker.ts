@@ -120,9 +120,18 @@ export class DockerEngine {
     }
   }
 
+  /**
+   * Waits for the container to stop and reads how it ended. Docker may flag OOMKilled a moment
+   * after the exit (the OOM event arrives separately), so a memory-limited container killed by
+   * SIGKILL is inspected again briefly before it is called a plain error.
+   */
   async wait(container: Docker.Container): Promise<ContainerExit> {
     await container.wait({ condition: 'not-running' });
-    const info = await container.inspect();
+    let info = await container.inspect();
+    for (let i = 0; i < 20 && info.State.ExitCode === 137 && !info.State.OOMKilled && info.HostConfig.Memory; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      info = await container.inspect();
+    }
     return {
       exitCode: info.State.ExitCode,
       oomKilled: info.State.OOMKilled,

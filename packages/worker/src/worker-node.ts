@@ -187,7 +187,7 @@ export class WorkerNode {
       };
       const keys = this.cluster.store.keys;
       const result = await this.cluster.store.commit([
-        putOp(keys.pod(ns, name), stored.rv, claimed),
+        await this.cluster.store.podPutOp(keys.pod(ns, name), stored.rv, claimed),
         { op: 'sadd', key: keys.nodePods(this.nodeName), member: `${ns}/${name}` },
       ]);
       if (result.ok) return { pod: claimed, rv: result.rvs[0] ?? '' };
@@ -209,7 +209,7 @@ export class WorkerNode {
       const handedBack = this.draining && isFinished({ ...before, status }) && this.running.get(`${ns}/${name}`)?.runner.stopReason === 'NodeShutdown';
       const annotations = handedBack ? { ...(before.metadata.annotations ?? {}), [ANNOTATION_STOP_REASON]: 'NodeShutdown' } : before.metadata.annotations;
       const after: Pod = { ...before, metadata: { ...before.metadata, ...(annotations ? { annotations } : {}) }, status };
-      const ops: WriteOp[] = [putOp(keys.pod(ns, name), stored.rv, after)];
+      const ops: WriteOp[] = [await this.cluster.store.podPutOp(keys.pod(ns, name), stored.rv, after)];
       if (isFinished(after)) ops.push({ op: 'srem', key: keys.nodePods(this.nodeName), member: `${ns}/${name}` });
       const result = await this.cluster.store.commit(ops);
       if (!result.ok) continue;
@@ -307,7 +307,7 @@ export class WorkerNode {
     if (!stored || !pod || pod.metadata.uid !== uid || isFinished(pod)) return;
     const failed = lostPod(pod, await this.cluster.store.now(), 'NodeRestarted', `The worker ${this.nodeName} restarted while the pod ran`);
     const result = await this.cluster.store.commit([
-      putOp(keys.pod(ns, name), stored.rv, failed),
+      await this.cluster.store.podPutOp(keys.pod(ns, name), stored.rv, failed),
       { op: 'srem', key: keys.nodePods(this.nodeName), member: key },
     ]);
     if (result.ok) await this.syncOwner(pod);

@@ -12,7 +12,9 @@ import {
   InvalidError,
   JobfleetError,
   UnsupportedMediaTypeError,
+  assertManifestShape,
   parseJob,
+  textOf,
   validateJobUpdate,
   type Job,
 } from '@jobfleet/spec';
@@ -52,7 +54,7 @@ async function replaceJob(ctx: ApiContext, req: FastifyRequest, ns: string, name
   checkKind(body, 'batch/v1', 'Job');
   const metadata = isObject(body.metadata) ? body.metadata : {};
   if (metadata.name !== undefined && metadata.name !== name) {
-    throw new BadRequestError(`the name of the object (${String(metadata.name)}) does not match the name on the URL (${name})`);
+    throw new BadRequestError(`the name of the object (${textOf(metadata.name)}) does not match the name on the URL (${name})`);
   }
   if (metadata.namespace !== undefined && metadata.namespace !== ns) {
     throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
@@ -89,6 +91,7 @@ function parsePatchBody(req: FastifyRequest): unknown {
   const raw = req.body;
   const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : '';
   if (text.trim() === '') throw new BadRequestError('the request body is empty: send a patch');
+  assertManifestShape(text);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

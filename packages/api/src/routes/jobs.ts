@@ -4,7 +4,9 @@ import {
   BadRequestError,
   ConflictError,
   NotFoundError,
+  formatBadValue,
   parseJob,
+  textOf,
   randomSuffix,
   type Job,
 } from '@jobfleet/spec';
@@ -67,7 +69,10 @@ async function create(ctx: ApiContext, req: FastifyRequest, ns: string): Promise
   if (!metadata.name && typeof metadata.generateName === 'string') {
     body.metadata = { ...metadata, name: metadata.generateName + randomSuffix() };
   }
-  const job = parseJob({ ...body, metadata: { ...(body.metadata as object), namespace: ns } }, { allowPrivileged: ctx.allowPrivileged === true });
+  // A metadata that is not an object goes to parseJob as it is, which names it ("must be an object").
+  const meta = body.metadata;
+  const withNamespace = meta == null || (typeof meta === 'object' && !Array.isArray(meta)) ? { ...(meta ?? {}), namespace: ns } : meta;
+  const job = parseJob({ ...body, metadata: withNamespace }, { allowPrivileged: ctx.allowPrivileged === true });
   if (dryRun) {
     if (await ctx.cluster.store.getJob(ns, job.metadata.name ?? '')) throw new AlreadyExistsError({ group: 'batch', resource: 'jobs', name: job.metadata.name ?? '' });
     return prepareNewJob(job, ns, await ctx.cluster.store.now());
@@ -82,10 +87,10 @@ async function create(ctx: ApiContext, req: FastifyRequest, ns: string): Promise
 
 export function checkKind(body: Record<string, unknown>, apiVersion: string, kind: string): void {
   if (body.apiVersion !== undefined && body.apiVersion !== apiVersion) {
-    throw new BadRequestError(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersion})`);
+    throw new BadRequestError(`the API version in the data (${textOf(body.apiVersion)}) does not match the expected API version (${apiVersion})`);
   }
   if (body.kind !== undefined && body.kind !== kind) {
-    throw new BadRequestError(`the kind in the data (${String(body.kind)}) does not match the expected kind (${kind})`);
+    throw new BadRequestError(`the kind in the data (${textOf(body.kind)}) does not match the expected kind (${kind})`);
   }
 }
 
@@ -93,17 +98,29 @@ export function checkKind(body: Record<string, unknown>, apiVersion: string, kin
 function deleteOptions(req: FastifyRequest) {
   const { dryRun } = writeOptions(req);
   const options = req.body && (!Buffer.isBuffer(req.body) || req.body.length > 0) ? decodeBody(req) : {};
-  const orphan = queryString(req, 'orphanDependents') ?? (options.orphanDependents as boolean | undefined);
-  const policy = queryString(req, 'propagationPolicy') ?? (options.propagationPolicy as string | undefined) ?? (String(orphan) === 'true' ? 'Orphan' : 'Background');
-  if (!['Background', 'Foreground', 'Orphan'].includes(policy)) {
-    throw new BadRequestError(`propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground"`);
+  // The body is untrusted JSON: each option is type-checked before use (an object's toString may throw).
+  const orphan = queryString(req, 'orphanDependents') ?? options.orphanDependents;
+  if (orphan !== undefined && orphan !== null && orphan !== '' && typeof orphan !== 'boolean' && orphan !== 'true' && orphan !== 'false') {
+    throw new BadRequestError(`orphanDependents: Invalid value: ${formatBadValue(orphan)}: must be true or false`);
+  }
+  const policy = queryString(req, 'propagationPolicy') ?? options.propagationPolicy ?? (orphan === true || orphan === 'true' ? 'Orphan' : 'Background');
+  if (typeof policy !== 'string' || !['Background', 'Foreground', 'Orphan'].includes(policy)) {
+    throw new BadRequestError(`propagationPolicy: Unsupported value: ${formatBadValue(policy)}: supported values: "Background", "Foreground"`);
   }
   if (policy === 'Orphan') {
     throw new BadRequestError('propagationPolicy Orphan is not supported by jobfleet: a pod cannot outlive its Job here; use Background or Foreground');
   }
-  const preconditions = (options.preconditions ?? {}) as { uid?: string; resourceVersion?: string };
-  const grace = queryString(req, 'gracePeriodSeconds') ?? (options.gracePeriodSeconds as number | undefined);
-  const gracePeriodSeconds = grace === undefined ? undefined : Number(grace);
+  const preconditions = (options.preconditions ?? {}) as { uid?: unknown; resourceVersion?: unknown };
+  const stringOrUnset = (v: unknown) => v === undefined || v === null || typeof v === 'string';
+  if (typeof preconditions !== 'object' || Array.isArray(preconditions) || !stringOrUnset(preconditions.uid) || !stringOrUnset(preconditions.resourceVersion)) {
+    throw new BadRequestError(`preconditions: Invalid value: ${formatBadValue(preconditions)}: must be an object with string uid and resourceVersion`);
+  }
+  const grace = queryString(req, 'gracePeriodSeconds') ?? options.gracePeriodSeconds;
+  const numeric = typeof grace === 'number' || typeof grace === 'string';
+  const gracePeriodSeconds = numeric ? Number(grace) : undefined;
+  if ((grace !== undefined && grace !== null && !numeric) || (gracePeriodSeconds !== undefined && !Number.isSafeInteger(gracePeriodSeconds))) {
+    throw new BadRequestError(`gracePeriodSeconds: Invalid value: ${formatBadValue(grace)}: must be an integer`);
+  }
   return { dryRun, preconditions, gracePeriodSeconds };
 }
 

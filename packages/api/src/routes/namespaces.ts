@@ -11,6 +11,7 @@ import {
   LABEL_NAMESPACE_NAME,
   NotFoundError,
   UnsupportedMediaTypeError,
+  assertManifestShape,
   invalid,
   k8sTime,
   isDns1123Label,
@@ -77,6 +78,7 @@ async function patch(ctx: ApiContext, req: FastifyRequest, name: string): Promis
   let patched: Json;
   try {
     const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : String(req.body ?? '');
+    assertManifestShape(text);
     patched = applyPatch(type, current as unknown as Json, JSON.parse(text) as unknown, METADATA_PATCH_SCHEMA);
   } catch (err) {
     if (err instanceof PatchError || err instanceof SyntaxError) throw new JobfleetError(err.message, 422, 'Invalid');

@@ -63,11 +63,11 @@ async function listPods(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
       kind: 'PodList',
       apiVersion: 'v1',
       ns,
-      indexKey: (n) => store.keys.pods(n),
+      // The pods of one Job have their own index: a page costs the same at 100 pods as at 100,000.
+      indexKey: (n) => (jobUid ? store.keys.jobPods(jobUid) : store.keys.pods(n)),
       fetch: async (n, names) => (await store.getPods(n, names)).map((s) => s.pod),
       keep,
       nameOf: (pod: Pod) => pod.metadata.name ?? '',
-      candidates: jobUid ? () => store.podNamesOfJob(jobUid) : undefined,
     });
   if (queryBool(req, 'watch')) return watchResponse(ctx, req, reply, { kind: 'Pod', ns, keep: (obj) => keep(obj as unknown as Pod), list, render: watchRenderer(req, 'pods') });
   return sendList(req, reply, 'pods', await list(), await store.now());

@@ -1,28 +1,21 @@
 import type { Command } from 'commander';
-import { globalOptions } from '../context.js';
 import { serve } from '../lifecycle.js';
-import { portNumber } from '../options.js';
-import { redisUrlOption } from '../role-options.js';
-import { ShutdownStack, startApiRole } from '../system.js';
+import { addListenOptions, apiSecurity, redisUrlOption, type ListenOptions } from '../role-options.js';
+import { checkRedis, ShutdownStack, startApiRole } from '../system.js';
 
-interface ApiOptions {
-  port: number;
-  host: string;
+interface ApiOptions extends ListenOptions {
   redisUrl: string;
 }
 
 export function registerApi(program: Command): void {
-  program
-    .command('api')
-    .description('run only the Kubernetes-style API server')
-    .option('--port <port>', 'listen port', portNumber, 8080)
-    .option('--host <host>', 'listen address', '127.0.0.1')
+  addListenOptions(program.command('api').description('run only the Kubernetes-style API server'))
     .addOption(redisUrlOption())
     .action(async (options: ApiOptions, command: Command) => {
-      const { token } = globalOptions(command);
+      const security = apiSecurity(options, command);
+      await checkRedis(options.redisUrl);
       const stack = new ShutdownStack();
       await serve(stack, async () => {
-        const api = await startApiRole({ redisUrl: options.redisUrl, port: options.port, host: options.host, token }, stack);
+        const api = await startApiRole({ redisUrl: options.redisUrl, port: options.port, host: options.host, ...security }, stack);
         process.stdout.write(`jobfleet API listening on ${api.url} (Redis ${options.redisUrl})\n`);
       });
     });

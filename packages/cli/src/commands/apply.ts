@@ -1,17 +1,15 @@
 import type { JobfleetClient } from '@jobfleet/client';
 import { NotFoundError, type Job } from '@jobfleet/spec';
 import type { Command } from 'commander';
+import { applyPatch, LAST_APPLIED_ANNOTATION, lastAppliedOf, type JsonObject } from '../apply-patch.js';
 import { clientFor, globalOptions, namespaceChosen } from '../context.js';
 import { AlreadyReportedError, errorMessage } from '../errors.js';
 import { readJobs } from '../manifests.js';
-import { isSubset } from '../spec-match.js';
-
-export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
 export function registerApply(program: Command): void {
   program
     .command('apply')
-    .description('create the Jobs of manifest files (YAML documents or JSON; "unchanged" if they already exist as written)')
+    .description('create the Jobs of manifest files (YAML documents or JSON), or patch the ones that exist: created, configured or unchanged')
     .requiredOption('-f, --filename <file>', 'manifest file, or - for stdin (repeatable)', collect)
     .action(async (options: { filename: string[] }, command: Command) => apply(options.filename, command));
 }
@@ -46,18 +44,29 @@ function targetNamespace(job: Job, command: Command): string {
   return own ?? namespace;
 }
 
-/** Creates the Job, or reports it unchanged; updating an existing Job is not supported yet (it needs PATCH). */
+/**
+ * Creates the Job, or patches the existing one with what the manifest changes (a JSON merge patch,
+ * see apply-patch.ts), recording the manifest in the last-applied annotation as kubectl does.
+ * The server refuses changes of immutable fields (InvalidError).
+ */
 export async function applyJob(client: JobfleetClient, manifest: Job, namespace: string): Promise<string> {
   const name = manifest.metadata.name ?? '';
+  const desired = withLastApplied(manifest, namespace);
   const live = await getIfExists(client, name, namespace);
   if (!live) {
-    await client.createJob(withLastApplied(manifest, namespace), { namespace });
+    await client.createJob(desired, { namespace });
     return `job.batch/${name} created`;
   }
-  if (isSubset(manifest.spec, live.spec)) return `job.batch/${name} unchanged`;
-  throw new Error(
-    `job.batch/${name} already exists with a different spec, and jobfleet apply cannot update Jobs yet: use kubectl apply, or \`jobfleet delete job ${name}\` and apply again`,
-  );
+  const lastApplied = lastAppliedOf(live);
+  const patch = applyPatch(desired as unknown as JsonObject, live, lastApplied);
+  if (Object.keys(patch).length === 0) return `job.batch/${name} unchanged`;
+  if (!lastApplied) {
+    process.stderr.write(
+      `Warning: resource jobs/${name} is missing the ${LAST_APPLIED_ANNOTATION} annotation which is required by jobfleet apply. jobfleet apply should only be used on resources created declaratively by either jobfleet apply or kubectl apply. The missing annotation will be patched automatically.\n`,
+    );
+  }
+  await client.patchJob(name, patch, { namespace });
+  return `job.batch/${name} configured`;
 }
 
 async function getIfExists(client: JobfleetClient, name: string, namespace: string): Promise<Job | undefined> {

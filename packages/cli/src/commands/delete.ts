@@ -1,8 +1,7 @@
 import type { PropagationPolicy } from '@jobfleet/client';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { clientFor } from '../context.js';
-import { UsageError } from '../errors.js';
-import { resourceRefs } from '../options.js';
+import { jobRefs } from '../options.js';
 
 const CASCADE: Record<string, PropagationPolicy> = {
   background: 'Background',
@@ -21,8 +20,7 @@ export function registerDelete(program: Command): void {
     .addOption(new Option('--cascade <policy>', 'background|foreground|orphan').default('Background', 'background').argParser(cascadePolicy))
     .action(async (type: string, names: string[], options: { cascade: PropagationPolicy }, command: Command) => {
       const client = clientFor(command);
-      for (const ref of resourceRefs([type, ...names])) {
-        if (ref.kind !== 'jobs') throw new UsageError('delete supports jobs only; pods are deleted with their Job');
+      for (const ref of jobRefs([type, ...names], 'delete supports jobs only; pods are deleted with their Job')) {
         await client.deleteJob(ref.name, { propagationPolicy: options.cascade });
         process.stdout.write(`job.batch "${ref.name}" deleted\n`);
       }

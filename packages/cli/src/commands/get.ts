@@ -1,24 +1,28 @@
-import type { Job, Pod } from '@jobfleet/spec';
+import type { JobfleetClient, Table } from '@jobfleet/client';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { clientFor, globalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
-import { outputOption, qualifiedName, resourceKind, resourceRefs, type OutputFormat, type ResourceKind } from '../options.js';
-import { JOB_COLUMNS, JOB_WIDE_COLUMNS, jobRow, POD_COLUMNS, POD_WIDE_COLUMNS, podRow } from '../printers.js';
-import { formatTable } from '../tabwriter.js';
+import { isClusterScoped, kindQualifier, outputOption, qualifiedName, resourceKind, resourceRefs, type OutputFormat, type ResourceKind } from '../options.js';
+import { printTable } from '../table-printer.js';
 
 interface GetOptions {
   output?: OutputFormat;
   selector?: string;
 }
 
-type KubeObject = Job | Pod;
+interface KubeObject {
+  metadata: { name?: string };
+}
+
+/** What to get: the named objects, or the list of one kind. */
+type Target = { refs: { kind: ResourceKind; name: string }[] } | { kind: ResourceKind; labelSelector?: string };
 
 export function registerGet(program: Command): void {
   program
     .command('get')
-    .description('list jobs or pods (kubectl columns), or show one by name')
-    .argument('<type>', 'jobs|job|pods|pod, or TYPE/NAME')
+    .description("list objects or show some by name, in the server's kubectl columns (-o wide: all of them)")
+    .argument('<type>', 'jobs|pods|events|nodes|namespaces (or job, po, ev, no, ns…), or TYPE/NAME')
     .argument('[names...]', 'names of objects to show')
     .addOption(outputOption())
     .option('-l, --selector <selector>', 'label selector, e.g. app=x,tier!=db')
@@ -28,50 +32,49 @@ export function registerGet(program: Command): void {
 async function get(type: string, names: string[], options: GetOptions, command: Command): Promise<void> {
   const single = type.includes('/') || names.length > 0;
   if (single && options.selector) throw new UsageError('name cannot be provided when a selector is specified');
-  const kind = single ? (resourceRefs([type, ...names])[0]?.kind ?? 'jobs') : resourceKind(type);
-  const objects = single ? await fetchNamed(command, [type, ...names]) : await fetchList(command, kind, options.selector);
-  if (single && objects.length === 1 && (options.output === 'json' || options.output === 'yaml')) {
-    return printStructured(objects[0], options.output);
+  const target: Target = single ? { refs: resourceRefs([type, ...names]) } : { kind: resourceKind(type), ...(options.selector ? { labelSelector: options.selector } : {}) };
+  const client = clientFor(command);
+  const { output } = options;
+  if (output === 'json' || output === 'yaml' || output === 'name') return printObjects(client, target, output);
+  const tables = await fetchTables(client, target);
+  if (tables.every(({ table }) => table.rows.length === 0)) return noResources(target, command);
+  const withKind = tables.length > 1;
+  const texts = tables.map(({ kind, table }) => printTable(table, { wide: output === 'wide', ...(withKind ? { kindPrefix: kindQualifier(kind) } : {}) }));
+  process.stdout.write(texts.join('\n'));
+}
+
+/** The server's Tables: one per kind, in the order the kinds were named (rows of one kind share a header). */
+async function fetchTables(client: JobfleetClient, target: Target): Promise<{ kind: ResourceKind; table: Table }[]> {
+  if (!('refs' in target)) return [{ kind: target.kind, table: await client.getTable(target.kind, target.labelSelector ? { labelSelector: target.labelSelector } : {}) }];
+  const byKind = new Map<ResourceKind, Table>();
+  for (const { kind, name } of target.refs) {
+    const table = await client.getTable(kind, { name });
+    const seen = byKind.get(kind);
+    byKind.set(kind, seen ? { ...seen, rows: [...seen.rows, ...table.rows] } : table);
   }
-  print(kind, objects, options.output, globalOptions(command).namespace);
+  return [...byKind].map(([kind, table]) => ({ kind, table }));
 }
 
-async function fetchNamed(command: Command, args: string[]): Promise<KubeObject[]> {
-  const client = clientFor(command);
-  const objects: KubeObject[] = [];
-  for (const ref of resourceRefs(args)) objects.push(ref.kind === 'jobs' ? await client.getJob(ref.name) : await client.getPod(ref.name));
-  return objects;
-}
-
-async function fetchList(command: Command, kind: ResourceKind, labelSelector: string | undefined): Promise<KubeObject[]> {
-  const client = clientFor(command);
-  const options = labelSelector ? { labelSelector } : {};
-  return kind === 'jobs' ? client.listJobs(options) : client.listPods(options);
-}
-
-function print(kind: ResourceKind, objects: KubeObject[], output: OutputFormat | undefined, namespace: string): void {
-  if (output === 'json' || output === 'yaml') return printStructured({ apiVersion: 'v1', items: objects, kind: 'List', metadata: { resourceVersion: '' } }, output);
+/** -o json|yaml|name print the objects themselves: one as it is, several as a v1 List. */
+async function printObjects(client: JobfleetClient, target: Target, output: 'json' | 'yaml' | 'name'): Promise<void> {
+  const fetched: { kind: ResourceKind; object: KubeObject }[] = [];
+  if ('refs' in target) {
+    for (const { kind, name } of target.refs) fetched.push({ kind, object: await client.getObject<KubeObject>(kind, name) });
+  } else {
+    const objects = await client.listObjects<KubeObject>(target.kind, target.labelSelector ? { labelSelector: target.labelSelector } : {});
+    fetched.push(...objects.map((object) => ({ kind: target.kind, object })));
+  }
   if (output === 'name') {
-    for (const object of objects) process.stdout.write(`${qualifiedName({ kind: kindOf(object), name: object.metadata.name ?? '' })}\n`);
+    for (const { kind, object } of fetched) process.stdout.write(`${qualifiedName({ kind, name: object.metadata.name ?? '' })}\n`);
     return;
   }
-  if (objects.length === 0) {
-    process.stderr.write(`No resources found in ${namespace} namespace.\n`);
-    return;
-  }
-  process.stdout.write(table(kind, objects, output === 'wide', new Date()));
+  const [only] = fetched;
+  const value = 'refs' in target && fetched.length === 1 && only ? only.object : { apiVersion: 'v1', items: fetched.map((f) => f.object), kind: 'List', metadata: { resourceVersion: '' } };
+  // kubectl prints JSON with 4-space indentation.
+  process.stdout.write(output === 'json' ? `${JSON.stringify(value, null, 4)}\n` : stringify(value));
 }
 
-function kindOf(object: KubeObject): ResourceKind {
-  return object.kind === 'Pod' ? 'pods' : 'jobs';
-}
-
-function table(kind: ResourceKind, objects: KubeObject[], wide: boolean, now: Date): string {
-  if (kind === 'jobs') return formatTable(wide ? JOB_WIDE_COLUMNS : JOB_COLUMNS, (objects as Job[]).map((job) => jobRow(job, now, wide)));
-  return formatTable(wide ? POD_WIDE_COLUMNS : POD_COLUMNS, (objects as Pod[]).map((pod) => podRow(pod, now, wide)));
-}
-
-/** kubectl prints JSON with 4-space indentation. */
-function printStructured(value: unknown, format: 'json' | 'yaml'): void {
-  process.stdout.write(format === 'json' ? `${JSON.stringify(value, null, 4)}\n` : stringify(value));
+function noResources(target: Target, command: Command): void {
+  const clusterScoped = !('refs' in target) && isClusterScoped(target.kind);
+  process.stderr.write(clusterScoped ? 'No resources found\n' : `No resources found in ${globalOptions(command).namespace} namespace.\n`);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { serve } from '../lifecycle.js';
 import { redisUrlOption } from '../role-options.js';
-import { ShutdownStack, startJanitorRole } from '../system.js';
+import { checkRedis, ShutdownStack, startJanitorRole } from '../system.js';
 
 export function registerJanitor(program: Command): void {
   program
@@ -9,6 +9,7 @@ export function registerJanitor(program: Command): void {
     .description('run only the janitor: TTL-after-finished deletion and orphan cleanup')
     .addOption(redisUrlOption())
     .action(async (options: { redisUrl: string }) => {
+      await checkRedis(options.redisUrl);
       const stack = new ShutdownStack();
       await serve(stack, async () => {
         await startJanitorRole(options.redisUrl, stack);

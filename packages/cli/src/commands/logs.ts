@@ -2,6 +2,7 @@ import type { JobfleetClient } from '@jobfleet/client';
 import type { Pod } from '@jobfleet/spec';
 import type { Command } from 'commander';
 import { clientFor } from '../context.js';
+import { UsageError } from '../errors.js';
 import { nonNegativeInteger, resourceRefs } from '../options.js';
 import { podForLogs } from '../pod-order.js';
 
@@ -28,6 +29,7 @@ async function logs(target: string, options: LogsOptions, command: Command): Pro
   const client = clientFor(command);
   const [ref] = resourceRefs([target], 'pods');
   if (!ref) return;
+  if (ref.kind !== 'pods' && ref.kind !== 'jobs') throw new UsageError('logs takes a pod or a job: pod/NAME, NAME or job/NAME');
   const pod = ref.kind === 'jobs' ? await pickJobPod(client, ref.name) : await client.getPod(ref.name);
   const podName = pod.metadata.name ?? '';
   const container = options.container ?? defaultContainer(pod);

@@ -1,15 +1,14 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { CONTROLLER_UID_LABEL, finishedCondition, JobFailedError, JobfleetClient, ServerUnreachableError } from '@jobfleet/client';
-import { AlreadyExistsError, type Job } from '@jobfleet/spec';
+import { AlreadyExistsError, humanDuration, type Job } from '@jobfleet/spec';
 import type { Command } from 'commander';
-import { globalOptions, serverChosen } from '../context.js';
+import { clientOptions, serverChosen } from '../context.js';
 import { formatDuration } from '../duration.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { readJobs } from '../manifests.js';
 import { durationArgument } from '../options.js';
 import { PodLogFollower } from '../pod-logs.js';
-import { humanDuration } from '../printers.js';
 import { completionTarget, createJobProgress } from '../progress.js';
 import { EMBEDDED_DATA_DIR, ShutdownStack, startSystem } from '../system.js';
 
@@ -59,7 +58,7 @@ async function readSingleJob(file: string): Promise<Job> {
 
 /** The configured server; or, when none was chosen and none answers at the default address, an embedded one. */
 async function connect(command: Command, stack: ShutdownStack): Promise<JobfleetClient> {
-  const options = globalOptions(command);
+  const options = clientOptions(command);
   const client = new JobfleetClient(options);
   if (serverChosen(command)) return client;
   try {
@@ -69,8 +68,17 @@ async function connect(command: Command, stack: ShutdownStack): Promise<Jobfleet
     if (!(error instanceof ServerUnreachableError)) throw error;
   }
   process.stderr.write(`Starting an embedded jobfleet (Redis data in ${EMBEDDED_DATA_DIR}/) …\n`);
-  const system = await startSystem({ dataDir: resolve(EMBEDDED_DATA_DIR), port: 0, host: '127.0.0.1', nodeName: hostname() }, stack);
+  const system = await startSystem({ dataDir: resolve(EMBEDDED_DATA_DIR), port: 0, host: '127.0.0.1', nodeName: embeddedNodeName() }, stack);
   return new JobfleetClient({ ...options, server: system.apiUrl });
+}
+
+/**
+ * The embedded worker's node name, unique to this process: a worker starts by removing the containers
+ * labelled with its node name, so a shared one (the host name, as `up` uses) would kill the pods of
+ * another `run` or `up` on this Docker host.
+ */
+function embeddedNodeName(): string {
+  return `${hostname()}-run-${process.pid}`;
 }
 
 /** Creates the Job; an existing unfinished one with that name is followed instead, a finished one is an error. */

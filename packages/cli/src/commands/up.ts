@@ -1,14 +1,10 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { globalOptions } from '../context.js';
 import { serve } from '../lifecycle.js';
-import { portNumber } from '../options.js';
-import { maxPodsOption, nodeNameOption } from '../role-options.js';
-import { EMBEDDED_DATA_DIR, ShutdownStack, startSystem, type RunningSystem } from '../system.js';
+import { addListenOptions, apiSecurity, maxPodsOption, nodeNameOption, type ListenOptions } from '../role-options.js';
+import { checkRedis, EMBEDDED_DATA_DIR, ShutdownStack, startSystem, type RunningSystem } from '../system.js';
 
-interface UpOptions {
-  port: number;
-  host: string;
+interface UpOptions extends ListenOptions {
   redisUrl?: string;
   nodeName: string;
   maxPods: number;
@@ -16,11 +12,9 @@ interface UpOptions {
 }
 
 export function registerUp(program: Command): void {
-  program
-    .command('up')
-    .description('run the API server, a worker and the janitor in one process (with an embedded Redis unless --redis-url/REDIS_URL is set)')
-    .option('--port <port>', 'API port', portNumber, 8080)
-    .option('--host <host>', 'API listen address', '127.0.0.1')
+  addListenOptions(
+    program.command('up').description('run the API server, a worker and the janitor in one process (with an embedded Redis unless --redis-url/REDIS_URL is set)'),
+  )
     .addOption(new Option('--redis-url <url>', 'Redis to use instead of the embedded one').env('REDIS_URL'))
     .addOption(nodeNameOption())
     .addOption(maxPodsOption())
@@ -29,7 +23,8 @@ export function registerUp(program: Command): void {
 }
 
 async function up(options: UpOptions, command: Command): Promise<void> {
-  const { token } = globalOptions(command);
+  const security = apiSecurity(options, command);
+  if (options.redisUrl) await checkRedis(options.redisUrl);
   const stack = new ShutdownStack();
   await serve(stack, async () => {
     const system = await startSystem(
@@ -40,7 +35,8 @@ async function up(options: UpOptions, command: Command): Promise<void> {
         host: options.host,
         nodeName: options.nodeName,
         maxPods: options.maxPods,
-        ...(token ? { token } : {}),
+        ...security,
+        ...(options.allowPrivileged ? { allowPrivileged: true } : {}),
       },
       stack,
     );
@@ -50,8 +46,10 @@ async function up(options: UpOptions, command: Command): Promise<void> {
 
 function upBanner(system: RunningSystem, options: UpOptions): string {
   const redis = system.embeddedRedis ? `${system.redisUrl} (embedded, data in ${EMBEDDED_DATA_DIR}/)` : system.redisUrl;
+  // A self-signed certificate is its own CA.
+  const trust = options.tlsCertFile ? ` --certificate-authority ${options.tlsCertFile}` : '';
   return (
     `jobfleet is up: API ${system.apiUrl}, Redis ${redis}, worker node ${options.nodeName} (max ${options.maxPods} pods), janitor\n` +
-    `  try: jobfleet run -f job.yaml --server ${system.apiUrl}   or   KUBECONFIG=<(jobfleet kubeconfig --server ${system.apiUrl}) kubectl get jobs\n`
+    `  try: jobfleet run -f job.yaml --server ${system.apiUrl}${trust}   or   KUBECONFIG=<(jobfleet kubeconfig --server ${system.apiUrl}${trust}) kubectl get jobs\n`
   );
 }

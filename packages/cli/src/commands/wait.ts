@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { clientFor } from '../context.js';
-import { UsageError } from '../errors.js';
-import { durationArgument, qualifiedName, resourceRefs } from '../options.js';
+import { durationArgument, jobRefs, qualifiedName } from '../options.js';
 
 interface WaitCondition {
   type: string;
@@ -24,8 +23,7 @@ export function registerWait(program: Command): void {
     .action(async (resources: string[], options: { for: WaitCondition; timeout: number }, command: Command) => {
       const client = clientFor(command);
       const timeoutMs = options.timeout < 0 ? WEEK_MS : options.timeout;
-      for (const ref of resourceRefs(resources)) {
-        if (ref.kind !== 'jobs') throw new UsageError('wait supports jobs only');
+      for (const ref of jobRefs(resources, 'wait supports jobs only')) {
         await client.waitForCondition(ref.name, options.for, { timeoutMs });
         process.stdout.write(`${qualifiedName(ref)} condition met\n`);
       }

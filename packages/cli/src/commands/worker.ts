@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { serve } from '../lifecycle.js';
 import { maxPodsOption, nodeNameOption, redisUrlOption } from '../role-options.js';
-import { ShutdownStack, startWorkerRole } from '../system.js';
+import { checkRedis, ShutdownStack, startWorkerRole } from '../system.js';
 
 interface WorkerOptions {
   nodeName: string;
@@ -17,6 +17,7 @@ export function registerWorker(program: Command): void {
     .addOption(maxPodsOption())
     .addOption(redisUrlOption())
     .action(async (options: WorkerOptions) => {
+      await checkRedis(options.redisUrl);
       const stack = new ShutdownStack();
       await serve(stack, async () => {
         await startWorkerRole(options, stack);

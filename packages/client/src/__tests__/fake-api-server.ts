@@ -5,6 +5,7 @@
  * Job semantics. The client is tested against the real server in packages/e2e.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Job, Status } from '@jobfleet/spec';
 
@@ -23,9 +24,10 @@ export interface FakeApiServer {
   close(): Promise<void>;
 }
 
-export async function fakeApiServer(handler: FakeHandler): Promise<FakeApiServer> {
+/** With `tls` (PEM certificate and key) the fake serves https. */
+export async function fakeApiServer(handler: FakeHandler, options: { tls?: { cert: string | Buffer; key: string | Buffer } } = {}): Promise<FakeApiServer> {
   const requests: FakeRequest[] = [];
-  const server = createServer((incoming, response) => {
+  const listener = (incoming: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
@@ -35,11 +37,12 @@ export async function fakeApiServer(handler: FakeHandler): Promise<FakeApiServer
         response.destroy(error instanceof Error ? error : new Error(String(error)));
       });
     });
-  });
+  };
+  const server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {

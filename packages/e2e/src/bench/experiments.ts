@@ -10,13 +10,25 @@
  *                  last (from the claim or its previous report) instead of re-reading the pod before
  *                  every report; on a conflict it falls back to the original read-modify-write.
  *                  Proposed for WorkerNode.claim/reportStatus in packages/worker/src/worker-node.ts.
+ *   sync-no-wait   the worker does not wait for the Job sync it asks for after a pod's report or at
+ *                  the end of a pod task. Today JobController.syncJob coalesces calls into one loop
+ *                  (`do { syncNow } while (again)`) and every caller awaits the whole loop, which
+ *                  keeps spinning while pods keep finishing: pods and their BullMQ slots wait in
+ *                  a convoy. Proposed for WorkerNode.syncOwner (packages/worker/src/worker-node.ts)
+ *                  or, better, syncJob resolving each caller after the first sync that started
+ *                  after its call (packages/store/src/controller.ts).
+ *   stream-node-512  CONFIG SET stream-node-max-bytes 512 on the benchmark's Redis: Redis 7.0 gives
+ *                  a new stream's first node a listpack of stream-node-max-bytes (4096 by default),
+ *                  so every pod's log stream costs ~4.7 KB even for one line. Proposed for the
+ *                  arguments of startEmbeddedRedis (packages/store/src/embedded-redis.ts) and the
+ *                  documented Redis settings.
  */
 import { Redis } from 'ioredis';
 import { isPodFinished, isPodReady, podRestartCount, type Pod, type PodStatus } from '@jobfleet/spec';
 import { putOp, type Cluster, type StoredPod, type WriteOp } from '@jobfleet/store';
 import { WorkerNode } from '@jobfleet/worker';
 
-export const EXPERIMENTS = ['autopipeline', 'report-cache'] as const;
+export const EXPERIMENTS = ['autopipeline', 'report-cache', 'sync-no-wait', 'stream-node-512'] as const;
 export type Experiment = (typeof EXPERIMENTS)[number];
 
 interface WorkerInternals {
@@ -28,14 +40,27 @@ interface WorkerInternals {
   syncOwner(pod: Pod): Promise<void>;
 }
 
+/** Patches that act on this process; call before any connection is made. */
 export function applyExperiments(list: Experiment[]): void {
   for (const e of list) {
     if (e === 'autopipeline') {
       (Redis as unknown as { defaultOptions: { enableAutoPipelining: boolean } }).defaultOptions.enableAutoPipelining = true;
     } else if (e === 'report-cache') {
       patchReportCache();
+    } else if (e === 'sync-no-wait') {
+      const proto = WorkerNode.prototype as unknown as WorkerInternals;
+      const syncOwner = proto.syncOwner;
+      proto.syncOwner = function (this: WorkerInternals, pod: Pod) {
+        void syncOwner.call(this, pod).catch(() => undefined); // the delayed sync timers retry a failed sync
+        return Promise.resolve();
+      };
     }
   }
+}
+
+/** Settings of the benchmark's Redis server. */
+export async function applyRedisExperiments(list: Experiment[], admin: Redis): Promise<void> {
+  if (list.includes('stream-node-512')) await admin.config('SET', 'stream-node-max-bytes', '512');
 }
 
 function patchReportCache(): void {
@@ -62,7 +87,10 @@ function patchReportCache(): void {
       const before = cached.pod;
       const after: Pod = { ...before, status };
       const keys = this.cluster.store.keys;
-      const ops: WriteOp[] = [putOp(keys.pod(ns, name), cached.rv, after)];
+      // Newer stores write pods through JobStore.podPutOp (compressed); older ones through putOp.
+      const store = this.cluster.store as unknown as { podPutOp?: (key: string, expect: string, pod: Pod) => Promise<WriteOp> };
+      const put = store.podPutOp ? await store.podPutOp(keys.pod(ns, name), cached.rv, after) : putOp(keys.pod(ns, name), cached.rv, after as never);
+      const ops: WriteOp[] = [put];
       if (isPodFinished(after)) ops.push({ op: 'srem', key: keys.nodePods(this.nodeName), member: key });
       const result = await this.cluster.store.commit(ops);
       if (result.ok) {

@@ -111,14 +111,22 @@ export function uniqueName(base: string): string {
  * Waits for Complete (rejects on Failed) by watching the Job, logging progress every `everyMs`.
  * Used for the long runs; the timed short runs use client.waitForCompletion directly.
  */
-export async function waitWithProgress(client: JobfleetClient, name: string, label: string, everyMs = 5_000, timeoutMs = 3_600_000): Promise<Job> {
+export async function waitWithProgress(
+  client: JobfleetClient,
+  name: string,
+  label: string,
+  opts: { everyMs?: number; timeoutMs?: number; onProgress?: (job: Job) => string } = {},
+): Promise<Job> {
+  const everyMs = opts.everyMs ?? 5_000;
+  const timeoutMs = opts.timeoutMs ?? 3_600_000;
   let last = 0;
   for await (const job of client.watchJob(name, { signal: AbortSignal.timeout(timeoutMs) })) {
     if (trueCondition(job, 'Failed')) throw new Error(`${label}: Job ${name} failed: ${JSON.stringify(job.status?.conditions)}`);
     if (trueCondition(job, 'Complete')) return job;
     if (Date.now() - last > everyMs) {
       last = Date.now();
-      progress(`${label}: succeeded ${job.status?.succeeded ?? 0}, active ${job.status?.active ?? 0}`);
+      const extra = opts.onProgress?.(job);
+      progress(`${label}: succeeded ${job.status?.succeeded ?? 0}, active ${job.status?.active ?? 0}${extra ? `; ${extra}` : ''}`);
     }
   }
   throw new Error(`${label}: Job ${name} was deleted while waiting`);

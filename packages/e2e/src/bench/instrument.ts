@@ -68,6 +68,19 @@ function sizeOf(value: unknown): number {
   return 0;
 }
 
+/** Names of methods that were not found (the code under test changed); reported with the results. */
+export const missingHooks: string[] = [];
+
+/** Wraps proto[name] if it is a function; records it as missing otherwise. */
+function hook<T extends object>(proto: T, name: string, label: string, wrap: (original: (...a: unknown[]) => unknown) => (...a: unknown[]) => unknown): void {
+  const original = (proto as Record<string, unknown>)[name];
+  if (typeof original !== 'function') {
+    missingHooks.push(label);
+    return;
+  }
+  (proto as Record<string, unknown>)[name] = wrap(original as (...a: unknown[]) => unknown);
+}
+
 /** Installs the counters once per process. */
 export function installCounters(): void {
   if (installed) return;
@@ -93,53 +106,52 @@ export function installCounters(): void {
     );
     return sendCommand.call(this, command, stream);
   };
-  const exec = Pipeline.prototype.exec;
-  Pipeline.prototype.exec = function (this: unknown, ...args: unknown[]) {
-    counters.redisPipelines++;
-    return exec.apply(this, args);
-  };
+  hook(Pipeline.prototype, 'exec', 'ioredis Pipeline.exec', (original) =>
+    function (this: unknown, ...args: unknown[]) {
+      counters.redisPipelines++;
+      return original.apply(this, args);
+    },
+  );
 
-  const controller = JobController.prototype as unknown as {
-    syncJob: (ns: string, name: string) => Promise<void>;
-    syncNow: (ns: string, name: string) => Promise<void>;
-  };
-  const syncJob = controller.syncJob;
-  controller.syncJob = function (this: unknown, ns: string, name: string) {
-    counters.syncJobCalls++;
-    return syncJob.call(this, ns, name);
-  };
-  const syncNow = controller.syncNow;
-  controller.syncNow = function (this: unknown, ns: string, name: string) {
-    counters.syncsRun++;
-    return syncNow.call(this, ns, name);
-  };
-
-  const store = JobStore.prototype;
-  const commit = store.commit;
-  store.commit = async function (this: JobStore, ops) {
-    counters.commits++;
-    const result = await commit.call(this, ops);
-    if (!result.ok) counters.commitConflicts++;
-    return result;
-  };
-  const uncounted = store.uncountedPodNames;
-  store.uncountedPodNames = async function (this: JobStore, jobUid: string) {
-    const names = await uncounted.call(this, jobUid);
-    counters.podsReadBySyncs += names.length; // only the controller's gather step reads this set
-    return names;
-  };
-
-  const queues = TaskQueues.prototype;
-  const scheduleSync = queues.scheduleSync;
-  queues.scheduleSync = function (this: TaskQueues, ...args: Parameters<TaskQueues['scheduleSync']>) {
-    counters.scheduleSyncCalls++;
-    return scheduleSync.apply(this, args);
-  };
-  const enqueuePods = queues.enqueuePods;
-  queues.enqueuePods = function (this: TaskQueues, ...args: Parameters<TaskQueues['enqueuePods']>) {
-    if (args[0].length > 0) counters.enqueuePodsCalls++;
-    return enqueuePods.apply(this, args);
-  };
+  hook(JobController.prototype, 'syncJob', 'JobController.syncJob', (original) =>
+    function (this: unknown, ...args: unknown[]) {
+      counters.syncJobCalls++;
+      return original.apply(this, args);
+    },
+  );
+  hook(JobController.prototype, 'syncNow', 'JobController.syncNow', (original) =>
+    function (this: unknown, ...args: unknown[]) {
+      counters.syncsRun++;
+      return original.apply(this, args);
+    },
+  );
+  hook(JobStore.prototype, 'commit', 'JobStore.commit', (original) =>
+    async function (this: unknown, ...args: unknown[]) {
+      counters.commits++;
+      const result = (await original.apply(this, args)) as { ok: boolean };
+      if (!result.ok) counters.commitConflicts++;
+      return result;
+    },
+  );
+  hook(JobStore.prototype, 'uncountedPodNames', 'JobStore.uncountedPodNames', (original) =>
+    async function (this: unknown, ...args: unknown[]) {
+      const names = (await original.apply(this, args)) as string[];
+      counters.podsReadBySyncs += names.length; // only the controller's gather step reads this set
+      return names;
+    },
+  );
+  hook(TaskQueues.prototype, 'scheduleSync', 'TaskQueues.scheduleSync', (original) =>
+    function (this: unknown, ...args: unknown[]) {
+      counters.scheduleSyncCalls++;
+      return original.apply(this, args);
+    },
+  );
+  hook(TaskQueues.prototype, 'enqueuePods', 'TaskQueues.enqueuePods', (original) =>
+    function (this: unknown, ...args: unknown[]) {
+      if (Array.isArray(args[0]) && args[0].length > 0) counters.enqueuePodsCalls++;
+      return original.apply(this, args);
+    },
+  );
 }
 
 /** The counts since the process started (a copy); diff two with diffCounters. */

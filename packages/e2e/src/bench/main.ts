@@ -3,13 +3,14 @@
  *
  *   --quick               small sizes (under 2 minutes on 2 cores); default is the full run
  *   --only=a,b            scenarios: overhead, throughput, scale, many (default all)
- *   --rounds=N            rounds of each side of an A/B comparison (quick 3, full 5)
+ *   --rounds=N            rounds of each side of an A/B comparison (quick 4, full 5; throughput ≥ 5)
  *   --set name=value      override a size, e.g. --set scale.pods=20000 (see size() calls)
  *   --no-profile          skip the CPU profile of one extra control-plane run
  *   --experiment=a,b      bench-only runtime patches trying proposed fixes (see experiments.ts);
  *                         results then go to bench/results/<date>-<mode>-exp-<names>.json
  *   --out=FILE            results JSON (default bench/results/<date>-<quick|full>.json)
  *   --summarize-profile=FILE   only print the summary of a .cpuprofile (e.g. from node --cpu-prof)
+ *   --markdown=FILE       only print the Markdown tables of a results JSON (what BENCHMARKS.md shows)
  *
  * Progress goes to stderr, the results table (Markdown) to stdout, raw results to the JSON file.
  */
@@ -21,10 +22,11 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import type { BenchContext, Mode, Row } from './context.js';
 import { startBenchRedis } from './fleet.js';
-import { applyExperiments, EXPERIMENTS, type Experiment } from './experiments.js';
-import { installCounters } from './instrument.js';
+import { applyExperiments, applyRedisExperiments, EXPERIMENTS, type Experiment } from './experiments.js';
+import { installCounters, missingHooks } from './instrument.js';
 import { formatSummary, loadProfile, summarize } from './profile.js';
 import { serverInfo } from './redis-stats.js';
+import { markdownReport, resultsTable } from './report.js';
 import { runManyJobs } from './scenarios/many-jobs.js';
 import { runOverhead } from './scenarios/overhead.js';
 import { runScale } from './scenarios/scale.js';
@@ -42,6 +44,7 @@ interface Args {
   profile: boolean;
   out?: string;
   summarizeProfile?: string;
+  markdown?: string;
   experiments: Experiment[];
 }
 
@@ -65,6 +68,7 @@ function parseArgs(argv: string[]): Args {
       args.sizes[k] = Number(v);
     } else if (flag === '--out') args.out = value();
     else if (flag === '--summarize-profile') args.summarizeProfile = value();
+    else if (flag === '--markdown') args.markdown = value();
     else if (flag === '--experiment') {
       const list = value().split(',').map((s) => s.trim()) as Experiment[];
       for (const e of list) if (!EXPERIMENTS.includes(e)) throw new Error(`unknown experiment ${e}; one of ${EXPERIMENTS.join(', ')}`);
@@ -89,7 +93,7 @@ function command(cmd: string, args: string[]): string {
   }
 }
 
-async function machine(redisVersion: string) {
+async function machine(redisVersion: string): Promise<Record<string, unknown>> {
   const cpuinfo = (() => {
     try {
       return readFileSync('/proc/cpuinfo', 'utf8');
@@ -107,21 +111,17 @@ async function machine(redisVersion: string) {
     docker: docker ? `${docker.Version} (API ${docker.ApiVersion})` : '?',
     redis: redisVersion,
     gitCommit: command('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']),
+    /** Files changed but not committed when the run started (other engineers work in the same tree). */
+    gitUncommittedFiles: command('git', ['-C', repoRoot, 'status', '--porcelain', '--untracked-files=no']).split('\n').filter((l) => l.trim()).length,
   };
-}
-
-function markdownTable(rows: Row[]): string {
-  const lines = ['| # | measurement | target | measured | met |', '|---|---|---|---|---|'];
-  for (const r of rows) {
-    const met = r.pass === undefined ? '' : r.pass ? 'yes' : '**no**';
-    const value = `${r.value.toLocaleString('en-US', { maximumFractionDigits: 3 })} ${r.unit}${r.detail ? ` (${r.detail})` : ''}`;
-    lines.push(`| ${r.id} | ${r.name} | ${r.target} | ${value} | ${met} |`);
-  }
-  return lines.join('\n');
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.markdown) {
+    process.stdout.write(`${markdownReport(args.markdown)}\n`);
+    return;
+  }
   if (args.summarizeProfile) {
     process.stdout.write(`${formatSummary(summarize(loadProfile(args.summarizeProfile)))}\n`);
     return;
@@ -129,14 +129,16 @@ async function main(): Promise<void> {
   installCounters();
   applyExperiments(args.experiments);
   const started = Date.now();
+  const machineInfo = machine('');
   progress(`mode ${args.mode}, scenarios ${args.only.join(', ')}${args.experiments.length ? `, EXPERIMENTS ${args.experiments.join(', ')}` : ''}`);
   const redis = await startBenchRedis();
+  await applyRedisExperiments(args.experiments, redis.admin);
   const info = await serverInfo(redis.admin);
   const profileDir = mkdtempSync(join(tmpdir(), 'jobfleet-bench-profiles-'));
   const ctx: BenchContext = {
     mode: args.mode,
     redis,
-    rounds: args.rounds ?? (args.mode === 'quick' ? 3 : 5),
+    rounds: args.rounds ?? (args.mode === 'quick' ? 4 : 5),
     profile: args.profile,
     profileDir,
     sizes: args.sizes,
@@ -175,17 +177,18 @@ async function main(): Promise<void> {
     sizes: args.sizes,
     argv: process.argv.slice(2),
     experiments: args.experiments,
-    machine: { ...(await machine(info.version)), redisConfig: info },
+    machine: { ...(await machineInfo), redis: info.version, redisConfig: info },
     rows,
     results,
     ...(Object.keys(errors).length ? { errors } : {}),
+    ...(missingHooks.length ? { missingHooks } : {}),
   };
   const suffix = args.experiments.length ? `-exp-${args.experiments.join('+')}` : '';
   const out = args.out ?? join(repoRoot, 'bench', 'results', `${report.date}-${args.mode}${suffix}.json`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   progress(`done in ${report.durationS} s; results in ${out}`);
-  process.stdout.write(`${markdownTable(rows)}\n`);
+  process.stdout.write(`${resultsTable(rows)}\n`);
   if (Object.keys(errors).length) process.exitCode = 1;
 }
 

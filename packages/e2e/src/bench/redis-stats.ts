@@ -108,6 +108,7 @@ export function keyClass(key: string, prefix: string): string {
     // BullMQ: <prefix>q:<queue>:<id> for a job hash, <prefix>q:<queue>:<kind> otherwise
     const parts = rest.split(':');
     const queue = parts[1] ?? '';
+    if (queue === 'timers') return 'sync timers (SET per Job)';
     const tail = parts.slice(2).join(':');
     if (/^(pod|sync)-/.test(tail)) return `bullmq ${queue} task hash`;
     return `bullmq ${queue}:${tail.replace(/:.*/, '')}`;

@@ -129,3 +129,37 @@ export function podFinishTime(pod: Pod): number | undefined {
   }
   return latest;
 }
+
+/**
+ * A typical pod of the Job, finished, as JSON: the dictionary its pods are compressed with in
+ * Redis. Pods of one Job share nearly everything (template, labels, owner, condition shapes), so
+ * a stored pod shrinks from ~1.8 KB to under 100 bytes.
+ */
+export function podDictionary(job: Job): string {
+  const pending = newPodForJob(job, { name: `${job.metadata.name}-bcdfg`, uid: '00000000-0000-0000-0000-000000000000', now: 0 });
+  const pod = structuredClone(pending);
+  const t = '1970-01-01T00:00:00Z';
+  const condition = (type: string, status: string) => ({ type, status, lastProbeTime: null, lastTransitionTime: t });
+  pod.spec.nodeName = 'node';
+  pod.status = {
+    phase: 'Succeeded',
+    startTime: t,
+    conditions: [
+      condition('PodScheduled', 'True'),
+      condition('Initialized', 'True'),
+      { ...condition('ContainersReady', 'False'), reason: 'PodCompleted' },
+      { ...condition('Ready', 'False'), reason: 'PodCompleted' },
+    ] as PodStatus['conditions'],
+    containerStatuses: job.spec.template.spec.containers.map((c) => ({
+      name: c.name,
+      image: c.image,
+      containerID: 'docker://',
+      ready: false,
+      started: false,
+      restartCount: 0,
+      state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: t, finishedAt: t, containerID: 'docker://' } },
+    })),
+  };
+  // Both shapes a pod is mostly stored in; the finished one last, where deflate finds it cheapest.
+  return JSON.stringify(pending) + JSON.stringify(pod);
+}

@@ -7,9 +7,12 @@
   KEYS[2] change stream
   ARGV[1] change stream max length (approximate)
   ARGV[2] JSON array of operations:
-    {op="put", key, expect, obj, kind, ns, name, ctl?}   expect: "" must not exist, "*" any, else the current rv;
-                                                     ctl: controller bookkeeping stored beside the object
-    {op="del", key, expect, kind, ns, name}
+    {op="put", key, expect, obj, kind, ns, name, ctl?, dict?}
+        expect: "" must not exist, "*" any, else the current rv; ctl: controller bookkeeping stored
+        beside the object; dict: id of the dictionary the obj is compressed with (pods), kept with it
+    {op="del", key, expect, kind, ns, name, final?}
+        final: the object's JSON for the DELETED event (when the stored one is compressed)
+    {op="set", key, value}
     {op="sadd"|"srem"|"zadd"|"zrem", key, member, score?}   index upkeep, unconditional
     {op="delkey", key}
     {op="publish", channel, message}
@@ -42,16 +45,17 @@ for _, op in ipairs(ops) do
     local existed = redis.call("EXISTS", op.key) == 1
     redis.call("HSET", op.key, "rv", rv, "obj", obj)
     if op.ctl then redis.call("HSET", op.key, "ctl", op.ctl) end
+    if op.dict then redis.call("HSET", op.key, "d", op.dict) end
     local kind = existed and "MODIFIED" or "ADDED"
-    redis.call("XADD", KEYS[2], "MAXLEN", "~", maxlen, rv .. "-0", "t", kind, "k", op.kind, "ns", op.ns, "n", op.name, "o", obj)
+    redis.call("XADD", KEYS[2], "MAXLEN", "~", maxlen, rv .. "-0", "t", kind, "k", op.kind, "ns", op.ns, "n", op.name, "o", obj, "d", op.dict or "")
     result[#result + 1] = rv
   elseif op.op == "del" then
     local rv = redis.call("INCR", KEYS[1])
-    local old = redis.call("HGET", op.key, "obj") or "{}"
+    local old = op.final or redis.call("HGET", op.key, "obj") or "{}"
     local oldRv = redis.call("HGET", op.key, "rv") or ""
     local obj = string.gsub(old, '"resourceVersion":"' .. oldRv .. '"', '"resourceVersion":"' .. rv .. '"', 1)
     redis.call("DEL", op.key)
-    redis.call("XADD", KEYS[2], "MAXLEN", "~", maxlen, rv .. "-0", "t", "DELETED", "k", op.kind, "ns", op.ns, "n", op.name, "o", obj)
+    redis.call("XADD", KEYS[2], "MAXLEN", "~", maxlen, rv .. "-0", "t", "DELETED", "k", op.kind, "ns", op.ns, "n", op.name, "o", obj, "d", "")
     result[#result + 1] = rv
   elseif op.op == "sadd" then
     redis.call("SADD", op.key, op.member)
@@ -61,6 +65,8 @@ for _, op in ipairs(ops) do
     redis.call("ZADD", op.key, op.score or 0, op.member)
   elseif op.op == "zrem" then
     redis.call("ZREM", op.key, op.member)
+  elseif op.op == "set" then
+    redis.call("SET", op.key, op.value)
   elseif op.op == "delkey" then
     redis.call("DEL", op.key)
   elseif op.op == "publish" then

@@ -27,7 +27,10 @@ export interface ScaleResult {
   nodeCpuMs: number;
   redisCpuMs: number;
   syncs: number;
+  commitConflicts: number;
   podsReadBySyncs: number;
+  /** Progress every ~5 s: rate and the controller's work in that interval. */
+  timeline: { atS: number; succeeded: number; podsPerSecond: number; syncs: number; syncJobCalls: number; commitConflicts: number; podsReadPerSync: number }[];
   redisCommandsPerPod: number;
   memory: {
     beforeBytes: number;
@@ -120,9 +123,28 @@ export async function runScale(ctx: BenchContext): Promise<{ result: ScaleResult
     const counters0 = snapshotCounters();
     const meter = processMeter();
     const name = uniqueName('scale');
+    const timeline: ScaleResult['timeline'] = [];
     const t0 = performance.now();
     const job = await fleet.client.createJob(jobManifest(name, { completions: pods, parallelism }));
-    await waitWithProgress(fleet.client, name, `scale (${pods} pods)`);
+    let mark = { t: performance.now(), succeeded: 0, counters: snapshotCounters() };
+    await waitWithProgress(fleet.client, name, `scale (${pods} pods)`, {
+      onProgress: (j) => {
+        const now = { t: performance.now(), succeeded: j.status?.succeeded ?? 0, counters: snapshotCounters() };
+        const d = diffCounters(mark.counters, now.counters);
+        const sample = {
+          atS: round((now.t - t0) / 1000, 1),
+          succeeded: now.succeeded,
+          podsPerSecond: round((now.succeeded - mark.succeeded) / ((now.t - mark.t) / 1000), 0),
+          syncs: d.syncsRun,
+          syncJobCalls: d.syncJobCalls,
+          commitConflicts: d.commitConflicts,
+          podsReadPerSync: round(d.podsReadBySyncs / Math.max(1, d.syncsRun), 0),
+        };
+        timeline.push(sample);
+        mark = now;
+        return `${sample.podsPerSecond} pods/s, ${sample.syncs} syncs (${sample.syncJobCalls} requested), ${sample.commitConflicts} commit conflicts, ${sample.podsReadPerSync} pods read per sync`;
+      },
+    });
     const wallMs = performance.now() - t0;
     const proc = meter();
     const counters = diffCounters(counters0, snapshotCounters());
@@ -153,6 +175,8 @@ export async function runScale(ctx: BenchContext): Promise<{ result: ScaleResult
       nodeCpuMs: round(proc.cpuMs, 0),
       redisCpuMs: round(redisCpuMs, 0),
       syncs: counters.syncsRun,
+      commitConflicts: counters.commitConflicts,
+      timeline,
       podsReadBySyncs: counters.podsReadBySyncs,
       redisCommandsPerPod: round(Object.values(stats).reduce((a, b) => a + b.calls, 0) / pods, 1),
       memory: { beforeBytes: memBefore, afterBytes: memAfter, perPodBytes: round((memAfter - memBefore) / pods, 0), breakdown },

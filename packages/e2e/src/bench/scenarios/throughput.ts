@@ -34,7 +34,9 @@ export interface ThroughputResult {
   rawBullmq: RoundCost[];
   medianPodsPerSecond: number;
   medianRawJobsPerSecond: number;
+  /** Median of the per-round ratios (jobfleet pods/s ÷ raw jobs/s of the run right after it). */
   ratio: number;
+  ratioOfMedians: number;
   /** Per pod, over all jobfleet rounds. */
   perPod: {
     bytesToRedis: number;
@@ -124,18 +126,19 @@ export async function runThroughput(ctx: BenchContext): Promise<{ result: Throug
     return { cost, stats, counters };
   };
 
-  const jobfleetRun = async (r: number, opts: { keep?: boolean } = {}) => {
+  /** r: round (0-based), -1 the warm-up, -2 the profiled run. */
+  const jobfleetRun = async (r: number) => {
     const name = uniqueName('tput');
     const m = await measured(pods, async () => {
       await fleet.client.createJob(jobManifest(name, { completions: pods, parallelism }));
       await waitWithProgress(fleet.client, name, `throughput jobfleet round ${r + 1}`);
     });
-    progress(`throughput round ${r < 0 ? 'warm-up' : r + 1}/${rounds}: jobfleet ${pods} pods in ${(m.cost.ms / 1000).toFixed(2)} s = ${m.cost.perSecond} pods/s (node CPU ${(m.cost.nodeCpuMs / 1000).toFixed(1)} s, ELU ${m.cost.eventLoopUtilization}, redis CPU ${(m.cost.redisCpuMs / 1000).toFixed(1)} s)`);
+    progress(`throughput round ${r === -2 ? 'profiled' : r < 0 ? 'warm-up' : r + 1}/${rounds}: jobfleet ${pods} pods in ${(m.cost.ms / 1000).toFixed(2)} s = ${m.cost.perSecond} pods/s (node CPU ${(m.cost.nodeCpuMs / 1000).toFixed(1)} s, ELU ${m.cost.eventLoopUtilization}, redis CPU ${(m.cost.redisCpuMs / 1000).toFixed(1)} s)`);
     if (r >= 0) {
       addCommandStats(jfStats, m.stats);
       jfCounters = sumCounters(jfCounters, m.counters);
     }
-    if (!opts.keep) await deleteAndWait(fleet.client, name);
+    await deleteAndWait(fleet.client, name);
     return m.cost;
   };
 
@@ -193,7 +196,8 @@ export async function runThroughput(ctx: BenchContext): Promise<{ result: Throug
       rawBullmq: samples.b,
       medianPodsPerSecond: round(medianPodsPerSecond, 1),
       medianRawJobsPerSecond: round(medianRawJobsPerSecond, 1),
-      ratio: round(medianPodsPerSecond / medianRawJobsPerSecond, 3),
+      ratio: round(median(samples.a.map((a, i) => a.perSecond / (samples.b[i]?.perSecond ?? NaN))), 3),
+      ratioOfMedians: round(medianPodsPerSecond / medianRawJobsPerSecond, 3),
       perPod: {
         bytesToRedis: Math.round(median(samples.a.map((c) => c.bytesToRedisPerUnit))),
         bytesFromRedis: Math.round(median(samples.a.map((c) => c.bytesFromRedisPerUnit))),
@@ -226,7 +230,7 @@ export async function runThroughput(ctx: BenchContext): Promise<{ result: Throug
     };
     if (ctx.profile) {
       progress('throughput: one more jobfleet run under the CPU profiler');
-      const { value, profile } = await profileRun(() => jobfleetRun(-2, { keep: false }));
+      const { value, profile } = await profileRun(() => jobfleetRun(-2));
       const file = join(ctx.profileDir, `throughput-${ctx.mode}.cpuprofile`);
       saveProfile(profile, file);
       const summary = summarize(profile);

@@ -1,0 +1,91 @@
+/**
+ * fetch over node:https, for a server whose certificate Node's global fetch cannot check by itself:
+ * one signed by a private CA (a self-signed `jobfleet up --tls-cert-file`), or no check at all.
+ * Node 20's fetch takes such options only through an undici Agent, and the undici package is not a
+ * dependency, so this covers what HttpTransport sends: a method, headers, a string body and a signal.
+ * It fails like fetch: TypeError("fetch failed") with the cause when no answer came, the signal's
+ * reason on an abort, and a streamed body that errors with TypeError("terminated") if the connection
+ * drops mid-body.
+ */
+import type { IncomingMessage } from 'node:http';
+import { request } from 'node:https';
+
+export interface TlsOptions {
+  /** PEM certificates of the CAs to trust (instead of the system's). */
+  ca?: string | Buffer;
+  /** false skips the check of the server's certificate (kubectl's --insecure-skip-tls-verify). */
+  rejectUnauthorized?: boolean;
+}
+
+/** Statuses whose Response must have no body. */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+export function httpsFetch(tls: TlsOptions): typeof fetch {
+  return (input, init = {}) =>
+    new Promise<Response>((resolve, reject) => {
+      if (typeof input !== 'string' && !(input instanceof URL)) throw new TypeError('httpsFetch takes a URL, not a Request');
+      const signal = init.signal ?? undefined;
+      signal?.throwIfAborted();
+      const body = typeof init.body === 'string' ? Buffer.from(init.body) : undefined;
+      const headers = Object.fromEntries(new Headers(init.headers));
+      if (body) headers['content-length'] = String(body.length);
+      const req = request(input, {
+        method: init.method ?? 'GET',
+        headers,
+        ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+        rejectUnauthorized: tls.rejectUnauthorized ?? true,
+      });
+      const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : undefined);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      req.once('error', (error) => {
+        done();
+        reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }));
+      });
+      req.once('response', (res) => {
+        res.once('close', done);
+        const status = res.statusCode ?? 0;
+        const body = NULL_BODY_STATUSES.has(status) || init.method === 'HEAD' ? null : bodyStream(res, signal);
+        resolve(new Response(body, { status, statusText: res.statusMessage ?? '', headers: responseHeaders(res) }));
+      });
+      req.end(body);
+    });
+}
+
+function responseHeaders(res: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, item);
+  }
+  return headers;
+}
+
+/** The response body as a web stream, read as fast as its consumer reads. */
+function bodyStream(res: IncomingMessage, signal: AbortSignal | undefined): ReadableStream<Uint8Array> {
+  let settled = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      res.on('data', (chunk: Buffer) => {
+        controller.enqueue(chunk);
+        if ((controller.desiredSize ?? 1) <= 0) res.pause();
+      });
+      res.once('end', () => {
+        settled = true;
+        controller.close();
+      });
+      res.on('error', () => undefined); // reported through 'close' below
+      res.once('close', () => {
+        if (settled) return;
+        settled = true;
+        controller.error(signal?.aborted ? signal.reason : new TypeError('terminated'));
+      });
+    },
+    pull() {
+      res.resume();
+    },
+    cancel() {
+      settled = true;
+      res.destroy();
+    },
+  });
+}
