@@ -80,11 +80,10 @@ export class JobController {
 
   /** 'again' when the commit finished pods itself and the Job must be synced once more to count them. */
   private async syncOnce(ns: string, name: string): Promise<'done' | 'conflict' | 'again'> {
-    const stored = await this.store.getJob(ns, name);
-    if (!stored) return 'done';
-    const uid = stored.job.metadata.uid ?? '';
-    const pods = await this.store.getPods(ns, await this.store.uncountedPodNames(uid));
-    const now = this.clock ? this.clock() : await this.store.now();
+    const snapshot = await this.store.loadForSync(ns, name);
+    if (!snapshot) return 'done';
+    const { job: stored, uncounted: pods } = snapshot;
+    const now = this.clock ? this.clock() : snapshot.now;
     const decision = syncJob({ job: stored.job, control: stored.control, pods: pods.map((p) => p.pod), now, delays: this.delays });
     const plan = await this.plan(stored, pods, decision, now);
     if (plan.ops.length === 0) return this.act(stored.job, plan, decision, pods, now);

@@ -34,9 +34,20 @@ export interface StoredPod {
 
 interface ScriptedRedis extends Redis {
   applyWrites(rvKey: string, changesKey: string, maxLen: number, ops: string): Promise<(number | string)[]>;
+  loadForSync(jobKey: string, podKeyPrefix: string, uncountedKeyPrefix: string): Promise<string[]>;
 }
 
-const applyWritesLua = readFileSync(new URL('./scripts/applyWrites-2.lua', import.meta.url), 'utf8');
+const script = (file: string) => readFileSync(new URL(`./scripts/${file}`, import.meta.url), 'utf8');
+const applyWritesLua = script('applyWrites-2.lua');
+const loadForSyncLua = script('loadForSync-1.lua');
+
+/** What one sync of the Job controller reads. */
+export interface SyncSnapshot {
+  /** The Redis clock, ms. */
+  now: number;
+  job: StoredJob;
+  uncounted: StoredPod[];
+}
 
 /**
  * Serialises a Kubernetes object with the resourceVersion placeholder as the first metadata field,
@@ -58,6 +69,7 @@ export class JobStore {
     this.keys = redisKeys(prefix);
     this.codec = new PodCodec(redis, this.keys);
     if (!('applyWrites' in redis)) redis.defineCommand('applyWrites', { numberOfKeys: 2, lua: applyWritesLua });
+    if (!('loadForSync' in redis)) redis.defineCommand('loadForSync', { numberOfKeys: 1, lua: loadForSyncLua });
     this.redis = redis as ScriptedRedis;
   }
 
@@ -81,6 +93,21 @@ export class JobStore {
     const [rv, obj, ctl] = await this.redis.hmget(this.keys.job(ns, name), 'rv', 'obj', 'ctl');
     if (!rv || !obj) return undefined;
     return { rv, job: JSON.parse(obj) as Job, control: ctl ? (JSON.parse(ctl) as JobControlState) : { ...EMPTY_CONTROL_STATE } };
+  }
+
+  /** The Job and its uncounted pods with the Redis clock, in one round trip; undefined when the Job is gone. */
+  async loadForSync(ns: string, name: string): Promise<SyncSnapshot | undefined> {
+    const reply = await this.redis.loadForSync(this.keys.job(ns, name), this.keys.pod(ns, ''), this.keys.jobUncounted(''));
+    const now = Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
+    const [rv, obj, ctl] = [reply[2], reply[3], reply[4]];
+    if (!rv || !obj) return undefined;
+    const job: StoredJob = { rv, job: JSON.parse(obj) as Job, control: ctl ? (JSON.parse(ctl) as JobControlState) : { ...EMPTY_CONTROL_STATE } };
+    const uncounted: StoredPod[] = [];
+    for (let i = 5; i + 3 < reply.length; i += 4) {
+      const podRv = reply[i + 1] ?? '';
+      uncounted.push({ rv: podRv, pod: JSON.parse(await this.codec.decode(reply[i + 2] ?? '', reply[i + 3], podRv)) as Pod });
+    }
+    return { now, job, uncounted };
   }
 
   async getPod(ns: string, name: string): Promise<StoredPod | undefined> {

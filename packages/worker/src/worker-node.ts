@@ -84,6 +84,8 @@ interface RunningPod {
   runner: RunningPodLike;
   uid: string;
   terminationGraceSeconds: number;
+  /** The pod as this node last wrote it. */
+  last?: StoredPod;
 }
 
 /** A worker node: takes pod tasks up to its capacity and runs each pod in Docker. */
@@ -165,7 +167,7 @@ export class WorkerNode {
     const runner = this.opts.runtime
       ? this.opts.runtime(pod, report, logs)
       : new PodRunner(pod, { engine: this.engine, nodeName: this.nodeName, delays: this.cluster.delays, pauseImage, pullTimeoutMs }, report, logs);
-    this.running.set(`${ns}/${name}`, { runner, uid: pod.metadata.uid ?? '', terminationGraceSeconds: pod.spec.terminationGracePeriodSeconds ?? 30 });
+    this.running.set(`${ns}/${name}`, { runner, uid: pod.metadata.uid ?? '', terminationGraceSeconds: pod.spec.terminationGracePeriodSeconds ?? 30, last: claimed });
     try {
       await runner.run();
     } finally {
@@ -202,8 +204,10 @@ export class WorkerNode {
    */
   private async reportStatus(ns: string, name: string, status: PodStatus): Promise<boolean> {
     const keys = this.cluster.store.keys;
-    for (;;) {
-      const stored = await this.cluster.store.getPod(ns, name);
+    const running = this.running.get(`${ns}/${name}`);
+    // Start from the version this node wrote last; re-read only when someone else wrote since.
+    let stored = running?.last ?? (await this.cluster.store.getPod(ns, name));
+    for (;; stored = await this.cluster.store.getPod(ns, name)) {
       if (!stored || isFinished(stored.pod)) return false;
       const before = stored.pod;
       const handedBack = this.draining && isFinished({ ...before, status }) && this.running.get(`${ns}/${name}`)?.runner.stopReason === 'NodeShutdown';
@@ -213,6 +217,7 @@ export class WorkerNode {
       if (isFinished(after)) ops.push({ op: 'srem', key: keys.nodePods(this.nodeName), member: `${ns}/${name}` });
       const result = await this.cluster.store.commit(ops);
       if (!result.ok) continue;
+      if (running) running.last = { pod: after, rv: result.rvs[0] ?? '' };
       if (before.metadata.deletionTimestamp) this.running.get(`${ns}/${name}`)?.runner.stop('Terminated', before.metadata.deletionGracePeriodSeconds ?? 30);
       const changed = before.status.phase !== after.status.phase || podRestartCount(before) !== podRestartCount(after) || isPodReady(before) !== isPodReady(after);
       if (changed && after.status.phase !== 'Succeeded' && after.status.phase !== 'Failed') await this.syncOwner(after);

@@ -5,17 +5,19 @@ import { checkRedis, ShutdownStack, startApiRole } from '../system.js';
 
 interface ApiOptions extends ListenOptions {
   redisUrl: string;
+  allowPrivileged?: boolean;
 }
 
 export function registerApi(program: Command): void {
   addListenOptions(program.command('api').description('run only the Kubernetes-style API server'))
     .addOption(redisUrlOption())
+    .option('--allow-privileged', 'accept Jobs with privileged pods: privileged containers, added capabilities, hostNetwork/hostPID/hostIPC, hostPath volumes (also JOBFLEET_ALLOW_PRIVILEGED=true)')
     .action(async (options: ApiOptions, command: Command) => {
       const security = apiSecurity(options, command);
       await checkRedis(options.redisUrl);
       const stack = new ShutdownStack();
       await serve(stack, async () => {
-        const api = await startApiRole({ redisUrl: options.redisUrl, port: options.port, host: options.host, ...security }, stack);
+        const api = await startApiRole({ redisUrl: options.redisUrl, port: options.port, host: options.host, ...security, ...(options.allowPrivileged ? { allowPrivileged: true } : {}) }, stack);
         process.stdout.write(`jobfleet API listening on ${api.url} (Redis ${options.redisUrl})\n`);
       });
     });

@@ -16,7 +16,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
@@ -156,9 +156,12 @@ async function main(): Promise<void> {
     for (const scenario of args.only) {
       const t0 = Date.now();
       progress(`── ${scenario} ──`);
+      const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
+      const loadBefore = load();
       try {
         const out = await runners[scenario](ctx);
-        results[scenario] = { ...(out.result as object), durationS: Math.round((Date.now() - t0) / 100) / 10 };
+        // The machine's load average (1, 5, 15 min) around the scenario: other work on it skews every figure.
+        results[scenario] = { ...(out.result as object), durationS: Math.round((Date.now() - t0) / 100) / 10, loadAverage: { before: loadBefore, after: load() } };
         rows.push(...out.rows);
       } catch (err) {
         errors[scenario] = err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err);
