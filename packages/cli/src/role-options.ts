@@ -15,6 +15,14 @@ export function nodeNameOption(): Option {
   return new Option('--node-name <name>', 'name of this worker node').env('JOBFLEET_NODE_NAME').default(hostname(), 'the host name');
 }
 
+/** --allow-privileged for the API (api, up). */
+export function allowPrivilegedOption(): Option {
+  return new Option(
+    '--allow-privileged',
+    'accept Jobs with privileged pods: privileged containers, added capabilities, hostNetwork/hostPID/hostIPC, hostPath volumes (also JOBFLEET_ALLOW_PRIVILEGED=true)',
+  );
+}
+
 export function maxPodsOption(): Option {
   return new Option('--max-pods <n>', 'most pods this node runs at once').argParser(nonNegativeInteger).default(DEFAULT_MAX_PODS);
 }

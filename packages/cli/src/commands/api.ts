@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { serve } from '../lifecycle.js';
-import { addListenOptions, apiSecurity, redisUrlOption, type ListenOptions } from '../role-options.js';
+import { addListenOptions, allowPrivilegedOption, apiSecurity, redisUrlOption, type ListenOptions } from '../role-options.js';
 import { checkRedis, ShutdownStack, startApiRole } from '../system.js';
 
 interface ApiOptions extends ListenOptions {
@@ -11,7 +11,7 @@ interface ApiOptions extends ListenOptions {
 export function registerApi(program: Command): void {
   addListenOptions(program.command('api').description('run only the Kubernetes-style API server'))
     .addOption(redisUrlOption())
-    .option('--allow-privileged', 'accept Jobs with privileged pods: privileged containers, added capabilities, hostNetwork/hostPID/hostIPC, hostPath volumes (also JOBFLEET_ALLOW_PRIVILEGED=true)')
+    .addOption(allowPrivilegedOption())
     .action(async (options: ApiOptions, command: Command) => {
       const security = apiSecurity(options, command);
       await checkRedis(options.redisUrl);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { serve } from '../lifecycle.js';
-import { addListenOptions, apiSecurity, maxPodsOption, nodeNameOption, type ListenOptions } from '../role-options.js';
+import { addListenOptions, allowPrivilegedOption, apiSecurity, maxPodsOption, nodeNameOption, type ListenOptions } from '../role-options.js';
 import { checkRedis, EMBEDDED_DATA_DIR, ShutdownStack, startSystem, type RunningSystem } from '../system.js';
 
 interface UpOptions extends ListenOptions {
@@ -18,7 +18,7 @@ export function registerUp(program: Command): void {
     .addOption(new Option('--redis-url <url>', 'Redis to use instead of the embedded one').env('REDIS_URL'))
     .addOption(nodeNameOption())
     .addOption(maxPodsOption())
-    .option('--allow-privileged', 'accept Jobs with privileged pods: privileged containers, added capabilities, hostNetwork/hostPID/hostIPC, hostPath volumes (also JOBFLEET_ALLOW_PRIVILEGED=true)')
+    .addOption(allowPrivilegedOption())
     .action(async (options: UpOptions, command: Command) => up(options, command));
 }
 
