@@ -3,6 +3,7 @@
  * key prefix so that tests running at the same time never see each other's data.
  */
 import { randomUUID } from 'node:crypto';
+import { afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,11 @@ export const FAST_DELAYS = {
 Object.assign(process.env, FAST_DELAYS);
 
 let sharedRedis: Promise<EmbeddedRedis> | undefined;
+
+// The file's redis-server goes with the file's tests (a forked test worker does not kill its children).
+afterAll(async () => {
+  if (sharedRedis) await (await sharedRedis).stop();
+});
 
 /** One redis-server per test file; tests isolate themselves by key prefix. */
 export function testRedis(): Promise<EmbeddedRedis> {

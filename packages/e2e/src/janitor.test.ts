@@ -191,4 +191,17 @@ describe('deletion', () => {
       await second.kill('SIGTERM');
     }
   });
+
+  it('a stray container labelled for a worker is removed by its periodic sweep', async () => {
+    const worker = await fleet.addWorker();
+    const stray = await docker.docker.createContainer({
+      Image: 'busybox',
+      Cmd: ['sleep', '300'],
+      Labels: { [LABELS.managed]: 'true', [LABELS.node]: worker.nodeName, [LABELS.namespace]: 'default', [LABELS.pod]: 'nobody-abcde', [LABELS.podUid]: 'gone' },
+    });
+    await stray.start();
+    await eventually(async () => ((await docker.listManaged({ [LABELS.node]: worker.nodeName })).some((c) => c.Id === stray.id) ? undefined : true), 30_000, 'the sweep to remove the stray container');
+    await worker.close();
+    fleet.workers.splice(fleet.workers.indexOf(worker), 1);
+  });
 });

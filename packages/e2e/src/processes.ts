@@ -1,5 +1,13 @@
 /** Roles as separate OS processes, for tests that kill one with SIGKILL mid-run. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll } from 'vitest';
+
+const started = new Set<ChildProcess>();
+
+// Whatever a test left running (it failed half-way) is killed with the file's tests.
+afterAll(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 
 export interface RoleProcess {
   child: ChildProcess;
@@ -20,6 +28,7 @@ export async function startRoleProcess(role: keyof typeof START, options: Record
     `console.log('ready');`,
   ].join('\n');
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+  started.add(child);
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`${role} process exited with ${code} before it was ready`)));

@@ -176,10 +176,10 @@ export class DockerEngine {
     return this.docker.listContainers({ all: true, filters: { label } });
   }
 
-  async listManagedVolumes(filters: Record<string, string>): Promise<string[]> {
+  async listManagedVolumes(filters: Record<string, string>): Promise<{ name: string; labels: Record<string, string> }[]> {
     const label = [`${LABELS.managed}=true`, ...Object.entries(filters).map(([k, v]) => `${k}=${v}`)];
     const { Volumes } = await this.docker.listVolumes({ filters: { label } });
-    return (Volumes ?? []).map((v) => v.Name);
+    return (Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
   }
 }
 

@@ -53,6 +53,8 @@ export interface RunningPodLike {
 export type PodRuntime = (pod: Pod, report: StatusReporter, logs: PodLogWriter) => RunningPodLike;
 
 export const DEFAULT_MAX_PODS = 110;
+/** Heartbeats between two sweeps for orphaned containers (30 s at the default 2 s heartbeat). */
+const ORPHAN_SWEEP_BEATS = 15;
 
 interface WorkerSettings {
   pauseImage: string;
@@ -107,6 +109,7 @@ export class WorkerNode {
   private lastBeat = Date.now();
   private hostCapacity: { cpu?: number; memory?: number } = {};
   private beating = false;
+  private beats = 0;
 
   constructor(private readonly opts: WorkerNodeOptions) {
     this.nodeName = opts.nodeName ?? process.env.JOBFLEET_NODE_NAME ?? hostname();
@@ -120,7 +123,7 @@ export class WorkerNode {
   async start(): Promise<void> {
     if (!(await this.engine.ping())) throw new Error('the Docker Engine does not answer: start dockerd (npm run setup does) or set DOCKER_HOST');
     this.hostCapacity = await this.engine.capacity();
-    await this.removeLeftovers();
+    await this.removeOrphans('NodeRestarted');
     await this.listenForStops();
     await this.beat();
     this.heartbeat = setInterval(() => this.tick(), this.settings.heartbeatMs);
@@ -279,6 +282,7 @@ export class WorkerNode {
     await this.cluster.redis.hset(this.cluster.store.keys.nodes, this.nodeName, JSON.stringify(record));
     this.lastBeat = Date.now();
     await Promise.all([...this.running.keys()].map((key) => this.checkPod(key)));
+    if (++this.beats % ORPHAN_SWEEP_BEATS === 0 && docker) await this.removeOrphans('Orphaned');
   }
 
   private async followDocker(answers: boolean): Promise<void> {
@@ -289,28 +293,31 @@ export class WorkerNode {
   }
 
   /**
-   * Containers of this node left by an earlier process (it crashed or was killed): their pods
-   * cannot be resumed, so they end as Failed (the Job controller replaces them) and the
-   * containers and volumes are removed.
+   * Containers and volumes of this node that belong to no pod this process runs: at start, what
+   * an earlier process left (it crashed or was killed); later, what a race left behind (a pod
+   * deleted while its container was being created). Their pods cannot be resumed: the containers
+   * go first, then a pod still marked as running here ends as Failed and the Job controller
+   * replaces it. Runs at start and every ORPHAN_SWEEP_BEATS heartbeats.
    */
-  private async removeLeftovers(): Promise<void> {
-    const leftovers = await this.engine.listManaged({ [LABELS.node]: this.nodeName });
+  private async removeOrphans(reason: 'NodeRestarted' | 'Orphaned'): Promise<void> {
+    const isOrphan = (labels: Record<string, string> | undefined) => !this.running.has(`${labels?.[LABELS.namespace]}/${labels?.[LABELS.pod]}`);
+    const orphans = (await this.engine.listManaged({ [LABELS.node]: this.nodeName })).filter((c) => isOrphan(c.Labels));
     const pods = new Map<string, string>();
-    for (const c of leftovers) pods.set(`${c.Labels[LABELS.namespace]}/${c.Labels[LABELS.pod]}`, c.Labels[LABELS.podUid] ?? '');
-    // Containers first: a pod is ended (and replaced) only once nothing of it runs any more.
-    await Promise.all(leftovers.map((c) => this.engine.remove(c.Id)));
+    for (const c of orphans) pods.set(`${c.Labels[LABELS.namespace]}/${c.Labels[LABELS.pod]}`, c.Labels[LABELS.podUid] ?? '');
+    await Promise.all(orphans.map((c) => this.engine.remove(c.Id)));
     const volumes = await this.engine.listManagedVolumes({ [LABELS.node]: this.nodeName });
-    await Promise.all(volumes.map((v) => this.engine.removeVolume(v)));
-    for (const [key, uid] of pods) await this.failLostPod(key, uid);
+    await Promise.all(volumes.filter((v) => isOrphan(v.labels)).map((v) => this.engine.removeVolume(v.name)));
+    for (const [key, uid] of pods) await this.failLostPod(key, uid, reason);
   }
 
-  private async failLostPod(key: string, uid: string): Promise<void> {
+  private async failLostPod(key: string, uid: string, reason: 'NodeRestarted' | 'Orphaned'): Promise<void> {
     const [ns = '', name = ''] = key.split('/');
     const keys = this.cluster.store.keys;
     const stored = await this.cluster.store.getPod(ns, name);
     const pod = stored?.pod;
     if (!stored || !pod || pod.metadata.uid !== uid || isFinished(pod)) return;
-    const failed = lostPod(pod, await this.cluster.store.now(), 'NodeRestarted', `The worker ${this.nodeName} restarted while the pod ran`);
+    const message = reason === 'NodeRestarted' ? `The worker ${this.nodeName} restarted while the pod ran` : `The worker ${this.nodeName} lost track of the pod`;
+    const failed = lostPod(pod, await this.cluster.store.now(), reason, message);
     const result = await this.cluster.store.commit([
       await this.cluster.store.podPutOp(keys.pod(ns, name), stored.rv, failed),
       { op: 'srem', key: keys.nodePods(this.nodeName), member: key },

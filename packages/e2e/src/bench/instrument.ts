@@ -133,13 +133,24 @@ export function installCounters(): void {
       return result;
     },
   );
-  hook(JobStore.prototype, 'uncountedPodNames', 'JobStore.uncountedPodNames', (original) =>
-    async function (this: unknown, ...args: unknown[]) {
-      const names = (await original.apply(this, args)) as string[];
-      counters.podsReadBySyncs += names.length; // only the controller's gather step reads this set
-      return names;
-    },
-  );
+  // The controller's gather step: one Lua call (loadForSync) in newer stores, SMEMBERS + getPods before.
+  if (typeof (JobStore.prototype as unknown as Record<string, unknown>).loadForSync === 'function') {
+    hook(JobStore.prototype, 'loadForSync', 'JobStore.loadForSync', (original) =>
+      async function (this: unknown, ...args: unknown[]) {
+        const snapshot = (await original.apply(this, args)) as { uncounted?: unknown[] } | undefined;
+        counters.podsReadBySyncs += snapshot?.uncounted?.length ?? 0;
+        return snapshot;
+      },
+    );
+  } else {
+    hook(JobStore.prototype, 'uncountedPodNames', 'JobStore.uncountedPodNames', (original) =>
+      async function (this: unknown, ...args: unknown[]) {
+        const names = (await original.apply(this, args)) as string[];
+        counters.podsReadBySyncs += names.length;
+        return names;
+      },
+    );
+  }
   hook(TaskQueues.prototype, 'scheduleSync', 'TaskQueues.scheduleSync', (original) =>
     function (this: unknown, ...args: unknown[]) {
       counters.scheduleSyncCalls++;
