@@ -15,7 +15,7 @@ export class ResourceVersionTooOldError extends Error {}
 type Listener = (change: Change) => void;
 
 /** Turns a stored object (possibly compressed, see PodCodec) into JSON with its resourceVersion. */
-export type ObjectDecoder = (obj: string, dictId: string, rv: string) => Promise<string>;
+export type ObjectDecoder = (obj: string, dictId: string, rv: string) => Promise<string | undefined>;
 
 const asStored: ObjectDecoder = async (obj) => obj;
 
@@ -24,6 +24,7 @@ async function toChange(id: string, fields: string[], decode: ObjectDecoder): Pr
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] ?? ''] = fields[i + 1] ?? '';
   const rv = id.split('-')[0] ?? '0';
   const obj = await decode(f.o ?? '', f.d ?? '', rv);
+  if (obj === undefined) throw new Error(`change ${id}: the object's Job is gone`);
   return { rv: Number(rv), type: f.t as Change['type'], kind: f.k ?? '', ns: f.ns ?? '', name: f.n ?? '', obj };
 }
 

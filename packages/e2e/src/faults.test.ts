@@ -80,7 +80,10 @@ async function intervals(pods: Pod[]): Promise<{ start: number; end: number }[]>
     const start = at('start');
     if (Number.isNaN(start)) continue;
     const end = at('end');
-    out.push({ start, end: Number.isNaN(end) ? Date.parse(p.status.containerStatuses?.[0]?.state.terminated?.finishedAt ?? '') + 999 : end });
+    // A pod killed with its worker has no "end" line: its container was removed before the pod was
+    // marked Failed (finishedAt, whole seconds), and only then could a replacement start.
+    const killedAt = Math.max(start, Date.parse(p.status.containerStatuses?.[0]?.state.terminated?.finishedAt ?? ''));
+    out.push({ start, end: Number.isNaN(end) ? killedAt : end });
   }
   return out;
 }

@@ -28,11 +28,14 @@ export class PodCodec {
     return { obj: COMPRESSED + deflateRawSync(json, { dictionary }).toString('base64'), dict: dictId };
   }
 
-  /** The JSON text of a stored object, with its resourceVersion set. */
-  async decode(obj: string, dictId: string | null | undefined, rv: string): Promise<string> {
+  /**
+   * The JSON text of a stored object, with its resourceVersion set. Undefined when its dictionary
+   * is gone: the Job was deleted (with its pods) since the object was read.
+   */
+  async decode(obj: string, dictId: string | null | undefined, rv: string): Promise<string | undefined> {
     if (!obj.startsWith(COMPRESSED)) return obj;
     const dictionary = dictId ? await this.dictionary(dictId) : null;
-    if (!dictionary) throw new Error(`the compression dictionary ${dictId} of a stored pod is missing`);
+    if (!dictionary) return undefined;
     const json = inflateRawSync(Buffer.from(obj.slice(COMPRESSED.length), 'base64'), { dictionary }).toString('utf8');
     return withResourceVersion(json, rv);
   }

@@ -105,15 +105,16 @@ export class JobStore {
     const uncounted: StoredPod[] = [];
     for (let i = 5; i + 3 < reply.length; i += 4) {
       const podRv = reply[i + 1] ?? '';
-      uncounted.push({ rv: podRv, pod: JSON.parse(await this.codec.decode(reply[i + 2] ?? '', reply[i + 3], podRv)) as Pod });
+      const json = await this.codec.decode(reply[i + 2] ?? '', reply[i + 3], podRv);
+      if (json) uncounted.push({ rv: podRv, pod: JSON.parse(json) as Pod });
     }
     return { now, job, uncounted };
   }
 
   async getPod(ns: string, name: string): Promise<StoredPod | undefined> {
     const [rv, obj, dict] = await this.redis.hmget(this.keys.pod(ns, name), 'rv', 'obj', 'd');
-    if (!rv || !obj) return undefined;
-    return { rv, pod: JSON.parse(await this.codec.decode(obj, dict, rv)) as Pod };
+    const json = rv && obj ? await this.codec.decode(obj, dict, rv) : undefined;
+    return rv && json ? { rv, pod: JSON.parse(json) as Pod } : undefined;
   }
 
   /** The pods that exist among `names`, in one round trip. */
@@ -125,7 +126,8 @@ export class JobStore {
     const out: StoredPod[] = [];
     for (const [err, value] of replies) {
       const [rv, obj, dict] = (value ?? []) as (string | null)[];
-      if (!err && rv && obj) out.push({ rv, pod: JSON.parse(await this.codec.decode(obj, dict, rv)) as Pod });
+      const json = !err && rv && obj ? await this.codec.decode(obj, dict, rv) : undefined;
+      if (rv && json) out.push({ rv, pod: JSON.parse(json) as Pod });
     }
     return out;
   }
