@@ -14,6 +14,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
 import { FAST_DELAYS, startFleet, uniqueName, type Fleet } from './harness.js';
 import { startRoleProcess, type RoleProcess } from './processes.js';
+import { eventually, maxOverlap, runIntervals } from './timing.js';
 
 const docker = new DockerEngine();
 const redisDir = mkdtempSync(join(tmpdir(), 'jobfleet-faults-'));
@@ -71,43 +72,6 @@ function sleeper(name: string, spec: Record<string, unknown>, seconds: number): 
   } as Job;
 }
 
-/** Running intervals of the pods that started, from their log timestamps. */
-async function intervals(pods: Pod[]): Promise<{ start: number; end: number }[]> {
-  const out: { start: number; end: number }[] = [];
-  for (const p of pods) {
-    const text = await client.logs(p.metadata.name ?? '', { timestamps: true }).catch(() => '');
-    const at = (word: string) => Date.parse(text.split('\n').find((l) => l.endsWith(` ${word}`))?.split(' ')[0] ?? '');
-    const start = at('start');
-    if (Number.isNaN(start)) continue;
-    const end = at('end');
-    // A pod killed with its worker has no "end" line: its container was removed before the pod was
-    // marked Failed (finishedAt, whole seconds), and only then could a replacement start.
-    const killedAt = Math.max(start, Date.parse(p.status.containerStatuses?.[0]?.state.terminated?.finishedAt ?? ''));
-    out.push({ start, end: Number.isNaN(end) ? killedAt : end });
-  }
-  return out;
-}
-
-function maxOverlap(list: { start: number; end: number }[]): number {
-  const points = list.flatMap((i) => [
-    { t: i.start, d: 1 },
-    { t: i.end, d: -1 },
-  ]);
-  points.sort((a, b) => a.t - b.t || a.d - b.d);
-  let current = 0;
-  let max = 0;
-  for (const p of points) max = Math.max(max, (current += p.d));
-  return max;
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('the fleet under faults', () => {
   it('never runs more than parallelism pods of a Job across three workers, and spreads them', async () => {
     const name = uniqueName('spread');
@@ -116,7 +80,7 @@ describe('the fleet under faults', () => {
     expect(done.status).toMatchObject({ succeeded: 8, active: 0 });
     const pods = await client.listPods({ jobName: name });
     expect(pods).toHaveLength(8);
-    expect(maxOverlap(await intervals(pods))).toBe(4);
+    expect(maxOverlap(await runIntervals(client, pods))).toBe(4);
     expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBeGreaterThanOrEqual(2);
   });
 
@@ -124,7 +88,7 @@ describe('the fleet under faults', () => {
     const name = uniqueName('sigkill');
     await client.createJob(sleeper(name, { parallelism: 3, completions: 6 }, 3));
     let victim = '';
-    await waitUntil(async () => {
+    await eventually(async () => {
       const running = (await client.listPods({ jobName: name })).filter((p) => p.status.phase === 'Running' && p.spec.nodeName);
       victim = running[0]?.spec.nodeName ?? '';
       return victim !== '';
@@ -138,7 +102,7 @@ describe('the fleet under faults', () => {
     expect(done.status?.failed).toBeGreaterThanOrEqual(1);
     const pods = await client.listPods({ jobName: name });
     expect(pods.filter((p) => p.status.phase === 'Succeeded')).toHaveLength(6);
-    expect(maxOverlap(await intervals(pods))).toBeLessThanOrEqual(3);
+    expect(maxOverlap(await runIntervals(client, pods))).toBeLessThanOrEqual(3);
     const stillThere = new Set((await docker.listManaged({ [LABELS.node]: victim })).map((c) => c.Id));
     expect(leftovers.filter((c) => stillThere.has(c.Id))).toEqual([]);
   });
@@ -146,16 +110,16 @@ describe('the fleet under faults', () => {
   it('completes with exact counts when Redis restarts mid-run (AOF), answering 503 meanwhile', async () => {
     const name = uniqueName('redis');
     await client.createJob(sleeper(name, { parallelism: 2, completions: 4 }, 2));
-    await waitUntil(async () => (await client.getJob(name)).status?.active === 2, 60_000, 'two active pods');
+    await eventually(async () => (await client.getJob(name)).status?.active === 2, 60_000, 'two active pods');
     const port = redis.port;
     await redis.stop();
-    await waitUntil(async () => (await fetch(`${apiUrl}/readyz`)).status === 503, 10_000, 'readyz to answer 503');
+    await eventually(async () => (await fetch(`${apiUrl}/readyz`)).status === 503, 10_000, 'readyz to answer 503');
     const during = await fetch(`${apiUrl}/apis/batch/v1/namespaces/default/jobs/${name}`);
     expect(during.status).toBe(503);
     expect(await during.json()).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable', code: 503 });
     await new Promise((r) => setTimeout(r, 2_000)); // pods finish while Redis is away
     redis = await startEmbeddedRedis(redisDir, { persistence: true, port });
-    await waitUntil(async () => (await fetch(`${apiUrl}/readyz`)).status === 200, 30_000, 'readyz to recover');
+    await eventually(async () => (await fetch(`${apiUrl}/readyz`)).status === 200, 30_000, 'readyz to recover');
     const done = await client.waitForCompletion(name, { timeoutMs: 120_000 });
     expect(done.status).toMatchObject({ succeeded: 4, active: 0 });
     const pods = await client.listPods({ jobName: name });
@@ -171,7 +135,7 @@ describe('the fleet under faults', () => {
     const name = uniqueName('drain');
     // More pods than the three other workers have room for (3 × 2), so the draining one gets some.
     await client.createJob(sleeper(name, { parallelism: 8, completions: 8 }, 3));
-    await waitUntil(async () => (await client.listPods({ jobName: name })).some((p) => p.spec.nodeName === node && p.status.phase === 'Running'), 60_000, 'a pod on the draining worker');
+    await eventually(async () => (await client.listPods({ jobName: name })).some((p) => p.spec.nodeName === node && p.status.phase === 'Running'), 60_000, 'a pod on the draining worker');
     const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
     proc.child.kill('SIGTERM');
     expect(await exited).toBe(0);
@@ -197,7 +161,7 @@ describe('a silent worker', () => {
     const name = uniqueName('silent');
     await fleet.client.createJob(sleeper(name, { completions: 2 }, 3));
     let frozenPod = '';
-    await waitUntil(async () => {
+    await eventually(async () => {
       const pods = await fleet.client.listPods({ jobName: name });
       frozenPod = pods.find((p) => p.spec.nodeName === node && p.status.phase === 'Running')?.metadata.name ?? '';
       return frozenPod !== '';
@@ -205,7 +169,7 @@ describe('a silent worker', () => {
     frozen.child.kill('SIGSTOP');
     try {
       await fleet.addWorker();
-      await waitUntil(async () => {
+      await eventually(async () => {
         const pod = (await fleet.client.listPods({ jobName: name })).find((p) => p.metadata.name === frozenPod);
         return pod?.status.phase === 'Failed' && pod.status.reason === 'NodeLost';
       }, 30_000, 'the frozen pod to end as NodeLost');
@@ -215,7 +179,7 @@ describe('a silent worker', () => {
       frozen.child.kill('SIGCONT');
     }
     // Woken up, the worker finds its pod ended by the fleet and removes the container.
-    await waitUntil(async () => (await docker.listManaged({ [LABELS.node]: node })).length === 0, 30_000, 'the woken worker to clean up');
+    await eventually(async () => (await docker.listManaged({ [LABELS.node]: node })).length === 0, 30_000, 'the woken worker to clean up');
     await frozen.kill('SIGTERM');
   });
 });
@@ -268,7 +232,7 @@ describe('a Docker outage on one worker', () => {
       await proxy.cut();
       const redis = new (await import('ioredis')).Redis(fleet.redisUrl);
       const nodeRecord = async () => JSON.parse((await redis.hget(`${fleet.prefix}:nodes`, worker.nodeName)) ?? '{}') as { docker?: boolean };
-      await waitUntil(async () => (await nodeRecord()).docker === false, 10_000, 'the node to report its engine down');
+      await eventually(async () => (await nodeRecord()).docker === false, 10_000, 'the node to report its engine down');
       const name = uniqueName('outage');
       await fleet.client.createJob(sleeper(name, {}, 0));
       await new Promise((r) => setTimeout(r, 2_000));

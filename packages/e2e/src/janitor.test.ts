@@ -9,6 +9,7 @@ import { Janitor } from '@jobfleet/janitor';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
 import { startFleet, uniqueName, type Fleet } from './harness.js';
 import { startRoleProcess } from './processes.js';
+import { eventually } from './timing.js';
 
 const docker = new DockerEngine();
 
@@ -19,16 +20,6 @@ function shortJob(name: string, spec: Record<string, unknown> = {}, script = 'ec
     metadata: { name },
     spec: { ...spec, template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', script] }] } } },
   } as Job;
-}
-
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function isGone(fleet: Fleet, name: string): Promise<true | undefined> {

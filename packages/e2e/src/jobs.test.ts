@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job, Pod } from '@jobfleet/spec';
 import { JobFailedError, type JobfleetClient } from '@jobfleet/client';
 import { startFleet, uniqueName, type Fleet } from './harness.js';
+import { maxOverlap, runIntervals } from './timing.js';
 
 let fleet: Fleet;
 let client: JobfleetClient;
@@ -33,32 +34,6 @@ function job(name: string, spec: Record<string, unknown>, podSpec: Record<string
 
 function shell(script: string, extra: Record<string, unknown> = {}) {
   return { containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script], ...extra }] };
-}
-
-/** When each pod's "start" and "end" lines reached the worker (log timestamps, ms precision). */
-async function runIntervals(pods: Pod[]): Promise<{ start: number; end: number }[]> {
-  return Promise.all(
-    pods.map(async (p) => {
-      const text = await client.logs(p.metadata.name ?? '', { timestamps: true });
-      const at = (word: string) => Date.parse(text.split('\n').find((l) => l.endsWith(` ${word}`))?.split(' ')[0] ?? '');
-      return { start: at('start'), end: at('end') };
-    }),
-  );
-}
-
-function maxOverlap(intervals: { start: number; end: number }[]): number {
-  const points = intervals.flatMap((i) => [
-    { t: i.start, d: 1 },
-    { t: i.end, d: -1 },
-  ]);
-  points.sort((a, b) => a.t - b.t || a.d - b.d);
-  let current = 0;
-  let max = 0;
-  for (const p of points) {
-    current += p.d;
-    max = Math.max(max, current);
-  }
-  return max;
 }
 
 describe.concurrent('Jobs end to end', () => {
@@ -93,7 +68,7 @@ describe.concurrent('Jobs end to end', () => {
     expect(done.status).toMatchObject({ succeeded: 5, active: 0 });
     const pods = await client.listPods({ jobName: name });
     expect(pods).toHaveLength(5);
-    expect(maxOverlap(await runIntervals(pods))).toBe(1);
+    expect(maxOverlap(await runIntervals(client, pods))).toBe(1);
   });
 
   it('runs echo-job-parallel.yaml with exactly parallelism pods at once', async () => {
@@ -104,7 +79,7 @@ describe.concurrent('Jobs end to end', () => {
     expect(done.status).toMatchObject({ succeeded: 5, active: 0 });
     const pods = await client.listPods({ jobName: name });
     expect(pods).toHaveLength(5);
-    expect(maxOverlap(await runIntervals(pods))).toBe(3);
+    expect(maxOverlap(await runIntervals(client, pods))).toBe(3);
   });
 
   it('restarts a failed container in place under OnFailure', async () => {

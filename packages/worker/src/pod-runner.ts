@@ -60,24 +60,34 @@ export class PodRunner {
     for (const container of this.containers.values()) void this.opts.engine.stop(container, graceSeconds).catch(() => undefined);
   }
 
-  /** Runs the pod to its end and reports its final status. Always removes what it created. */
+  /**
+   * Runs the pod to its end, removes what it created, then reports its final status: a pod is
+   * only ever seen finished once its containers are gone, so its replacement never overlaps it.
+   */
   async run(): Promise<PodStatus> {
     const deadline = this.startDeadlineTimer();
+    let failure: { reason: string; message: string } | undefined;
     try {
-      const failure = await this.prepare();
-      if (failure) return await this.publish(true, failure);
-      const initOk = await this.runInitContainers();
-      if (initOk) await Promise.all(this.pod.spec.containers.map((c) => this.runContainer(c, (s) => this.setStatus(c, s))));
-      else this.mainStatuses = this.mainStatuses.map((s) => ({ ...s, state: { terminated: { exitCode: 1, reason: 'Error', message: 'Init container failed' } } }));
-      return await this.publish(true, this.stopRequest ? { reason: this.stopRequest.reason, message: 'Pod was stopped' } : undefined);
+      failure = await this.prepare();
+      if (!failure) await this.runContainers();
+      if (!failure && this.stopRequest) failure = { reason: this.stopRequest.reason, message: 'Pod was stopped' };
     } catch (err) {
       // The engine failed under the pod (it went away, or refused a call): the pod cannot go on.
       this.stop('RunContainerError', 0);
-      return await this.publish(true, { reason: 'RunContainerError', message: `the Docker Engine failed: ${dockerErrorMessage(err)}` });
+      failure = { reason: 'RunContainerError', message: `the Docker Engine failed: ${dockerErrorMessage(err)}` };
     } finally {
       clearTimeout(deadline);
       await this.logs.flush();
       await this.cleanup();
+    }
+    return this.publish(true, failure);
+  }
+
+  private async runContainers(): Promise<void> {
+    if (await this.runInitContainers()) {
+      await Promise.all(this.pod.spec.containers.map((c) => this.runContainer(c, (s) => this.setStatus(c, s))));
+    } else {
+      this.mainStatuses = this.mainStatuses.map((s) => ({ ...s, state: { terminated: { exitCode: 1, reason: 'Error', message: 'Init container failed' } } }));
     }
   }
 

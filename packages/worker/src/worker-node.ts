@@ -55,6 +55,8 @@ export type PodRuntime = (pod: Pod, report: StatusReporter, logs: PodLogWriter) 
 export const DEFAULT_MAX_PODS = 110;
 /** Heartbeats between two sweeps for orphaned containers (30 s at the default 2 s heartbeat). */
 const ORPHAN_SWEEP_BEATS = 15;
+/** How long after its claim a pod must have a runner on its node. */
+const CLAIM_SETTLE_MS = 30_000;
 
 interface WorkerSettings {
   pauseImage: string;
@@ -308,6 +310,26 @@ export class WorkerNode {
     const volumes = await this.engine.listManagedVolumes({ [LABELS.node]: this.nodeName });
     await Promise.all(volumes.filter((v) => isOrphan(v.labels)).map((v) => this.engine.removeVolume(v.name)));
     for (const [key, uid] of pods) await this.failLostPod(key, uid, reason);
+    await this.failPodsWithoutRunner(reason);
+  }
+
+  /**
+   * Pods recorded as claimed by this node that no runner of this process holds (a crash between a
+   * pod's cleanup and its last report leaves one with no container at all). A claim younger than
+   * CLAIM_SETTLE_MS is left alone: its runner may be starting right now.
+   */
+  private async failPodsWithoutRunner(reason: 'NodeRestarted' | 'Orphaned'): Promise<void> {
+    const store = this.cluster.store;
+    const members = await store.redis.smembers(store.keys.nodePods(this.nodeName));
+    const now = await store.now();
+    for (const key of members.filter((k) => !this.running.has(k))) {
+      const [ns = '', name = ''] = key.split('/');
+      const pod = (await store.getPod(ns, name))?.pod;
+      const scheduledAt = Date.parse(pod?.status.conditions?.find((c) => c.type === 'PodScheduled')?.lastTransitionTime ?? '');
+      if (pod && reason === 'Orphaned' && !(now - scheduledAt > CLAIM_SETTLE_MS)) continue;
+      if (pod && pod.spec.nodeName === this.nodeName) await this.failLostPod(key, pod.metadata.uid ?? '', reason);
+      else await store.redis.srem(store.keys.nodePods(this.nodeName), key);
+    }
   }
 
   private async failLostPod(key: string, uid: string, reason: 'NodeRestarted' | 'Orphaned'): Promise<void> {
@@ -315,7 +337,10 @@ export class WorkerNode {
     const keys = this.cluster.store.keys;
     const stored = await this.cluster.store.getPod(ns, name);
     const pod = stored?.pod;
-    if (!stored || !pod || pod.metadata.uid !== uid || isFinished(pod)) return;
+    if (!stored || !pod || pod.metadata.uid !== uid || isFinished(pod)) {
+      await this.cluster.redis.srem(keys.nodePods(this.nodeName), key);
+      return;
+    }
     const message = reason === 'NodeRestarted' ? `The worker ${this.nodeName} restarted while the pod ran` : `The worker ${this.nodeName} lost track of the pod`;
     const failed = lostPod(pod, await this.cluster.store.now(), reason, message);
     const result = await this.cluster.store.commit([

@@ -23,6 +23,9 @@ export interface BenchRedis {
   url: string;
   /** A connection of the benchmark itself (INFO, CLIENT LIST, MEMORY USAGE). */
   admin: Redis;
+  /** Rejects when the redis-server stops answering (it died or was killed): the run cannot go on. */
+  gone: Promise<never>;
+  isGone(): boolean;
   stop(): Promise<void>;
 }
 
@@ -30,11 +33,38 @@ export async function startBenchRedis(): Promise<BenchRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'jobfleet-bench-redis-'));
   const embedded = await startEmbeddedRedis(dir, { persistence: false });
   const admin = new Redis(embedded.url, { maxRetriesPerRequest: null });
+  admin.on('error', () => undefined); // the watchdog below reports a Redis that went away
+  // Watchdog: a separate connection that fails fast, pinged every second.
+  const probe = new Redis(embedded.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 500 });
+  probe.on('error', () => undefined);
+  let failures = 0;
+  let isGone = false;
+  let watchdog: NodeJS.Timeout | undefined;
+  const gone = new Promise<never>((_, reject) => {
+    watchdog = setInterval(() => {
+      probe.ping().then(
+        () => (failures = 0),
+        () => {
+          if (++failures >= 5) {
+            clearInterval(watchdog);
+            isGone = true;
+            reject(new Error(`the benchmark's redis-server (${embedded.url}) stopped answering: was it killed?`));
+          }
+        },
+      );
+    }, 1_000);
+    watchdog.unref();
+  });
+  gone.catch(() => undefined);
   return {
     embedded,
     url: embedded.url,
     admin,
+    gone,
+    isGone: () => isGone,
     stop: async () => {
+      clearInterval(watchdog);
+      probe.disconnect();
       admin.disconnect();
       await embedded.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -159,13 +159,14 @@ async function main(): Promise<void> {
       const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
       const loadBefore = load();
       try {
-        const out = await runners[scenario](ctx);
+        const out = await Promise.race([runners[scenario](ctx), redis.gone]);
         // The machine's load average (1, 5, 15 min) around the scenario: other work on it skews every figure.
         results[scenario] = { ...(out.result as object), durationS: Math.round((Date.now() - t0) / 100) / 10, loadAverage: { before: loadBefore, after: load() } };
         rows.push(...out.rows);
       } catch (err) {
         errors[scenario] = err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err);
         progress(`${scenario} FAILED: ${errors[scenario]}`);
+        if (redis.isGone()) break; // nothing after this can run
       }
     }
   } finally {

@@ -146,6 +146,8 @@ export async function runThroughput(ctx: BenchContext): Promise<{ result: Throug
     const queueName = `raw${r + 1}`;
     const queueConn = new Redis(ctx.redis.url, { maxRetriesPerRequest: null });
     const workerConn = new Redis(ctx.redis.url, { maxRetriesPerRequest: null });
+    queueConn.on('error', () => undefined);
+    workerConn.on('error', () => undefined);
     const queue = new Queue(queueName, { connection: queueConn, prefix: rawPrefix });
     let done = 0;
     let finish: () => void = () => undefined;

@@ -1,0 +1,51 @@
+/** Helpers for tests about time: polling for a state, and how many pods ran at once. */
+import type { JobfleetClient } from '@jobfleet/client';
+import type { Pod } from '@jobfleet/spec';
+
+/** Polls `check` until it returns a value (not undefined, not false); fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface Interval {
+  start: number;
+  end: number;
+}
+
+/**
+ * When each pod that started ran, from the log timestamps (ms) of its "start" and "end" lines.
+ * A pod killed with its worker has no "end" line: its container was removed before the pod was
+ * marked Failed (finishedAt, whole seconds), and only then could a replacement start.
+ */
+export async function runIntervals(client: JobfleetClient, pods: Pod[]): Promise<Interval[]> {
+  const out: Interval[] = [];
+  for (const p of pods) {
+    const text = await client.logs(p.metadata.name ?? '', { timestamps: true }).catch(() => '');
+    const at = (word: string) => Date.parse(text.split('\n').find((l) => l.endsWith(` ${word}`))?.split(' ')[0] ?? '');
+    const start = at('start');
+    if (Number.isNaN(start)) continue;
+    const end = at('end');
+    const killedAt = Math.max(start, Date.parse(p.status.containerStatuses?.[0]?.state.terminated?.finishedAt ?? ''));
+    out.push({ start, end: Number.isNaN(end) ? killedAt : end });
+  }
+  return out;
+}
+
+/** The most intervals that overlap at one instant. */
+export function maxOverlap(intervals: Interval[]): number {
+  const points = intervals.flatMap((i) => [
+    { t: i.start, d: 1 },
+    { t: i.end, d: -1 },
+  ]);
+  points.sort((a, b) => a.t - b.t || a.d - b.d);
+  let current = 0;
+  let max = 0;
+  for (const p of points) max = Math.max(max, (current += p.d));
+  return max;
+}
