@@ -6,6 +6,7 @@ import { PodCodec } from './pod-codec.js';
 const RV_PLACEHOLDER = '__RV__';
 /** Changes kept for watches; older resourceVersions get 410 Gone, as after an etcd compaction. */
 const CHANGES_MAX_LEN = 10_000;
+const DECODED_CACHE_SIZE = 20_000;
 
 export type ObjectKind = 'Job' | 'Pod' | 'Event';
 
@@ -64,6 +65,7 @@ export class JobStore {
   readonly keys: Keys;
   readonly redis: ScriptedRedis;
   readonly codec: PodCodec;
+  private readonly decoded = new Map<string, StoredPod>();
 
   constructor(redis: Redis, prefix = 'jf') {
     this.keys = redisKeys(prefix);
@@ -105,16 +107,15 @@ export class JobStore {
     const uncounted: StoredPod[] = [];
     for (let i = 5; i + 3 < reply.length; i += 4) {
       const podRv = reply[i + 1] ?? '';
-      const json = await this.codec.decode(reply[i + 2] ?? '', reply[i + 3], podRv);
-      if (json) uncounted.push({ rv: podRv, pod: JSON.parse(json) as Pod });
+      const stored = await this.decodePod(`${ns}/${reply[i]}`, reply[i + 2] ?? '', reply[i + 3], podRv);
+      if (stored) uncounted.push(stored);
     }
     return { now, job, uncounted };
   }
 
   async getPod(ns: string, name: string): Promise<StoredPod | undefined> {
     const [rv, obj, dict] = await this.redis.hmget(this.keys.pod(ns, name), 'rv', 'obj', 'd');
-    const json = rv && obj ? await this.codec.decode(obj, dict, rv) : undefined;
-    return rv && json ? { rv, pod: JSON.parse(json) as Pod } : undefined;
+    return rv && obj ? this.decodePod(`${ns}/${name}`, obj, dict, rv) : undefined;
   }
 
   /** The pods that exist among `names`, in one round trip. */
@@ -124,12 +125,27 @@ export class JobStore {
     for (const name of names) pipeline.hmget(this.keys.pod(ns, name), 'rv', 'obj', 'd');
     const replies = (await pipeline.exec()) ?? [];
     const out: StoredPod[] = [];
-    for (const [err, value] of replies) {
+    for (const [i, [err, value]] of replies.entries()) {
       const [rv, obj, dict] = (value ?? []) as (string | null)[];
-      const json = !err && rv && obj ? await this.codec.decode(obj, dict, rv) : undefined;
-      if (rv && json) out.push({ rv, pod: JSON.parse(json) as Pod });
+      const stored = !err && rv && obj ? await this.decodePod(`${ns}/${names[i]}`, obj, dict, rv) : undefined;
+      if (stored) out.push(stored);
     }
     return out;
+  }
+
+  /**
+   * A stored pod, decoded once per resourceVersion: a sync reads every active pod of its Job, and
+   * most of them have not changed since the last sync. Returned objects are shared: never mutate.
+   */
+  private async decodePod(key: string, obj: string, dict: string | null | undefined, rv: string): Promise<StoredPod | undefined> {
+    const cached = this.decoded.get(key);
+    if (cached?.rv === rv) return cached;
+    const json = await this.codec.decode(obj, dict, rv);
+    if (!json) return undefined;
+    const stored = { rv, pod: JSON.parse(json) as Pod };
+    if (this.decoded.size >= DECODED_CACHE_SIZE) this.decoded.delete(this.decoded.keys().next().value as string);
+    this.decoded.set(key, stored);
+    return stored;
   }
 
   /** The write of a pod, compressed with its Job's dictionary. */
