@@ -57,7 +57,7 @@ describe('applyPatch (the JSON merge patch of apply on an existing Job)', () => 
 });
 
 describe('lastAppliedOf', () => {
-  it.each([
+  it.each<{ annotations: Record<string, string>; want: unknown }>([
     { annotations: { [LAST_APPLIED_ANNOTATION]: '{"spec":{"parallelism":2}}\n' }, want: { spec: { parallelism: 2 } } },
     { annotations: { [LAST_APPLIED_ANNOTATION]: 'not json' }, want: undefined },
     { annotations: {}, want: undefined },

@@ -37,5 +37,5 @@ export function cellText(cell: unknown): string {
   const text = typeof cell === 'string' ? cell : typeof cell === 'object' ? JSON.stringify(cell) : String(cell);
   const lineBreak = text.search(/[\f\n\r]/);
   const shown = lineBreak === -1 ? text : `${text.slice(0, lineBreak)}...`;
-  return shown.replace(/\x1b/g, '^[').replace(/\r/g, '\\r');
+  return shown.replaceAll(String.fromCharCode(0x1b), '^[').replace(/\r/g, '\\r');
 }

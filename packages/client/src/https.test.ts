@@ -23,10 +23,14 @@ beforeAll(async () => {
       response.writeHead(200, { 'Content-Type': 'text/plain' });
       response.write('one\ntw');
       await new Promise((resolve) => setTimeout(resolve, 20));
-      return response.end('o\n');
+      response.end('o\n');
+      return;
     }
     if (request.url.pathname.endsWith('/slow')) return; // never answers
-    if (request.method === 'DELETE') return sendJson(response, 200, { kind: 'Status', status: 'Success' });
+    if (request.method === 'DELETE') {
+      sendJson(response, 200, { kind: 'Status', status: 'Success' });
+      return;
+    }
     sendJson(response, request.url.pathname.endsWith('/missing') ? 404 : 200, request.url.pathname.endsWith('/missing') ? { kind: 'Status', code: 404, reason: 'NotFound', message: 'jobs.batch "missing" not found' } : jobAt('7'));
   }, { tls });
 });

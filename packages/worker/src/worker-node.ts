@@ -9,7 +9,6 @@ import {
   parseStopMessage,
   POD_QUEUE,
   selfFenceAfterMs,
-  putOp,
   type NodeTimings,
   type PodTask,
   type StoredPod,

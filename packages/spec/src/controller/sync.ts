@@ -188,7 +188,7 @@ function surplus(active: Pod[], count: number): Pod[] {
 }
 
 export function syncJob(input: SyncInput): SyncDecision {
-  const { job, pods, now, delays } = input;
+  const { job, pods, now } = input;
   const status: JobStatus = structuredClone(job.status ?? {});
   const events: JobEvent[] = [];
   const counts = countFinishedPods(job, status, input.control, pods);
