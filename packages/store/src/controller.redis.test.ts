@@ -290,22 +290,23 @@ describe('TaskQueues', () => {
   const job = (uid: string): Job => ({ ...newJob('q'), metadata: { name: 'q', namespace: NS, uid } });
   const pod = (uid: string): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p-${uid}`, namespace: NS, uid }, spec: { containers: [] }, status: { phase: 'Pending' } });
 
-  it('scheduleSync records one timer per time; removeJobTasks removes the timers and the pod tasks', async () => {
+  it('scheduleSync records one timer per due time (rounded up to 250 ms); removeJobTasks removes the timers and the pod tasks', async () => {
     const { queues, store } = newCluster();
     const now = Date.UTC(2030, 0, 1);
     await queues.scheduleSync(job('j1'), 10_000, now);
     await queues.scheduleSync(job('j1'), 20_000.4, now);
     await queues.scheduleSync(job('j1'), 10_000, now); // same time: same task
+    await queues.scheduleSync(job('j1'), 9_900, now); // rounds up to the same time: same task
     await queues.scheduleSync(job('other'), 10_000, now);
     await queues.enqueuePods([pod('p1'), pod('p2')]);
     await queues.enqueuePods([pod('p1')]); // idempotent while it waits
     await queues.enqueuePods([]);
 
     const timersKey = `${queues.prefix}:timers:j1`;
-    expect((await store.redis.smembers(timersKey)).sort()).toStrictEqual([`sync-j1-${now + 10_000}`, `sync-j1-${now + 20_001}`]);
+    expect((await store.redis.smembers(timersKey)).sort()).toStrictEqual([`sync-j1-${now + 10_000}`, `sync-j1-${now + 20_250}`]);
     const delayed = await queues.sync.getDelayed();
-    expect(delayed.map((t) => t.id).sort()).toStrictEqual([`sync-j1-${now + 10_000}`, `sync-j1-${now + 20_001}`, `sync-other-${now + 10_000}`]);
-    expect(delayed.find((t) => t.id === `sync-j1-${now + 20_001}`)?.opts.delay).toBe(20_001);
+    expect(delayed.map((t) => t.id).sort()).toStrictEqual([`sync-j1-${now + 10_000}`, `sync-j1-${now + 20_250}`, `sync-other-${now + 10_000}`]);
+    expect(delayed.find((t) => t.id === `sync-j1-${now + 20_250}`)?.opts.delay).toBe(20_250);
     expect((await queues.pods.getWaiting()).map((t) => t.id).sort()).toStrictEqual(['pod-p1', 'pod-p2']);
 
     await queues.removeJobTasks('j1', ['p1']);

@@ -20,6 +20,7 @@ export interface SyncTask {
 }
 
 const RETENTION = { removeOnComplete: true, removeOnFail: true } as const;
+const TIMER_GRANULARITY_MS = 250;
 
 /** The two BullMQ queues every Job uses; one pair for the whole fleet, whatever the number of Jobs. */
 export class TaskQueues {
@@ -52,9 +53,12 @@ export class TaskQueues {
    */
   async scheduleSync(job: Job, delayMs: number, now = Date.now()): Promise<void> {
     const data: SyncTask = { ns: job.metadata.namespace ?? 'default', name: job.metadata.name ?? '', uid: job.metadata.uid ?? '' };
-    const jobId = `sync-${data.uid}-${Math.ceil(now + delayMs)}`;
+    // Due times are rounded up to TIMER_GRANULARITY_MS: a burst of syncs asking for about the same
+    // moment adds one task, not one each.
+    const dueAt = Math.ceil((now + delayMs) / TIMER_GRANULARITY_MS) * TIMER_GRANULARITY_MS;
+    const jobId = `sync-${data.uid}-${dueAt}`;
     await this.redis.sadd(this.timersKey(data.uid), jobId);
-    await this.sync.add('sync-job', data, { jobId, delay: Math.max(0, Math.ceil(delayMs)), ...RETENTION });
+    await this.sync.add('sync-job', data, { jobId, delay: Math.max(0, dueAt - now), ...RETENTION });
   }
 
   /** Called once a sync task ran. */
