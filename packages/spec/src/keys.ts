@@ -27,8 +27,10 @@ export interface Keys {
   podDictionary(jobUid: string): string;
   /** Event names recorded for one Job (SET), deleted with it. */
   jobEvents(jobUid: string): string;
-  /** A pod's log (STREAM of chunks). */
+  /** A running pod's log (STREAM of chunks). */
   podLog(ns: string, name: string): string;
+  /** A finished pod's log, archived from its stream (STRING of JSON lines). */
+  podLogArchive(ns: string, name: string): string;
   /** A namespace's events (ZSET by name). */
   events(ns: string): string;
   event(ns: string, name: string): string;
@@ -59,6 +61,7 @@ export function redisKeys(prefix = 'jf'): Keys {
     podDictionary: (uid) => `${p}:poddict:${uid}`,
     jobEvents: (uid) => `${p}:jobevents:${uid}`,
     podLog: (ns, name) => `${p}:log:${ns}:${name}`,
+    podLogArchive: (ns, name) => `${p}:logz:${ns}:${name}`,
     events: (ns) => `${p}:events:${ns}`,
     event: (ns, name) => `${p}:event:${ns}:${name}`,
     nodePods: (node) => `${p}:nodepods:${node}`,

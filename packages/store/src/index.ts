@@ -7,3 +7,4 @@ export * from './cluster.js';
 export * from './node-monitor.js';
 export * from './job-updates.js';
 export * from './namespaces.js';
+export * from './pod-logs.js';

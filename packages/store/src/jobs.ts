@@ -72,7 +72,7 @@ export async function deleteJob(
     for (const { pod } of pods) {
       const podName = pod.metadata.name ?? '';
       ops.push({ op: 'del', key: keys.pod(ns, podName), expect: '*', kind: 'Pod', ns, name: podName, final: encodeObject(pod) });
-      ops.push({ op: 'zrem', key: keys.pods(ns), member: podName }, { op: 'delkey', key: keys.podLog(ns, podName) });
+      ops.push({ op: 'zrem', key: keys.pods(ns), member: podName }, { op: 'delkey', key: keys.podLog(ns, podName) }, { op: 'delkey', key: keys.podLogArchive(ns, podName) });
       if (pod.spec.nodeName && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed') {
         ops.push({ op: 'publish', channel: keys.nodeChannel(pod.spec.nodeName), message: stopMessage(ns, podName, opts.gracePeriodSeconds) });
       }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { EMPTY_CONTROL_STATE, redisKeys, type Job, type JobControlState, type Keys, type Pod } from '@jobfleet/spec';
 import { PodCodec } from './pod-codec.js';
+import { PodLogs } from './pod-logs.js';
 
 const RV_PLACEHOLDER = '__RV__';
 /** Changes kept for watches; older resourceVersions get 410 Gone, as after an etcd compaction. */
@@ -65,11 +66,13 @@ export class JobStore {
   readonly keys: Keys;
   readonly redis: ScriptedRedis;
   readonly codec: PodCodec;
+  readonly logs: PodLogs;
   private readonly decoded = new Map<string, StoredPod>();
 
   constructor(redis: Redis, prefix = 'jf') {
     this.keys = redisKeys(prefix);
     this.codec = new PodCodec(redis, this.keys);
+    this.logs = new PodLogs(redis, this.keys);
     if (!('applyWrites' in redis)) redis.defineCommand('applyWrites', { numberOfKeys: 2, lua: applyWritesLua });
     if (!('loadForSync' in redis)) redis.defineCommand('loadForSync', { numberOfKeys: 1, lua: loadForSyncLua });
     this.redis = redis as ScriptedRedis;

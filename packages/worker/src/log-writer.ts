@@ -20,7 +20,15 @@ export class PodLogWriter {
     private readonly redis: Redis,
     private readonly key: string,
     private readonly maxBytes = DEFAULT_POD_LOG_MAX_BYTES,
+    /** Called once the pod ended and everything is written: moves the log to its compact archive. */
+    private readonly archive: () => Promise<void> = async () => undefined,
   ) {}
+
+  /** The pod ended: writes what is left, then archives the log. Never throws. */
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.archive().catch(() => undefined);
+  }
 
   write(container: string, stream: 'stdout' | 'stderr', chunk: Buffer): void {
     for (let offset = 0; offset < chunk.length; offset += MAX_CHUNK_BYTES) {

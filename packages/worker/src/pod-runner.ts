@@ -77,8 +77,8 @@ export class PodRunner {
       failure = { reason: 'RunContainerError', message: `the Docker Engine failed: ${dockerErrorMessage(err)}` };
     } finally {
       clearTimeout(deadline);
-      await this.logs.flush();
-      await this.cleanup();
+      await this.cleanup(); // the containers end first, so no output comes after the archive
+      await this.logs.finish();
     }
     return this.publish(true, failure);
   }

@@ -166,7 +166,8 @@ export class WorkerNode {
     if (!claimed) return;
     const pod = claimed.pod;
     const { podLogMaxBytes, pauseImage, pullTimeoutMs } = this.settings;
-    const logs = new PodLogWriter(this.cluster.redis, this.cluster.store.keys.podLog(ns, name), podLogMaxBytes);
+    const store = this.cluster.store;
+    const logs = new PodLogWriter(store.redis, store.keys.podLog(ns, name), podLogMaxBytes, () => store.logs.archive(ns, name));
     const report: StatusReporter = (status) => this.reportStatus(ns, name, status);
     const runner = this.opts.runtime
       ? this.opts.runtime(pod, report, logs)

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequestError, LABEL_CONTROLLER_UID, LEGACY_LABEL_CONTROLLER_UID, NotFoundError, type Pod } from '@jobfleet/spec';
+import type { LogChunk } from '@jobfleet/store';
 import { listResponse, type ApiContext } from '../context.js';
 import { queryBool, queryInt, queryString } from '../http.js';
 import { equalityValue, matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
@@ -73,21 +74,6 @@ async function listPods(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
   return sendList(req, reply, 'pods', await list(), await store.now());
 }
 
-interface LogEntry {
-  id: string;
-  container: string;
-  time: number;
-  data: Buffer;
-}
-
-function toEntries(raw: [Buffer, Buffer[]][]): LogEntry[] {
-  return raw.map(([id, fields]) => {
-    const f = new Map<string, Buffer>();
-    for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]?.toString() ?? '', fields[i + 1] ?? Buffer.alloc(0));
-    return { id: id.toString(), container: f.get('c')?.toString() ?? '', time: Number(f.get('t')?.toString() ?? 0), data: f.get('d') ?? Buffer.alloc(0) };
-  });
-}
-
 function chooseContainer(pod: Pod, requested: string | undefined): string {
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
   if (requested) {
@@ -100,11 +86,11 @@ function chooseContainer(pod: Pod, requested: string | undefined): string {
 }
 
 /** Splits chunks into lines (keeping the newline), each with its chunk's time, for tailLines/timestamps. */
-function toLines(entries: LogEntry[]): { time: number; text: string }[] {
+function toLines(chunks: LogChunk[]): { time: number; text: string }[] {
   const lines: { time: number; text: string }[] = [];
   let partial: { time: number; text: string } | undefined;
-  for (const e of entries) {
-    const parts = e.data.toString('utf8').split(/(?<=\n)/);
+  for (const e of chunks) {
+    const parts = e.data.split(/(?<=\n)/);
     for (const part of parts) {
       if (partial) {
         partial.text += part;
@@ -129,10 +115,13 @@ async function podLog(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply,
   const container = chooseContainer(pod, queryString(req, 'container'));
   const timestamps = queryBool(req, 'timestamps');
   const tailLines = queryInt(req, 'tailLines');
-  const key = store.keys.podLog(ns, name);
-  const read = async (from: string) => toEntries((await store.redis.xrangeBuffer(key, from, '+')) as unknown as [Buffer, Buffer[]][]).filter((e) => e.container === container);
-  const all = await read('-');
-  let lines = toLines(all);
+  const read = async (after?: string) => {
+    const chunks = await store.logs.read(ns, name, after);
+    if (chunks.length > 0) cursor = chunks[chunks.length - 1]?.id;
+    return chunks.filter((c) => c.container === container);
+  };
+  let cursor: string | undefined;
+  let lines = toLines(await read());
   if (tailLines !== undefined) lines = tailLines === 0 ? [] : lines.slice(-tailLines);
   const text = formatLines(lines, timestamps);
   if (!queryBool(req, 'follow')) return reply.code(200).header('content-type', 'text/plain').send(text);
@@ -141,18 +130,15 @@ async function podLog(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply,
   const raw = reply.raw;
   raw.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked', 'cache-control': 'no-cache' });
   raw.write(text);
-  let lastId = (await store.redis.xrevrange(key, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
   let closed = false;
   req.raw.on('close', () => (closed = true));
   while (!closed) {
     await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
-    const fresh = await read(`(${lastId}`).catch(() => []);
-    const newest = (await store.redis.xrevrange(key, '+', '-', 'COUNT', 1).catch(() => []))[0]?.[0];
-    if (newest) lastId = newest;
+    const fresh = await read(cursor).catch(() => []);
     if (fresh.length > 0) raw.write(formatLines(toLines(fresh), timestamps));
     const current = await store.getPod(ns, name).catch(() => ({ pod }));
     if (!current || containerDone(current.pod, container)) {
-      const rest = await read(`(${lastId}`).catch(() => []);
+      const rest = await read(cursor).catch(() => []);
       if (rest.length > 0) raw.write(formatLines(toLines(rest), timestamps));
       break;
     }

@@ -36,7 +36,7 @@ export const instantRuntime: PodRuntime = (pod, report, logs): RunningPodLike =>
       }));
       await report(derivePodStatus(pod, { startTime, containerStatuses: running }, Date.now(), false));
       for (const c of pod.spec.containers) logs.write(c.name, 'stdout', Buffer.from(BENCH_LOG_LINE));
-      await logs.flush();
+      await logs.finish();
       const finishedAt = k8sTime(Date.now());
       const terminated: ContainerStatus[] = running.map((s) => ({
         ...s,
