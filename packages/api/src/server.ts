@@ -75,7 +75,7 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
     return503OnClosing: true,
     forceCloseConnections: true,
     // Names up to a subdomain's 253 characters (and more) reach the routes, which answer as Kubernetes does.
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // The router's own errors (a malformed %-escape, a longer parameter) as Status objects too.
     frameworkErrors: (err: FastifyError, _req: unknown, reply: FastifyReply) => {
       const status = toStatus(new BadRequestError(err.message));

@@ -81,21 +81,28 @@ function embeddedNodeName(): string {
   return `${hostname()}-run-${process.pid}`;
 }
 
-/** Creates the Job; an existing unfinished one with that name is followed instead, a finished one is an error. */
+/**
+ * Creates the Job. An unfinished one with that name is followed instead; a finished one (from an
+ * earlier run) is deleted first, so running the same manifest again runs it again.
+ */
 async function submit(client: JobfleetClient, manifest: Job): Promise<Job> {
   const name = manifest.metadata.name ?? '';
-  try {
-    const created = await client.createJob(manifest);
-    process.stderr.write(`job.batch/${name} created\n`);
-    return created;
-  } catch (error) {
-    if (!(error instanceof AlreadyExistsError)) throw error;
+  const options = manifest.metadata.namespace ? { namespace: manifest.metadata.namespace } : {};
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const created = await client.createJob(manifest);
+      process.stderr.write(`job.batch/${name} created\n`);
+      return created;
+    } catch (error) {
+      if (!(error instanceof AlreadyExistsError)) throw error;
+    }
+    const existing = await client.getJob(name, options);
+    const finished = finishedCondition(existing);
+    if (!finished) break;
+    await client.deleteJob(name, options);
+    process.stderr.write(`job.batch/${name} from an earlier run (${finished.type}) deleted\n`);
   }
-  const existing = await client.getJob(name, manifest.metadata.namespace ? { namespace: manifest.metadata.namespace } : {});
-  const finished = finishedCondition(existing);
-  if (finished) {
-    throw new Error(`job.batch/${name} already exists and has finished (${finished.type}); delete it first with \`jobfleet delete job ${name}\``);
-  }
+  const existing = await client.getJob(name, options);
   process.stderr.write(`job.batch/${name} already exists and is still running; following it\n`);
   return existing;
 }
