@@ -4,7 +4,7 @@
 # Steps (each prints "==> ..." when it does work and "ok: ..." when done):
 #   prerequisites  Debian/Ubuntu + root: find what is missing. Otherwise: print what
 #                  to install and stop, unless everything is already there.
-#   apt            install the missing ones among docker.io, redis-server, busybox-static
+#   apt            install the missing ones among docker.io, redis-server, busybox-static, openssl
 #   docker         start dockerd when `docker info` does not answer (wait up to 30 s)
 #   busybox-image  make sure busybox:latest exists: pull (20 s max), else build it
 #                  from images/busybox/Dockerfile and the host's static busybox
@@ -24,7 +24,7 @@ install_err_trap
 cd "$JOBFLEET_REPO_ROOT"
 
 export TURBO_TELEMETRY_DISABLED=${TURBO_TELEMETRY_DISABLED:-1}
-APT_PACKAGES_WANTED="docker.io redis-server busybox-static"
+APT_PACKAGES_WANTED="docker.io redis-server busybox-static openssl"
 BUSYBOX_IMAGE=${JOBFLEET_BUSYBOX_IMAGE:-busybox:latest}   # override only to test the build path
 DOCKERD_LOG=/var/log/jobfleet-dockerd.log
 DOCKERD_WAIT=30
@@ -75,6 +75,14 @@ elif bb=$(find_static_busybox); then
 else
   missing_pkgs+=(busybox-static)
   missing_what+=("a busybox image ($BUSYBOX_IMAGE), or a static busybox binary to build it from")
+fi
+
+# openssl: the tests make throwaway TLS certificates with it (https API, kubectl with a token).
+if command -v openssl >/dev/null 2>&1; then
+  ok "openssl installed"
+else
+  missing_pkgs+=(openssl)
+  missing_what+=("openssl (the tests make TLS certificates with it)")
 fi
 
 # Node.js >= 20 with npm: never installed by this script.
