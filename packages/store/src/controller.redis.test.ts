@@ -292,9 +292,11 @@ describe('TaskQueues', () => {
 
   it('scheduleSync records one timer per due time (rounded up to 250 ms); removeJobTasks removes the timers and the pod tasks', async () => {
     const { queues, store } = newCluster();
+    const other = newCluster({ prefix: queues.prefix.replace(/q$/, '') }).queues; // another process
     const now = Date.UTC(2030, 0, 1);
     await queues.scheduleSync(job('j1'), 10_000, now);
-    await queues.scheduleSync(job('j1'), 20_000.4, now);
+    await queues.scheduleSync(job('j1'), 30_000, now); // this process's 10 s timer comes first: nothing to add
+    await other.scheduleSync(job('j1'), 20_000.4, now);
     await queues.scheduleSync(job('j1'), 10_000, now); // same time: same task
     await queues.scheduleSync(job('j1'), 9_900, now); // rounds up to the same time: same task
     await queues.scheduleSync(job('other'), 10_000, now);

@@ -44,10 +44,15 @@ export class PodLogs {
       .filter((c) => isAfter(c.id, afterId));
   }
 
-  /** Moves a finished pod's log from its stream into the compact archive, atomically. */
-  async archive(ns: string, name: string): Promise<void> {
+  /**
+   * Moves a finished pod's log from its stream into the compact archive, atomically, with
+   * `unstreamed` chunks (never written to the stream) after it. A short pod whose output never
+   * reached the stream costs one write.
+   */
+  async archive(ns: string, name: string, unstreamed: LogChunk[] = [], streamed = true): Promise<void> {
     const streamKey = this.keys.podLog(ns, name);
-    const chunks = ((await this.redis.xrange(streamKey, '-', '+')) as [string, string[]][]).map(([id, fields]) => fromStream(id, fields));
+    const fromStreamKey = streamed ? ((await this.redis.xrange(streamKey, '-', '+')) as [string, string[]][]).map(([id, fields]) => fromStream(id, fields)) : [];
+    const chunks = [...fromStreamKey, ...unstreamed];
     if (chunks.length === 0) return;
     const text = chunks.map((c) => JSON.stringify([c.id, c.time, c.container, c.stream, c.data] satisfies ArchivedChunk)).join('\n');
     await this.redis.multi().set(this.keys.podLogArchive(ns, name), text).del(streamKey).exec();

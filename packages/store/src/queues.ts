@@ -26,6 +26,8 @@ const TIMER_GRANULARITY_MS = 250;
 export class TaskQueues {
   readonly pods: Queue<PodTask>;
   readonly sync: Queue<SyncTask>;
+  /** The earliest timer this process has set per Job (uid → due ms). */
+  private readonly pendingTimers = new Map<string, number>();
 
   constructor(private readonly redis: Redis, readonly prefix: string) {
     const connection = redis;
@@ -56,6 +58,12 @@ export class TaskQueues {
     // Due times are rounded up to TIMER_GRANULARITY_MS: a burst of syncs asking for about the same
     // moment adds one task, not one each.
     const dueAt = Math.ceil((now + delayMs) / TIMER_GRANULARITY_MS) * TIMER_GRANULARITY_MS;
+    // A timer this process already set that fires no later does the job: the sync it runs
+    // schedules the next one itself.
+    const pending = this.pendingTimers.get(data.uid);
+    if (pending !== undefined && pending > now && pending <= dueAt) return;
+    if (this.pendingTimers.size >= 10_000) this.pendingTimers.delete(this.pendingTimers.keys().next().value as string);
+    this.pendingTimers.set(data.uid, dueAt);
     const jobId = `sync-${data.uid}-${dueAt}`;
     await this.redis.sadd(this.timersKey(data.uid), jobId);
     await this.sync.add('sync-job', data, { jobId, delay: Math.max(0, dueAt - now), ...RETENTION });

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { LogChunk } from '@jobfleet/store';
 
 /** Default bound of a pod's stored log: the oldest chunks go first past it, like a rotated kubelet log. */
 export const DEFAULT_POD_LOG_MAX_BYTES = 1024 * 1024;
@@ -10,7 +11,7 @@ const MAX_CHUNK_BYTES = 64 * 1024;
  * time, data), so any API process can serve and follow it, also after the worker is gone.
  */
 export class PodLogWriter {
-  private pending: { c: string; s: string; t: number; d: Buffer }[] = [];
+  private pending: { c: string; s: 'stdout' | 'stderr'; t: number; d: Buffer }[] = [];
   private readonly stored: { id: string; size: number }[] = [];
   private storedBytes = 0;
   private timer?: NodeJS.Timeout;
@@ -20,14 +21,23 @@ export class PodLogWriter {
     private readonly redis: Redis,
     private readonly key: string,
     private readonly maxBytes = DEFAULT_POD_LOG_MAX_BYTES,
-    /** Called once the pod ended and everything is written: moves the log to its compact archive. */
-    private readonly archive: () => Promise<void> = async () => undefined,
+    /**
+     * Called once the pod ended: moves the log to its compact archive, with the chunks that never
+     * reached the stream, and says whether there is a stream at all.
+     */
+    private readonly archive: (unstreamed: LogChunk[], streamed: boolean) => Promise<void> = async () => undefined,
   ) {}
 
-  /** The pod ended: writes what is left, then archives the log. Never throws. */
+  /** The pod ended: archives the log with what is still buffered. Never throws. */
   async finish(): Promise<void> {
-    await this.flush();
-    await this.archive().catch(() => undefined);
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flushing;
+    // Ids continue the stream's, so a follower that read the stream resumes in the archive.
+    const [lastMs = 0, lastSeq = 0] = (this.stored[this.stored.length - 1]?.id ?? '0-0').split('-').map(Number);
+    const unstreamed = this.pending.map((e, i): LogChunk => ({ id: `${lastMs}-${lastSeq + 1 + i}`, container: e.c, stream: e.s, time: e.t, data: e.d.toString('utf8') }));
+    this.pending = [];
+    await this.archive(unstreamed, this.stored.length > 0).catch(() => undefined);
   }
 
   write(container: string, stream: 'stdout' | 'stderr', chunk: Buffer): void {
@@ -47,7 +57,7 @@ export class PodLogWriter {
     return this.flushing;
   }
 
-  private async store(batch: { c: string; s: string; t: number; d: Buffer }[]): Promise<void> {
+  private async store(batch: { c: string; s: 'stdout' | 'stderr'; t: number; d: Buffer }[]): Promise<void> {
     if (batch.length === 0) return;
     const pipeline = this.redis.pipeline();
     for (const e of batch) pipeline.xadd(this.key, '*', 'c', e.c, 's', e.s, 't', String(e.t), 'd', e.d);

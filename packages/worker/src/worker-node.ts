@@ -167,7 +167,7 @@ export class WorkerNode {
     const pod = claimed.pod;
     const { podLogMaxBytes, pauseImage, pullTimeoutMs } = this.settings;
     const store = this.cluster.store;
-    const logs = new PodLogWriter(store.redis, store.keys.podLog(ns, name), podLogMaxBytes, () => store.logs.archive(ns, name));
+    const logs = new PodLogWriter(store.redis, store.keys.podLog(ns, name), podLogMaxBytes, (unstreamed, streamed) => store.logs.archive(ns, name, unstreamed, streamed));
     const report: StatusReporter = (status) => this.reportStatus(ns, name, status);
     const runner = this.opts.runtime
       ? this.opts.runtime(pod, report, logs)

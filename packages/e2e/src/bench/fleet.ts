@@ -151,7 +151,10 @@ export async function waitWithProgress(
   const timeoutMs = opts.timeoutMs ?? 3_600_000;
   let last = 0;
   for await (const job of client.watchJob(name, { signal: AbortSignal.timeout(timeoutMs) })) {
-    if (trueCondition(job, 'Failed')) throw new Error(`${label}: Job ${name} failed: ${JSON.stringify(job.status?.conditions)}`);
+    if (trueCondition(job, 'Failed')) {
+      const failedPods = await failedPodsOf(client, job).catch((err: unknown) => `(could not list them: ${String(err)})`);
+      throw new Error(`${label}: Job ${name} failed: ${JSON.stringify(job.status?.conditions)}; failed pods: ${failedPods}`);
+    }
     if (trueCondition(job, 'Complete')) return job;
     if (Date.now() - last > everyMs) {
       last = Date.now();
@@ -160,6 +163,14 @@ export async function waitWithProgress(
     }
   }
   throw new Error(`${label}: Job ${name} was deleted while waiting`);
+}
+
+/** The first failed pods of a Job, with what their status says (why a benchmark Job failed). */
+async function failedPodsOf(client: JobfleetClient, job: Job): Promise<string> {
+  const selector = encodeURIComponent(`batch.kubernetes.io/controller-uid=${job.metadata.uid ?? ''}`);
+  const url = `${client.server}/api/v1/namespaces/${job.metadata.namespace ?? 'default'}/pods?labelSelector=${selector}&fieldSelector=status.phase%3DFailed&limit=3`;
+  const list = (await (await fetch(url)).json()) as { items?: { metadata: { name?: string; annotations?: Record<string, string> }; spec: { nodeName?: string }; status: unknown }[] };
+  return JSON.stringify((list.items ?? []).map((p) => ({ name: p.metadata.name, node: p.spec.nodeName, annotations: p.metadata.annotations, status: p.status })));
 }
 
 /** Deletes a Job and waits until it is gone (its pods, logs and events with it). */
