@@ -13,7 +13,7 @@ export type ObjectKind = 'Job' | 'Pod' | 'Event';
 
 /** One write of applyWrites-2.lua; see the script's header for the semantics. */
 export type WriteOp =
-  | { op: 'put'; key: string; expect: string; obj: string; kind: ObjectKind; ns: string; name: string; ctl?: string; dict?: string }
+  | { op: 'put'; key: string; expect: string; obj: string; kind: ObjectKind; ns: string; name: string; ctl?: string; dict?: string; uid?: string }
   | { op: 'del'; key: string; expect: string; kind: ObjectKind; ns: string; name: string; final?: string }
   | { op: 'set'; key: string; value: string }
   | { op: 'sadd' | 'srem' | 'zrem'; key: string; member: string }
@@ -200,5 +200,6 @@ export function putOp(key: string, expect: string, obj: Job | Pod, ctl?: JobCont
     ns: obj.metadata.namespace ?? 'default',
     name: obj.metadata.name ?? '',
     ...(ctl ? { ctl: JSON.stringify(ctl) } : {}),
+    ...(obj.kind === 'Job' && obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
   };
 }

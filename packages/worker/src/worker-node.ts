@@ -245,18 +245,14 @@ export class WorkerNode {
   }
 
   /**
-   * Stops a running pod that was deleted or marked for deletion: SIGTERM, then SIGKILL after the
-   * grace period (the deletion's, else the pod's terminationGracePeriodSeconds).
+   * Re-reads one running pod (its node was told it is being stopped) and stops it if so.
    */
   private async checkPod(key: string, graceSeconds?: number): Promise<void> {
     const running = this.running.get(key);
     if (!running) return;
     const [ns = '', name = ''] = key.split('/');
     const stored = await this.cluster.store.getPod(ns, name).catch(() => 'unknown' as const);
-    if (stored === 'unknown') return;
-    const podGrace = running.terminationGraceSeconds;
-    if (!stored || stored.pod.metadata.uid !== running.uid) running.runner.stop('Deleted', graceSeconds ?? podGrace);
-    else if (stored.pod.metadata.deletionTimestamp) running.runner.stop('Terminated', stored.pod.metadata.deletionGracePeriodSeconds ?? podGrace);
+    if (stored !== 'unknown') stopIfDeleted(running, stored?.pod, graceSeconds);
   }
 
   /**
@@ -283,8 +279,24 @@ export class WorkerNode {
     const record: NodeHeartbeat = { name: this.nodeName, capacity: { pods: this.maxPods, ...this.hostCapacity }, running: this.running.size, heartbeat: now, docker, startedAt: this.startedAt };
     await this.cluster.redis.hset(this.cluster.store.keys.nodes, this.nodeName, JSON.stringify(record));
     this.lastBeat = Date.now();
-    await Promise.all([...this.running.keys()].map((key) => this.checkPod(key)));
+    await this.checkRunningPods();
     if (++this.beats % ORPHAN_SWEEP_BEATS === 0 && docker) await this.removeOrphans('Orphaned');
+  }
+
+  /** Stops running pods that were deleted or marked for deletion meanwhile (a missed message). One read per namespace. */
+  private async checkRunningPods(): Promise<void> {
+    const byNs = new Map<string, string[]>();
+    for (const key of this.running.keys()) {
+      const [ns = '', name = ''] = key.split('/');
+      byNs.set(ns, [...(byNs.get(ns) ?? []), name]);
+    }
+    for (const [ns, names] of byNs) {
+      const found = new Map((await this.cluster.store.getPods(ns, names)).map((p) => [p.pod.metadata.name, p.pod]));
+      for (const name of names) {
+        const running = this.running.get(`${ns}/${name}`);
+        if (running) stopIfDeleted(running, found.get(name));
+      }
+    }
   }
 
   private async followDocker(answers: boolean): Promise<void> {
@@ -349,6 +361,15 @@ export class WorkerNode {
     ]);
     if (result.ok) await this.syncOwner(pod);
   }
+}
+
+/**
+ * Stops a pod that was deleted (or replaced by a namesake) or marked for deletion: SIGTERM, then
+ * SIGKILL after the grace period (the deletion's, else the pod's terminationGracePeriodSeconds).
+ */
+function stopIfDeleted(running: RunningPod, pod: Pod | undefined, graceSeconds?: number): void {
+  if (!pod || pod.metadata.uid !== running.uid) running.runner.stop('Deleted', graceSeconds ?? running.terminationGraceSeconds);
+  else if (pod.metadata.deletionTimestamp) running.runner.stop('Terminated', pod.metadata.deletionGracePeriodSeconds ?? running.terminationGraceSeconds);
 }
 
 export async function startWorker(opts: WorkerNodeOptions): Promise<WorkerNode> {

@@ -11,10 +11,10 @@
   (a pod listed as uncounted but gone is left out).
 ]]
 local t = redis.call("TIME")
-local job = redis.call("HMGET", KEYS[1], "rv", "obj", "ctl")
+local job = redis.call("HMGET", KEYS[1], "rv", "obj", "ctl", "uid")
 if not job[1] then return {t[1], t[2]} end
 local out = {t[1], t[2], job[1], job[2], job[3] or ""}
-local uid = cjson.decode(job[2]).metadata.uid
+local uid = job[4] or cjson.decode(job[2]).metadata.uid
 for _, name in ipairs(redis.call("SMEMBERS", ARGV[2] .. uid)) do
   local pod = redis.call("HMGET", ARGV[1] .. name, "rv", "obj", "d")
   if pod[1] then
