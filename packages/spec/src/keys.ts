@@ -36,6 +36,9 @@ export interface Keys {
   event(ns: string, name: string): string;
   /** Pods a node has claimed and not finished ("ns/name" SET). */
   nodePods(node: string): string;
+  /** Who syncs the Job right now (a short lease), and whether another sync was asked for meanwhile. */
+  syncLease(ns: string, name: string): string;
+  syncAgain(ns: string, name: string): string;
   /** Pub/sub channel telling a node to stop pods. */
   nodeChannel(node: string): string;
   /** TTL-after-finished schedule (ZSET job key → deadline ms). */
@@ -65,6 +68,8 @@ export function redisKeys(prefix = 'jf'): Keys {
     events: (ns) => `${p}:events:${ns}`,
     event: (ns, name) => `${p}:event:${ns}:${name}`,
     nodePods: (node) => `${p}:nodepods:${node}`,
+    syncLease: (ns, name) => `${p}:synclease:${ns}:${name}`,
+    syncAgain: (ns, name) => `${p}:syncagain:${ns}:${name}`,
     nodeChannel: (node) => `${p}:node:${node}`,
     ttlSchedule: `${p}:ttl`,
     queuePrefix: `${p}q`,

@@ -21,6 +21,8 @@ import type { TaskQueues } from './queues.js';
 import { encodeObject, putOp, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
 
 const MAX_ATTEMPTS = 50;
+/** How long one process may sync a Job before another may take over (a sync takes milliseconds). */
+const SYNC_LEASE_MS = 10_000;
 /** A Pending pod with no worker after this long gets its task added again (lost after a crash). */
 const UNCLAIMED_RETRY_MS = 10_000;
 
@@ -41,6 +43,7 @@ export class JobController {
   ) {}
 
   private readonly inFlight = new Map<string, { running: Promise<void>; again: boolean }>();
+  private readonly leaseRetries = new Map<string, NodeJS.Timeout>();
 
   /**
    * Syncs the Job. Calls for a Job whose sync is already running in this process are coalesced:
@@ -69,7 +72,47 @@ export class JobController {
     return entry.running;
   }
 
+  /**
+   * One sync at a time per Job across the fleet: the process holding the Job's lease syncs, the
+   * others only ask it to sync once more. Without it, syncs of a busy Job in several processes
+   * keep losing their compare-and-set to each other, and every lost one re-reads a growing set of
+   * uncounted pods. A holder that dies is replaced when its lease expires: the process it turned
+   * away retries then.
+   */
   private async syncNow(ns: string, name: string): Promise<void> {
+    const redis = this.store.redis;
+    const lease = this.store.keys.syncLease(ns, name);
+    const again = this.store.keys.syncAgain(ns, name);
+    const token = randomUUID();
+    for (let turn = 0; turn < MAX_ATTEMPTS; turn++) {
+      if (!(await redis.set(lease, token, 'PX', SYNC_LEASE_MS, 'NX'))) {
+        await redis.set(again, '1', 'PX', 2 * SYNC_LEASE_MS);
+        if (await redis.exists(lease)) return this.retryAfterLease(ns, name);
+        continue; // the holder let go meanwhile: our turn
+      }
+      try {
+        await redis.del(again);
+        await this.syncWithRetries(ns, name);
+      } finally {
+        await this.store.releaseLease(lease, token);
+      }
+      if (!(await redis.exists(again))) return;
+    }
+  }
+
+  /** In case the holder of the lease dies before it syncs again: try once more when the lease has expired. */
+  private retryAfterLease(ns: string, name: string): void {
+    const key = `${ns}/${name}`;
+    if (this.leaseRetries.has(key)) return;
+    const timer = setTimeout(() => {
+      this.leaseRetries.delete(key);
+      void this.syncJob(ns, name).catch(() => undefined);
+    }, SYNC_LEASE_MS + 100);
+    timer.unref();
+    this.leaseRetries.set(key, timer);
+  }
+
+  private async syncWithRetries(ns: string, name: string): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const outcome = await this.syncOnce(ns, name);
       if (outcome === 'done') return;

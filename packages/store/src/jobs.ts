@@ -81,7 +81,7 @@ export async function deleteJob(
       ops.push({ op: 'delkey', key: keys.event(ns, eventName) }, { op: 'zrem', key: keys.events(ns), member: eventName });
     }
     ops.push({ op: 'delkey', key: keys.jobPods(uid) }, { op: 'delkey', key: keys.jobUncounted(uid) }, { op: 'delkey', key: keys.jobEvents(uid) });
-    ops.push({ op: 'delkey', key: keys.podDictionary(uid) });
+    ops.push({ op: 'delkey', key: keys.podDictionary(uid) }, { op: 'delkey', key: keys.syncLease(ns, name) }, { op: 'delkey', key: keys.syncAgain(ns, name) });
     ops.push({ op: 'zrem', key: keys.ttlSchedule, member: `${ns}/${name}` });
     const result = await store.commit(ops);
     if (!result.ok) continue;

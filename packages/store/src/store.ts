@@ -90,6 +90,11 @@ export class JobStore {
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
+  /** Deletes a lease if `token` still holds it. */
+  async releaseLease(key: string, token: string): Promise<void> {
+    await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, token);
+  }
+
   async currentResourceVersion(): Promise<string> {
     return (await this.redis.get(this.keys.rv)) ?? '0';
   }

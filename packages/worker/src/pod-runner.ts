@@ -228,8 +228,8 @@ export class PodRunner {
       await detach();
       return { exitCode: 128, oomKilled: false, error: dockerErrorMessage(err) };
     }
-    const info = await container.inspect().catch(() => undefined);
-    setStatus(runningStatus(c, container.id, info?.State.StartedAt ?? new Date().toISOString(), restartCount, lastState));
+    // The start call has returned: the container runs now (its exact StartedAt comes with the exit).
+    setStatus(runningStatus(c, container.id, new Date().toISOString(), restartCount, lastState));
     await this.publish(false);
     if (this.stopRequest) await this.opts.engine.stop(container, this.stopRequest.graceSeconds);
     const exit = await this.opts.engine.wait(container);
