@@ -8,12 +8,14 @@ const RV_PLACEHOLDER = '__RV__';
 /** Changes kept for watches; older resourceVersions get 410 Gone, as after an etcd compaction. */
 const CHANGES_MAX_LEN = 10_000;
 const DECODED_CACHE_SIZE = 20_000;
+/** Finished pods one sync counts at most (Kubernetes' Job controller: 500). */
+const MAX_FINISHED_PER_SYNC = 500;
 
 export type ObjectKind = 'Job' | 'Pod' | 'Event';
 
 /** One write of applyWrites-2.lua; see the script's header for the semantics. */
 export type WriteOp =
-  | { op: 'put'; key: string; expect: string; obj: string; kind: ObjectKind; ns: string; name: string; ctl?: string; dict?: string; uid?: string }
+  | { op: 'put'; key: string; expect: string; obj: string; kind: ObjectKind; ns: string; name: string; ctl?: string; dict?: string; uid?: string; phase?: string }
   | { op: 'del'; key: string; expect: string; kind: ObjectKind; ns: string; name: string; final?: string }
   | { op: 'set'; key: string; value: string }
   | { op: 'sadd' | 'srem' | 'zrem'; key: string; member: string }
@@ -36,7 +38,7 @@ export interface StoredPod {
 
 interface ScriptedRedis extends Redis {
   applyWrites(rvKey: string, changesKey: string, maxLen: number, ops: string): Promise<(number | string)[]>;
-  loadForSync(jobKey: string, podKeyPrefix: string, uncountedKeyPrefix: string): Promise<string[]>;
+  loadForSync(jobKey: string, podKeyPrefix: string, uncountedKeyPrefix: string, maxFinished: number): Promise<string[]>;
 }
 
 const script = (file: string) => readFileSync(new URL(`./scripts/${file}`, import.meta.url), 'utf8');
@@ -49,6 +51,8 @@ export interface SyncSnapshot {
   now: number;
   job: StoredJob;
   uncounted: StoredPod[];
+  /** Finished pods not read this time (past MAX_FINISHED_PER_SYNC): the next sync counts them. */
+  finishedLeftOut: number;
 }
 
 /**
@@ -107,18 +111,18 @@ export class JobStore {
 
   /** The Job and its uncounted pods with the Redis clock, in one round trip; undefined when the Job is gone. */
   async loadForSync(ns: string, name: string): Promise<SyncSnapshot | undefined> {
-    const reply = await this.redis.loadForSync(this.keys.job(ns, name), this.keys.pod(ns, ''), this.keys.jobUncounted(''));
+    const reply = await this.redis.loadForSync(this.keys.job(ns, name), this.keys.pod(ns, ''), this.keys.jobUncounted(''), MAX_FINISHED_PER_SYNC);
     const now = Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
     const [rv, obj, ctl] = [reply[2], reply[3], reply[4]];
     if (!rv || !obj) return undefined;
     const job: StoredJob = { rv, job: JSON.parse(obj) as Job, control: ctl ? (JSON.parse(ctl) as JobControlState) : { ...EMPTY_CONTROL_STATE } };
     const uncounted: StoredPod[] = [];
-    for (let i = 5; i + 3 < reply.length; i += 4) {
+    for (let i = 6; i + 3 < reply.length; i += 4) {
       const podRv = reply[i + 1] ?? '';
       const stored = await this.decodePod(`${ns}/${reply[i]}`, reply[i + 2] ?? '', reply[i + 3], podRv);
       if (stored) uncounted.push(stored);
     }
-    return { now, job, uncounted };
+    return { now, job, uncounted, finishedLeftOut: Number(reply[5] ?? 0) };
   }
 
   async getPod(ns: string, name: string): Promise<StoredPod | undefined> {
@@ -159,7 +163,8 @@ export class JobStore {
   /** The write of a pod, compressed with its Job's dictionary. */
   async podPutOp(key: string, expect: string, pod: Pod): Promise<WriteOp> {
     const { obj, dict } = await this.codec.encode(encodeObject(pod), pod);
-    return { op: 'put', key, expect, obj, kind: 'Pod', ns: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '', ...(dict ? { dict } : {}) };
+    const ns = pod.metadata.namespace ?? 'default';
+    return { op: 'put', key, expect, obj, kind: 'Pod', ns, name: pod.metadata.name ?? '', phase: pod.status.phase, ...(dict ? { dict } : {}) };
   }
 
   async uncountedPodNames(jobUid: string): Promise<string[]> {

@@ -7,10 +7,10 @@
   KEYS[2] change stream
   ARGV[1] change stream max length (approximate)
   ARGV[2] JSON array of operations:
-    {op="put", key, expect, obj, kind, ns, name, ctl?, dict?, uid?}
+    {op="put", key, expect, obj, kind, ns, name, ctl?, dict?, uid?, phase?}
         expect: "" must not exist, "*" any, else the current rv; ctl: controller bookkeeping stored
         beside the object; dict: id of the dictionary the obj is compressed with (pods), kept with it;
-        uid: the object's uid, kept beside it so that scripts need not decode the JSON
+        uid, phase: the object's uid / a pod's phase, kept beside it so that scripts need not decode it
     {op="del", key, expect, kind, ns, name, final?}
         final: the object's JSON for the DELETED event (when the stored one is compressed)
     {op="set", key, value}
@@ -47,6 +47,7 @@ for _, op in ipairs(ops) do
     redis.call("HSET", op.key, "rv", rv, "obj", obj)
     if op.ctl then redis.call("HSET", op.key, "ctl", op.ctl) end
     if op.uid then redis.call("HSET", op.key, "uid", op.uid) end
+    if op.phase then redis.call("HSET", op.key, "p", op.phase) end
     if op.dict then redis.call("HSET", op.key, "d", op.dict) end
     local kind = existed and "MODIFIED" or "ADDED"
     redis.call("XADD", KEYS[2], "MAXLEN", "~", maxlen, rv .. "-0", "t", kind, "k", op.kind, "ns", op.ns, "n", op.name, "o", obj, "d", op.dict or "")
