@@ -143,7 +143,7 @@ export class JobController {
     const ns = job.metadata.namespace ?? 'default';
     const uid = job.metadata.uid ?? '';
     const ops: WriteOp[] = [];
-    const created = this.newPods(job, decision, now);
+    const created = await this.newPods(job, decision, now);
     for (const pod of created) {
       const name = pod.metadata.name ?? '';
       ops.push(await this.store.podPutOp(keys.pod(ns, name), '', pod));
@@ -174,16 +174,31 @@ export class JobController {
     return { ops, created, finishedHere };
   }
 
-  private newPods(job: Job, decision: SyncDecision, now: number): Pod[] {
+  /**
+   * The pods to create, named `<job>-<5 random characters>` as the API server's generateName does.
+   * Five characters give 14 million names: a Job of 100,000 pods would collide often, and one taken
+   * name fails the whole commit, so names already used in the namespace are drawn again first.
+   */
+  private async newPods(job: Job, decision: SyncDecision, now: number): Promise<Pod[]> {
     const indexes = decision.create.indexes;
     const count = indexes ? indexes.length : decision.create.count;
-    const pods: Pod[] = [];
-    for (let i = 0; i < count; i++) {
-      const index = indexes?.[i];
-      const name = podGenerateName(job, index) + randomSuffix();
-      pods.push(newPodForJob(job, { name, uid: randomUUID(), index, now }));
+    if (count === 0) return [];
+    const names = Array.from({ length: count }, (_, i) => podGenerateName(job, indexes?.[i]) + randomSuffix());
+    const ns = job.metadata.namespace ?? 'default';
+    for (let round = 0; round < 5; round++) {
+      const taken = await this.store.redis.zmscore(this.store.keys.pods(ns), ...names);
+      const unique = new Set<string>();
+      let redrawn = 0;
+      names.forEach((name, i) => {
+        if (taken[i] === null && !unique.has(name)) unique.add(name);
+        else {
+          names[i] = podGenerateName(job, indexes?.[i]) + randomSuffix();
+          redrawn++;
+        }
+      });
+      if (redrawn === 0) break;
     }
-    return pods;
+    return names.map((name, i) => newPodForJob(job, { name, uid: randomUUID(), index: indexes?.[i], now }));
   }
 
   /** Deletes a Job's oldest events past MAX_EVENTS_PER_JOB (names sort by creation time). */
