@@ -1,25 +1,20 @@
 /** Janitor.collect (TTL-after-finished) against a real redis-server, on hand-made finished Jobs. */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { k8sTime, type Job, type JobCondition } from '@jobfleet/spec';
-import { Cluster, createJob, putOp, startEmbeddedRedis, ttlScheduleOp, type EmbeddedRedis } from '@jobfleet/store';
+import { Cluster, createJob, putOp, startScratchRedis, ttlScheduleOp, type EmbeddedRedis } from '@jobfleet/store';
 import { Janitor } from './janitor.js';
 
 const NS = 'default';
 const DELAYS = { podFailureBackoffBaseMs: 0, podFailureBackoffMaxMs: 0, containerRestartBackoffBaseMs: 0, containerRestartBackoffMaxMs: 0 };
 
 let server: EmbeddedRedis;
-let dir: string;
 let cluster: Cluster;
 let janitor: Janitor;
 const prefix = `t${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'jobfleet-janitor-test-'));
-  server = await startEmbeddedRedis(dir, { persistence: false });
+  server = await startScratchRedis();
   cluster = new Cluster({ redisUrl: server.url, prefix, delays: DELAYS });
   janitor = new Janitor({ redisUrl: server.url, prefix });
 });
@@ -28,7 +23,6 @@ afterAll(async () => {
   await janitor?.close();
   await cluster?.close();
   await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function newJob(name: string): Job {

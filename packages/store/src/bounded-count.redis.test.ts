@@ -1,15 +1,12 @@
 /** A backlog of finished pods is counted in steps of at most 500, without creating pods meanwhile. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseJob } from '@jobfleet/spec';
-import { Cluster, createJob, startEmbeddedRedis, type EmbeddedRedis } from './index.js';
+import { Cluster, createJob, startScratchRedis, type EmbeddedRedis } from './index.js';
 
 let redis: EmbeddedRedis;
 let cluster: Cluster;
 beforeAll(async () => {
-  redis = await startEmbeddedRedis(mkdtempSync(join(tmpdir(), 'jf-bounded-')), { persistence: false });
+  redis = await startScratchRedis();
   cluster = new Cluster({ redisUrl: redis.url, prefix: 'bounded' });
 });
 afterAll(async () => {

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 
 export interface EmbeddedRedis {
@@ -74,5 +75,18 @@ export async function startEmbeddedRedis(dir: string, options: EmbeddedRedisOpti
         child.once('exit', () => done());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/** An embedded redis-server with throwaway data (a temporary folder, no AOF), gone with `stop()`: for tests. */
+export async function startScratchRedis(): Promise<EmbeddedRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'jobfleet-redis-'));
+  const redis = await startEmbeddedRedis(dir, { persistence: false });
+  return {
+    ...redis,
+    stop: async () => {
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -1,4 +1,4 @@
-export { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+export { startEmbeddedRedis, startScratchRedis, type EmbeddedRedis } from './embedded-redis.js';
 export * from './store.js';
 export * from './queues.js';
 export * from './controller.js';

@@ -1,18 +1,15 @@
 /** Pods compressed with their Job's dictionary: small in Redis, read back unchanged. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPodForJob, parseJob, type Job } from '@jobfleet/spec';
-import { Cluster, createJob, startEmbeddedRedis, type EmbeddedRedis } from './index.js';
+import { Cluster, createJob, startScratchRedis, type EmbeddedRedis } from './index.js';
 
 let redis: EmbeddedRedis;
 let cluster: Cluster;
 let raw: Redis;
 
 beforeAll(async () => {
-  redis = await startEmbeddedRedis(mkdtempSync(join(tmpdir(), 'jf-codec-')), { persistence: false });
+  redis = await startScratchRedis();
   cluster = new Cluster({ redisUrl: redis.url, prefix: 'codec' });
   raw = new Redis(redis.url);
 });

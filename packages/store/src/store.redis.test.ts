@@ -3,31 +3,25 @@
  * all-or-nothing batches, resourceVersions, the change stream and index upkeep.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Job, Pod } from '@jobfleet/spec';
-import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+import { startScratchRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { JobStore, encodeObject, putOp, type WriteOp } from './store.js';
 
 let server: EmbeddedRedis;
-let dir: string;
 let redis: Redis;
 let store: JobStore;
 const filePrefix = `t${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'jobfleet-store-test-'));
-  server = await startEmbeddedRedis(dir, { persistence: false });
+  server = await startScratchRedis();
   redis = new Redis(server.url);
 });
 
 afterAll(async () => {
   redis?.disconnect();
   await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 let testSeq = 0;

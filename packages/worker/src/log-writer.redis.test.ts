@@ -1,30 +1,24 @@
 /** PodLogWriter against a real redis-server: entries, the byte bound (XTRIM MINID), flush never throwing. */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
+import { startScratchRedis, type EmbeddedRedis } from '@jobfleet/store';
 import { PodLogWriter } from './log-writer.js';
 
 let server: EmbeddedRedis;
-let dir: string;
 let redis: Redis;
 const prefix = `t${randomUUID().slice(0, 8)}`;
 let seq = 0;
 const newKey = () => `${prefix}:log:default:pod-${++seq}`;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'jobfleet-worker-test-'));
-  server = await startEmbeddedRedis(dir, { persistence: false });
+  server = await startScratchRedis();
   redis = new Redis(server.url);
 });
 
 afterAll(async () => {
   redis?.disconnect();
   await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 interface Entry {
