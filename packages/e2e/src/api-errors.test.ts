@@ -4,7 +4,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, uniqueName, type Fleet } from './harness.js';
+import { dataKeys, startFleet, uniqueName, type Fleet } from './harness.js';
 
 let fleet: Fleet;
 let redis: Redis;
@@ -21,7 +21,7 @@ afterAll(async () => {
 const jobsUrl = (ns = 'default') => `${fleet.api.url}/apis/batch/v1/namespaces/${ns}/jobs`;
 
 async function keyCount(): Promise<number> {
-  return (await redis.keys(`${fleet.prefix}:*`)).length;
+  return (await dataKeys(redis, fleet.prefix)).length;
 }
 
 async function post(body: string, contentType = 'application/json') {

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifests, redisKeys } from '@jobfleet/spec';
-import { startFleet, uniqueName, type Fleet } from './harness.js';
+import { dataKeys, startFleet, uniqueName, type Fleet } from './harness.js';
 
 let fleet: Fleet;
 let redis: Redis;
@@ -136,9 +136,11 @@ function badAnswer(method: string, answer: Answer): string | undefined {
   return undefined;
 }
 
-/** What a write could change: the number of keys of the fleet and the resourceVersion counter. */
+/**
+ * What a write could change: the number of data keys of the fleet and the resourceVersion counter.
+ */
 async function snapshot(): Promise<string> {
-  const [keys, rv] = await Promise.all([redis.keys(`${fleet.prefix}:*`), redis.get(redisKeys(fleet.prefix).rv)]);
+  const [keys, rv] = await Promise.all([dataKeys(redis, fleet.prefix), redis.get(redisKeys(fleet.prefix).rv)]);
   return `${keys.length} keys, rv ${rv ?? '0'}`;
 }
 

@@ -91,3 +91,12 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
 export function uniqueName(base: string): string {
   return `${base}-${randomUUID().slice(0, 6)}`;
 }
+
+/**
+ * The keys of a fleet's data (pattern `<prefix>*`), leaving out the short-lived per-Job sync
+ * leases, which come and go whenever a background sync runs.
+ */
+export async function dataKeys(redis: { keys(pattern: string): Promise<string[]> }, prefix: string, pattern = `${prefix}:*`): Promise<string[]> {
+  const lease = new RegExp(`^${prefix}:sync(lease|again):`);
+  return (await redis.keys(pattern)).filter((k) => !lease.test(k));
+}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '@jobfleet/spec';
 import { Janitor } from '@jobfleet/janitor';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
-import { startFleet, uniqueName, type Fleet } from './harness.js';
+import { dataKeys, startFleet, uniqueName, type Fleet } from './harness.js';
 import { startRoleProcess } from './processes.js';
 import { eventually } from './timing.js';
 
@@ -46,7 +46,7 @@ describe('TTL after finished', () => {
     await fleet?.close();
   });
 
-  const keyCount = async () => (await redis.keys(`${fleet.prefix}*`)).length;
+  const keyCount = async () => (await dataKeys(redis, fleet.prefix, `${fleet.prefix}*`)).length;
 
   it('keeps a finished Job readable until its TTL, then deletes it with pods, logs, containers and keys', async () => {
     const warmup = uniqueName('warmup');

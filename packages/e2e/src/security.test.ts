@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from '@jobfleet/api';
 import { JobFailedError, type JobfleetClient } from '@jobfleet/client';
 import type { Job, Pod } from '@jobfleet/spec';
-import { startFleet, uniqueName, type Fleet } from './harness.js';
+import { dataKeys, startFleet, uniqueName, type Fleet } from './harness.js';
 
 let fleet: Fleet;
 let privileged: Fleet;
@@ -47,7 +47,7 @@ function shell(script: string, extra: Record<string, unknown> = {}) {
 }
 
 async function keyCount(prefix: string): Promise<number> {
-  return (await redis.keys(`${prefix}:*`)).length;
+  return (await dataKeys(redis, prefix)).length;
 }
 
 async function post(f: Fleet, body: unknown, query = '') {
