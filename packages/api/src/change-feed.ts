@@ -19,12 +19,13 @@ export type ObjectDecoder = (obj: string, dictId: string, rv: string) => Promise
 
 const asStored: ObjectDecoder = async (obj) => obj;
 
-async function toChange(id: string, fields: string[], decode: ObjectDecoder): Promise<Change> {
+/** The change of a stream entry; undefined when its object can no longer be read (its Job, with the dictionary, is gone). */
+async function toChange(id: string, fields: string[], decode: ObjectDecoder): Promise<Change | undefined> {
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] ?? ''] = fields[i + 1] ?? '';
   const rv = id.split('-')[0] ?? '0';
   const obj = await decode(f.o ?? '', f.d ?? '', rv);
-  if (obj === undefined) throw new Error(`change ${id}: the object's Job is gone`);
+  if (obj === undefined) return undefined;
   return { rv: Number(rv), type: f.t as Change['type'], kind: f.k ?? '', ns: f.ns ?? '', name: f.n ?? '', obj };
 }
 
@@ -72,10 +73,10 @@ export class ChangeFeed {
           | null;
         for (const [, entries] of reply ?? []) {
           for (const [id, fields] of entries) {
+            // A Redis error here leaves lastId before this entry: the retry reads it again.
+            const change = await toChange(id, fields, this.decode);
             this.lastId = id;
-            const change = await toChange(id, fields, this.decode).catch(() => undefined);
-            if (!change) continue; // its Job (and dictionary) is already gone
-            for (const listener of this.listeners) listener(change);
+            if (change) for (const listener of this.listeners) listener(change);
           }
         }
       } catch {
@@ -123,7 +124,7 @@ export class ChangeFeed {
     for (;;) {
       const page = await this.reader.xrange(this.streamKey, start, '+', 'COUNT', 1000);
       for (const [id, fields] of page) {
-        const change = await toChange(id, fields, this.decode).catch(() => undefined);
+        const change = await toChange(id, fields, this.decode);
         if (change) out.push(change);
       }
       const last = page[page.length - 1];

@@ -117,23 +117,31 @@ export function buildTable(kind: Printable, items: readonly unknown[], now: Date
 }
 
 /** Sends a list object (`items`, `metadata`) as it is, or as a Table when the client asked for one. */
-export function sendList(
+/** The list, or a Table of it when the client asked for one (the clock is read only then). */
+export async function sendList(
   req: FastifyRequest,
   reply: FastifyReply,
   kind: Printable,
   list: { metadata: { resourceVersion?: string; continue?: string }; items: readonly unknown[] },
-  now: number,
-): FastifyReply {
+  now: () => Promise<number>,
+): Promise<FastifyReply> {
   const table = tableRequest(req);
   if (!table) return sendJson(reply, 200, list);
-  return sendJson(reply, 200, buildTable(kind, list.items, new Date(now), table, list.metadata));
+  return sendJson(reply, 200, buildTable(kind, list.items, new Date(await now()), table, list.metadata));
 }
 
 /** Sends one object, or a one-row Table when the client asked for one. */
-export function sendObject(req: FastifyRequest, reply: FastifyReply, kind: Printable, obj: { metadata?: ObjectMeta }, now: number, code = 200): FastifyReply {
+export async function sendObject(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  kind: Printable,
+  obj: { metadata?: ObjectMeta },
+  now: () => Promise<number>,
+  code = 200,
+): Promise<FastifyReply> {
   const table = tableRequest(req);
   if (!table) return sendJson(reply, code, obj);
-  return sendJson(reply, code, buildTable(kind, [obj], new Date(now), table, { resourceVersion: obj.metadata?.resourceVersion }));
+  return sendJson(reply, code, buildTable(kind, [obj], new Date(await now()), table, { resourceVersion: obj.metadata?.resourceVersion }));
 }
 
 /** The watch renderer: each event's object as a one-row Table, when the client asked for Tables. */

@@ -4,7 +4,7 @@
  * by two spaces, and kubectl's Events section last. Before the Events, jobfleet adds the Job's
  * Conditions and its pods. Pure: the caller fetches the Job, its pods and its events.
  */
-import { humanDuration, podStatus, selectorString, timestampSince, type Container, type CoreEvent, type EnvVar, type Job, type JobCondition, type Pod, type PodTemplateSpec, type Volume } from '@jobfleet/spec';
+import { eventSource, humanDuration, parseTime, podStatus, selectorString, timestampSince, type Container, type CoreEvent, type EnvVar, type Job, type JobCondition, type Pod, type PodTemplateSpec, type Volume } from '@jobfleet/spec';
 import { LAST_APPLIED_ANNOTATION } from './apply-patch.js';
 import { alignTabs, KUBECTL_DESCRIBE_TABWRITER } from './tabwriter.js';
 const MAX_ANNOTATION_LENGTH = 140;
@@ -208,10 +208,11 @@ function describeEvents(events: readonly CoreEvent[], write: Write, now: Date): 
   write(0, 'Events:');
   write(1, 'Type\tReason\tAge\tFrom\tMessage');
   write(1, '----\t------\t----\t----\t-------');
+  // A missing timestamp sorts first (Go's zero time).
+  const timeOf = (t: string | undefined) => parseTime(t) ?? Number.NEGATIVE_INFINITY;
   const sorted = [...events].sort((a, b) => timeOf(a.lastTimestamp) - timeOf(b.lastTimestamp));
   for (const event of sorted) {
-    const from = event.source?.component || event.reportingComponent || '';
-    write(1, `${event.type ?? ''}\t${event.reason ?? ''}\t${eventAge(event, now)}\t${from}\t${(event.message ?? '').trim()}`);
+    write(1, `${event.type ?? ''}\t${event.reason ?? ''}\t${eventAge(event, now)}\t${eventSource(event)}\t${(event.message ?? '').trim()}`);
   }
 }
 
@@ -220,12 +221,6 @@ function eventAge(event: CoreEvent, now: Date): string {
   if (event.series) return `${timestampSince(event.series.lastObservedTime, now)} (x${event.series.count ?? 0} over ${first})`;
   if ((event.count ?? 0) > 1) return `${timestampSince(event.lastTimestamp, now)} (x${event.count ?? 0} over ${first})`;
   return first;
-}
-
-/** A timestamp's milliseconds; a missing one sorts first (Go's zero time). */
-function timeOf(timestamp: string | undefined): number {
-  const time = timestamp ? Date.parse(timestamp) : Number.NaN;
-  return Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
 }
 
 // ---------------------------------------------------------------- time

@@ -89,8 +89,6 @@ export interface NodeHeartbeat {
   labels?: Record<string, string>;
 }
 
-/** Kubernetes' node-monitor-grace-period. */
-export const DEFAULT_NODE_MONITOR_GRACE_MS = 40_000;
 export const NODE_KUBELET_VERSION = 'jobfleet';
 export const ANNOTATION_RUNNING_PODS = 'jobfleet.io/running-pods';
 export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
@@ -114,7 +112,7 @@ export function nodeReadyCondition(hb: NodeHeartbeat, now: number, graceMs: numb
 }
 
 /** A core/v1 Node from a worker's heartbeat record; uid and creationTimestamp come from its start. */
-export function nodeFromHeartbeat(hb: NodeHeartbeat, now: number, graceMs = DEFAULT_NODE_MONITOR_GRACE_MS): Node {
+export function nodeFromHeartbeat(hb: NodeHeartbeat, now: number, graceMs: number): Node {
   const capacity: Record<string, string> = { pods: String(hb.capacity.pods) };
   if (hb.capacity.cpu !== undefined) capacity.cpu = String(hb.capacity.cpu);
   if (hb.capacity.memory !== undefined) capacity.memory = String(hb.capacity.memory);

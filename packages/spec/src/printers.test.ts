@@ -141,7 +141,7 @@ describe('Event, Node columns', () => {
   });
 
   it('reads roles from labels and marks cordoned nodes', () => {
-    const node = nodeFromHeartbeat({ name: 'w1', capacity: { pods: 1 }, heartbeat: NOW.getTime(), docker: true }, NOW.getTime());
+    const node = nodeFromHeartbeat({ name: 'w1', capacity: { pods: 1 }, heartbeat: NOW.getTime(), docker: true }, NOW.getTime(), 40_000);
     const labelled: Node = { ...node, spec: { unschedulable: true }, metadata: { ...node.metadata, labels: { 'node-role.kubernetes.io/worker': '', 'kubernetes.io/role': 'gpu' } } };
     expect(nodeRoles(labelled)).toBe('gpu,worker');
     expect(nodeStatus(labelled)).toBe('Ready,SchedulingDisabled');

@@ -127,14 +127,12 @@ export class JobController {
     if (!snapshot) return 'done';
     const { job: stored, uncounted: pods } = snapshot;
     const now = this.clock ? this.clock() : snapshot.now;
-    const decision = syncJob({ job: stored.job, control: stored.control, pods: pods.map((p) => p.pod), now, delays: this.delays });
-    if (snapshot.finishedLeftOut > 0) holdCreations(decision); // some successes are not counted yet
+    const { finishedLeftOut } = snapshot;
+    const decision = syncJob({ job: stored.job, control: stored.control, pods: pods.map((p) => p.pod), now, delays: this.delays, finishedLeftOut });
     const plan = await this.plan(stored, pods, decision, now);
-    if (plan.ops.length === 0) return this.act(stored.job, plan, decision, pods, now);
-    const result = await this.store.commit(plan.ops);
-    if (!result.ok) return 'conflict';
+    if (plan.ops.length > 0 && !(await this.store.commit(plan.ops)).ok) return 'conflict';
     const outcome = await this.act(stored.job, plan, decision, pods, now);
-    return snapshot.finishedLeftOut > 0 ? 'again' : outcome;
+    return finishedLeftOut > 0 ? 'again' : outcome;
   }
 
   private async plan(stored: StoredJob, pods: StoredPod[], decision: SyncDecision, now: number) {
@@ -236,12 +234,6 @@ export class JobController {
     if (requeue !== undefined && Number.isFinite(requeue)) await this.queues.scheduleSync(job, requeue, now);
     return plan.finishedHere > 0 ? 'again' : 'done';
   }
-}
-
-/** A sync that counted only part of the finished pods creates none: the rest may complete the Job. */
-function holdCreations(decision: SyncDecision): void {
-  decision.status.active = (decision.status.active ?? 0) - decision.create.count;
-  decision.create = decision.create.indexes ? { count: 0, indexes: [] } : { count: 0 };
 }
 
 /** Events kept per Job: the newest ones, as Kubernetes keeps events for a limited time only. */

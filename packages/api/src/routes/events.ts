@@ -51,7 +51,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     const store = ctx.cluster.store;
     const raw = await store.redis.hget(store.keys.event(req.params.ns, req.params.name), 'obj');
     if (!raw) throw new NotFoundError({ group: '', resource: 'events', name: req.params.name });
-    return sendObject(req, reply, 'events', JSON.parse(raw) as KubeEvent, await store.now());
+    return sendObject(req, reply, 'events', JSON.parse(raw) as KubeEvent, () => store.now());
   });
 }
 
@@ -77,5 +77,5 @@ async function listEvents(ctx: ApiContext, req: FastifyRequest, reply: FastifyRe
       nameOf: (e: KubeEvent) => e.metadata.name ?? '',
     });
   if (queryBool(req, 'watch')) return watchResponse(ctx, req, reply, { kind: 'Event', ns, keep: (o) => keep(o as unknown as KubeEvent), list, render: watchRenderer(req, 'events') });
-  return sendList(req, reply, 'events', await list(), await store.now());
+  return sendList(req, reply, 'events', await list(), () => store.now());
 }

@@ -35,11 +35,11 @@ export function registerJobUpdateRoutes(app: FastifyInstance, ctx: ApiContext): 
   const item = '/apis/batch/v1/namespaces/:ns/jobs/:name';
   app.put<{ Params: NameParams }>(item, async (req, reply) => {
     const job = await replaceJob(ctx, req, req.params.ns, req.params.name);
-    return sendObject(req, reply, 'jobs', job, await ctx.cluster.store.now());
+    return sendObject(req, reply, 'jobs', job, () => ctx.cluster.store.now());
   });
   app.patch<{ Params: NameParams }>(item, async (req, reply) => {
     const job = await patchJob(ctx, req, req.params.ns, req.params.name);
-    return sendObject(req, reply, 'jobs', job, await ctx.cluster.store.now());
+    return sendObject(req, reply, 'jobs', job, () => ctx.cluster.store.now());
   });
   const refuse = async () => {
     throw methodNotAllowed();

@@ -40,13 +40,13 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get(`${base}/jobs`, (req, reply) => listJobs(ctx, req, reply, undefined));
   app.get<{ Params: NsParams }>(`${base}/namespaces/:ns/jobs`, (req, reply) => listJobs(ctx, req, reply, req.params.ns));
   app.post<{ Params: NsParams }>(`${base}/namespaces/:ns/jobs`, async (req, reply) =>
-    sendObject(req, reply, 'jobs', await create(ctx, req, req.params.ns), await ctx.cluster.store.now(), 201),
+    sendObject(req, reply, 'jobs', await create(ctx, req, req.params.ns), () => ctx.cluster.store.now(), 201),
   );
   app.get<{ Params: NameParams }>(`${base}/namespaces/:ns/jobs/:name`, async (req, reply) =>
-    sendObject(req, reply, 'jobs', await getJob(ctx, req.params.ns, req.params.name), await ctx.cluster.store.now()),
+    sendObject(req, reply, 'jobs', await getJob(ctx, req.params.ns, req.params.name), () => ctx.cluster.store.now()),
   );
   app.get<{ Params: NameParams }>(`${base}/namespaces/:ns/jobs/:name/status`, async (req, reply) =>
-    sendObject(req, reply, 'jobs', await getJob(ctx, req.params.ns, req.params.name), await ctx.cluster.store.now()),
+    sendObject(req, reply, 'jobs', await getJob(ctx, req.params.ns, req.params.name), () => ctx.cluster.store.now()),
   );
   app.delete<{ Params: NameParams }>(`${base}/namespaces/:ns/jobs/:name`, async (req, reply) => sendJson(reply, 200, await remove(ctx, req, req.params.ns, req.params.name)));
   app.delete<{ Params: NsParams }>(`${base}/namespaces/:ns/jobs`, async (req, reply) => sendJson(reply, 200, await removeCollection(ctx, req, req.params.ns)));
@@ -193,5 +193,5 @@ async function listJobs(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
       nameOf: (job: Job) => job.metadata.name ?? '',
     });
   }
-  return sendList(req, reply, 'jobs', await listAll(), await store.now());
+  return sendList(req, reply, 'jobs', await listAll(), () => store.now());
 }

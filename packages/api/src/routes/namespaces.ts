@@ -37,14 +37,14 @@ export function registerNamespaceRoutes(app: FastifyInstance, ctx: ApiContext): 
     const now = await store.now();
     const record = await getNamespace(store, req.params.name, now);
     if (!record) throw new NotFoundError({ group: '', resource: 'namespaces', name: req.params.name });
-    return sendObject(req, reply, 'namespaces', namespaceObject(req.params.name, record), now);
+    return sendObject(req, reply, 'namespaces', namespaceObject(req.params.name, record), async () => now);
   });
-  app.post('/api/v1/namespaces', async (req, reply) => sendObject(req, reply, 'namespaces', await create(ctx, req), await ctx.cluster.store.now(), 201));
+  app.post('/api/v1/namespaces', async (req, reply) => sendObject(req, reply, 'namespaces', await create(ctx, req), () => ctx.cluster.store.now(), 201));
   app.delete<{ Params: { name: string } }>('/api/v1/namespaces/:name', async (req, reply) =>
-    sendObject(req, reply, 'namespaces', await remove(ctx, req, req.params.name), await ctx.cluster.store.now()),
+    sendObject(req, reply, 'namespaces', await remove(ctx, req, req.params.name), () => ctx.cluster.store.now()),
   );
   app.patch<{ Params: { name: string } }>('/api/v1/namespaces/:name', async (req, reply) =>
-    sendObject(req, reply, 'namespaces', await patch(ctx, req, req.params.name), await ctx.cluster.store.now()),
+    sendObject(req, reply, 'namespaces', await patch(ctx, req, req.params.name), () => ctx.cluster.store.now()),
   );
 }
 
@@ -117,5 +117,5 @@ async function listAll(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply
     .map(([name, record]) => namespaceObject(name, record))
     .filter((n) => matches(labels, n.metadata.labels ?? {}) && matches(fields, { 'metadata.name': n.metadata.name, 'status.phase': n.status.phase }));
   const list = { kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion: await store.currentResourceVersion() }, items };
-  return sendList(req, reply, 'namespaces', list, now);
+  return sendList(req, reply, 'namespaces', list, async () => now);
 }

@@ -28,7 +28,7 @@ export function registerNodeRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const { nodes, now } = await readNodes(ctx);
     const node = nodes.find((n) => n.metadata.name === req.params.name);
     if (!node) throw new NotFoundError({ group: '', resource: 'nodes', name: req.params.name });
-    return sendObject(req, reply, 'nodes', node, now);
+    return sendObject(req, reply, 'nodes', node, async () => now);
   });
 }
 
@@ -41,5 +41,5 @@ async function listNodes(ctx: ApiContext, req: FastifyRequest, reply: FastifyRep
     (n) => matches(labels, n.metadata.labels ?? {}) && matches(fields, { 'metadata.name': n.metadata.name, 'spec.unschedulable': String(n.spec.unschedulable ?? false) }),
   );
   const list = { kind: 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: await ctx.cluster.store.currentResourceVersion() }, items };
-  return sendList(req, reply, 'nodes', list, now);
+  return sendList(req, reply, 'nodes', list, async () => now);
 }

@@ -36,13 +36,13 @@ export function registerPodRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/v1/pods', (req, reply) => listPods(ctx, req, reply, undefined));
   app.get<{ Params: NsParams }>('/api/v1/namespaces/:ns/pods', (req, reply) => listPods(ctx, req, reply, req.params.ns));
   app.get<{ Params: NameParams }>('/api/v1/namespaces/:ns/pods/:name', async (req, reply) =>
-    sendObject(req, reply, 'pods', await getPod(ctx, req.params.ns, req.params.name), await ctx.cluster.store.now()),
+    sendObject(req, reply, 'pods', await getPod(ctx, req.params.ns, req.params.name), () => ctx.cluster.store.now()),
   );
   app.post('/api/v1/namespaces/:ns/pods', async () => {
     throw methodNotAllowed('jobfleet creates pods only for Jobs: create a Job (batch/v1) instead of a bare Pod');
   });
   app.get<{ Params: NameParams }>('/api/v1/namespaces/:ns/pods/:name/status', async (req, reply) =>
-    sendObject(req, reply, 'pods', await getPod(ctx, req.params.ns, req.params.name), await ctx.cluster.store.now()),
+    sendObject(req, reply, 'pods', await getPod(ctx, req.params.ns, req.params.name), () => ctx.cluster.store.now()),
   );
   app.get<{ Params: NameParams }>('/api/v1/namespaces/:ns/pods/:name/log', (req, reply) => podLog(ctx, req, reply, req.params.ns, req.params.name));
 }
@@ -71,7 +71,7 @@ async function listPods(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
       nameOf: (pod: Pod) => pod.metadata.name ?? '',
     });
   if (queryBool(req, 'watch')) return watchResponse(ctx, req, reply, { kind: 'Pod', ns, keep: (obj) => keep(obj as unknown as Pod), list, render: watchRenderer(req, 'pods') });
-  return sendList(req, reply, 'pods', await list(), await store.now());
+  return sendList(req, reply, 'pods', await list(), () => store.now());
 }
 
 function chooseContainer(pod: Pod, requested: string | undefined): string {
@@ -115,12 +115,12 @@ async function podLog(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply,
   const container = chooseContainer(pod, queryString(req, 'container'));
   const timestamps = queryBool(req, 'timestamps');
   const tailLines = queryInt(req, 'tailLines');
+  let cursor: string | undefined;
   const read = async (after?: string) => {
     const chunks = await store.logs.read(ns, name, after);
     if (chunks.length > 0) cursor = chunks[chunks.length - 1]?.id;
     return chunks.filter((c) => c.container === container);
   };
-  let cursor: string | undefined;
   let lines = toLines(await read());
   if (tailLines !== undefined) lines = tailLines === 0 ? [] : lines.slice(-tailLines);
   const text = formatLines(lines, timestamps);

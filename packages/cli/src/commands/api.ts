@@ -17,7 +17,7 @@ export function registerApi(program: Command): void {
       await checkRedis(options.redisUrl);
       const stack = new ShutdownStack();
       await serve(stack, async () => {
-        const api = await startApiRole({ redisUrl: options.redisUrl, port: options.port, host: options.host, ...security, ...(options.allowPrivileged ? { allowPrivileged: true } : {}) }, stack);
+        const api = await startApiRole({ redisUrl: options.redisUrl, port: options.port, host: options.host, ...security, allowPrivileged: options.allowPrivileged }, stack);
         process.stdout.write(`jobfleet API listening on ${api.url} (Redis ${options.redisUrl})\n`);
       });
     });

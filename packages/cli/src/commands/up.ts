@@ -36,7 +36,7 @@ async function up(options: UpOptions, command: Command): Promise<void> {
         nodeName: options.nodeName,
         maxPods: options.maxPods,
         ...security,
-        ...(options.allowPrivileged ? { allowPrivileged: true } : {}),
+        allowPrivileged: options.allowPrivileged,
       },
       stack,
     );

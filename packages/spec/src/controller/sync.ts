@@ -32,6 +32,11 @@ export interface SyncInput {
   pods: Pod[];
   now: number;
   delays: Delays;
+  /**
+   * Finished pods left out of `pods` (a sync counts a bounded number): while there are any, no
+   * pod is created, since the successes not counted yet may already complete the Job.
+   */
+  finishedLeftOut?: number;
 }
 
 export interface PodToStop {
@@ -270,7 +275,7 @@ function manageActivePods(
       reason,
       uncounted: true,
     }));
-  } else if (active.length + terminating < want) {
+  } else if (active.length + terminating < want && !input.finishedLeftOut) {
     const waitMs = backoffRemaining(decision.control, now, delays);
     if (waitMs > 0) decision.requeueAfterMs = waitMs;
     else planCreations(job, decision, unfinished, Math.min(want - active.length - terminating, MAX_POD_CHANGES_PER_SYNC));

@@ -3,11 +3,6 @@ export function k8sTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** Fractional-second timestamp, as container states and log lines carry it. */
-export function k8sMicroTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, '000Z');
-}
-
 export function parseTime(text: string | undefined): number | undefined {
   if (!text) return undefined;
   const ms = Date.parse(text);
