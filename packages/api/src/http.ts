@@ -1,6 +1,7 @@
 /** Request and response helpers shared by the routes: body decoding, errors as metav1.Status. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestError, UnsupportedMediaTypeError, parseManifests } from '@jobfleet/spec';
+import { assertManifestShape, BadRequestError, UnsupportedMediaTypeError, parseManifests } from '@jobfleet/spec';
+import { isPatchContentType, PATCH_CONTENT_TYPES } from './patch.js';
 
 /** Decodes a JSON or YAML body into exactly one object. */
 export function decodeBody(request: FastifyRequest): Record<string, unknown> {
@@ -40,4 +41,26 @@ export function queryInt(request: FastifyRequest, name: string): number | undefi
 
 export function sendJson(reply: FastifyReply, code: number, body: unknown): FastifyReply {
   return reply.code(code).header('content-type', 'application/json').send(JSON.stringify(body));
+}
+
+/** The patch format of a PATCH request; 415 for any other Content-Type. */
+export function patchContentType(request: FastifyRequest): (typeof PATCH_CONTENT_TYPES)[number] {
+  const type = String(request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!isPatchContentType(type)) {
+    throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${PATCH_CONTENT_TYPES.join(', ')}`);
+  }
+  return type;
+}
+
+/** The JSON body of a PATCH request; 400 when it is empty or not JSON. */
+export function patchBody(request: FastifyRequest): unknown {
+  const raw = request.body;
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : '';
+  if (text.trim() === '') throw new BadRequestError('the request body is empty: send a patch');
+  assertManifestShape(text);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new BadRequestError(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

@@ -11,8 +11,6 @@ import {
   BadRequestError,
   InvalidError,
   JobfleetError,
-  UnsupportedMediaTypeError,
-  assertManifestShape,
   parseJob,
   textOf,
   validateJobUpdate,
@@ -20,8 +18,8 @@ import {
 } from '@jobfleet/spec';
 import { updateJob } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
-import { decodeBody } from '../http.js';
-import { JOB_PATCH_SCHEMA, PATCH_CONTENT_TYPES, PatchError, applyPatch, isPatchContentType, type Json } from '../patch.js';
+import { decodeBody, patchBody, patchContentType } from '../http.js';
+import { JOB_PATCH_SCHEMA, PATCH_CONTENT_TYPES, PatchError, applyPatch, type Json } from '../patch.js';
 import { sendObject } from '../tables.js';
 import { methodNotAllowed, writeOptions } from '../write-options.js';
 import { checkKind } from './jobs.js';
@@ -65,11 +63,8 @@ async function replaceJob(ctx: ApiContext, req: FastifyRequest, ns: string, name
 
 async function patchJob(ctx: ApiContext, req: FastifyRequest, ns: string, name: string): Promise<Job> {
   const options = writeOptions(req);
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (!isPatchContentType(type)) {
-    throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${PATCH_CONTENT_TYPES.join(', ')}`);
-  }
-  const patch = parsePatchBody(req);
+  const type = patchContentType(req);
+  const patch = patchBody(req);
   const { job } = await updateJob(
     ctx.cluster.store,
     ctx.cluster.controller,
@@ -85,18 +80,6 @@ async function patchJob(ctx: ApiContext, req: FastifyRequest, ns: string, name: 
     options,
   );
   return job;
-}
-
-function parsePatchBody(req: FastifyRequest): unknown {
-  const raw = req.body;
-  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : '';
-  if (text.trim() === '') throw new BadRequestError('the request body is empty: send a patch');
-  assertManifestShape(text);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new BadRequestError(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
-  }
 }
 
 function applyPatchOrFail(type: (typeof PATCH_CONTENT_TYPES)[number], current: Job, patch: unknown): Record<string, unknown> {

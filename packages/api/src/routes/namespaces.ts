@@ -10,8 +10,6 @@ import {
   JobfleetError,
   LABEL_NAMESPACE_NAME,
   NotFoundError,
-  UnsupportedMediaTypeError,
-  assertManifestShape,
   invalid,
   k8sTime,
   isDns1123Label,
@@ -21,9 +19,9 @@ import {
 } from '@jobfleet/spec';
 import { createNamespace, deleteNamespace, getNamespace, listNamespaces, updateNamespace } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
-import { decodeBody, queryBool, queryString } from '../http.js';
+import { decodeBody, patchBody, patchContentType, queryBool, queryString } from '../http.js';
 import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
-import { METADATA_PATCH_SCHEMA, PATCH_CONTENT_TYPES, PatchError, applyPatch, isPatchContentType, type Json } from '../patch.js';
+import { METADATA_PATCH_SCHEMA, PatchError, applyPatch, type Json } from '../patch.js';
 import { sendList, sendObject } from '../tables.js';
 import { writeOptions } from '../write-options.js';
 import { checkKind } from './jobs.js';
@@ -66,10 +64,8 @@ async function remove(ctx: ApiContext, req: FastifyRequest, name: string): Promi
 /** Only metadata.labels and metadata.annotations of a namespace can change (e.g. `kubectl apply`, `kubectl label ns`). */
 async function patch(ctx: ApiContext, req: FastifyRequest, name: string): Promise<Namespace> {
   const { dryRun } = writeOptions(req);
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (!isPatchContentType(type)) {
-    throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${PATCH_CONTENT_TYPES.join(', ')}`);
-  }
+  const type = patchContentType(req);
+  const body = patchBody(req);
   const store = ctx.cluster.store;
   const now = await store.now();
   const record = await getNamespace(store, name, now);
@@ -77,11 +73,9 @@ async function patch(ctx: ApiContext, req: FastifyRequest, name: string): Promis
   const current = namespaceObject(name, record);
   let patched: Json;
   try {
-    const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : String(req.body ?? '');
-    assertManifestShape(text);
-    patched = applyPatch(type, current as unknown as Json, JSON.parse(text) as unknown, METADATA_PATCH_SCHEMA);
+    patched = applyPatch(type, current as unknown as Json, body, METADATA_PATCH_SCHEMA);
   } catch (err) {
-    if (err instanceof PatchError || err instanceof SyntaxError) throw new JobfleetError(err.message, 422, 'Invalid');
+    if (err instanceof PatchError) throw new JobfleetError(err.message, 422, 'Invalid');
     throw err;
   }
   const metadata = ((patched as { metadata?: unknown }).metadata ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
