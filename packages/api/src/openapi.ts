@@ -11,8 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { BATCH_V1, CORE_V1, type GroupVersionDef, type ResourceDef } from './discovery.js';
+import { BATCH_V1, CORE_V1, KUBERNETES_VERSION, type GroupVersionDef, type ResourceDef } from './discovery.js';
 import { sendJson } from './http.js';
+import { PATCH_CONTENT_TYPES } from './patch.js';
 
 type Operation = Record<string, unknown>;
 
@@ -31,7 +32,7 @@ const LIST_PARAMS = ['labelSelector', 'fieldSelector', 'limit', 'continue', 'res
 const JSON_BODY = { content: { 'application/json': { schema: { type: 'object' } } }, required: true };
 const PATCH_BODY = {
   content: Object.fromEntries(
-    ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].map((type) => [type, { schema: { type: 'object' } }]),
+    PATCH_CONTENT_TYPES.map((type) => [type, { schema: { type: 'object' } }]),
   ),
   required: true,
 };
@@ -84,7 +85,7 @@ export function groupVersionDocument(gv: GroupVersionDef) {
   const paths = Object.assign({}, ...gv.resources.map((r) => resourcePaths(gv, withValidationHint(r))));
   return {
     openapi: '3.0.0',
-    info: { title: 'Kubernetes (jobfleet)', version: 'v1.32.0-jobfleet' },
+    info: { title: 'Kubernetes (jobfleet)', version: KUBERNETES_VERSION.gitVersion },
     paths,
     components: { schemas: {} },
   };
