@@ -13,6 +13,8 @@ export const LABELS = {
   container: 'io.jobfleet.container',
 } as const;
 
+const OOM_FLAG_WAIT_MS = 5_000;
+
 export interface ContainerExit {
   exitCode: number;
   oomKilled: boolean;
@@ -123,12 +125,13 @@ export class DockerEngine {
   /**
    * Waits for the container to stop and reads how it ended. Docker may flag OOMKilled a moment
    * after the exit (the OOM event arrives separately), so a memory-limited container killed by
-   * SIGKILL is inspected again briefly before it is called a plain error.
+   * SIGKILL is inspected again, for up to OOM_FLAG_WAIT_MS (a loaded daemon was seen to take over
+   * 2 s), before it is called a plain error.
    */
   async wait(container: Docker.Container): Promise<ContainerExit> {
     await container.wait({ condition: 'not-running' });
     let info = await container.inspect();
-    for (let i = 0; i < 20 && info.State.ExitCode === 137 && !info.State.OOMKilled && info.HostConfig.Memory; i++) {
+    for (let i = 0; i < OOM_FLAG_WAIT_MS / 100 && info.State.ExitCode === 137 && !info.State.OOMKilled && info.HostConfig.Memory; i++) {
       await new Promise((r) => setTimeout(r, 100));
       info = await container.inspect();
     }
