@@ -66,8 +66,10 @@ export {
   PRIVILEGED_NOT_ALLOWED,
   SUPPORTED_RESOURCES,
   isCapability,
+  validatePodSpec,
   type PodPolicy,
 } from './validation-pod.js';
+export { IMAGE_NAME_MAX_LENGTH, IMAGE_REFERENCE_MESSAGE, isImageReference, parseImageReference, type ImageReference } from './image-reference.js';
 export {
   COMPLETION_MODES,
   FIELD_IMMUTABLE_MESSAGE,

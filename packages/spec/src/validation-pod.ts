@@ -11,6 +11,7 @@ import {
   required,
   type FieldError,
 } from './field-errors.js';
+import { IMAGE_REFERENCE_MESSAGE, isImageReference } from './image-reference.js';
 import { QUANTITY_FORMAT_MESSAGE, tryParseQuantity } from './quantity.js';
 import { NOT_SUPPORTED_BY_JOBFLEET } from './schema.js';
 import type {
@@ -278,9 +279,14 @@ function validatePodSecurityContext(sc: PodSecurityContext | undefined, field: s
   return sc ? validateIds(sc, field) : [];
 }
 
+/**
+ * Kubernetes checks only for whitespace; jobfleet also requires Docker's reference grammar, since
+ * the name goes into Docker Engine API paths on every worker (see image-reference.ts).
+ */
 function validateImage(image: string, field: string): FieldError[] {
   if (image.length === 0) return [required(field)];
-  return image.trim() === image ? [] : [invalid(field, image, 'must not have leading or trailing whitespace')];
+  if (image.trim() !== image) return [invalid(field, image, 'must not have leading or trailing whitespace')];
+  return isImageReference(image) ? [] : [invalid(field, image.length > 300 ? `${image.slice(0, 300)}…` : image, IMAGE_REFERENCE_MESSAGE)];
 }
 
 /** An unset policy is fine here: defaulting sets it. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { IMAGE_REFERENCE_MESSAGE } from './image-reference.js';
 import { invalidMessages, job, jobWithContainer, jobWithPod, type Manifest } from './__tests__/fixtures.js';
 
 const DNS_LABEL_RULE =
@@ -85,6 +86,26 @@ describe('validation of a new Job', () => {
       name: 'an image with spaces around it',
       manifest: jobWithContainer({ image: ' busybox' }),
       want: [`${C0}.image: Invalid value: " busybox": must not have leading or trailing whitespace`],
+    },
+    {
+      name: 'an image name that climbs out of the Docker API path',
+      manifest: jobWithContainer({ image: 'busybox/../../../127.0.0.1:9999/x' }),
+      want: [`${C0}.image: Invalid value: "busybox/../../../127.0.0.1:9999/x": ${IMAGE_REFERENCE_MESSAGE}`],
+    },
+    {
+      name: 'an image name in upper case',
+      manifest: jobWithContainer({ image: 'BusyBox' }),
+      want: [`${C0}.image: Invalid value: "BusyBox": ${IMAGE_REFERENCE_MESSAGE}`],
+    },
+    {
+      name: 'a very long image name is cut in the message',
+      manifest: jobWithContainer({ image: 'a'.repeat(4000) }),
+      want: [`${C0}.image: Invalid value: "${'a'.repeat(300)}…": ${IMAGE_REFERENCE_MESSAGE}`],
+    },
+    {
+      name: 'an image with a registry, port, tag and digest',
+      manifest: jobWithContainer({ image: `registry.example.com:5000/team/app:v1@sha256:${'a'.repeat(64)}` }),
+      want: [],
     },
     {
       name: 'an unknown imagePullPolicy',

@@ -16,9 +16,10 @@ import {
   type PodToStop,
   type SyncDecision,
 } from '@jobfleet/spec';
+import { eventOps } from './events.js';
 import { stopMessage } from './jobs.js';
 import type { TaskQueues } from './queues.js';
-import { encodeObject, putOp, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
+import { putOp, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
 
 const MAX_ATTEMPTS = 50;
 /** How long one process may sync a Job before another may take over (a sync takes milliseconds). */
@@ -166,7 +167,7 @@ export class JobController {
     if (jobChanged || ops.length > 0) {
       ops.push(putOp(keys.job(ns, job.metadata.name ?? ''), stored.rv, { ...job, status: decision.status }, decision.control));
     }
-    for (const event of events) ops.push(...eventOps(this.store, job, event, now));
+    for (const event of events) ops.push(...eventOps(this.store, job, uid, event, now));
     const ttlOp = ttlScheduleOp(this.store, { ...job, status: decision.status });
     if (ttlOp && !isJobFinished(job)) ops.push(ttlOp);
     return { ops, created, finishedHere };
@@ -270,32 +271,6 @@ export function ttlScheduleOp(store: JobStore, job: Job): WriteOp | undefined {
 function stopGraceSeconds(pod: Pod, stop: PodToStop): number {
   if (stop.reason === REASON.deadlineExceeded) return 0;
   return pod.spec.terminationGracePeriodSeconds ?? 30;
-}
-
-function eventOps(store: JobStore, job: Job, event: JobEvent, now: number): WriteOp[] {
-  const ns = job.metadata.namespace ?? 'default';
-  const name = `${job.metadata.name}.${now.toString(16).padStart(12, '0')}${randomSuffix(Math.random, 6)}`;
-  const t = k8sTime(now);
-  const obj = {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { name, namespace: ns, uid: randomUUID(), creationTimestamp: t },
-    involvedObject: { apiVersion: 'batch/v1', kind: 'Job', namespace: ns, name: job.metadata.name, uid: job.metadata.uid },
-    reason: event.reason,
-    message: event.message,
-    source: { component: 'job-controller' },
-    firstTimestamp: t,
-    lastTimestamp: t,
-    count: 1,
-    type: event.type,
-    reportingComponent: 'job-controller',
-    reportingInstance: '',
-  };
-  return [
-    { op: 'put', key: store.keys.event(ns, name), expect: '', obj: encodeObject(obj), kind: 'Event', ns, name },
-    { op: 'zadd', key: store.keys.events(ns), member: name },
-    { op: 'sadd', key: store.keys.jobEvents(job.metadata.uid ?? ''), member: name },
-  ];
 }
 
 function sleep(ms: number): Promise<void> {

@@ -8,3 +8,4 @@ export * from './node-monitor.js';
 export * from './job-updates.js';
 export * from './namespaces.js';
 export * from './pod-logs.js';
+export * from './events.js';
