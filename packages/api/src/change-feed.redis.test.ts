@@ -1,11 +1,14 @@
-/** ChangeFeed against a real redis-server: history then live changes, in order, exactly once; 410 for a trimmed history. */
+/**
+ * ChangeFeed against a real redis-server: history then live changes, in order, exactly once; 410
+ * for a trimmed history; the history at the subscriber's pace; a reset store ends every subscriber with 410.
+ */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '@jobfleet/spec';
+import { redisKeys, type Pod } from '@jobfleet/spec';
 import { JobStore, putOp, startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
 import { ChangeFeed, ResourceVersionTooOldError, type Change } from './change-feed.js';
 
@@ -41,13 +44,13 @@ function pod(name: string, label = 'x'): Pod {
 }
 
 /** A fresh key prefix, store and started feed per test. */
-async function setup() {
+async function setup(limits: { changesMaxBytes?: number } = {}) {
   const prefix = `t${randomUUID().slice(0, 8)}`;
   const storeRedis = new Redis(server.url);
   const blocking = new Redis(server.url);
   blocking.on('error', () => undefined);
-  const store = new JobStore(storeRedis, prefix);
-  const feed = new ChangeFeed(blocking, reader, store.keys.changes);
+  const store = new JobStore(storeRedis, prefix, limits);
+  const feed = new ChangeFeed(blocking, reader, store.keys, { checkIntervalMs: 100 });
   feed.start();
   cleanup.push(async () => {
     await feed.stop();
@@ -180,15 +183,108 @@ describe('ChangeFeed', () => {
     unsubscribe();
   });
 
-  it('an empty stream: any resourceVersion is fine', async () => {
-    const prefix = `t${randomUUID().slice(0, 8)}`;
+  it('an empty stream: any resourceVersion the store issued is fine; a later one is from before a reset (410)', async () => {
+    const keys = redisKeys(`t${randomUUID().slice(0, 8)}`);
     const blocking = new Redis(server.url);
-    const feed = new ChangeFeed(blocking, reader, `${prefix}:changes`);
+    const feed = new ChangeFeed(blocking, reader, keys);
     feed.start();
     cleanup.push(() => feed.stop());
     const unsubscribe = await feed.subscribe(0, () => undefined);
     unsubscribe();
+    await reader.set(keys.rv, '12345');
     const unsubscribe2 = await feed.subscribe(12345, () => undefined);
     unsubscribe2();
+    await expect(feed.subscribe(12346, () => undefined)).rejects.toThrow('too old resource version: 12346 (the store was reset: its resourceVersion is now 12345)');
+  });
+
+  it('replays the history at the pace of the subscriber: the next change waits for its promise; live changes follow in order', async () => {
+    const { feed, write, probeRv } = await setup();
+    const history: number[] = [];
+    for (let i = 0; i < 30; i++) history.push(await write(`h${i}`));
+    const got: number[] = [];
+    let release: () => void = () => undefined;
+    let blocked = true;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const unsubscribe = await feed.subscribe(probeRv, {
+      change: (c) => {
+        got.push(c.rv);
+        return blocked ? gate : undefined;
+      },
+    });
+    const live = [await write('live-0'), await write('live-1')];
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got).toStrictEqual([history[0]]); // held by the first promise: nothing read ahead or buffered
+    blocked = false;
+    release();
+    await until(() => got.length >= history.length + live.length, 'the history and the live changes');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toStrictEqual([...history, ...live]);
+    unsubscribe();
+  });
+
+  it('a subscriber whose history is trimmed while it is replayed ends with 410, and gets nothing more', async () => {
+    const { store, feed, write, probeRv } = await setup({ changesMaxBytes: 20_000 });
+    for (let i = 0; i < 5; i++) await write(`h${i}`);
+    const got: number[] = [];
+    const ended: Error[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await feed.subscribe(probeRv, { change: (c) => (got.push(c.rv), gate), end: (e) => ended.push(e) });
+    // Enough new writes to trim everything the subscriber has not read yet.
+    for (let i = 0; i < 60; i++) await write(`n${i % 3}`, 'x'.repeat(1000));
+    expect(Number(await store.redis.hget(store.keys.changesInfo, 'trimmed'))).toBeGreaterThan(probeRv + 5);
+    release();
+    await until(() => ended.length > 0, 'the end of the subscription');
+    expect(ended[0]).toBeInstanceOf(ResourceVersionTooOldError);
+    expect(ended[0]?.message).toMatch(/^too old resource version: \d+ \(\d+\)$/);
+    const count = got.length;
+    await write('after');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got.length).toBe(count);
+  });
+});
+
+describe('ChangeFeed after a reset of the store', () => {
+  /** What a FLUSHALL or an empty restart does to this prefix. */
+  const wipe = async (keys: ReturnType<typeof redisKeys>) => {
+    await reader.del(keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, keys.epoch);
+  };
+
+  it('ends every subscriber, live or replaying, with 410 within the check interval, then follows the new stream', async () => {
+    const { store, feed, write, probeRv } = await setup();
+    const liveEnds: Error[] = [];
+    const replayEnds: Error[] = [];
+    await feed.subscribe(probeRv, { change: () => undefined, end: (e) => liveEnds.push(e) });
+    await write('a');
+    await feed.subscribe(0, { change: () => new Promise<void>(() => undefined), end: (e) => replayEnds.push(e) });
+    const wiped = Date.now();
+    await wipe(store.keys);
+    await until(() => liveEnds.length > 0 && replayEnds.length > 0, 'both subscribers to end', 5_000);
+    const took = Date.now() - wiped;
+    console.log(`reset seen by the feed after ${took} ms (check interval 100 ms)`);
+    expect(liveEnds[0]).toBeInstanceOf(ResourceVersionTooOldError);
+    expect(liveEnds[0]?.message).toContain('the store was reset');
+    expect(replayEnds[0]).toBeInstanceOf(ResourceVersionTooOldError);
+    expect(feed.size).toBe(0);
+
+    // A client that lists again and watches from the new resourceVersion gets the new store's changes.
+    const first = await write('new-a');
+    const got: number[] = [];
+    await feed.subscribe(first, (c) => got.push(c.rv));
+    const second = await write('new-b');
+    await until(() => got.includes(second), 'a change of the new store');
+    expect(got).toStrictEqual([second]);
+  });
+
+  it('a counter gone backwards (an older snapshot of the same store) is a reset too', async () => {
+    const { store, feed, write, probeRv } = await setup();
+    const ends: Error[] = [];
+    await feed.subscribe(probeRv, { change: () => undefined, end: (e) => ends.push(e) });
+    const last = await write('a');
+    await until(() => feed.size === 1, 'the subscription');
+    await store.redis.del(store.keys.changes, store.keys.changesIndex, store.keys.changesInfo);
+    await store.redis.set(store.keys.rv, String(last - 2));
+    await until(() => ends.length > 0, 'the subscriber to end', 5_000);
+    expect(ends[0]?.message).toContain(`the store was reset: its resourceVersion is now ${last - 2}`);
   });
 });

@@ -9,6 +9,8 @@ export interface ApiContext {
   feed: ChangeFeed;
   /** Accept privileged pods (ApiOptions.allowPrivileged). */
   allowPrivileged?: boolean;
+  /** Unsent bytes a watch may hold before it is closed (ApiOptions.watchBufferBytes). */
+  watchBufferBytes?: number;
 }
 
 export interface ListSpec<T> extends Omit<PageRequest<T>, 'store' | 'namespaces' | 'limit' | 'continueToken'> {

@@ -1,6 +1,7 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { BadRequestError, JobfleetError, NotFoundError, RequestEntityTooLargeError, ServiceUnavailableError, toStatus, UnauthorizedError } from '@jobfleet/spec';
-import { Cluster } from '@jobfleet/store';
+import { Cluster, positiveIntFromEnv, type RedisConnectionOptions } from '@jobfleet/store';
 import { ChangeFeed } from './change-feed.js';
 import type { ApiContext } from './context.js';
 import { sendJson } from './http.js';
@@ -13,10 +14,13 @@ import { registerNodeRoutes } from './routes/nodes.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerPodRoutes } from './routes/pods.js';
 import { SelectorError } from './selectors.js';
+import { DEFAULT_WATCH_BUFFER_BYTES } from './watch.js';
 
 export interface ApiOptions {
   /** Redis connection URL, e.g. redis://127.0.0.1:6379 */
   redisUrl: string;
+  /** Credentials and TLS for the Redis connections (beyond what the URL says). */
+  redisConnection?: RedisConnectionOptions;
   /** Port to listen on; 0 picks a free one. */
   port: number;
   host?: string;
@@ -39,6 +43,13 @@ export interface ApiOptions {
    * variable JOBFLEET_ALLOW_PRIVILEGED ("true"/"false"), else false.
    */
   allowPrivileged?: boolean;
+  /**
+   * Bytes a watch may leave unsent (its client reads slower than changes come) before it is closed;
+   * the client watches again or lists again. Default: JOBFLEET_WATCH_BUFFER_BYTES, else 8 MiB.
+   */
+  watchBufferBytes?: number;
+  /** How often the change feed checks that Redis was not reset (flushed, restarted empty); default 1000 ms. */
+  resetCheckMs?: number;
 }
 
 export interface RunningApi {
@@ -50,7 +61,8 @@ export interface RunningApi {
 
 const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
 const MAX_PARAM_LENGTH = 4096;
-const OPEN_PATHS = new Set(['/healthz', '/readyz', '/livez']);
+/** Open without a token, as Kubernetes' system:public-info-viewer: probes, and /version (how `jobfleet run` recognises a jobfleet API). */
+const OPEN_PATHS = new Set(['/healthz', '/readyz', '/livez', '/version']);
 
 /** Maps anything thrown in a route to a Kubernetes error class. */
 function asJobfleetError(err: unknown): unknown {
@@ -95,10 +107,10 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
     void sendJson(reply, 404, { ...status, message: 'the server could not find the requested resource', details: { causes: [{ reason: 'UnexpectedServerResponse', message: `404 page not found: ${req.url}` }] } });
   });
   if (opts.token) {
-    const expected = `Bearer ${opts.token}`;
+    const expected = expectedTokenDigest(opts.token);
     app.addHook('onRequest', async (req) => {
       if (OPEN_PATHS.has(req.url.split('?')[0] ?? '')) return;
-      if (req.headers.authorization !== expected) throw new UnauthorizedError('Unauthorized');
+      if (!tokenMatches(req.headers.authorization, expected)) throw new UnauthorizedError('Unauthorized');
     });
   }
 
@@ -117,6 +129,25 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
   registerDiscoveryRoutes(app);
   registerOpenApiRoutes(app);
   return app;
+}
+
+/** SHA-256 of an Authorization header value: a fixed length whatever was sent. */
+function bearerDigest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * Whether the Authorization header is the expected one, in time that does not depend on where they
+ * differ: both sides are hashed to 32 bytes and compared with timingSafeEqual (which needs equal
+ * lengths, and the hash hides the token's length too).
+ */
+export function tokenMatches(authorization: string | undefined, expectedDigest: Buffer): boolean {
+  return timingSafeEqual(bearerDigest(authorization ?? ''), expectedDigest);
+}
+
+/** The digest tokenMatches compares against, for a server token. */
+export function expectedTokenDigest(token: string): Buffer {
+  return bearerDigest(`Bearer ${token}`);
 }
 
 const REDIS_READY_WAIT_MS = 5_000;
@@ -149,14 +180,22 @@ export function allowPrivilegedFromEnv(env: Record<string, string | undefined> =
 /** Starts the HTTP API (and, by default, the consumer of delayed Job syncs). */
 export async function startApi(opts: ApiOptions): Promise<RunningApi> {
   const allowPrivileged = opts.allowPrivileged ?? allowPrivilegedFromEnv();
-  const cluster = new Cluster({ redisUrl: opts.redisUrl, prefix: opts.prefix, failFast: true });
-  const feed = new ChangeFeed(cluster.connection(), cluster.redis, cluster.store.keys.changes, (obj, dict, rv) =>
-    cluster.store.codec.decode(obj, dict, rv),
-  );
+  const cluster = new Cluster({ redisUrl: opts.redisUrl, redisConnection: opts.redisConnection, prefix: opts.prefix, failFast: true });
+  const watchBufferBytes = opts.watchBufferBytes ?? positiveIntFromEnv('JOBFLEET_WATCH_BUFFER_BYTES', DEFAULT_WATCH_BUFFER_BYTES);
+  const feed = new ChangeFeed(cluster.connection(), cluster.redis, cluster.store.keys, {
+    decode: (obj, dict, rv) => cluster.store.codec.decode(obj, dict, rv),
+    maxObjectBytes: cluster.store.maxObjectBytes,
+    // A replaying watch holds one page besides what it has not sent yet: both within the watch's bound.
+    historyPageBytes: watchBufferBytes,
+    checkIntervalMs: opts.resetCheckMs,
+  });
   feed.start();
   const syncs = opts.runSyncs === false ? undefined : cluster.startSyncRunner();
   await untilReady(cluster.redis, REDIS_READY_WAIT_MS);
-  const app = buildServer({ cluster, feed, allowPrivileged }, opts);
+  // The feed has named the store (its epoch) before the first request: no write of the API's own
+  // comes after its start. A Redis that is down does not keep the API from starting.
+  await feed.untilReady().catch(() => undefined);
+  const app = buildServer({ cluster, feed, allowPrivileged, watchBufferBytes }, opts);
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ port: opts.port, host });
   const address = app.server.address();

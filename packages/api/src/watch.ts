@@ -16,6 +16,23 @@ export interface WatchSpec {
 }
 
 const BOOKMARK_INTERVAL_MS = 10_000;
+/** Unsent bytes above which the history replay waits for the client before reading on. */
+const HISTORY_HIGH_WATER = 256 * 1024;
+/** How long an ended watch may take to flush what it still holds before its connection is cut. */
+const FLUSH_GRACE_MS = 10_000;
+/** Default of ApiContext.watchBufferBytes. */
+export const DEFAULT_WATCH_BUFFER_BYTES = 8 * 1024 * 1024;
+/** Each live change is parsed once for all the watches that filter it. */
+const parsed = new WeakMap<Change, Record<string, unknown>>();
+
+function objectOf(change: Change): Record<string, unknown> {
+  let obj = parsed.get(change);
+  if (!obj) {
+    obj = JSON.parse(change.obj) as Record<string, unknown>;
+    parsed.set(change, obj);
+  }
+  return obj;
+}
 /** setTimeout's largest delay; a longer one would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -28,6 +45,11 @@ function isResourceVersion(text: string): boolean {
  * A Kubernetes watch: newline-delimited {type, object} events on a chunked response, from the
  * requested resourceVersion (or the current state first), with bookmarks, timeoutSeconds and the
  * initial-events protocol (sendInitialEvents) of watch lists.
+ *
+ * Memory is bounded per watch: the history is replayed at the client's pace, and a watch whose
+ * unsent bytes pass ctx.watchBufferBytes (a client that does not read as fast as changes come) is
+ * closed, as the Kubernetes API server closes a watcher that falls behind; the client watches
+ * again from the last resourceVersion it saw, or lists again.
  */
 export async function watchResponse(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, spec: WatchSpec): Promise<FastifyReply> {
   const raw = reply.raw;
@@ -50,7 +72,47 @@ export async function watchResponse(ctx: ApiContext, req: FastifyRequest, reply:
   raw.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
   // The client learns at once that the watch started, even if no event comes for a long time.
   raw.flushHeaders();
-  const send = (type: string, object: unknown) => raw.write(`${JSON.stringify({ type, object })}\n`);
+  const maxUnsent = ctx.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES;
+  let closed = false;
+  let unsubscribe: () => void = () => undefined;
+  const timers: NodeJS.Timeout[] = [];
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    unsubscribe();
+    timers.forEach(clearTimeout);
+    if (!raw.writableEnded) raw.end();
+    // A client that stopped reading must not keep what is left of the response alive for ever.
+    setTimeout(() => raw.writableFinished || raw.destroy(), FLUSH_GRACE_MS).unref();
+  };
+  /** Sends one event; a watch whose client lets more than maxUnsent bytes pile up is closed at once. */
+  const send = (type: string, object: unknown) => {
+    if (closed) return;
+    raw.write(`${JSON.stringify({ type, object })}\n`);
+    if (raw.writableLength > maxUnsent) {
+      finish();
+      raw.destroy();
+    }
+  };
+  let drained: Promise<void> | undefined;
+  /** Resolves when the client has taken most of what was sent (or the watch ended). */
+  const whenDrained = (): Promise<void> | undefined => {
+    if (closed || raw.writableLength <= HISTORY_HIGH_WATER) return undefined;
+    drained ??= new Promise<void>((resolve) => {
+      const done = () => {
+        raw.off('drain', done);
+        raw.off('close', done);
+        drained = undefined;
+        resolve();
+      };
+      raw.on('drain', done);
+      raw.on('close', done);
+    });
+    return drained;
+  };
+  req.raw.on('close', finish);
+  raw.on('close', finish);
+  if (timeoutSeconds) timers.push(setTimeout(finish, Math.min(timeoutSeconds * 1000, MAX_TIMER_MS)));
   let lastRv = 0;
   const bookmark = (annotations?: Record<string, string>) =>
     send('BOOKMARK', { kind: spec.kind, apiVersion: spec.kind === 'Job' ? 'batch/v1' : 'v1', metadata: { resourceVersion: String(lastRv), ...(annotations ? { annotations } : {}) } });
@@ -63,40 +125,40 @@ export async function watchResponse(ctx: ApiContext, req: FastifyRequest, reply:
     } catch (err) {
       // The response has started: the error travels as an ERROR event, as in Kubernetes.
       send('ERROR', toStatus(err));
-      raw.end();
+      finish();
       return reply;
     }
-    for (const item of list.items) send('ADDED', render(item, 'ADDED'));
+    for (const item of list.items) {
+      send('ADDED', render(item, 'ADDED'));
+      await whenDrained();
+    }
+    if (closed) return reply;
     fromRv = Number(list.metadata.resourceVersion);
     lastRv = fromRv;
     if (sendInitial && bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
   }
 
-  const onChange = (c: Change) => {
-    lastRv = c.rv;
-    if (c.kind !== spec.kind || (spec.ns !== undefined && c.ns !== spec.ns)) return;
-    const obj = JSON.parse(c.obj) as Record<string, unknown>;
-    if (spec.keep(obj)) send(c.type, render(obj, c.type));
-  };
-  let unsubscribe: () => void = () => undefined;
-  try {
-    unsubscribe = await ctx.feed.subscribe(fromRv, onChange);
-  } catch (err) {
-    // The response has started: any error ends the watch with an ERROR event, never a hung stream.
+  /** Any error ends the watch with an ERROR event, never a hung stream: 410 Expired when changes were lost for it. */
+  const fail = (err: unknown) => {
     const expired = err instanceof ResourceVersionTooOldError;
     send('ERROR', expired ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err.message, reason: 'Expired', code: 410 } : toStatus(err));
-    raw.end();
+    finish();
+  };
+  const change = (c: Change): Promise<void> | undefined => {
+    lastRv = c.rv;
+    if (c.kind !== spec.kind || (spec.ns !== undefined && c.ns !== spec.ns)) return undefined;
+    const obj = objectOf(c);
+    if (spec.keep(obj)) send(c.type, render(obj, c.type));
+    return whenDrained();
+  };
+  try {
+    const stop = await ctx.feed.subscribe(fromRv, { change, end: fail });
+    if (closed) stop();
+    else unsubscribe = stop;
+  } catch (err) {
+    fail(err);
     return reply;
   }
-  const timers: NodeJS.Timeout[] = [];
-  if (bookmarks) timers.push(setInterval(() => bookmark(), BOOKMARK_INTERVAL_MS));
-  const finish = () => {
-    unsubscribe();
-    timers.forEach(clearTimeout);
-    if (!raw.writableEnded) raw.end();
-  };
-  if (timeoutSeconds) timers.push(setTimeout(finish, Math.min(timeoutSeconds * 1000, MAX_TIMER_MS)));
-  req.raw.on('close', finish);
-  raw.on('close', finish);
+  if (bookmarks && !closed) timers.push(setInterval(() => bookmark(), BOOKMARK_INTERVAL_MS));
   return reply;
 }

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 /** What npm links as `jobfleet`: a committed shim that runs dist/bin.js. */
 const SHIM = fileURLToPath(new URL('../bin/jobfleet.js', import.meta.url));
+const REDIS_OPTIONS = ['--redis-url <url>', 'REDIS_PASSWORD', '--redis-username <name>', 'REDIS_USERNAME', '--redis-ca-file <file>', 'REDIS_CA_FILE', '--redis-cert-file <file>', '--redis-key-file <file>'];
 const COMMANDS = ['up', 'api', 'worker', 'janitor', 'run', 'apply', 'get', 'describe', 'logs', 'wait', 'delete', 'kubeconfig'];
 
 function jobfleet(args: string[], env: Record<string, string | undefined> = {}) {
@@ -56,9 +57,10 @@ describe('jobfleet --help', () => {
     { command: 'logs', options: ['-f, --follow', '-c, --container <name>', '--tail <lines>', '--timestamps'] },
     { command: 'wait', options: ['--for <condition>', '--timeout <duration>'] },
     { command: 'delete', options: ['--cascade <policy>'] },
-    { command: 'up', options: ['--port <port>', '--host <host>', '--redis-url <url>', '--node-name <name>', '--max-pods <n>', '--tls-cert-file <file>', '--tls-private-key-file <file>', 'JOBFLEET_TLS_CERT_FILE', 'JOBFLEET_TLS_KEY_FILE'] },
-    { command: 'api', options: ['--port <port>', '--host <host>', '--redis-url <url>', '--tls-cert-file <file>', '--tls-private-key-file <file>'] },
-    { command: 'worker', options: ['--node-name <name>', '--max-pods <n>', '--redis-url <url>'] },
+    { command: 'up', options: ['--port <port>', '--host <host>', '--redis-url <url>', '--node-name <name>', '--max-pods <n>', '--tls-cert-file <file>', '--tls-private-key-file <file>', 'JOBFLEET_TLS_CERT_FILE', 'JOBFLEET_TLS_KEY_FILE', '--allow-privileged', ...REDIS_OPTIONS] },
+    { command: 'api', options: ['--port <port>', '--host <host>', '--redis-url <url>', '--tls-cert-file <file>', '--tls-private-key-file <file>', '--allow-privileged', ...REDIS_OPTIONS] },
+    { command: 'worker', options: ['--node-name <name>', '--max-pods <n>', '--redis-url <url>', '--allow-privileged', ...REDIS_OPTIONS] },
+    { command: 'janitor', options: REDIS_OPTIONS },
   ])('$command --help shows its options', ({ command, options }) => {
     const { code, stdout } = jobfleet([command, '--help']);
     expect(code).toBe(0);
@@ -91,8 +93,12 @@ describe('usage errors exit 2 with one error line', () => {
     { name: 'a TLS certificate without its key', args: ['api', '--tls-cert-file', 'tls.crt'], message: 'error: --tls-cert-file and --tls-private-key-file go together' },
     { name: 'a CA and insecure', args: ['get', 'jobs', '--certificate-authority', 'ca.crt', '--insecure-skip-tls-verify'], message: 'error: specifying a root certificates file with the insecure flag is not allowed' },
     { name: 'logs of an event', args: ['logs', 'event/x'], message: 'error: logs takes a pod or a job' },
-  ])('$name', ({ args, message }) => {
-    const { code, stderr, stdout } = jobfleet(args);
+    { name: 'a Redis CA with redis://', args: ['worker', '--redis-url', 'redis://:pw@h:1', '--redis-ca-file', 'ca.crt'], message: 'error: --redis-ca-file, --redis-cert-file and --redis-key-file need a rediss:// URL, got redis://:***@h:1' },
+    { name: 'a Redis client certificate without its key', args: ['janitor', '--redis-url', 'rediss://h:1', '--redis-cert-file', 'c.crt'], message: 'error: --redis-cert-file and --redis-key-file go together' },
+    { name: 'a Redis URL of another scheme', args: ['api', '--redis-url', 'http://h:1'], message: 'error: --redis-url must be a redis:// or rediss:// URL, got http://h:1' },
+    { name: 'JOBFLEET_ALLOW_PRIVILEGED that is not a boolean', args: ['worker'], env: { JOBFLEET_ALLOW_PRIVILEGED: 'yes' }, message: 'error: JOBFLEET_ALLOW_PRIVILEGED must be "true" or "false", got "yes"' },
+  ])('$name', ({ args, message, env }) => {
+    const { code, stderr, stdout } = jobfleet(args, env);
     expect(code).toBe(2);
     expect(stderr).toContain(message);
     expect(stderr.trim().split('\n')).toHaveLength(1);

@@ -25,20 +25,35 @@ function forceExit(signal: NodeJS.Signals): void {
 
 /**
  * Runs `start` (which pushes what it starts onto `stack`), serves until SIGINT/SIGTERM, then closes
- * everything in reverse order. The signal listeners are in place before `start` runs: a signal during
- * startup closes whatever already started and exits, since a start that waits on an unreachable
- * dependency may never finish.
+ * everything in reverse order, each step bounded (see ShutdownStack). The signal listeners are in
+ * place before `start` runs: a signal during startup closes whatever already started and exits, since
+ * a start that waits on an unreachable dependency may never finish.
  */
 export async function serve(stack: ShutdownStack, start: () => Promise<void>): Promise<void> {
   const stopRequested = shutdownSignal();
-  const started = start().then(() => undefined);
+  const started = start().then(
+    () => undefined,
+    async (error: unknown) => {
+      // What started before the failure (connections, an embedded Redis) must not keep the process alive.
+      await stack.closeAll();
+      throw error;
+    },
+  );
   const signalDuringStartup = await Promise.race([started, stopRequested]);
   if (signalDuringStartup) {
+    started.catch(() => undefined); // a start cut short by the shutdown fails: expected
     process.stderr.write(`${signalDuringStartup} received before startup finished, stopping…\n`);
     await closeAll(stack);
     process.exit(EXIT_STOPPED_DURING_STARTUP);
   }
-  const signal = await stopRequested;
+  let signal: NodeJS.Signals;
+  try {
+    signal = await Promise.race([stopRequested, stack.failed]);
+  } catch (error) {
+    // A role failed for good: everything else stops too, and the command fails with its reason.
+    await closeAll(stack).catch(() => undefined);
+    throw error;
+  }
   process.stderr.write(`${signal} received, shutting down…\n`);
   await closeAll(stack);
   process.stderr.write('stopped\n');

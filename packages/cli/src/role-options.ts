@@ -4,23 +4,43 @@ import { Option, type Command } from 'commander';
 import { globalOptions, readPem } from './context.js';
 import { UsageError } from './errors.js';
 import { nonNegativeInteger, portNumber } from './options.js';
-import { DEFAULT_MAX_PODS, DEFAULT_REDIS_URL, type TlsFiles } from './system.js';
-
-/** --redis-url for the single roles: REDIS_URL, else redis://127.0.0.1:6379. (`up` has no default: it embeds Redis.) */
-export function redisUrlOption(): Option {
-  return new Option('--redis-url <url>', 'Redis URL').env('REDIS_URL').default(DEFAULT_REDIS_URL);
-}
+import { redisSettings, redisWarning, type RedisFlags, type RedisSettings } from './redis-settings.js';
+import { DEFAULT_MAX_PODS, type TlsFiles } from './system.js';
 
 export function nodeNameOption(): Option {
   return new Option('--node-name <name>', 'name of this worker node').env('JOBFLEET_NODE_NAME').default(hostname(), 'the host name');
 }
 
-/** --allow-privileged for the API (api, up). */
-export function allowPrivilegedOption(): Option {
+/** --allow-privileged for the API (api, up: accept such Jobs) and the worker (worker, up: run such pods). */
+export function allowPrivilegedOption(role: 'api' | 'worker' | 'up'): Option {
+  const what = { api: 'accept Jobs with', worker: 'run', up: 'accept and run' }[role];
   return new Option(
     '--allow-privileged',
-    'accept Jobs with privileged pods: privileged containers, added capabilities, hostNetwork/hostPID/hostIPC, hostPath volumes (also JOBFLEET_ALLOW_PRIVILEGED=true)',
+    `${what} privileged pods: privileged containers, added capabilities, hostNetwork/hostPID/hostIPC, hostPath volumes (also JOBFLEET_ALLOW_PRIVILEGED=true)`,
   );
+}
+
+/**
+ * --allow-privileged, else JOBFLEET_ALLOW_PRIVILEGED ("true"/"1", "false"/"0" or unset; anything else
+ * is a mistake worth stopping for: a typo must not open or close this door silently).
+ */
+export function allowPrivileged(flag: boolean | undefined, env: Record<string, string | undefined> = process.env): boolean {
+  if (flag) return true;
+  const raw = (env.JOBFLEET_ALLOW_PRIVILEGED ?? '').trim().toLowerCase();
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0' || raw === '') return false;
+  throw new UsageError(`JOBFLEET_ALLOW_PRIVILEGED must be "true" or "false", got "${env.JOBFLEET_ALLOW_PRIVILEGED}"`);
+}
+
+/**
+ * The Redis settings of a role command (files read), after printing the one warning line about a
+ * Redis reachable from other hosts without a password. Undefined without a URL (`up`: embedded).
+ */
+export function roleRedis(flags: RedisFlags): RedisSettings | undefined {
+  const settings = redisSettings(flags);
+  const warning = settings && redisWarning(settings);
+  if (warning) process.stderr.write(`${warning}\n`);
+  return settings;
 }
 
 export function maxPodsOption(): Option {

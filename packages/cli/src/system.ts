@@ -5,13 +5,19 @@
  * such as `get` load fast.
  */
 import type { RunningApi } from '@jobfleet/api';
+import { redactUrl, redisStartHint, type RedisSettings } from './redis-settings.js';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export { DEFAULT_REDIS_URL } from './redis-settings.js';
 /** Where `up` and `run` keep the embedded Redis data, relative to the working directory. */
 export const EMBEDDED_DATA_DIR = '.jobfleet';
 export const DEFAULT_MAX_PODS = 110;
 /** How long a role's start waits for Redis to answer PING before it gives up. */
 const REDIS_CHECK_TIMEOUT_MS = 5_000;
+/** How long one shutdown step may take before the shutdown goes on without it. */
+export const SHUTDOWN_STEP_TIMEOUT_MS = 10_000;
+/** A worker's shutdown step: its drain timeout plus this, to stop and remove what still runs. */
+const WORKER_STOP_MARGIN_MS = 10_000;
+const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
 /** PEM certificate and key the API serves https with. */
 export interface TlsFiles {
@@ -22,14 +28,30 @@ export interface TlsFiles {
 interface Closeable {
   name: string;
   close(): Promise<void>;
+  timeoutMs: number;
 }
 
-/** Things started so far, closed last-started-first; a failed close does not stop the others. */
+/**
+ * Things started so far, closed last-started-first. Every step is bounded: a failed or stuck close
+ * (a Redis or Docker that no longer answers) is reported and the shutdown goes on, so it always ends.
+ */
 export class ShutdownStack {
   private readonly items: Closeable[] = [];
+  private onFailure: (error: Error) => void = () => undefined;
+  /** Rejects when a running role fails for good (`fail`): the process then shuts down like on a signal. */
+  readonly failed = new Promise<never>((_, reject) => (this.onFailure = reject));
 
-  push(name: string, close: () => Promise<void>): void {
-    this.items.push({ name, close });
+  constructor() {
+    this.failed.catch(() => undefined); // observed by serve(); never an unhandled rejection
+  }
+
+  /** A role that cannot go on (a worker whose node name another worker took): stop everything. */
+  fail(error: Error): void {
+    this.onFailure(error);
+  }
+
+  push(name: string, close: () => Promise<void>, timeoutMs = SHUTDOWN_STEP_TIMEOUT_MS): void {
+    this.items.push({ name, close, timeoutMs });
   }
 
   isEmpty(): boolean {
@@ -39,10 +61,16 @@ export class ShutdownStack {
   async closeAll(): Promise<Error[]> {
     const errors: Error[] = [];
     for (const item of this.items.splice(0).reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`it did not stop within ${item.timeoutMs / 1000} s; going on without it`)), item.timeoutMs);
+      });
       try {
-        await item.close();
+        await Promise.race([item.close(), timeout]);
       } catch (error) {
         errors.push(new Error(`closing the ${item.name}: ${(error as Error).message}`));
+      } finally {
+        clearTimeout(timer);
       }
     }
     return errors;
@@ -50,8 +78,8 @@ export class ShutdownStack {
 }
 
 export interface SystemOptions {
-  /** Use this Redis; without it an embedded redis-server keeps its data under dataDir. */
-  redisUrl?: string;
+  /** Use this Redis; without it an embedded redis-server (with a password) keeps its data under dataDir. */
+  redis?: RedisSettings;
   dataDir: string;
   port: number;
   host: string;
@@ -59,101 +87,137 @@ export interface SystemOptions {
   maxPods?: number;
   token?: string;
   tls?: TlsFiles;
-  /** Let the API accept privileged pods (else JOBFLEET_ALLOW_PRIVILEGED decides). */
+  /** Let the API accept, and the worker run, privileged pods. */
   allowPrivileged?: boolean;
+  /** The worker's drain timeout on shutdown (default: JOBFLEET_DRAIN_TIMEOUT_MS, else 30 s). */
+  drainTimeoutMs?: number;
+  /** The worker's node exists for this process only (`run`): its leftover containers go with it. */
+  ephemeralNode?: boolean;
 }
 
 export interface RunningSystem {
   apiUrl: string;
-  redisUrl: string;
+  redis: RedisSettings;
   embeddedRedis: boolean;
 }
 
 /**
- * api + worker + janitor (+ embedded Redis), each pushed on `stack` to be closed in reverse order.
- * If one fails to start, the ones already started are closed before the error propagates.
+ * api + worker + janitor (+ embedded Redis), each pushed on `stack` to be closed in reverse order: the
+ * embedded Redis first, so that it stops last. If one fails to start, the ones already started are
+ * closed before the error propagates.
  */
 export async function startSystem(options: SystemOptions, stack: ShutdownStack): Promise<RunningSystem> {
   try {
-    const redisUrl = options.redisUrl ?? (await startRedis(options.dataDir, stack));
-    const api = await startApiRole({ redisUrl, port: options.port, host: options.host, token: options.token, tls: options.tls, allowPrivileged: options.allowPrivileged }, stack);
-    await startWorkerRole({ redisUrl, nodeName: options.nodeName, maxPods: options.maxPods }, stack);
-    await startJanitorRole(redisUrl, stack);
-    return { apiUrl: api.url, redisUrl, embeddedRedis: options.redisUrl === undefined };
+    const redis = options.redis ?? (await startRedis(options.dataDir, stack));
+    const api = await startApiRole({ redis, port: options.port, host: options.host, token: options.token, tls: options.tls, allowPrivileged: options.allowPrivileged }, stack);
+    await startWorkerRole({ redis, nodeName: options.nodeName, maxPods: options.maxPods, allowPrivileged: options.allowPrivileged, drainTimeoutMs: options.drainTimeoutMs, ephemeral: options.ephemeralNode }, stack);
+    await startJanitorRole(redis, stack);
+    return { apiUrl: api.url, redis, embeddedRedis: options.redis === undefined };
   } catch (error) {
     await stack.closeAll();
     throw new Error(`cannot start jobfleet: ${(error as Error).message}`, { cause: error });
   }
 }
 
-async function startRedis(dataDir: string, stack: ShutdownStack): Promise<string> {
+async function startRedis(dataDir: string, stack: ShutdownStack): Promise<RedisSettings> {
   const { startEmbeddedRedis } = await import('@jobfleet/store');
-  const redis = await startEmbeddedRedis(dataDir);
-  stack.push('embedded Redis', () => redis.stop());
-  return redis.url;
+  const stopTimeoutMs = SHUTDOWN_STEP_TIMEOUT_MS;
+  const redis = await startEmbeddedRedis(dataDir, { requirePassword: true, stopTimeoutMs });
+  // Its own bound covers SIGTERM then SIGKILL; this one is a last guard.
+  stack.push('embedded Redis', () => redis.stop(), stopTimeoutMs + 5_000);
+  return { url: redis.url, connection: redis.password ? { password: redis.password } : {} };
 }
 
 export async function startApiRole(
-  options: { redisUrl: string; port: number; host: string; token?: string | undefined; tls?: TlsFiles | undefined; allowPrivileged?: boolean | undefined },
+  options: { redis: RedisSettings; port: number; host: string; token?: string | undefined; tls?: TlsFiles | undefined; allowPrivileged?: boolean | undefined },
   stack: ShutdownStack,
 ): Promise<RunningApi> {
   const { startApi } = await import('@jobfleet/api');
   const api = await startApi({
-    redisUrl: options.redisUrl,
+    redisUrl: options.redis.url,
+    redisConnection: options.redis.connection,
     port: options.port,
     host: options.host,
     ...(options.token ? { token: options.token } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
-    ...(options.allowPrivileged ? { allowPrivileged: true } : {}),
+    ...(options.allowPrivileged === undefined ? {} : { allowPrivileged: options.allowPrivileged }),
   });
   stack.push('API server', () => api.close());
   return api;
 }
 
-export async function startWorkerRole(options: { redisUrl: string; nodeName: string; maxPods?: number | undefined }, stack: ShutdownStack): Promise<void> {
-  const { startWorker } = await import('@jobfleet/worker');
-  const worker = await startWorker({ redisUrl: options.redisUrl, nodeName: options.nodeName, maxPods: options.maxPods ?? DEFAULT_MAX_PODS });
-  stack.push('worker', () => worker.close());
+export interface WorkerRoleOptions {
+  redis: RedisSettings;
+  nodeName: string;
+  maxPods?: number | undefined;
+  allowPrivileged?: boolean | undefined;
+  drainTimeoutMs?: number | undefined;
+  /** A node of this process alone (`run`'s embedded worker): its leftover containers go with it. */
+  ephemeral?: boolean | undefined;
 }
 
-export async function startJanitorRole(redisUrl: string, stack: ShutdownStack): Promise<void> {
+export async function startWorkerRole(options: WorkerRoleOptions, stack: ShutdownStack): Promise<void> {
+  const { startWorker, LABELS } = await import('@jobfleet/worker');
+  const worker = await startWorker({
+    redisUrl: options.redis.url,
+    redisConnection: options.redis.connection,
+    nodeName: options.nodeName,
+    maxPods: options.maxPods ?? DEFAULT_MAX_PODS,
+    ...(options.allowPrivileged === undefined ? {} : { allowPrivileged: options.allowPrivileged }),
+    ...(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),
+    onFatal: (error) => stack.fail(error),
+  });
+  if (options.ephemeral) {
+    // Closed after the worker: whatever its close left (it timed out, or Docker failed it) does not
+    // outlive a node that exists for this process only. A lasting node keeps them instead: its next
+    // start reads the exits Docker recorded and reports them.
+    const node = { [LABELS.node]: options.nodeName };
+    stack.push(`containers of node ${options.nodeName}`, async () => {
+      for (const c of await worker.engine.listManaged(node)) await worker.engine.remove(c.Id);
+      for (const v of await worker.engine.listManagedVolumes(node)) await worker.engine.removeVolume(v.name);
+    });
+  }
+  const drainMs = options.drainTimeoutMs ?? drainTimeoutFromEnv();
+  stack.push('worker', () => worker.close(), drainMs + WORKER_STOP_MARGIN_MS);
+}
+
+/** JOBFLEET_DRAIN_TIMEOUT_MS as the worker reads it: only to bound the worker's shutdown step here. */
+function drainTimeoutFromEnv(env: Record<string, string | undefined> = process.env): number {
+  const n = Number(env.JOBFLEET_DRAIN_TIMEOUT_MS);
+  return env.JOBFLEET_DRAIN_TIMEOUT_MS && Number.isFinite(n) && n >= 0 ? n : DEFAULT_DRAIN_TIMEOUT_MS;
+}
+
+export async function startJanitorRole(redis: RedisSettings, stack: ShutdownStack): Promise<void> {
   const { startJanitor } = await import('@jobfleet/janitor');
-  const janitor = await startJanitor({ redisUrl });
+  const janitor = await startJanitor({ redisUrl: redis.url, redisConnection: redis.connection });
   stack.push('janitor', () => janitor.close());
 }
 
 /**
- * Fails fast, with one line, when Redis does not answer PING within `timeoutMs`: the roles themselves
- * keep reconnecting forever (right for an outage, not for a wrong URL at start).
+ * Fails fast, with one line, when Redis does not answer PING within `timeoutMs` or refuses us (a wrong
+ * password, an untrusted certificate): the roles themselves keep reconnecting forever (right for an
+ * outage, not for a wrong setting at start).
  */
-export async function checkRedis(url: string, timeoutMs = REDIS_CHECK_TIMEOUT_MS): Promise<void> {
+export async function checkRedis(redis: RedisSettings, timeoutMs = REDIS_CHECK_TIMEOUT_MS): Promise<void> {
   const { newRedis } = await import('@jobfleet/store');
-  const redis = newRedis(url, { lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, enableReadyCheck: false });
+  const client = newRedis(
+    redis.url,
+    { lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, enableReadyCheck: false },
+    redis.connection,
+  );
   let connectionError: Error | undefined;
-  redis.on('error', (error: Error) => (connectionError ??= error));
+  client.on('error', (error: Error) => (connectionError ??= error));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer to PING within ${timeoutMs / 1000} s`)), timeoutMs);
   });
   try {
-    await Promise.race([redis.connect().then(() => redis.ping()), timeout]);
+    await Promise.race([client.connect().then(() => client.ping()), timeout]);
   } catch (error) {
-    const reason = (connectionError ?? (error as Error)).message;
-    throw new Error(`cannot reach Redis at ${redactedUrl(url)}: ${reason}; start it or set REDIS_URL`);
+    const reason = (connectionError ?? (error as Error)).message.replace(/\s+/g, ' ').trim();
+    throw new Error(`cannot reach Redis at ${redactUrl(redis.url)}: ${reason}; ${redisStartHint(reason)}`);
   } finally {
     clearTimeout(timer);
-    redis.disconnect();
-  }
-}
-
-/** The URL without its password. */
-function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.password) return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
+    client.disconnect();
   }
 }

@@ -99,8 +99,9 @@ describe('the fleet under faults', () => {
     await startWorkerProcess(victim);
     const done = await client.waitForCompletion(name, { timeoutMs: 120_000 });
     expect(done.status?.succeeded).toBe(6);
-    expect(done.status?.failed).toBeGreaterThanOrEqual(1);
     const pods = await client.listPods({ jobName: name });
+    // A leftover that exited before the restart is reported as it ended, one still running fails: every pod counted once.
+    expect(pods).toHaveLength(6 + (done.status?.failed ?? 0));
     expect(pods.filter((p) => p.status.phase === 'Succeeded')).toHaveLength(6);
     expect(maxOverlap(await runIntervals(client, pods))).toBeLessThanOrEqual(3);
     const stillThere = new Set((await docker.listManaged({ [LABELS.node]: victim })).map((c) => c.Id));

@@ -55,7 +55,7 @@ export interface FleetOptions {
   maxPods?: number;
   janitor?: boolean;
   token?: string;
-  /** Start the API with allowPrivileged (privileged containers, host namespaces, hostPath). */
+  /** Start the API and the workers with allowPrivileged (privileged containers, host namespaces, hostPath): each enforces its own. */
   allowPrivileged?: boolean;
 }
 
@@ -65,7 +65,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
   const api = await startApi({ redisUrl: redis.url, port: 0, prefix, token: opts.token, allowPrivileged: opts.allowPrivileged === true });
   const workers: WorkerNode[] = [];
   const addWorker = async (extra: Partial<WorkerNodeOptions> = {}) => {
-    const w = await startWorker({ redisUrl: redis.url, prefix, nodeName: `${prefix}-node-${workers.length}`, maxPods: opts.maxPods, heartbeatMs: 500, drainTimeoutMs: 2_000, ...extra });
+    const w = await startWorker({ redisUrl: redis.url, prefix, nodeName: `${prefix}-node-${workers.length}`, maxPods: opts.maxPods, heartbeatMs: 500, drainTimeoutMs: 2_000, allowPrivileged: opts.allowPrivileged === true, ...extra });
     workers.push(w);
     return w;
   };
@@ -93,10 +93,11 @@ export function uniqueName(base: string): string {
 }
 
 /**
- * The keys of a fleet's data (pattern `<prefix>*`), leaving out the short-lived per-Job sync
- * leases, which come and go whenever a background sync runs.
+ * The keys of a fleet's data (pattern `<prefix>*`), leaving out the leases that expire and come back
+ * by themselves: the per-Job sync leases (whenever a background sync runs) and the workers' node-name
+ * leases (one renewed late on a loaded machine lapses and is taken again).
  */
 export async function dataKeys(redis: { keys(pattern: string): Promise<string[]> }, prefix: string, pattern = `${prefix}:*`): Promise<string[]> {
-  const lease = new RegExp(`^${prefix}:sync(lease|again):`);
+  const lease = new RegExp(`^${prefix}:(sync(lease|again)|nodelease):`);
   return (await redis.keys(pattern)).filter((k) => !lease.test(k));
 }

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { k8sTime, type Job, type JobCondition } from '@jobfleet/spec';
-import { Cluster, createJob, putOp, startScratchRedis, ttlScheduleOp, type EmbeddedRedis } from '@jobfleet/store';
+import { Cluster, createJob, putOp, startJobDeletion, startScratchRedis, ttlScheduleOp, type EmbeddedRedis } from '@jobfleet/store';
 import { Janitor } from './janitor.js';
 
 const NS = 'default';
@@ -153,5 +153,24 @@ describe('Janitor.collect', () => {
     await store.redis.zadd(store.keys.ttlSchedule, 1, `${NS}/running`); // a stray entry
     expect(await janitor.collect()).toBe(0);
     expect(await exists('running')).toBe(true);
+  });
+
+  it('finishes a deletion whose process died half-way, once it made no progress for 10 s, and leaves a recent one alone', async () => {
+    const { store, controller } = cluster;
+    const big = { ...newJob('half-deleted'), spec: { ...newJob('half-deleted').spec, parallelism: 250, completions: 250 } };
+    const job = await createJob(store, controller, big, NS);
+    const uid = job.metadata.uid ?? '';
+    while ((await store.redis.zcard(store.keys.jobPods(uid))) < 250) await controller.syncJob(NS, 'half-deleted');
+    expect((await startJobDeletion(store, NS, 'half-deleted'))?.more).toBe(true); // and then the process died
+    const left = await store.redis.zcard(store.keys.jobPods(uid));
+    expect(left).toBeGreaterThan(0);
+    await janitor.collect();
+    expect(await store.redis.zcard(store.keys.jobPods(uid))).toBe(left); // it may still be going on
+    const entry = JSON.parse((await store.redis.hget(store.keys.deletingJobs, uid)) ?? '{}') as { at: number };
+    await store.redis.hset(store.keys.deletingJobs, uid, JSON.stringify({ ...entry, at: entry.at - 10_001 }));
+    await janitor.collect();
+    expect(await store.redis.zcard(store.keys.jobPods(uid))).toBe(0);
+    expect(await store.redis.hlen(store.keys.deletingJobs)).toBe(0);
+    expect(await store.redis.exists(store.keys.podDictionary(uid), store.keys.jobUncounted(uid), store.keys.jobEvents(uid))).toBe(0);
   });
 });

@@ -1,13 +1,27 @@
-import { ttlDeadline } from '@jobfleet/spec';
-import { Cluster, deleteJob, NodeMonitor, nodeTimingsFromEnv } from '@jobfleet/store';
+import { ConflictError, ttlDeadline } from '@jobfleet/spec';
+import { Cluster, deleteJob, NodeMonitor, resumeDeletion, nodeTimingsFromEnv, type RedisConnectionOptions } from '@jobfleet/store';
 
 export interface JanitorOptions {
   redisUrl: string;
+  /** Credentials and TLS for the Redis connections (beyond what the URL says). */
+  redisConnection?: RedisConnectionOptions;
   prefix?: string;
   /** How often the schedule is checked (default 250 ms). */
   pollMs?: number;
   /** How often the node registry is checked for lost nodes (default 1000 ms). */
   nodeCheckMs?: number;
+}
+
+/** A deletion still in the registry this long after it started is taken over (its process died). */
+const RESUME_AFTER_MS = 10_000;
+
+function parseDeletion(raw: string): { ns: string; name: string; at: number } | undefined {
+  try {
+    const v = JSON.parse(raw) as { ns?: unknown; name?: unknown; at?: unknown };
+    return typeof v.ns === 'string' && typeof v.name === 'string' && typeof v.at === 'number' ? { ns: v.ns, name: v.name, at: v.at } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface RunningJanitor {
@@ -17,8 +31,9 @@ export interface RunningJanitor {
 /**
  * The TTL-after-finished controller: deletes each finished Job `ttlSecondsAfterFinished` after it
  * finished. It also runs the node monitor (lost workers' pods). The schedule is a sorted set in Redis scored by deadline on the Redis clock, so a
- * restart loses nothing and a check costs O(log n), not a scan. Several janitors may run: the
- * deletion is one atomic write, so a Job is deleted once and the others find nothing to do.
+ * restart loses nothing and a check costs O(log n), not a scan. Several janitors may run: a Job
+ * is deleted once (the first step of a deletion is atomic) and the others find nothing to do. It
+ * also finishes deletions whose process died half-way.
  */
 export class Janitor implements RunningJanitor {
   private readonly cluster: Cluster;
@@ -29,7 +44,7 @@ export class Janitor implements RunningJanitor {
   private closed = false;
 
   constructor(private readonly opts: JanitorOptions) {
-    this.cluster = new Cluster({ redisUrl: opts.redisUrl, prefix: opts.prefix });
+    this.cluster = new Cluster({ redisUrl: opts.redisUrl, redisConnection: opts.redisConnection, prefix: opts.prefix });
     this.nodes = new NodeMonitor(this.cluster.store, this.cluster.controller, nodeTimingsFromEnv());
   }
 
@@ -64,9 +79,35 @@ export class Janitor implements RunningJanitor {
         await store.redis.zadd(store.keys.ttlSchedule, deadline, member); // its TTL was raised
         continue;
       }
-      if (await deleteJob(store, ns, name, { uid: stored.job.metadata.uid, queues: this.cluster.queues })) deleted++;
+      // The uid precondition: a Job recreated under the same name meanwhile is not this one (409, skipped).
+      // A Job of many pods is gone at once; its pods follow in the background (resumed from the registry if this process stops).
+      const gone = await deleteJob(store, ns, name, { uid: stored.job.metadata.uid, queues: this.cluster.queues, returnAfterMs: 1_000 }).catch((err: unknown) => {
+        if (err instanceof ConflictError) return undefined;
+        throw err;
+      });
+      if (gone) deleted++;
     }
+    await this.resumeDeletions(now);
     return deleted;
+  }
+
+  /**
+   * Finishes deletions whose process stopped half-way (a Job's pods go in batches after the Job):
+   * any entry of the registry older than RESUME_AFTER_MS. Several janitors may do it at once: the
+   * deletion is idempotent.
+   */
+  private async resumeDeletions(now: number): Promise<void> {
+    const store = this.cluster.store;
+    const entries = await store.redis.hgetall(store.keys.deletingJobs);
+    for (const [uid, raw] of Object.entries(entries)) {
+      const entry = parseDeletion(raw);
+      if (entry && now - entry.at < RESUME_AFTER_MS) continue;
+      if (!entry) {
+        await store.redis.hdel(store.keys.deletingJobs, uid); // not ours to read: nothing to resume
+        continue;
+      }
+      await resumeDeletion(store, entry.ns, entry.name, uid, this.cluster.queues);
+    }
   }
 
   private async checkNodes(): Promise<void> {

@@ -7,6 +7,12 @@ export interface Keys {
   rv: string;
   /** Change stream: one entry per write, id `<rv>-0`, read by watches. */
   changes: string;
+  /** The change stream's entries by their first byte (ZSET rv → offset): trims the stream by bytes. */
+  changesIndex: string;
+  /** The change stream's counters (HASH bytes: appended in all, trimmed: highest resourceVersion trimmed). */
+  changesInfo: string;
+  /** Random id of this store, set once: a store that lost it was reset (flushed, restarted empty). */
+  epoch: string;
   /** Namespaces in use (SET). */
   namespaces: string;
   /** Namespace records (HASH name → JSON {uid, creationTimestamp, labels, annotations}). */
@@ -27,15 +33,21 @@ export interface Keys {
   podDictionary(jobUid: string): string;
   /** Event names recorded for one Job (SET), deleted with it. */
   jobEvents(jobUid: string): string;
+  /** Bytes of log the Job's pods hold in all (STRING counter), against the Job's log budget; deleted with it. */
+  jobLogBytes(jobUid: string): string;
+  /** Jobs being deleted (HASH uid → JSON {ns, name, at}): the Job is gone, its pods are going in batches. */
+  deletingJobs: string;
   /** A running pod's log (STREAM of chunks). */
   podLog(ns: string, name: string): string;
-  /** A finished pod's log, archived from its stream (STRING of JSON lines). */
+  /** A finished pod's log, archived from its stream (binary-safe STRING, see PodLogs). */
   podLogArchive(ns: string, name: string): string;
   /** A namespace's events (ZSET by name). */
   events(ns: string): string;
   event(ns: string, name: string): string;
   /** Pods a node has claimed and not finished ("ns/name" SET). */
   nodePods(node: string): string;
+  /** The worker holding a node name (STRING token with an expiry, renewed with its heartbeat): one live worker per name. */
+  nodeLease(node: string): string;
   /** Who syncs the Job right now (a short lease), and whether another sync was asked for meanwhile. */
   syncLease(ns: string, name: string): string;
   syncAgain(ns: string, name: string): string;
@@ -52,6 +64,9 @@ export function redisKeys(prefix = 'jf'): Keys {
   return {
     rv: `${p}:rv`,
     changes: `${p}:changes`,
+    changesIndex: `${p}:changes:idx`,
+    changesInfo: `${p}:changes:info`,
+    epoch: `${p}:epoch`,
     namespaces: `${p}:namespaces`,
     namespaceRecords: `${p}:nsrecords`,
     nodes: `${p}:nodes`,
@@ -63,11 +78,14 @@ export function redisKeys(prefix = 'jf'): Keys {
     jobUncounted: (uid) => `${p}:uncounted:${uid}`,
     podDictionary: (uid) => `${p}:poddict:${uid}`,
     jobEvents: (uid) => `${p}:jobevents:${uid}`,
+    jobLogBytes: (uid) => `${p}:joblog:${uid}`,
+    deletingJobs: `${p}:deleting`,
     podLog: (ns, name) => `${p}:log:${ns}:${name}`,
     podLogArchive: (ns, name) => `${p}:logz:${ns}:${name}`,
     events: (ns) => `${p}:events:${ns}`,
     event: (ns, name) => `${p}:event:${ns}:${name}`,
     nodePods: (node) => `${p}:nodepods:${node}`,
+    nodeLease: (node) => `${p}:nodelease:${node}`,
     syncLease: (ns, name) => `${p}:synclease:${ns}:${name}`,
     syncAgain: (ns, name) => `${p}:syncagain:${ns}:${name}`,
     nodeChannel: (node) => `${p}:node:${node}`,

@@ -200,6 +200,11 @@ export class JobController {
     return names.map((name, i) => newPodForJob(job, { name, uid: randomUUID(), index: indexes?.[i], now }));
   }
 
+  private async stillExists(job: Job): Promise<boolean> {
+    const uid = await this.store.redis.hget(this.store.keys.job(job.metadata.namespace ?? 'default', job.metadata.name ?? ''), 'uid');
+    return uid === job.metadata.uid;
+  }
+
   /** Deletes a Job's oldest events past MAX_EVENTS_PER_JOB (names sort by creation time). */
   private async trimEvents(job: Job): Promise<void> {
     const keys = this.store.keys;
@@ -233,6 +238,12 @@ export class JobController {
     let requeue = decision.requeueAfterMs;
     if (plan.created.length > 0 || unclaimed.length > 0) requeue = Math.min(requeue ?? Infinity, UNCLAIMED_RETRY_MS + 1000);
     if (requeue !== undefined && Number.isFinite(requeue)) await this.queues.scheduleSync(job, requeue, now);
+    const tasked = [...plan.created, ...unclaimed];
+    if ((tasked.length > 0 || requeue !== undefined) && !(await this.stillExists(job))) {
+      // Deleted since this sync committed: the deletion removed the tasks it could see, these
+      // came after it (or the deletion comes after this check, and removes them itself).
+      await this.queues.removeJobTasks(job.metadata.uid ?? '', tasked.map((p) => p.metadata.uid ?? ''));
+    }
     return plan.finishedHere > 0 ? 'again' : 'done';
   }
 }

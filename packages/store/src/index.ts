@@ -1,10 +1,11 @@
-export { startEmbeddedRedis, startScratchRedis, type EmbeddedRedis } from './embedded-redis.js';
+export { DataDirLockedError, lockDataDir, startEmbeddedRedis, startScratchRedis, type EmbeddedRedis, type EmbeddedRedisOptions } from './embedded-redis.js';
 export * from './store.js';
 export * from './queues.js';
 export * from './controller.js';
 export * from './jobs.js';
 export * from './cluster.js';
 export * from './node-monitor.js';
+export * from './node-lease.js';
 export * from './job-updates.js';
 export * from './namespaces.js';
 export * from './pod-logs.js';

@@ -49,7 +49,7 @@ export async function updateJob(
     const next = keepServerFields(stored.job, requested);
     if (deepEqual(withoutVersion(next), withoutVersion(stored.job))) return { job: current, changed: false };
     if (options.dryRun) return { job: { ...next, metadata: { ...next.metadata, resourceVersion: stored.rv } }, changed: true };
-    const ops: WriteOp[] = [putOp(store.keys.job(ns, name), stored.rv, next)];
+    const ops: WriteOp[] = [{ ...putOp(store.keys.job(ns, name), stored.rv, next), request: true }];
     const ttl = ttlScheduleOp(store, next);
     if (ttl) ops.push(ttl);
     const result = await store.commit(ops);

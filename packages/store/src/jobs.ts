@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { generatedSelector, jobPodLabels, k8sTime, podDictionary, type Job } from '@jobfleet/spec';
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { ConflictError, generatedSelector, jobPodLabels, k8sTime, podDictionary, type Job, type Pod } from '@jobfleet/spec';
 import type { JobController } from './controller.js';
 import type { TaskQueues } from './queues.js';
-import { encodeObject, putOp, type JobStore, type WriteOp } from './store.js';
+import { CHANGES_MAX_LEN, encodeObject, putOp, type JobStore } from './store.js';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
@@ -39,7 +41,7 @@ export async function createJob(store: JobStore, controller: JobController, job:
   const prepared = prepareNewJob(job, ns, now);
   const name = prepared.metadata.name ?? '';
   const result = await store.commit([
-    putOp(store.keys.job(ns, name), '', prepared, { failuresInRow: 0 }),
+    { ...putOp(store.keys.job(ns, name), '', prepared, { failuresInRow: 0 }), request: true },
     { op: 'set', key: store.keys.podDictionary(prepared.metadata.uid ?? ''), value: podDictionary(prepared) },
     { op: 'zadd', key: store.keys.jobs(ns), member: name },
     { op: 'sadd', key: store.keys.namespaces, member: ns },
@@ -49,46 +51,173 @@ export async function createJob(store: JobStore, controller: JobController, job:
   return (await store.getJob(ns, name))?.job ?? { ...prepared, metadata: { ...prepared.metadata, resourceVersion: result.rvs[0] } };
 }
 
+/** Pods one call of deleteJob-5.lua deletes at most: a few milliseconds of Redis each (see README). */
+export const DELETE_BATCH_PODS = 100;
+/** Events one call deletes at most. */
+const DELETE_BATCH_EVENTS = 1_000;
+/** A pod found changed this many times in a row is deleted with the last object read. */
+const STALE_ROUNDS_BEFORE_FORCE = 3;
+
+const deleteJobLua = readFileSync(new URL('./scripts/deleteJob-5.lua', import.meta.url), 'utf8');
+
+interface DeleteRedis extends Redis {
+  deleteJobBatch(rvKey: string, changes: string, changesIndex: string, changesInfo: string, jobKey: string, maxLen: number, maxBytes: number, params: string, maxPods: number, maxEvents: number): Promise<(string | number)[]>;
+}
+
+function deleteScript(store: JobStore): DeleteRedis {
+  const redis = store.redis as unknown as DeleteRedis;
+  if (!('deleteJobBatch' in redis)) store.redis.defineCommand('deleteJobBatch', { numberOfKeys: 5, lua: deleteJobLua });
+  return redis;
+}
+
+export interface DeleteJobOptions {
+  /** Preconditions: the deletion is refused (409 Conflict) unless the Job has this uid / resourceVersion. */
+  uid?: string;
+  resourceVersion?: string;
+  queues?: TaskQueues;
+  /** Passed on to the nodes stopping the Job's pods. */
+  gracePeriodSeconds?: number;
+  /**
+   * Resolve after this long even if pods remain (a Job of 100,000 pods takes seconds): the Job is
+   * gone already, its pods follow in the background as Kubernetes' garbage collector deletes
+   * them. Unset: resolve when everything is deleted.
+   */
+  returnAfterMs?: number;
+}
+
+interface PodToDelete {
+  n: string;
+  rv: string;
+  f: string;
+  node?: string;
+  stop?: boolean;
+  force?: boolean;
+}
+
 /**
- * Deletes a Job with everything it owns in one atomic write: its pods, their logs, its events and
- * indexes. Nodes running its pods are told to stop them; a late report from a node finds nothing.
- * Returns the deleted Job, or undefined when it did not exist (or a precondition failed).
+ * Deletes a Job with everything it owns: pods, their logs, events, indexes, timers and tasks.
+ * Nothing but the caller's preconditions can refuse it (ConflictError, as Kubernetes' 409): the
+ * controller's and the workers' writes never make it fail or retry (deleteJob-5.lua). The Job is
+ * gone with the first call; its pods follow in bounded batches, each pod with a DELETED event
+ * carrying its last object. Should this process die half-way, the janitor finishes the deletion
+ * from the registry. Returns the deleted Job, or undefined when there was none.
  */
-export async function deleteJob(
-  store: JobStore,
-  ns: string,
-  name: string,
-  opts: { uid?: string; queues?: TaskQueues; gracePeriodSeconds?: number } = {},
-): Promise<Job | undefined> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const stored = await store.getJob(ns, name);
-    if (!stored || (opts.uid && stored.job.metadata.uid !== opts.uid)) return undefined;
-    const uid = stored.job.metadata.uid ?? '';
-    const keys = store.keys;
-    const podNames = await store.podNamesOfJob(uid);
-    const pods = await store.getPods(ns, podNames);
-    const eventNames = await store.redis.smembers(keys.jobEvents(uid));
-    const ops: WriteOp[] = [{ op: 'del', key: keys.job(ns, name), expect: stored.rv, kind: 'Job', ns, name }, { op: 'zrem', key: keys.jobs(ns), member: name }];
-    for (const { pod } of pods) {
-      const podName = pod.metadata.name ?? '';
-      ops.push({ op: 'del', key: keys.pod(ns, podName), expect: '*', kind: 'Pod', ns, name: podName, final: encodeObject(pod) });
-      ops.push({ op: 'zrem', key: keys.pods(ns), member: podName }, { op: 'delkey', key: keys.podLog(ns, podName) }, { op: 'delkey', key: keys.podLogArchive(ns, podName) });
-      if (pod.spec.nodeName && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed') {
-        ops.push({ op: 'publish', channel: keys.nodeChannel(pod.spec.nodeName), message: stopMessage(ns, podName, opts.gracePeriodSeconds) });
-      }
-    }
-    for (const eventName of eventNames) {
-      ops.push({ op: 'delkey', key: keys.event(ns, eventName) }, { op: 'zrem', key: keys.events(ns), member: eventName });
-    }
-    ops.push({ op: 'delkey', key: keys.jobPods(uid) }, { op: 'delkey', key: keys.jobUncounted(uid) }, { op: 'delkey', key: keys.jobEvents(uid) });
-    ops.push({ op: 'delkey', key: keys.podDictionary(uid) }, { op: 'delkey', key: keys.syncLease(ns, name) }, { op: 'delkey', key: keys.syncAgain(ns, name) });
-    ops.push({ op: 'zrem', key: keys.ttlSchedule, member: `${ns}/${name}` });
-    const result = await store.commit(ops);
-    if (!result.ok) continue;
-    await opts.queues?.removeJobTasks(uid, pods.map((p) => p.pod.metadata.uid ?? ''));
-    return stored.job;
+export async function deleteJob(store: JobStore, ns: string, name: string, opts: DeleteJobOptions = {}): Promise<Job | undefined> {
+  const started = await startJobDeletion(store, ns, name, opts);
+  if (!started) return undefined;
+  const rest = finishDeletion(store, ns, name, started.uid, started.reply, opts, started.podUids);
+  if (opts.returnAfterMs === undefined) {
+    await rest;
+    return started.job;
   }
-  throw new Error(`deleting job ${ns}/${name} kept conflicting with other writes`);
+  // The rest goes on after the answer; should it fail, the janitor finishes it from the registry.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([rest.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, opts.returnAfterMs)))]);
+  clearTimeout(timer);
+  return started.job;
+}
+
+/**
+ * The first step of a deletion alone: the Job is gone (and registered as being deleted) with its
+ * first batch of pods. deleteJob goes on with the rest; resumeDeletion does for a process that died.
+ */
+export async function startJobDeletion(store: JobStore, ns: string, name: string, opts: DeleteJobOptions = {}) {
+  const current = await store.getJob(ns, name);
+  const firstPods = current ? await podsToDelete(store, ns, current.job.metadata.uid ?? '', [], new Map()) : [];
+  const reply = await runDelete(store, ns, name, { start: true, expectUid: opts.uid, expectRv: opts.resourceVersion, pods: firstPods.map((p) => p.pod) }, opts);
+  if (reply[0] === 0) return undefined;
+  if (reply[0] === -1) {
+    const [field, actual] = [String(reply[1]), String(reply[2])];
+    const detail =
+      field === 'uid'
+        ? `Precondition failed: UID in precondition: ${opts.uid}, UID in object meta: ${actual}`
+        : `Precondition failed: ResourceVersion in precondition: ${opts.resourceVersion}, ResourceVersion in object meta: ${actual}`;
+    throw new ConflictError({ group: 'batch', resource: 'jobs', name, detail });
+  }
+  return { job: JSON.parse(String(reply[3])) as Job, uid: String(reply[2]), reply, podUids: firstPods.map((p) => p.taskUid).filter((u) => u), more: reply[1] === 'more' };
+}
+
+/** Carries on with a deletion another process started (the janitor, after that process died). */
+export async function resumeDeletion(store: JobStore, ns: string, name: string, uid: string, queues?: TaskQueues): Promise<void> {
+  await finishDeletion(store, ns, name, uid, [1, 'more', uid, ''], { queues }, []);
+}
+
+async function finishDeletion(store: JobStore, ns: string, name: string, uid: string, first: (string | number)[], opts: DeleteJobOptions, podUids: string[]) {
+  const staleRounds = new Map<string, number>();
+  let reply = first;
+  while (reply[1] === 'more') {
+    const stale = reply.slice(4).map(String);
+    for (const n of stale) staleRounds.set(n, (staleRounds.get(n) ?? 0) + 1);
+    const batch = await podsToDelete(store, ns, uid, stale, staleRounds);
+    podUids.push(...batch.map((p) => p.taskUid).filter((u) => u));
+    reply = await runDelete(store, ns, name, { start: false, uid, pods: batch.map((p) => p.pod) }, opts);
+  }
+  await opts.queues?.removeJobTasks(uid, podUids);
+}
+
+async function runDelete(store: JobStore, ns: string, name: string, params: Record<string, unknown>, opts: DeleteJobOptions): Promise<(string | number)[]> {
+  const k = store.keys;
+  const full = {
+    ns,
+    name,
+    ...params,
+    ...(opts.gracePeriodSeconds !== undefined ? { grace: opts.gracePeriodSeconds } : {}),
+    keys: { jobs: k.jobs(ns), pods: k.pods(ns), ttl: k.ttlSchedule, registry: k.deletingJobs, events: k.events(ns), lease: k.syncLease(ns, name), again: k.syncAgain(ns, name) },
+    prefixes: {
+      pod: k.pod(ns, ''),
+      log: k.podLog(ns, ''),
+      logz: k.podLogArchive(ns, ''),
+      event: k.event(ns, ''),
+      jobPods: k.jobPods(''),
+      uncounted: k.jobUncounted(''),
+      dict: k.podDictionary(''),
+      jobEvents: k.jobEvents(''),
+      jobLog: k.jobLogBytes(''),
+      nodePods: k.nodePods(''),
+      nodeChannel: k.nodeChannel(''),
+    },
+  };
+  const jobKey = params.start ? k.job(ns, name) : '';
+  return deleteScript(store).deleteJobBatch(k.rv, k.changes, k.changesIndex, k.changesInfo, jobKey, CHANGES_MAX_LEN, store.changesMaxBytes, JSON.stringify(full), DELETE_BATCH_PODS, DELETE_BATCH_EVENTS);
+}
+
+/**
+ * The next batch of the Job's pods with their last object, decoded while the Job's dictionary is
+ * still there: the pods found changed last time first, then the first ones of the Job's index.
+ */
+async function podsToDelete(store: JobStore, ns: string, uid: string, stale: string[], staleRounds: Map<string, number>) {
+  if (!uid) return [];
+  const listed = await store.redis.zrange(store.keys.jobPods(uid), 0, DELETE_BATCH_PODS - 1);
+  const names = [...new Set([...stale, ...listed])].slice(0, DELETE_BATCH_PODS);
+  const pipeline = store.redis.pipeline();
+  for (const n of names) pipeline.hmget(store.keys.pod(ns, n), 'rv', 'obj', 'd');
+  const replies = (await pipeline.exec()) ?? [];
+  const out: { pod: PodToDelete; taskUid: string }[] = [];
+  for (const [i, n] of names.entries()) {
+    const [rv, obj, dict] = (replies[i]?.[1] ?? []) as (string | null)[];
+    const json = rv && obj ? await store.codec.decode(obj, dict, rv).catch(() => undefined) : undefined;
+    const pod = json ? parsePod(json) : undefined;
+    const force = (staleRounds.get(n) ?? 0) >= STALE_ROUNDS_BEFORE_FORCE || (rv !== null && rv !== undefined && !pod);
+    // An unreadable pod (its dictionary lost, or garbage) still goes, with a minimal object.
+    const final = pod ?? { apiVersion: 'v1', kind: 'Pod', metadata: { name: n, namespace: ns }, spec: { containers: [] }, status: {} };
+    const node = pod?.spec.nodeName;
+    const running = pod ? pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed' : false;
+    out.push({
+      pod: { n, rv: rv ?? '', f: encodeObject(final as Pod), ...(node ? { node, stop: running } : {}), ...(force ? { force } : {}) },
+      // Only a pod no node has taken can still have a task waiting (a node takes a pod from its task).
+      taskUid: pod && !node ? (pod.metadata.uid ?? '') : '',
+    });
+  }
+  return out;
+}
+
+function parsePod(json: string): Pod | undefined {
+  try {
+    const pod = JSON.parse(json) as Pod;
+    return pod && typeof pod === 'object' && pod.metadata && pod.spec && pod.status ? pod : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The message on a node's channel telling it to stop a pod: "ns/name", or "ns/name grace" in seconds. */

@@ -62,9 +62,10 @@ export class NodeMonitor {
       this.connectedSince ??= now;
       if (now - this.connectedSince <= this.timings.graceMs) return;
       const nodes = await this.store.redis.hgetall(this.store.keys.nodes);
-      for (const raw of Object.values(nodes)) {
-        const node = JSON.parse(raw) as NodeHeartbeat;
-        if (now - node.heartbeat > this.timings.graceMs) await this.handleLostNode(node, now);
+      for (const [name, raw] of Object.entries(nodes)) {
+        // A record that cannot be read (anyone with Redis access could write one) is skipped, not judged.
+        const heartbeat = parseHeartbeat(raw);
+        if (heartbeat !== undefined && now - heartbeat > this.timings.graceMs) await this.handleLostNode(name, now);
       }
     } catch (err) {
       this.connectedSince = undefined;
@@ -72,26 +73,45 @@ export class NodeMonitor {
     }
   }
 
-  private async handleLostNode(node: NodeHeartbeat, now: number): Promise<void> {
+  private async handleLostNode(nodeName: string, now: number): Promise<void> {
     const keys = this.store.keys;
-    const members = await this.store.redis.smembers(keys.nodePods(node.name));
+    const members = await this.store.redis.smembers(keys.nodePods(nodeName));
     for (const member of members) {
-      const [ns = '', name = ''] = member.split('/');
-      const stored = await this.store.getPod(ns, name);
-      const pod = stored?.pod;
-      if (!stored || !pod || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed' || pod.spec.nodeName !== node.name) {
-        await this.store.redis.srem(keys.nodePods(node.name), member);
-        continue;
+      try {
+        await this.handleLostPod(nodeName, member, now);
+      } catch (err) {
+        // One unreadable pod record must not keep the node's other pods from being handled.
+        if (!(err instanceof SyntaxError || err instanceof TypeError)) throw err;
       }
-      const lostAt = Number(pod.metadata.annotations?.[ANNOTATION_NODE_LOST] ?? NaN);
-      const next = Number.isNaN(lostAt) ? markLost(pod, now) : now - lostAt >= this.timings.evictionMs ? failLost(pod, now) : undefined;
-      if (!next) continue;
-      const ops: WriteOp[] = [await this.store.podPutOp(keys.pod(ns, name), stored.rv, next)];
-      if (next.status.phase === 'Failed') ops.push({ op: 'srem', key: keys.nodePods(node.name), member });
-      const result = await this.store.commit(ops);
-      const owner = pod.metadata.ownerReferences?.[0]?.name;
-      if (result.ok && owner) await this.controller.syncJob(ns, owner);
     }
+  }
+
+  private async handleLostPod(nodeName: string, member: string, now: number): Promise<void> {
+    const keys = this.store.keys;
+    const [ns = '', name = ''] = member.split('/');
+    const stored = await this.store.getPod(ns, name);
+    const pod = stored?.pod;
+    if (!stored || !pod || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed' || pod.spec.nodeName !== nodeName) {
+      await this.store.redis.srem(keys.nodePods(nodeName), member);
+      return;
+    }
+    const lostAt = Number(pod.metadata.annotations?.[ANNOTATION_NODE_LOST] ?? NaN);
+    const next = Number.isNaN(lostAt) ? markLost(pod, now) : now - lostAt >= this.timings.evictionMs ? failLost(pod, now) : undefined;
+    if (!next) return;
+    const ops: WriteOp[] = [await this.store.podPutOp(keys.pod(ns, name), stored.rv, next)];
+    if (next.status.phase === 'Failed') ops.push({ op: 'srem', key: keys.nodePods(nodeName), member });
+    const result = await this.store.commit(ops);
+    const owner = pod.metadata.ownerReferences?.[0]?.name;
+    if (result.ok && owner) await this.controller.syncJob(ns, owner);
+  }
+}
+
+function parseHeartbeat(raw: string): number | undefined {
+  try {
+    const beat = (JSON.parse(raw) as Partial<NodeHeartbeat> | null)?.heartbeat;
+    return typeof beat === 'number' && Number.isFinite(beat) ? beat : undefined;
+  } catch {
+    return undefined;
   }
 }
 

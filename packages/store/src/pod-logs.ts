@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { Keys } from '@jobfleet/spec';
 
 export interface LogChunk {
-  /** Stream entry id ("ms-seq"); a follower resumes after it. */
+  /** Stream entry id; a follower resumes after it. */
   id: string;
   container: string;
   stream: 'stdout' | 'stderr';
@@ -11,7 +12,100 @@ export interface LogChunk {
   data: string;
 }
 
-type ArchivedChunk = [id: string, time: number, container: string, stream: LogChunk['stream'], data: string];
+/** Output of a container, as a worker hands it to the log. */
+export interface NewLogChunk {
+  container: string;
+  stream: 'stdout' | 'stderr';
+  time: number;
+  data: Buffer;
+}
+
+/** Which pod a log belongs to: the write is refused unless this very pod (of this Job) exists. */
+export interface PodLogTarget {
+  ns: string;
+  name: string;
+  podUid: string;
+  /** The owning Job's uid ('' for a pod without one). */
+  jobUid: string;
+}
+
+export interface LogLimits {
+  /** Bytes one pod's log keeps, as stored (oldest output goes first). */
+  podMaxBytes: number;
+  /** Bytes all the pods of one Job keep together (0: no budget); past it new output is dropped. */
+  jobMaxBytes: number;
+}
+
+/** Bytes a pod's log keeps by default, as stored: the oldest output goes first past it (like a rotated kubelet log). */
+export const DEFAULT_POD_LOG_MAX_BYTES = 1024 * 1024;
+/** Bytes all the pods of one Job keep by default. */
+export const DEFAULT_JOB_LOG_MAX_BYTES = 64 * 1024 * 1024;
+/** Smallest per-pod bound (a smaller setting counts as this): an entry must fit, its data and its share of Redis' overhead. */
+export const MIN_POD_LOG_MAX_BYTES = 4 * 1024;
+
+export type LogWriteStatus = 'ok' | 'gone' | 'finished';
+
+export interface LogWriteResult {
+  status: LogWriteStatus;
+  /** Chunks stored (the others were dropped for the Job's budget). */
+  stored: number;
+  droppedBytes: number;
+}
+
+/** The marker line a pod's log gets where output was dropped for its Job's log budget. */
+export function budgetMarker(limits: LogLimits): string {
+  return `[jobfleet] the log budget of this Job (${limits.jobMaxBytes} bytes, JOBFLEET_JOB_LOG_MAX_BYTES) is used up: output dropped from here on\n`;
+}
+
+const writePodLogLua = readFileSync(new URL('./scripts/writePodLog-4.lua', import.meta.url), 'utf8');
+const ARCHIVE_MAGIC = 'JFL1\n';
+
+interface LogRedis extends Redis {
+  writePodLog(pod: string, stream: string, archive: string, jobBytes: string, ...args: (string | number | Buffer)[]): Promise<[string, number, number]>;
+}
+
+/**
+ * A pod's log in Redis: a stream while the pod runs (so any API process can follow it), archived
+ * into one compact binary-safe string when the pod ends — a Redis stream costs kilobytes even for
+ * one line, the archive a few dozen bytes. Readers see one sequence of chunks either way. Every
+ * write goes through writePodLog-4.lua: only while the pod exists, bounded per pod and per Job
+ * in bytes as stored.
+ */
+export class PodLogs {
+  private readonly redis: LogRedis;
+
+  constructor(
+    redis: Redis,
+    private readonly keys: Keys,
+  ) {
+    if (!('writePodLog' in redis)) redis.defineCommand('writePodLog', { numberOfKeys: 4, lua: writePodLogLua });
+    this.redis = redis as LogRedis;
+  }
+
+  /** The chunks after `afterId` (all without it), from the stream or, once the pod ended, the archive. */
+  async read(ns: string, name: string, afterId?: string): Promise<LogChunk[]> {
+    const live = await this.redis.xrangeBuffer(this.keys.podLog(ns, name), afterId ? `(${afterId}` : '-', '+');
+    if (live.length > 0) return live.map(([id, fields]) => fromStream(String(id), fields));
+    const archived = await this.redis.getBuffer(this.keys.podLogArchive(ns, name));
+    if (!archived) return [];
+    return parseArchive(archived).filter((c) => isAfter(c.id, afterId));
+  }
+
+  /**
+   * Appends chunks to the pod's log; with `finish`, then archives it (nothing is appended after).
+   * Nothing is written when the pod is gone (status "gone").
+   */
+  async write(target: PodLogTarget, limits: LogLimits, chunks: NewLogChunk[], finish = false): Promise<LogWriteResult> {
+    const { ns, name } = target;
+    // A pod without a Job (none is made so) has no Job budget to share.
+    const jobMaxBytes = target.jobUid ? limits.jobMaxBytes : 0;
+    const podMaxBytes = Math.max(MIN_POD_LOG_MAX_BYTES, limits.podMaxBytes);
+    const args: (string | number | Buffer)[] = [finish ? 'finish' : 'append', target.jobUid, target.podUid, podMaxBytes, jobMaxBytes, budgetMarker(limits)];
+    for (const c of chunks) args.push(c.container, c.stream, String(c.time), c.data);
+    const [status, stored, droppedBytes] = await this.redis.writePodLog(this.keys.pod(ns, name), this.keys.podLog(ns, name), this.keys.podLogArchive(ns, name), this.keys.jobLogBytes(target.jobUid), ...args);
+    return { status: status as LogWriteStatus, stored: Number(stored), droppedBytes: Number(droppedBytes) };
+  }
+}
 
 function isAfter(id: string, after: string | undefined): boolean {
   if (!after) return true;
@@ -20,51 +114,51 @@ function isAfter(id: string, after: string | undefined): boolean {
   return ms > afterMs || (ms === afterMs && seq > afterSeq);
 }
 
+function fromStream(id: string, fields: Buffer[]): LogChunk {
+  const f = new Map<string, Buffer>();
+  for (let i = 0; i + 1 < fields.length; i += 2) f.set(String(fields[i]), fields[i + 1] ?? Buffer.alloc(0));
+  return {
+    id,
+    container: String(f.get('c') ?? ''),
+    stream: String(f.get('s') ?? '') === 'stderr' ? 'stderr' : 'stdout',
+    time: Number(String(f.get('t') ?? '0')) || 0,
+    data: (f.get('d') ?? Buffer.alloc(0)).toString('utf8'),
+  };
+}
+
 /**
- * A pod's log in Redis: a stream while the pod runs (so any API process can follow it), archived
- * into one compact string when the pod ends — a Redis stream costs kilobytes even for one line,
- * the archive a few dozen bytes. Readers see one sequence of chunks either way.
+ * The chunks of an archive: "JFL1\n" then "<id> <time> <container> <stream> <length>\n<data>" per
+ * chunk; older archives are JSON lines. Whatever is malformed ends the reading (hostile or torn
+ * data never throws).
  */
-export class PodLogs {
-  constructor(
-    private readonly redis: Redis,
-    private readonly keys: Keys,
-  ) {}
-
-  /** The chunks after `afterId` (all without it), from the stream or, once the pod ended, the archive. */
-  async read(ns: string, name: string, afterId?: string): Promise<LogChunk[]> {
-    const live = (await this.redis.xrange(this.keys.podLog(ns, name), afterId ? `(${afterId}` : '-', '+')) as [string, string[]][];
-    if (live.length > 0) return live.map(([id, fields]) => fromStream(id, fields));
-    const archived = await this.redis.get(this.keys.podLogArchive(ns, name));
-    if (!archived) return [];
-    return archived
-      .split('\n')
-      .filter((line) => line.length > 0)
-      .map((line) => fromArchive(JSON.parse(line) as ArchivedChunk))
-      .filter((c) => isAfter(c.id, afterId));
+export function parseArchive(archive: Buffer): LogChunk[] {
+  if (!archive.subarray(0, ARCHIVE_MAGIC.length).equals(Buffer.from(ARCHIVE_MAGIC))) return parseJsonLines(archive.toString('utf8'));
+  const out: LogChunk[] = [];
+  let at = ARCHIVE_MAGIC.length;
+  while (at < archive.length) {
+    const eol = archive.indexOf(0x0a, at);
+    if (eol < 0) break;
+    const [id = '', time = '0', container = '', stream = '', length = ''] = archive.subarray(at, eol).toString('utf8').split(' ');
+    const size = Number(length);
+    if (!Number.isSafeInteger(size) || size < 0 || eol + 1 + size > archive.length) break;
+    out.push({ id, time: Number(time) || 0, container, stream: stream === 'stderr' ? 'stderr' : 'stdout', data: archive.subarray(eol + 1, eol + 1 + size).toString('utf8') });
+    at = eol + 1 + size;
   }
-
-  /**
-   * Moves a finished pod's log from its stream into the compact archive, atomically, with
-   * `unstreamed` chunks (never written to the stream) after it. A short pod whose output never
-   * reached the stream costs one write.
-   */
-  async archive(ns: string, name: string, unstreamed: LogChunk[] = [], streamed = true): Promise<void> {
-    const streamKey = this.keys.podLog(ns, name);
-    const fromStreamKey = streamed ? ((await this.redis.xrange(streamKey, '-', '+')) as [string, string[]][]).map(([id, fields]) => fromStream(id, fields)) : [];
-    const chunks = [...fromStreamKey, ...unstreamed];
-    if (chunks.length === 0) return;
-    const text = chunks.map((c) => JSON.stringify([c.id, c.time, c.container, c.stream, c.data] satisfies ArchivedChunk)).join('\n');
-    await this.redis.multi().set(this.keys.podLogArchive(ns, name), text).del(streamKey).exec();
-  }
+  return out;
 }
 
-function fromStream(id: string, fields: string[]): LogChunk {
-  const f = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i] ?? '', fields[i + 1] ?? '');
-  return { id, container: f.get('c') ?? '', stream: f.get('s') === 'stderr' ? 'stderr' : 'stdout', time: Number(f.get('t') ?? 0), data: f.get('d') ?? '' };
-}
+type ArchivedChunk = [id: string, time: number, container: string, stream: LogChunk['stream'], data: string];
 
-function fromArchive([id, time, container, stream, data]: ArchivedChunk): LogChunk {
-  return { id, time, container, stream, data };
+function parseJsonLines(text: string): LogChunk[] {
+  const out: LogChunk[] = [];
+  for (const line of text.split('\n')) {
+    if (line.length === 0) continue;
+    try {
+      const [id, time, container, stream, data] = JSON.parse(line) as ArchivedChunk;
+      out.push({ id: String(id), time: Number(time) || 0, container: String(container), stream: stream === 'stderr' ? 'stderr' : 'stdout', data: String(data) });
+    } catch {
+      break;
+    }
+  }
+  return out;
 }

@@ -1,27 +1,51 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { EMPTY_CONTROL_STATE, redisKeys, type Job, type JobControlState, type Keys, type Pod } from '@jobfleet/spec';
+import { EMPTY_CONTROL_STATE, RequestEntityTooLargeError, redisKeys, type Job, type JobControlState, type Keys, type Pod } from '@jobfleet/spec';
 import { PodCodec } from './pod-codec.js';
 import { PodLogs } from './pod-logs.js';
 
 const RV_PLACEHOLDER = '__RV__';
 /** Changes kept for watches; older resourceVersions get 410 Gone, as after an etcd compaction. */
-const CHANGES_MAX_LEN = 10_000;
+export const CHANGES_MAX_LEN = 10_000;
+/**
+ * Bytes the change stream keeps at most (each entry holds a whole object): 10,000 changes of
+ * objects of a few kilobytes fit, so the count bounds ordinary fleets, and at least 40 changes of
+ * objects of the largest size.
+ */
+export const DEFAULT_CHANGES_MAX_BYTES = 64 * 1024 * 1024;
+/** Largest stored object, as etcd's default request limit (--max-request-bytes, 1.5 MiB). */
+export const DEFAULT_MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 const DECODED_CACHE_SIZE = 20_000;
 /** Finished pods one sync counts at most (Kubernetes' Job controller: 500). */
 const MAX_FINISHED_PER_SYNC = 500;
 
 export type ObjectKind = 'Job' | 'Pod' | 'Event';
 
-/** One write of applyWrites-2.lua; see the script's header for the semantics. */
+/** One write of applyWrites-4.lua; see the script's header for the semantics. */
 export type WriteOp =
-  | { op: 'put'; key: string; expect: string; obj: string; kind: ObjectKind; ns: string; name: string; ctl?: string; dict?: string; uid?: string; phase?: string }
+  | {
+      op: 'put';
+      key: string;
+      expect: string;
+      obj: string;
+      kind: ObjectKind;
+      ns: string;
+      name: string;
+      ctl?: string;
+      dict?: string;
+      uid?: string;
+      phase?: string;
+      /** A user's write (create, update, patch): it must leave JobStore.statusHeadroom bytes free for the controller's status. */
+      request?: boolean;
+    }
   | { op: 'del'; key: string; expect: string; kind: ObjectKind; ns: string; name: string; final?: string }
   | { op: 'set'; key: string; value: string }
   | { op: 'sadd' | 'srem' | 'zrem'; key: string; member: string }
   | { op: 'zadd'; key: string; member: string; score?: number }
   | { op: 'delkey'; key: string }
   | { op: 'publish'; channel: string; message: string };
+
+export type PutOp = Extract<WriteOp, { op: 'put' }>;
 
 export type CommitResult = { ok: true; rvs: string[] } | { ok: false; index: number; current: string };
 
@@ -37,12 +61,12 @@ export interface StoredPod {
 }
 
 interface ScriptedRedis extends Redis {
-  applyWrites(rvKey: string, changesKey: string, maxLen: number, ops: string): Promise<(number | string)[]>;
+  applyWrites(rvKey: string, changesKey: string, indexKey: string, infoKey: string, maxLen: number, maxBytes: number, maxObject: number, ops: string): Promise<(number | string)[]>;
   loadForSync(jobKey: string, podKeyPrefix: string, uncountedKeyPrefix: string, maxFinished: number): Promise<string[]>;
 }
 
 const script = (file: string) => readFileSync(new URL(`./scripts/${file}`, import.meta.url), 'utf8');
-const applyWritesLua = script('applyWrites-2.lua');
+const applyWritesLua = script('applyWrites-4.lua');
 const loadForSyncLua = script('loadForSync-1.lua');
 
 /** What one sync of the Job controller reads. */
@@ -65,27 +89,71 @@ export function encodeObject(obj: { apiVersion: string; kind: string; metadata: 
   return JSON.stringify({ apiVersion, kind, metadata: { resourceVersion: RV_PLACEHOLDER, ...meta }, ...rest });
 }
 
+export interface StoreLimits {
+  /** Largest object stored (its JSON as stored, plus controller bookkeeping). Default: JOBFLEET_MAX_OBJECT_BYTES, else 1.5 MiB. */
+  maxObjectBytes?: number;
+  /** Bytes the change stream keeps at most. Default: JOBFLEET_CHANGES_MAX_BYTES, else 64 MiB. */
+  changesMaxBytes?: number;
+}
+
+/** A positive integer from the environment, or the default when unset; anything else stops the role. */
+export function positiveIntFromEnv(name: string, fallback: number, env: Record<string, string | undefined> = process.env): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${env[name]}"`);
+  return n;
+}
+
+const RESOURCES: Record<ObjectKind, string> = { Job: 'jobs.batch', Pod: 'pods', Event: 'events' };
+
 /** Reads and writes Jobs, pods, logs and indexes in Redis. The only place that runs the write script. */
 export class JobStore {
   readonly keys: Keys;
   readonly redis: ScriptedRedis;
   readonly codec: PodCodec;
   readonly logs: PodLogs;
+  readonly maxObjectBytes: number;
+  readonly changesMaxBytes: number;
+  /**
+   * Room a user's write of a Job leaves below maxObjectBytes (64 KiB of the default 1.5 MiB) for the
+   * status the Job controller adds: a Job accepted near the limit must still be able to run.
+   */
+  readonly statusHeadroom: number;
   private readonly decoded = new Map<string, StoredPod>();
 
-  constructor(redis: Redis, prefix = 'jf') {
+  constructor(redis: Redis, prefix = 'jf', limits: StoreLimits = {}) {
     this.keys = redisKeys(prefix);
     this.codec = new PodCodec(redis, this.keys);
     this.logs = new PodLogs(redis, this.keys);
-    if (!('applyWrites' in redis)) redis.defineCommand('applyWrites', { numberOfKeys: 2, lua: applyWritesLua });
+    this.maxObjectBytes = limits.maxObjectBytes ?? positiveIntFromEnv('JOBFLEET_MAX_OBJECT_BYTES', DEFAULT_MAX_OBJECT_BYTES);
+    this.changesMaxBytes = limits.changesMaxBytes ?? positiveIntFromEnv('JOBFLEET_CHANGES_MAX_BYTES', DEFAULT_CHANGES_MAX_BYTES);
+    this.statusHeadroom = Math.floor(this.maxObjectBytes / 24);
+    if (!('applyWrites' in redis)) redis.defineCommand('applyWrites', { numberOfKeys: 4, lua: applyWritesLua });
     if (!('loadForSync' in redis)) redis.defineCommand('loadForSync', { numberOfKeys: 1, lua: loadForSyncLua });
     this.redis = redis as ScriptedRedis;
   }
 
+  /**
+   * Applies the writes atomically. Resolves with ok:false when a resourceVersion did not match;
+   * rejects with RequestEntityTooLargeError (413) when an object is over maxObjectBytes.
+   */
   async commit(ops: WriteOp[]): Promise<CommitResult> {
-    const reply = await this.redis.applyWrites(this.keys.rv, this.keys.changes, CHANGES_MAX_LEN, JSON.stringify(ops));
+    const sent = ops.map((op) => (op.op === 'put' && op.request ? { ...op, request: undefined, headroom: this.statusHeadroom } : op));
+    const { keys } = this;
+    const reply = await this.redis.applyWrites(keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, JSON.stringify(sent));
     if (reply[0] === 1) return { ok: true, rvs: reply.slice(1).map(String) };
+    if (reply[0] === -2) throw this.tooLarge(ops[Number(reply[1]) - 1], Number(reply[2]));
     return { ok: false, index: Number(reply[1]), current: String(reply[2] ?? '') };
+  }
+
+  /** etcd's answer to a request over its limit, as the Kubernetes API server passes it on (413), with the numbers. */
+  private tooLarge(op: WriteOp | undefined, size: number): RequestEntityTooLargeError {
+    const what = op?.op === 'put' ? `${RESOURCES[op.kind]} "${op.name}"` : 'the object';
+    const headroom = op?.op === 'put' && op.request ? `, of which ${this.statusHeadroom} are kept free for the status the Job controller writes` : '';
+    return new RequestEntityTooLargeError(
+      `etcdserver: request is too large: ${what} takes ${size} bytes as stored; the limit is ${this.maxObjectBytes} bytes (JOBFLEET_MAX_OBJECT_BYTES)${headroom}`,
+    );
   }
 
   /** The Redis server's clock in ms: the one clock every process of the fleet agrees on. */
@@ -200,7 +268,7 @@ export class JobStore {
 }
 
 /** The write of an object as plain JSON (pods are written with `JobStore.podPutOp`, which compresses them). */
-export function putOp(key: string, expect: string, obj: Job | Pod, ctl?: JobControlState): WriteOp {
+export function putOp(key: string, expect: string, obj: Job | Pod, ctl?: JobControlState): PutOp {
   return {
     op: 'put',
     key,

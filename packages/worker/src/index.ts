@@ -2,6 +2,7 @@ export {
   startWorker,
   WorkerNode,
   DEFAULT_MAX_PODS,
+  nodeLeaseMs,
   type PodRuntime,
   type RunningPodLike,
   type WorkerNodeOptions,
@@ -11,5 +12,7 @@ export { PodLogWriter } from './log-writer.js';
 export { derivePodStatus } from './pod-status.js';
 export type { StatusReporter } from './pod-runner.js';
 export type { WorkerNode as RunningWorker } from './worker-node.js';
-export { DockerEngine, LABELS } from './docker.js';
+export { DEFAULT_DOCKER_TIMEOUT_MS, DockerEngine, DockerUnreachableError, LABELS, UnsafeNameError, assertDockerName } from './docker.js';
+export { DEFAULT_DOCKER_OUTAGE_MS } from './pod-runner.js';
+export { admitPod, type Refusal } from './pod-admission.js';
 export { DEFAULT_POD_LOG_MAX_BYTES } from './log-writer.js';

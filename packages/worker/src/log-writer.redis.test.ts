@@ -1,151 +1,159 @@
-/** PodLogWriter against a real redis-server: entries, the byte bound (XTRIM MINID), flush never throwing. */
+/**
+ * PodLogWriter: with the real store against a real redis-server (entries, archive, nothing
+ * written for a deleted pod), and with sinks standing in for a slow or failing Redis (the
+ * boundary these tests are not about) to check its own bounds: one write at a time, a bounded
+ * buffer, never throwing.
+ */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScratchRedis, type EmbeddedRedis } from '@jobfleet/store';
-import { PodLogWriter } from './log-writer.js';
+import { parseJob, type Job } from '@jobfleet/spec';
+import { Cluster, createJob, deleteJob, startScratchRedis, type EmbeddedRedis, type LogWriteResult, type NewLogChunk, type PodLogTarget } from '@jobfleet/store';
+import { PodLogWriter, type PodLogSink } from './log-writer.js';
 
 let server: EmbeddedRedis;
-let redis: Redis;
-const prefix = `t${randomUUID().slice(0, 8)}`;
-let seq = 0;
-const newKey = () => `${prefix}:log:default:pod-${++seq}`;
+let cluster: Cluster;
+const NS = 'default';
+const LIMITS = { podMaxBytes: 1024 * 1024, jobMaxBytes: 0 };
 
 beforeAll(async () => {
   server = await startScratchRedis();
-  redis = new Redis(server.url);
+  cluster = new Cluster({ redisUrl: server.url, prefix: `t${randomUUID().slice(0, 8)}` });
 });
-
 afterAll(async () => {
-  redis?.disconnect();
+  await cluster?.close();
   await server?.stop();
 });
 
-interface Entry {
-  id: string;
-  c: string;
-  s: string;
-  t: number;
-  d: string;
+const manifest = (name: string): Job =>
+  parseJob({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } });
+
+async function newPod(): Promise<{ job: Job; target: PodLogTarget; writer: PodLogWriter }> {
+  const job = await createJob(cluster.store, cluster.controller, manifest(`j-${randomUUID().slice(0, 6)}`), NS);
+  const [name = ''] = await cluster.store.podNamesOfJob(job.metadata.uid ?? '');
+  const pod = (await cluster.store.getPod(NS, name))?.pod;
+  const target = { ns: NS, name, podUid: pod?.metadata.uid ?? '', jobUid: job.metadata.uid ?? '' };
+  return { job, target, writer: new PodLogWriter((chunks, finish) => cluster.store.logs.write(target, LIMITS, chunks, finish)) };
 }
 
-async function entries(key: string): Promise<Entry[]> {
-  const raw = await redis.xrangeBuffer(key, '-', '+');
-  return raw.map(([id, fields]) => {
-    const f: Record<string, Buffer> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) f[String(fields[i])] = fields[i + 1] as Buffer;
-    return { id: String(id), c: String(f.c), s: String(f.s), t: Number(String(f.t)), d: String(f.d) };
-  });
-}
+const read = (t: PodLogTarget) => cluster.store.logs.read(t.ns, t.name);
+const ok: LogWriteResult = { status: 'ok', stored: 0, droppedBytes: 0 };
 
-const chunk = (ch: string, n: number) => Buffer.from(ch.repeat(n));
-
-describe('PodLogWriter', () => {
-  it('stores one stream entry per chunk with container, stream, time and data, in order', async () => {
-    const key = newKey();
-    const writer = new PodLogWriter(redis, key);
+describe('PodLogWriter with the store', () => {
+  it('stores chunks in order with container, stream and time; consecutive output of one stream shares an entry', async () => {
+    const { target, writer } = await newPod();
     const before = Date.now();
     writer.write('main', 'stdout', Buffer.from('hello\n'));
+    writer.write('main', 'stdout', Buffer.from('again\n'));
     writer.write('main', 'stderr', Buffer.from('oops\n'));
     writer.write('side', 'stdout', Buffer.from('bytes \u00e9\n'));
     await writer.flush();
-    const got = await entries(key);
-    expect(got.map(({ c, s, d }) => ({ c, s, d }))).toStrictEqual([
-      { c: 'main', s: 'stdout', d: 'hello\n' },
-      { c: 'main', s: 'stderr', d: 'oops\n' },
-      { c: 'side', s: 'stdout', d: 'bytes \u00e9\n' },
+    const got = await read(target);
+    expect(got.map(({ container, stream, data }) => ({ container, stream, data }))).toStrictEqual([
+      { container: 'main', stream: 'stdout', data: 'hello\nagain\n' },
+      { container: 'main', stream: 'stderr', data: 'oops\n' },
+      { container: 'side', stream: 'stdout', data: 'bytes \u00e9\n' },
     ]);
-    for (const e of got) {
-      expect(e.t).toBeGreaterThanOrEqual(before);
-      expect(e.t).toBeLessThanOrEqual(Date.now());
-    }
+    for (const c of got) expect(c.time).toBeGreaterThanOrEqual(before);
   });
 
-  it('splits a chunk over 64 KiB into several entries', async () => {
-    const key = newKey();
-    const writer = new PodLogWriter(redis, key);
-    writer.write('main', 'stdout', chunk('x', 64 * 1024 * 2 + 10));
+  it('splits a write over 64 KiB into several entries', async () => {
+    const { target, writer } = await newPod();
+    writer.write('main', 'stdout', Buffer.alloc(64 * 1024 * 2 + 10, 'x'));
     await writer.flush();
-    const got = await entries(key);
-    expect(got.map((e) => e.d.length)).toStrictEqual([65536, 65536, 10]);
+    expect((await read(target)).map((c) => c.data.length)).toStrictEqual([65536, 65536, 10]);
   });
 
-  it('flushes by itself shortly after a write', async () => {
-    const key = newKey();
-    const writer = new PodLogWriter(redis, key);
+  it('flushes by itself shortly after a write, and archives on finish', async () => {
+    const { target, writer } = await newPod();
     writer.write('main', 'stdout', Buffer.from('later\n'));
     const deadline = Date.now() + 3_000;
-    while ((await redis.xlen(key)) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect((await entries(key)).map((e) => e.d)).toStrictEqual(['later\n']);
+    while ((await read(target)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect((await read(target)).map((c) => c.data)).toStrictEqual(['later\n']);
+    writer.write('main', 'stdout', Buffer.from('last\n'));
+    await writer.finish();
+    expect(await cluster.redis.exists(cluster.store.keys.podLog(NS, target.name))).toBe(0);
+    expect((await read(target)).map((c) => c.data)).toStrictEqual(['later\n', 'last\n']);
   });
 
-  it('flush with nothing buffered writes nothing', async () => {
-    const key = newKey();
-    await new PodLogWriter(redis, key).flush();
-    expect(await redis.exists(key)).toBe(0);
+  it('writes nothing once its pod is deleted: no log key comes back', async () => {
+    const { job, target, writer } = await newPod();
+    writer.write('main', 'stdout', Buffer.from('before\n'));
+    await writer.flush();
+    await deleteJob(cluster.store, NS, job.metadata.name ?? '');
+    writer.write('main', 'stdout', Buffer.from('after\n'));
+    await writer.flush();
+    writer.write('main', 'stdout', Buffer.from('at the end\n'));
+    await writer.finish();
+    expect(await cluster.redis.exists(cluster.store.keys.podLog(NS, target.name), cluster.store.keys.podLogArchive(NS, target.name))).toBe(0);
+  });
+});
+
+describe('PodLogWriter bounds (the sink stands in for Redis)', () => {
+  it('one write at a time; while it waits, the buffer keeps at most its bound, the newest output', async () => {
+    const batches: NewLogChunk[][] = [];
+    let release: () => void = () => undefined;
+    let calls = 0;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const slow: PodLogSink = async (chunks) => {
+      calls++;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      batches.push(chunks);
+      if (calls === 1) await new Promise<void>((r) => (release = r));
+      inFlight--;
+      return ok;
+    };
+    const bound = 256 * 1024;
+    const writer = new PodLogWriter(slow, bound);
+    writer.write('c', 'stdout', Buffer.from('first\n'));
+    const first = writer.flush();
+    // 10 MiB while Redis does not answer.
+    for (let i = 0; i < 160; i++) writer.write('c', 'stdout', Buffer.alloc(64 * 1024, String(i % 10)));
+    writer.write('c', 'stdout', Buffer.from('newest\n'));
+    const joined = writer.flush(); // joins the write in flight: nothing new starts
+    await new Promise((r) => setTimeout(r, 200));
+    expect(calls).toBe(1);
+    release();
+    await Promise.all([first, joined]);
+    await writer.flush();
+    expect(maxInFlight).toBe(1);
+    const later = batches.slice(1).flat();
+    const bytes = later.reduce((n, c) => n + c.data.length, 0);
+    expect(bytes).toBeLessThanOrEqual(bound + 64 * 1024);
+    expect(Buffer.concat(later.map((c) => c.data)).toString().endsWith('newest\n')).toBe(true);
+    expect(writer.droppedBytes).toBeGreaterThan(9 * 1024 * 1024);
   });
 
-  it.each<{ name: string; maxBytes: number; batches: number[][]; want: number[] }>([
-    { name: 'under the bound: everything kept', maxBytes: 100, batches: [[30, 30], [30]], want: [30, 30, 30] },
-    { name: 'exactly the bound: everything kept', maxBytes: 90, batches: [[30, 30, 30]], want: [30, 30, 30] },
-    { name: 'over the bound across flushes: the oldest go', maxBytes: 100, batches: [[40], [40], [40]], want: [40, 40] },
-    { name: 'over the bound in one flush: the oldest go', maxBytes: 100, batches: [[30, 30, 30, 30, 30]], want: [30, 30, 30] },
-    { name: 'one chunk over the bound is kept alone', maxBytes: 10, batches: [[5], [50]], want: [50] },
-    { name: 'big then small: the big one goes', maxBytes: 60, batches: [[50], [20], [20]], want: [20, 20] },
-  ])('byte bound: $name', async ({ maxBytes, batches, want }) => {
-    const key = newKey();
-    const writer = new PodLogWriter(redis, key, maxBytes);
-    let n = 0;
-    const written: string[] = [];
-    for (const batch of batches) {
-      for (const size of batch) {
-        const ch = String.fromCharCode(97 + (n++ % 26));
-        written.push(ch.repeat(size));
-        writer.write('main', 'stdout', chunk(ch, size));
-      }
-      await writer.flush();
-    }
-    const got = await entries(key);
-    expect(got.map((e) => e.d.length)).toStrictEqual(want);
-    // The newest chunks are the ones kept, in order.
-    expect(got.map((e) => e.d)).toStrictEqual(written.slice(written.length - want.length));
-  });
-
-  it('never throws from flush, and keeps working after a failed write', async () => {
-    const key = newKey();
+  it('never throws when the sink fails, and keeps writing afterwards', async () => {
+    const seen: string[] = [];
     let fail = true;
-    const flaky = new Proxy(redis, {
-      get(target, prop, receiver) {
-        if (prop === 'pipeline' && fail) return () => ({ xadd: () => undefined, exec: () => Promise.reject(new Error('connection lost')) });
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-    const writer = new PodLogWriter(flaky, key);
-    writer.write('main', 'stdout', Buffer.from('lost\n'));
+    const flaky: PodLogSink = async (chunks) => {
+      if (fail) throw new Error('connection lost');
+      seen.push(...chunks.map((c) => c.data.toString()));
+      return ok;
+    };
+    const writer = new PodLogWriter(flaky);
+    writer.write('c', 'stdout', Buffer.from('lost\n'));
     await expect(writer.flush()).resolves.toBeUndefined();
     fail = false;
-    writer.write('main', 'stdout', Buffer.from('kept\n'));
+    writer.write('c', 'stdout', Buffer.from('kept\n'));
     await expect(writer.flush()).resolves.toBeUndefined();
-    expect((await entries(key)).map((e) => e.d)).toStrictEqual(['kept\n']);
+    await expect(writer.finish()).resolves.toBeUndefined();
+    expect(seen).toStrictEqual(['kept\n']);
   });
 
-  it('never throws when Redis cannot be reached at all', async () => {
-    const down = new Redis({ port: 1, host: '127.0.0.1', lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    down.on('error', () => undefined);
-    try {
-      const writer = new PodLogWriter(down, newKey());
-      writer.write('main', 'stdout', Buffer.from('x'));
-      await expect(writer.flush()).resolves.toBeUndefined();
-    } finally {
-      down.disconnect();
-    }
-  });
-
-  it('never throws when the client throws synchronously', async () => {
-    const broken = { pipeline: () => { throw new Error('closed'); } } as unknown as Redis;
-    const writer = new PodLogWriter(broken, newKey());
-    writer.write('main', 'stdout', Buffer.from('x'));
-    await expect(writer.flush()).resolves.toBeUndefined();
+  it('stops writing once the sink says the pod is gone', async () => {
+    let calls = 0;
+    const writer = new PodLogWriter(async () => {
+      calls++;
+      return { status: 'gone', stored: 0, droppedBytes: 0 };
+    });
+    writer.write('c', 'stdout', Buffer.from('x'));
+    await writer.flush();
+    writer.write('c', 'stdout', Buffer.from('y'));
+    await writer.flush();
+    await writer.finish();
+    expect(calls).toBe(1);
   });
 });

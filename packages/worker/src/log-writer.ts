@@ -1,48 +1,66 @@
-import type { Redis } from 'ioredis';
-import type { LogChunk } from '@jobfleet/store';
+import { DEFAULT_JOB_LOG_MAX_BYTES, DEFAULT_POD_LOG_MAX_BYTES, type LogWriteResult, type NewLogChunk } from '@jobfleet/store';
 
-/** Default bound of a pod's stored log: the oldest chunks go first past it, like a rotated kubelet log. */
-export const DEFAULT_POD_LOG_MAX_BYTES = 1024 * 1024;
+export { DEFAULT_JOB_LOG_MAX_BYTES, DEFAULT_POD_LOG_MAX_BYTES };
 const FLUSH_INTERVAL_MS = 100;
+/** Largest stream entry: a longer write of the container is split. */
 const MAX_CHUNK_BYTES = 64 * 1024;
 
 /**
- * Copies a pod's container output into a Redis stream (one entry per chunk: container, stream,
- * time, data), so any API process can serve and follow it, also after the worker is gone.
+ * Where a pod's output goes: appends chunks to its log (`finish`: then archives it). In the
+ * worker, `PodLogs.write` for one pod, which writes only while the pod exists and keeps the
+ * per-pod and per-Job bounds.
+ */
+interface PendingChunk {
+  container: string;
+  stream: 'stdout' | 'stderr';
+  time: number;
+  parts: Buffer[];
+  size: number;
+}
+
+export type PodLogSink = (chunks: NewLogChunk[], finish: boolean) => Promise<LogWriteResult>;
+
+/**
+ * Copies a pod's container output into its log in Redis, so any API process can serve and
+ * follow it, also after the worker is gone. Output is buffered for FLUSH_INTERVAL_MS and written
+ * by one request at a time; what waits meanwhile is bounded by `maxPendingBytes` (the pod's own
+ * log bound: older output would be dropped from the log anyway), the oldest going first, so a
+ * slow Redis never makes a chatty container grow the worker's memory.
  */
 export class PodLogWriter {
-  private pending: { c: string; s: 'stdout' | 'stderr'; t: number; d: Buffer }[] = [];
-  private readonly stored: { id: string; size: number }[] = [];
-  private storedBytes = 0;
+  private pending: PendingChunk[] = [];
+  private pendingBytes = 0;
   private timer?: NodeJS.Timeout;
-  private flushing: Promise<void> = Promise.resolve();
+  private flushing?: Promise<void>;
+  /** The pod is gone (its Job was deleted) or its log was archived: output is dropped. */
+  private closed = false;
+  /** Output dropped from the buffer while Redis was slow, in bytes. */
+  droppedBytes = 0;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly key: string,
-    private readonly maxBytes = DEFAULT_POD_LOG_MAX_BYTES,
-    /**
-     * Called once the pod ended: moves the log to its compact archive, with the chunks that never
-     * reached the stream, and says whether there is a stream at all.
-     */
-    private readonly archive: (unstreamed: LogChunk[], streamed: boolean) => Promise<void> = async () => undefined,
+    private readonly sink: PodLogSink,
+    private readonly maxPendingBytes = DEFAULT_POD_LOG_MAX_BYTES,
   ) {}
 
-  /** The pod ended: archives the log with what is still buffered. Never throws. */
-  async finish(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.flushing;
-    // Ids continue the stream's, so a follower that read the stream resumes in the archive.
-    const [lastMs = 0, lastSeq = 0] = (this.stored[this.stored.length - 1]?.id ?? '0-0').split('-').map(Number);
-    const unstreamed = this.pending.map((e, i): LogChunk => ({ id: `${lastMs}-${lastSeq + 1 + i}`, container: e.c, stream: e.s, time: e.t, data: e.d.toString('utf8') }));
-    this.pending = [];
-    await this.archive(unstreamed, this.stored.length > 0).catch(() => undefined);
-  }
-
   write(container: string, stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    if (this.closed || chunk.length === 0) return;
+    const time = Date.now();
     for (let offset = 0; offset < chunk.length; offset += MAX_CHUNK_BYTES) {
-      this.pending.push({ c: container, s: stream, t: Date.now(), d: chunk.subarray(offset, offset + MAX_CHUNK_BYTES) });
+      const data = chunk.subarray(offset, offset + MAX_CHUNK_BYTES);
+      const last = this.pending[this.pending.length - 1];
+      // Consecutive output of one container stream goes into one entry (each entry costs overhead).
+      if (last && last.container === container && last.stream === stream && last.size + data.length <= MAX_CHUNK_BYTES) {
+        last.parts.push(data);
+        last.size += data.length;
+      } else {
+        this.pending.push({ container, stream, time, parts: [data], size: data.length });
+      }
+      this.pendingBytes += data.length;
+    }
+    while (this.pendingBytes > this.maxPendingBytes && this.pending.length > 1) {
+      const oldest = this.pending.shift();
+      this.pendingBytes -= oldest?.size ?? 0;
+      this.droppedBytes += oldest?.size ?? 0;
     }
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_INTERVAL_MS);
   }
@@ -51,34 +69,34 @@ export class PodLogWriter {
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = this.pending;
-    this.pending = [];
-    this.flushing = this.flushing.then(() => this.store(batch)).catch(() => undefined);
+    // One write at a time: output arriving meanwhile waits in the bounded buffer.
+    this.flushing ??= this.drain(false).finally(() => (this.flushing = undefined));
     return this.flushing;
   }
 
-  private async store(batch: { c: string; s: 'stdout' | 'stderr'; t: number; d: Buffer }[]): Promise<void> {
-    if (batch.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const e of batch) pipeline.xadd(this.key, '*', 'c', e.c, 's', e.s, 't', String(e.t), 'd', e.d);
-    const replies = (await pipeline.exec()) ?? [];
-    replies.forEach(([err, id], i) => {
-      if (!err && typeof id === 'string') {
-        const size = batch[i]?.d.length ?? 0;
-        this.stored.push({ id, size });
-        this.storedBytes += size;
-      }
-    });
-    await this.trim();
+  /** The pod ended: writes what is buffered and archives the log. Never throws. */
+  async finish(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flushing;
+    await this.drain(true);
+    this.closed = true;
   }
 
-  private async trim(): Promise<void> {
-    let dropped = false;
-    while (this.storedBytes > this.maxBytes && this.stored.length > 1) {
-      this.storedBytes -= this.stored.shift()?.size ?? 0;
-      dropped = true;
-    }
-    const oldestKept = this.stored[0];
-    if (dropped && oldestKept) await this.redis.xtrim(this.key, 'MINID', oldestKept.id);
+  private async drain(finish: boolean): Promise<void> {
+    do {
+      if (this.closed) return;
+      const batch = this.pending.map(({ container, stream, time, parts }): NewLogChunk => ({ container, stream, time, data: Buffer.concat(parts) }));
+      this.pending = [];
+      this.pendingBytes = 0;
+      if (batch.length === 0 && !finish) return;
+      try {
+        const result = await this.sink(batch, finish);
+        if (result.status !== 'ok') this.closed = true;
+      } catch {
+        // Redis failed this write: the batch is lost, later output is still written.
+      }
+      if (finish) return;
+    } while (this.pending.length > 0);
   }
 }

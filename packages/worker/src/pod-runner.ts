@@ -1,9 +1,8 @@
-import type Docker from 'dockerode';
 import { exponentialBackoff, k8sTime, type Container, type ContainerStatus, type Delays, type Pod, type PodStatus } from '@jobfleet/spec';
 import { containerCreateOptions, infraCreateOptions, podLabels, verifyRunAsNonRoot, type ContainerPlacement } from './container-config.js';
-import { DockerEngine, dockerErrorMessage, type ContainerExit } from './docker.js';
+import { DockerEngine, DockerUnreachableError, UnsafeNameError, dockerErrorMessage, statusCode, type ContainerExit } from './docker.js';
 import type { PodLogWriter } from './log-writer.js';
-import { derivePodStatus, runningStatus, terminatedState, terminatedStatus, waitingStatus } from './pod-status.js';
+import { CONTAINER_STATUS_UNKNOWN, derivePodStatus, runningStatus, terminatedState, terminatedStatus, unknownExit, waitingStatus } from './pod-status.js';
 
 export interface PodRunnerOptions {
   engine: DockerEngine;
@@ -13,7 +12,18 @@ export interface PodRunnerOptions {
   pauseImage: string;
   /** Pull missing images (with this timeout) instead of failing the pod at once. */
   pullTimeoutMs?: number;
+  /**
+   * How long the pod waits for an engine that stopped answering (counted from the first call it
+   * did not answer) before it fails with ContainerStatusUnknown. Default DEFAULT_DOCKER_OUTAGE_MS.
+   */
+  dockerOutageMs?: number;
 }
+
+/** Default of PodRunnerOptions.dockerOutageMs: as long as Kubernetes leaves the pods of an unresponsive node (5 min). */
+export const DEFAULT_DOCKER_OUTAGE_MS = 300_000;
+/** Retry delays while the engine does not answer: doubling from 250 ms up to 5 s. */
+const OUTAGE_RETRY_BASE_MS = 250;
+const OUTAGE_RETRY_MAX_MS = 5_000;
 
 /** Publishes a new pod status; resolves false when the pod is gone (its Job was deleted). */
 export type StatusReporter = (status: PodStatus) => Promise<boolean>;
@@ -23,20 +33,54 @@ interface StopRequest {
   graceSeconds: number;
 }
 
+interface Failure {
+  reason: string;
+  message: string;
+}
+
+/** The engine did not answer for the whole outage budget: the containers' fate is unknown. */
+class DockerLostError extends Error {
+  constructor(ms: number, cause: unknown) {
+    super(`the Docker Engine did not answer for ${Math.round(ms / 1000)} s (${cause instanceof Error ? cause.message : String(cause)})`);
+    this.name = 'DockerLostError';
+  }
+}
+
+/** The runner was abandoned (its worker shuts down or lost its node name): it must do nothing more. */
+class AbandonedError extends Error {
+  constructor() {
+    super('the pod runner was abandoned');
+    this.name = 'AbandonedError';
+  }
+}
+
 /**
  * Runs one pod on this node as the kubelet would: emptyDir volumes, an infra container for a shared
  * network namespace when the pod has several containers, init containers in order, then the app
  * containers together; restartPolicy OnFailure restarts a failed container in place after the
  * kubelet's growing delay. `stop()` kills it (deletion, deadline, node drain).
+ *
+ * Whatever goes wrong while preparing or running the pod ends this pod (Failed, with a reason), never
+ * the worker. When the engine stops answering, the runner keeps the pod and retries until the engine
+ * answers again (then it reads what the containers did meanwhile), for up to `dockerOutageMs`; past
+ * that the pod fails with ContainerStatusUnknown and its containers are left, labelled, for the
+ * worker's sweep.
  */
 export class PodRunner {
-  private readonly containers = new Map<string, Docker.Container>();
+  /** Container name → Docker id, of the containers created so far. */
+  private readonly containers = new Map<string, string>();
   private readonly volumes: string[] = [];
-  private infra?: Docker.Container;
+  private infra?: string;
   private stopRequest?: StopRequest;
   private readonly stopWaiters: (() => void)[] = [];
   private initStatuses: ContainerStatus[];
   private mainStatuses: ContainerStatus[];
+  /** When the engine stopped answering (ms), while it does not. */
+  private outageSince?: number;
+  private abandoned = false;
+  private finalPublished = false;
+  private wakeAbandoned: () => void = () => undefined;
+  private readonly abandonedSignal = new Promise<undefined>((resolve) => (this.wakeAbandoned = () => resolve(undefined)));
 
   constructor(
     private readonly pod: Pod,
@@ -57,37 +101,115 @@ export class PodRunner {
     if (this.stopRequest) return;
     this.stopRequest = { reason, graceSeconds };
     for (const wake of this.stopWaiters.splice(0)) wake();
-    for (const container of this.containers.values()) void this.opts.engine.stop(container, graceSeconds).catch(() => undefined);
+    for (const id of this.containers.values()) void this.opts.engine.stop(id, graceSeconds).catch(() => undefined);
+  }
+
+  /**
+   * Gives up on the pod at once: run() resolves undefined, and the runner reports nothing more and
+   * removes nothing. Its pod stays as last reported, on this node, and its containers stay labelled
+   * with the node's name: the next worker of this name reads what they did (or the node monitor
+   * ends the pod if none comes).
+   */
+  abandon(): void {
+    this.abandoned = true;
+    for (const wake of this.stopWaiters.splice(0)) wake();
+    this.wakeAbandoned();
   }
 
   /**
    * Runs the pod to its end, removes what it created, then reports its final status: a pod is
    * only ever seen finished once its containers are gone, so its replacement never overlaps it.
+   * Resolves undefined when the runner was abandoned.
    */
-  async run(): Promise<PodStatus> {
+  async run(): Promise<PodStatus | undefined> {
+    const work = this.runToEnd();
+    work.catch(() => undefined); // past an abandon nobody awaits it
+    return Promise.race([work, this.abandonedSignal]);
+  }
+
+  private async runToEnd(): Promise<PodStatus | undefined> {
     const deadline = this.startDeadlineTimer();
-    let failure: { reason: string; message: string } | undefined;
+    let failure: Failure | undefined;
     try {
       failure = await this.prepare();
       if (!failure) await this.runContainers();
-      if (!failure && this.stopRequest) failure = { reason: this.stopRequest.reason, message: 'Pod was stopped' };
+      // A stop decides the end only of a pod whose containers did not all succeed: the recorded exits decide, as in the kubelet.
+      if (!failure && this.stopRequest && !this.allSucceeded()) failure = { reason: this.stopRequest.reason, message: 'Pod was stopped' };
     } catch (err) {
-      // The engine failed under the pod (it went away, or refused a call): the pod cannot go on.
-      this.stop('RunContainerError', 0);
-      failure = { reason: 'RunContainerError', message: `the Docker Engine failed: ${dockerErrorMessage(err)}` };
+      if (this.abandoned) return undefined;
+      failure = this.failureOf(err);
+      this.stop(failure.reason, 0);
     } finally {
       clearTimeout(deadline);
-      await this.cleanup(); // the containers end first, so no output comes after the archive
-      await this.logs.finish();
+      if (!this.abandoned) {
+        await this.cleanup(this.outageSince !== undefined); // the containers end first, so no output comes after the archive
+        await this.logs.finish();
+      }
     }
+    if (this.abandoned) return undefined;
     return this.publish(true, failure);
+  }
+
+  /** How a failure that stopped the pod is reported. */
+  private failureOf(err: unknown): Failure {
+    if (err instanceof DockerLostError && this.containers.size === 0 && !this.infra) return { reason: 'RunContainerError', message: err.message }; // nothing ran yet
+    if (err instanceof DockerLostError) {
+      const now = Date.now();
+      const unknown = (s: ContainerStatus): ContainerStatus =>
+        s.state.running ? { ...s, ready: false, started: false, state: terminatedState(unknownExit(now), s.containerID?.replace(/^docker:\/\//, '') ?? '') } : s;
+      this.initStatuses = this.initStatuses.map(unknown);
+      this.mainStatuses = this.mainStatuses.map(unknown);
+      return { reason: CONTAINER_STATUS_UNKNOWN.reason, message: `${CONTAINER_STATUS_UNKNOWN.message}: ${err.message}` };
+    }
+    if (err instanceof UnsafeNameError) return { reason: err.kind === 'image' ? 'InvalidImageName' : 'CreateContainerConfigError', message: err.message };
+    if (statusCode(err) !== undefined || err instanceof DockerUnreachableError) return { reason: 'RunContainerError', message: `the Docker Engine failed: ${dockerErrorMessage(err)}` };
+    return { reason: 'RunContainerError', message: `the pod could not be run: ${err instanceof Error ? err.message : String(err)}` };
+  }
+
+  private allSucceeded(): boolean {
+    return this.mainStatuses.length > 0 && this.mainStatuses.every((s) => s.state.terminated?.exitCode === 0);
+  }
+
+  /**
+   * One Docker call; while the engine does not answer (connection refused or cut, or no answer in
+   * time) it is retried with a growing delay, for up to the outage budget. Calls must be safe to
+   * repeat (create replaces a namesake, start and stop accept a container already in that state).
+   */
+  private async withEngine<T>(call: () => Promise<T>): Promise<T> {
+    for (;;) {
+      if (this.abandoned) throw new AbandonedError();
+      try {
+        const result = await call();
+        this.outageSince = undefined;
+        return result;
+      } catch (err) {
+        if (!(err instanceof DockerUnreachableError)) throw err;
+        await this.awaitEngine(err);
+      }
+    }
+  }
+
+  /** Waits until the engine answers a ping again; throws DockerLostError once the outage budget is spent. */
+  private async awaitEngine(cause: unknown): Promise<void> {
+    const budget = this.opts.dockerOutageMs ?? DEFAULT_DOCKER_OUTAGE_MS;
+    this.outageSince ??= Date.now();
+    for (let attempt = 1; ; attempt++) {
+      if (this.abandoned) throw new AbandonedError();
+      const left = this.outageSince + budget - Date.now();
+      if (left <= 0) throw new DockerLostError(budget, cause);
+      await this.sleepUnlessAbandoned(Math.min(left, exponentialBackoff(attempt, OUTAGE_RETRY_BASE_MS, OUTAGE_RETRY_MAX_MS)));
+      if (!this.abandoned && (await this.opts.engine.ping())) return;
+    }
   }
 
   private async runContainers(): Promise<void> {
     if (await this.runInitContainers()) {
-      await Promise.all(this.pod.spec.containers.map((c) => this.runContainer(c, (s) => this.setStatus(c, s))));
+      // Every container's loop ends before the pod does (an outage ends them all at the same time).
+      const results = await Promise.allSettled(this.pod.spec.containers.map((c) => this.runContainer(c, (s) => this.setStatus(c, s))));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     } else {
-      this.mainStatuses = this.mainStatuses.map((s) => ({ ...s, state: { terminated: { exitCode: 1, reason: 'Error', message: 'Init container failed' } } }));
+      this.mainStatuses = this.mainStatuses.map((s) => (s.state.terminated ? s : { ...s, state: { terminated: { exitCode: 1, reason: 'Error', message: 'Init container failed' } } }));
     }
   }
 
@@ -98,12 +220,13 @@ export class PodRunner {
   }
 
   /** Images and volumes; returns a failure (reason, message) when the pod cannot start. */
-  private async prepare(): Promise<{ reason: string; message: string } | undefined> {
+  private async prepare(): Promise<Failure | undefined> {
     const all = [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers];
     for (const c of all) {
       const missing = await this.ensureImage(c);
       if (missing) {
         this.setStatus(c, waitingStatus(c, missing.reason, 0, missing.message));
+        this.setInitStatus(c, waitingStatus(c, missing.reason, 0, missing.message));
         return missing;
       }
     }
@@ -122,8 +245,8 @@ export class PodRunner {
     for (const v of this.pod.spec.volumes ?? []) {
       if (v.hostPath) continue; // a bind mount of the host's path, made with the container
       const name = `jf_${this.pod.metadata.uid}_${v.name}`;
-      await this.opts.engine.createVolume(name, labels);
       this.volumes.push(name);
+      await this.withEngine(() => this.opts.engine.createVolume(name, labels));
       placement.volumes.set(v.name, name);
     }
     if (all.length > 1) placement.networkMode = await this.startInfra(labels);
@@ -135,8 +258,8 @@ export class PodRunner {
   private placement: ContainerPlacement = { nodeName: '', volumes: new Map() };
   private readonly startTime = k8sTime(Date.now());
 
-  private async ensureImage(c: Container): Promise<{ reason: string; message: string } | undefined> {
-    if (await this.opts.engine.hasImage(c.image)) return undefined;
+  private async ensureImage(c: Container): Promise<Failure | undefined> {
+    if (await this.withEngine(() => this.opts.engine.hasImage(c.image))) return undefined;
     const pullTimeout = this.opts.pullTimeoutMs;
     if (c.imagePullPolicy === 'Never' || pullTimeout === undefined) {
       return {
@@ -159,16 +282,17 @@ export class PodRunner {
     for (const c of containers) {
       const sc = c.securityContext;
       const needsUser = (sc?.runAsUser ?? podSc?.runAsUser) === undefined && ((sc?.runAsNonRoot ?? podSc?.runAsNonRoot) === true || (sc?.runAsGroup ?? podSc?.runAsGroup) !== undefined);
-      if (needsUser && !users.has(c.image)) users.set(c.image, await this.opts.engine.imageUser(c.image));
+      if (needsUser && !users.has(c.image)) users.set(c.image, await this.withEngine(() => this.opts.engine.imageUser(c.image)));
     }
     return users;
   }
 
   private async startInfra(labels: Record<string, string>): Promise<string> {
-    const infra = await this.opts.engine.create(infraCreateOptions(this.pod, labels, this.opts.pauseImage));
+    const options = infraCreateOptions(this.pod, labels, this.opts.pauseImage);
+    const infra = await this.withEngine(() => this.opts.engine.create(options));
     this.infra = infra;
-    await this.opts.engine.start(infra);
-    return `container:${infra.id}`;
+    await this.withEngine(() => this.opts.engine.start(infra));
+    return `container:${infra}`;
   }
 
   private async runInitContainers(): Promise<boolean> {
@@ -182,31 +306,33 @@ export class PodRunner {
 
   /** One container, restarted in place under OnFailure. Resolves true when it exited 0. */
   private async runContainer(c: Container, setStatus: (s: ContainerStatus) => void): Promise<boolean> {
-    let container: Docker.Container;
+    let id: string;
     try {
-      container = await this.opts.engine.create(containerCreateOptions(this.pod, c, this.placement));
+      const options = containerCreateOptions(this.pod, c, this.placement);
+      id = await this.withEngine(() => this.opts.engine.create(options));
     } catch (err) {
+      if (err instanceof DockerLostError || err instanceof AbandonedError || err instanceof UnsafeNameError) throw err;
       setStatus(terminatedStatus(c, { exitCode: 128, oomKilled: false, error: dockerErrorMessage(err) }, '', 0, { stoppedBy: 'ContainerCannotRun' }));
       return false;
     }
-    this.containers.set(c.name, container);
+    this.containers.set(c.name, id);
     let restartCount = 0;
     let lastState: ContainerStatus['lastState'];
     for (;;) {
       if (this.stopRequest) return false;
-      const exit = await this.runOnce(c, container, restartCount, lastState, setStatus);
+      const exit = await this.runOnce(c, id, restartCount, lastState, setStatus);
       if (exit.exitCode === 0 && !exit.oomKilled) {
-        setStatus(terminatedStatus(c, exit, container.id, restartCount, { lastState }));
+        setStatus(terminatedStatus(c, exit, id, restartCount, { lastState }));
         await this.publish(false);
         return true;
       }
-      if (this.pod.spec.restartPolicy !== 'OnFailure' || this.stopRequest) {
-        setStatus(terminatedStatus(c, exit, container.id, restartCount, { lastState }));
+      if (this.pod.spec.restartPolicy !== 'OnFailure' || this.stopRequest || exit.reason) {
+        setStatus(terminatedStatus(c, exit, id, restartCount, { lastState }));
         await this.publish(false);
         return false;
       }
       restartCount++;
-      lastState = terminatedState(exit, container.id);
+      lastState = terminatedState(exit, id);
       setStatus({ ...waitingStatus(c, 'CrashLoopBackOff', restartCount, `back-off restarting failed container ${c.name}`), lastState });
       if (!(await this.publish(false))) return false;
       const d = this.opts.delays;
@@ -214,27 +340,54 @@ export class PodRunner {
     }
   }
 
+  /**
+   * One run of a created container: attach, start, wait for its exit. When the engine stops
+   * answering mid-run, waits for it (up to the outage budget) and carries on from what Docker
+   * recorded: the exit, if the container ended meanwhile, else a new attach and wait.
+   */
   private async runOnce(
     c: Container,
-    container: Docker.Container,
+    id: string,
     restartCount: number,
     lastState: ContainerStatus['lastState'],
     setStatus: (s: ContainerStatus) => void,
   ): Promise<ContainerExit> {
-    const detach = await this.opts.engine.attach(container, (stream, chunk) => this.logs.write(c.name, stream, chunk));
+    const engine = this.opts.engine;
+    const sink = (stream: 'stdout' | 'stderr', chunk: Buffer) => this.logs.write(c.name, stream, chunk);
+    let detach = await this.withEngine(() => engine.attach(id, sink));
     try {
-      await this.opts.engine.start(container);
+      await this.withEngine(() => engine.start(id));
     } catch (err) {
       await detach();
+      if (statusCode(err) === undefined) throw err;
       return { exitCode: 128, oomKilled: false, error: dockerErrorMessage(err) };
     }
     // The start call has returned: the container runs now (its exact StartedAt comes with the exit).
-    setStatus(runningStatus(c, container.id, new Date().toISOString(), restartCount, lastState));
+    setStatus(runningStatus(c, id, new Date().toISOString(), restartCount, lastState));
     await this.publish(false);
-    if (this.stopRequest) await this.opts.engine.stop(container, this.stopRequest.graceSeconds);
-    const exit = await this.opts.engine.wait(container);
-    await detach();
-    return exit;
+    for (;;) {
+      if (this.stopRequest) await engine.stop(id, this.stopRequest.graceSeconds).catch(() => undefined);
+      try {
+        const exit = await engine.wait(id);
+        this.outageSince = undefined;
+        await detach();
+        return exit;
+      } catch (err) {
+        await detach();
+        // Removed behind the runner's back (it cannot be told what the container did).
+        if (statusCode(err) === 404) return unknownExit(Date.now());
+        if (!(err instanceof DockerUnreachableError)) throw err;
+        await this.awaitEngine(err);
+        // The engine answers again. Output written while it did not is not in the log.
+        const record = await this.withEngine(() => engine.inspect(id)).catch((e: unknown) => {
+          if (statusCode(e) === 404) return undefined;
+          throw e;
+        });
+        if (!record) return unknownExit(Date.now());
+        if (record.state === 'running') detach = await this.withEngine(() => engine.attach(id, sink));
+        else detach = async () => undefined;
+      }
+    }
   }
 
   private setStatus(c: Container, s: ContainerStatus): void {
@@ -245,7 +398,7 @@ export class PodRunner {
     this.initStatuses = this.initStatuses.map((old) => (old.name === c.name ? s : old));
   }
 
-  private async publish(finished: boolean, failure?: { reason: string; message: string }): Promise<PodStatus> {
+  private async publish(finished: boolean, failure?: Failure): Promise<PodStatus> {
     const base = {
       startTime: this.pod.status.startTime ?? this.startTime,
       ...(this.initStatuses.length ? { initContainerStatuses: this.initStatuses } : {}),
@@ -254,13 +407,16 @@ export class PodRunner {
     };
     const status = derivePodStatus(this.pod, base, Date.now(), finished);
     if (finished && failure) status.phase = 'Failed';
+    // Nothing is reported after the end, or by an abandoned runner (its pod is someone else's now).
+    if (this.abandoned || this.finalPublished) return status;
+    if (finished) this.finalPublished = true;
     const alive = await this.report(status);
     if (!alive) this.stop('Deleted', this.pod.spec.terminationGracePeriodSeconds ?? 30);
     return status;
   }
 
   private sleepUnlessStopped(ms: number): Promise<void> {
-    if (this.stopRequest || ms <= 0) return Promise.resolve();
+    if (this.stopRequest || this.abandoned || ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.stopWaiters.push(() => {
@@ -270,10 +426,21 @@ export class PodRunner {
     });
   }
 
-  private async cleanup(): Promise<void> {
+  private async sleepUnlessAbandoned(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, ms))), this.abandonedSignal]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Removes the pod's containers and volumes, one attempt each. What cannot be removed (the engine
+   * is gone) stays, labelled with the node's name, for the worker's sweep of orphans.
+   */
+  private async cleanup(engineLost: boolean): Promise<void> {
+    if (engineLost) return;
     const engine = this.opts.engine;
-    const ids = [...this.containers.values()].map((c) => c.id);
-    if (this.infra) ids.push(this.infra.id);
+    const ids = [...this.containers.values()];
+    if (this.infra) ids.push(this.infra);
     await Promise.all(ids.map((id) => engine.remove(id).catch(() => undefined)));
     await Promise.all(this.volumes.map((v) => engine.removeVolume(v).catch(() => undefined)));
   }

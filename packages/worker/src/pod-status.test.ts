@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { k8sTime, type Container, type ContainerState, type ContainerStatus, type Pod, type PodCondition } from '@jobfleet/spec';
 import type { ContainerExit } from './docker.js';
-import { derivePodStatus, exitReason, runningStatus, terminatedState, terminatedStatus, waitingStatus } from './pod-status.js';
+import { derivePodStatus, exitReason, recordedPodStatus, runningStatus, terminatedState, terminatedStatus, unknownExit, waitingStatus, type RecordedContainer } from './pod-status.js';
 
 const NOW = Date.UTC(2024, 2, 10, 9, 0, 0);
 const EARLIER = k8sTime(NOW - 60_000);
@@ -166,5 +166,57 @@ describe('container status builders', () => {
     expect(t).toMatchObject({ ready: false, started: false, restartCount: 3, containerID: 'docker://cid', lastState: last });
     expect(t.state.terminated?.reason).toBe('OOMKilled');
     expect(terminatedStatus(main, { exitCode: 143, oomKilled: false }, 'cid', 0, { stoppedBy: 'Terminated' }).state.terminated?.reason).toBe('Terminated');
+  });
+});
+
+describe('recordedPodStatus: a restarted worker reports what Docker recorded of a leftover pod', () => {
+  const exit = (exitCode: number, extra: Partial<ContainerExit> = {}): ContainerExit => ({
+    exitCode,
+    oomKilled: false,
+    startedAt: '2024-03-10T08:58:00.25Z',
+    finishedAt: '2024-03-10T08:59:00.75Z',
+    ...extra,
+  });
+  const records = (entries: [string, ContainerExit][]) => new Map<string, RecordedContainer>(entries.map(([name, e]) => [name, { id: `id-${name}`, exit: e }]));
+  const leftover = (spec: Partial<Pod['spec']> = {}, statuses: ContainerStatus[] = [runningS()]): Pod => ({
+    ...newPod(),
+    spec: { containers: [main], restartPolicy: 'Never', ...spec },
+    status: { phase: 'Running', startTime: EARLIER, containerStatuses: statuses },
+  });
+  const a: Container = { name: 'a', image: 'busybox' };
+  const b: Container = { name: 'b', image: 'busybox' };
+
+  it.each<{ name: string; pod: Pod; records: Map<string, RecordedContainer>; want: { phase: string; exitCodes: (number | undefined)[]; reasons: (string | undefined)[] } | undefined }>([
+    { name: 'exited 0: Succeeded', pod: leftover(), records: records([['main', exit(0)]]), want: { phase: 'Succeeded', exitCodes: [0], reasons: ['Completed'] } },
+    { name: 'exited 3 under Never: Failed with its exit code', pod: leftover(), records: records([['main', exit(3)]]), want: { phase: 'Failed', exitCodes: [3], reasons: ['Error'] } },
+    { name: 'OOM-killed: Failed, OOMKilled', pod: leftover(), records: records([['main', exit(137, { oomKilled: true })]]), want: { phase: 'Failed', exitCodes: [137], reasons: ['OOMKilled'] } },
+    { name: 'exited 3 under OnFailure: it would have restarted, the record does not tell', pod: leftover({ restartPolicy: 'OnFailure' }), records: records([['main', exit(3)]]), want: undefined },
+    { name: 'exited 0 under OnFailure: Succeeded', pod: leftover({ restartPolicy: 'OnFailure' }), records: records([['main', exit(0)]]), want: { phase: 'Succeeded', exitCodes: [0], reasons: ['Completed'] } },
+    { name: 'no record of the container: undefined', pod: leftover(), records: records([]), want: undefined },
+    { name: 'two containers, one recorded: undefined', pod: leftover({ containers: [a, b] }, [runningS('a'), runningS('b')]), records: records([['a', exit(0)]]), want: undefined },
+    { name: 'two containers, 0 and 1: Failed', pod: leftover({ containers: [a, b] }, [runningS('a'), runningS('b')]), records: records([['a', exit(0)], ['b', exit(1)]]), want: { phase: 'Failed', exitCodes: [0, 1], reasons: ['Completed', 'Error'] } },
+    { name: 'only an init container recorded: undefined', pod: leftover({ initContainers: [a] }, [waiting()]), records: records([['a', exit(0)]]), want: undefined },
+  ])('$name', ({ pod, records: recs, want }) => {
+    const status = recordedPodStatus(pod, recs, NOW);
+    if (!want) return expect(status).toBeUndefined();
+    expect(status?.phase).toBe(want.phase);
+    expect(status?.containerStatuses?.map((s) => s.state.terminated?.exitCode)).toEqual(want.exitCodes);
+    expect(status?.containerStatuses?.map((s) => s.state.terminated?.reason)).toEqual(want.reasons);
+  });
+
+  it('keeps the start time, restart counts and times Docker recorded', () => {
+    const pod = leftover({ restartPolicy: 'OnFailure' }, [{ ...runningS(), restartCount: 2, lastState: { terminated: { exitCode: 1 } } }]);
+    const status = recordedPodStatus(pod, records([['main', exit(0)]]), NOW);
+    expect(status).toMatchObject({ phase: 'Succeeded', startTime: EARLIER });
+    expect(status?.containerStatuses?.[0]).toMatchObject({
+      restartCount: 2,
+      lastState: { terminated: { exitCode: 1 } },
+      containerID: 'docker://id-main',
+      state: { terminated: { exitCode: 0, startedAt: '2024-03-10T08:58:00Z', finishedAt: '2024-03-10T08:59:00Z' } },
+    });
+  });
+
+  it('an unknown exit is the kubelet\'s ContainerStatusUnknown, exit 137', () => {
+    expect(terminatedState(unknownExit(NOW), 'cid').terminated).toMatchObject({ exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' });
   });
 });

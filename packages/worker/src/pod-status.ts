@@ -32,11 +32,62 @@ export function terminatedState(exit: ContainerExit, containerID: string, stoppe
   };
 }
 
-/** Kubernetes' reasons: Completed for exit 0, OOMKilled, Error otherwise. */
+/** Kubernetes' reasons: Completed for exit 0, OOMKilled, Error otherwise (or what the exit itself says, e.g. ContainerStatusUnknown). */
 export function exitReason(exit: ContainerExit, stoppedBy?: string): string {
+  if (exit.reason) return exit.reason;
   if (exit.oomKilled) return 'OOMKilled';
   if (exit.exitCode === 0) return 'Completed';
   return stoppedBy ?? 'Error';
+}
+
+/** The kubelet's reason and message for a container whose state cannot be read any more (exit code 137). */
+export const CONTAINER_STATUS_UNKNOWN = {
+  reason: 'ContainerStatusUnknown',
+  message: 'The container could not be located when the pod was terminated',
+  exitCode: 137,
+} as const;
+
+/** A container that ran (or may still run) but whose end jobfleet cannot know: the kubelet's ContainerStatusUnknown. */
+export function unknownExit(now: number): ContainerExit {
+  const { reason, message, exitCode } = CONTAINER_STATUS_UNKNOWN;
+  return { exitCode, oomKilled: false, reason, error: message, finishedAt: new Date(now).toISOString() };
+}
+
+/** A leftover container of a pod, as Docker recorded it after it exited. */
+export interface RecordedContainer {
+  id: string;
+  exit: ContainerExit;
+}
+
+/**
+ * The final status of a pod whose worker restarted, from what Docker recorded of its containers,
+ * when that record settles it: every app container exited, each for good (under OnFailure a failed
+ * container would have been restarted, so its exit does not end the pod). The pod then ends as its
+ * containers did, as the kubelet would have reported it. Undefined when the record does not tell.
+ */
+export function recordedPodStatus(pod: Pod, records: ReadonlyMap<string, RecordedContainer>, now: number): PodStatus | undefined {
+  const previous = new Map([...(pod.status.initContainerStatuses ?? []), ...(pod.status.containerStatuses ?? [])].map((s) => [s.name, s]));
+  const main: ContainerStatus[] = [];
+  for (const c of pod.spec.containers) {
+    const record = records.get(c.name);
+    if (!record) return undefined;
+    const failed = record.exit.exitCode !== 0 || record.exit.oomKilled;
+    if (failed && pod.spec.restartPolicy === 'OnFailure') return undefined;
+    const before = previous.get(c.name);
+    main.push(terminatedStatus(c, record.exit, record.id, before?.restartCount ?? 0, before?.lastState ? { lastState: before.lastState } : {}));
+  }
+  const init = (pod.spec.initContainers ?? []).map((c): ContainerStatus => {
+    const record = records.get(c.name);
+    const before = previous.get(c.name);
+    if (record) return terminatedStatus(c, record.exit, record.id, before?.restartCount ?? 0);
+    return before ?? waitingStatus(c, 'PodInitializing');
+  });
+  const base = {
+    ...(pod.status.startTime ? { startTime: pod.status.startTime } : {}),
+    ...(init.length ? { initContainerStatuses: init } : {}),
+    containerStatuses: main,
+  };
+  return derivePodStatus(pod, base, now, true);
 }
 
 export function terminatedStatus(

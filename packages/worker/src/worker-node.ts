@@ -1,25 +1,34 @@
 import { hostname } from 'node:os';
 import { DelayedError, Worker, type Job as Task } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ANNOTATION_STOP_REASON, type NodeHeartbeat, isPodFinished as isFinished, isPodReady, k8sTime, podRestartCount, type Pod, type PodStatus } from '@jobfleet/spec';
+import { ANNOTATION_STOP_REASON, type NodeHeartbeat, isPodReady, k8sTime, podRestartCount, type Pod, type PodStatus } from '@jobfleet/spec';
 import {
+  ANNOTATION_NODE_LOST,
   Cluster,
+  eventOps,
   lostPod,
+  NodeLease,
   nodeTimingsFromEnv,
+  ownerJobUid,
   parseStopMessage,
   POD_QUEUE,
   selfFenceAfterMs,
   type NodeTimings,
   type PodTask,
+  type RedisConnectionOptions,
   type StoredPod,
   type WriteOp,
 } from '@jobfleet/store';
-import { DockerEngine, LABELS } from './docker.js';
-import { DEFAULT_POD_LOG_MAX_BYTES, PodLogWriter } from './log-writer.js';
-import { PodRunner, type StatusReporter } from './pod-runner.js';
+import { DEFAULT_DOCKER_TIMEOUT_MS, DockerEngine, LABELS } from './docker.js';
+import { DEFAULT_JOB_LOG_MAX_BYTES, DEFAULT_POD_LOG_MAX_BYTES, PodLogWriter } from './log-writer.js';
+import { admitPod, refusedPodStatus } from './pod-admission.js';
+import { DEFAULT_DOCKER_OUTAGE_MS, PodRunner, type StatusReporter } from './pod-runner.js';
+import { recordedPodStatus, type RecordedContainer } from './pod-status.js';
 
 export interface WorkerNodeOptions {
   redisUrl: string;
+  /** Credentials and TLS for the Redis connections (beyond what the URL says). */
+  redisConnection?: RedisConnectionOptions;
   /** Defaults to JOBFLEET_NODE_NAME or the host name. */
   nodeName?: string;
   /** Most pods this node runs at once (default 110, like a kubelet). */
@@ -30,10 +39,31 @@ export interface WorkerNodeOptions {
   /** Pull missing images with this timeout; unset: never pull (ErrImageNeverPull). */
   pullTimeoutMs?: number;
   podLogMaxBytes?: number;
+  /** Log bytes all the pods of one Job keep together (default 64 MiB; 0: no budget). */
+  jobLogMaxBytes?: number;
   /** How often the node refreshes its heartbeat and re-checks its pods (default 2000 ms). */
   heartbeatMs?: number;
   /** How long close() lets running pods finish before stopping them (default 30 s). */
   drainTimeoutMs?: number;
+  /**
+   * Run pods that ask for power over the Docker host: privileged containers, added capabilities,
+   * the host's network, PID or IPC namespace, hostPath volumes (default false, or
+   * JOBFLEET_ALLOW_PRIVILEGED). The worker checks every pod itself: an API server that allows them
+   * does not make a worker run them.
+   */
+  allowPrivileged?: boolean;
+  /** Bound of each Docker call that is not a stream (default 30 s, or JOBFLEET_DOCKER_TIMEOUT_MS). */
+  dockerTimeoutMs?: number;
+  /**
+   * How long a pod waits for a Docker Engine that stopped answering before it fails with
+   * ContainerStatusUnknown (default 5 min, or JOBFLEET_DOCKER_OUTAGE_MS).
+   */
+  dockerOutageMs?: number;
+  /**
+   * Called when the node stopped by itself because another worker took its node name (this one was
+   * frozen or cut off for longer than its lease). Default: one line on stderr and exit code 1.
+   */
+  onFatal?: (error: Error) => void;
   docker?: DockerEngine;
   /**
    * Replaces Docker as the way pods run. Only for measuring the control plane (the benchmarks'
@@ -44,8 +74,11 @@ export interface WorkerNodeOptions {
 
 /** Runs one pod to its end, reporting its status; what the worker needs of a pod runner. */
 export interface RunningPodLike {
-  run(): Promise<PodStatus>;
+  /** The final status; undefined when the runner was abandoned. */
+  run(): Promise<PodStatus | undefined>;
   stop(reason: string, graceSeconds: number): void;
+  /** Gives up at once, reporting and removing nothing more (shutdown past its bound, node name lost). */
+  abandon?(): void;
   readonly stopReason: string | undefined;
 }
 
@@ -56,13 +89,26 @@ export const DEFAULT_MAX_PODS = 110;
 const ORPHAN_SWEEP_BEATS = 15;
 /** How long after its claim a pod must have a runner on its node. */
 const CLAIM_SETTLE_MS = 30_000;
+/** What close() may take beyond the drain timeout: killing what is left, removing it, reporting it. */
+const CLOSE_MARGIN_MS = 5_000;
+/** Bound of each Redis step of close() once the pods are dealt with. */
+const CLOSE_STEP_MS = 2_000;
+
+/** The node-name lease lasts three heartbeats (6 s by default), 3 s at least: a restarted worker waits at most that long for its name. */
+export function nodeLeaseMs(heartbeatMs: number): number {
+  return Math.max(3 * heartbeatMs, 3_000);
+}
 
 interface WorkerSettings {
   pauseImage: string;
   pullTimeoutMs?: number;
   podLogMaxBytes: number;
+  jobLogMaxBytes: number;
   heartbeatMs: number;
   drainTimeoutMs: number;
+  allowPrivileged: boolean;
+  dockerTimeoutMs: number;
+  dockerOutageMs: number;
 }
 
 /** Options, else JOBFLEET_* environment variables, else the defaults. */
@@ -78,10 +124,36 @@ function workerSettingsFromEnv(opts: WorkerNodeOptions, env: Record<string, stri
     pauseImage: opts.pauseImage ?? env.JOBFLEET_PAUSE_IMAGE ?? 'busybox:latest',
     pullTimeoutMs: opts.pullTimeoutMs ?? num('JOBFLEET_PULL_TIMEOUT_MS'),
     podLogMaxBytes: opts.podLogMaxBytes ?? num('JOBFLEET_POD_LOG_MAX_BYTES') ?? DEFAULT_POD_LOG_MAX_BYTES,
+    jobLogMaxBytes: opts.jobLogMaxBytes ?? num('JOBFLEET_JOB_LOG_MAX_BYTES') ?? DEFAULT_JOB_LOG_MAX_BYTES,
     heartbeatMs: opts.heartbeatMs ?? num('JOBFLEET_HEARTBEAT_MS') ?? 2_000,
     drainTimeoutMs: opts.drainTimeoutMs ?? num('JOBFLEET_DRAIN_TIMEOUT_MS') ?? 30_000,
+    allowPrivileged: opts.allowPrivileged ?? booleanFromEnv(env, 'JOBFLEET_ALLOW_PRIVILEGED'),
+    dockerTimeoutMs: opts.dockerTimeoutMs ?? num('JOBFLEET_DOCKER_TIMEOUT_MS') ?? DEFAULT_DOCKER_TIMEOUT_MS,
+    dockerOutageMs: opts.dockerOutageMs ?? num('JOBFLEET_DOCKER_OUTAGE_MS') ?? DEFAULT_DOCKER_OUTAGE_MS,
   };
 }
+
+/** "true"/"1" or "false"/"0"/unset, as the API reads JOBFLEET_ALLOW_PRIVILEGED; anything else is a mistake worth stopping for. */
+function booleanFromEnv(env: Record<string, string | undefined>, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0' || raw === '') return false;
+  throw new Error(`${name} must be "true" or "false", got "${env[name]}"`);
+}
+
+function defaultOnFatal(error: Error): void {
+  process.stderr.write(`error: ${error.message}\n`);
+  process.exitCode = 1;
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
+async function within(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.resolve(promise).catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+const isPodFinished = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
 interface RunningPod {
   runner: RunningPodLike;
@@ -94,7 +166,9 @@ interface RunningPod {
 /** A worker node: takes pod tasks up to its capacity and runs each pod in Docker. */
 export class WorkerNode {
   readonly nodeName: string;
-  private readonly cluster: Cluster;
+  /** Made in start(), once the Docker Engine has answered. */
+  private cluster!: Cluster;
+  private lease?: NodeLease;
   readonly engine: DockerEngine;
   private readonly running = new Map<string, RunningPod>();
   private taskWorker?: Worker<PodTask>;
@@ -105,80 +179,189 @@ export class WorkerNode {
   private readonly timings: NodeTimings;
   private readonly settings: WorkerSettings;
   private draining = false;
+  private closing?: Promise<void>;
+  /** Set once another worker took this node's name: nothing more is done for it. */
+  private stopped = false;
+  /** Pods whose runners were abandoned: their node record is left to go stale (see shutdown). */
+  private abandonedPods = 0;
   private dockerAnswers = true;
   private startedAt?: number;
   private lastBeat = Date.now();
   private hostCapacity: { cpu?: number; memory?: number } = {};
   private beating = false;
   private beats = 0;
+  /** The lease renewal in flight, shared by the heartbeat and the tick that keeps it independent of a slow heartbeat. */
+  private renewing?: Promise<boolean>;
 
   constructor(private readonly opts: WorkerNodeOptions) {
     this.nodeName = opts.nodeName ?? process.env.JOBFLEET_NODE_NAME ?? hostname();
     this.maxPods = opts.maxPods ?? DEFAULT_MAX_PODS;
-    this.cluster = new Cluster({ redisUrl: opts.redisUrl, prefix: opts.prefix });
-    this.engine = opts.docker ?? new DockerEngine();
     this.timings = nodeTimingsFromEnv();
     this.settings = workerSettingsFromEnv(opts);
+    this.engine = opts.docker ?? new DockerEngine(undefined, { timeoutMs: this.settings.dockerTimeoutMs });
   }
 
+  private connect(): Cluster {
+    return new Cluster({ redisUrl: this.opts.redisUrl, redisConnection: this.opts.redisConnection, prefix: this.opts.prefix });
+  }
+
+  /**
+   * Checks the Docker Engine first (a worker without one fails at once, before it connects to
+   * Redis), then takes its node name (NodeNameInUseError when a live worker has it), settles what
+   * an earlier process of this name left, and starts taking tasks. A failed start leaves no
+   * connection or timer behind.
+   */
   async start(): Promise<void> {
     if (!(await this.engine.ping())) throw new Error('the Docker Engine does not answer: start dockerd (npm run setup does) or set DOCKER_HOST');
     this.hostCapacity = await this.engine.capacity();
-    await this.removeOrphans('NodeRestarted');
-    await this.listenForStops();
-    await this.beat();
-    this.heartbeat = setInterval(() => this.tick(), this.settings.heartbeatMs);
-    this.syncWorker = this.cluster.startSyncRunner();
-    this.taskWorker = new Worker<PodTask>(POD_QUEUE, (task, token) => this.runTask(task, token), {
-      connection: this.cluster.connection(),
-      prefix: this.cluster.store.keys.queuePrefix,
-      concurrency: this.maxPods,
-      lockDuration: 60_000,
-      maxStalledCount: 1_000_000, // a redelivered task is harmless: the pod claim is the fence
-    });
-    this.taskWorker.on('error', () => undefined);
+    this.cluster = this.connect();
+    try {
+      this.lease = new NodeLease(this.cluster.store, this.nodeName, nodeLeaseMs(this.settings.heartbeatMs));
+      await this.lease.acquire(this.settings.heartbeatMs);
+      await this.removeOrphans('NodeRestarted');
+      await this.listenForStops();
+      await this.beat();
+      this.heartbeat = setInterval(() => this.tick(), this.settings.heartbeatMs);
+      this.syncWorker = this.cluster.startSyncRunner();
+      this.taskWorker = new Worker<PodTask>(POD_QUEUE, (task, token) => this.runTask(task, token), {
+        connection: this.cluster.connection(),
+        prefix: this.cluster.store.keys.queuePrefix,
+        concurrency: this.maxPods,
+        lockDuration: 60_000,
+        maxStalledCount: 1_000_000, // a redelivered task is harmless: the pod claim is the fence
+      });
+      this.taskWorker.on('error', () => undefined);
+    } catch (err) {
+      clearInterval(this.heartbeat);
+      await within(this.taskWorker?.close(true), CLOSE_STEP_MS);
+      await within(this.syncWorker?.close(true), CLOSE_STEP_MS);
+      this.subscriber?.disconnect();
+      await within(this.cluster.close(), CLOSE_STEP_MS);
+      throw err;
+    }
   }
 
-  /** Stops taking tasks, lets running pods finish up to the drain timeout (heartbeating meanwhile), then hands the rest back. */
-  async close(): Promise<void> {
+  /**
+   * Stops taking tasks, lets running pods finish up to the drain timeout (heartbeating meanwhile),
+   * then stops the rest and hands them back. Bounded whatever Docker does: pods whose engine does
+   * not let them end within CLOSE_MARGIN_MS more are abandoned (left on this node, labelled, for
+   * the next worker of this name or the node monitor).
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown(false);
+    return this.closing;
+  }
+
+  private async shutdown(nameLost: boolean): Promise<void> {
     this.draining = true;
+    const drainMs = nameLost ? 0 : this.settings.drainTimeoutMs;
     const drained = this.taskWorker?.close();
-    const drainTimeout = setTimeout(() => {
+    if (nameLost) this.abandonAll();
+    const stopAll = setTimeout(() => {
       for (const { runner } of this.running.values()) runner.stop('NodeShutdown', 0);
-    }, this.settings.drainTimeoutMs);
-    await drained;
-    clearTimeout(drainTimeout);
+    }, drainMs);
+    const abandonAll = setTimeout(() => this.abandonAll(), drainMs + CLOSE_MARGIN_MS);
+    await within(drained, drainMs + CLOSE_MARGIN_MS + CLOSE_STEP_MS);
+    clearTimeout(stopAll);
+    clearTimeout(abandonAll);
     clearInterval(this.heartbeat);
-    await this.syncWorker?.close();
-    await this.cluster.redis.hdel(this.cluster.store.keys.nodes, this.nodeName).catch(() => undefined);
+    if (!this.cluster) return;
+    await within(this.syncWorker?.close(), CLOSE_STEP_MS);
+    if (!nameLost) {
+      // A node that left pods behind keeps its record, which goes stale: the node monitor ends those
+      // pods unless a worker of this name comes back first (it reads what their containers did).
+      if (this.abandonedPods === 0) await within(this.cluster.redis.hdel(this.cluster.store.keys.nodes, this.nodeName), CLOSE_STEP_MS);
+      await within(this.lease?.release(), CLOSE_STEP_MS);
+    }
     this.subscriber?.disconnect();
-    await this.cluster.close();
+    await within(this.cluster.close(), CLOSE_STEP_MS);
+  }
+
+  private abandonAll(): void {
+    for (const { runner } of this.running.values()) {
+      this.abandonedPods++;
+      if (runner.abandon) runner.abandon();
+      else runner.stop('NodeShutdown', 0);
+    }
+  }
+
+  /**
+   * Another worker holds this node's name: this one was frozen or cut off for longer than its lease,
+   * and the other has settled the pods it found. Fighting would destroy its containers, so this
+   * node stops at once, reporting and removing nothing more.
+   */
+  private nameLost(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    const error = new Error(`node name "${this.nodeName}" was taken by another worker while this one did not renew it (frozen or cut off for over ${nodeLeaseMs(this.settings.heartbeatMs)} ms); this worker stops`);
+    const closing = this.closing;
+    this.closing = this.shutdown(true).finally(() => (this.opts.onFatal ?? defaultOnFatal)(error));
+    void closing; // a graceful close in progress ends with this one
   }
 
   private async runTask(task: Task<PodTask>, token?: string): Promise<void> {
-    const { ns, name } = task.data;
+    const data: Partial<PodTask> = typeof task.data === 'object' && task.data !== null ? task.data : {};
+    const { ns, name, uid } = data;
+    if (typeof ns !== 'string' || typeof name !== 'string' || typeof uid !== 'string') return; // not a task jobfleet wrote
     if (!this.dockerAnswers) {
       // Hand the task back for another node (or this one, once its engine answers again).
       await task.moveToDelayed(Date.now() + 1_000, token);
       throw new DelayedError();
     }
-    const claimed = await this.claim(ns, name, task.data.uid);
+    if (this.draining || this.stopped || !(await this.holdsName())) {
+      // Not for this node any more: the task goes back to the queue for another one.
+      await task.moveToDelayed(Date.now() + 1_000, token);
+      throw new DelayedError();
+    }
+    let claimed: StoredPod | undefined;
+    try {
+      claimed = await this.claim(ns, name, uid);
+    } catch {
+      return; // a record that cannot even be read as a pod: nothing can be run or reported
+    }
     if (!claimed) return;
+    try {
+      await this.runClaimed(ns, name, claimed);
+    } catch {
+      // One pod's failure never ends the worker; a pod left unreported is settled by the sweep (failPodsWithoutRunner).
+    }
+  }
+
+  private async runClaimed(ns: string, name: string, claimed: StoredPod): Promise<void> {
     const pod = claimed.pod;
-    const { podLogMaxBytes, pauseImage, pullTimeoutMs } = this.settings;
+    const { podLogMaxBytes, jobLogMaxBytes, pauseImage, pullTimeoutMs, allowPrivileged, dockerOutageMs } = this.settings;
+    // The pod may come from anywhere that can write to Redis: it is checked here, against this node's own policy.
+    const refusal = admitPod(pod, { allowPrivileged, nodeName: this.nodeName });
+    if (refusal) {
+      const now = await this.cluster.store.now();
+      const about = { ...pod, apiVersion: 'v1', kind: 'Pod' } as Pod;
+      const jobUid = ownerJobUid(about);
+      const event = jobUid ? eventOps(this.cluster.store, about, jobUid, { type: 'Warning', reason: refusal.reason, message: refusal.message }, now, { component: 'kubelet', host: this.nodeName }) : [];
+      await this.reportStatus(ns, name, refusedPodStatus(pod, refusal, now), event);
+      await this.syncOwner(pod);
+      return;
+    }
     const store = this.cluster.store;
-    const logs = new PodLogWriter(store.redis, store.keys.podLog(ns, name), podLogMaxBytes, (unstreamed, streamed) => store.logs.archive(ns, name, unstreamed, streamed));
+    const logs = new PodLogWriter((chunks, finish) => store.logs.write({ ns, name, podUid: pod.metadata.uid ?? '', jobUid: ownerJobUid(pod) }, { podMaxBytes: podLogMaxBytes, jobMaxBytes: jobLogMaxBytes }, chunks, finish), podLogMaxBytes);
     const report: StatusReporter = (status) => this.reportStatus(ns, name, status);
     const runner = this.opts.runtime
       ? this.opts.runtime(pod, report, logs)
-      : new PodRunner(pod, { engine: this.engine, nodeName: this.nodeName, delays: this.cluster.delays, pauseImage, pullTimeoutMs }, report, logs);
+      : new PodRunner(pod, { engine: this.engine, nodeName: this.nodeName, delays: this.cluster.delays, pauseImage, pullTimeoutMs, dockerOutageMs }, report, logs);
     this.running.set(`${ns}/${name}`, { runner, uid: pod.metadata.uid ?? '', terminationGraceSeconds: pod.spec.terminationGracePeriodSeconds ?? 30, last: claimed });
+    let final: PodStatus | undefined;
     try {
-      await runner.run();
+      final = await runner.run();
     } finally {
       this.running.delete(`${ns}/${name}`);
     }
-    await this.syncOwner(pod);
+    if (final) await this.syncOwner(pod);
+  }
+
+  /** Whether this worker still holds its node name (checked before each claim: a worker that lost it must not take pods). */
+  private async holdsName(): Promise<boolean> {
+    if (!this.lease) return false;
+    const holder = await this.cluster.redis.get(this.cluster.store.keys.nodeLease(this.nodeName));
+    return holder === null || holder === this.lease.token;
   }
 
   /** Takes a Pending pod for this node; undefined when another node has it or it is gone. */
@@ -202,28 +385,28 @@ export class WorkerNode {
   }
 
   /**
-   * Writes the pod's status; false when the pod no longer exists or was already ended by someone
-   * else (the node monitor). Stops the pod if it is being deleted. A pod stopped because this node
-   * shuts down is handed back: it is marked so that the controller replaces it without counting a
-   * failure.
+   * Writes the pod's status (with `extra` writes, e.g. an event, in the same commit); false when
+   * the pod no longer exists or was already ended by someone else (the node monitor). Stops the pod
+   * if it is being deleted. A pod stopped because this node shuts down is handed back: it is marked
+   * so that the controller replaces it without counting a failure.
    */
-  private async reportStatus(ns: string, name: string, status: PodStatus): Promise<boolean> {
+  private async reportStatus(ns: string, name: string, status: PodStatus, extra: WriteOp[] = []): Promise<boolean> {
     const keys = this.cluster.store.keys;
     const running = this.running.get(`${ns}/${name}`);
     // Start from the version this node wrote last; re-read only when someone else wrote since.
     let stored = running?.last ?? (await this.cluster.store.getPod(ns, name));
     for (;; stored = await this.cluster.store.getPod(ns, name)) {
-      if (!stored || isFinished(stored.pod)) return false;
+      if (!stored || isPodFinished(stored.pod)) return false;
       const before = stored.pod;
-      const handedBack = this.draining && isFinished({ ...before, status }) && this.running.get(`${ns}/${name}`)?.runner.stopReason === 'NodeShutdown';
+      const handedBack = this.draining && isPodFinished({ ...before, status }) && this.running.get(`${ns}/${name}`)?.runner.stopReason === 'NodeShutdown';
       const annotations = handedBack ? { ...(before.metadata.annotations ?? {}), [ANNOTATION_STOP_REASON]: 'NodeShutdown' } : before.metadata.annotations;
       const after: Pod = { ...before, metadata: { ...before.metadata, ...(annotations ? { annotations } : {}) }, status };
-      const ops: WriteOp[] = [await this.cluster.store.podPutOp(keys.pod(ns, name), stored.rv, after)];
-      if (isFinished(after)) ops.push({ op: 'srem', key: keys.nodePods(this.nodeName), member: `${ns}/${name}` });
+      const ops: WriteOp[] = [await this.cluster.store.podPutOp(keys.pod(ns, name), stored.rv, after), ...extra];
+      if (isPodFinished(after)) ops.push({ op: 'srem', key: keys.nodePods(this.nodeName), member: `${ns}/${name}` });
       const result = await this.cluster.store.commit(ops);
       if (!result.ok) continue;
       if (running) running.last = { pod: after, rv: result.rvs[0] ?? '' };
-      if (before.metadata.deletionTimestamp) this.running.get(`${ns}/${name}`)?.runner.stop('Terminated', before.metadata.deletionGracePeriodSeconds ?? 30);
+      if (before.metadata.deletionTimestamp && !isMarkedLost(before)) this.running.get(`${ns}/${name}`)?.runner.stop('Terminated', before.metadata.deletionGracePeriodSeconds ?? 30);
       const changed = before.status.phase !== after.status.phase || podRestartCount(before) !== podRestartCount(after) || isPodReady(before) !== isPodReady(after);
       if (changed && after.status.phase !== 'Succeeded' && after.status.phase !== 'Failed') await this.syncOwner(after);
       return true;
@@ -231,15 +414,15 @@ export class WorkerNode {
   }
 
   private async syncOwner(pod: Pod): Promise<void> {
-    const owner = pod.metadata.ownerReferences?.[0];
-    if (owner) await this.cluster.controller.syncJob(pod.metadata.namespace ?? 'default', owner.name);
+    const owner = pod.metadata?.ownerReferences?.[0];
+    if (typeof owner?.name === 'string') await this.cluster.controller.syncJob(pod.metadata.namespace ?? 'default', owner.name);
   }
 
   private async listenForStops(): Promise<void> {
     this.subscriber = this.cluster.connection();
     this.subscriber.on('message', (_channel: string, message: string) => {
       const { key, graceSeconds } = parseStopMessage(message);
-      void this.checkPod(key, graceSeconds);
+      void this.checkPod(key, graceSeconds).catch(() => undefined);
     });
     await this.subscriber.subscribe(this.cluster.store.keys.nodeChannel(this.nodeName));
   }
@@ -261,9 +444,11 @@ export class WorkerNode {
    * enough that the fleet may replace its pods stops them itself (self-fencing).
    */
   private tick(): void {
+    if (this.stopped) return;
     if (Date.now() - this.lastBeat > selfFenceAfterMs(this.timings)) {
       for (const { runner } of this.running.values()) runner.stop('NodeLost', 0);
     }
+    void this.renewLease().catch(() => undefined); // on its own: a heartbeat slowed by Docker must not let the lease lapse
     if (this.beating) return; // the last one still waits for Redis
     this.beating = true;
     void this.beat()
@@ -272,7 +457,9 @@ export class WorkerNode {
   }
 
   private async beat(): Promise<void> {
-    const docker = await this.engine.ping();
+    // The name first: a worker that lost it must not heartbeat, sweep or report for it.
+    if (!(await this.renewLease())) return;
+    const docker = await this.engine.ping(Math.min(5_000, Math.max(1_000, this.settings.heartbeatMs)));
     await this.followDocker(docker);
     const now = await this.cluster.store.now();
     this.startedAt ??= now;
@@ -280,10 +467,30 @@ export class WorkerNode {
     await this.cluster.redis.hset(this.cluster.store.keys.nodes, this.nodeName, JSON.stringify(record));
     this.lastBeat = Date.now();
     await this.checkRunningPods();
-    if (++this.beats % ORPHAN_SWEEP_BEATS === 0 && docker) await this.removeOrphans('Orphaned');
+    if (++this.beats % ORPHAN_SWEEP_BEATS === 0 && docker && !this.draining) await this.removeOrphans('Orphaned');
   }
 
-  /** Stops running pods that were deleted or marked for deletion meanwhile (a missed message). One read per namespace. */
+  /** Renews the node-name lease; false (and the node stops) when another worker holds it. */
+  private renewLease(): Promise<boolean> {
+    this.renewing ??= (async () => {
+      try {
+        const lease = await this.lease?.take();
+        if (!lease || lease.held) return true;
+        this.nameLost();
+        return false;
+      } finally {
+        this.renewing = undefined;
+      }
+    })();
+    return this.renewing;
+  }
+
+  /**
+   * Stops running pods that were deleted or marked for deletion meanwhile (a missed message), and
+   * takes back those the node monitor marked lost while this node was silent: it is back before
+   * they were evicted, so they run on (their place in the Job's parallelism was kept for them).
+   * One read per namespace.
+   */
   private async checkRunningPods(): Promise<void> {
     const byNs = new Map<string, string[]>();
     for (const key of this.running.keys()) {
@@ -291,12 +498,30 @@ export class WorkerNode {
       byNs.set(ns, [...(byNs.get(ns) ?? []), name]);
     }
     for (const [ns, names] of byNs) {
-      const found = new Map((await this.cluster.store.getPods(ns, names)).map((p) => [p.pod.metadata.name, p.pod]));
+      const pods = await this.cluster.store.getPods(ns, names).catch(() => undefined);
+      if (!pods) continue;
+      const found = new Map(pods.map((p) => [p.pod.metadata.name, p]));
       for (const name of names) {
         const running = this.running.get(`${ns}/${name}`);
-        if (running) stopIfDeleted(running, found.get(name));
+        const stored = found.get(name);
+        if (!running) continue;
+        if (stored && stored.pod.metadata.uid === running.uid && isMarkedLost(stored.pod) && !isPodFinished(stored.pod)) await this.reclaim(ns, name, stored, running);
+        else stopIfDeleted(running, stored?.pod);
       }
     }
+  }
+
+  /** Clears the node monitor's lost mark from a pod this node still runs (compare-and-set: eviction, if it came first, wins). */
+  private async reclaim(ns: string, name: string, stored: StoredPod, running: RunningPod): Promise<void> {
+    const pod = stored.pod;
+    const { [ANNOTATION_NODE_LOST]: _lostAt, ...annotations } = pod.metadata.annotations ?? {};
+    const { deletionTimestamp: _deleted, deletionGracePeriodSeconds: _grace, ...metadata } = pod.metadata;
+    const { reason: _reason, message: _message, ...status } = pod.status;
+    const back: Pod = { ...pod, metadata: { ...metadata, annotations }, status: pod.status.reason === 'NodeLost' ? status : pod.status };
+    const result = await this.cluster.store.commit([await this.cluster.store.podPutOp(this.cluster.store.keys.pod(ns, name), stored.rv, back)]);
+    if (!result.ok) return;
+    running.last = { pod: back, rv: result.rvs[0] ?? '' };
+    await this.syncOwner(back);
   }
 
   private async followDocker(answers: boolean): Promise<void> {
@@ -309,19 +534,32 @@ export class WorkerNode {
   /**
    * Containers and volumes of this node that belong to no pod this process runs: at start, what
    * an earlier process left (it crashed or was killed); later, what a race left behind (a pod
-   * deleted while its container was being created). Their pods cannot be resumed: the containers
-   * go first, then a pod still marked as running here ends as Failed and the Job controller
-   * replaces it. Runs at start and every ORPHAN_SWEEP_BEATS heartbeats.
+   * deleted while its container was being created) or a pod given up on (its engine was lost).
+   * Their pods cannot be resumed. What Docker recorded of each container is read before it goes:
+   * a pod whose containers all exited for good ends as they did (Succeeded when they all exited
+   * 0); one that was still running is killed and ends as Failed, and the Job controller replaces
+   * it. Runs at start and every ORPHAN_SWEEP_BEATS heartbeats.
    */
   private async removeOrphans(reason: 'NodeRestarted' | 'Orphaned'): Promise<void> {
     const isOrphan = (labels: Record<string, string> | undefined) => !this.running.has(`${labels?.[LABELS.namespace]}/${labels?.[LABELS.pod]}`);
     const orphans = (await this.engine.listManaged({ [LABELS.node]: this.nodeName })).filter((c) => isOrphan(c.Labels));
-    const pods = new Map<string, string>();
-    for (const c of orphans) pods.set(`${c.Labels[LABELS.namespace]}/${c.Labels[LABELS.pod]}`, c.Labels[LABELS.podUid] ?? '');
-    await Promise.all(orphans.map((c) => this.engine.remove(c.Id)));
+    // Containers of this name are another worker's once it has the name: check right before touching any.
+    if (this.stopped || !(await this.holdsName())) return;
+    const pods = new Map<string, { uid: string; exited: Map<string, RecordedContainer>; running: boolean }>();
+    for (const c of orphans) {
+      const key = `${c.Labels[LABELS.namespace]}/${c.Labels[LABELS.pod]}`;
+      const entry = pods.get(key) ?? { uid: c.Labels[LABELS.podUid] ?? '', exited: new Map<string, RecordedContainer>(), running: false };
+      pods.set(key, entry);
+      const containerName = c.Labels[LABELS.container] ?? '';
+      if (containerName === 'POD') continue; // the infra container runs until it is removed
+      const record = await this.engine.inspect(c.Id).catch(() => undefined);
+      if (record?.state === 'exited') entry.exited.set(containerName, { id: c.Id, exit: record.exit });
+      else if (record?.state === 'running') entry.running = true;
+    }
+    await Promise.all(orphans.map((c) => this.engine.remove(c.Id).catch(() => undefined)));
     const volumes = await this.engine.listManagedVolumes({ [LABELS.node]: this.nodeName });
-    await Promise.all(volumes.filter((v) => isOrphan(v.labels)).map((v) => this.engine.removeVolume(v.name)));
-    for (const [key, uid] of pods) await this.failLostPod(key, uid, reason);
+    await Promise.all(volumes.filter((v) => isOrphan(v.labels)).map((v) => this.engine.removeVolume(v.name).catch(() => undefined)));
+    for (const [key, entry] of pods) await this.settleLeftoverPod(key, entry.uid, reason, entry.running ? new Map() : entry.exited).catch(() => undefined);
     await this.failPodsWithoutRunner(reason);
   }
 
@@ -335,41 +573,54 @@ export class WorkerNode {
     const members = await store.redis.smembers(store.keys.nodePods(this.nodeName));
     const now = await store.now();
     for (const key of members.filter((k) => !this.running.has(k))) {
-      const [ns = '', name = ''] = key.split('/');
-      const pod = (await store.getPod(ns, name))?.pod;
-      const scheduledAt = Date.parse(pod?.status.conditions?.find((c) => c.type === 'PodScheduled')?.lastTransitionTime ?? '');
-      if (pod && reason === 'Orphaned' && !(now - scheduledAt > CLAIM_SETTLE_MS)) continue;
-      if (pod && pod.spec.nodeName === this.nodeName) await this.failLostPod(key, pod.metadata.uid ?? '', reason);
-      else await store.redis.srem(store.keys.nodePods(this.nodeName), key);
+      try {
+        const [ns = '', name = ''] = key.split('/');
+        const pod = (await store.getPod(ns, name))?.pod;
+        const scheduledAt = Date.parse(pod?.status.conditions?.find((c) => c.type === 'PodScheduled')?.lastTransitionTime ?? '');
+        if (pod && reason === 'Orphaned' && !(now - scheduledAt > CLAIM_SETTLE_MS)) continue;
+        if (pod && pod.spec.nodeName === this.nodeName) await this.settleLeftoverPod(key, pod.metadata.uid ?? '', reason, new Map());
+        else await store.redis.srem(store.keys.nodePods(this.nodeName), key);
+      } catch {
+        // A record that cannot be read is left to the next sweep; it must not stop this one (or the start).
+      }
     }
   }
 
-  private async failLostPod(key: string, uid: string, reason: 'NodeRestarted' | 'Orphaned'): Promise<void> {
+  /** Ends a pod this node can no longer run: as its containers' recorded exits say when they settle it, else Failed with `reason`. */
+  private async settleLeftoverPod(key: string, uid: string, reason: 'NodeRestarted' | 'Orphaned', exited: ReadonlyMap<string, RecordedContainer>): Promise<void> {
     const [ns = '', name = ''] = key.split('/');
     const keys = this.cluster.store.keys;
     const stored = await this.cluster.store.getPod(ns, name);
     const pod = stored?.pod;
-    if (!stored || !pod || pod.metadata.uid !== uid || isFinished(pod)) {
+    if (!stored || !pod || pod.metadata.uid !== uid || isPodFinished(pod)) {
       await this.cluster.redis.srem(keys.nodePods(this.nodeName), key);
       return;
     }
+    const now = await this.cluster.store.now();
+    const recorded = exited.size > 0 ? recordedPodStatus(pod, exited, now) : undefined;
     const message = reason === 'NodeRestarted' ? `The worker ${this.nodeName} restarted while the pod ran` : `The worker ${this.nodeName} lost track of the pod`;
-    const failed = lostPod(pod, await this.cluster.store.now(), reason, message);
+    const ended = recorded ? { ...pod, status: recorded } : lostPod(pod, now, reason, message);
     const result = await this.cluster.store.commit([
-      await this.cluster.store.podPutOp(keys.pod(ns, name), stored.rv, failed),
+      await this.cluster.store.podPutOp(keys.pod(ns, name), stored.rv, ended),
       { op: 'srem', key: keys.nodePods(this.nodeName), member: key },
     ]);
     if (result.ok) await this.syncOwner(pod);
   }
 }
 
+/** A pod the node monitor marked as lost (its node was silent): terminating, but not deleted by anyone. */
+function isMarkedLost(pod: Pod): boolean {
+  return pod.metadata.annotations?.[ANNOTATION_NODE_LOST] !== undefined;
+}
+
 /**
  * Stops a pod that was deleted (or replaced by a namesake) or marked for deletion: SIGTERM, then
  * SIGKILL after the grace period (the deletion's, else the pod's terminationGracePeriodSeconds).
+ * The node monitor's lost mark is not a deletion: the node takes such pods back (checkRunningPods).
  */
 function stopIfDeleted(running: RunningPod, pod: Pod | undefined, graceSeconds?: number): void {
   if (!pod || pod.metadata.uid !== running.uid) running.runner.stop('Deleted', graceSeconds ?? running.terminationGraceSeconds);
-  else if (pod.metadata.deletionTimestamp) running.runner.stop('Terminated', pod.metadata.deletionGracePeriodSeconds ?? running.terminationGraceSeconds);
+  else if (pod.metadata.deletionTimestamp && !isMarkedLost(pod)) running.runner.stop('Terminated', pod.metadata.deletionGracePeriodSeconds ?? running.terminationGraceSeconds);
 }
 
 export async function startWorker(opts: WorkerNodeOptions): Promise<WorkerNode> {

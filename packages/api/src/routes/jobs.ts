@@ -19,6 +19,8 @@ import { watchResponse } from '../watch.js';
 import { writeOptions } from '../write-options.js';
 
 const JOB_FIELDS = ['metadata.name', 'metadata.namespace', 'status.successful'] as const;
+/** A DELETE answers once the Job is gone and at most this long after (its pods may follow in the background). */
+const DELETE_ANSWER_AFTER_MS = 2_000;
 
 interface NsParams {
   ns: string;
@@ -126,21 +128,10 @@ function deleteOptions(req: FastifyRequest) {
 
 async function remove(ctx: ApiContext, req: FastifyRequest, ns: string, name: string) {
   const { dryRun, preconditions, gracePeriodSeconds } = deleteOptions(req);
-  const stored = await ctx.cluster.store.getJob(ns, name);
-  if (!stored) throw jobNotFound(name);
-  const uid = stored.job.metadata.uid ?? '';
-  if (preconditions.uid && preconditions.uid !== uid) {
-    throw new ConflictError({ group: 'batch', resource: 'jobs', name, detail: `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${uid}` });
-  }
-  if (preconditions.resourceVersion && preconditions.resourceVersion !== stored.rv) {
-    throw new ConflictError({
-      group: 'batch',
-      resource: 'jobs',
-      name,
-      detail: `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${stored.rv}`,
-    });
-  }
-  const deleted = dryRun ? stored.job : await deleteJob(ctx.cluster.store, ns, name, { uid, queues: ctx.cluster.queues, gracePeriodSeconds });
+  const uid = typeof preconditions.uid === 'string' ? preconditions.uid : undefined;
+  const resourceVersion = typeof preconditions.resourceVersion === 'string' ? preconditions.resourceVersion : undefined;
+  // The deletion checks the preconditions itself, atomically: nothing else can make it fail.
+  const deleted = dryRun ? await dryRunDelete(ctx, ns, name, uid, resourceVersion) : await deleteJob(ctx.cluster.store, ns, name, { uid, resourceVersion, queues: ctx.cluster.queues, gracePeriodSeconds, returnAfterMs: DELETE_ANSWER_AFTER_MS });
   if (!deleted) throw jobNotFound(name);
   return {
     kind: 'Status',
@@ -149,6 +140,25 @@ async function remove(ctx: ApiContext, req: FastifyRequest, ns: string, name: st
     status: 'Success',
     details: { name, group: 'batch', kind: 'jobs', uid: deleted.metadata.uid },
   };
+}
+
+/** What a deletion would do: the Job, or the precondition's Conflict, writing nothing. */
+async function dryRunDelete(ctx: ApiContext, ns: string, name: string, uid: string | undefined, resourceVersion: string | undefined): Promise<Job | undefined> {
+  const stored = await ctx.cluster.store.getJob(ns, name);
+  if (!stored) return undefined;
+  const actualUid = stored.job.metadata.uid ?? '';
+  if (uid && uid !== actualUid) {
+    throw new ConflictError({ group: 'batch', resource: 'jobs', name, detail: `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${actualUid}` });
+  }
+  if (resourceVersion && resourceVersion !== stored.rv) {
+    throw new ConflictError({
+      group: 'batch',
+      resource: 'jobs',
+      name,
+      detail: `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${stored.rv}`,
+    });
+  }
+  return stored.job;
 }
 
 /** deletecollection: deletes every Job of the namespace that the selectors match; answers the JobList deleted. */
@@ -168,7 +178,13 @@ async function removeCollection(ctx: ApiContext, req: FastifyRequest, ns: string
   });
   const deleted: Job[] = [];
   for (const job of list.items) {
-    const gone = dryRun ? job : await deleteJob(store, ns, job.metadata.name ?? '', { uid: job.metadata.uid, queues: ctx.cluster.queues, gracePeriodSeconds });
+    // The uid precondition: a namesake created since the list is not deleted (nor reported).
+    const gone = dryRun
+      ? job
+      : await deleteJob(store, ns, job.metadata.name ?? '', { uid: job.metadata.uid, queues: ctx.cluster.queues, gracePeriodSeconds, returnAfterMs: DELETE_ANSWER_AFTER_MS }).catch((err: unknown) => {
+          if (err instanceof ConflictError) return undefined;
+          throw err;
+        });
     if (gone) deleted.push(gone);
   }
   return { kind: 'JobList', apiVersion: 'batch/v1', metadata: { resourceVersion: await store.currentResourceVersion() }, items: deleted };

@@ -129,17 +129,31 @@ async function podLog(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply,
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked', 'cache-control': 'no-cache' });
-  raw.write(text);
   let closed = false;
   req.raw.on('close', () => (closed = true));
+  raw.on('close', () => (closed = true));
+  // A reader slower than the pod writes is not buffered for: the next read waits until it took the last one.
+  const write = async (chunk: string) => {
+    if (raw.write(chunk) || closed) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        raw.off('drain', done);
+        raw.off('close', done);
+        resolve();
+      };
+      raw.on('drain', done);
+      raw.on('close', done);
+    });
+  };
+  await write(text);
   while (!closed) {
     await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
     const fresh = await read(cursor).catch(() => []);
-    if (fresh.length > 0) raw.write(formatLines(toLines(fresh), timestamps));
+    if (fresh.length > 0) await write(formatLines(toLines(fresh), timestamps));
     const current = await store.getPod(ns, name).catch(() => ({ pod }));
     if (!current || containerDone(current.pod, container)) {
       const rest = await read(cursor).catch(() => []);
-      if (rest.length > 0) raw.write(formatLines(toLines(rest), timestamps));
+      if (rest.length > 0) await write(formatLines(toLines(rest), timestamps));
       break;
     }
   }

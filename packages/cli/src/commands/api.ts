@@ -1,24 +1,25 @@
 import type { Command } from 'commander';
 import { serve } from '../lifecycle.js';
-import { addListenOptions, allowPrivilegedOption, apiSecurity, redisUrlOption, type ListenOptions } from '../role-options.js';
+import { redactUrl, addRedisOptions, DEFAULT_REDIS_URL, type RedisFlags, type RedisSettings } from '../redis-settings.js';
+import { addListenOptions, allowPrivileged, allowPrivilegedOption, apiSecurity, roleRedis, type ListenOptions } from '../role-options.js';
 import { checkRedis, ShutdownStack, startApiRole } from '../system.js';
 
-interface ApiOptions extends ListenOptions {
-  redisUrl: string;
+interface ApiOptions extends ListenOptions, RedisFlags {
   allowPrivileged?: boolean;
 }
 
 export function registerApi(program: Command): void {
-  addListenOptions(program.command('api').description('run only the Kubernetes-style API server'))
-    .addOption(redisUrlOption())
-    .addOption(allowPrivilegedOption())
+  addRedisOptions(addListenOptions(program.command('api').description('run only the Kubernetes-style API server')), DEFAULT_REDIS_URL)
+    .addOption(allowPrivilegedOption('api'))
     .action(async (options: ApiOptions, command: Command) => {
       const security = apiSecurity(options, command);
-      await checkRedis(options.redisUrl);
+      const privileged = allowPrivileged(options.allowPrivileged);
+      const redis = roleRedis(options) as RedisSettings;
+      await checkRedis(redis);
       const stack = new ShutdownStack();
       await serve(stack, async () => {
-        const api = await startApiRole({ redisUrl: options.redisUrl, port: options.port, host: options.host, ...security, allowPrivileged: options.allowPrivileged }, stack);
-        process.stdout.write(`jobfleet API listening on ${api.url} (Redis ${options.redisUrl})\n`);
+        const api = await startApiRole({ redis, port: options.port, host: options.host, ...security, allowPrivileged: privileged }, stack);
+        process.stdout.write(`jobfleet API listening on ${api.url} (Redis ${redactUrl(redis.url)})\n`);
       });
     });
 }

@@ -1,19 +1,18 @@
 import type { Command } from 'commander';
 import { serve } from '../lifecycle.js';
-import { redisUrlOption } from '../role-options.js';
+import { addRedisOptions, DEFAULT_REDIS_URL, redactUrl, type RedisFlags, type RedisSettings } from '../redis-settings.js';
+import { roleRedis } from '../role-options.js';
 import { checkRedis, ShutdownStack, startJanitorRole } from '../system.js';
 
 export function registerJanitor(program: Command): void {
-  program
-    .command('janitor')
-    .description('run only the janitor: TTL-after-finished deletion and orphan cleanup')
-    .addOption(redisUrlOption())
-    .action(async (options: { redisUrl: string }) => {
-      await checkRedis(options.redisUrl);
-      const stack = new ShutdownStack();
-      await serve(stack, async () => {
-        await startJanitorRole(options.redisUrl, stack);
-        process.stdout.write(`jobfleet janitor started (Redis ${options.redisUrl})\n`);
-      });
+  const command = program.command('janitor').description('run only the janitor: TTL-after-finished deletion and orphan cleanup');
+  addRedisOptions(command, DEFAULT_REDIS_URL).action(async (options: RedisFlags) => {
+    const redis = roleRedis(options) as RedisSettings;
+    await checkRedis(redis);
+    const stack = new ShutdownStack();
+    await serve(stack, async () => {
+      await startJanitorRole(redis, stack);
+      process.stdout.write(`jobfleet janitor started (Redis ${redactUrl(redis.url)})\n`);
     });
+  });
 }

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { CONTROLLER_UID_LABEL, finishedCondition, JobFailedError, JobfleetClient, ServerUnreachableError } from '@jobfleet/client';
+import { CONTROLLER_UID_LABEL, finishedCondition, JobFailedError, JobfleetClient } from '@jobfleet/client';
 import { AlreadyExistsError, humanDuration, type Job } from '@jobfleet/spec';
 import type { Command } from 'commander';
 import { clientOptions, serverChosen } from '../context.js';
@@ -28,7 +29,10 @@ export function registerRun(program: Command): void {
     .requiredOption('-f, --filename <file>', 'manifest holding one Job, or - for stdin')
     .option('--timeout <duration>', 'stop waiting after this long (30s, 2m, 1h); the Job keeps running', durationArgument)
     .option('--no-logs', "do not stream the pods' logs")
-    .addHelpText('after', `\nWithout --server or JOBFLEET_SERVER, and with no server at the default address, run starts an\nembedded jobfleet (API, worker, janitor and Redis with its data in ${EMBEDDED_DATA_DIR}/) for the duration of the run.`)
+    .addHelpText(
+      'after',
+      `\nWithout --server or JOBFLEET_SERVER, and with no jobfleet API at the default address, run starts an\nembedded jobfleet (API, worker, janitor and Redis with its data in ${EMBEDDED_DATA_DIR}/, locked) for the duration of the run;\nCtrl-C stops it all, pods included, within seconds.`,
+    )
     .action(async (options: RunOptions, command: Command) => run(options, command));
 }
 
@@ -40,6 +44,7 @@ async function run(options: RunOptions, command: Command): Promise<void> {
   const stack = new ShutdownStack();
   try {
     const client = await connect(command, stack);
+    interrupt.signal.throwIfAborted(); // Ctrl-C while the embedded system started: submit nothing
     const job = await submit(client, manifest);
     const finished = await follow(client, job, options, interrupt.signal, stack);
     reportFinished(finished);
@@ -56,29 +61,62 @@ async function readSingleJob(file: string): Promise<Job> {
   return job;
 }
 
-/** The configured server; or, when none was chosen and none answers at the default address, an embedded one. */
+/** How long `run` waits for the default address to say whether it is a jobfleet API. */
+const PROBE_TIMEOUT_MS = 3_000;
+
+/**
+ * The configured server; or, when none was chosen and no jobfleet API answers at the default address,
+ * an embedded one. Whatever else listens there (another program on port 8080) is not followed: the
+ * Job's manifest, and the token, would go to it.
+ */
 async function connect(command: Command, stack: ShutdownStack): Promise<JobfleetClient> {
   const options = clientOptions(command);
-  const client = new JobfleetClient(options);
-  if (serverChosen(command)) return client;
-  try {
-    await client.health();
-    return client;
-  } catch (error) {
-    if (!(error instanceof ServerUnreachableError)) throw error;
-  }
+  if (serverChosen(command)) return new JobfleetClient(options);
+  const found = await probeJobfleet(options.server ?? '');
+  if (found === true) return new JobfleetClient(options);
+  if (found !== false) process.stderr.write(`${options.server} answers but is not a jobfleet API (${found}): not using it\n`);
   process.stderr.write(`Starting an embedded jobfleet (Redis data in ${EMBEDDED_DATA_DIR}/) …\n`);
-  const system = await startSystem({ dataDir: resolve(EMBEDDED_DATA_DIR), port: 0, host: '127.0.0.1', nodeName: embeddedNodeName() }, stack);
+  const dataDir = resolve(EMBEDDED_DATA_DIR);
+  const system = await startSystem({ dataDir, port: 0, host: '127.0.0.1', nodeName: embeddedNodeName(dataDir), drainTimeoutMs: 0, ephemeralNode: true }, stack);
   return new JobfleetClient({ ...options, server: system.apiUrl });
 }
 
 /**
- * The embedded worker's node name, unique to this process: a worker starts by removing the containers
- * labelled with its node name, so a shared one (the host name, as `up` uses) would kill the pods of
- * another `run` or `up` on this Docker host.
+ * Whether a jobfleet API answers at `server`: its /version (open to all, as Kubernetes') says
+ * `compiler: jobfleet`. true, false when nothing answers, else what answered instead.
  */
-function embeddedNodeName(): string {
-  return `${hostname()}-run-${process.pid}`;
+export async function probeJobfleet(server: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean | string> {
+  let response: Response;
+  try {
+    response = await fetch(new URL('/version', server), { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual', headers: { accept: 'application/json' } });
+  } catch (error) {
+    if ((error as Error).name === 'TimeoutError') return `no answer to GET /version within ${timeoutMs / 1000} s`;
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    return code === 'ECONNREFUSED' ? false : `GET /version: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`;
+  }
+  const body = await response.text().catch(() => '');
+  return isJobfleetVersion(response.status, body) || `GET /version: HTTP ${response.status}`;
+}
+
+/** A jobfleet API's /version: 200 with the JSON of a Kubernetes version.Info whose compiler is jobfleet. */
+export function isJobfleetVersion(status: number, body: string): boolean {
+  if (status !== 200 || body.length > 65_536) return false;
+  try {
+    const info = JSON.parse(body) as { compiler?: unknown; gitVersion?: unknown };
+    return info.compiler === 'jobfleet' && typeof info.gitVersion === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The embedded worker's node name: one per data folder on this host. The folder is locked, so no other
+ * live `run` or `up` shares it (a worker starts by removing the containers labelled with its node name,
+ * so a shared one would kill another's pods); and a run that was killed outright leaves pods and
+ * containers that the next run in the same folder cleans up at its start.
+ */
+function embeddedNodeName(dataDir: string): string {
+  return `${hostname()}-run-${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}`;
 }
 
 /**

@@ -1,55 +1,64 @@
 import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { serve } from '../lifecycle.js';
-import { addListenOptions, allowPrivilegedOption, apiSecurity, maxPodsOption, nodeNameOption, type ListenOptions } from '../role-options.js';
+import { addRedisOptions, redactUrl, type RedisFlags } from '../redis-settings.js';
+import { addListenOptions, allowPrivileged, allowPrivilegedOption, apiSecurity, maxPodsOption, nodeNameOption, roleRedis, type ListenOptions } from '../role-options.js';
 import { checkRedis, EMBEDDED_DATA_DIR, ShutdownStack, startSystem, type RunningSystem } from '../system.js';
 
-interface UpOptions extends ListenOptions {
-  redisUrl?: string;
+interface UpOptions extends ListenOptions, RedisFlags {
   nodeName: string;
   maxPods: number;
   allowPrivileged?: boolean;
 }
 
 export function registerUp(program: Command): void {
-  addListenOptions(
-    program.command('up').description('run the API server, a worker and the janitor in one process (with an embedded Redis unless --redis-url/REDIS_URL is set)'),
+  const command = addListenOptions(
+    program
+      .command('up')
+      .description('run the API server, a worker and the janitor in one process (with an embedded Redis unless --redis-url/REDIS_URL is set)')
+      .addHelpText(
+        'after',
+        `\nThe embedded Redis keeps its data in ${EMBEDDED_DATA_DIR}/ (locked: one jobfleet per folder), requires a password (in ${EMBEDDED_DATA_DIR}/redis.conf),\nruns in its own process group (Ctrl-C stops jobfleet, which stops Redis last) and never outlives this process.`,
+      ),
   )
-    .addOption(new Option('--redis-url <url>', 'Redis to use instead of the embedded one').env('REDIS_URL'))
     .addOption(nodeNameOption())
     .addOption(maxPodsOption())
-    .addOption(allowPrivilegedOption())
-    .action(async (options: UpOptions, command: Command) => up(options, command));
+    .addOption(allowPrivilegedOption('up'));
+  addRedisOptions(command).action(async (options: UpOptions, cmd: Command) => up(options, cmd));
 }
 
 async function up(options: UpOptions, command: Command): Promise<void> {
   const security = apiSecurity(options, command);
-  if (options.redisUrl) await checkRedis(options.redisUrl);
+  const privileged = allowPrivileged(options.allowPrivileged);
+  const redis = roleRedis(options);
+  if (redis) await checkRedis(redis);
   const stack = new ShutdownStack();
   await serve(stack, async () => {
     const system = await startSystem(
       {
-        ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+        ...(redis ? { redis } : {}),
         dataDir: resolve(EMBEDDED_DATA_DIR),
         port: options.port,
         host: options.host,
         nodeName: options.nodeName,
         maxPods: options.maxPods,
         ...security,
-        allowPrivileged: options.allowPrivileged,
+        allowPrivileged: privileged,
       },
       stack,
     );
-    process.stdout.write(upBanner(system, options));
+    process.stdout.write(upBanner(system, options, privileged));
   });
 }
 
-function upBanner(system: RunningSystem, options: UpOptions): string {
-  const redis = system.embeddedRedis ? `${system.redisUrl} (embedded, data in ${EMBEDDED_DATA_DIR}/)` : system.redisUrl;
+function upBanner(system: RunningSystem, options: UpOptions, privileged: boolean): string {
+  const url = redactUrl(system.redis.url);
+  const redis = system.embeddedRedis ? `${url} (embedded, data in ${EMBEDDED_DATA_DIR}/, password in ${EMBEDDED_DATA_DIR}/redis.conf)` : url;
   // A self-signed certificate is its own CA.
   const trust = options.tlsCertFile ? ` --certificate-authority ${options.tlsCertFile}` : '';
+  const policy = privileged ? ', privileged pods allowed' : '';
   return (
-    `jobfleet is up: API ${system.apiUrl}, Redis ${redis}, worker node ${options.nodeName} (max ${options.maxPods} pods), janitor\n` +
+    `jobfleet is up: API ${system.apiUrl}, Redis ${redis}, worker node ${options.nodeName} (max ${options.maxPods} pods${policy}), janitor\n` +
     `  try: jobfleet run -f job.yaml --server ${system.apiUrl}${trust}   or   KUBECONFIG=<(jobfleet kubeconfig --server ${system.apiUrl}${trust}) kubectl get jobs\n`
   );
 }

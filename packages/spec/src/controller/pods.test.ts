@@ -225,11 +225,57 @@ describe('pod helpers', () => {
     expect(podRestartCount(pod({}))).toBe(0);
   });
 
+  // Kubernetes' TestGetFinishedTime (pkg/controller/job/backoff_utils_test.go), then jobfleet's own
+  // cases (hostile or missing times). The sidecar case does not apply: init containers with
+  // restartPolicy Always are refused by validation.
+  const T = Date.UTC(2009, 10, 10, 23, 0, 0);
+  const at = (ms: number) => k8sTime(ms);
+  const running = { name: 'c', image: 'i', ready: true, restartCount: 0, state: { running: {} } };
+  const withMeta = (p: Pod, meta: Partial<Pod['metadata']>): Pod => ({ ...p, metadata: { ...p.metadata, ...meta } });
   it.each<{ name: string; p: Pod; want: number | undefined }>([
-    { name: 'no container finished', p: pod({ containerStatuses: [{ name: 'c', image: 'i', ready: true, restartCount: 0, state: { running: {} } }] }), want: undefined },
-    { name: 'the latest finishedAt', p: pod({ containerStatuses: [term('2024-01-01T00:00:05Z'), term('2024-01-01T00:00:09Z'), term('2024-01-01T00:00:07Z')] }), want: Date.UTC(2024, 0, 1, 0, 0, 9) },
-    { name: 'unparseable times are ignored', p: pod({ containerStatuses: [term('garbage'), term('2024-01-01T00:00:03Z')] }), want: Date.UTC(2024, 0, 1, 0, 0, 3) },
-    { name: 'terminated without finishedAt', p: pod({ containerStatuses: [term()] }), want: undefined },
+    {
+      name: 'multiple containers, all terminated: the latest',
+      p: pod({ containerStatuses: [term(at(T - 1000)), term(at(T)), term(at(T - 2000))] }),
+      want: T,
+    },
+    {
+      name: 'two terminated, one running: falls back to deletionTimestamp',
+      p: withMeta(pod({ containerStatuses: [term(at(T - 1000)), running, term(at(T - 2000))] }), { deletionTimestamp: at(T) }),
+      want: T,
+    },
+    { name: 'fallback to deletionTimestamp', p: withMeta(pod({ containerStatuses: [running] }), { deletionTimestamp: at(T) }), want: T },
+    {
+      name: 'fallback to deletionTimestamp, decremented by the grace period',
+      p: withMeta(pod({ containerStatuses: [running] }), { deletionTimestamp: at(T), deletionGracePeriodSeconds: 30 }),
+      want: T - 30_000,
+    },
+    {
+      name: 'fallback to Ready.lastTransitionTime when the condition is False',
+      p: pod({ containerStatuses: [term()], conditions: [{ type: 'Ready', status: 'False', reason: 'PodFailed', lastTransitionTime: at(T) }] }),
+      want: T,
+    },
+    {
+      name: 'Ready=True is skipped: deletionTimestamp',
+      p: withMeta(pod({ containerStatuses: [term()], conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: at(T - 30_000) }] }), { deletionTimestamp: at(T) }),
+      want: T,
+    },
+    { name: 'fallback to creationTimestamp', p: withMeta(pod({ containerStatuses: [term()] }), { creationTimestamp: at(T) }), want: T },
+    {
+      name: 'a pod that never started (image missing): its Ready=False time',
+      p: withMeta(
+        pod({
+          phase: 'Failed',
+          containerStatuses: [{ name: 'c', image: 'i', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImageNeverPull' } } }],
+          conditions: [{ type: 'Ready', status: 'False', reason: 'PodCompleted', lastTransitionTime: at(T) }],
+        }),
+        { creationTimestamp: at(T - 5000) },
+      ),
+      want: T,
+    },
+    { name: 'no container status at all: creationTimestamp', p: withMeta(pod({}), { creationTimestamp: at(T) }), want: T },
+    { name: 'an unparseable finishedAt counts as none', p: withMeta(pod({ containerStatuses: [term('garbage'), term(at(T))] }), { creationTimestamp: at(T - 9000) }), want: T - 9000 },
+    { name: 'an unparseable deletionTimestamp is skipped', p: withMeta(pod({ containerStatuses: [running] }), { deletionTimestamp: 'x', creationTimestamp: at(T) }), want: T },
+    { name: 'no time anywhere', p: pod({ containerStatuses: [running] }), want: undefined },
   ])('podFinishTime: $name', ({ p, want }) => expect(podFinishTime(p)).toBe(want));
 
   it.each<{ name: string; annotations?: Record<string, string>; want: number | undefined }>([

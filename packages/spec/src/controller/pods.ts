@@ -1,6 +1,6 @@
 import type { Container, Job, Pod, PodStatus } from '../types.js';
 import { COMPLETION_INDEX_ENV, COMPLETION_INDEX_KEY, JOB_TRACKING_FINALIZER, jobPodLabels } from './labels.js';
-import { k8sTime } from './time.js';
+import { k8sTime, parseTime } from './time.js';
 
 /** The alphabet and length of the random suffix the API server appends to generateName. */
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -120,14 +120,40 @@ export function isPodReady(pod: Pod): boolean {
   return pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-/** When the pod's last container finished, for the controller's re-creation backoff. */
+/**
+ * When the pod finished, for the controller's re-creation backoff, as Kubernetes' getFinishedTime
+ * (pkg/controller/job/backoff_utils.go): the latest finishedAt when every container terminated
+ * with one; else the lastTransitionTime of a Ready=False condition; else the deletionTimestamp
+ * less the grace period; else the creationTimestamp. A pod that never started (missing image,
+ * refused config) has no container finish time and still gets one, so it backs off like any
+ * failed pod. Undefined only when even the creationTimestamp is missing or unreadable.
+ */
 export function podFinishTime(pod: Pod): number | undefined {
+  return finishTimeFromContainers(pod) ?? readyFalseTime(pod) ?? deletionTime(pod) ?? parseTime(pod.metadata.creationTimestamp);
+}
+
+function finishTimeFromContainers(pod: Pod): number | undefined {
+  const statuses = pod.status.containerStatuses ?? [];
   let latest: number | undefined;
-  for (const s of pod.status.containerStatuses ?? []) {
-    const t = s.state.terminated?.finishedAt ? Date.parse(s.state.terminated.finishedAt) : undefined;
-    if (t !== undefined && !Number.isNaN(t) && (latest === undefined || t > latest)) latest = t;
+  for (const s of statuses) {
+    const t = parseTime(s.state.terminated?.finishedAt);
+    // One container not finished (or with no time) and the pod's time comes from elsewhere.
+    if (t === undefined) return undefined;
+    if (latest === undefined || t > latest) latest = t;
   }
   return latest;
+}
+
+function readyFalseTime(pod: Pod): number | undefined {
+  const ready = pod.status.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status === 'False' ? parseTime(ready.lastTransitionTime) : undefined;
+}
+
+function deletionTime(pod: Pod): number | undefined {
+  const at = parseTime(pod.metadata.deletionTimestamp);
+  if (at === undefined) return undefined;
+  const grace = pod.metadata.deletionGracePeriodSeconds;
+  return at - (typeof grace === 'number' && Number.isFinite(grace) ? grace : 0) * 1000;
 }
 
 /**

@@ -137,6 +137,20 @@ const succeeded = (name: string, o: PodOpts = {}) => newPod('Succeeded', { ...o,
 const failed = (name: string, o: PodOpts = {}) => newPod('Failed', { ...o, name });
 const terminating = (name: string, o: PodOpts = {}) => newPod('Running', { ...o, name, deleting: true });
 
+/** A pod that failed before any container ran (image missing), as the worker reports it. */
+function neverStarted(name: string, failedAt: number): Pod {
+  const pod = newPod('Failed', { name });
+  return {
+    ...pod,
+    status: {
+      phase: 'Failed',
+      reason: 'ErrImageNeverPull',
+      conditions: [{ type: 'Ready', status: 'False', reason: 'PodCompleted', lastTransitionTime: k8sTime(failedAt) }],
+      containerStatuses: [{ name: 'c', image: 'busybox', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImageNeverPull' } } }],
+    },
+  };
+}
+
 /** A condition in the status, as the tables spell it: "Type=Status/Reason". */
 function cond(type: JobConditionType, reason: string, status: 'True' | 'False' = 'True', at = T0) {
   const message =
@@ -750,6 +764,34 @@ describe('syncJob: re-creation backoff', () => {
       control: { failuresInRow: 4, lastFailureAt: T0 - sec(300) },
       pods: [succeeded('s', { finishedAt: T0 - sec(3) }), failed('f', { finishedAt: T0 - sec(5) })],
       want: { counted: ['f', 's'], control: { failuresInRow: 0 }, create: { count: 1 } },
+    },
+    {
+      name: 'a pod that never started (no container finish time) backs off from its Ready=False time',
+      job,
+      control: { failuresInRow: 0 },
+      pods: [neverStarted('n', T0 - sec(1))],
+      want: { create: { count: 0 }, control: { failuresInRow: 1, lastFailureAt: T0 - sec(1) }, requeueAfterMs: sec(9), status: { failed: 2 } },
+    },
+    {
+      name: 'never-started pods in a row double the wait each time',
+      job,
+      control: { failuresInRow: 3, lastFailureAt: T0 - sec(50) },
+      pods: [neverStarted('n', T0)],
+      want: { create: { count: 0 }, control: { failuresInRow: 4, lastFailureAt: T0 }, requeueAfterMs: sec(60) },
+    },
+    {
+      name: 'a never-started pod without any condition backs off from its creation time',
+      job,
+      control: { failuresInRow: 0 },
+      pods: [{ ...neverStarted('n', T0), status: { ...neverStarted('n', T0).status, conditions: [] } }],
+      want: { create: { count: 1 }, control: { failuresInRow: 1, lastFailureAt: T0 - sec(120) }, requeueAfterMs: undefined },
+    },
+    {
+      name: 'a failed pod with no readable time at all backs off from now',
+      job,
+      control: { failuresInRow: 0 },
+      pods: [{ ...neverStarted('n', T0), metadata: { name: 'n', namespace: 'default' }, status: { phase: 'Failed' } }],
+      want: { create: { count: 0 }, control: { failuresInRow: 1, lastFailureAt: T0 }, requeueAfterMs: sec(10) },
     },
   ]);
 });

@@ -6,19 +6,14 @@
  * pod is counted exactly once even when several processes sync the same Job at the same time.
  */
 import type { Job, JobCondition, JobConditionType, JobStatus, Pod } from '../types.js';
-import { exponentialBackoff, type Delays } from './backoff.js';
+import { backoffRemaining, nextBackoffRecord, type BackoffRecord, type Delays } from './backoff.js';
 import { firstPendingIndexes, formatIndexes, parseIndexes, totalIndexes, withIndexes } from './indexes.js';
 import { ANNOTATION_STOP_REASON } from './labels.js';
 import { isIndexed, isPodFinished, isPodReady, podFinishTime, podIndex, podRestartCount } from './pods.js';
 import { k8sTime, parseTime } from './time.js';
 
-/** Controller bookkeeping kept beside the Job (not part of the Kubernetes object). */
-export interface JobControlState {
-  /** Failed pods since the last success: drives the re-creation backoff. */
-  failuresInRow: number;
-  /** When the last counted failed pod finished (ms). */
-  lastFailureAt?: number;
-}
+/** Controller bookkeeping kept beside the Job (not part of the Kubernetes object): the re-creation backoff. */
+export type JobControlState = BackoffRecord;
 
 export const EMPTY_CONTROL_STATE: JobControlState = { failuresInRow: 0 };
 
@@ -113,22 +108,25 @@ interface Counts {
   counted: string[];
 }
 
-function countFinishedPods(job: Job, status: JobStatus, control: JobControlState, pods: Pod[]): Counts {
+function countFinishedPods(job: Job, status: JobStatus, control: JobControlState, pods: Pod[], now: number): Counts {
   let succeeded = status.succeeded ?? 0;
   let failed = status.failed ?? 0;
   let completed = parseIndexes(status.completedIndexes);
-  let next = { ...control };
   const counted: string[] = [];
-  const finished = pods.filter(isPodFinished).sort((a, b) => (podFinishTime(a) ?? 0) - (podFinishTime(b) ?? 0));
-  for (const pod of finished) {
+  const succeededAt: number[] = [];
+  const failedAt: number[] = [];
+  // Every finished pod has a time (a pod that never started too): without one a failure would be
+  // re-created at once, over and over. Only a pod with no readable time at all uses `now`.
+  const finished = pods.filter(isPodFinished).map((pod) => ({ pod, finishedAt: podFinishTime(pod) ?? now }));
+  for (const { pod, finishedAt } of finished.sort((a, b) => a.finishedAt - b.finishedAt)) {
     counted.push(pod.metadata.name ?? '');
     if (pod.status.phase === 'Succeeded') {
-      next = { failuresInRow: 0 };
+      succeededAt.push(finishedAt);
       if (!isIndexed(job)) succeeded++;
       else completed = withIndexes(completed, [podIndex(pod) ?? -1].filter((i) => i >= 0));
     } else if (!pod.metadata.annotations?.[ANNOTATION_STOP_REASON]) {
       failed++;
-      next = { failuresInRow: next.failuresInRow + 1, lastFailureAt: podFinishTime(pod) ?? next.lastFailureAt };
+      failedAt.push(finishedAt);
     }
   }
   if (isIndexed(job)) succeeded = totalIndexes(completed);
@@ -136,7 +134,7 @@ function countFinishedPods(job: Job, status: JobStatus, control: JobControlState
     succeeded,
     failed,
     completedIndexes: isIndexed(job) ? formatIndexes(completed) : undefined,
-    control: next,
+    control: nextBackoffRecord(control, succeededAt, failedAt),
     counted,
   };
 }
@@ -196,7 +194,7 @@ export function syncJob(input: SyncInput): SyncDecision {
   const { job, pods, now } = input;
   const status: JobStatus = structuredClone(job.status ?? {});
   const events: JobEvent[] = [];
-  const counts = countFinishedPods(job, status, input.control, pods);
+  const counts = countFinishedPods(job, status, input.control, pods, now);
   status.succeeded = counts.succeeded;
   status.failed = counts.failed;
   if (counts.completedIndexes !== undefined) status.completedIndexes = counts.completedIndexes;
@@ -276,7 +274,7 @@ function manageActivePods(
       uncounted: true,
     }));
   } else if (active.length + terminating < want && !input.finishedLeftOut) {
-    const waitMs = backoffRemaining(decision.control, now, delays);
+    const waitMs = backoffRemaining(decision.control, now, delays.podFailureBackoffBaseMs, delays.podFailureBackoffMaxMs);
     if (waitMs > 0) decision.requeueAfterMs = waitMs;
     else planCreations(job, decision, unfinished, Math.min(want - active.length - terminating, MAX_POD_CHANGES_PER_SYNC));
   }
@@ -296,12 +294,6 @@ function planCreations(job: Job, decision: SyncDecision, unfinished: Pod[], coun
   const completed = parseIndexes(decision.status.completedIndexes);
   const indexes = firstPendingIndexes(completed, taken, count, job.spec.completions ?? 0);
   decision.create = { count: indexes.length, indexes };
-}
-
-function backoffRemaining(control: JobControlState, now: number, delays: Delays): number {
-  if (control.failuresInRow <= 0 || control.lastFailureAt === undefined) return 0;
-  const delay = exponentialBackoff(control.failuresInRow, delays.podFailureBackoffBaseMs, delays.podFailureBackoffMaxMs);
-  return Math.max(0, control.lastFailureAt + delay - now);
 }
 
 function updateSuspension(job: Job, status: JobStatus, now: number, events: JobEvent[]) {

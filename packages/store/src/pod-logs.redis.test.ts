@@ -1,0 +1,154 @@
+/**
+ * Pod logs against a real redis-server (writePodLog-4.lua): written only while their pod exists,
+ * bounded per pod and per Job in bytes as Redis stores them (MEMORY USAGE), binary-safe, and read
+ * back in order by followers across the archive.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJob, type Job, type Pod } from '@jobfleet/spec';
+import { Cluster, createJob, deleteJob, startScratchRedis, type EmbeddedRedis } from './index.js';
+import { budgetMarker, PodLogs, type LogLimits, type NewLogChunk, type PodLogTarget } from './pod-logs.js';
+
+let server: EmbeddedRedis;
+let cluster: Cluster;
+let raw: Redis;
+const NS = 'default';
+const KIB = 1024;
+
+beforeAll(async () => {
+  server = await startScratchRedis();
+  cluster = new Cluster({ redisUrl: server.url, prefix: `logs${randomUUID().slice(0, 6)}` });
+  raw = new Redis(server.url);
+});
+afterAll(async () => {
+  raw.disconnect();
+  await cluster.close();
+  await server.stop();
+});
+
+const manifest = (name: string, parallelism = 1): Job =>
+  parseJob({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name }, spec: { parallelism, completions: parallelism, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } });
+
+/** A Job with `n` pods, as the controller creates them; the log targets of its pods. */
+async function jobWithPods(n = 1): Promise<{ job: Job; targets: PodLogTarget[] }> {
+  const job = await createJob(cluster.store, cluster.controller, manifest(`j-${randomUUID().slice(0, 6)}`, n), NS);
+  const names = await cluster.store.podNamesOfJob(job.metadata.uid ?? '');
+  const pods = (await cluster.store.getPods(NS, names)).map((p) => p.pod);
+  return { job, targets: pods.map((p: Pod) => ({ ns: NS, name: p.metadata.name ?? '', podUid: p.metadata.uid ?? '', jobUid: job.metadata.uid ?? '' })) };
+}
+
+const chunk = (data: Buffer | string, container = 'c', stream: 'stdout' | 'stderr' = 'stdout'): NewLogChunk => ({ container, stream, time: Date.now(), data: Buffer.from(data) });
+const limits = (podMaxBytes: number, jobMaxBytes = 0): LogLimits => ({ podMaxBytes, jobMaxBytes });
+
+/** What a pod's log takes in Redis: its stream and its archive, as MEMORY USAGE counts them. */
+async function memoryOf(t: PodLogTarget): Promise<number> {
+  const keys = [cluster.store.keys.podLog(t.ns, t.name), cluster.store.keys.podLogArchive(t.ns, t.name)];
+  let total = 0;
+  for (const k of keys) total += Number((await raw.call('MEMORY', 'USAGE', k, 'SAMPLES', '0')) ?? 0);
+  return total;
+}
+
+const text = async (t: PodLogTarget, after?: string) => (await cluster.store.logs.read(t.ns, t.name, after)).map((c) => c.data).join('');
+
+describe('PodLogs', () => {
+  it('appends in order, archives binary-safe, and a follower resumes after the last id it read, across the archive', async () => {
+    const { targets } = await jobWithPods();
+    const t = targets[0]!;
+    const logs = cluster.store.logs;
+    expect((await logs.write(t, limits(KIB * KIB), [chunk('one\n'), chunk('two\n', 'c', 'stderr')])).status).toBe('ok');
+    const first = await logs.read(NS, t.name);
+    expect(first.map((c) => [c.data, c.stream])).toStrictEqual([['one\n', 'stdout'], ['two\n', 'stderr']]);
+    const binary = Buffer.from([0, 1, 2, 0xff, 0x0a, 0x20, 0x0a]);
+    await logs.write(t, limits(KIB * KIB), [chunk(binary), chunk('last\n')], true);
+    expect(await raw.exists(cluster.store.keys.podLog(NS, t.name))).toBe(0);
+    const archived = await raw.getBuffer(cluster.store.keys.podLogArchive(NS, t.name));
+    expect(archived?.includes(binary)).toBe(true);
+    const all = await logs.read(NS, t.name);
+    expect(all.map((c) => c.id)).toStrictEqual([...first.map((c) => c.id), all[2]?.id, all[3]?.id]);
+    expect(await text(t, first[1]?.id)).toBe(binary.toString('utf8') + 'last\n');
+    // Once archived, nothing more is appended.
+    expect((await logs.write(t, limits(KIB * KIB), [chunk('late\n')])).status).toBe('finished');
+    expect(await text(t)).toBe('one\ntwo\n' + binary.toString('utf8') + 'last\n');
+  });
+
+  it('writes nothing for a pod that is gone, nor for another pod of the same name', async () => {
+    const { job, targets } = await jobWithPods();
+    const t = targets[0]!;
+    const logs = cluster.store.logs;
+    expect((await logs.write({ ...t, podUid: 'other', jobUid: 'other-job' }, limits(KIB * KIB), [chunk('x')])).status).toBe('gone');
+    await deleteJob(cluster.store, NS, job.metadata.name ?? '');
+    for (const finish of [false, true]) expect((await logs.write(t, limits(KIB * KIB, KIB * KIB), [chunk('late\n')], finish)).status).toBe('gone');
+    const keys = await raw.keys(`${cluster.store.keys.rv.slice(0, -2)}*${t.name}*`);
+    expect(keys).toStrictEqual([]);
+    expect(await raw.exists(cluster.store.keys.jobLogBytes(t.jobUid))).toBe(0);
+  });
+
+  it.each<{ what: string; data: () => Buffer }>([
+    { what: 'NUL bytes', data: () => Buffer.alloc(16 * KIB, 0) },
+    { what: 'binary garbage', data: () => Buffer.from(Array.from({ length: 16 * KIB }, (_, i) => (i * 7919) % 256)) },
+    { what: 'one very long line', data: () => Buffer.alloc(64 * KIB, 'x') },
+    { what: 'tiny chunks', data: () => Buffer.from('.') },
+  ])('a pod printing $what keeps at most its bound in Redis, stream and archive', async ({ data }) => {
+    const { targets } = await jobWithPods();
+    const t = targets[0]!;
+    const bound = 200 * KIB;
+    const logs = new PodLogs(raw, cluster.store.keys); // another process writing, as a second worker would
+    let printed = 0;
+    for (let i = 0; i < 40; i++) {
+      const batch = Array.from({ length: data().length === 1 ? 500 : 2 }, () => chunk(data()));
+      printed += batch.reduce((n, c) => n + c.data.length, 0);
+      await logs.write(t, limits(bound), batch);
+    }
+    const streamed = await memoryOf(t);
+    await logs.write(t, limits(bound), [], true);
+    const archived = await memoryOf(t);
+    console.log(`printed ${printed} bytes; stored: stream ${streamed} B, archive ${archived} B (bound ${bound})`);
+    // MEMORY USAGE also counts the key and the stream's index nodes: a small allowance for them.
+    expect(streamed).toBeLessThanOrEqual(bound + 2 * KIB);
+    expect(archived).toBeLessThanOrEqual(bound + 2 * KIB);
+    // The newest output is what stays.
+    const kept = await cluster.store.logs.read(NS, t.name);
+    expect(Buffer.from(kept.map((c) => c.data).join('')).length).toBeGreaterThan(0);
+  });
+
+  it('shares one budget between the pods of a Job, across writers: past it output is dropped with one marker line per pod', async () => {
+    const { targets } = await jobWithPods(4);
+    const writers = [cluster.store.logs, new PodLogs(raw, cluster.store.keys)];
+    const budget = 200 * KIB;
+    const l = limits(128 * KIB, budget);
+    let dropped = 0;
+    for (let round = 0; round < 30; round++) {
+      await Promise.all(
+        targets.map(async (t, i) => {
+          const r = await writers[i % 2]!.write(t, l, [chunk(Buffer.alloc(4 * KIB, 'a'.charCodeAt(0) + i))]);
+          dropped += r.droppedBytes;
+        }),
+      );
+    }
+    await Promise.all(targets.map((t, i) => writers[i % 2]!.write(t, l, [], true)));
+    let total = 0;
+    for (const t of targets) total += await memoryOf(t);
+    const counted = Number(await raw.get(cluster.store.keys.jobLogBytes(targets[0]!.jobUid)));
+    console.log(`4 pods printed ${30 * 4 * 4 * KIB} bytes; Job budget ${budget}: counted ${counted}, MEMORY USAGE ${total}, dropped ${dropped}`);
+    expect(dropped).toBeGreaterThan(0);
+    // Markers are the only bytes past the budget: one per pod here.
+    const marker = budgetMarker(l);
+    expect(counted).toBeLessThanOrEqual(budget + targets.length * 2 * (marker.length + 64));
+    expect(total).toBeLessThanOrEqual(budget + targets.length * (marker.length + 2 * KIB));
+    const texts = await Promise.all(targets.map((t) => text(t)));
+    for (const log of texts) expect(log.split(marker).length - 1).toBeLessThanOrEqual(1);
+    expect(texts.filter((log) => log.endsWith(marker)).length).toBeGreaterThan(0);
+  });
+
+  it('reads archives written by earlier versions (JSON lines)', async () => {
+    const { targets } = await jobWithPods();
+    const t = targets[0]!;
+    await raw.set(cluster.store.keys.podLogArchive(NS, t.name), [JSON.stringify(['1-0', 5, 'c', 'stdout', 'old\n']), JSON.stringify(['1-1', 6, 'c', 'stderr', 'er\n'])].join('\n'));
+    expect(await cluster.store.logs.read(NS, t.name)).toStrictEqual([
+      { id: '1-0', time: 5, container: 'c', stream: 'stdout', data: 'old\n' },
+      { id: '1-1', time: 6, container: 'c', stream: 'stderr', data: 'er\n' },
+    ]);
+    expect(await cluster.store.logs.read(NS, t.name, '1-0')).toHaveLength(1);
+  });
+});

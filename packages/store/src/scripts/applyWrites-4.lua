@@ -1,0 +1,120 @@
+--[[
+  Applies a batch of object writes atomically, each guarded by the resourceVersion it expects.
+  Every object is a hash {rv, obj}. Each put/del takes a new resourceVersion from the global
+  counter and appends one entry to the change stream (id "<rv>-0") for watches. The stream is
+  bounded both in entries and in bytes: after each append, the oldest entries go until both
+  bounds hold again (the newest entry always stays). The index (ZSET rv -> offset of the entry's
+  first byte in all bytes ever appended) finds the first entry to keep in O(log n), so each write
+  runs a fixed number of commands, and every entry is trimmed at most once.
+
+  KEYS[1] rv counter
+  KEYS[2] change stream
+  KEYS[3] change stream index (ZSET member rv, score offset)
+  KEYS[4] change stream counters (HASH bytes: appended in all; trimmed: highest rv trimmed)
+  ARGV[1] change stream max entries
+  ARGV[2] change stream max bytes
+  ARGV[3] max bytes of one stored object (obj + ctl), as etcd's request limit
+  ARGV[4] JSON array of operations:
+    {op="put", key, expect, obj, kind, ns, name, ctl?, dict?, uid?, phase?, headroom?}
+        expect: "" must not exist, "*" any, else the current rv; ctl: controller bookkeeping stored
+        beside the object; dict: id of the dictionary the obj is compressed with (pods), kept with it;
+        uid, phase: the object's uid / a pod's phase, kept beside it so that scripts need not decode it;
+        headroom: bytes the object must leave free below ARGV[3] (a user's write keeps room for the
+        status the controller adds later)
+    {op="del", key, expect, kind, ns, name, final?}
+        final: the object's JSON for the DELETED event (when the stored one is compressed)
+    {op="set", key, value}
+    {op="sadd"|"srem"|"zadd"|"zrem", key, member, score?}   index upkeep, unconditional
+    {op="delkey", key}
+    {op="publish", channel, message}
+  The object JSON carries the placeholder "__RV__" where its resourceVersion goes.
+
+  Returns {1, rv1, rv2, ...} (one rv per put/del, in order) on success,
+          {-1, i, currentRv} when operation i (1-based) found another resourceVersion,
+          {-2, i, size} when the object of put i is too large;
+          nothing is written in either failure.
+]]
+local maxLen = tonumber(ARGV[1])
+local maxBytes = tonumber(ARGV[2])
+local maxObject = tonumber(ARGV[3])
+local ops = cjson.decode(ARGV[4])
+
+for i, op in ipairs(ops) do
+  if op.op == "put" then
+    local size = #op.obj + #(op.ctl or "")
+    if size + (op.headroom or 0) > maxObject then return {-2, i, size} end
+  end
+  if op.op == "put" or op.op == "del" then
+    local current = redis.call("HGET", op.key, "rv")
+    if op.expect == "" then
+      if current then return {-1, i, current} end
+    elseif op.expect ~= "*" then
+      if current ~= op.expect then return {-1, i, current or ""} end
+    elseif op.op == "del" and not current then
+      return {-1, i, ""}
+    end
+  end
+end
+
+-- Bytes an entry takes in the stream, roughly: its values plus field names and entry overhead.
+local ENTRY_OVERHEAD = 64
+
+local function appendChange(rv, kind, op, obj, dict)
+  redis.call("XADD", KEYS[2], rv .. "-0", "t", kind, "k", op.kind, "ns", op.ns, "n", op.name, "o", obj, "d", dict)
+  local size = #obj + #op.kind + #op.ns + #op.name + #dict + ENTRY_OVERHEAD
+  local total = redis.call("HINCRBY", KEYS[4], "bytes", size)
+  redis.call("ZADD", KEYS[3], total - size, rv)
+  -- The first entry to keep: by bytes, the oldest one starting within the last maxBytes (none:
+  -- the new entry alone is larger, keep it); by count, the maxLen-th newest.
+  local keep = tonumber(redis.call("ZRANGEBYSCORE", KEYS[3], total - maxBytes, "+inf", "LIMIT", 0, 1)[1] or rv)
+  local count = redis.call("ZCARD", KEYS[3])
+  if count > maxLen then
+    local byCount = tonumber(redis.call("ZRANGE", KEYS[3], count - maxLen, count - maxLen)[1])
+    if byCount > keep then keep = byCount end
+  end
+  local oldest = tonumber(redis.call("ZRANGE", KEYS[3], 0, 0)[1])
+  if oldest < keep then
+    redis.call("XTRIM", KEYS[2], "MINID", keep .. "-0")
+    redis.call("ZREMRANGEBYSCORE", KEYS[3], "-inf", "(" .. redis.call("ZSCORE", KEYS[3], keep))
+    redis.call("HSET", KEYS[4], "trimmed", keep - 1)
+  end
+end
+
+local result = {1}
+for _, op in ipairs(ops) do
+  if op.op == "put" then
+    local rv = redis.call("INCR", KEYS[1])
+    local obj = string.gsub(op.obj, '"__RV__"', '"' .. rv .. '"', 1)
+    local existed = redis.call("EXISTS", op.key) == 1
+    redis.call("HSET", op.key, "rv", rv, "obj", obj)
+    if op.ctl then redis.call("HSET", op.key, "ctl", op.ctl) end
+    if op.uid then redis.call("HSET", op.key, "uid", op.uid) end
+    if op.phase then redis.call("HSET", op.key, "p", op.phase) end
+    if op.dict then redis.call("HSET", op.key, "d", op.dict) end
+    appendChange(rv, existed and "MODIFIED" or "ADDED", op, obj, op.dict or "")
+    result[#result + 1] = rv
+  elseif op.op == "del" then
+    local rv = redis.call("INCR", KEYS[1])
+    local old = op.final or redis.call("HGET", op.key, "obj") or "{}"
+    local oldRv = redis.call("HGET", op.key, "rv") or ""
+    local obj = string.gsub(old, '"resourceVersion":"' .. oldRv .. '"', '"resourceVersion":"' .. rv .. '"', 1)
+    redis.call("DEL", op.key)
+    appendChange(rv, "DELETED", op, obj, "")
+    result[#result + 1] = rv
+  elseif op.op == "sadd" then
+    redis.call("SADD", op.key, op.member)
+  elseif op.op == "srem" then
+    redis.call("SREM", op.key, op.member)
+  elseif op.op == "zadd" then
+    redis.call("ZADD", op.key, op.score or 0, op.member)
+  elseif op.op == "zrem" then
+    redis.call("ZREM", op.key, op.member)
+  elseif op.op == "set" then
+    redis.call("SET", op.key, op.value)
+  elseif op.op == "delkey" then
+    redis.call("DEL", op.key)
+  elseif op.op == "publish" then
+    redis.call("PUBLISH", op.channel, op.message)
+  end
+end
+return result

@@ -1,0 +1,144 @@
+--[[
+  Appends a pod's output to its log, atomically and only while the pod exists: a worker writing
+  late (its pod's Job was deleted meanwhile) recreates nothing. Every bound counts what is
+  stored, not what the container printed:
+
+  - the pod's log holds at most ARGV[4] bytes; an entry costs what Redis allocates for it (its
+    data, id, fields and share of a stream node, see entryCost), and the oldest entries go first
+    (as a rotated kubelet log); the archive keeps within what the entries it replaces cost;
+  - the Job's pods hold at most ARGV[5] bytes together (0: no budget), counted in KEYS[4]; past it
+    new output is dropped, and the pod's log gets one marker entry saying so (markers are the
+    only bytes allowed past the budget: at most one per pod and gap).
+
+  Entries are stream entries whose id is "<offset>-0", the offset of their first byte in all the
+  bytes the pod's log ever took (from 1): trimming to the newest N bytes is one XTRIM MINID, and
+  ids stay increasing, so a follower resumes after the last id it read (logs keep the time of
+  each chunk in field t). Mode "finish" also moves the stream into the archive, a compact
+  binary-safe string ("JFL1\n", then per entry "<id> <t> <container> <stream> <length>\n<data>"),
+  after which nothing more is appended.
+
+  KEYS[1] the pod's hash        KEYS[2] its log stream
+  KEYS[3] its log archive       KEYS[4] the Job's log byte counter
+  ARGV[1] "append" | "finish"
+  ARGV[2] the Job's uid (the pod's dictionary id)   ARGV[3] the pod's uid
+  ARGV[4] pod max bytes         ARGV[5] Job max bytes (0: none)
+  ARGV[6] the marker's text
+  ARGV[7..] chunks, four values each: container, stream, time (ms), data
+
+  Returns {status, storedChunks, droppedBytes}: status "ok", or "gone" (no such pod: nothing
+  written) or "finished" (the log was archived already: nothing written).
+]]
+-- What an entry costs beyond its data, measured with MEMORY USAGE (Redis 7): its id, fields and
+-- share of a stream node; an entry of more than NODE_SHARE_BYTES takes most of a node (4 KiB).
+local ENTRY_COST = 160
+local NODE_SHARE_BYTES = 512
+local NODE_COST = 640
+
+-- What Redis' allocator (jemalloc) takes for n bytes: each power of two is split in four size
+-- classes, so a block is rounded up by at most a quarter. Bounds count this, not the data alone.
+local function allocated(n)
+  if n <= 64 then return 64 end
+  local p = 64
+  while p * 2 < n do p = p * 2 end
+  return math.ceil(n / (p / 4)) * (p / 4)
+end
+
+local function entryCost(dataBytes)
+  return allocated(dataBytes + ENTRY_COST) + (dataBytes > NODE_SHARE_BYTES and NODE_COST or 0)
+end
+local podMax = tonumber(ARGV[4])
+local jobMax = tonumber(ARGV[5])
+
+local pod = redis.call("HMGET", KEYS[1], "obj", "d")
+if not pod[1] then return {"gone", 0, 0} end
+if pod[2] and pod[2] ~= "" then
+  if pod[2] ~= ARGV[2] then return {"gone", 0, 0} end
+else
+  local ok, decoded = pcall(cjson.decode, pod[1])
+  if not ok or type(decoded) ~= "table" or type(decoded.metadata) ~= "table" or decoded.metadata.uid ~= ARGV[3] then return {"gone", 0, 0} end
+end
+if redis.call("EXISTS", KEYS[3]) == 1 then return {"finished", 0, 0} end
+
+local function startOf(id) return tonumber(string.match(id, "^(%d+)")) end
+local function field(fields, name)
+  for i = 1, #fields, 2 do if fields[i] == name then return fields[i + 1] end end
+  return nil
+end
+
+-- Where the log stands: the next entry's offset, the first kept entry's offset, whether the
+-- newest entry is a marker.
+local nextAt, firstAt, lastIsMarker = 1, 1, false
+local last = redis.call("XREVRANGE", KEYS[2], "+", "-", "COUNT", 1)[1]
+if last then
+  nextAt = startOf(last[1]) + entryCost(#(field(last[2], "d") or ""))
+  lastIsMarker = field(last[2], "m") ~= nil
+  firstAt = startOf(redis.call("XRANGE", KEYS[2], "-", "+", "COUNT", 1)[1][1])
+end
+local used = tonumber(redis.call("GET", KEYS[4]) or "0") or 0
+local usedBefore = used
+
+-- Appends one entry, dropping the pod's oldest ones past podMax; false when the Job's budget
+-- does not allow it (markers always go).
+local function append(container, stream, time, data, marker)
+  local cost = entryCost(#data)
+  if cost > podMax then
+    -- Only the newest part of a chunk larger than the whole log fits.
+    data = string.sub(data, -math.floor(podMax * 0.75 - ENTRY_COST - NODE_COST))
+    cost = entryCost(#data)
+  end
+  local after = nextAt + cost
+  local keepFrom = after - podMax
+  local newFirst = firstAt
+  if keepFrom > firstAt then
+    local kept = redis.call("XRANGE", KEYS[2], keepFrom .. "-0", "+", "COUNT", 1)[1]
+    newFirst = kept and startOf(kept[1]) or nextAt
+  end
+  local trimmed = newFirst - firstAt
+  if jobMax > 0 and not marker and used + cost - trimmed > jobMax then return false end
+  if marker then
+    redis.call("XADD", KEYS[2], nextAt .. "-0", "c", container, "s", stream, "t", time, "d", data, "m", "1")
+  else
+    redis.call("XADD", KEYS[2], nextAt .. "-0", "c", container, "s", stream, "t", time, "d", data)
+  end
+  if newFirst > firstAt then redis.call("XTRIM", KEYS[2], "MINID", newFirst .. "-0") end
+  used = used + cost - trimmed
+  firstAt, nextAt = newFirst, after
+  lastIsMarker = marker
+  return true
+end
+
+local stored, dropped = 0, 0
+for i = 7, #ARGV - 3, 4 do
+  local container, stream, time, data = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  if append(container, stream, time, data, false) then
+    stored = stored + 1
+  else
+    dropped = dropped + #data
+    if not lastIsMarker then append(container, stream, time, ARGV[6], true) end
+  end
+end
+if jobMax > 0 and used ~= usedBefore then redis.call("INCRBY", KEYS[4], used - usedBefore) end
+
+if ARGV[1] == "finish" then
+  local entries = redis.call("XRANGE", KEYS[2], "-", "+")
+  if #entries > 0 then
+    local parts, size = {}, 5
+    for i, e in ipairs(entries) do
+      local data = field(e[2], "d") or ""
+      local header = e[1] .. " " .. (field(e[2], "t") or "0") .. " " .. (field(e[2], "c") or "") .. " " .. (field(e[2], "s") or "stdout") .. " " .. #data .. "\n"
+      parts[i] = header .. data
+      size = size + #parts[i]
+    end
+    -- The archive is one block: within what its entries were counted for, the oldest going first.
+    local counted, first = nextAt - firstAt, 1
+    while allocated(size) > counted and first < #parts do
+      size = size - #parts[first]
+      first = first + 1
+    end
+    redis.call("SET", KEYS[3], "JFL1\n" .. table.concat(parts, "", first))
+    used = used + allocated(size) - counted
+    if jobMax > 0 then redis.call("INCRBY", KEYS[4], allocated(size) - counted) end
+  end
+  redis.call("DEL", KEYS[2])
+end
+return {"ok", stored, dropped}
