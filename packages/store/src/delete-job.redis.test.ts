@@ -5,7 +5,6 @@
  * process (the janitor) when the one that started it died.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, k8sTime, type Delays, type Job, type JobSpec, type Pod } from '@jobfleet/spec';
@@ -234,17 +233,5 @@ describe('deleteJob', () => {
     expect((await store.getJob(NS, 'large'))?.job.metadata.uid).toBe(namesake.metadata.uid);
     await deleteJob(store, NS, 'large', { queues });
     expect(await keysOf(store)).toStrictEqual(baseline);
-  });
-});
-
-describe('deleteJob-5.lua', () => {
-  it('appends to the change stream exactly as applyWrites-4.lua does (the same trimming by count and bytes)', () => {
-    const appendChange = (file: string) => {
-      const lua = readFileSync(new URL(`./scripts/${file}`, import.meta.url), 'utf8');
-      const start = lua.indexOf('local ENTRY_OVERHEAD');
-      return lua.slice(start, lua.indexOf('\nend\n', lua.indexOf('local function appendChange')));
-    };
-    expect(appendChange('deleteJob-5.lua')).toBe(appendChange('applyWrites-4.lua'));
-    expect(appendChange('deleteJob-5.lua')).toContain('XTRIM');
   });
 });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { ConflictError, generatedSelector, jobPodLabels, k8sTime, podDictionary, type Job, type Pod } from '@jobfleet/spec';
 import type { JobController } from './controller.js';
 import type { TaskQueues } from './queues.js';
 import { CHANGES_MAX_LEN, encodeObject, putOp, type JobStore } from './store.js';
+import { defineScript } from './scripts.js';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
@@ -58,7 +58,6 @@ const DELETE_BATCH_EVENTS = 1_000;
 /** A pod found changed this many times in a row is deleted with the last object read. */
 const STALE_ROUNDS_BEFORE_FORCE = 3;
 
-const deleteJobLua = readFileSync(new URL('./scripts/deleteJob-5.lua', import.meta.url), 'utf8');
 
 interface DeleteRedis extends Redis {
   deleteJobBatch(rvKey: string, changes: string, changesIndex: string, changesInfo: string, jobKey: string, maxLen: number, maxBytes: number, params: string, maxPods: number, maxEvents: number): Promise<(string | number)[]>;
@@ -66,7 +65,7 @@ interface DeleteRedis extends Redis {
 
 function deleteScript(store: JobStore): DeleteRedis {
   const redis = store.redis as unknown as DeleteRedis;
-  if (!('deleteJobBatch' in redis)) store.redis.defineCommand('deleteJobBatch', { numberOfKeys: 5, lua: deleteJobLua });
+  defineScript(store.redis, 'deleteJobBatch', 'deleteJob-5.lua');
   return redis;
 }
 

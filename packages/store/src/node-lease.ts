@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { NodeHeartbeat } from '@jobfleet/spec';
 import type { JobStore } from './store.js';
+import { defineScript } from './scripts.js';
 
-const nodeLeaseLua = readFileSync(new URL('./scripts/nodeLease-1.lua', import.meta.url), 'utf8');
 
 interface LeaseRedis extends Redis {
   nodeLease(key: string, token: string, mode: 'take' | 'release', durationMs: number): Promise<(number | string)[]>;
@@ -42,7 +41,7 @@ export class NodeLease {
     readonly durationMs: number,
   ) {
     const redis = store.redis as unknown as Redis;
-    if (!('nodeLease' in redis)) redis.defineCommand('nodeLease', { numberOfKeys: 1, lua: nodeLeaseLua });
+    defineScript(redis, 'nodeLease', 'nodeLease-1.lua');
     this.redis = redis as LeaseRedis;
   }
 

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { Keys } from '@jobfleet/spec';
+import { defineScript } from './scripts.js';
 
 export interface LogChunk {
   /** Stream entry id; a follower resumes after it. */
@@ -57,7 +57,6 @@ export function budgetMarker(limits: LogLimits): string {
   return `[jobfleet] the log budget of this Job (${limits.jobMaxBytes} bytes, JOBFLEET_JOB_LOG_MAX_BYTES) is used up: output dropped from here on\n`;
 }
 
-const writePodLogLua = readFileSync(new URL('./scripts/writePodLog-4.lua', import.meta.url), 'utf8');
 const ARCHIVE_MAGIC = 'JFL1\n';
 
 interface LogRedis extends Redis {
@@ -78,7 +77,7 @@ export class PodLogs {
     redis: Redis,
     private readonly keys: Keys,
   ) {
-    if (!('writePodLog' in redis)) redis.defineCommand('writePodLog', { numberOfKeys: 4, lua: writePodLogLua });
+    defineScript(redis, 'writePodLog', 'writePodLog-4.lua');
     this.redis = redis as LogRedis;
   }
 

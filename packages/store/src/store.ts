@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { EMPTY_CONTROL_STATE, RequestEntityTooLargeError, redisKeys, type Job, type JobControlState, type Keys, type Pod } from '@jobfleet/spec';
 import { PodCodec } from './pod-codec.js';
 import { PodLogs } from './pod-logs.js';
+import { defineScript } from './scripts.js';
 
 const RV_PLACEHOLDER = '__RV__';
 /** Changes kept for watches; older resourceVersions get 410 Gone, as after an etcd compaction. */
@@ -65,9 +65,6 @@ interface ScriptedRedis extends Redis {
   loadForSync(jobKey: string, podKeyPrefix: string, uncountedKeyPrefix: string, maxFinished: number): Promise<string[]>;
 }
 
-const script = (file: string) => readFileSync(new URL(`./scripts/${file}`, import.meta.url), 'utf8');
-const applyWritesLua = script('applyWrites-4.lua');
-const loadForSyncLua = script('loadForSync-1.lua');
 
 /** What one sync of the Job controller reads. */
 export interface SyncSnapshot {
@@ -129,8 +126,8 @@ export class JobStore {
     this.maxObjectBytes = limits.maxObjectBytes ?? positiveIntFromEnv('JOBFLEET_MAX_OBJECT_BYTES', DEFAULT_MAX_OBJECT_BYTES);
     this.changesMaxBytes = limits.changesMaxBytes ?? positiveIntFromEnv('JOBFLEET_CHANGES_MAX_BYTES', DEFAULT_CHANGES_MAX_BYTES);
     this.statusHeadroom = Math.floor(this.maxObjectBytes / 24);
-    if (!('applyWrites' in redis)) redis.defineCommand('applyWrites', { numberOfKeys: 4, lua: applyWritesLua });
-    if (!('loadForSync' in redis)) redis.defineCommand('loadForSync', { numberOfKeys: 1, lua: loadForSyncLua });
+    defineScript(redis, 'applyWrites', 'applyWrites-4.lua');
+    defineScript(redis, 'loadForSync', 'loadForSync-1.lua');
     this.redis = redis as ScriptedRedis;
   }
 

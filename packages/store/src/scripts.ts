@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+const INCLUDE = /^--- @include "([A-Za-z0-9_-]+)"$/gm;
+
+/**
+ * The Lua of one script of `scripts/` (`name-<number of keys>.lua`), with its `--- @include "x"`
+ * lines replaced by `scripts/includes/x.lua`, as BullMQ assembles its commands: a fragment two
+ * transitions share (appending to the change stream) is written once.
+ */
+export function loadScript(file: string): string {
+  const read = (path: string) => readFileSync(new URL(`./scripts/${path}`, import.meta.url), 'utf8');
+  return read(file).replace(INCLUDE, (_line, name: string) => read(`includes/${name}.lua`));
+}
+
+/** The number of keys a script takes, from its file name (`deleteJob-5.lua` → 5). */
+export function scriptKeyCount(file: string): number {
+  const match = /-(\d+)\.lua$/.exec(file);
+  if (!match) throw new Error(`script file ${file} does not say its number of keys (name-N.lua)`);
+  return Number(match[1]);
+}
+
+/** Registers `file` on the connection as the command `name` (once per connection; ioredis runs it by EVALSHA). */
+export function defineScript(redis: Redis, name: string, file: string): void {
+  if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: scriptKeyCount(file), lua: loadScript(file) });
+}
