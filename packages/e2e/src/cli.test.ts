@@ -4,7 +4,7 @@
  * an https API with a token; and `run` with no server anywhere, which embeds the whole system.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Job } from '@jobfleet/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, testRedis, uniqueName, type Fleet } from './harness.js';
+import { redisServersUsing } from './hostile/jobfleet-process.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(REPO, 'packages/cli/bin/jobfleet.js');
@@ -255,19 +256,3 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/**
- * The pids of redis-server processes working in `dataDir`: redis-server changes into its --dir and
- * retitles itself "redis-server HOST:PORT", so the working directory is what names its data.
- */
-function redisServersUsing(dataDir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').startsWith('redis-server') && readlinkSync(`/proc/${entry}/cwd`) === dataDir) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return pids;
-}
