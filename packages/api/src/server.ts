@@ -72,7 +72,21 @@ function asJobfleetError(err: unknown): unknown {
   if (fe?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new RequestEntityTooLargeError('the request is too large: the body exceeds the limit of the server');
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new BadRequestError(fe.message);
   if (isRedisDown(err)) return new ServiceUnavailableError('the jobfleet store (Redis) is not reachable; retry when it is back');
+  if (isRedisFull(err)) {
+    return new ServiceUnavailableError(
+      "the jobfleet store (Redis) is full: it refuses writes past its maxmemory; delete finished Jobs (or set ttlSecondsAfterFinished), lower the log budgets, or give Redis more memory",
+      REDIS_FULL_RETRY_SECONDS,
+    );
+  }
   return err;
+}
+
+/** When a client may try a write again after Redis said it is full (the janitor frees memory meanwhile). */
+const REDIS_FULL_RETRY_SECONDS = 10;
+
+/** Redis at its maxmemory with noeviction (as jobfleet requires) refuses every write that needs memory. */
+function isRedisFull(err: unknown): boolean {
+  return err instanceof Error && /^OOM command not allowed/.test(err.message);
 }
 
 function isRedisDown(err: unknown): boolean {
@@ -100,6 +114,9 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
 
   app.setErrorHandler((err, _req, reply) => {
     const status = toStatus(asJobfleetError(err));
+    // As the API server: a Status that says when to retry says it in the header too.
+    const retryAfter = status.details?.retryAfterSeconds;
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     void sendJson(reply, status.code, status);
   });
   app.setNotFoundHandler((req, reply) => {
