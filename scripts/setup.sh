@@ -4,7 +4,8 @@
 # Steps (each prints "==> ..." when it does work and "ok: ..." when done):
 #   prerequisites  Debian/Ubuntu + root: find what is missing. Otherwise: print what
 #                  to install and stop, unless everything is already there.
-#   apt            install the missing ones among docker.io, redis-server, busybox-static, openssl
+#   apt            install the missing ones among docker.io, redis-server, busybox-static, openssl,
+#                  python3-kubernetes
 #   docker         start dockerd when `docker info` does not answer (wait up to 30 s)
 #   busybox-image  make sure busybox:latest exists: pull (20 s max), else build it
 #                  from images/busybox/Dockerfile and the host's static busybox
@@ -24,7 +25,7 @@ install_err_trap
 cd "$JOBFLEET_REPO_ROOT"
 
 export TURBO_TELEMETRY_DISABLED=${TURBO_TELEMETRY_DISABLED:-1}
-APT_PACKAGES_WANTED="docker.io redis-server busybox-static openssl"
+APT_PACKAGES_WANTED="docker.io redis-server busybox-static openssl python3-kubernetes"
 BUSYBOX_IMAGE=${JOBFLEET_BUSYBOX_IMAGE:-busybox:latest}   # override only to test the build path
 DOCKERD_LOG=/var/log/jobfleet-dockerd.log
 DOCKERD_WAIT=30
@@ -85,6 +86,15 @@ else
   missing_what+=("openssl (the tests make TLS certificates with it)")
 fi
 
+# The official Python client (Debian's python3-kubernetes, for Debian's /usr/bin/python3): the client
+# tests drive it against a real fleet (packages/e2e/src/clients/python-client.test.ts).
+if /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1; then
+  ok "python3-kubernetes $(/usr/bin/python3 -c 'import kubernetes; print(kubernetes.__version__)' 2>/dev/null)"
+else
+  missing_pkgs+=(python3-kubernetes)
+  missing_what+=("the Kubernetes Python client for /usr/bin/python3 (python3-kubernetes; the client tests use it)")
+fi
+
 # Node.js >= 20 with npm: never installed by this script.
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -ge "$NODE_MIN" ] && command -v npm >/dev/null 2>&1; then
@@ -103,10 +113,12 @@ print_requirements() {
     - redis-server >= $REDIS_MIN on PATH (only the binary; the tests start their own servers on free ports)
         Debian/Ubuntu: apt-get install redis-server   macOS: brew install redis
     - Node.js $NODE_MIN with npm (Debian's own nodejs is too old: use NodeSource node_20.x, or nvm)
+    - the Kubernetes Python client for /usr/bin/python3 (the client tests drive it)
+        Debian/Ubuntu: apt-get install python3-kubernetes
     - a busybox image tagged $BUSYBOX_IMAGE:  docker pull busybox   (with a registry), or
         a statically linked busybox (Debian: busybox-static) and then: scripts/build-busybox-image.sh
         (set JOBFLEET_BUSYBOX_BIN=/path/to/busybox if it is not on PATH)
-  On Debian/Ubuntu as root, npm run setup installs the first, second and fourth itself.
+  On Debian/Ubuntu as root, npm run setup installs all but Node.js itself.
 EOF
 }
 

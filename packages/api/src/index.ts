@@ -1,2 +1,3 @@
 export { startApi, buildServer, type ApiOptions, type RunningApi } from './server.js';
 export { parseLabelSelector, parseFieldSelector, matches } from './selectors.js';
+export { decodeObject, decodeWatchEvents, encodeObject, encodeWatchEvent } from './protobuf/envelope.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JOB_PATCH_SCHEMA, PatchError, applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type Json } from './patch.js';
+import { JOB_PATCH_SCHEMA, POD_PATCH_SCHEMA, PatchError, applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type Json } from './patch.js';
 
 const container = (name: string, extra: Record<string, Json> = {}): Json => ({ name, image: 'busybox', ...extra });
 const job = (containers: Json[], extra: Record<string, Json> = {}): Json => ({
@@ -116,5 +116,29 @@ describe('applyStrategicMergePatch with the Job schema', () => {
     expect(() => applyStrategicMergePatch(job([container('a')]), { spec: { template: { spec: { containers: [{ image: 'x' }] } } } }, JOB_PATCH_SCHEMA)).toThrow(
       /does not contain declared merge key: name/,
     );
+  });
+});
+
+describe('applyStrategicMergePatch with the Pod schema', () => {
+  const pod: Json = {
+    metadata: { name: 'p', ownerReferences: [{ uid: 'u1', name: 'j' }] },
+    spec: { containers: [container('a'), container('b')] },
+    status: { conditions: [{ type: 'Ready', status: 'True' }], podIPs: [{ ip: '10.0.0.1' }] },
+  };
+  it('merges containers by name, conditions by type, IPs by ip, owner references by uid', () => {
+    const patched = applyStrategicMergePatch(
+      pod,
+      {
+        metadata: { ownerReferences: [{ uid: 'u1', $patch: 'delete' }] },
+        spec: { containers: [{ name: 'b', image: 'busybox:1.36' }] },
+        status: { conditions: [{ type: 'DisruptionTarget', status: 'True' }], podIPs: [{ ip: '10.0.0.1', extra: 'x' }] },
+      },
+      POD_PATCH_SCHEMA,
+    );
+    expect(patched).toEqual({
+      metadata: { name: 'p', ownerReferences: [] },
+      spec: { containers: [container('a'), container('b', { image: 'busybox:1.36' })] },
+      status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'DisruptionTarget', status: 'True' }], podIPs: [{ ip: '10.0.0.1', extra: 'x' }] },
+    });
   });
 });

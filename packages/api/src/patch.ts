@@ -223,6 +223,18 @@ export const JOB_PATCH_SCHEMA: PatchSchema = (path) => {
   return undefined;
 };
 
+/** core/v1 Pod's patch strategies (k8s.io/api core/v1 tags): its spec's lists as in a Job's template, its status' conditions and IPs. */
+export const POD_PATCH_SCHEMA: PatchSchema = (path) => {
+  const key = path.join('.');
+  const meta = objectMetaStrategy(path);
+  if (meta) return meta;
+  if (key === 'status.conditions') return { mergeKey: 'type' };
+  if (key === 'status.podIPs' || key === 'status.hostIPs') return { mergeKey: 'ip' };
+  if (path.length === 2 && path[0] === 'spec') return POD_SPEC_LISTS[path[1] ?? ''];
+  if (path.length === 3 && path[0] === 'spec' && CONTAINER_FIELDS.has(path[1] ?? '')) return CONTAINER_LISTS[path[2] ?? ''];
+  return undefined;
+};
+
 /** The patch strategies of objects that have only metadata lists (Namespaces). */
 export const METADATA_PATCH_SCHEMA: PatchSchema = objectMetaStrategy;
 

@@ -4,9 +4,10 @@ import { BadRequestError, JobfleetError, NotFoundError, RequestEntityTooLargeErr
 import { Cluster, positiveIntFromEnv, type RedisConnectionOptions } from '@jobfleet/store';
 import { ChangeFeed } from './change-feed.js';
 import type { ApiContext } from './context.js';
-import { sendJson } from './http.js';
+import { checkAcceptable, checkRequestTimeout, sendJson } from './http.js';
 import { registerDiscoveryRoutes } from './discovery.js';
 import { registerOpenApiRoutes } from './openapi.js';
+import { registerAuthorizationRoutes } from './routes/authorization.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerJobUpdateRoutes } from './routes/job-updates.js';
 import { registerNamespaceRoutes } from './routes/namespaces.js';
@@ -62,7 +63,7 @@ export interface RunningApi {
 const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
 const MAX_PARAM_LENGTH = 4096;
 /** Open without a token, as Kubernetes' system:public-info-viewer: probes, and /version (how `jobfleet run` recognises a jobfleet API). */
-const OPEN_PATHS = new Set(['/healthz', '/readyz', '/livez', '/version']);
+const OPEN_PATHS = new Set(['/healthz', '/readyz', '/livez', '/version', '/version/']);
 
 /** Maps anything thrown in a route to a Kubernetes error class. */
 function asJobfleetError(err: unknown): unknown {
@@ -101,7 +102,9 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
     return503OnClosing: true,
     forceCloseConnections: true,
     // Names up to a subdomain's 253 characters (and more) reach the routes, which answer as Kubernetes does.
-    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // `/version/`, `/api/`, `/apis/batch/v1/` and every resource path with a trailing slash are served as
+    // without it, as the API server's router (go-restful) trims it; the Python client asks for `/version/`.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH, ignoreTrailingSlash: true },
     // The router's own errors (a malformed %-escape, a longer parameter) as Status objects too.
     frameworkErrors: (err: FastifyError, _req: unknown, reply: FastifyReply) => {
       const status = toStatus(new BadRequestError(err.message));
@@ -123,6 +126,8 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
     const status = toStatus(new NotFoundError({ group: '', resource: '', name: '' }));
     void sendJson(reply, 404, { ...status, message: 'the server could not find the requested resource', details: { causes: [{ reason: 'UnexpectedServerResponse', message: `404 page not found: ${req.url}` }] } });
   });
+  // As the API server's request-deadline filter, which runs before authentication: a malformed `timeout` is a 400.
+  app.addHook('onRequest', async (req) => checkRequestTimeout(req));
   if (opts.token) {
     const expected = expectedTokenDigest(opts.token);
     app.addHook('onRequest', async (req) => {
@@ -131,6 +136,7 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
     });
   }
 
+  app.addHook('preHandler', async (req) => checkAcceptable(req));
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
   app.get('/livez', async (_req, reply) => reply.type('text/plain').send('ok'));
   app.get('/readyz', async (_req, reply) => {
@@ -143,6 +149,7 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
   registerJobUpdateRoutes(app, ctx);
   registerNamespaceRoutes(app, ctx);
   registerNodeRoutes(app, ctx);
+  registerAuthorizationRoutes(app, { tokenConfigured: opts.token !== undefined && opts.token !== '' });
   registerDiscoveryRoutes(app);
   registerOpenApiRoutes(app);
   return app;

@@ -64,7 +64,7 @@ describe('discovery', () => {
     expect(aggregatedDiscoveryVersion(accept)).toBe(want);
   });
 
-  it('lists jobs and jobs/status in batch/v1 as kubectl needs them', () => {
+  it('lists jobs and the writable jobs/status in batch/v1 as kubectl needs them', () => {
     const list = apiResourceList(BATCH_V1);
     expect(list.groupVersion).toBe('batch/v1');
     expect(list.resources).toEqual([
@@ -76,7 +76,7 @@ describe('discovery', () => {
         verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
         categories: ['all'],
       },
-      { name: 'jobs/status', singularName: '', namespaced: true, kind: 'Job', verbs: ['get'] },
+      { name: 'jobs/status', singularName: '', namespaced: true, kind: 'Job', verbs: ['get', 'patch', 'update'] },
     ]);
   });
 });

@@ -27,6 +27,7 @@ import {
   type TableColumnDefinition,
 } from '@jobfleet/spec';
 import { queryString, sendJson } from './http.js';
+import { negotiateOutput } from './negotiation.js';
 
 export type Printable = 'jobs' | 'pods' | 'events' | 'nodes' | 'namespaces';
 
@@ -71,17 +72,19 @@ export function parseAccept(header: string | undefined): MediaType[] {
   });
 }
 
-/** The Table the request asks for, or undefined for plain objects. */
+/**
+ * The Table the request asks for, or undefined for plain objects: when the clause of the Accept
+ * header that negotiation picks (see negotiation.ts) is `as=Table;g=meta.k8s.io;v=v1` (or v1beta1)
+ * in JSON or YAML.
+ */
 export function tableRequest(req: FastifyRequest): TableRequest | undefined {
-  const wanted = parseAccept(req.headers.accept).find(
-    (m) => (m.type === 'application/json' || m.type === '*/*') && m.params.as === 'Table' && m.params.g === 'meta.k8s.io' && (m.params.v === 'v1' || m.params.v === 'v1beta1'),
-  );
-  if (!wanted) return undefined;
+  const convert = negotiateOutput(req.headers.accept, { table: true })?.convert;
+  if (convert?.kind !== 'Table') return undefined;
   const include = queryString(req, 'includeObject') ?? 'Metadata';
   if (include !== 'None' && include !== 'Metadata' && include !== 'Object') {
     throw new BadRequestError(`includeObject: Unsupported value: "${include}": supported values: "Metadata", "None", "Object"`);
   }
-  return { apiVersion: `meta.k8s.io/${wanted.params.v}`, includeObject: include };
+  return { apiVersion: `meta.k8s.io/${convert.version}`, includeObject: include };
 }
 
 function rowObject(obj: { metadata?: ObjectMeta }, include: IncludeObject): unknown {
@@ -116,8 +119,10 @@ export function buildTable(kind: Printable, items: readonly unknown[], now: Date
   };
 }
 
-/** Sends a list object (`items`, `metadata`) as it is, or as a Table when the client asked for one. */
-/** The list, or a Table of it when the client asked for one (the clock is read only then). */
+/**
+ * Sends a list object (`items`, `metadata`) as it is, or as a Table when the client asked for one
+ * (the clock is read only then), in the negotiated format (sendJson).
+ */
 export async function sendList(
   req: FastifyRequest,
   reply: FastifyReply,

@@ -3,6 +3,8 @@ import { BadRequestError, JobfleetError, toStatus } from '@jobfleet/spec';
 import { ResourceVersionTooOldError, type Change } from './change-feed.js';
 import type { ApiContext } from './context.js';
 import { queryBool, queryInt, queryString } from './http.js';
+import { MEDIA_PROTOBUF, negotiateStream } from './negotiation.js';
+import { encodeWatchEvent } from './protobuf/envelope.js';
 
 export interface WatchSpec {
   kind: string;
@@ -42,7 +44,8 @@ function isResourceVersion(text: string): boolean {
 }
 
 /**
- * A Kubernetes watch: newline-delimited {type, object} events on a chunked response, from the
+ * A Kubernetes watch: newline-delimited {type, object} events on a chunked response (or, for
+ * `application/vnd.kubernetes.protobuf;stream=watch`, length-prefixed WatchEvent frames), from the
  * requested resourceVersion (or the current state first), with bookmarks, timeoutSeconds and the
  * initial-events protocol (sendInitialEvents) of watch lists.
  *
@@ -68,8 +71,12 @@ export async function watchResponse(ctx: ApiContext, req: FastifyRequest, reply:
     throw new BadRequestError(`resourceVersion: Invalid value: "${requestedRv}": must be a non-negative integer`);
   }
 
+  // JSON lines or protobuf frames, as the Accept header asks (406 for a type without a stream form).
+  const protobuf = negotiateStream(req.headers.accept, { table: true }).mediaType === MEDIA_PROTOBUF;
+
   reply.hijack();
-  raw.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+  const contentType = protobuf ? `${MEDIA_PROTOBUF};stream=watch` : 'application/json';
+  raw.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
   // The client learns at once that the watch started, even if no event comes for a long time.
   raw.flushHeaders();
   const maxUnsent = ctx.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES;
@@ -88,7 +95,16 @@ export async function watchResponse(ctx: ApiContext, req: FastifyRequest, reply:
   /** Sends one event; a watch whose client lets more than maxUnsent bytes pile up is closed at once. */
   const send = (type: string, object: unknown) => {
     if (closed) return;
-    raw.write(`${JSON.stringify({ type, object })}\n`);
+    let frame: Buffer | string;
+    try {
+      frame = protobuf ? encodeWatchEvent(type, object as Record<string, unknown>) : `${JSON.stringify({ type, object })}\n`;
+    } catch (err) {
+      // An object that cannot be written ends the watch with an ERROR event (a Status always can be).
+      if (type !== 'ERROR') send('ERROR', toStatus(err));
+      finish();
+      return;
+    }
+    raw.write(frame);
     if (raw.writableLength > maxUnsent) {
       finish();
       raw.destroy();

@@ -1,7 +1,7 @@
 /** Query parameters every write takes (create, update, patch, delete): dryRun and fieldValidation. */
 import type { FastifyRequest } from 'fastify';
 import { BadRequestError, JobfleetError } from '@jobfleet/spec';
-import { queryString } from './http.js';
+import { queryString, queryStrings } from './http.js';
 
 export const FIELD_VALIDATION_VALUES = ['Ignore', 'Strict', 'Warn'] as const;
 
@@ -15,15 +15,17 @@ export interface WriteOptions {
  * whatever is asked: a field it does not know is always an error, never silently dropped.
  */
 export function writeOptions(req: FastifyRequest): WriteOptions {
-  const dryRun = queryString(req, 'dryRun');
-  if (dryRun !== undefined && dryRun !== '' && dryRun !== 'All') {
-    throw new BadRequestError(`dryRun: Unsupported value: "${dryRun}": supported values: "All"`);
+  // dryRun is a list in Kubernetes' options (every value counts, repeated or not); "All" is the one directive.
+  const dryRuns = queryStrings(req, 'dryRun');
+  const unsupported = dryRuns.find((v) => v !== '' && v !== 'All');
+  if (unsupported !== undefined) {
+    throw new BadRequestError(`dryRun: Unsupported value: "${unsupported}": supported values: "All"`);
   }
   const validation = queryString(req, 'fieldValidation');
   if (validation !== undefined && validation !== '' && !(FIELD_VALIDATION_VALUES as readonly string[]).includes(validation)) {
     throw new BadRequestError(`fieldValidation: Unsupported value: "${validation}": supported values: "Ignore", "Strict", "Warn"`);
   }
-  return { dryRun: dryRun === 'All' };
+  return { dryRun: dryRuns.includes('All') };
 }
 
 /** 405, for verbs a resource does not support (e.g. writes to jobs/status). */

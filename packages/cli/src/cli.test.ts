@@ -56,10 +56,10 @@ describe('jobfleet --help', () => {
     { command: 'run', options: ['-f, --filename <file>', '--timeout <duration>', '--no-logs'] },
     { command: 'logs', options: ['-f, --follow', '-c, --container <name>', '--tail <lines>', '--timestamps'] },
     { command: 'wait', options: ['--for <condition>', '--timeout <duration>'] },
-    { command: 'delete', options: ['--cascade <policy>'] },
-    { command: 'up', options: ['--port <port>', '--host <host>', '--redis-url <url>', '--node-name <name>', '--max-pods <n>', '--tls-cert-file <file>', '--tls-private-key-file <file>', 'JOBFLEET_TLS_CERT_FILE', 'JOBFLEET_TLS_KEY_FILE', '--allow-privileged', ...REDIS_OPTIONS] },
+    { command: 'delete', options: ['--cascade <policy>', '--grace-period <seconds>'] },
+    { command: 'up', options: ['--port <port>', '--host <host>', '--redis-url <url>', '--node-name <name>', '--node-ip <ip>', 'JOBFLEET_NODE_IP', '--max-pods <n>', '--tls-cert-file <file>', '--tls-private-key-file <file>', 'JOBFLEET_TLS_CERT_FILE', 'JOBFLEET_TLS_KEY_FILE', '--allow-privileged', ...REDIS_OPTIONS] },
     { command: 'api', options: ['--port <port>', '--host <host>', '--redis-url <url>', '--tls-cert-file <file>', '--tls-private-key-file <file>', '--allow-privileged', ...REDIS_OPTIONS] },
-    { command: 'worker', options: ['--node-name <name>', '--max-pods <n>', '--redis-url <url>', '--allow-privileged', ...REDIS_OPTIONS] },
+    { command: 'worker', options: ['--node-name <name>', '--node-ip <ip>', 'JOBFLEET_NODE_IP', '--max-pods <n>', '--redis-url <url>', '--allow-privileged', ...REDIS_OPTIONS] },
     { command: 'janitor', options: REDIS_OPTIONS },
   ])('$command --help shows its options', ({ command, options }) => {
     const { code, stdout } = jobfleet([command, '--help']);
@@ -88,6 +88,8 @@ describe('usage errors exit 2 with one error line', () => {
     { name: 'duration without unit', args: ['wait', 'job/x', '--for', 'condition=complete', '--timeout', '30'], message: 'time: missing unit in duration "30"' },
     { name: 'bad --for', args: ['wait', 'job/x', '--for', 'complete'], message: 'expected condition=NAME[=VALUE]' },
     { name: 'bad --cascade', args: ['delete', 'job', 'x', '--cascade', 'sideways'], message: 'must be one of background, foreground, orphan' },
+    { name: 'bad --grace-period', args: ['delete', 'pod', 'x', '--grace-period', 'soon'], message: 'must be an integer number of seconds' },
+    { name: 'delete of a node', args: ['delete', 'node/x'], message: 'error: delete supports jobs and pods only' },
     { name: 'unknown resource type', args: ['get', 'deployments'], message: 'error: the server doesn\'t have a resource type "deployments"' },
     { name: 'bad port', args: ['api', '--port', 'eighty'], message: 'must be a non-negative integer' },
     { name: 'a TLS certificate without its key', args: ['api', '--tls-cert-file', 'tls.crt'], message: 'error: --tls-cert-file and --tls-private-key-file go together' },

@@ -130,6 +130,44 @@ describe('describeJob', () => {
     expect(text).toMatch(/\nEvents:\s+<none>\n$/);
   });
 
+  it('adds the failure- and success-handling fields that are set, after the completed indexes', () => {
+    const indexed: Job = {
+      ...job,
+      spec: {
+        ...job.spec,
+        completionMode: 'Indexed',
+        backoffLimitPerIndex: 1,
+        maxFailedIndexes: 2,
+        podFailurePolicy: {
+          rules: [
+            { action: 'FailIndex', onExitCodes: { containerName: 'echo', operator: 'In', values: [3, 4] } },
+            { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+          ],
+        },
+        successPolicy: { rules: [{ succeededIndexes: '0-2', succeededCount: 2 }] },
+        managedBy: 'example.com/custom',
+      },
+      status: { ...job.status, completedIndexes: '0,2', failedIndexes: '1,3' },
+    };
+    const text = describeJob(indexed, [], [], { utcOffsetMinutes: 0, now: NOW });
+    const from = text.indexOf('Completed Indexes:');
+    expect(text.slice(from, text.indexOf('Pod Template:'))).toBe(
+      [
+        'Completed Indexes:        0,2',
+        'Backoff Limit Per Index:  1',
+        'Max Failed Indexes:       2',
+        'Failed Indexes:           1,3',
+        'Managed By:               example.com/custom',
+        'Pod Failure Policy:',
+        '  Rule 0:  FailIndex on exit codes In [3, 4] of container echo',
+        '  Rule 1:  Ignore on pod conditions DisruptionTarget=True',
+        'Success Policy:',
+        '  Rule 0:  succeededIndexes 0-2, succeededCount 2',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it("shows a repeated event's count and span as kubectl does", () => {
     const repeated = event('BackoffLimitExceeded', 'Job has reached the specified backoff limit\n', '2025-06-01T12:00:00Z', { count: 3, lastTimestamp: '2025-06-01T12:04:00Z', type: 'Warning' });
     const text = describeJob(job, [], [repeated], { now: NOW });

@@ -53,6 +53,42 @@ function describeJobFields(job: Job, write: Write, options: DescribeOptions): vo
   if (spec.activeDeadlineSeconds !== undefined) write(0, `Active Deadline Seconds:\t${spec.activeDeadlineSeconds}s`);
   write(0, `Pods Statuses:\t${podsStatuses(job)}`);
   if (spec.completionMode === 'Indexed') write(0, `Completed Indexes:\t${capIndexes(status.completedIndexes ?? '', 50)}`);
+  describeFailureAndSuccessFields(job, write);
+}
+
+/**
+ * jobfleet's addition to kubectl's layout (kubectl 1.33 prints none of these): the failure- and
+ * success-handling fields that are set, each rule on its own line, and the failed indexes.
+ */
+function describeFailureAndSuccessFields(job: Job, write: Write): void {
+  const { spec } = job;
+  if (spec.backoffLimitPerIndex !== undefined) {
+    write(0, `Backoff Limit Per Index:\t${spec.backoffLimitPerIndex}`);
+    if (spec.maxFailedIndexes !== undefined) write(0, `Max Failed Indexes:\t${spec.maxFailedIndexes}`);
+    write(0, `Failed Indexes:\t${capIndexes(job.status?.failedIndexes ?? '', 50)}`);
+  }
+  if (spec.podReplacementPolicy && spec.podReplacementPolicy !== 'Failed') write(0, `Pod Replacement Policy:\t${spec.podReplacementPolicy}`);
+  if (spec.managedBy !== undefined) write(0, `Managed By:\t${spec.managedBy}`);
+  if (spec.podFailurePolicy) {
+    write(0, 'Pod Failure Policy:');
+    spec.podFailurePolicy.rules.forEach((rule, i) => {
+      const codes = rule.onExitCodes;
+      const on = codes
+        ? `exit codes ${codes.operator} [${codes.values.join(', ')}]${codes.containerName === undefined ? '' : ` of container ${codes.containerName}`}`
+        : `pod conditions ${(rule.onPodConditions ?? []).map((c) => `${c.type}=${c.status ?? 'True'}`).join(', ')}`;
+      write(1, `Rule ${i}:\t${rule.action} on ${on}`);
+    });
+  }
+  if (spec.successPolicy) {
+    write(0, 'Success Policy:');
+    spec.successPolicy.rules.forEach((rule, i) => {
+      const parts = [
+        ...(rule.succeededIndexes !== undefined ? [`succeededIndexes ${rule.succeededIndexes}`] : []),
+        ...(rule.succeededCount !== undefined ? [`succeededCount ${rule.succeededCount}`] : []),
+      ];
+      write(1, `Rule ${i}:\t${parts.join(', ')}`);
+    });
+  }
 }
 
 function describeSelector(job: Job): string {

@@ -47,12 +47,18 @@ export class PodLogFollower {
     return this.refreshing;
   }
 
-  /** Follows every pod not followed yet whose container has started. */
+  /**
+   * Follows every pod whose container has started, once per run: a container restarted in place
+   * (OnFailure) has a log per run, and a follow ends with its run, as with the kubelet.
+   */
   follow(pods: readonly Pod[]): void {
     for (const pod of pods) {
       const name = pod.metadata.name;
-      if (!name || this.streams.has(name) || !containerStarted(pod)) continue;
-      this.streams.set(name, this.stream(name, pod.spec.containers[0]?.name));
+      const container = pod.spec.containers[0]?.name;
+      if (!name || !containerStarted(pod)) continue;
+      const key = `${name}#${logRun(pod, container)}`;
+      if (this.streams.has(key)) continue;
+      this.streams.set(key, this.stream(key, name, container));
     }
   }
 
@@ -78,7 +84,7 @@ export class PodLogFollower {
     this.timer = undefined;
   }
 
-  private async stream(podName: string, container: string | undefined): Promise<void> {
+  private async stream(key: string, podName: string, container: string | undefined): Promise<void> {
     let delivered = false;
     try {
       const lines = this.client.streamLogs(podName, { follow: true, signal: this.abort.signal, ...(container ? { container } : {}) });
@@ -88,23 +94,31 @@ export class PodLogFollower {
       }
     } catch (error) {
       if (this.abort.signal.aborted) return;
-      if (!delivered && this.retryLater(podName)) return;
+      if (!delivered && this.retryLater(key)) return;
       this.sink.warn(`cannot stream the logs of pod/${podName}: ${errorMessage(error)}`);
     }
   }
 
   /** A log that is not available yet (e.g. container still being created) is tried again at the next refresh. */
-  private retryLater(podName: string): boolean {
-    const attempts = (this.attempts.get(podName) ?? 0) + 1;
-    this.attempts.set(podName, attempts);
+  private retryLater(key: string): boolean {
+    const attempts = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, attempts);
     if (attempts >= (this.options.maxAttempts ?? 5)) return false;
-    this.streams.delete(podName);
+    this.streams.delete(key);
     return true;
   }
 
   private format(podName: string, line: string): string {
     return this.options.prefix ? `[${podName}] ${line}` : line;
   }
+}
+
+/** The run of the container the API serves the log of now: the current one, or while it waits to restart, the last. */
+export function logRun(pod: Pod, container: string | undefined): number {
+  const s = (pod.status.containerStatuses ?? []).find((c) => c.name === container);
+  const restarts = s?.restartCount ?? 0;
+  if (s?.state.running || s?.state.terminated || !s?.lastState?.terminated || restarts < 1) return restarts;
+  return restarts - 1;
 }
 
 /** A pod's log exists once a container is running or has terminated. */

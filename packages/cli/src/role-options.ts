@@ -1,4 +1,5 @@
 /** Options shared by the commands that run jobfleet roles (up, api, worker, janitor). */
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { Option, type Command } from 'commander';
 import { globalOptions, readPem } from './context.js';
@@ -41,6 +42,16 @@ export function roleRedis(flags: RedisFlags): RedisSettings | undefined {
   const warning = settings && redisWarning(settings);
   if (warning) process.stderr.write(`${warning}\n`);
   return settings;
+}
+
+/** --node-ip: the address the worker reports as its pods' hostIP (the kubelet's --node-ip). */
+export function nodeIpOption(): Option {
+  return new Option('--node-ip <ip>', "this node's address, reported as its pods' status.hostIP and the Node's InternalIP (default: the address of the default route)")
+    .env('JOBFLEET_NODE_IP')
+    .argParser((value: string) => {
+      if (isIP(value.trim()) === 0) throw new UsageError(`--node-ip must be an IPv4 or IPv6 address, got "${value}"`);
+      return value.trim();
+    });
 }
 
 export function maxPodsOption(): Option {

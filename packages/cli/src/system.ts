@@ -84,6 +84,8 @@ export interface SystemOptions {
   port: number;
   host: string;
   nodeName: string;
+  /** The worker's address (hostIP of its pods); default: detected. */
+  nodeIP?: string;
   maxPods?: number;
   token?: string;
   tls?: TlsFiles;
@@ -110,7 +112,7 @@ export async function startSystem(options: SystemOptions, stack: ShutdownStack):
   try {
     const redis = options.redis ?? (await startRedis(options.dataDir, stack));
     const api = await startApiRole({ redis, port: options.port, host: options.host, token: options.token, tls: options.tls, allowPrivileged: options.allowPrivileged }, stack);
-    await startWorkerRole({ redis, nodeName: options.nodeName, maxPods: options.maxPods, allowPrivileged: options.allowPrivileged, drainTimeoutMs: options.drainTimeoutMs, ephemeral: options.ephemeralNode }, stack);
+    await startWorkerRole({ redis, nodeName: options.nodeName, nodeIP: options.nodeIP, maxPods: options.maxPods, allowPrivileged: options.allowPrivileged, drainTimeoutMs: options.drainTimeoutMs, ephemeral: options.ephemeralNode }, stack);
     await startJanitorRole(redis, stack);
     return { apiUrl: api.url, redis, embeddedRedis: options.redis === undefined };
   } catch (error) {
@@ -149,6 +151,7 @@ export async function startApiRole(
 export interface WorkerRoleOptions {
   redis: RedisSettings;
   nodeName: string;
+  nodeIP?: string | undefined;
   maxPods?: number | undefined;
   allowPrivileged?: boolean | undefined;
   drainTimeoutMs?: number | undefined;
@@ -162,6 +165,7 @@ export async function startWorkerRole(options: WorkerRoleOptions, stack: Shutdow
     redisUrl: options.redis.url,
     redisConnection: options.redis.connection,
     nodeName: options.nodeName,
+    ...(options.nodeIP ? { nodeIP: options.nodeIP } : {}),
     maxPods: options.maxPods ?? DEFAULT_MAX_PODS,
     ...(options.allowPrivileged === undefined ? {} : { allowPrivileged: options.allowPrivileged }),
     ...(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),

@@ -106,6 +106,13 @@ export interface DeleteJobOptions extends CallOptions {
   gracePeriodSeconds?: number;
 }
 
+export interface DeletePodOptions extends CallOptions {
+  /** Default: the pod's terminationGracePeriodSeconds (0 for a pod no node runs, or that ended). */
+  gracePeriodSeconds?: number;
+  /** Refuse (ConflictError) unless the pod still has this uid / resourceVersion. */
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
 export interface Health {
   /** GET /healthz answered 2xx. */
   live: boolean;
@@ -282,6 +289,46 @@ export class JobfleetClient {
       signal: options.signal,
     });
     if (response.body) yield* readLines(response.body);
+  }
+
+  /**
+   * Deletes a pod, as `kubectl delete pod`: it is stopped gracefully and its object goes once it
+   * ended; its Job counts it (as failed unless it succeeded) and replaces it. Resolves with the pod
+   * as the deletion left it (with its deletionTimestamp); NotFoundError when there is no such pod.
+   */
+  deletePod(name: string, options: DeletePodOptions = {}): Promise<Pod> {
+    const body = {
+      kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      ...(options.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: options.gracePeriodSeconds }),
+      ...(options.preconditions ? { preconditions: options.preconditions } : {}),
+    };
+    return this.http.json<Pod>('DELETE', podsPath(this.ns(options), name), { body, signal: options.signal });
+  }
+
+  /**
+   * Evicts a pod (policy/v1 Eviction): it gets the DisruptionTarget condition (reason
+   * EvictionByEvictionAPI) and is deleted as by deletePod.
+   */
+  async evictPod(name: string, options: DeletePodOptions = {}): Promise<void> {
+    const deleteOptions = {
+      ...(options.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: options.gracePeriodSeconds }),
+      ...(options.preconditions ? { preconditions: options.preconditions } : {}),
+    };
+    const body = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: this.ns(options) }, deleteOptions };
+    const response = await this.http.request('POST', podsPath(this.ns(options), name) + '/eviction', { body, signal: options.signal });
+    await response.body?.cancel();
+  }
+
+  /**
+   * Changes a pod with a patch (default: a JSON merge patch), as `kubectl patch pod`: labels,
+   * annotations, and what Kubernetes lets change of a pod (InvalidError otherwise). `status: true`
+   * patches pods/status (conditions of the client's own types).
+   */
+  patchPod(name: string, patch: unknown, options: PatchOptions & { status?: boolean } = {}): Promise<Pod> {
+    const contentType = PATCH_CONTENT_TYPES[options.type ?? 'merge'];
+    const path = podsPath(this.ns(options), name) + (options.status ? '/status' : '');
+    return this.http.json<Pod>('PATCH', path, { body: patch, contentType, signal: options.signal });
   }
 
   /** Deletes the Job; its pods follow with the default Background propagation. */

@@ -54,6 +54,7 @@ export {
   type LogOptions,
   type StreamLogOptions,
   type DeleteJobOptions,
+  type DeletePodOptions,
   type PropagationPolicy,
   type Health,
   type ListOptions,
@@ -83,3 +84,20 @@ export {
   fromStatus,
 } from '@jobfleet/spec';
 export type { Job, Pod, JobCondition, Status, CoreEvent, TableColumnDefinition } from '@jobfleet/spec';
+/** The batch/v1 Job API's types (spec and status with their failure and success policies), for typed manifests. */
+export type {
+  JobSpec,
+  JobStatus,
+  JobConditionType,
+  PodFailurePolicy,
+  PodFailurePolicyRule,
+  PodFailurePolicyAction,
+  PodFailurePolicyOnExitCodesRequirement,
+  PodFailurePolicyOnPodConditionsPattern,
+  PodReplacementPolicy,
+  SuccessPolicy,
+  SuccessPolicyRule,
+  PodTemplateSpec,
+  PodSpec,
+  Container,
+} from '@jobfleet/spec';

@@ -9,6 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeObject } from '@jobfleet/api';
 import { parseManifests, redisKeys } from '@jobfleet/spec';
 import { dataKeys, startFleet, uniqueName, type Fleet } from './harness.js';
 
@@ -653,12 +654,25 @@ async function requestWithAccept(path: string, query: string, accept: string | u
   try {
     const res = await fetch(`${fleet.api.url}${path}?${query}`, { headers: accept ? { accept } : {}, signal: controller.signal });
     const contentType = res.headers.get('content-type') ?? '';
-    const streaming = res.ok && /(^|&)(watch=(true|1)|follow=true)(&|$)/.test(query);
+    // watch and follow are on unless absent, "0" or "false" (first value), as the API server reads booleans.
+    const first = new URLSearchParams(query);
+    const on = (name: string) => {
+      const v = first.get(name);
+      return v !== null && v !== '0' && v.toLowerCase() !== 'false';
+    };
+    const streaming = res.ok && (on('watch') || on('follow'));
     if (streaming) {
       controller.abort();
       return { status: res.status, contentType, text: '', streaming };
     }
-    return { status: res.status, contentType, text: await res.text(), streaming };
+    const bytes = Buffer.from(await res.arrayBuffer());
+    // Errors come in the negotiated format, as the API server's: protobuf and YAML Status objects are read as JSON.
+    const text = contentType.startsWith('application/vnd.kubernetes.protobuf')
+      ? JSON.stringify(decodeObject(bytes))
+      : contentType.startsWith('application/yaml')
+        ? JSON.stringify(parseManifests(bytes.toString('utf8'))[0])
+        : bytes.toString('utf8');
+    return { status: res.status, contentType, text, streaming };
   } catch (err) {
     throw new Error(`GET ${path}?${query}: ${(err as Error).message}`);
   } finally {

@@ -108,7 +108,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 
 describe.concurrent('kubectl against jobfleet', () => {
   it('discovers the API: version, api-resources with short names and categories', async () => {
-    expect(await ok(['version'])).toContain('Server Version: v1.32.0-jobfleet');
+    expect(await ok(['version'])).toContain('Server Version: v1.33.0-jobfleet.');
     const resources = table(await ok(['api-resources', '--no-headers']));
     const byName = new Map(resources.map((r) => [r[0], r]));
     expect(byName.get('jobs')).toEqual(['jobs', 'batch/v1', 'true', 'Job']);

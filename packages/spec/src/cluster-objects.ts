@@ -87,6 +87,8 @@ export interface NodeHeartbeat {
   /** ms when the worker process started. */
   startedAt?: number;
   labels?: Record<string, string>;
+  /** The node's address (--node-ip, or detected): its InternalIP. */
+  address?: string;
 }
 
 export const NODE_KUBELET_VERSION = 'jobfleet';
@@ -132,7 +134,7 @@ export function nodeFromHeartbeat(hb: NodeHeartbeat, now: number, graceMs: numbe
       capacity,
       allocatable: { ...capacity },
       conditions: [nodeReadyCondition(hb, now, graceMs)],
-      addresses: [{ type: 'Hostname', address: hb.name }],
+      addresses: [...(typeof hb.address === 'string' && hb.address ? [{ type: 'InternalIP', address: hb.address }] : []), { type: 'Hostname', address: hb.name }],
       nodeInfo: {
         kubeletVersion: NODE_KUBELET_VERSION,
         containerRuntimeVersion: 'docker',

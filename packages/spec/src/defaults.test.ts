@@ -17,7 +17,16 @@ describe('applyJobDefaults', () => {
     {
       name: 'nothing set: one pod to success',
       spec: {},
-      want: { completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false, podReplacementPolicy: 'TerminatingOrFailed' },
+      // podReplacementPolicy: jobfleet's default is Failed (Kubernetes': TerminatingOrFailed), see defaults.ts.
+      want: { completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false, podReplacementPolicy: 'Failed' },
+    },
+    { name: 'TerminatingOrFailed asked for is kept', spec: { podReplacementPolicy: 'TerminatingOrFailed' }, want: { podReplacementPolicy: 'TerminatingOrFailed' } },
+    { name: 'backoffLimitPerIndex: backoffLimit defaults to MaxInt32', spec: { backoffLimitPerIndex: 1 }, want: { backoffLimit: 2147483647 } },
+    { name: 'backoffLimitPerIndex with a backoffLimit keeps it', spec: { backoffLimitPerIndex: 1, backoffLimit: 3 }, want: { backoffLimit: 3 } },
+    {
+      name: 'an onPodConditions pattern without status means True',
+      spec: { podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }, { type: 'X', status: 'False' }] }] } },
+      want: { podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }, { type: 'X', status: 'False' }] }] } },
     },
     { name: 'parallelism alone: a work queue', spec: { parallelism: 3 }, want: { completions: undefined, parallelism: 3 } },
     { name: 'completions alone', spec: { completions: 5 }, want: { completions: 5, parallelism: 1 } },

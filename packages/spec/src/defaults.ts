@@ -8,6 +8,8 @@ import type { Container, Job, JobSpec, PodSpec } from './types.js';
 export const DEFAULT_NAMESPACE = 'default';
 export const DEFAULT_BACKOFF_LIMIT = 6;
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
+export const DEFAULT_POD_REPLACEMENT_POLICY = 'Failed';
+const MAX_INT32 = 2 ** 31 - 1;
 
 export interface JobDefaultsOptions {
   /** Namespace to set when the manifest has none (e.g. DEFAULT_NAMESPACE); left unset otherwise. */
@@ -35,10 +37,17 @@ function defaultJobSpec(spec: JobSpec): void {
   // Both unset means one pod to success; parallelism alone means a work queue (completions stays unset).
   if (spec.completions === undefined && spec.parallelism === undefined) spec.completions = 1;
   spec.parallelism ??= 1;
-  spec.backoffLimit ??= DEFAULT_BACKOFF_LIMIT;
+  // With a per-index limit the global one is effectively off, as in Kubernetes.
+  spec.backoffLimit ??= spec.backoffLimitPerIndex !== undefined ? MAX_INT32 : DEFAULT_BACKOFF_LIMIT;
   spec.completionMode ??= 'NonIndexed';
   spec.suspend ??= false;
-  spec.podReplacementPolicy ??= 'TerminatingOrFailed';
+  // jobfleet's deviation: Kubernetes defaults to TerminatingOrFailed unless a podFailurePolicy is set.
+  // jobfleet promises that a Job never runs more than `parallelism` pods at once, which only Failed
+  // keeps (a replacement waits for the pod it replaces to end); the stored field says what is done.
+  spec.podReplacementPolicy ??= DEFAULT_POD_REPLACEMENT_POLICY;
+  for (const rule of spec.podFailurePolicy?.rules ?? []) {
+    for (const pattern of rule.onPodConditions ?? []) if (!pattern.status) pattern.status = 'True';
+  }
 }
 
 function defaultPodSpec(spec: PodSpec): void {

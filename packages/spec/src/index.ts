@@ -43,10 +43,12 @@ export {
   type StatusDetails,
 } from './errors.js';
 export { QUANTITY_FORMAT_MESSAGE, parseQuantity, tryParseQuantity } from './quantity.js';
+export { podQOSClass } from './qos.js';
 export { NOT_SUPPORTED_BY_JOBFLEET, decodeJob, jobSchema, type DecodedJob } from './schema.js';
 export {
   DEFAULT_BACKOFF_LIMIT,
   DEFAULT_NAMESPACE,
+  DEFAULT_POD_REPLACEMENT_POLICY,
   DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
   applyJobDefaults,
   type JobDefaultsOptions,
@@ -59,6 +61,8 @@ export {
   isDns1123Subdomain,
   isLabelValue,
   isQualifiedName,
+  validateAnnotations,
+  validateLabels,
 } from './validation-meta.js';
 export {
   DISALLOWED_BY_CLUSTER_POLICY,
@@ -66,6 +70,7 @@ export {
   PRIVILEGED_NOT_ALLOWED,
   SUPPORTED_RESOURCES,
   isCapability,
+  isSidecar,
   validatePodSpec,
   type PodPolicy,
 } from './validation-pod.js';
@@ -82,7 +87,16 @@ export {
   validateJob,
   validateJobUpdate,
 } from './validation.js';
+export {
+  CONDITION_STATUSES,
+  MAX_POD_FAILURE_POLICY_RULES,
+  ON_EXIT_CODES_OPERATORS,
+  POD_FAILURE_POLICY_ACTIONS,
+  validateManagedBy,
+} from './validation-job-policies.js';
 export { MAX_NESTING_DEPTH, MAX_TOKENS, assertManifestShape, parseJob, parseManifests, type ParseJobOptions } from './parse.js';
 export * from './printers.js';
 export * from './cluster-objects.js';
 export { deepEqual } from './validation.js';
+export * from './pod-api.js';
+export { decodeJobStatus, indexesProblem, validateJobStatusUpdate, type DecodedJobStatus } from './job-status.js';

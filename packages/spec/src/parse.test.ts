@@ -29,7 +29,7 @@ describe('example manifests', () => {
       backoffLimit: 6,
       completionMode: 'NonIndexed',
       suspend: false,
-      podReplacementPolicy: 'TerminatingOrFailed',
+      podReplacementPolicy: 'Failed',
     });
     expect(job.spec.manualSelector).toBeUndefined();
     expect(job.spec.template.spec).toMatchObject({ restartPolicy: 'OnFailure', terminationGracePeriodSeconds: 30 });
@@ -96,11 +96,11 @@ describe('parseJob', () => {
 
   it('reports every problem together in one InvalidError', () => {
     const input = baseJob();
-    Object.assign(input, { spec: { completions: -1, podFailurePolicy: { rules: [] }, template: { spec: { containers: [] } } } });
+    Object.assign(input, { spec: { completions: -1, podFailurePolicyx: { rules: [] }, template: { spec: { containers: [] } } } });
     const err = catchError(() => parseJob(input));
     expect(err).toBeInstanceOf(InvalidError);
     expect((err as InvalidError).message).toBe(
-      'Job.batch "pi" is invalid: [spec.podFailurePolicy: Forbidden: not supported by jobfleet, ' +
+      'Job.batch "pi" is invalid: [spec.podFailurePolicyx: Forbidden: not supported by jobfleet, ' +
         'spec.completions: Invalid value: -1: must be greater than or equal to 0, ' +
         'spec.template.spec.containers: Required value, ' +
         'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"]',

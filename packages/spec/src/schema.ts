@@ -10,7 +10,17 @@
  */
 import * as z from 'zod';
 import { forbidden, invalid, type FieldError } from './field-errors.js';
-import type { CompletionMode, Container, HostPathType, Job, RestartPolicy } from './types.js';
+import type {
+  CompletionMode,
+  ConditionStatus,
+  Container,
+  HostPathType,
+  Job,
+  PodFailurePolicyAction,
+  PodFailurePolicyOnExitCodesRequirement,
+  PodReplacementPolicy,
+  RestartPolicy,
+} from './types.js';
 
 export const NOT_SUPPORTED_BY_JOBFLEET = 'not supported by jobfleet';
 
@@ -117,6 +127,7 @@ const container = z.strictObject({
   volumeMounts: z.array(volumeMount).optional(),
   imagePullPolicy: enumString<NonNullable<Container['imagePullPolicy']>>().optional(),
   securityContext,
+  restartPolicy: enumString<NonNullable<Container['restartPolicy']>>().optional(),
   ports: ignored,
   terminationMessagePath: ignored,
   terminationMessagePolicy: ignored,
@@ -148,17 +159,45 @@ const podTemplateSpec = z.strictObject({
   spec: podSpec.prefault({}),
 });
 
+/** A missing action or operator reads as "", which validation reports as Required, as Kubernetes does. */
+const podFailurePolicy = z.strictObject({
+  rules: z
+    .array(
+      z.strictObject({
+        action: enumString<PodFailurePolicyAction>().default('' as PodFailurePolicyAction),
+        onExitCodes: z
+          .strictObject({
+            containerName: str.optional(),
+            operator: enumString<PodFailurePolicyOnExitCodesRequirement['operator']>().default('' as 'In'),
+            values: z.array(int32).default([]),
+          })
+          .optional(),
+        onPodConditions: z.array(z.strictObject({ type: str.default(''), status: enumString<ConditionStatus>().optional() })).optional(),
+      }),
+    )
+    .default([]),
+});
+
+const successPolicy = z.strictObject({
+  rules: z.array(z.strictObject({ succeededIndexes: str.optional(), succeededCount: int32.optional() })).default([]),
+});
+
 const jobSpec = z.strictObject({
   parallelism: int32.optional(),
   completions: int32.optional(),
   activeDeadlineSeconds: int64.optional(),
   backoffLimit: int32.optional(),
+  backoffLimitPerIndex: int32.optional(),
+  maxFailedIndexes: int32.optional(),
   ttlSecondsAfterFinished: int32.optional(),
   completionMode: enumString<CompletionMode>().optional(),
   suspend: bool.optional(),
   manualSelector: bool.optional(),
   selector: labelSelector.optional(),
-  podReplacementPolicy: str.optional(),
+  podReplacementPolicy: enumString<PodReplacementPolicy>().optional(),
+  podFailurePolicy: podFailurePolicy.optional(),
+  successPolicy: successPolicy.optional(),
+  managedBy: str.optional(),
   template: podTemplateSpec.prefault({}),
 });
 

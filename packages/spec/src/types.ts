@@ -58,7 +58,11 @@ export interface Container {
   volumeMounts?: VolumeMount[];
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   securityContext?: SecurityContext;
+  /** Only on init containers, only "Always": a native sidecar (runs alongside the app containers). */
+  restartPolicy?: ContainerRestartPolicy;
 }
+
+export type ContainerRestartPolicy = 'Always';
 
 /** Linux capabilities, with or without the CAP_ prefix ("NET_ADMIN", "CAP_CHOWN", "ALL"). */
 export interface Capabilities {
@@ -131,17 +135,59 @@ export interface LabelSelector {
 
 export type CompletionMode = 'NonIndexed' | 'Indexed';
 
+export type PodFailurePolicyAction = 'FailJob' | 'FailIndex' | 'Ignore' | 'Count';
+
+export interface PodFailurePolicyOnExitCodesRequirement {
+  containerName?: string;
+  operator: 'In' | 'NotIn';
+  values: number[];
+}
+
+export interface PodFailurePolicyOnPodConditionsPattern {
+  type: string;
+  /** Defaulted to "True". */
+  status?: ConditionStatus;
+}
+
+export interface PodFailurePolicyRule {
+  action: PodFailurePolicyAction;
+  onExitCodes?: PodFailurePolicyOnExitCodesRequirement;
+  onPodConditions?: PodFailurePolicyOnPodConditionsPattern[];
+}
+
+export interface PodFailurePolicy {
+  rules: PodFailurePolicyRule[];
+}
+
+export interface SuccessPolicyRule {
+  /** Completion indexes as in status.completedIndexes: "0,2-4". */
+  succeededIndexes?: string;
+  succeededCount?: number;
+}
+
+export interface SuccessPolicy {
+  rules: SuccessPolicyRule[];
+}
+
+export type PodReplacementPolicy = 'Failed' | 'TerminatingOrFailed';
+
 export interface JobSpec {
   parallelism?: number;
   completions?: number | null;
   activeDeadlineSeconds?: number;
   backoffLimit?: number;
+  backoffLimitPerIndex?: number;
+  maxFailedIndexes?: number;
   ttlSecondsAfterFinished?: number;
   completionMode?: CompletionMode;
   suspend?: boolean;
   manualSelector?: boolean;
   selector?: LabelSelector;
-  podReplacementPolicy?: string;
+  podReplacementPolicy?: PodReplacementPolicy;
+  podFailurePolicy?: PodFailurePolicy;
+  successPolicy?: SuccessPolicy;
+  /** The controller that reconciles the Job; unset or "kubernetes.io/job-controller" is jobfleet's own. */
+  managedBy?: string;
   template: PodTemplateSpec;
 }
 
@@ -167,6 +213,8 @@ export interface JobStatus {
   startTime?: string;
   completionTime?: string;
   completedIndexes?: string;
+  /** Set (possibly "") only when spec.backoffLimitPerIndex is. */
+  failedIndexes?: string;
   conditions?: JobCondition[];
   uncountedTerminatedPods?: { succeeded?: string[]; failed?: string[] };
 }
@@ -216,7 +264,7 @@ export interface ContainerStatus {
 }
 
 export interface PodCondition {
-  type: 'PodScheduled' | 'Initialized' | 'ContainersReady' | 'Ready' | 'DisruptionTarget';
+  type: 'PodScheduled' | 'Initialized' | 'ContainersReady' | 'Ready' | 'DisruptionTarget' | 'PodReadyToStartContainers';
   status: ConditionStatus;
   reason?: string;
   message?: string;
@@ -224,13 +272,18 @@ export interface PodCondition {
   lastTransitionTime?: string;
 }
 
+export type PodQOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
+
 export interface PodStatus {
   phase: PodPhase;
   reason?: string;
   message?: string;
   conditions?: PodCondition[];
   hostIP?: string;
+  hostIPs?: { ip: string }[];
   podIP?: string;
+  podIPs?: { ip: string }[];
+  qosClass?: PodQOSClass;
   startTime?: string;
   initContainerStatuses?: ContainerStatus[];
   containerStatuses?: ContainerStatus[];

@@ -40,6 +40,8 @@ import {
 /** Container resources jobfleet can enforce. */
 export const SUPPORTED_RESOURCES: readonly string[] = ['cpu', 'memory'];
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
+/** The only restartPolicy a container may have (an init container's): a native sidecar. */
+const SIDECAR_RESTART_POLICY = 'Always';
 /** emptyDir media jobfleet can provide: a directory, or tmpfs for "Memory". */
 const EMPTY_DIR_MEDIA = ['', 'Memory'];
 /** Pod fields an env var may reference through fieldRef (validEnvDownwardAPIFieldPathExpressions). */
@@ -191,7 +193,9 @@ function validateContainers(
     const path = `${field}[${i}]`;
     const duplicateName = names.has(container.name) ? [duplicate(`${path}.name`, container.name)] : [];
     names.add(container.name);
-    return [...validateContainer(container, volumeNames, path, policy), ...duplicateName];
+    // Only init containers can be sidecars (Kubernetes' validateContainers).
+    const restartPolicy = container.restartPolicy !== undefined ? [forbidden(`${path}.restartPolicy`, 'may not be set for non-init containers')] : [];
+    return [...validateContainer(container, volumeNames, path, policy), ...duplicateName, ...restartPolicy];
   });
 }
 
@@ -208,8 +212,19 @@ function validateInitContainers(
     const path = `${field}[${i}]`;
     const duplicateName = names.has(container.name) ? [duplicate(`${path}.name`, container.name)] : [];
     if (container.name) names.add(container.name);
-    return [...validateContainer(container, volumeNames, path, policy), ...duplicateName];
+    return [...validateContainer(container, volumeNames, path, policy), ...validateInitContainerRestartPolicy(container, `${path}.restartPolicy`), ...duplicateName];
   });
+}
+
+/** A native sidecar is an init container with restartPolicy Always, the one value allowed (validateInitContainerRestartPolicy). */
+function validateInitContainerRestartPolicy(container: Container, field: string): FieldError[] {
+  const value: unknown = container.restartPolicy;
+  return value === undefined || value === SIDECAR_RESTART_POLICY ? [] : [notSupported(field, value, [SIDECAR_RESTART_POLICY])];
+}
+
+/** Whether an init container is a native sidecar: it starts in order, then runs alongside the app containers. */
+export function isSidecar(container: Pick<Container, 'restartPolicy'>): boolean {
+  return container.restartPolicy === SIDECAR_RESTART_POLICY;
 }
 
 function validateContainer(container: Container, volumeNames: ReadonlySet<string>, field: string, policy: PodPolicy): FieldError[] {

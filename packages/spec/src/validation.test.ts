@@ -467,8 +467,8 @@ describe('decoding', () => {
     { name: 'null means unset', manifest: job({ spec: { completions: null, selector: null } }), want: [] },
     {
       name: 'type errors and unsupported fields are reported together',
-      manifest: job({ spec: { completions: 'five', managedBy: 'x' } }),
-      want: ['spec.completions: Invalid value: "five": must be an integer', 'spec.managedBy: Forbidden: not supported by jobfleet'],
+      manifest: job({ spec: { completions: 'five', managedByx: 'x' } }),
+      want: ['spec.completions: Invalid value: "five": must be an integer', 'spec.managedByx: Forbidden: not supported by jobfleet'],
     },
   ])('$name', ({ manifest, want }) => {
     expect(invalidMessages(manifest)).toStrictEqual(want);
@@ -477,11 +477,8 @@ describe('decoding', () => {
 
 describe('unsupported fields', () => {
   it.each<{ path: string; manifest: Manifest }>([
-    { path: 'spec.podFailurePolicy', manifest: job({ spec: { podFailurePolicy: { rules: [] } } }) },
-    { path: 'spec.successPolicy', manifest: job({ spec: { successPolicy: { rules: [] } } }) },
-    { path: 'spec.backoffLimitPerIndex', manifest: job({ spec: { backoffLimitPerIndex: 1 } }) },
-    { path: 'spec.maxFailedIndexes', manifest: job({ spec: { maxFailedIndexes: 1 } }) },
-    { path: 'spec.managedBy', manifest: job({ spec: { managedBy: 'kueue.x-k8s.io/multikueue' } }) },
+    { path: 'spec.podFailurePolicy.rules[0].name', manifest: job({ spec: { podFailurePolicy: { rules: [{ name: 'r', action: 'Ignore', onExitCodes: { operator: 'In', values: [1] } }] } } }) },
+    { path: 'spec.successPolicy.rules[0].extra', manifest: job({ spec: { completionMode: 'Indexed', completions: 2, successPolicy: { rules: [{ succeededCount: 1, extra: 1 }] } } }) },
     { path: `${POD}.nodeSelector`, manifest: jobWithPod({ nodeSelector: { disk: 'ssd' } }) },
     { path: `${POD}.affinity`, manifest: jobWithPod({ affinity: {} }) },
     { path: `${POD}.tolerations`, manifest: jobWithPod({ tolerations: [] }) },
@@ -497,10 +494,10 @@ describe('unsupported fields', () => {
   });
 
   it('reports unsupported fields together with validation errors', () => {
-    const manifest = job({ spec: { completions: -1, podFailurePolicy: {}, template: { spec: { restartPolicy: 'Always', nodeSelector: { a: 'b' } } } } });
+    const manifest = job({ spec: { completions: -1, podFailurePolicyx: {}, template: { spec: { restartPolicy: 'Always', nodeSelector: { a: 'b' } } } } });
     expect(invalidMessages(manifest)).toStrictEqual([
       `${POD}.nodeSelector: Forbidden: not supported by jobfleet`,
-      'spec.podFailurePolicy: Forbidden: not supported by jobfleet',
+      'spec.podFailurePolicyx: Forbidden: not supported by jobfleet',
       'spec.completions: Invalid value: -1: must be greater than or equal to 0',
       RESTART_POLICY_REQUIRED,
     ]);

@@ -23,6 +23,13 @@ import {
   validateLabels,
   validateNonNegative,
 } from './validation-meta.js';
+import {
+  validatePerIndexFields,
+  validatePerIndexForMode,
+  validatePodFailurePolicy,
+  validatePodReplacementPolicy,
+  validateSuccessPolicy,
+} from './validation-job-policies.js';
 import { validatePodTemplate, type PodPolicy } from './validation-pod.js';
 
 /** Kubernetes' cap on parallelism of an Indexed Job; jobfleet applies it to completions too. */
@@ -54,11 +61,15 @@ function validateJobSpec(spec: JobSpec, policy: PodPolicy): FieldError[] {
     ...validateNonNegative(spec.activeDeadlineSeconds, 'spec.activeDeadlineSeconds'),
     ...validateNonNegative(spec.backoffLimit, 'spec.backoffLimit'),
     ...validateNonNegative(spec.ttlSecondsAfterFinished, 'spec.ttlSecondsAfterFinished'),
+    ...validatePerIndexFields(spec),
     ...validateCompletionMode(spec),
+    ...validatePerIndexForMode(spec),
     ...validateSizeCaps(spec),
-    ...validatePodReplacementPolicy(spec.podReplacementPolicy),
+    ...validatePodFailurePolicy(spec),
+    ...validateSuccessPolicy(spec),
+    ...validatePodReplacementPolicy(spec),
     ...validatePodTemplate(spec.template, 'spec.template', policy),
-    ...validateJobRestartPolicy(spec.template),
+    ...validateJobRestartPolicy(spec),
     ...validateSelector(spec),
   ];
 }
@@ -87,19 +98,16 @@ function atMost(value: number | null | undefined, max: number, field: string, su
   return value != null && value > max ? [invalid(field, value, `must be less than or equal to ${max}${suffix}`)] : [];
 }
 
-function validatePodReplacementPolicy(policy: string | undefined): FieldError[] {
-  if (policy === undefined || POD_REPLACEMENT_POLICIES.includes(policy)) return [];
-  return [notSupported('spec.podReplacementPolicy', policy, POD_REPLACEMENT_POLICIES)];
-}
-
 /** A missing policy was defaulted to Always, so both read as "Required", as in Kubernetes. */
-function validateJobRestartPolicy(template: PodTemplateSpec): FieldError[] {
-  const policy: string | undefined = template.spec.restartPolicy;
+function validateJobRestartPolicy(spec: JobSpec): FieldError[] {
+  const policy: string | undefined = spec.template.spec.restartPolicy;
   const field = 'spec.template.spec.restartPolicy';
   if (policy === undefined || policy === 'Always' || policy === '') {
     return [required(field, `valid values: ${JOB_RESTART_POLICIES.map((p) => `"${p}"`).join(', ')}`)];
   }
-  return JOB_RESTART_POLICIES.includes(policy) ? [] : [notSupported(field, policy, JOB_RESTART_POLICIES)];
+  if (!JOB_RESTART_POLICIES.includes(policy)) return [notSupported(field, policy, JOB_RESTART_POLICIES)];
+  if (spec.podFailurePolicy && policy !== 'Never') return [invalid(field, policy, 'only "Never" is supported when podFailurePolicy is specified')];
+  return [];
 }
 
 function validateSelector(spec: JobSpec): FieldError[] {
@@ -220,6 +228,10 @@ export function validateJobUpdate(oldJob: Job, newJob: Job): FieldError[] {
     ...immutable(oldJob.spec.selector, newJob.spec.selector, 'spec.selector'),
     ...validateTemplateUpdate(oldJob, newJob),
     ...immutable(oldJob.spec.completionMode, newJob.spec.completionMode, 'spec.completionMode'),
+    ...immutable(oldJob.spec.podFailurePolicy, newJob.spec.podFailurePolicy, 'spec.podFailurePolicy'),
+    ...immutable(oldJob.spec.backoffLimitPerIndex, newJob.spec.backoffLimitPerIndex, 'spec.backoffLimitPerIndex'),
+    ...immutable(oldJob.spec.managedBy, newJob.spec.managedBy, 'spec.managedBy'),
+    ...immutable(oldJob.spec.successPolicy, newJob.spec.successPolicy, 'spec.successPolicy'),
   ];
 }
 

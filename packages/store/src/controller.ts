@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ANNOTATION_COUNTED,
   ANNOTATION_STOP_REASON,
   REASON,
   isJobFinished,
+  isManagedExternally,
   ttlDeadline,
   k8sTime,
   newPodForJob,
@@ -127,6 +129,14 @@ export class JobController {
     const snapshot = await this.store.loadForSync(ns, name);
     if (!snapshot) return 'done';
     const { job: stored, uncounted: pods } = snapshot;
+    // Another controller owns the Job (spec.managedBy): jobfleet writes nothing of it, as Kubernetes
+    // skips the sync. Kubernetes' TTL-after-finished controller still deletes it once that controller
+    // has finished it, so its deletion is scheduled.
+    if (isManagedExternally(stored.job)) {
+      const ttl = ttlScheduleOp(this.store, stored.job);
+      if (ttl) await this.store.commit([ttl]);
+      return 'done';
+    }
     const now = this.clock ? this.clock() : snapshot.now;
     const { finishedLeftOut } = snapshot;
     const decision = syncJob({ job: stored.job, control: stored.control, pods: pods.map((p) => p.pod), now, delays: this.delays, finishedLeftOut });
@@ -152,16 +162,32 @@ export class JobController {
     }
     let finishedHere = 0;
     const byName = new Map(pods.map((p) => [p.pod.metadata.name ?? '', p]));
+    const deleted: string[] = [];
     for (const stop of decision.stop) {
       const current = byName.get(stop.name);
       if (!current) continue;
       const stopped = stopPod(current.pod, stop, now);
       if (stopped.status.phase === 'Failed') finishedHere++;
+      deleted.push(stop.name);
       ops.push(await this.store.podPutOp(keys.pod(ns, stop.name), current.rv, stopped));
       if (stopped.spec.nodeName) ops.push({ op: 'publish', channel: keys.nodeChannel(stopped.spec.nodeName), message: stopMessage(ns, stop.name) });
     }
+    for (const name of decision.countedEarly) {
+      const current = byName.get(name);
+      if (!current) continue;
+      const annotations = { ...(current.pod.metadata.annotations ?? {}), [ANNOTATION_COUNTED]: 'failed' };
+      ops.push(await this.store.podPutOp(keys.pod(ns, name), current.rv, { ...current.pod, metadata: { ...current.pod.metadata, annotations } }));
+    }
     for (const name of decision.counted) ops.push({ op: 'srem', key: keys.jobUncounted(uid), member: name });
-    const events = [...created.map((p): JobEvent => ({ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${p.metadata.name}` })), ...decision.events];
+    for (const name of decision.remove) {
+      const current = byName.get(name);
+      if (current) ops.push(...podRemovalOps(this.store, uid, current));
+    }
+    const events = [
+      ...created.map((p): JobEvent => ({ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${p.metadata.name}` })),
+      ...deleted.map((name): JobEvent => ({ type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${name}` })),
+      ...decision.events,
+    ];
     const jobChanged =
       JSON.stringify(decision.status) !== JSON.stringify(job.status ?? {}) || JSON.stringify(decision.control) !== JSON.stringify(stored.control);
     if (jobChanged || ops.length > 0) {
@@ -170,7 +196,7 @@ export class JobController {
     for (const event of events) ops.push(...eventOps(this.store, job, uid, event, now));
     const ttlOp = ttlScheduleOp(this.store, { ...job, status: decision.status });
     if (ttlOp && !isJobFinished(job)) ops.push(ttlOp);
-    return { ops, created, finishedHere };
+    return { ops, created, finishedHere, deleted: deleted.length };
   }
 
   /**
@@ -197,7 +223,8 @@ export class JobController {
       });
       if (redrawn === 0) break;
     }
-    return names.map((name, i) => newPodForJob(job, { name, uid: randomUUID(), index: indexes?.[i], now }));
+    const annotations = decision.create.annotations;
+    return names.map((name, i) => newPodForJob(job, { name, uid: randomUUID(), index: indexes?.[i], now, annotations: annotations?.[i] }));
   }
 
   private async stillExists(job: Job): Promise<boolean> {
@@ -224,7 +251,7 @@ export class JobController {
 
   private async act(
     job: Job,
-    plan: { created: Pod[]; finishedHere: number },
+    plan: { created: Pod[]; finishedHere: number; deleted: number },
     decision: SyncDecision,
     pods: StoredPod[],
     now: number,
@@ -234,7 +261,7 @@ export class JobController {
       .filter((p) => p.status.phase === 'Pending' && !p.spec.nodeName && !p.metadata.deletionTimestamp)
       .filter((p) => now - Date.parse(p.metadata.creationTimestamp ?? '') > UNCLAIMED_RETRY_MS);
     await this.queues.enqueuePods([...plan.created, ...unclaimed]);
-    if (plan.created.length > 0) await this.trimEvents(job);
+    if (plan.created.length > 0 || plan.deleted > 0) await this.trimEvents(job);
     let requeue = decision.requeueAfterMs;
     if (plan.created.length > 0 || unclaimed.length > 0) requeue = Math.min(requeue ?? Infinity, UNCLAIMED_RETRY_MS + 1000);
     if (requeue !== undefined && Number.isFinite(requeue)) await this.queues.scheduleSync(job, requeue, now);
@@ -252,20 +279,45 @@ export class JobController {
 export const MAX_EVENTS_PER_JOB = 100;
 
 /**
- * Stopping a pod: one no worker holds yet simply ends as Failed; one on a node gets a
- * deletionTimestamp and its node is told to kill it. Pods stopped for suspend or surplus
- * carry an annotation so that the controller does not count them as failures.
+ * Stopping a pod is deleting it, as Kubernetes' Job controller does: it gets a deletionTimestamp,
+ * and once it has ended and been counted the next sync removes it (a stopped pod does not stay
+ * listed). One no worker holds yet ends as Failed at once; one on a node is killed by its node.
+ * Pods stopped for suspend, surplus or the Job's success carry an annotation so that the controller
+ * does not count them as failures (Kubernetes removes their tracking finalizer first).
  */
 function stopPod(pod: Pod, stop: PodToStop, now: number): Pod {
   const annotations = stop.uncounted ? { ...(pod.metadata.annotations ?? {}), [ANNOTATION_STOP_REASON]: stop.reason } : pod.metadata.annotations;
-  const metadata = { ...pod.metadata, ...(annotations ? { annotations } : {}) };
+  const metadata = {
+    ...pod.metadata,
+    ...(annotations ? { annotations } : {}),
+    deletionTimestamp: pod.metadata.deletionTimestamp ?? k8sTime(now),
+    deletionGracePeriodSeconds: pod.spec.nodeName ? stopGraceSeconds(pod, stop) : 0,
+  };
   if (!pod.spec.nodeName) {
     return { ...pod, metadata, status: { ...pod.status, phase: 'Failed', reason: stop.reason, message: `Pod stopped before it started: ${stop.reason}` } };
   }
-  return {
-    ...pod,
-    metadata: { ...metadata, deletionTimestamp: pod.metadata.deletionTimestamp ?? k8sTime(now), deletionGracePeriodSeconds: stopGraceSeconds(pod, stop) },
-  };
+  return { ...pod, metadata };
+}
+
+/**
+ * Removes a counted pod that ended after its deletion: the object (a DELETED watch event with its
+ * last state), its log and its index entries. Guarded by the pod's resourceVersion like every write.
+ */
+export function podRemovalOps(store: JobStore, jobUid: string, stored: StoredPod): WriteOp[] {
+  const keys = store.keys;
+  const pod = stored.pod;
+  const ns = pod.metadata.namespace ?? 'default';
+  const name = pod.metadata.name ?? '';
+  const last = { ...pod, metadata: { ...pod.metadata, resourceVersion: stored.rv } };
+  return [
+    { op: 'del', key: keys.pod(ns, name), expect: stored.rv, kind: 'Pod', ns, name, final: JSON.stringify(last) },
+    { op: 'zrem', key: keys.pods(ns), member: name },
+    { op: 'zrem', key: keys.jobPods(jobUid), member: name },
+    { op: 'srem', key: keys.jobUncounted(jobUid), member: name },
+    ...(pod.spec.nodeName ? [{ op: 'srem' as const, key: keys.nodePods(pod.spec.nodeName), member: `${ns}/${name}` }] : []),
+    { op: 'delkey', key: keys.podLog(ns, name) },
+    { op: 'delkey', key: keys.podLogArchive(ns, name) },
+  ];
 }
 
 /** Schedules the TTL-after-finished deletion of a finished Job (the janitor acts on it). */

@@ -4,34 +4,63 @@ import { encodeObject, type JobStore, type WriteOp } from './store.js';
 
 /** Who records an event: the Job controller, or the kubelet-like worker of a node. */
 export interface EventSource {
-  component: 'job-controller' | 'kubelet';
+  component: 'job-controller' | 'kubelet' | 'default-scheduler';
   /** The node, for events a worker records. */
   host?: string;
+}
+
+/** What a kubelet-like event adds: the container it is about, and its identity when it repeats. */
+export interface EventDetails {
+  /** involvedObject.fieldPath, e.g. "spec.containers{main}". */
+  fieldPath?: string;
+  /** The event's name and uid (default: new ones). */
+  name?: string;
+  uid?: string;
+  /**
+   * Above 1, the event repeats one recorded before under `name` and `uid` (Kubernetes' event
+   * correlator): that object is rewritten with the count and a new lastTimestamp.
+   */
+  count?: number;
+  /** When it first happened (default: now). */
+  firstTimestamp?: string;
 }
 
 /**
  * The writes recording one event about a Job or one of its pods. Every event is also listed under
  * its Job (`jobEvents`), so that deleting the Job deletes its events, its pods' ones included.
  */
-export function eventOps(store: JobStore, about: Job | Pod, jobUid: string, event: JobEvent, now: number, source: EventSource = { component: 'job-controller' }): WriteOp[] {
+export function eventOps(
+  store: JobStore,
+  about: Job | Pod,
+  jobUid: string,
+  event: JobEvent,
+  now: number,
+  source: EventSource = { component: 'job-controller' },
+  details: EventDetails = {},
+): WriteOp[] {
   const ns = about.metadata.namespace ?? 'default';
-  const name = `${about.metadata.name}.${now.toString(16).padStart(12, '0')}${randomSuffix(Math.random, 6)}`;
+  const { fieldPath, count = 1 } = details;
+  const name = details.name ?? `${about.metadata.name}.${now.toString(16).padStart(12, '0')}${randomSuffix(Math.random, 6)}`;
   const t = k8sTime(now);
+  const first = details.firstTimestamp ?? t;
   const obj = {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { name, namespace: ns, uid: randomUUID(), creationTimestamp: t },
-    involvedObject: { apiVersion: about.apiVersion, kind: about.kind, namespace: ns, name: about.metadata.name, uid: about.metadata.uid },
+    metadata: { name, namespace: ns, uid: details.uid ?? randomUUID(), creationTimestamp: first },
+    involvedObject: { apiVersion: about.apiVersion, kind: about.kind, namespace: ns, name: about.metadata.name, uid: about.metadata.uid, ...(fieldPath ? { fieldPath } : {}) },
     reason: event.reason,
     message: event.message,
     source,
-    firstTimestamp: t,
+    firstTimestamp: first,
     lastTimestamp: t,
-    count: 1,
+    count,
     type: event.type,
     reportingComponent: source.component,
     reportingInstance: source.host ?? '',
   };
+  // A repeat rewrites the event whatever its version (its indexes exist already). It must go in one
+  // commit with a compare-and-set write of its pod, so that it never recreates an event of a deleted Job.
+  if (count > 1) return [{ op: 'put', key: store.keys.event(ns, name), expect: '*', obj: encodeObject(obj), kind: 'Event', ns, name }];
   return [
     { op: 'put', key: store.keys.event(ns, name), expect: '', obj: encodeObject(obj), kind: 'Event', ns, name },
     { op: 'zadd', key: store.keys.events(ns), member: name },

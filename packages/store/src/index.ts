@@ -7,6 +7,7 @@ export * from './cluster.js';
 export * from './node-monitor.js';
 export * from './node-lease.js';
 export * from './job-updates.js';
+export * from './pod-updates.js';
 export * from './namespaces.js';
 export * from './pod-logs.js';
 export * from './events.js';

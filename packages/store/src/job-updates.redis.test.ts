@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, applyJobDefaults, type Delays, type Job } from '@jobfleet/spec';
 import { Cluster } from './cluster.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
-import { updateJob } from './job-updates.js';
+import { updateJob, updateJobStatus } from './job-updates.js';
 import { createJob } from './jobs.js';
 import { putOp } from './store.js';
 
@@ -120,5 +120,46 @@ describe('updateJob', () => {
     await updateJob(cluster.store, cluster.controller, NS, name, withSpec({ ttlSecondsAfterFinished: 60 }));
     const score = await cluster.redis.zscore(cluster.store.keys.ttlSchedule, `${NS}/${name}`);
     expect(Number(score)).toBe(Date.parse(finishedAt) + 1000 + 60_000);
+  });
+});
+
+describe('updateJobStatus (jobs/{name}/status)', () => {
+  it('writes the status and labels, keeps the spec, and schedules the TTL of a Job it finishes', async () => {
+    const job = await created({ managedBy: 'example.com/other', ttlSecondsAfterFinished: 60 });
+    const name = job.metadata.name ?? '';
+    const t = '2026-01-01T00:00:00Z';
+    const { job: written, changed } = await updateJobStatus(cluster.store, cluster.controller, NS, name, (current) => ({
+      ...current,
+      metadata: { ...current.metadata, labels: { reported: 'yes' } },
+      spec: { ...current.spec, parallelism: 9 },
+      status: {
+        startTime: t,
+        completionTime: t,
+        succeeded: 4,
+        conditions: [
+          { type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: t },
+          { type: 'Complete', status: 'True', lastTransitionTime: t },
+        ],
+      },
+    }));
+    expect(changed).toBe(true);
+    expect(written.spec.parallelism).toBe(1);
+    expect(written.metadata.labels).toStrictEqual({ reported: 'yes' });
+    const stored = (await cluster.store.getJob(NS, name))?.job;
+    expect(stored?.status).toMatchObject({ succeeded: 4, completionTime: t });
+    expect(stored?.metadata.generation).toBe(job.metadata.generation);
+    expect(Number(await cluster.redis.zscore(cluster.store.keys.ttlSchedule, `${NS}/${name}`))).toBe(Date.parse(t) + 1000 + 60_000);
+  });
+
+  it('refuses an invalid status (422) or a stale resourceVersion (409), writing nothing', async () => {
+    const job = await created({ managedBy: 'example.com/other' });
+    const name = job.metadata.name ?? '';
+    await expect(updateJobStatus(cluster.store, cluster.controller, NS, name, (current) => ({ ...current, status: { failed: -1 } }))).rejects.toThrow(
+      'status.failed: Invalid value: -1: must be greater than or equal to 0',
+    );
+    await expect(
+      updateJobStatus(cluster.store, cluster.controller, NS, name, (current) => ({ ...current, metadata: { ...current.metadata, resourceVersion: '1' }, status: { active: 1 } })),
+    ).rejects.toThrow(ConflictError);
+    expect((await cluster.store.getJob(NS, name))?.rv).toBe(job.metadata.resourceVersion);
   });
 });

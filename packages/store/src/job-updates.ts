@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, deepEqual, type Job } from '@jobfleet/spec';
+import { ConflictError, FIELD_IMMUTABLE_MESSAGE, InvalidError, NotFoundError, decodeJobStatus, deepEqual, invalid, validateAnnotations, validateJobStatusUpdate, validateLabels, type FieldError, type Job } from '@jobfleet/spec';
 import type { JobController } from './controller.js';
 import { ttlScheduleOp } from './controller.js';
 import { putOp, type JobStore, type WriteOp } from './store.js';
@@ -94,4 +94,81 @@ function keepServerFields(stored: Job, requested: Job): Job {
 function withoutVersion(job: Job): Job {
   const { resourceVersion: _rv, ...metadata } = job.metadata;
   return { ...job, metadata };
+}
+
+/** The requested status and metadata: a PUT's body, or a PATCH applied to the current Job, as JSON. */
+export type JobStatusMutation = (current: Job) => Record<string, unknown>;
+
+/**
+ * Writes jobs/{name}/status (Kubernetes' status strategy): the status and the labels and
+ * annotations are taken from the request, the spec and what only the server writes stay as stored,
+ * and the status is validated as ValidateJobUpdateStatus does (a 1.33 server's rules). This is how
+ * the controller a Job's spec.managedBy names reports its progress; for a Job of jobfleet's own
+ * controller, the next sync goes on from the written status, as Kubernetes' controller would.
+ * Request metadata.resourceVersion, when set, is a precondition (409 when stale).
+ */
+export async function updateJobStatus(
+  store: JobStore,
+  controller: JobController,
+  ns: string,
+  name: string,
+  mutate: JobStatusMutation,
+  options: UpdateJobOptions = {},
+): Promise<UpdateJobResult> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const stored = await store.getJob(ns, name);
+    if (!stored) throw new NotFoundError({ group: 'batch', resource: 'jobs', name });
+    const current: Job = { ...stored.job, metadata: { ...stored.job.metadata, resourceVersion: stored.rv } };
+    const requested = mutate(structuredClone(current));
+    const meta = isObject(requested.metadata) ? requested.metadata : {};
+    const precondition = typeof meta.resourceVersion === 'string' && meta.resourceVersion !== '' ? meta.resourceVersion : undefined;
+    if (precondition && precondition !== stored.rv) throw conflict(name);
+    const decoded = decodeJobStatus(requested.status);
+    const labels = stringMap(meta.labels, 'metadata.labels', decoded.errors) ?? stored.job.metadata.labels;
+    const annotations = stringMap(meta.annotations, 'metadata.annotations', decoded.errors) ?? stored.job.metadata.annotations;
+    const status = decoded.status ?? {};
+    const errors = [
+      ...decoded.errors,
+      ...(meta.name !== undefined && meta.name !== stored.job.metadata.name ? [invalid('metadata.name', meta.name, FIELD_IMMUTABLE_MESSAGE)] : []),
+      ...(meta.uid && meta.uid !== stored.job.metadata.uid ? [invalid('metadata.uid', meta.uid, FIELD_IMMUTABLE_MESSAGE)] : []),
+      ...validateLabels(labels, 'metadata.labels'),
+      ...validateAnnotations(annotations, 'metadata.annotations'),
+      ...(decoded.status ? validateJobStatusUpdate(stored.job, status) : []),
+    ];
+    if (errors.length > 0) throw new InvalidError({ name, errors });
+    const metadata = { ...stored.job.metadata, labels, annotations };
+    if (!labels) delete metadata.labels;
+    if (!annotations) delete metadata.annotations;
+    const next: Job = { ...stored.job, metadata, status };
+    if (deepEqual(next, stored.job)) return { job: current, changed: false };
+    if (options.dryRun) return { job: { ...next, metadata: { ...next.metadata, resourceVersion: stored.rv } }, changed: true };
+    const ops: WriteOp[] = [putOp(store.keys.job(ns, name), stored.rv, next)];
+    const ttl = ttlScheduleOp(store, next);
+    if (ttl) ops.push(ttl);
+    const result = await store.commit(ops);
+    if (!result.ok) {
+      if (precondition) throw conflict(name);
+      continue;
+    }
+    const written = { ...next, metadata: { ...next.metadata, resourceVersion: result.rvs[0] } };
+    await controller.syncJob(ns, name);
+    return { job: written, changed: true };
+  }
+  throw conflict(name);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A labels/annotations map of the request; a wrongly typed one is reported in `errors`. */
+function stringMap(value: unknown, field: string, errors: FieldError[]): Record<string, string> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) {
+    errors.push(invalid(field, value, 'must be an object'));
+    return undefined;
+  }
+  const bad = Object.entries(value).filter(([, v]) => typeof v !== 'string');
+  for (const [key, v] of bad) errors.push(invalid(`${field}[${key}]`, v, 'must be a string'));
+  return bad.length ? undefined : (value as Record<string, string>);
 }

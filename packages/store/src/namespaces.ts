@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AlreadyExistsError, DEFAULT_NAMESPACE, k8sTime, type NamespaceRecord } from '@jobfleet/spec';
+import type { JobController } from './controller.js';
 import { deleteJob } from './jobs.js';
+import { deleteNamespacePods } from './pod-updates.js';
 import type { TaskQueues } from './queues.js';
 import type { JobStore } from './store.js';
 
@@ -54,10 +56,11 @@ export async function updateNamespace(store: JobStore, name: string, meta: Pick<
 }
 
 /**
- * Deletes a namespace with every Job in it (and so their pods, logs and events), then forgets it.
+ * Deletes a namespace with every Job in it (and so their pods, logs and events) and the pods no Job
+ * owns (with `controller`), then forgets it.
  * Returns its record, or undefined when it is not known.
  */
-export async function deleteNamespace(store: JobStore, name: string, now: number, opts: { queues?: TaskQueues } = {}): Promise<NamespaceRecord | undefined> {
+export async function deleteNamespace(store: JobStore, name: string, now: number, opts: { queues?: TaskQueues; controller?: JobController } = {}): Promise<NamespaceRecord | undefined> {
   const record = await getNamespace(store, name, now);
   if (!record) return undefined;
   for (;;) {
@@ -65,6 +68,8 @@ export async function deleteNamespace(store: JobStore, name: string, now: number
     if (jobs.length === 0) break;
     for (const job of jobs) await deleteJob(store, name, job, { queues: opts.queues });
   }
+  // Pods no Job owns any more (released ones) go too; a running one once its node stopped it.
+  if (opts.controller) await deleteNamespacePods(store, opts.controller, name, opts.queues);
   await store.commit([{ op: 'srem', key: store.keys.namespaces, member: name }]);
   await store.redis.hdel(store.keys.namespaceRecords, name);
   return record;

@@ -1,4 +1,4 @@
-import { k8sTime, type NodeHeartbeat, type Pod } from '@jobfleet/spec';
+import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, k8sTime, type NodeHeartbeat, type Pod, type PodCondition } from '@jobfleet/spec';
 import type { JobController } from './controller.js';
 import type { JobStore, WriteOp } from './store.js';
 
@@ -28,8 +28,7 @@ export function selfFenceAfterMs(t: NodeTimings): number {
   return t.graceMs + t.evictionMs / 2;
 }
 
-
-export const ANNOTATION_NODE_LOST = 'jobfleet.io/node-lost-at';
+export { ANNOTATION_NODE_LOST };
 
 /**
  * Watches the node registry. A node silent for longer than the grace period is NotReady: its pods
@@ -128,12 +127,35 @@ function markLost(pod: Pod, now: number): Pod {
   };
 }
 
+/**
+ * Kubernetes evicts the pods of a node that stays unreachable through its taint manager, which
+ * first gives each the DisruptionTarget condition with this reason and message: a podFailurePolicy
+ * rule on DisruptionTarget (e.g. Ignore) applies to them.
+ */
+export const NODE_LOST_DISRUPTION: Disruption = { reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint' };
+
+/**
+ * Evicted: the pod ends as Failed (reason NodeLost) with the DisruptionTarget condition. Its
+ * deletion mark goes: the pod has ended and stays listed as Failed, as a pod Kubernetes evicts does.
+ */
 function failLost(pod: Pod, now: number): Pod {
-  return lostPod(pod, now, 'NodeLost', `Node ${pod.spec.nodeName} was unresponsive for too long; the pod is considered lost`);
+  const ended = lostPod(pod, now, 'NodeLost', `Node ${pod.spec.nodeName} was unresponsive for too long; the pod is considered lost`, NODE_LOST_DISRUPTION);
+  // A pod a client deleted meanwhile stays deleted: its object goes once its Job counted it.
+  if (ended.metadata.annotations?.[ANNOTATION_DELETED] !== undefined) return ended;
+  const { deletionTimestamp: _at, deletionGracePeriodSeconds: _grace, ...metadata } = ended.metadata;
+  return { ...ended, metadata };
 }
 
-/** A pod whose node can no longer run it, ended as Failed; containers still shown running end as killed. */
-export function lostPod(pod: Pod, now: number, reason: string, message: string): Pod {
+export interface Disruption {
+  reason: string;
+  message: string;
+}
+
+/**
+ * A pod whose node can no longer run it, ended as Failed; containers still shown running end as
+ * killed. With `disruption`, the pod gets the DisruptionTarget condition (its other conditions are kept).
+ */
+export function lostPod(pod: Pod, now: number, reason: string, message: string, disruption?: Disruption): Pod {
   return {
     ...pod,
     status: {
@@ -141,9 +163,18 @@ export function lostPod(pod: Pod, now: number, reason: string, message: string):
       phase: 'Failed',
       reason,
       message,
+      ...(disruption ? { conditions: withDisruptionTarget(pod.status.conditions, disruption, now) } : {}),
       containerStatuses: (pod.status.containerStatuses ?? []).map((s) =>
         s.state.terminated ? s : { ...s, ready: false, state: { terminated: { exitCode: 137, reason, message, finishedAt: k8sTime(now) } } },
       ),
     },
   };
+}
+
+/** The conditions with DisruptionTarget=True set (replaced if present), as Kubernetes' UpdatePodCondition. */
+export function withDisruptionTarget(conditions: PodCondition[] | undefined, disruption: Disruption, now: number): PodCondition[] {
+  const t = k8sTime(now);
+  const condition: PodCondition = { type: 'DisruptionTarget', status: 'True', reason: disruption.reason, message: disruption.message, lastProbeTime: null, lastTransitionTime: t };
+  const list = conditions ?? [];
+  return list.some((c) => c.type === 'DisruptionTarget') ? list.map((c) => (c.type === 'DisruptionTarget' ? condition : c)) : [...list, condition];
 }

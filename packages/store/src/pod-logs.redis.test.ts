@@ -146,9 +146,44 @@ describe('PodLogs', () => {
     const t = targets[0]!;
     await raw.set(cluster.store.keys.podLogArchive(NS, t.name), [JSON.stringify(['1-0', 5, 'c', 'stdout', 'old\n']), JSON.stringify(['1-1', 6, 'c', 'stderr', 'er\n'])].join('\n'));
     expect(await cluster.store.logs.read(NS, t.name)).toStrictEqual([
-      { id: '1-0', time: 5, container: 'c', stream: 'stdout', data: 'old\n' },
-      { id: '1-1', time: 6, container: 'c', stream: 'stderr', data: 'er\n' },
+      { id: '1-0', time: 5, container: 'c', stream: 'stdout', data: 'old\n', instance: 0 },
+      { id: '1-1', time: 6, container: 'c', stream: 'stderr', data: 'er\n', instance: 0 },
     ]);
     expect(await cluster.store.logs.read(NS, t.name, '1-0')).toHaveLength(1);
+  });
+
+  const run = (data: string, instance: number, container = 'c'): NewLogChunk => ({ ...chunk(data, container), instance });
+  const runs = async (t: PodLogTarget) => (await cluster.store.logs.read(t.ns, t.name)).map((c) => `${c.container}#${c.instance}:${c.data}`);
+
+  it('keeps which run of a container wrote each chunk, in the stream and in the archive (logs --previous)', async () => {
+    const { targets } = await jobWithPods();
+    const t = targets[0]!;
+    const logs = cluster.store.logs;
+    await logs.write(t, limits(KIB * KIB), [run('first\n', 0), run('side\n', 0, 's'), run('second\n', 1)]);
+    expect(await runs(t)).toStrictEqual(['c#0:first\n', 's#0:side\n', 'c#1:second\n']);
+    await logs.write(t, limits(KIB * KIB), [run('third\n', 2)], true);
+    // The archive keeps the last two runs of each container, as the kubelet keeps one previous log.
+    expect(await runs(t)).toStrictEqual(['s#0:side\n', 'c#1:second\n', 'c#2:third\n']);
+  });
+
+  it('a run number that is not a small non-negative integer counts as the first run', async () => {
+    const { targets } = await jobWithPods();
+    const t = targets[0]!;
+    await cluster.store.logs.write(t, limits(KIB * KIB), [run('a\n', -3), run('b\n', Number.NaN), { ...chunk('c\n'), instance: 2.5 }], true);
+    expect(await runs(t)).toStrictEqual(['c#0:a\n', 'c#0:b\n', 'c#0:c\n']);
+  });
+
+  it('the runs of a crash-looping container stay within the per-pod bound', async () => {
+    const { targets } = await jobWithPods();
+    const t = targets[0]!;
+    const bound = 64 * KIB;
+    for (let r = 0; r < 40; r++) await cluster.store.logs.write(t, limits(bound), [run('x'.repeat(4 * KIB), r)]);
+    const streamed = await memoryOf(t);
+    await cluster.store.logs.write(t, limits(bound), [], true);
+    const archived = await memoryOf(t);
+    expect(streamed).toBeLessThanOrEqual(bound + 2 * KIB);
+    // Two runs of 4 KiB, whatever the 40 runs before them printed.
+    expect(archived).toBeLessThanOrEqual(8 * KIB + 4 * KIB);
+    expect((await cluster.store.logs.read(NS, t.name)).map((c) => c.instance)).toStrictEqual([38, 39]);
   });
 });

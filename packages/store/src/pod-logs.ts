@@ -10,6 +10,8 @@ export interface LogChunk {
   /** When the worker received the chunk, ms. */
   time: number;
   data: string;
+  /** Which run of the container wrote it: its restartCount then (0 for the first run). */
+  instance: number;
 }
 
 /** Output of a container, as a worker hands it to the log. */
@@ -18,6 +20,8 @@ export interface NewLogChunk {
   stream: 'stdout' | 'stderr';
   time: number;
   data: Buffer;
+  /** The container's restartCount when it wrote the chunk (default 0): `logs --previous` reads the run before the current one. */
+  instance?: number;
 }
 
 /** Which pod a log belongs to: the write is refused unless this very pod (of this Job) exists. */
@@ -100,10 +104,16 @@ export class PodLogs {
     const jobMaxBytes = target.jobUid ? limits.jobMaxBytes : 0;
     const podMaxBytes = Math.max(MIN_POD_LOG_MAX_BYTES, limits.podMaxBytes);
     const args: (string | number | Buffer)[] = [finish ? 'finish' : 'append', target.jobUid, target.podUid, podMaxBytes, jobMaxBytes, budgetMarker(limits)];
-    for (const c of chunks) args.push(c.container, c.stream, String(c.time), c.data);
+    for (const c of chunks) args.push(c.container, c.stream, String(c.time), c.data, String(instanceOf(c.instance)));
     const [status, stored, droppedBytes] = await this.redis.writePodLog(this.keys.pod(ns, name), this.keys.podLog(ns, name), this.keys.podLogArchive(ns, name), this.keys.jobLogBytes(target.jobUid), ...args);
     return { status: status as LogWriteStatus, stored: Number(stored), droppedBytes: Number(droppedBytes) };
   }
+}
+
+/** A restart count as the log stores it: a small non-negative integer, anything else counts as 0. */
+function instanceOf(value: unknown): number {
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
 
 function isAfter(id: string, after: string | undefined): boolean {
@@ -122,12 +132,13 @@ function fromStream(id: string, fields: Buffer[]): LogChunk {
     stream: String(f.get('s') ?? '') === 'stderr' ? 'stderr' : 'stdout',
     time: Number(String(f.get('t') ?? '0')) || 0,
     data: (f.get('d') ?? Buffer.alloc(0)).toString('utf8'),
+    instance: instanceOf(String(f.get('r') ?? '0')),
   };
 }
 
 /**
- * The chunks of an archive: "JFL1\n" then "<id> <time> <container> <stream> <length>\n<data>" per
- * chunk; older archives are JSON lines. Whatever is malformed ends the reading (hostile or torn
+ * The chunks of an archive: "JFL1\n" then "<id> <time> <container> <stream> <length>[ <instance>]\n<data>"
+ * per chunk (no instance: 0); older archives are JSON lines. Whatever is malformed ends the reading (hostile or torn
  * data never throws).
  */
 export function parseArchive(archive: Buffer): LogChunk[] {
@@ -137,10 +148,10 @@ export function parseArchive(archive: Buffer): LogChunk[] {
   while (at < archive.length) {
     const eol = archive.indexOf(0x0a, at);
     if (eol < 0) break;
-    const [id = '', time = '0', container = '', stream = '', length = ''] = archive.subarray(at, eol).toString('utf8').split(' ');
+    const [id = '', time = '0', container = '', stream = '', length = '', instance = '0'] = archive.subarray(at, eol).toString('utf8').split(' ');
     const size = Number(length);
     if (!Number.isSafeInteger(size) || size < 0 || eol + 1 + size > archive.length) break;
-    out.push({ id, time: Number(time) || 0, container, stream: stream === 'stderr' ? 'stderr' : 'stdout', data: archive.subarray(eol + 1, eol + 1 + size).toString('utf8') });
+    out.push({ id, time: Number(time) || 0, container, stream: stream === 'stderr' ? 'stderr' : 'stdout', data: archive.subarray(eol + 1, eol + 1 + size).toString('utf8'), instance: instanceOf(instance) });
     at = eol + 1 + size;
   }
   return out;
@@ -154,7 +165,7 @@ function parseJsonLines(text: string): LogChunk[] {
     if (line.length === 0) continue;
     try {
       const [id, time, container, stream, data] = JSON.parse(line) as ArchivedChunk;
-      out.push({ id: String(id), time: Number(time) || 0, container: String(container), stream: stream === 'stderr' ? 'stderr' : 'stdout', data: String(data) });
+      out.push({ id: String(id), time: Number(time) || 0, container: String(container), stream: stream === 'stderr' ? 'stderr' : 'stdout', data: String(data), instance: 0 });
     } catch {
       break;
     }

@@ -43,7 +43,9 @@ export type WriteOp =
   | { op: 'sadd' | 'srem' | 'zrem'; key: string; member: string }
   | { op: 'zadd'; key: string; member: string; score?: number }
   | { op: 'delkey'; key: string }
-  | { op: 'publish'; channel: string; message: string };
+  | { op: 'publish'; channel: string; message: string }
+  /** A guard: the hash's field must hold `value`, else nothing is written (the commit answers ok: false). */
+  | { op: 'require'; key: string; field: string; value: string };
 
 export type PutOp = Extract<WriteOp, { op: 'put' }>;
 

@@ -190,13 +190,30 @@ export class DockerEngine {
   }
 
   async hasImage(image: string): Promise<boolean> {
+    return (await this.imageID(image)) !== undefined;
+  }
+
+  /**
+   * The image's id as the kubelet reports it in a container status' imageID (dockershim and
+   * cri-dockerd: `docker-pullable://<repo>@sha256:…` for an image with a registry digest, else
+   * `docker://sha256:…`); undefined when the engine has no such image.
+   */
+  async imageID(image: string): Promise<string | undefined> {
     try {
-      await this.inspectImage(image);
-      return true;
+      return kubeletImageID(await this.inspectImage(image));
     } catch (err) {
-      if (statusCode(err) === 404) return false;
+      if (statusCode(err) === 404) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * The addresses of a running container on its network (IPv4 first, then IPv6): the pod's IPs.
+   * Empty for a container in another's or the host's namespace, or one that has exited already.
+   */
+  async addresses(id: string): Promise<string[]> {
+    const info = await this.call(`inspect ${id}`, (abortSignal) => this.container(id).inspect({ abortSignal }));
+    return containerAddresses(info.NetworkSettings);
   }
 
   /** The user an image's config runs its containers as (Docker's `Config.User`; "" means root). */
@@ -385,6 +402,30 @@ function toExit(state: Docker.ContainerInspectInfo['State']): ContainerExit {
     finishedAt: state.FinishedAt,
     error: state.Error || undefined,
   };
+}
+
+/** `docker-pullable://<first repo digest>`, else `docker://<id>` (dockershim's toPullableImageID). */
+export function kubeletImageID(info: { Id?: unknown; RepoDigests?: unknown }): string {
+  const digests = Array.isArray(info.RepoDigests) ? info.RepoDigests.filter((d): d is string => typeof d === 'string' && d.length > 0) : [];
+  if (digests[0]) return `docker-pullable://${digests[0]}`;
+  return typeof info.Id === 'string' && info.Id ? `docker://${info.Id}` : '';
+}
+
+/** The IPv4 then IPv6 addresses of a container's networks (Docker's NetworkSettings), without duplicates. */
+export function containerAddresses(settings: unknown): string[] {
+  const out: string[] = [];
+  const add = (ip: unknown) => {
+    if (typeof ip === 'string' && ip !== '' && !out.includes(ip)) out.push(ip);
+  };
+  if (typeof settings !== 'object' || settings === null) return out;
+  const s = settings as { IPAddress?: unknown; GlobalIPv6Address?: unknown; Networks?: unknown };
+  const networks = typeof s.Networks === 'object' && s.Networks !== null ? Object.values(s.Networks as Record<string, unknown>) : [];
+  const nets = networks.filter((n): n is { IPAddress?: unknown; GlobalIPv6Address?: unknown } => typeof n === 'object' && n !== null);
+  add(s.IPAddress);
+  for (const n of nets) add(n.IPAddress);
+  add(s.GlobalIPv6Address);
+  for (const n of nets) add(n.GlobalIPv6Address);
+  return out;
 }
 
 export function dockerErrorMessage(err: unknown): string {

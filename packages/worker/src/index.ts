@@ -11,6 +11,7 @@ export {
 export { PodLogWriter } from './log-writer.js';
 export { derivePodStatus } from './pod-status.js';
 export type { StatusReporter } from './pod-runner.js';
+export { KubeletEventRecorder, type KubeletEvent } from './kubelet-events.js';
 export type { WorkerNode as RunningWorker } from './worker-node.js';
 export { DEFAULT_DOCKER_TIMEOUT_MS, DockerEngine, DockerUnreachableError, LABELS, UnsafeNameError, assertDockerName } from './docker.js';
 export { DEFAULT_DOCKER_OUTAGE_MS } from './pod-runner.js';

@@ -12,6 +12,8 @@ const MAX_CHUNK_BYTES = 64 * 1024;
  */
 interface PendingChunk {
   container: string;
+  /** The container's restartCount when it wrote the output. */
+  instance: number;
   stream: 'stdout' | 'stderr';
   time: number;
   parts: Buffer[];
@@ -42,18 +44,19 @@ export class PodLogWriter {
     private readonly maxPendingBytes = DEFAULT_POD_LOG_MAX_BYTES,
   ) {}
 
-  write(container: string, stream: 'stdout' | 'stderr', chunk: Buffer): void {
+  /** `instance`: the container's restartCount (its run), so that `logs --previous` can tell runs apart. */
+  write(container: string, stream: 'stdout' | 'stderr', chunk: Buffer, instance = 0): void {
     if (this.closed || chunk.length === 0) return;
     const time = Date.now();
     for (let offset = 0; offset < chunk.length; offset += MAX_CHUNK_BYTES) {
       const data = chunk.subarray(offset, offset + MAX_CHUNK_BYTES);
       const last = this.pending[this.pending.length - 1];
       // Consecutive output of one container stream goes into one entry (each entry costs overhead).
-      if (last && last.container === container && last.stream === stream && last.size + data.length <= MAX_CHUNK_BYTES) {
+      if (last && last.container === container && last.instance === instance && last.stream === stream && last.size + data.length <= MAX_CHUNK_BYTES) {
         last.parts.push(data);
         last.size += data.length;
       } else {
-        this.pending.push({ container, stream, time, parts: [data], size: data.length });
+        this.pending.push({ container, instance, stream, time, parts: [data], size: data.length });
       }
       this.pendingBytes += data.length;
     }
@@ -86,7 +89,7 @@ export class PodLogWriter {
   private async drain(finish: boolean): Promise<void> {
     do {
       if (this.closed) return;
-      const batch = this.pending.map(({ container, stream, time, parts }): NewLogChunk => ({ container, stream, time, data: Buffer.concat(parts) }));
+      const batch = this.pending.map(({ container, instance, stream, time, parts }): NewLogChunk => ({ container, stream, time, data: Buffer.concat(parts), ...(instance > 0 ? { instance } : {}) }));
       this.pending = [];
       this.pendingBytes = 0;
       if (batch.length === 0 && !finish) return;

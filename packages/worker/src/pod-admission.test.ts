@@ -99,9 +99,9 @@ describe('refusedPodStatus', () => {
     const status = refusedPodStatus(pod({ hostNetwork: true }) as unknown as Pod, refusal, Date.UTC(2024, 0, 1));
     expect(status).toMatchObject({ phase: 'Failed', reason: 'Forbidden', message: refusal.message, startTime: '2024-01-01T00:00:00Z' });
     expect(status.containerStatuses).toEqual([
-      { name: 'main', image: 'busybox', ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'Forbidden', message: refusal.message } } },
+      { name: 'main', image: 'busybox', imageID: '', ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'Forbidden', message: refusal.message } }, lastState: {} },
     ]);
-    expect(status.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['PodScheduled=True', 'Initialized=True', 'ContainersReady=False', 'Ready=False']);
+    expect(status.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['PodReadyToStartContainers=False', 'Initialized=True', 'Ready=False', 'ContainersReady=False', 'PodScheduled=True']);
   });
 
   it('builds a status for any record, lists of junk included', () => {

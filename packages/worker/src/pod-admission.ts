@@ -134,10 +134,12 @@ export function refusedPodStatus(pod: unknown, refusal: Refusal, now: number): P
   const waiting = (c: { name: string; image: string }): ContainerStatus => ({
     name: c.name.slice(0, 253),
     image: c.image.slice(0, 1024),
+    imageID: '',
     ready: false,
     started: false,
     restartCount: 0,
     state: { waiting: { reason: refusal.reason, message: refusal.message } },
+    lastState: {},
   });
   const init = named(spec.initContainers).map(waiting);
   const condition = (type: PodCondition['type'], ok: boolean, reason?: string): PodCondition => ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: t, ...(reason ? { reason } : {}) });
@@ -146,7 +148,14 @@ export function refusedPodStatus(pod: unknown, refusal: Refusal, now: number): P
     reason: refusal.reason,
     message: refusal.message,
     startTime: t,
-    conditions: [condition('PodScheduled', true), condition('Initialized', init.length === 0, init.length ? 'ContainersNotInitialized' : undefined), condition('ContainersReady', false, 'PodFailed'), condition('Ready', false, 'PodFailed')],
+    // The kubelet's conditions, in its order: no sandbox was made for a rejected pod.
+    conditions: [
+      condition('PodReadyToStartContainers', false),
+      condition('Initialized', init.length === 0, init.length ? 'ContainersNotInitialized' : undefined),
+      condition('Ready', false, 'PodFailed'),
+      condition('ContainersReady', false, 'PodFailed'),
+      condition('PodScheduled', true),
+    ],
     ...(init.length ? { initContainerStatuses: init } : {}),
     containerStatuses: named(spec.containers).map(waiting),
   };

@@ -1,7 +1,8 @@
-import { exponentialBackoff, k8sTime, type Container, type ContainerStatus, type Delays, type Pod, type PodStatus } from '@jobfleet/spec';
+import { exponentialBackoff, isSidecar, k8sTime, type Container, type ContainerStatus, type Delays, type Pod, type PodStatus } from '@jobfleet/spec';
 import { containerCreateOptions, infraCreateOptions, podLabels, verifyRunAsNonRoot, type ContainerPlacement } from './container-config.js';
 import { DockerEngine, DockerUnreachableError, UnsafeNameError, dockerErrorMessage, statusCode, type ContainerExit } from './docker.js';
 import type { PodLogWriter } from './log-writer.js';
+import { backOffMessage, goDuration, kubeletPodName, type KubeletEvent } from './kubelet-events.js';
 import { CONTAINER_STATUS_UNKNOWN, derivePodStatus, runningStatus, terminatedState, terminatedStatus, unknownExit, waitingStatus } from './pod-status.js';
 
 export interface PodRunnerOptions {
@@ -25,13 +26,21 @@ export const DEFAULT_DOCKER_OUTAGE_MS = 300_000;
 const OUTAGE_RETRY_BASE_MS = 250;
 const OUTAGE_RETRY_MAX_MS = 5_000;
 
-/** Publishes a new pod status; resolves false when the pod is gone (its Job was deleted). */
-export type StatusReporter = (status: PodStatus) => Promise<boolean>;
+/**
+ * Publishes a new pod status, with the kubelet's events about what happened since the last one
+ * (written with it); resolves false when the pod is gone (its Job was deleted).
+ */
+export type StatusReporter = (status: PodStatus, events?: readonly KubeletEvent[]) => Promise<boolean>;
 
 interface StopRequest {
   reason: string;
   graceSeconds: number;
+  /** When the grace period ends (ms): native sidecars, stopped last, get what is left of it. */
+  deadline: number;
 }
+
+/** How a container's run is told to stop: the grace period to give it, or undefined while it may run. */
+type StopCheck = () => number | undefined;
 
 interface Failure {
   reason: string;
@@ -58,7 +67,15 @@ class AbandonedError extends Error {
  * Runs one pod on this node as the kubelet would: emptyDir volumes, an infra container for a shared
  * network namespace when the pod has several containers, init containers in order, then the app
  * containers together; restartPolicy OnFailure restarts a failed container in place after the
- * kubelet's growing delay. `stop()` kills it (deletion, deadline, node drain).
+ * kubelet's growing delay. Native sidecars (init containers with restartPolicy Always) start in
+ * their turn (the next init container once the sidecar has started), run alongside the app
+ * containers, are restarted whenever they exit (with the same back-off), and are stopped in reverse
+ * order once the app containers are done (SIGTERM, then SIGKILL when the pod's grace period is
+ * spent). `stop()` kills the pod (deletion, deadline, node drain): the app containers first, then
+ * the sidecars.
+ *
+ * What the kubelet records as events (Pulled, Created, Started, Killing, BackOff, Failed) goes
+ * with the next status report, so that it is written in the same commit.
  *
  * Whatever goes wrong while preparing or running the pod ends this pod (Failed, with a reason), never
  * the worker. When the engine stops answering, the runner keeps the pod and retries until the engine
@@ -69,12 +86,28 @@ class AbandonedError extends Error {
 export class PodRunner {
   /** Container name → Docker id, of the containers created so far. */
   private readonly containers = new Map<string, string>();
+  /** Containers whose current run has started and not ended. */
+  private readonly runningNow = new Set<string>();
+  /** Container name → the imageID the kubelet reports for it. */
+  private readonly imageIDs = new Map<string, string>();
+  /** Container name → how its image came to be on the node, for the first Pulled event. */
+  private readonly pullNotes = new Map<string, string>();
   private readonly volumes: string[] = [];
   private infra?: string;
+  /** The pod's addresses (its network namespace's), once known. */
+  private podIPs?: string[];
+  private prepared = false;
   private stopRequest?: StopRequest;
+  /** Set once the app containers are done (or the pod stops): native sidecars end. */
+  private sidecarsStopping = false;
+  private sidecarsDeadline?: number;
+  /** Sidecar name → its run loop (ends when the sidecar has ended for good). */
+  private readonly sidecars = new Map<string, Promise<void>>();
+  private sidecarError?: unknown;
   private readonly stopWaiters: (() => void)[] = [];
   private initStatuses: ContainerStatus[];
   private mainStatuses: ContainerStatus[];
+  private events: KubeletEvent[] = [];
   /** When the engine stopped answering (ms), while it does not. */
   private outageSince?: number;
   private abandoned = false;
@@ -97,11 +130,28 @@ export class PodRunner {
     return this.stopRequest?.reason;
   }
 
+  /**
+   * Stops the pod: SIGTERM to every running container but the native sidecars, SIGKILL after
+   * `graceSeconds`; the sidecars follow once the others have ended, within what is left of the
+   * grace period (all at once when it is 0).
+   */
   stop(reason: string, graceSeconds: number): void {
     if (this.stopRequest) return;
-    this.stopRequest = { reason, graceSeconds };
+    this.stopRequest = { reason, graceSeconds, deadline: Date.now() + graceSeconds * 1000 };
+    if (graceSeconds <= 0) this.sidecarsStopping = true;
     for (const wake of this.stopWaiters.splice(0)) wake();
-    for (const id of this.containers.values()) void this.opts.engine.stop(id, graceSeconds).catch(() => undefined);
+    let killing = false;
+    for (const [name, id] of this.containers) {
+      const c = this.spec(name);
+      if (c && isSidecar(c) && graceSeconds > 0) continue;
+      if (c && this.runningNow.has(name)) {
+        this.event(c, 'Normal', 'Killing', `Stopping container ${name}`);
+        killing = true;
+      }
+      void this.opts.engine.stop(id, graceSeconds).catch(() => undefined);
+    }
+    // Recorded now, as the kubelet does when it starts killing: the pod (being deleted) may be gone once its containers are.
+    if (killing) void this.publish(false).catch(() => undefined);
   }
 
   /**
@@ -138,6 +188,7 @@ export class PodRunner {
     } catch (err) {
       if (this.abandoned) return undefined;
       failure = this.failureOf(err);
+      if (failure.reason !== CONTAINER_STATUS_UNKNOWN.reason) this.event(undefined, 'Warning', 'Failed', `Error: ${failure.message}`);
       this.stop(failure.reason, 0);
     } finally {
       clearTimeout(deadline);
@@ -202,15 +253,18 @@ export class PodRunner {
     }
   }
 
+  /**
+   * Init containers in order, then the app containers together; then the native sidecars are
+   * stopped. After a failed init container the app containers stay waiting, as in Kubernetes.
+   */
   private async runContainers(): Promise<void> {
     if (await this.runInitContainers()) {
       // Every container's loop ends before the pod does (an outage ends them all at the same time).
       const results = await Promise.allSettled(this.pod.spec.containers.map((c) => this.runContainer(c, (s) => this.setStatus(c, s))));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
-    } else {
-      this.mainStatuses = this.mainStatuses.map((s) => (s.state.terminated ? s : { ...s, state: { terminated: { exitCode: 1, reason: 'Error', message: 'Init container failed' } } }));
     }
+    await this.stopSidecars();
   }
 
   private startDeadlineTimer(): NodeJS.Timeout | undefined {
@@ -227,6 +281,7 @@ export class PodRunner {
       if (missing) {
         this.setStatus(c, waitingStatus(c, missing.reason, 0, missing.message));
         this.setInitStatus(c, waitingStatus(c, missing.reason, 0, missing.message));
+        this.event(c, 'Warning', 'Failed', `Error: ${missing.reason}`);
         return missing;
       }
     }
@@ -237,6 +292,7 @@ export class PodRunner {
         const failure = { reason: 'CreateContainerConfigError', message: refused };
         this.setStatus(c, waitingStatus(c, failure.reason, 0, failure.message));
         this.setInitStatus(c, waitingStatus(c, failure.reason, 0, failure.message));
+        this.event(c, 'Warning', 'Failed', `Error: ${refused}`);
         return failure;
       }
     }
@@ -251,6 +307,7 @@ export class PodRunner {
     }
     if (all.length > 1) placement.networkMode = await this.startInfra(labels);
     this.placement = placement;
+    this.prepared = true;
     await this.publish(false);
     return undefined;
   }
@@ -258,20 +315,31 @@ export class PodRunner {
   private placement: ContainerPlacement = { nodeName: '', volumes: new Map() };
   private readonly startTime = k8sTime(Date.now());
 
+  /** The image must be on the node (pulled when the node pulls); records its imageID. */
   private async ensureImage(c: Container): Promise<Failure | undefined> {
-    if (await this.withEngine(() => this.opts.engine.hasImage(c.image))) return undefined;
+    const present = await this.withEngine(() => this.opts.engine.imageID(c.image));
+    if (present !== undefined) {
+      this.imageIDs.set(c.name, present);
+      return undefined;
+    }
     const pullTimeout = this.opts.pullTimeoutMs;
     if (c.imagePullPolicy === 'Never' || pullTimeout === undefined) {
-      return {
-        reason: 'ErrImageNeverPull',
-        message: `Container image "${c.image}" is not present on node ${this.opts.nodeName} and this node does not pull images (see JOBFLEET_PULL_TIMEOUT_MS)`,
-      };
+      const message = `Container image "${c.image}" is not present on node ${this.opts.nodeName} and this node does not pull images (see JOBFLEET_PULL_TIMEOUT_MS)`;
+      this.event(c, 'Warning', 'ErrImageNeverPull', message);
+      return { reason: 'ErrImageNeverPull', message };
     }
+    this.event(c, 'Normal', 'Pulling', `Pulling image "${c.image}"`);
+    const began = Date.now();
     try {
       await this.opts.engine.pull(c.image, pullTimeout);
+      const took = goDuration(Date.now() - began);
+      this.pullNotes.set(c.name, `Successfully pulled image "${c.image}" in ${took} (${took} including waiting)`);
+      this.imageIDs.set(c.name, (await this.withEngine(() => this.opts.engine.imageID(c.image))) ?? '');
       return undefined;
     } catch (err) {
-      return { reason: 'ErrImagePull', message: `Failed to pull image "${c.image}": ${dockerErrorMessage(err)}` };
+      const message = `Failed to pull image "${c.image}": ${dockerErrorMessage(err)}`;
+      this.event(c, 'Warning', 'Failed', message);
+      return { reason: 'ErrImagePull', message };
     }
   }
 
@@ -292,52 +360,137 @@ export class PodRunner {
     const infra = await this.withEngine(() => this.opts.engine.create(options));
     this.infra = infra;
     await this.withEngine(() => this.opts.engine.start(infra));
+    // The infra container holds the pod's network namespace: its address is the pod's.
+    if (this.pod.spec.hostNetwork !== true) this.podIPs = await this.opts.engine.addresses(infra).catch(() => []);
     return `container:${infra}`;
   }
 
+  /** Regular init containers run to completion in order; a sidecar lets the next one start once it has started. */
   private async runInitContainers(): Promise<boolean> {
     for (const c of this.pod.spec.initContainers ?? []) {
       if (this.stopRequest) return false;
-      const ok = await this.runContainer(c, (s) => this.setInitStatus(c, s));
+      const ok = isSidecar(c) ? await this.startSidecar(c) : await this.runContainer(c, (s) => this.setInitStatus(c, s));
       if (!ok) return false;
     }
     return true;
   }
 
-  /** One container, restarted in place under OnFailure. Resolves true when it exited 0. */
-  private async runContainer(c: Container, setStatus: (s: ContainerStatus) => void): Promise<boolean> {
-    let id: string;
+  /** Creates a container; undefined (its status saying why) when Docker refuses its configuration. */
+  private async createContainer(c: Container, setStatus: (s: ContainerStatus) => void): Promise<string | undefined> {
     try {
       const options = containerCreateOptions(this.pod, c, this.placement);
-      id = await this.withEngine(() => this.opts.engine.create(options));
+      const id = await this.withEngine(() => this.opts.engine.create(options));
+      this.containers.set(c.name, id);
+      return id;
     } catch (err) {
       if (err instanceof DockerLostError || err instanceof AbandonedError || err instanceof UnsafeNameError) throw err;
-      setStatus(terminatedStatus(c, { exitCode: 128, oomKilled: false, error: dockerErrorMessage(err) }, '', 0, { stoppedBy: 'ContainerCannotRun' }));
-      return false;
+      const message = dockerErrorMessage(err);
+      this.event(c, 'Warning', 'Failed', `Error: ${message}`);
+      setStatus(this.withImage(c, terminatedStatus(c, { exitCode: 128, oomKilled: false, error: message }, '', 0, { stoppedBy: 'ContainerCannotRun' })));
+      return undefined;
     }
-    this.containers.set(c.name, id);
+  }
+
+  /** One container, restarted in place under OnFailure. Resolves true when it exited 0. */
+  private async runContainer(c: Container, setStatus: (s: ContainerStatus) => void): Promise<boolean> {
+    const id = await this.createContainer(c, setStatus);
+    if (id === undefined) return false;
     let restartCount = 0;
     let lastState: ContainerStatus['lastState'];
+    const stopCheck: StopCheck = () => this.stopRequest?.graceSeconds;
     for (;;) {
       if (this.stopRequest) return false;
-      const exit = await this.runOnce(c, id, restartCount, lastState, setStatus);
+      const exit = await this.runOnce(c, id, restartCount, lastState, setStatus, stopCheck);
       if (exit.exitCode === 0 && !exit.oomKilled) {
-        setStatus(terminatedStatus(c, exit, id, restartCount, { lastState }));
+        setStatus(this.withImage(c, terminatedStatus(c, exit, id, restartCount, { lastState })));
         await this.publish(false);
         return true;
       }
       if (this.pod.spec.restartPolicy !== 'OnFailure' || this.stopRequest || exit.reason) {
-        setStatus(terminatedStatus(c, exit, id, restartCount, { lastState }));
+        setStatus(this.withImage(c, terminatedStatus(c, exit, id, restartCount, { lastState })));
         await this.publish(false);
         return false;
       }
       restartCount++;
       lastState = terminatedState(exit, id);
-      setStatus({ ...waitingStatus(c, 'CrashLoopBackOff', restartCount, `back-off restarting failed container ${c.name}`), lastState });
-      if (!(await this.publish(false))) return false;
-      const d = this.opts.delays;
-      await this.sleepUnlessStopped(exponentialBackoff(restartCount, d.containerRestartBackoffBaseMs, d.containerRestartBackoffMaxMs));
+      if (!(await this.backOff(c, id, restartCount, lastState, setStatus))) return false;
     }
+  }
+
+  /** Waits the kubelet's back-off before a container's next run (CrashLoopBackOff); false when the pod is gone. */
+  private async backOff(c: Container, id: string, restartCount: number, lastState: ContainerStatus['lastState'], setStatus: (s: ContainerStatus) => void): Promise<boolean> {
+    const d = this.opts.delays;
+    const delay = exponentialBackoff(restartCount, d.containerRestartBackoffBaseMs, d.containerRestartBackoffMaxMs);
+    const waiting = waitingStatus(c, 'CrashLoopBackOff', restartCount, backOffMessage(delay, c.name, this.pod));
+    setStatus(this.withImage(c, { ...waiting, containerID: `docker://${id}`, lastState: lastState ?? {} }));
+    this.event(c, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${kubeletPodName(this.pod)}`);
+    if (!(await this.publish(false))) return false;
+    await this.sleepUnlessStopped(delay, isSidecar(c));
+    return true;
+  }
+
+  /** Starts a native sidecar's run loop; resolves true once it has started, false when it never will. */
+  private startSidecar(c: Container): Promise<boolean> {
+    let signal: (started: boolean) => void = () => undefined;
+    const started = new Promise<boolean>((resolve) => (signal = resolve));
+    const loop = this.runSidecar(c, () => signal(true)).then(
+      () => signal(false),
+      (err: unknown) => {
+        this.sidecarError ??= err;
+        signal(false);
+      },
+    );
+    this.sidecars.set(c.name, loop);
+    return started;
+  }
+
+  /** A native sidecar: restarted whenever it exits (Always), with the kubelet's back-off, until the pod no longer needs it. */
+  private async runSidecar(c: Container, onStarted: () => void): Promise<void> {
+    const setStatus = (s: ContainerStatus) => this.setInitStatus(c, s);
+    const id = await this.createContainer(c, setStatus);
+    if (id === undefined) return;
+    let restartCount = 0;
+    let lastState: ContainerStatus['lastState'];
+    const ending = () => this.sidecarsStopping || this.stopRequest !== undefined || this.abandoned;
+    const stopCheck: StopCheck = () => (this.sidecarsStopping ? this.sidecarGraceSeconds() : undefined);
+    while (!ending()) {
+      const exit = await this.runOnce(c, id, restartCount, lastState, setStatus, stopCheck, onStarted);
+      if (ending()) {
+        setStatus(this.withImage(c, terminatedStatus(c, exit, id, restartCount, { lastState })));
+        await this.publish(false);
+        return;
+      }
+      restartCount++;
+      lastState = terminatedState(exit, id);
+      if (!(await this.backOff(c, id, restartCount, lastState, setStatus))) return;
+    }
+  }
+
+  /** What is left of the grace period for the sidecars, in whole seconds (the pod's whole period when nothing stopped it). */
+  private sidecarGraceSeconds(): number {
+    this.sidecarsDeadline ??= this.stopRequest?.deadline ?? Date.now() + (this.pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
+    return Math.max(0, Math.floor((this.sidecarsDeadline - Date.now()) / 1000));
+  }
+
+  /**
+   * The app containers are done: the native sidecars are stopped in reverse order, each once the
+   * one after it has ended, sharing the pod's grace period (the kubelet's termination ordering).
+   */
+  private async stopSidecars(): Promise<void> {
+    this.sidecarsStopping = true;
+    for (const wake of this.stopWaiters.splice(0)) wake(); // sidecars waiting out a back-off end there
+    const sidecars = (this.pod.spec.initContainers ?? []).filter(isSidecar).reverse();
+    for (const c of sidecars) {
+      const loop = this.sidecars.get(c.name);
+      if (!loop) continue;
+      const id = this.containers.get(c.name);
+      if (id !== undefined && this.runningNow.has(c.name)) {
+        this.event(c, 'Normal', 'Killing', `Stopping container ${c.name}`);
+        await this.opts.engine.stop(id, this.sidecarGraceSeconds()).catch(() => undefined);
+      }
+      await loop;
+    }
+    if (this.sidecarError !== undefined) throw this.sidecarError;
   }
 
   /**
@@ -351,43 +504,75 @@ export class PodRunner {
     restartCount: number,
     lastState: ContainerStatus['lastState'],
     setStatus: (s: ContainerStatus) => void,
+    stopCheck: StopCheck,
+    onStarted?: () => void,
   ): Promise<ContainerExit> {
     const engine = this.opts.engine;
-    const sink = (stream: 'stdout' | 'stderr', chunk: Buffer) => this.logs.write(c.name, stream, chunk);
+    // Each run's output is its own: `logs --previous` reads the run before the current one.
+    const sink = (stream: 'stdout' | 'stderr', chunk: Buffer) => this.logs.write(c.name, stream, chunk, restartCount);
     let detach = await this.withEngine(() => engine.attach(id, sink));
+    this.event(c, 'Normal', 'Pulled', this.pullNotes.get(c.name) ?? `Container image "${c.image}" already present on machine`);
+    this.pullNotes.delete(c.name);
+    this.event(c, 'Normal', 'Created', `Created container: ${c.name}`);
     try {
       await this.withEngine(() => engine.start(id));
     } catch (err) {
       await detach();
       if (statusCode(err) === undefined) throw err;
+      this.event(c, 'Warning', 'Failed', `Error: ${dockerErrorMessage(err)}`);
       return { exitCode: 128, oomKilled: false, error: dockerErrorMessage(err) };
     }
+    this.runningNow.add(c.name);
+    this.event(c, 'Normal', 'Started', `Started container ${c.name}`);
+    // A pod whose only container is in its own network namespace: its address is the pod's (read once; a container that is gone already has none).
+    if (this.podIPs === undefined && !this.infra && this.pod.spec.hostNetwork !== true) this.podIPs = await engine.addresses(id).catch(() => []);
     // The start call has returned: the container runs now (its exact StartedAt comes with the exit).
-    setStatus(runningStatus(c, id, new Date().toISOString(), restartCount, lastState));
+    setStatus(this.withImage(c, runningStatus(c, id, new Date().toISOString(), restartCount, lastState)));
     await this.publish(false);
-    for (;;) {
-      if (this.stopRequest) await engine.stop(id, this.stopRequest.graceSeconds).catch(() => undefined);
-      try {
-        const exit = await engine.wait(id);
-        this.outageSince = undefined;
-        await detach();
-        return exit;
-      } catch (err) {
-        await detach();
-        // Removed behind the runner's back (it cannot be told what the container did).
-        if (statusCode(err) === 404) return unknownExit(Date.now());
-        if (!(err instanceof DockerUnreachableError)) throw err;
-        await this.awaitEngine(err);
-        // The engine answers again. Output written while it did not is not in the log.
-        const record = await this.withEngine(() => engine.inspect(id)).catch((e: unknown) => {
-          if (statusCode(e) === 404) return undefined;
-          throw e;
-        });
-        if (!record) return unknownExit(Date.now());
-        if (record.state === 'running') detach = await this.withEngine(() => engine.attach(id, sink));
-        else detach = async () => undefined;
+    onStarted?.();
+    try {
+      for (;;) {
+        const grace = stopCheck();
+        if (grace !== undefined) await engine.stop(id, grace).catch(() => undefined);
+        try {
+          const exit = await engine.wait(id);
+          this.outageSince = undefined;
+          await detach();
+          return exit;
+        } catch (err) {
+          await detach();
+          // Removed behind the runner's back (it cannot be told what the container did).
+          if (statusCode(err) === 404) return unknownExit(Date.now());
+          if (!(err instanceof DockerUnreachableError)) throw err;
+          await this.awaitEngine(err);
+          // The engine answers again. Output written while it did not is not in the log.
+          const record = await this.withEngine(() => engine.inspect(id)).catch((e: unknown) => {
+            if (statusCode(e) === 404) return undefined;
+            throw e;
+          });
+          if (!record) return unknownExit(Date.now());
+          if (record.state === 'running') detach = await this.withEngine(() => engine.attach(id, sink));
+          else detach = async () => undefined;
+        }
       }
+    } finally {
+      this.runningNow.delete(c.name);
     }
+  }
+
+  private spec(name: string): Container | undefined {
+    return [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers].find((c) => c.name === name);
+  }
+
+  /** A status with the container's imageID, as the kubelet reports it once the image is known. */
+  private withImage(c: Container, s: ContainerStatus): ContainerStatus {
+    return { ...s, imageID: this.imageIDs.get(c.name) ?? s.imageID ?? '' };
+  }
+
+  /** Records one of the kubelet's events about the pod (or one of its containers); it goes with the next status report. */
+  private event(c: Container | undefined, type: KubeletEvent['type'], reason: string, message: string): void {
+    const field = c ? `spec.${this.pod.spec.containers.includes(c) ? 'containers' : 'initContainers'}{${c.name}}` : undefined;
+    this.events.push({ type, reason, message, at: Date.now(), ...(field ? { fieldPath: field } : {}) });
   }
 
   private setStatus(c: Container, s: ContainerStatus): void {
@@ -398,25 +583,39 @@ export class PodRunner {
     this.initStatuses = this.initStatuses.map((old) => (old.name === c.name ? s : old));
   }
 
-  private async publish(finished: boolean, failure?: Failure): Promise<PodStatus> {
+  /** Reports the pod's status; reports go one at a time, each with the statuses of its turn, so none overtakes a later one. */
+  private publish(finished: boolean, failure?: Failure): Promise<PodStatus> {
+    const next = this.publishing.then(() => this.publishNow(finished, failure));
+    this.publishing = next.catch(() => undefined);
+    return next;
+  }
+
+  private publishing: Promise<unknown> = Promise.resolve();
+
+  private async publishNow(finished: boolean, failure?: Failure): Promise<PodStatus> {
+    const ips = this.podIPs ?? [];
     const base = {
       startTime: this.pod.status.startTime ?? this.startTime,
+      ...(ips[0] ? { podIP: ips[0], podIPs: ips.map((ip) => ({ ip })) } : {}),
       ...(this.initStatuses.length ? { initContainerStatuses: this.initStatuses } : {}),
       containerStatuses: this.mainStatuses,
       ...(failure ? { reason: failure.reason, message: failure.message } : {}),
     };
-    const status = derivePodStatus(this.pod, base, Date.now(), finished);
+    const status = derivePodStatus(this.pod, base, Date.now(), finished, { sandboxReady: this.prepared && !finished });
     if (finished && failure) status.phase = 'Failed';
     // Nothing is reported after the end, or by an abandoned runner (its pod is someone else's now).
     if (this.abandoned || this.finalPublished) return status;
     if (finished) this.finalPublished = true;
-    const alive = await this.report(status);
+    const events = this.events;
+    this.events = [];
+    const alive = await this.report(status, events);
     if (!alive) this.stop('Deleted', this.pod.spec.terminationGracePeriodSeconds ?? 30);
     return status;
   }
 
-  private sleepUnlessStopped(ms: number): Promise<void> {
-    if (this.stopRequest || this.abandoned || ms <= 0) return Promise.resolve();
+  /** Sleeps unless the pod stops (a sidecar's sleep also ends once the sidecars are being stopped). */
+  private sleepUnlessStopped(ms: number, sidecar = false): Promise<void> {
+    if (this.stopRequest || this.abandoned || (sidecar && this.sidecarsStopping) || ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.stopWaiters.push(() => {
@@ -437,11 +636,15 @@ export class PodRunner {
    * is gone) stays, labelled with the node's name, for the worker's sweep of orphans.
    */
   private async cleanup(engineLost: boolean): Promise<void> {
+    this.sidecarsStopping = true;
+    for (const wake of this.stopWaiters.splice(0)) wake();
     if (engineLost) return;
     const engine = this.opts.engine;
     const ids = [...this.containers.values()];
     if (this.infra) ids.push(this.infra);
     await Promise.all(ids.map((id) => engine.remove(id).catch(() => undefined)));
     await Promise.all(this.volumes.map((v) => engine.removeVolume(v).catch(() => undefined)));
+    // Sidecar loops end once their containers are gone (a removed container's wait ends).
+    await Promise.allSettled(this.sidecars.values());
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { k8sTime, type Container, type ContainerState, type ContainerStatus, type Pod, type PodCondition } from '@jobfleet/spec';
 import type { ContainerExit } from './docker.js';
-import { derivePodStatus, exitReason, recordedPodStatus, runningStatus, terminatedState, terminatedStatus, unknownExit, waitingStatus, type RecordedContainer } from './pod-status.js';
+import { derivePodStatus, exitReason, mergePodConditions, recordedPodStatus, runningStatus, terminatedState, terminatedStatus, unknownExit, waitingStatus, type RecordedContainer } from './pod-status.js';
 
 const NOW = Date.UTC(2024, 2, 10, 9, 0, 0);
 const EARLIER = k8sTime(NOW - 60_000);
@@ -23,86 +23,160 @@ function newPod(conditions: PodCondition[] = []): Pod {
 const condText = (conditions: PodCondition[] | undefined) => (conditions ?? []).map((c) => `${c.type}=${c.status}${c.reason ? `/${c.reason}` : ''}`);
 
 describe('derivePodStatus', () => {
-  it.each<{ name: string; init?: ContainerStatus[]; main: ContainerStatus[]; finished: boolean; want: { phase: string; conditions: string[] } }>([
+  const sidecar: Container = { name: 'log', image: 'busybox', restartPolicy: 'Always' };
+  const init: Container = { name: 'init', image: 'busybox' };
+  const withInit = (initContainers: Container[], containers: Container[] = [main]): Pod => ({ ...newPod(), spec: { containers, initContainers } });
+  const C = (...names: string[]) => names;
+  it.each<{ name: string; pod?: Pod; init?: ContainerStatus[]; main: ContainerStatus[]; finished: boolean; want: { phase: string; conditions: string[] } }>([
     {
       name: 'nothing started: Pending',
       main: [waiting()],
       finished: false,
-      want: { phase: 'Pending', conditions: ['PodScheduled=True', 'Initialized=True', 'ContainersReady=False/ContainersNotReady', 'Ready=False/ContainersNotReady'] },
+      want: { phase: 'Pending', conditions: C('PodReadyToStartContainers=False', 'Initialized=True', 'Ready=False/ContainersNotReady', 'ContainersReady=False/ContainersNotReady', 'PodScheduled=True') },
     },
     {
       name: 'init container running: Pending, not Initialized',
+      pod: withInit([init]),
       init: [runningS('init')],
       main: [waiting()],
       finished: false,
-      want: { phase: 'Pending', conditions: ['PodScheduled=True', 'Initialized=False/ContainersNotInitialized', 'ContainersReady=False/ContainersNotReady', 'Ready=False/ContainersNotReady'] },
+      want: { phase: 'Pending', conditions: C('PodReadyToStartContainers=True', 'Initialized=False/ContainersNotInitialized', 'Ready=False/ContainersNotReady', 'ContainersReady=False/ContainersNotReady', 'PodScheduled=True') },
     },
     {
       name: 'init done, main running: Running and Ready',
+      pod: withInit([init]),
       init: [exited(0, 'init')],
       main: [runningS()],
       finished: false,
-      want: { phase: 'Running', conditions: ['PodScheduled=True', 'Initialized=True', 'ContainersReady=True', 'Ready=True'] },
+      want: { phase: 'Running', conditions: C('PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True') },
     },
     {
       name: 'one of two running, the other waiting: Running, not Ready',
+      pod: { ...newPod(), spec: { containers: [{ ...main, name: 'a' }, { ...main, name: 'b' }] } },
       main: [runningS('a'), waiting('b')],
       finished: false,
-      want: { phase: 'Running', conditions: ['PodScheduled=True', 'Initialized=True', 'ContainersReady=False/ContainersNotReady', 'Ready=False/ContainersNotReady'] },
+      want: { phase: 'Running', conditions: C('PodReadyToStartContainers=True', 'Initialized=True', 'Ready=False/ContainersNotReady', 'ContainersReady=False/ContainersNotReady', 'PodScheduled=True') },
     },
     {
       name: 'exited but will restart (OnFailure): Running, not Ready',
       main: [exited(1)],
       finished: false,
-      want: { phase: 'Running', conditions: ['PodScheduled=True', 'Initialized=True', 'ContainersReady=False/ContainersNotReady', 'Ready=False/ContainersNotReady'] },
+      want: { phase: 'Running', conditions: C('PodReadyToStartContainers=True', 'Initialized=True', 'Ready=False/ContainersNotReady', 'ContainersReady=False/ContainersNotReady', 'PodScheduled=True') },
+    },
+    {
+      name: 'waiting out a back-off after a run: Running (it was Pending before)',
+      main: [{ ...status('main', { waiting: { reason: 'CrashLoopBackOff' } }, 1), containerID: 'docker://x', lastState: { terminated: { exitCode: 1 } } }],
+      finished: false,
+      want: { phase: 'Running', conditions: C('PodReadyToStartContainers=True', 'Initialized=True', 'Ready=False/ContainersNotReady', 'ContainersReady=False/ContainersNotReady', 'PodScheduled=True') },
     },
     {
       name: 'finished, every container exit 0: Succeeded, PodCompleted',
       main: [exited(0, 'a'), exited(0, 'b')],
       finished: true,
-      want: { phase: 'Succeeded', conditions: ['PodScheduled=True', 'Initialized=True', 'ContainersReady=False/PodCompleted', 'Ready=False/PodCompleted'] },
+      want: { phase: 'Succeeded', conditions: C('PodReadyToStartContainers=False', 'Initialized=True/PodCompleted', 'Ready=False/PodCompleted', 'ContainersReady=False/PodCompleted', 'PodScheduled=True') },
     },
     {
-      name: 'finished, one container failed: Failed',
+      name: 'finished, one container failed: Failed, PodFailed',
       main: [exited(0, 'a'), exited(2, 'b')],
       finished: true,
-      want: { phase: 'Failed', conditions: ['PodScheduled=True', 'Initialized=True', 'ContainersReady=False/PodCompleted', 'Ready=False/PodCompleted'] },
+      want: { phase: 'Failed', conditions: C('PodReadyToStartContainers=False', 'Initialized=True', 'Ready=False/PodFailed', 'ContainersReady=False/PodFailed', 'PodScheduled=True') },
     },
     {
       name: 'finished after an init container failed: Failed, not Initialized',
+      pod: withInit([init]),
       init: [exited(1, 'init')],
       main: [waiting()],
       finished: true,
-      want: { phase: 'Failed', conditions: ['PodScheduled=True', 'Initialized=False/ContainersNotInitialized', 'ContainersReady=False/PodCompleted', 'Ready=False/PodCompleted'] },
+      want: { phase: 'Failed', conditions: C('PodReadyToStartContainers=False', 'Initialized=False/ContainersNotInitialized', 'Ready=False/PodFailed', 'ContainersReady=False/PodFailed', 'PodScheduled=True') },
     },
     {
       name: 'finished while a container never ran: Failed',
       main: [waiting()],
       finished: true,
-      want: { phase: 'Failed', conditions: ['PodScheduled=True', 'Initialized=True', 'ContainersReady=False/PodCompleted', 'Ready=False/PodCompleted'] },
+      want: { phase: 'Failed', conditions: C('PodReadyToStartContainers=False', 'Initialized=True', 'Ready=False/PodFailed', 'ContainersReady=False/PodFailed', 'PodScheduled=True') },
     },
-  ])('$name', ({ init, main: mainStatuses, finished, want }) => {
-    const s = derivePodStatus(newPod(), { ...(init ? { initContainerStatuses: init } : {}), containerStatuses: mainStatuses, hostIP: '1.2.3.4' }, NOW, finished);
+    {
+      name: 'a sidecar running but not started yet holds back Initialized',
+      pod: withInit([sidecar]),
+      init: [{ ...runningS('log'), started: false }],
+      main: [waiting()],
+      finished: false,
+      want: { phase: 'Pending', conditions: C('PodReadyToStartContainers=True', 'Initialized=False/ContainersNotInitialized', 'Ready=False/ContainersNotReady', 'ContainersReady=False/ContainersNotReady', 'PodScheduled=True') },
+    },
+    {
+      name: 'a started sidecar and a running app container: Initialized, Running, Ready',
+      pod: withInit([sidecar]),
+      init: [{ ...runningS('log'), started: true }],
+      main: [runningS()],
+      finished: false,
+      want: { phase: 'Running', conditions: C('PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True') },
+    },
+    {
+      name: 'a sidecar in back-off makes the pod not Ready, still Initialized and Running',
+      pod: withInit([sidecar]),
+      init: [{ ...status('log', { waiting: { reason: 'CrashLoopBackOff' } }, 1), lastState: { terminated: { exitCode: 1 } } }],
+      main: [runningS()],
+      finished: false,
+      want: { phase: 'Running', conditions: C('PodReadyToStartContainers=True', 'Initialized=True', 'Ready=False/ContainersNotReady', 'ContainersReady=False/ContainersNotReady', 'PodScheduled=True') },
+    },
+    {
+      name: 'app container done, sidecar killed (137): Succeeded, the sidecar does not count',
+      pod: withInit([sidecar]),
+      init: [exited(137, 'log')],
+      main: [exited(0)],
+      finished: true,
+      want: { phase: 'Succeeded', conditions: C('PodReadyToStartContainers=False', 'Initialized=True/PodCompleted', 'Ready=False/PodCompleted', 'ContainersReady=False/PodCompleted', 'PodScheduled=True') },
+    },
+  ])('$name', ({ pod, init: initStatuses, main: mainStatuses, finished, want }) => {
+    const s = derivePodStatus(pod ?? newPod(), { ...(initStatuses ? { initContainerStatuses: initStatuses } : {}), containerStatuses: mainStatuses, hostIP: '1.2.3.4' }, NOW, finished);
     expect(s.phase).toBe(want.phase);
     expect(condText(s.conditions)).toStrictEqual(want.conditions);
     expect(s.hostIP).toBe('1.2.3.4');
-    expect(s.containerStatuses).toBe(mainStatuses);
+    expect(s.containerStatuses?.map((c) => c.name)).toStrictEqual(mainStatuses.map((c) => c.name));
+    for (const c of [...(s.initContainerStatuses ?? []), ...(s.containerStatuses ?? [])]) {
+      // What the Kubernetes schema requires of every container status (the Python client refuses a pod without them).
+      expect(c).toMatchObject({ imageID: expect.any(String) as string, lastState: expect.any(Object) as object, state: expect.any(Object) as object, ready: expect.any(Boolean) as boolean });
+    }
     for (const c of s.conditions ?? []) {
       expect(c.lastProbeTime).toBeNull();
       expect(c.lastTransitionTime).toBe(k8sTime(NOW));
     }
   });
 
-  it('keeps lastTransitionTime of conditions whose status did not change', () => {
+  it('messages name the containers as the kubelet does', () => {
+    const pod = withInit([{ ...init, name: 'a' }, sidecar], [main, { ...main, name: 'other' }]);
+    const s = derivePodStatus(pod, { initContainerStatuses: [exited(0, 'a'), { ...runningS('log'), started: false, ready: false }], containerStatuses: [waiting(), waiting('other')] }, NOW, false);
+    const byType = Object.fromEntries((s.conditions ?? []).map((c) => [c.type, c.message]));
+    expect(byType).toMatchObject({
+      Initialized: 'containers with incomplete status: [log]',
+      ContainersReady: 'containers with unready status: [log main other]',
+      Ready: 'containers with unready status: [log main other]',
+    });
+    // A regular init container that exited 0 is reported ready, as the kubelet does.
+    expect(s.initContainerStatuses?.[0]?.ready).toBe(true);
+  });
+
+  it('keeps lastTransitionTime of conditions whose status did not change, and conditions the kubelet does not own', () => {
     const previous: PodCondition[] = [
       { type: 'PodScheduled', status: 'True', lastTransitionTime: EARLIER },
       { type: 'Initialized', status: 'True', lastTransitionTime: EARLIER },
       { type: 'ContainersReady', status: 'False', lastTransitionTime: EARLIER },
       { type: 'Ready', status: 'False', lastTransitionTime: EARLIER },
+      { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', lastTransitionTime: EARLIER },
     ];
     const s = derivePodStatus(newPod(previous), { containerStatuses: [runningS()] }, NOW, false);
     const times = Object.fromEntries((s.conditions ?? []).map((c) => [c.type, c.lastTransitionTime]));
-    expect(times).toStrictEqual({ PodScheduled: EARLIER, Initialized: EARLIER, ContainersReady: k8sTime(NOW), Ready: k8sTime(NOW) });
+    expect(times).toStrictEqual({ PodScheduled: EARLIER, Initialized: EARLIER, ContainersReady: k8sTime(NOW), Ready: k8sTime(NOW), PodReadyToStartContainers: k8sTime(NOW), DisruptionTarget: EARLIER });
+    expect(s.conditions?.[0]).toMatchObject({ type: 'DisruptionTarget', reason: 'DeletionByTaintManager' });
+  });
+
+  it('mergePodConditions keeps what others set in the store and takes only the kubelet\'s own from the report', () => {
+    const stored: PodCondition[] = [{ type: 'DisruptionTarget', status: 'True', lastTransitionTime: EARLIER }, { type: 'Ready', status: 'True', lastTransitionTime: EARLIER }];
+    const reported: PodCondition[] = [{ type: 'Ready', status: 'True', lastTransitionTime: k8sTime(NOW) }, { type: 'DisruptionTarget', status: 'False', lastTransitionTime: k8sTime(NOW) }];
+    expect(mergePodConditions(stored, reported)).toStrictEqual([
+      { type: 'DisruptionTarget', status: 'True', lastTransitionTime: EARLIER },
+      { type: 'Ready', status: 'True', lastTransitionTime: EARLIER },
+    ]);
   });
 });
 
@@ -145,16 +219,19 @@ describe('container status builders', () => {
     expect(waitingStatus(main, 'ErrImagePull', 2, 'no such image')).toStrictEqual({
       name: 'main',
       image: 'busybox',
+      imageID: '',
       ready: false,
       started: false,
       restartCount: 2,
       state: { waiting: { reason: 'ErrImagePull', message: 'no such image' } },
+      lastState: {},
     });
     expect(waitingStatus(main, 'ContainerCreating').state).toStrictEqual({ waiting: { reason: 'ContainerCreating' } });
     const last: ContainerState = { terminated: { exitCode: 1 } };
-    expect(runningStatus(main, 'cid', '2024-03-10T08:59:00.5Z', 1, last)).toStrictEqual({
+    expect(runningStatus(main, 'cid', '2024-03-10T08:59:00.5Z', 1, last, 'docker://sha256:abc')).toStrictEqual({
       name: 'main',
       image: 'busybox',
+      imageID: 'docker://sha256:abc',
       containerID: 'docker://cid',
       ready: true,
       started: true,
@@ -214,6 +291,18 @@ describe('recordedPodStatus: a restarted worker reports what Docker recorded of 
       containerID: 'docker://id-main',
       state: { terminated: { exitCode: 0, startedAt: '2024-03-10T08:58:00Z', finishedAt: '2024-03-10T08:59:00Z' } },
     });
+  });
+
+  it('keeps the addresses and QoS class, not the node monitor\'s reason; a sidecar still running was killed: its exit is unknown', () => {
+    const sidecar: Container = { name: 'log', image: 'busybox', restartPolicy: 'Always' };
+    const pod: Pod = {
+      ...leftover({ initContainers: [sidecar] }, [runningS()]),
+      status: { phase: 'Running', reason: 'NodeLost', message: 'Node n is unresponsive', hostIP: '10.0.0.1', podIP: '172.17.0.5', qosClass: 'BestEffort', initContainerStatuses: [{ ...runningS('log'), started: true, containerID: 'docker://side' }], containerStatuses: [runningS()] },
+    };
+    const status = recordedPodStatus(pod, records([['main', exit(0)]]), NOW);
+    expect(status).toMatchObject({ phase: 'Succeeded', hostIP: '10.0.0.1', podIP: '172.17.0.5', qosClass: 'BestEffort' });
+    expect(status?.reason).toBeUndefined();
+    expect(status?.initContainerStatuses?.[0]?.state.terminated).toMatchObject({ exitCode: 137, reason: 'ContainerStatusUnknown', containerID: 'docker://side' });
   });
 
   it('an unknown exit is the kubelet\'s ContainerStatusUnknown, exit 137', () => {

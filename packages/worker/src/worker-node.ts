@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { DelayedError, Worker, type Job as Task } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ANNOTATION_STOP_REASON, type NodeHeartbeat, isPodReady, k8sTime, podRestartCount, type Pod, type PodStatus } from '@jobfleet/spec';
+import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, isPodReady, isSidecar, k8sTime, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/spec';
 import {
   ANNOTATION_NODE_LOST,
   Cluster,
@@ -13,6 +13,7 @@ import {
   parseStopMessage,
   POD_QUEUE,
   selfFenceAfterMs,
+  settleDeletedPod,
   type NodeTimings,
   type PodTask,
   type RedisConnectionOptions,
@@ -20,10 +21,12 @@ import {
   type WriteOp,
 } from '@jobfleet/store';
 import { DEFAULT_DOCKER_TIMEOUT_MS, DockerEngine, LABELS } from './docker.js';
+import { DEFAULT_EVENT_BURST, DEFAULT_EVENT_QPS, KubeletEventRecorder, type KubeletEvent } from './kubelet-events.js';
 import { DEFAULT_JOB_LOG_MAX_BYTES, DEFAULT_POD_LOG_MAX_BYTES, PodLogWriter } from './log-writer.js';
+import { nodeIP } from './node-ip.js';
 import { admitPod, refusedPodStatus } from './pod-admission.js';
 import { DEFAULT_DOCKER_OUTAGE_MS, PodRunner, type StatusReporter } from './pod-runner.js';
-import { recordedPodStatus, type RecordedContainer } from './pod-status.js';
+import { mergePodConditions, recordedPodStatus, type RecordedContainer } from './pod-status.js';
 
 export interface WorkerNodeOptions {
   redisUrl: string;
@@ -54,6 +57,14 @@ export interface WorkerNodeOptions {
   allowPrivileged?: boolean;
   /** Bound of each Docker call that is not a stream (default 30 s, or JOBFLEET_DOCKER_TIMEOUT_MS). */
   dockerTimeoutMs?: number;
+  /**
+   * The node's address: its pods' status.hostIP and its Node's InternalIP (default
+   * JOBFLEET_NODE_IP, else the address of the interface of the default route, as the kubelet's).
+   */
+  nodeIP?: string;
+  /** Events the node records a second, and at once (the kubelet's --event-qps 50, --event-burst 100; JOBFLEET_EVENT_QPS / _BURST); past them events are dropped. */
+  eventQps?: number;
+  eventBurst?: number;
   /**
    * How long a pod waits for a Docker Engine that stopped answering before it fails with
    * ContainerStatusUnknown (default 5 min, or JOBFLEET_DOCKER_OUTAGE_MS).
@@ -109,6 +120,9 @@ interface WorkerSettings {
   allowPrivileged: boolean;
   dockerTimeoutMs: number;
   dockerOutageMs: number;
+  nodeIP: string;
+  eventQps: number;
+  eventBurst: number;
 }
 
 /** Options, else JOBFLEET_* environment variables, else the defaults. */
@@ -130,6 +144,9 @@ function workerSettingsFromEnv(opts: WorkerNodeOptions, env: Record<string, stri
     allowPrivileged: opts.allowPrivileged ?? booleanFromEnv(env, 'JOBFLEET_ALLOW_PRIVILEGED'),
     dockerTimeoutMs: opts.dockerTimeoutMs ?? num('JOBFLEET_DOCKER_TIMEOUT_MS') ?? DEFAULT_DOCKER_TIMEOUT_MS,
     dockerOutageMs: opts.dockerOutageMs ?? num('JOBFLEET_DOCKER_OUTAGE_MS') ?? DEFAULT_DOCKER_OUTAGE_MS,
+    nodeIP: nodeIP(opts.nodeIP ?? env.JOBFLEET_NODE_IP),
+    eventQps: opts.eventQps ?? num('JOBFLEET_EVENT_QPS') ?? DEFAULT_EVENT_QPS,
+    eventBurst: opts.eventBurst ?? num('JOBFLEET_EVENT_BURST') ?? DEFAULT_EVENT_BURST,
   };
 }
 
@@ -192,12 +209,18 @@ export class WorkerNode {
   private beats = 0;
   /** The lease renewal in flight, shared by the heartbeat and the tick that keeps it independent of a slow heartbeat. */
   private renewing?: Promise<boolean>;
+  /** The kubelet's events about this node's pods, and the scheduler's (Scheduled), each within the event rate. */
+  private readonly kubeletEvents: KubeletEventRecorder;
+  private readonly schedulerEvents: KubeletEventRecorder;
 
   constructor(private readonly opts: WorkerNodeOptions) {
     this.nodeName = opts.nodeName ?? process.env.JOBFLEET_NODE_NAME ?? hostname();
     this.maxPods = opts.maxPods ?? DEFAULT_MAX_PODS;
     this.timings = nodeTimingsFromEnv();
     this.settings = workerSettingsFromEnv(opts);
+    const rate = { qps: this.settings.eventQps, burst: this.settings.eventBurst };
+    this.kubeletEvents = new KubeletEventRecorder({ ...rate, source: { component: 'kubelet', host: this.nodeName } });
+    this.schedulerEvents = new KubeletEventRecorder({ ...rate, source: { component: 'default-scheduler' } });
     this.engine = opts.docker ?? new DockerEngine(undefined, { timeoutMs: this.settings.dockerTimeoutMs });
   }
 
@@ -343,7 +366,7 @@ export class WorkerNode {
     }
     const store = this.cluster.store;
     const logs = new PodLogWriter((chunks, finish) => store.logs.write({ ns, name, podUid: pod.metadata.uid ?? '', jobUid: ownerJobUid(pod) }, { podMaxBytes: podLogMaxBytes, jobMaxBytes: jobLogMaxBytes }, chunks, finish), podLogMaxBytes);
-    const report: StatusReporter = (status) => this.reportStatus(ns, name, status);
+    const report: StatusReporter = (status, events) => this.reportStatus(ns, name, status, [], events);
     const runner = this.opts.runtime
       ? this.opts.runtime(pod, report, logs)
       : new PodRunner(pod, { engine: this.engine, nodeName: this.nodeName, delays: this.cluster.delays, pauseImage, pullTimeoutMs, dockerOutageMs }, report, logs);
@@ -353,8 +376,12 @@ export class WorkerNode {
       final = await runner.run();
     } finally {
       this.running.delete(`${ns}/${name}`);
+      this.kubeletEvents.forget(pod.metadata.uid ?? '');
+      this.schedulerEvents.forget(pod.metadata.uid ?? '');
     }
     if (final) await this.syncOwner(pod);
+    // A deleted pod of no Job (released since) goes once it ended, as after the kubelet's final delete.
+    if (final && runner.stopReason) await settleDeletedPod(this.cluster.store, ns, name).catch(() => false);
   }
 
   /** Whether this worker still holds its node name (checked before each claim: a worker that lost it must not take pods). */
@@ -370,27 +397,34 @@ export class WorkerNode {
       const stored = await this.cluster.store.getPod(ns, name);
       const pod = stored?.pod;
       if (!stored || !pod || pod.metadata.uid !== uid || pod.spec.nodeName || pod.status.phase !== 'Pending' || pod.metadata.deletionTimestamp) return undefined;
+      const now = Date.now();
       const claimed: Pod = {
         ...pod,
         spec: { ...pod.spec, nodeName: this.nodeName },
-        status: { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: k8sTime(Date.now()) }] },
+        status: { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: k8sTime(now) }] },
       };
       const keys = this.cluster.store.keys;
+      // The claim is the scheduling decision: its event goes in the same commit.
+      const scheduled = this.schedulerEvents.plan(this.cluster.store, claimed, [{ type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ns}/${name} to ${this.nodeName}`, at: now }]);
       const result = await this.cluster.store.commit([
         await this.cluster.store.podPutOp(keys.pod(ns, name), stored.rv, claimed),
         { op: 'sadd', key: keys.nodePods(this.nodeName), member: `${ns}/${name}` },
+        ...scheduled.ops,
       ]);
-      if (result.ok) return { pod: claimed, rv: result.rvs[0] ?? '' };
+      if (result.ok) {
+        scheduled.committed();
+        return { pod: claimed, rv: result.rvs[0] ?? '' };
+      }
     }
   }
 
   /**
-   * Writes the pod's status (with `extra` writes, e.g. an event, in the same commit); false when
-   * the pod no longer exists or was already ended by someone else (the node monitor). Stops the pod
-   * if it is being deleted. A pod stopped because this node shuts down is handed back: it is marked
-   * so that the controller replaces it without counting a failure.
+   * Writes the pod's status (with `extra` writes and the kubelet's `events` in the same commit);
+   * false when the pod no longer exists or was already ended by someone else (the node monitor).
+   * Stops the pod if it is being deleted. A pod stopped because this node shuts down is handed
+   * back: it is marked so that the controller replaces it without counting a failure.
    */
-  private async reportStatus(ns: string, name: string, status: PodStatus, extra: WriteOp[] = []): Promise<boolean> {
+  private async reportStatus(ns: string, name: string, status: PodStatus, extra: WriteOp[] = [], events: readonly KubeletEvent[] = []): Promise<boolean> {
     const keys = this.cluster.store.keys;
     const running = this.running.get(`${ns}/${name}`);
     // Start from the version this node wrote last; re-read only when someone else wrote since.
@@ -400,17 +434,40 @@ export class WorkerNode {
       const before = stored.pod;
       const handedBack = this.draining && isPodFinished({ ...before, status }) && this.running.get(`${ns}/${name}`)?.runner.stopReason === 'NodeShutdown';
       const annotations = handedBack ? { ...(before.metadata.annotations ?? {}), [ANNOTATION_STOP_REASON]: 'NodeShutdown' } : before.metadata.annotations;
-      const after: Pod = { ...before, metadata: { ...before.metadata, ...(annotations ? { annotations } : {}) }, status };
-      const ops: WriteOp[] = [await this.cluster.store.podPutOp(keys.pod(ns, name), stored.rv, after), ...extra];
+      const after: Pod = { ...before, metadata: { ...before.metadata, ...(annotations ? { annotations } : {}) }, status: this.withNodeFields(before, status) };
+      const recorded = this.kubeletEvents.plan(this.cluster.store, before, events);
+      const ops: WriteOp[] = [await this.cluster.store.podPutOp(keys.pod(ns, name), stored.rv, after), ...extra, ...recorded.ops];
       if (isPodFinished(after)) ops.push({ op: 'srem', key: keys.nodePods(this.nodeName), member: `${ns}/${name}` });
       const result = await this.cluster.store.commit(ops);
       if (!result.ok) continue;
+      recorded.committed();
       if (running) running.last = { pod: after, rv: result.rvs[0] ?? '' };
       if (before.metadata.deletionTimestamp && !isMarkedLost(before)) this.running.get(`${ns}/${name}`)?.runner.stop('Terminated', before.metadata.deletionGracePeriodSeconds ?? 30);
       const changed = before.status.phase !== after.status.phase || podRestartCount(before) !== podRestartCount(after) || isPodReady(before) !== isPodReady(after);
       if (changed && after.status.phase !== 'Succeeded' && after.status.phase !== 'Failed') await this.syncOwner(after);
       return true;
     }
+  }
+
+  /**
+   * What the node adds to any status a runtime reports, as the kubelet does: its address (hostIP,
+   * and podIP for a pod in the host's network), the pod's QoS class, and the conditions others set
+   * (DisruptionTarget, …) kept as stored.
+   */
+  private withNodeFields(stored: Pod, status: PodStatus): PodStatus {
+    const ip = this.settings.nodeIP;
+    // The stored pod may come from anyone who can write to Redis (a refused pod's is reported too).
+    const spec = stored.spec as Partial<Pod['spec']> | undefined;
+    const hostNetwork = spec?.hostNetwork === true && !status.podIP;
+    const previous = (stored.status as Partial<PodStatus> | undefined)?.conditions;
+    return {
+      ...status,
+      hostIP: ip,
+      hostIPs: [{ ip }],
+      ...(hostNetwork ? { podIP: ip, podIPs: [{ ip }] } : {}),
+      qosClass: status.qosClass ?? podQOSClass({ containers: spec?.containers ?? [], ...(spec?.initContainers ? { initContainers: spec.initContainers } : {}) }),
+      conditions: mergePodConditions(Array.isArray(previous) ? previous : [], status.conditions ?? []),
+    };
   }
 
   private async syncOwner(pod: Pod): Promise<void> {
@@ -463,7 +520,7 @@ export class WorkerNode {
     await this.followDocker(docker);
     const now = await this.cluster.store.now();
     this.startedAt ??= now;
-    const record: NodeHeartbeat = { name: this.nodeName, capacity: { pods: this.maxPods, ...this.hostCapacity }, running: this.running.size, heartbeat: now, docker, startedAt: this.startedAt };
+    const record: NodeHeartbeat = { name: this.nodeName, capacity: { pods: this.maxPods, ...this.hostCapacity }, running: this.running.size, heartbeat: now, docker, startedAt: this.startedAt, address: this.settings.nodeIP };
     await this.cluster.redis.hset(this.cluster.store.keys.nodes, this.nodeName, JSON.stringify(record));
     this.lastBeat = Date.now();
     await this.checkRunningPods();
@@ -545,21 +602,21 @@ export class WorkerNode {
     const orphans = (await this.engine.listManaged({ [LABELS.node]: this.nodeName })).filter((c) => isOrphan(c.Labels));
     // Containers of this name are another worker's once it has the name: check right before touching any.
     if (this.stopped || !(await this.holdsName())) return;
-    const pods = new Map<string, { uid: string; exited: Map<string, RecordedContainer>; running: boolean }>();
+    const pods = new Map<string, { uid: string; exited: Map<string, RecordedContainer>; running: Set<string> }>();
     for (const c of orphans) {
       const key = `${c.Labels[LABELS.namespace]}/${c.Labels[LABELS.pod]}`;
-      const entry = pods.get(key) ?? { uid: c.Labels[LABELS.podUid] ?? '', exited: new Map<string, RecordedContainer>(), running: false };
+      const entry = pods.get(key) ?? { uid: c.Labels[LABELS.podUid] ?? '', exited: new Map<string, RecordedContainer>(), running: new Set<string>() };
       pods.set(key, entry);
       const containerName = c.Labels[LABELS.container] ?? '';
       if (containerName === 'POD') continue; // the infra container runs until it is removed
       const record = await this.engine.inspect(c.Id).catch(() => undefined);
       if (record?.state === 'exited') entry.exited.set(containerName, { id: c.Id, exit: record.exit });
-      else if (record?.state === 'running') entry.running = true;
+      else if (record?.state === 'running') entry.running.add(containerName);
     }
     await Promise.all(orphans.map((c) => this.engine.remove(c.Id).catch(() => undefined)));
     const volumes = await this.engine.listManagedVolumes({ [LABELS.node]: this.nodeName });
     await Promise.all(volumes.filter((v) => isOrphan(v.labels)).map((v) => this.engine.removeVolume(v.name).catch(() => undefined)));
-    for (const [key, entry] of pods) await this.settleLeftoverPod(key, entry.uid, reason, entry.running ? new Map() : entry.exited).catch(() => undefined);
+    for (const [key, entry] of pods) await this.settleLeftoverPod(key, entry.uid, reason, entry.exited, entry.running).catch(() => undefined);
     await this.failPodsWithoutRunner(reason);
   }
 
@@ -586,8 +643,12 @@ export class WorkerNode {
     }
   }
 
-  /** Ends a pod this node can no longer run: as its containers' recorded exits say when they settle it, else Failed with `reason`. */
-  private async settleLeftoverPod(key: string, uid: string, reason: 'NodeRestarted' | 'Orphaned', exited: ReadonlyMap<string, RecordedContainer>): Promise<void> {
+  /**
+   * Ends a pod this node can no longer run: as its containers' recorded exits say when they settle
+   * it, else Failed with `reason`. A container that was still running (`running`, killed with the
+   * leftovers) leaves the pod unsettled, unless it was a native sidecar: the app containers decide.
+   */
+  private async settleLeftoverPod(key: string, uid: string, reason: 'NodeRestarted' | 'Orphaned', exited: ReadonlyMap<string, RecordedContainer>, running: ReadonlySet<string> = new Set()): Promise<void> {
     const [ns = '', name = ''] = key.split('/');
     const keys = this.cluster.store.keys;
     const stored = await this.cluster.store.getPod(ns, name);
@@ -597,7 +658,9 @@ export class WorkerNode {
       return;
     }
     const now = await this.cluster.store.now();
-    const recorded = exited.size > 0 ? recordedPodStatus(pod, exited, now) : undefined;
+    const sidecars = new Set((pod.spec.initContainers ?? []).filter(isSidecar).map((c) => c.name));
+    const settled = exited.size > 0 && [...running].every((name) => sidecars.has(name));
+    const recorded = settled ? recordedPodStatus(pod, exited, now) : undefined;
     const message = reason === 'NodeRestarted' ? `The worker ${this.nodeName} restarted while the pod ran` : `The worker ${this.nodeName} lost track of the pod`;
     const ended = recorded ? { ...pod, status: recorded } : lostPod(pod, now, reason, message);
     const result = await this.cluster.store.commit([
@@ -610,7 +673,8 @@ export class WorkerNode {
 
 /** A pod the node monitor marked as lost (its node was silent): terminating, but not deleted by anyone. */
 function isMarkedLost(pod: Pod): boolean {
-  return pod.metadata.annotations?.[ANNOTATION_NODE_LOST] !== undefined;
+  // A pod deleted through the API is deleted, even if its node was silent meanwhile: it is never taken back.
+  return pod.metadata.annotations?.[ANNOTATION_NODE_LOST] !== undefined && pod.metadata.annotations?.[ANNOTATION_DELETED] === undefined;
 }
 
 /**

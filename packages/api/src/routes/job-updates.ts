@@ -4,7 +4,8 @@
  * stored one (immutable fields, Kubernetes' validateJobUpdate); the store keeps the status and
  * server-owned metadata, bumps generation on spec changes, and the controller syncs at once.
  * Server-side apply (application/apply-patch+yaml) answers 415, which kubectl reports as
- * "Server-side apply not available on the server". jobs/status is read-only (405).
+ * "Server-side apply not available on the server". jobs/status takes the status (validated as
+ * Kubernetes' status strategy does) and ignores the spec; the main resource ignores the status.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
@@ -16,12 +17,12 @@ import {
   validateJobUpdate,
   type Job,
 } from '@jobfleet/spec';
-import { updateJob } from '@jobfleet/store';
+import { updateJob, updateJobStatus } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { decodeBody, patchBody, patchContentType } from '../http.js';
 import { JOB_PATCH_SCHEMA, PATCH_CONTENT_TYPES, PatchError, applyPatch, type Json } from '../patch.js';
 import { sendObject } from '../tables.js';
-import { methodNotAllowed, writeOptions } from '../write-options.js';
+import { writeOptions } from '../write-options.js';
 import { checkKind } from './jobs.js';
 
 interface NameParams {
@@ -39,11 +40,52 @@ export function registerJobUpdateRoutes(app: FastifyInstance, ctx: ApiContext): 
     const job = await patchJob(ctx, req, req.params.ns, req.params.name);
     return sendObject(req, reply, 'jobs', job, () => ctx.cluster.store.now());
   });
-  const refuse = async () => {
-    throw methodNotAllowed();
-  };
-  app.put(`${item}/status`, refuse);
-  app.patch(`${item}/status`, refuse);
+  app.put<{ Params: NameParams }>(`${item}/status`, async (req, reply) => {
+    const job = await replaceJobStatus(ctx, req, req.params.ns, req.params.name);
+    return sendObject(req, reply, 'jobs', job, () => ctx.cluster.store.now());
+  });
+  app.patch<{ Params: NameParams }>(`${item}/status`, async (req, reply) => {
+    const job = await patchJobStatus(ctx, req, req.params.ns, req.params.name);
+    return sendObject(req, reply, 'jobs', job, () => ctx.cluster.store.now());
+  });
+}
+
+/** PUT of jobs/{name}/status: the body's status (and labels, annotations) is written; its spec is ignored. */
+async function replaceJobStatus(ctx: ApiContext, req: FastifyRequest, ns: string, name: string): Promise<Job> {
+  const options = writeOptions(req);
+  const body = decodeBody(req);
+  checkKind(body, 'batch/v1', 'Job');
+  const metadata = isObject(body.metadata) ? body.metadata : {};
+  if (metadata.name !== undefined && metadata.name !== name) {
+    throw new BadRequestError(`the name of the object (${textOf(metadata.name)}) does not match the name on the URL (${name})`);
+  }
+  if (metadata.namespace !== undefined && metadata.namespace !== ns) {
+    throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  const { job } = await updateJobStatus(ctx.cluster.store, ctx.cluster.controller, ns, name, () => body, options);
+  return job;
+}
+
+/** PATCH of jobs/{name}/status: the patch applies to the whole Job; only its status (and labels, annotations) is written. */
+async function patchJobStatus(ctx: ApiContext, req: FastifyRequest, ns: string, name: string): Promise<Job> {
+  const options = writeOptions(req);
+  const type = patchContentType(req);
+  const patch = patchBody(req);
+  const { job } = await updateJobStatus(
+    ctx.cluster.store,
+    ctx.cluster.controller,
+    ns,
+    name,
+    (current) => {
+      const patched = applyPatchOrFail(type, current, patch);
+      const meta = isObject(patched.metadata) ? patched.metadata : {};
+      // A resourceVersion the patch did not change is no precondition: the patch is applied again on a conflict.
+      if (meta.resourceVersion === current.metadata.resourceVersion) delete meta.resourceVersion;
+      return { ...patched, metadata: meta };
+    },
+    options,
+  );
+  return job;
 }
 
 async function replaceJob(ctx: ApiContext, req: FastifyRequest, ns: string, name: string): Promise<Job> {

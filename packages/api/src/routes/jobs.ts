@@ -11,7 +11,7 @@ import {
   type Job,
 } from '@jobfleet/spec';
 import { createJob, deleteJob, JobExistsError, prepareNewJob } from '@jobfleet/store';
-import { decodeBody, queryString, sendJson } from '../http.js';
+import { decodeBody, parseQueryBool, parseQueryInt, queryBool, queryString, sendJson } from '../http.js';
 import { listResponse, type ApiContext } from '../context.js';
 import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
 import { sendList, sendObject, watchRenderer } from '../tables.js';
@@ -101,7 +101,9 @@ function deleteOptions(req: FastifyRequest) {
   const { dryRun } = writeOptions(req);
   const options = req.body && (!Buffer.isBuffer(req.body) || req.body.length > 0) ? decodeBody(req) : {};
   // The body is untrusted JSON: each option is type-checked before use (an object's toString may throw).
-  const orphan = queryString(req, 'orphanDependents') ?? options.orphanDependents;
+  // From the query, as apimachinery parses query parameters (any value but "0"/"false" is true); else from the body.
+  const orphanQuery = queryString(req, 'orphanDependents');
+  const orphan = orphanQuery !== undefined ? parseQueryBool(orphanQuery) : options.orphanDependents;
   if (orphan !== undefined && orphan !== null && orphan !== '' && typeof orphan !== 'boolean' && orphan !== 'true' && orphan !== 'false') {
     throw new BadRequestError(`orphanDependents: Invalid value: ${formatBadValue(orphan)}: must be true or false`);
   }
@@ -117,7 +119,8 @@ function deleteOptions(req: FastifyRequest) {
   if (typeof preconditions !== 'object' || Array.isArray(preconditions) || !stringOrUnset(preconditions.uid) || !stringOrUnset(preconditions.resourceVersion)) {
     throw new BadRequestError(`preconditions: Invalid value: ${formatBadValue(preconditions)}: must be an object with string uid and resourceVersion`);
   }
-  const grace = queryString(req, 'gracePeriodSeconds') ?? options.gracePeriodSeconds;
+  const graceQuery = queryString(req, 'gracePeriodSeconds');
+  const grace = graceQuery !== undefined ? parseQueryInt(graceQuery) : options.gracePeriodSeconds;
   const numeric = typeof grace === 'number' || typeof grace === 'string';
   const gracePeriodSeconds = numeric ? Number(grace) : undefined;
   if ((grace !== undefined && grace !== null && !numeric) || (gracePeriodSeconds !== undefined && !Number.isSafeInteger(gracePeriodSeconds))) {
@@ -195,7 +198,7 @@ async function listJobs(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
   const fields = parseFieldSelector(queryString(req, 'fieldSelector'), JOB_FIELDS);
   const keep = (job: Job) => matches(labels, job.metadata.labels ?? {}) && matches(fields, jobFieldValues(job));
   const store = ctx.cluster.store;
-  if (queryString(req, 'watch') === 'true' || queryString(req, 'watch') === '1') {
+  if (queryBool(req, 'watch')) {
     return watchResponse(ctx, req, reply, { kind: 'Job', ns, keep: (obj) => keep(obj as unknown as Job), list: () => listAll(), render: watchRenderer(req, 'jobs') });
   }
   async function listAll() {

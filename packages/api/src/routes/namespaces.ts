@@ -55,7 +55,7 @@ async function remove(ctx: ApiContext, req: FastifyRequest, name: string): Promi
   if (name === DEFAULT_NAMESPACE) throw new JobfleetError(`namespaces "${name}" is forbidden: this namespace may not be deleted`, 403, 'Forbidden');
   const store = ctx.cluster.store;
   const now = await store.now();
-  const record = dryRun ? await getNamespace(store, name, now) : await deleteNamespace(store, name, now, { queues: ctx.cluster.queues });
+  const record = dryRun ? await getNamespace(store, name, now) : await deleteNamespace(store, name, now, { queues: ctx.cluster.queues, controller: ctx.cluster.controller });
   if (!record) throw new NotFoundError({ group: '', resource: 'namespaces', name });
   const namespace = namespaceObject(name, record);
   return { ...namespace, metadata: { ...namespace.metadata, deletionTimestamp: k8sTime(now) }, status: { phase: 'Terminating' } };

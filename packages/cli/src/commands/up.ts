@@ -2,11 +2,12 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { serve } from '../lifecycle.js';
 import { addRedisOptions, redactUrl, type RedisFlags } from '../redis-settings.js';
-import { addListenOptions, allowPrivileged, allowPrivilegedOption, apiSecurity, maxPodsOption, nodeNameOption, roleRedis, type ListenOptions } from '../role-options.js';
+import { addListenOptions, allowPrivileged, allowPrivilegedOption, apiSecurity, maxPodsOption, nodeIpOption, nodeNameOption, roleRedis, type ListenOptions } from '../role-options.js';
 import { checkRedis, EMBEDDED_DATA_DIR, ShutdownStack, startSystem, type RunningSystem } from '../system.js';
 
 interface UpOptions extends ListenOptions, RedisFlags {
   nodeName: string;
+  nodeIp?: string;
   maxPods: number;
   allowPrivileged?: boolean;
 }
@@ -22,6 +23,7 @@ export function registerUp(program: Command): void {
       ),
   )
     .addOption(nodeNameOption())
+    .addOption(nodeIpOption())
     .addOption(maxPodsOption())
     .addOption(allowPrivilegedOption('up'));
   addRedisOptions(command).action(async (options: UpOptions, cmd: Command) => up(options, cmd));
@@ -41,6 +43,7 @@ async function up(options: UpOptions, command: Command): Promise<void> {
         port: options.port,
         host: options.host,
         nodeName: options.nodeName,
+        ...(options.nodeIp ? { nodeIP: options.nodeIp } : {}),
         maxPods: options.maxPods,
         ...security,
         allowPrivileged: privileged,

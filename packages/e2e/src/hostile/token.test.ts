@@ -52,7 +52,7 @@ describe('bearer token', () => {
     for (const path of ['/healthz', '/livez', '/readyz']) expect((await request(path)).status).toBe(200);
     const version = await request('/version');
     expect(version.status).toBe(200);
-    expect(await version.json()).toMatchObject({ compiler: 'jobfleet', gitVersion: expect.stringMatching(/-jobfleet$/) as unknown });
+    expect(await version.json()).toMatchObject({ compiler: 'jobfleet', gitVersion: expect.stringMatching(/-jobfleet\./) as unknown });
     expect((await request('/version/../apis/batch/v1/jobs')).status).toBe(401); // normalised to /apis/…, not /version
     expect((await request('/versionx')).status).toBe(401);
     expect((await request('/apis')).status).toBe(401);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstPendingIndexes, formatIndexes, hasIndex, parseIndexes, totalIndexes, withIndexes, type OrderedIntervals } from './indexes.js';
+import { firstPendingIndexes, formatIndexes, hasIndex, parseIndexes, totalIndexes, unionIndexes, validateIndexesFormat, withIndexes, type OrderedIntervals } from './indexes.js';
 
 const iv = (...pairs: [number, number][]): OrderedIntervals => pairs.map(([first, last]) => ({ first, last }));
 
@@ -70,5 +70,54 @@ describe('firstPendingIndexes', () => {
     { name: 'count 0', completed: '', taken: [], count: 0, completions: 5, want: [] },
   ])('$name', ({ completed, taken, count, completions, want }) => {
     expect(firstPendingIndexes(parseIndexes(completed), new Set(taken), count, completions)).toStrictEqual(want);
+  });
+});
+
+describe('parseIndexes works on intervals, bounded by completions', () => {
+  it('a huge range costs one interval, not one entry per index', () => {
+    const started = Date.now();
+    expect(parseIndexes('0-999999999999999')).toStrictEqual(iv([0, 999_999_999_999_999]));
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+  it.each<{ text: string; completions: number; want: string }>([
+    { text: '0-9', completions: 5, want: '0-4' },
+    { text: '2,7', completions: 5, want: '2' },
+    { text: '5-7', completions: 5, want: '' },
+    { text: '1-2-3,4', completions: 9, want: '4' },
+    { text: '-1,3', completions: 9, want: '3' },
+  ])('"$text" with completions $completions → "$want"', ({ text, completions, want }) => {
+    expect(formatIndexes(parseIndexes(text, completions))).toBe(want);
+  });
+});
+
+describe('unionIndexes', () => {
+  it('merges lists that overlap and touch', () => {
+    expect(formatIndexes(unionIndexes(parseIndexes('0-2,9'), parseIndexes('3,5-6'), parseIndexes('6-8')))).toBe('0-3,5-9');
+  });
+});
+
+describe('firstPendingIndexes with a huge done range stays bounded', () => {
+  it('skips a done range without walking it', () => {
+    expect(firstPendingIndexes(iv([0, 99_998]), new Set(), 3, 100_000)).toStrictEqual([99_999]);
+  });
+});
+
+/** validateIndexesFormat, with the API server's messages (pkg/apis/batch/validation). */
+describe('validateIndexesFormat', () => {
+  it.each<{ text: string; completions: number; want: { total: number } | { error: string } }>([
+    { text: '', completions: 5, want: { total: 0 } },
+    { text: '0,2-4', completions: 5, want: { total: 4 } },
+    { text: '+1', completions: 5, want: { total: 1 } },
+    { text: '1-', completions: 5, want: { error: 'cannot convert string to integer for index: ""' } },
+    { text: 'a', completions: 5, want: { error: 'cannot convert string to integer for index: "a"' } },
+    { text: '5', completions: 5, want: { error: 'too large index: "5"' } },
+    { text: '1-7', completions: 5, want: { error: 'too large index: "7"' } },
+    { text: '3-1', completions: 5, want: { error: 'non-increasing order, previous: 3, current: 1' } },
+    { text: '1-1', completions: 5, want: { error: 'non-increasing order, previous: 1, current: 1' } },
+    { text: '2,1', completions: 5, want: { error: 'non-increasing order, previous: 2, current: 1' } },
+    { text: '0-2,2', completions: 5, want: { error: 'non-increasing order, previous: 2, current: 2' } },
+    { text: '1-2-3', completions: 5, want: { error: "the fragment \"1-2-3\" violates the requirement that an index interval can have at most two parts separated by '-'" } },
+  ])('"$text"', ({ text, completions, want }) => {
+    expect(validateIndexesFormat(text, completions)).toStrictEqual(want);
   });
 });

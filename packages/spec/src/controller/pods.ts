@@ -1,3 +1,4 @@
+import { podQOSClass } from '../qos.js';
 import type { Container, Job, Pod, PodStatus } from '../types.js';
 import { COMPLETION_INDEX_ENV, COMPLETION_INDEX_KEY, JOB_TRACKING_FINALIZER, jobPodLabels } from './labels.js';
 import { k8sTime, parseTime } from './time.js';
@@ -33,6 +34,8 @@ export interface NewPodParams {
   uid: string;
   index?: number;
   now: number;
+  /** Added to the template's annotations (e.g. the index's failure counts under backoffLimitPerIndex). */
+  annotations?: Record<string, string>;
 }
 
 /** A Pod as the Job controller creates it from the Job's template: Pending, not yet on a node. */
@@ -42,7 +45,7 @@ export function newPodForJob(job: Job, params: NewPodParams): Pod {
   const jobUid = job.metadata.uid ?? '';
   const template = job.spec.template;
   const labels = { ...(template.metadata?.labels ?? {}), ...jobPodLabels(jobName, jobUid) };
-  const annotations = { ...(template.metadata?.annotations ?? {}) };
+  const annotations = { ...(template.metadata?.annotations ?? {}), ...(params.annotations ?? {}) };
   if (index !== undefined) {
     labels[COMPLETION_INDEX_KEY] = String(index);
     annotations[COMPLETION_INDEX_KEY] = String(index);
@@ -91,14 +94,18 @@ function pendingStatus(job: Job): PodStatus {
   return {
     phase: 'Pending',
     conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'waiting for a worker node' }],
+    // imageID and lastState: the Kubernetes schema requires them of every container status.
     containerStatuses: job.spec.template.spec.containers.map((c) => ({
       name: c.name,
       image: c.image,
+      imageID: '',
       ready: false,
       restartCount: 0,
       started: false,
       state: { waiting: { reason: 'ContainerCreating' } },
+      lastState: {},
     })),
+    qosClass: podQOSClass(job.spec.template.spec),
   };
 }
 
@@ -167,15 +174,9 @@ export function podDictionary(job: Job): string {
   const t = '1970-01-01T00:00:00Z';
   const condition = (type: string, status: string) => ({ type, status, lastProbeTime: null, lastTransitionTime: t });
   pod.spec.nodeName = 'node';
+  // As a worker reports it (the kubelet's conditions, in its order; the node's fields last).
   pod.status = {
-    phase: 'Succeeded',
     startTime: t,
-    conditions: [
-      condition('PodScheduled', 'True'),
-      condition('Initialized', 'True'),
-      { ...condition('ContainersReady', 'False'), reason: 'PodCompleted' },
-      { ...condition('Ready', 'False'), reason: 'PodCompleted' },
-    ] as PodStatus['conditions'],
     containerStatuses: job.spec.template.spec.containers.map((c) => ({
       name: c.name,
       image: c.image,
@@ -184,7 +185,20 @@ export function podDictionary(job: Job): string {
       started: false,
       restartCount: 0,
       state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: t, finishedAt: t, containerID: 'docker://' } },
+      imageID: 'docker://sha256:',
+      lastState: {},
     })),
+    phase: 'Succeeded',
+    conditions: [
+      condition('PodReadyToStartContainers', 'False'),
+      { ...condition('Initialized', 'True'), reason: 'PodCompleted' },
+      { ...condition('Ready', 'False'), reason: 'PodCompleted' },
+      { ...condition('ContainersReady', 'False'), reason: 'PodCompleted' },
+      condition('PodScheduled', 'True'),
+    ] as PodStatus['conditions'],
+    hostIP: '',
+    hostIPs: [{ ip: '' }],
+    qosClass: pending.status.qosClass ?? 'BestEffort',
   };
   // Both shapes a pod is mostly stored in; the finished one last, where deflate finds it cheapest.
   return JSON.stringify(pending) + JSON.stringify(pod);

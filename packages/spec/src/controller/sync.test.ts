@@ -171,9 +171,11 @@ function cond(type: JobConditionType, reason: string, status: 'True' | 'False' =
 // ---------------------------------------------------------------------------------------------
 
 interface Want {
-  create?: { count: number; indexes?: number[] };
+  create?: SyncDecision['create'];
   stop?: PodToStop[];
   counted?: string[];
+  countedEarly?: string[];
+  remove?: string[];
   /** Subset of the new status (toMatchObject). */
   status?: Partial<JobStatus>;
   /** The full condition list, "Type=Status/Reason" in order. */
@@ -211,6 +213,8 @@ function checkWant(decision: SyncDecision, want: Want): void {
   if (want.create) expect(decision.create).toStrictEqual(want.create);
   if (want.stop) expect(decision.stop).toStrictEqual(want.stop);
   if (want.counted) expect(decision.counted).toStrictEqual(want.counted);
+  if (want.countedEarly) expect(decision.countedEarly).toStrictEqual(want.countedEarly);
+  if (want.remove) expect(decision.remove).toStrictEqual(want.remove);
   if (want.status) expect(decision.status).toMatchObject(want.status);
   if (want.conditions) expect(condText(decision.status)).toStrictEqual(want.conditions);
   if (want.control) expect(decision.control).toStrictEqual(want.control);
@@ -224,7 +228,9 @@ function checkInvariants(input: SyncInput, d: SyncDecision): void {
   expect(s.active ?? 0).toBeGreaterThanOrEqual(0);
   expect(s.ready ?? 0).toBeGreaterThanOrEqual(0);
   expect(s.ready ?? 0).toBeLessThanOrEqual(s.active ?? 0);
-  expect(s.terminating ?? 1).toBeGreaterThan(0); // absent, or positive
+  // Always reported, 0 too, as Kubernetes 1.33 does.
+  expect(s.terminating).toBeGreaterThanOrEqual(0);
+  expect(s.ready).toBeGreaterThanOrEqual(0);
   // Counters only go up.
   expect(s.succeeded ?? 0).toBeGreaterThanOrEqual(input.job.status?.succeeded ?? 0);
   expect(s.failed ?? 0).toBeGreaterThanOrEqual(input.job.status?.failed ?? 0);
@@ -1002,5 +1008,349 @@ describe('isJobFinished, jobFinishTime, ttlDeadline', () => {
     expect(isJobFinished(job)).toBe(want.finished);
     expect(jobFinishTime(job)).toBe(want.finishTime);
     expect(ttlDeadline(job)).toBe(want.ttlDeadline);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes 1.33 features: podFailurePolicy, backoffLimitPerIndex, successPolicy,
+// podReplacementPolicy, managedBy (after job_controller_test.go's TestSyncJobWithJobPodFailurePolicy,
+// TestSyncJobWithJobBackoffLimitPerIndex, TestSyncJobWithJobSuccessPolicy, TestJobPodReplacementPolicy).
+// ---------------------------------------------------------------------------------------------
+
+/** The pod with its container ended by `exitCode`. */
+function exitedWith(pod: Pod, exitCode: number): Pod {
+  const statuses = (pod.status.containerStatuses ?? []).map((s) => ({
+    ...s,
+    state: { terminated: { ...(s.state.terminated ?? { exitCode }), exitCode } },
+  }));
+  return { ...pod, status: { ...pod.status, containerStatuses: statuses } };
+}
+
+function annotated(pod: Pod, annotations: Record<string, string>): Pod {
+  return { ...pod, metadata: { ...pod.metadata, annotations: { ...(pod.metadata.annotations ?? {}), ...annotations } } };
+}
+
+function disrupted(pod: Pod): Pod {
+  const conditions = [...(pod.status.conditions ?? []), { type: 'DisruptionTarget' as const, status: 'True' as const, reason: 'DeletionByTaintManager' }];
+  return { ...pod, status: { ...pod.status, conditions } };
+}
+
+const FAIL_JOB_ON_5 = { rules: [{ action: 'FailJob' as const, onExitCodes: { operator: 'In' as const, values: [5] } }] };
+const IGNORE_42 = { rules: [{ action: 'Ignore' as const, onExitCodes: { operator: 'In' as const, values: [42] } }] };
+const IGNORE_DISRUPTION = { rules: [{ action: 'Ignore' as const, onPodConditions: [{ type: 'DisruptionTarget', status: 'True' as const }] }] };
+const COUNT_ALL = { rules: [{ action: 'Count' as const, onExitCodes: { operator: 'NotIn' as const, values: [0] } }] };
+const FAIL_INDEX_ON_3 = { rules: [{ action: 'FailIndex' as const, onExitCodes: { operator: 'In' as const, values: [3] } }] };
+
+describe('syncJob: podFailurePolicy', () => {
+  runTable([
+    {
+      name: 'a FailJob rule matched: FailureTarget PodFailurePolicy with Kubernetes\' message, running pods stopped and counted',
+      job: newJob({ parallelism: 2, completions: 4, podFailurePolicy: FAIL_JOB_ON_5 }, { startTime: k8sTime(T0) }),
+      pods: [exitedWith(failed('a'), 5), running('b')],
+      want: {
+        conditions: ['FailureTarget=True/PodFailurePolicy'],
+        stop: [{ name: 'b', reason: 'PodFailurePolicy', uncounted: false }],
+        status: { failed: 1, active: 0, terminating: 1 },
+        events: [],
+        create: { count: 0 },
+      },
+    },
+    {
+      name: 'a FailJob rule matched and nothing runs: Failed at once, a Warning event',
+      job: newJob({ backoffLimit: 6, podFailurePolicy: FAIL_JOB_ON_5 }, { startTime: k8sTime(T0) }),
+      pods: [exitedWith(failed('a'), 5)],
+      want: { conditions: ['FailureTarget=True/PodFailurePolicy', 'Failed=True/PodFailurePolicy'], status: { failed: 1, terminating: 0 }, events: ['PodFailurePolicy'] },
+    },
+    {
+      name: 'an exit code no rule matches counts toward backoffLimit as usual',
+      job: newJob({ backoffLimit: 0, podFailurePolicy: FAIL_JOB_ON_5 }, { startTime: k8sTime(T0) }),
+      pods: [exitedWith(failed('a'), 1)],
+      want: { conditions: ['FailureTarget=True/BackoffLimitExceeded', 'Failed=True/BackoffLimitExceeded'], status: { failed: 1 } },
+    },
+    {
+      name: 'an Ignore rule matched: not counted (even with backoffLimit 0), replaced after the backoff',
+      job: newJob({ backoffLimit: 0, podFailurePolicy: IGNORE_42 }, { startTime: k8sTime(T0) }),
+      pods: [exitedWith(failed('a'), 42)],
+      want: { conditions: [], status: { failed: 0, active: 0 }, counted: ['a'], create: { count: 0 }, requeueAfterMs: sec(9), control: { failuresInRow: 1, lastFailureAt: T0 - sec(1) } },
+    },
+    {
+      name: 'an Ignore rule on DisruptionTarget: a disrupted pod is not counted',
+      job: newJob({ backoffLimit: 0, podFailurePolicy: IGNORE_DISRUPTION }, { startTime: k8sTime(T0) }),
+      pods: [disrupted(failed('a', { finishedAt: T0 - sec(30) }))],
+      want: { conditions: [], status: { failed: 0, active: 1 }, create: { count: 1 } },
+    },
+    {
+      name: 'the Ignore rule on DisruptionTarget does not match a pod without the condition',
+      job: newJob({ backoffLimit: 0, podFailurePolicy: IGNORE_DISRUPTION }, { startTime: k8sTime(T0) }),
+      pods: [failed('a')],
+      want: { conditions: ['FailureTarget=True/BackoffLimitExceeded', 'Failed=True/BackoffLimitExceeded'], status: { failed: 1 } },
+    },
+    {
+      name: 'a Count rule counts the failure',
+      job: newJob({ backoffLimit: 0, podFailurePolicy: COUNT_ALL }, { startTime: k8sTime(T0) }),
+      pods: [exitedWith(failed('a'), 3)],
+      want: { conditions: ['FailureTarget=True/BackoffLimitExceeded', 'Failed=True/BackoffLimitExceeded'], status: { failed: 1 } },
+    },
+    {
+      name: 'FailureTarget is kept while the stopped pods end, whatever they exit with',
+      job: newJob({ parallelism: 2, completions: 4, podFailurePolicy: IGNORE_42 }, {
+        startTime: k8sTime(T0),
+        failed: 1,
+        conditions: [{ type: 'FailureTarget', status: 'True', reason: 'PodFailurePolicy', message: 'm', lastProbeTime: k8sTime(T0), lastTransitionTime: k8sTime(T0) }],
+      }),
+      pods: [exitedWith(failed('b', { deleting: true }), 42)],
+      want: { conditions: ['FailureTarget=True/PodFailurePolicy', 'Failed=True/PodFailurePolicy'], status: { failed: 1 }, remove: ['b'] },
+    },
+    {
+      name: 'with a podFailurePolicy a terminating pod is replaced only once it failed',
+      job: newJob({ parallelism: 2, completions: 4, podFailurePolicy: IGNORE_42, podReplacementPolicy: 'Failed' }, { startTime: k8sTime(T0) }),
+      pods: [running('a'), terminating('b')],
+      want: { create: { count: 0 }, countedEarly: [], status: { active: 1, terminating: 1, failed: 0 } },
+    },
+  ]);
+
+  it("the FailureTarget and Failed conditions carry Kubernetes' message", () => {
+    const job = newJob({ podFailurePolicy: FAIL_JOB_ON_5 }, { startTime: k8sTime(T0) });
+    const d = syncJob({ job, control: EMPTY_CONTROL_STATE, pods: [exitedWith(failed('pi-abcde'), 5)], now: T0, delays: DELAYS });
+    const message = 'Container c for pod default/pi-abcde failed with exit code 5 matching FailJob rule at index 0';
+    expect(d.status.conditions?.map((c) => c.message)).toStrictEqual([message, message]);
+    expect(d.events).toStrictEqual([{ type: 'Warning', reason: 'PodFailurePolicy', message }]);
+  });
+});
+
+const perIndexJob = (completions: number, parallelism: number, spec: Partial<JobSpec> = {}, status: JobStatus = {}) =>
+  indexedJob(completions, parallelism, { backoffLimitPerIndex: 1, backoffLimit: 2147483647, ...spec }, { startTime: k8sTime(T0), ...status });
+const failures = (n: number, ignored = 0) => ({
+  'batch.kubernetes.io/job-index-failure-count': String(n),
+  ...(ignored > 0 ? { 'batch.kubernetes.io/job-index-ignored-failure-count': String(ignored) } : {}),
+});
+
+describe('syncJob: backoffLimitPerIndex and maxFailedIndexes', () => {
+  runTable([
+    {
+      name: "new pods carry the index's failure count (0), failedIndexes is reported empty",
+      job: perIndexJob(3, 2, {}, { startTime: undefined }),
+      want: { create: { count: 2, indexes: [0, 1], annotations: [failures(0), failures(0)] }, status: { failedIndexes: '', completedIndexes: '' } },
+    },
+    {
+      name: 'a first failure of an index: counted, remembered, the index waits for its own backoff',
+      job: perIndexJob(3, 3),
+      pods: [annotated(failed('a', { index: 0 }), failures(0)), running('b', { index: 1 }), running('c', { index: 2 })],
+      want: {
+        status: { failed: 1, failedIndexes: '' },
+        conditions: [],
+        create: { count: 0 },
+        requeueAfterMs: sec(9),
+        control: { failuresInRow: 1, lastFailureAt: T0 - sec(1), indexes: { 0: { failed: 1, ignored: 0, at: T0 - sec(1) } } },
+      },
+    },
+    {
+      name: "after its backoff the index is run again; the pod carries the index's failures",
+      job: perIndexJob(3, 3),
+      control: { failuresInRow: 1, lastFailureAt: T0 - sec(10), indexes: { 0: { failed: 1, ignored: 0, at: T0 - sec(10) } } },
+      pods: [running('b', { index: 1 }), running('c', { index: 2 })],
+      want: { create: { count: 1, indexes: [0], annotations: [failures(1)] }, control: { failuresInRow: 1, lastFailureAt: T0 - sec(10) } },
+    },
+    {
+      name: 'the global backoff does not hold back the indexes without failures',
+      job: perIndexJob(3, 3),
+      control: { failuresInRow: 5, lastFailureAt: T0, indexes: { 0: { failed: 1, ignored: 0, at: T0 } } },
+      pods: [running('b', { index: 1 })],
+      want: { create: { count: 1, indexes: [2], annotations: [failures(0)] }, requeueAfterMs: sec(10) },
+    },
+    {
+      name: 'a pod already failed backoffLimitPerIndex times fails its index; the others go on',
+      job: perIndexJob(4, 2),
+      pods: [annotated(failed('a', { index: 1 }), failures(1)), running('b', { index: 0 })],
+      want: { status: { failed: 1, failedIndexes: '1' }, conditions: [], create: { count: 1, indexes: [2], annotations: [failures(0)] } },
+    },
+    {
+      name: 'every index finished, some failed: FailedIndexes',
+      job: perIndexJob(4, 2, {}, { completedIndexes: '0,2', succeeded: 2, failedIndexes: '1', failed: 3 }),
+      pods: [annotated(failed('a', { index: 3 }), failures(1))],
+      want: {
+        status: { failed: 4, failedIndexes: '1,3', completedIndexes: '0,2', succeeded: 2 },
+        conditions: ['FailureTarget=True/FailedIndexes', 'Failed=True/FailedIndexes'],
+        events: ['FailedIndexes'],
+      },
+    },
+    {
+      name: 'more failed indexes than maxFailedIndexes: MaxFailedIndexesExceeded, running pods stopped',
+      job: perIndexJob(4, 2, { backoffLimitPerIndex: 0, maxFailedIndexes: 0 }),
+      pods: [failed('a', { index: 0 }), running('b', { index: 1 })],
+      want: {
+        status: { failed: 1, failedIndexes: '0' },
+        conditions: ['FailureTarget=True/MaxFailedIndexesExceeded'],
+        stop: [{ name: 'b', reason: 'MaxFailedIndexesExceeded', uncounted: false }],
+      },
+    },
+    {
+      name: 'a FailIndex rule fails the index at its first failure',
+      job: perIndexJob(2, 2, { podFailurePolicy: FAIL_INDEX_ON_3 }),
+      pods: [annotated(exitedWith(failed('a', { index: 1 }), 3), failures(0)), running('b', { index: 0 })],
+      want: { status: { failed: 1, failedIndexes: '1' }, conditions: [], create: { count: 0 }, control: { failuresInRow: 1, lastFailureAt: T0 - sec(1) } },
+    },
+    {
+      name: 'an ignored failure goes to the ignored count and does not use up the index',
+      job: perIndexJob(2, 2, { backoffLimitPerIndex: 0, podFailurePolicy: IGNORE_42 }),
+      pods: [annotated(exitedWith(failed('a', { index: 0, finishedAt: T0 - sec(30) }), 42), failures(0)), running('b', { index: 1 })],
+      want: { status: { failed: 0, failedIndexes: '' }, create: { count: 1, indexes: [0], annotations: [{ ...failures(0), 'batch.kubernetes.io/job-index-ignored-failure-count': '1' }] } },
+    },
+    {
+      name: 'an unreadable failure count counts as 0',
+      job: perIndexJob(2, 1),
+      pods: [annotated(failed('a', { index: 0 }), { 'batch.kubernetes.io/job-index-failure-count': '-3' })],
+      want: { status: { failedIndexes: '' }, control: { failuresInRow: 1, lastFailureAt: T0 - sec(1), indexes: { 0: { failed: 1, ignored: 0, at: T0 - sec(1) } } } },
+    },
+  ]);
+});
+
+describe('syncJob: successPolicy', () => {
+  runTable([
+    {
+      name: 'succeededIndexes met: SuccessCriteriaMet SuccessPolicy, the other pods stopped uncounted',
+      job: indexedJob(5, 2, { successPolicy: { rules: [{ succeededIndexes: '0' }] } }, { startTime: k8sTime(T0) }),
+      pods: [succeeded('a', { index: 0 }), running('b', { index: 1 })],
+      want: {
+        conditions: ['SuccessCriteriaMet=True/SuccessPolicy'],
+        stop: [{ name: 'b', reason: 'Completed', uncounted: true }],
+        status: { completedIndexes: '0', succeeded: 1, active: 0, terminating: 1 },
+        create: { count: 0 },
+        events: [],
+      },
+    },
+    {
+      name: 'nothing runs any more: Complete with the SuccessPolicy reason',
+      job: indexedJob(5, 2, { successPolicy: { rules: [{ succeededCount: 1 }] } }, {
+        startTime: k8sTime(T0),
+        completedIndexes: '0',
+        succeeded: 1,
+        conditions: [{ type: 'SuccessCriteriaMet', status: 'True', reason: 'SuccessPolicy', message: 'Matched rules at index 0', lastProbeTime: k8sTime(T0), lastTransitionTime: k8sTime(T0) }],
+      }),
+      pods: [failed('b', { index: 1, deleting: true, stopReason: 'Completed' })],
+      want: {
+        conditions: ['SuccessCriteriaMet=True/SuccessPolicy', 'Complete=True/SuccessPolicy'],
+        status: { failed: 0, active: 0, ready: 0, terminating: 0, completionTime: k8sTime(T0) },
+        events: ['Completed'],
+        remove: ['b'],
+      },
+    },
+    {
+      name: 'succeededCount not met yet: pods go on',
+      job: indexedJob(5, 2, { successPolicy: { rules: [{ succeededCount: 2 }] } }, { startTime: k8sTime(T0) }),
+      pods: [succeeded('a', { index: 0 }), running('b', { index: 1 })],
+      want: { conditions: [], create: { count: 1, indexes: [2] } },
+    },
+    {
+      name: 'once SuccessCriteriaMet is set no failure is evaluated any more',
+      job: indexedJob(5, 2, { backoffLimit: 0, successPolicy: { rules: [{ succeededCount: 1 }] } }, {
+        startTime: k8sTime(T0),
+        completedIndexes: '0',
+        succeeded: 1,
+        conditions: [{ type: 'SuccessCriteriaMet', status: 'True', reason: 'SuccessPolicy', message: 'Matched rules at index 0', lastProbeTime: k8sTime(T0), lastTransitionTime: k8sTime(T0) }],
+      }),
+      pods: [failed('b', { index: 1 })],
+      want: { conditions: ['SuccessCriteriaMet=True/SuccessPolicy', 'Complete=True/SuccessPolicy'], status: { failed: 1 } },
+    },
+  ]);
+
+  it('the Complete condition carries the message of the rule that matched', () => {
+    const job = indexedJob(3, 1, { successPolicy: { rules: [{ succeededIndexes: '2' }, { succeededIndexes: '0' }] } }, { startTime: k8sTime(T0) });
+    const d = syncJob({ job, control: EMPTY_CONTROL_STATE, pods: [succeeded('a', { index: 0 })], now: T0, delays: DELAYS });
+    expect(d.status.conditions?.map((c) => [c.type, c.reason, c.message])).toStrictEqual([
+      ['SuccessCriteriaMet', 'SuccessPolicy', 'Matched rules at index 1'],
+      ['Complete', 'SuccessPolicy', 'Matched rules at index 1'],
+    ]);
+  });
+});
+
+const lostPod = (name: string, o: PodOpts = {}) => annotated(terminating(name, o), { 'jobfleet.io/node-lost-at': String(T0 - sec(5)) });
+
+describe('syncJob: podReplacementPolicy', () => {
+  runTable([
+    {
+      name: 'Failed (jobfleet\'s default, also when unset): a terminating pod holds its place and is not counted yet',
+      job: newJob({ parallelism: 2, completions: 4 }, { startTime: k8sTime(T0) }),
+      pods: [running('a'), terminating('b')],
+      want: { create: { count: 0 }, countedEarly: [], status: { active: 1, terminating: 1, failed: 0 } },
+    },
+    {
+      name: 'TerminatingOrFailed: a terminating pod counts as failed at once and is replaced',
+      job: newJob({ parallelism: 2, completions: 4, podReplacementPolicy: 'TerminatingOrFailed' }, { startTime: k8sTime(T0) }),
+      pods: [running('a'), terminating('b', { createdAt: T0 - sec(120) })],
+      now: T0 + sec(60),
+      want: { countedEarly: ['b'], counted: [], status: { failed: 1, active: 2, terminating: 1 }, create: { count: 1 } },
+    },
+    {
+      name: 'TerminatingOrFailed: a pod counted while terminating is not counted again when it ends; it is removed',
+      job: newJob({ parallelism: 2, completions: 4, podReplacementPolicy: 'TerminatingOrFailed' }, { startTime: k8sTime(T0), failed: 1 }),
+      pods: [running('a'), running('c'), annotated(failed('b', { deleting: true }), { 'jobfleet.io/counted': 'failed' })],
+      want: { counted: ['b'], remove: ['b'], countedEarly: [], status: { failed: 1, active: 2, terminating: 0 }, create: { count: 0 } },
+    },
+    {
+      name: 'TerminatingOrFailed: a pod of a silent node holds its place and is not counted (its node may come back)',
+      job: newJob({ parallelism: 2, completions: 4, podReplacementPolicy: 'TerminatingOrFailed' }, { startTime: k8sTime(T0) }),
+      pods: [running('a'), lostPod('b')],
+      want: { countedEarly: [], status: { failed: 0, active: 1, terminating: 1 }, create: { count: 0 } },
+    },
+    {
+      name: 'TerminatingOrFailed: a pod stopped for a surplus is not counted',
+      job: newJob({ parallelism: 1, completions: 4, podReplacementPolicy: 'TerminatingOrFailed' }, { startTime: k8sTime(T0) }),
+      pods: [running('a'), terminating('b', { stopReason: 'Surplus' })],
+      want: { countedEarly: [], status: { failed: 0, active: 1, terminating: 1 }, create: { count: 0 } },
+    },
+    {
+      name: "TerminatingOrFailed, Indexed: the terminating pod's index is started again",
+      job: indexedJob(3, 3, { podReplacementPolicy: 'TerminatingOrFailed' }, { startTime: k8sTime(T0) }),
+      pods: [running('a', { index: 0 }), terminating('b', { index: 1, createdAt: T0 - sec(600) }), running('c', { index: 2 })],
+      now: T0 + sec(600),
+      want: { countedEarly: ['b'], status: { failed: 1 }, create: { count: 1, indexes: [1] } },
+    },
+  ]);
+});
+
+describe('syncJob: pods that ended after a deletion are removed once counted', () => {
+  runTable([
+    {
+      name: 'a pod stopped for suspend, ended: counted (not as a failure) and removed',
+      job: newJob({ parallelism: 2, completions: 4, suspend: true }, { startTime: k8sTime(T0), conditions: [cond('Suspended', REASON.suspended, 'True', T0 - sec(5))] }),
+      pods: [failed('a', { deleting: true, stopReason: 'Suspended' }), succeeded('b', { deleting: true, stopReason: 'Suspended' })],
+      want: { counted: ['a', 'b'], remove: ['a', 'b'], status: { failed: 0, active: 0, terminating: 0, ready: 0 } },
+    },
+    {
+      name: 'a pod that failed on its own stays listed',
+      job: newJob({ parallelism: 1, completions: 4 }, { startTime: k8sTime(T0) }),
+      pods: [failed('a')],
+      want: { counted: ['a'], remove: [], status: { failed: 1 } },
+    },
+    {
+      name: 'a pod ended by the node monitor (its node silent) stays listed',
+      job: newJob({ parallelism: 1, completions: 4 }, { startTime: k8sTime(T0) }),
+      pods: [annotated(failed('a', { deleting: true }), { 'jobfleet.io/node-lost-at': String(T0 - sec(400)) })],
+      want: { counted: ['a'], remove: [], status: { failed: 1 } },
+    },
+  ]);
+});
+
+describe('syncJob: managedBy', () => {
+  it('a Job managed by another controller is left as it is: nothing counted, created or written', () => {
+    const status = { startTime: k8sTime(T0 - sec(9)), active: 7 };
+    const job = newJob({ parallelism: 2, completions: 4, managedBy: 'example.com/custom-job-controller' }, status);
+    const d = syncJob({ job, control: EMPTY_CONTROL_STATE, pods: [succeeded('a'), running('b')], now: T0, delays: DELAYS });
+    expect(d.status).toStrictEqual(status);
+    expect(d.create).toStrictEqual({ count: 0 });
+    expect([d.stop, d.counted, d.countedEarly, d.remove, d.events]).toStrictEqual([[], [], [], [], []]);
+  });
+
+  it("a Job managed by Kubernetes' own controller name is jobfleet's", () => {
+    const job = newJob({ managedBy: 'kubernetes.io/job-controller' });
+    expect(syncJob({ job, control: EMPTY_CONTROL_STATE, pods: [], now: T0, delays: DELAYS }).create).toStrictEqual({ count: 1 });
+  });
+});
+
+describe('syncJob: status.ready and status.terminating are always reported', () => {
+  it('0 too, as Kubernetes 1.33 reports them', () => {
+    const d = syncJob({ job: newJob({ suspend: true }), control: EMPTY_CONTROL_STATE, pods: [], now: T0, delays: DELAYS });
+    expect(d.status).toMatchObject({ active: 0, ready: 0, terminating: 0 });
   });
 });

@@ -27,10 +27,13 @@
     {op="sadd"|"srem"|"zadd"|"zrem", key, member, score?}   index upkeep, unconditional
     {op="delkey", key}
     {op="publish", channel, message}
+    {op="require", key, field, value}                      a guard: the hash's field must hold value
+                                                            (nothing is written otherwise; writes nothing)
   The object JSON carries the placeholder "__RV__" where its resourceVersion goes.
 
   Returns {1, rv1, rv2, ...} (one rv per put/del, in order) on success,
-          {-1, i, currentRv} when operation i (1-based) found another resourceVersion,
+          {-1, i, currentRv} when operation i (1-based) found another resourceVersion
+                             (or, for a "require", another value of its field),
           {-2, i, size} when the object of put i is too large;
           nothing is written in either failure.
 ]]
@@ -43,6 +46,10 @@ for i, op in ipairs(ops) do
   if op.op == "put" then
     local size = #op.obj + #(op.ctl or "")
     if size + (op.headroom or 0) > maxObject then return {-2, i, size} end
+  end
+  if op.op == "require" then
+    local current = redis.call("HGET", op.key, op.field)
+    if current ~= op.value then return {-1, i, current or ""} end
   end
   if op.op == "put" or op.op == "del" then
     local current = redis.call("HGET", op.key, "rv")

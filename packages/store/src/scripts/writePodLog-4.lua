@@ -13,9 +13,12 @@
   Entries are stream entries whose id is "<offset>-0", the offset of their first byte in all the
   bytes the pod's log ever took (from 1): trimming to the newest N bytes is one XTRIM MINID, and
   ids stay increasing, so a follower resumes after the last id it read (logs keep the time of
-  each chunk in field t). Mode "finish" also moves the stream into the archive, a compact
-  binary-safe string ("JFL1\n", then per entry "<id> <t> <container> <stream> <length>\n<data>"),
-  after which nothing more is appended.
+  each chunk in field t, and in field r the run of the container that wrote it, its restartCount,
+  when not 0). Mode "finish" also moves the stream into the archive, a compact binary-safe string
+  ("JFL1\n", then per entry "<id> <t> <container> <stream> <length>[ <run>]\n<data>"), after which
+  nothing more is appended. The archive keeps, of each container, its last two runs (the current
+  one and the previous, which `logs --previous` reads), as the kubelet keeps one previous log per
+  container; while the pod runs, output of older runs goes only as the per-pod bound pushes it out.
 
   KEYS[1] the pod's hash        KEYS[2] its log stream
   KEYS[3] its log archive       KEYS[4] the Job's log byte counter
@@ -23,7 +26,7 @@
   ARGV[2] the Job's uid (the pod's dictionary id)   ARGV[3] the pod's uid
   ARGV[4] pod max bytes         ARGV[5] Job max bytes (0: none)
   ARGV[6] the marker's text
-  ARGV[7..] chunks, four values each: container, stream, time (ms), data
+  ARGV[7..] chunks, five values each: container, stream, time (ms), data, run (restartCount)
 
   Returns {status, storedChunks, droppedBytes}: status "ok", or "gone" (no such pod: nothing
   written) or "finished" (the log was archived already: nothing written).
@@ -43,8 +46,11 @@ local function allocated(n)
   return math.ceil(n / (p / 4)) * (p / 4)
 end
 
-local function entryCost(dataBytes)
-  return allocated(dataBytes + ENTRY_COST) + (dataBytes > NODE_SHARE_BYTES and NODE_COST or 0)
+-- An entry of a restarted container's run also has field r (its run number).
+local RUN_FIELD_COST = 8
+
+local function entryCost(dataBytes, hasRun)
+  return allocated(dataBytes + ENTRY_COST + (hasRun and RUN_FIELD_COST or 0)) + (dataBytes > NODE_SHARE_BYTES and NODE_COST or 0)
 end
 local podMax = tonumber(ARGV[4])
 local jobMax = tonumber(ARGV[5])
@@ -70,7 +76,7 @@ end
 local nextAt, firstAt, lastIsMarker = 1, 1, false
 local last = redis.call("XREVRANGE", KEYS[2], "+", "-", "COUNT", 1)[1]
 if last then
-  nextAt = startOf(last[1]) + entryCost(#(field(last[2], "d") or ""))
+  nextAt = startOf(last[1]) + entryCost(#(field(last[2], "d") or ""), field(last[2], "r") ~= nil)
   lastIsMarker = field(last[2], "m") ~= nil
   firstAt = startOf(redis.call("XRANGE", KEYS[2], "-", "+", "COUNT", 1)[1][1])
 end
@@ -79,12 +85,13 @@ local usedBefore = used
 
 -- Appends one entry, dropping the pod's oldest ones past podMax; false when the Job's budget
 -- does not allow it (markers always go).
-local function append(container, stream, time, data, marker)
-  local cost = entryCost(#data)
+local function append(container, stream, time, data, run, marker)
+  local hasRun = run ~= "0"
+  local cost = entryCost(#data, hasRun)
   if cost > podMax then
     -- Only the newest part of a chunk larger than the whole log fits.
-    data = string.sub(data, -math.floor(podMax * 0.75 - ENTRY_COST - NODE_COST))
-    cost = entryCost(#data)
+    data = string.sub(data, -math.floor(podMax * 0.75 - ENTRY_COST - RUN_FIELD_COST - NODE_COST))
+    cost = entryCost(#data, hasRun)
   end
   local after = nextAt + cost
   local keepFrom = after - podMax
@@ -95,11 +102,10 @@ local function append(container, stream, time, data, marker)
   end
   local trimmed = newFirst - firstAt
   if jobMax > 0 and not marker and used + cost - trimmed > jobMax then return false end
-  if marker then
-    redis.call("XADD", KEYS[2], nextAt .. "-0", "c", container, "s", stream, "t", time, "d", data, "m", "1")
-  else
-    redis.call("XADD", KEYS[2], nextAt .. "-0", "c", container, "s", stream, "t", time, "d", data)
-  end
+  local fields = {"c", container, "s", stream, "t", time, "d", data}
+  if hasRun then fields[#fields + 1] = "r"; fields[#fields + 1] = run end
+  if marker then fields[#fields + 1] = "m"; fields[#fields + 1] = "1" end
+  redis.call("XADD", KEYS[2], nextAt .. "-0", unpack(fields))
   if newFirst > firstAt then redis.call("XTRIM", KEYS[2], "MINID", newFirst .. "-0") end
   used = used + cost - trimmed
   firstAt, nextAt = newFirst, after
@@ -108,26 +114,36 @@ local function append(container, stream, time, data, marker)
 end
 
 local stored, dropped = 0, 0
-for i = 7, #ARGV - 3, 4 do
+for i = 7, #ARGV - 4, 5 do
   local container, stream, time, data = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  if append(container, stream, time, data, false) then
+  local run = tostring(math.max(0, math.floor(tonumber(ARGV[i + 4]) or 0)))
+  if append(container, stream, time, data, run, false) then
     stored = stored + 1
   else
     dropped = dropped + #data
-    if not lastIsMarker then append(container, stream, time, ARGV[6], true) end
+    if not lastIsMarker then append(container, stream, time, ARGV[6], run, true) end
   end
 end
 if jobMax > 0 and used ~= usedBefore then redis.call("INCRBY", KEYS[4], used - usedBefore) end
 
 if ARGV[1] == "finish" then
   local entries = redis.call("XRANGE", KEYS[2], "-", "+")
+  -- The last run of each container: runs older than the one before it are not archived.
+  local lastRun = {}
+  for _, e in ipairs(entries) do
+    local c, r = field(e[2], "c") or "", tonumber(field(e[2], "r") or "0") or 0
+    if r > (lastRun[c] or 0) then lastRun[c] = r end
+  end
   if #entries > 0 then
     local parts, size = {}, 5
-    for i, e in ipairs(entries) do
-      local data = field(e[2], "d") or ""
-      local header = e[1] .. " " .. (field(e[2], "t") or "0") .. " " .. (field(e[2], "c") or "") .. " " .. (field(e[2], "s") or "stdout") .. " " .. #data .. "\n"
-      parts[i] = header .. data
-      size = size + #parts[i]
+    for _, e in ipairs(entries) do
+      local c, r = field(e[2], "c") or "", field(e[2], "r")
+      if (tonumber(r or "0") or 0) >= (lastRun[c] or 0) - 1 then
+        local data = field(e[2], "d") or ""
+        local header = e[1] .. " " .. (field(e[2], "t") or "0") .. " " .. c .. " " .. (field(e[2], "s") or "stdout") .. " " .. #data .. (r and (" " .. r) or "") .. "\n"
+        parts[#parts + 1] = header .. data
+        size = size + #parts[#parts]
+      end
     end
     -- The archive is one block: within what its entries were counted for, the oldest going first.
     local counted, first = nextAt - firstAt, 1
