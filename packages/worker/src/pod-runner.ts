@@ -136,7 +136,10 @@ export class PodRunner {
    * grace period (all at once when it is 0).
    */
   stop(reason: string, graceSeconds: number): void {
-    if (this.stopRequest) return;
+    if (this.stopRequest) {
+      this.shortenStop(graceSeconds);
+      return;
+    }
     this.stopRequest = { reason, graceSeconds, deadline: Date.now() + graceSeconds * 1000 };
     if (graceSeconds <= 0) this.sidecarsStopping = true;
     for (const wake of this.stopWaiters.splice(0)) wake();
@@ -152,6 +155,22 @@ export class PodRunner {
     }
     // Recorded now, as the kubelet does when it starts killing: the pod (being deleted) may be gone once its containers are.
     if (killing) void this.publish(false).catch(() => undefined);
+  }
+
+  /**
+   * A later stop with a shorter grace (a second DELETE with a smaller gracePeriodSeconds, as the
+   * kubelet honours): the containers still running get the new, earlier deadline.
+   */
+  private shortenStop(graceSeconds: number): void {
+    const request = this.stopRequest;
+    const deadline = Date.now() + graceSeconds * 1000;
+    if (!request || deadline >= request.deadline) return;
+    request.deadline = deadline;
+    request.graceSeconds = graceSeconds;
+    if (this.sidecarsDeadline !== undefined) this.sidecarsDeadline = Math.min(this.sidecarsDeadline, deadline);
+    for (const [name, id] of this.containers) {
+      if (this.runningNow.has(name)) void this.opts.engine.stop(id, graceSeconds).catch(() => undefined);
+    }
   }
 
   /**

@@ -202,6 +202,10 @@ describe.concurrent('DELETE /api/v1/namespaces/{ns}/pods/{name}', () => {
     const shorter = await http(fleet, 'DELETE', `${podPath(podName)}?gracePeriodSeconds=0`);
     expect(shorter.body.metadata.deletionGracePeriodSeconds).toBe(0);
     expect(Date.parse(shorter.body.metadata.deletionTimestamp as string)).toBe(Date.parse(first.body.metadata.deletionTimestamp as string) - 60_000);
+    // The worker honours the shorter grace: the container is killed and the pod gone long before the first 60 s.
+    const asked = Date.now();
+    await eventually(async () => (await http(fleet, 'GET', podPath(podName))).status === 404, 30_000, 'the pod gone after the shortened grace');
+    expect(Date.now() - asked).toBeLessThan(45_000);
     await fleet.client.deleteJob(name);
   });
 });
