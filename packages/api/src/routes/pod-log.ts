@@ -124,19 +124,21 @@ function containerStatus(pod: Pod, container: string): ContainerStatus | undefin
  * Which run of the container (its restartCount then) a log request reads, as the kubelet's
  * validateContainerLogStatus picks the container: with `previous`, the run before the current one
  * (a 400 when there is none); else the running or terminated one, or, while it waits to restart,
- * the last one. A container that has not started yet has an empty log here, where the kubelet
- * answers "waiting to start".
+ * the last one; a container that never ran yet is a 400 "waiting to start", as the kubelet says.
  */
 export function logRun(pod: Pod, container: string, previous: boolean): number {
   const s = containerStatus(pod, container);
   const restarts = s?.restartCount ?? 0;
   const last = s?.lastState?.terminated;
+  const podName = pod.metadata.name ?? '';
   if (previous) {
-    if (!last || restarts < 1) throw new BadRequestError(`previous terminated container "${container}" in pod "${pod.metadata.name ?? ''}" not found`);
+    if (!last || restarts < 1) throw new BadRequestError(`previous terminated container "${container}" in pod "${podName}" not found`);
     return restarts - 1;
   }
-  if (s?.state.running || s?.state.terminated || !last || restarts < 1) return restarts;
-  return restarts - 1;
+  if (s?.state.running || s?.state.terminated) return restarts;
+  if (last && restarts >= 1) return restarts - 1;
+  const reason = s?.state.waiting?.reason || 'ContainerCreating';
+  throw new BadRequestError(`container "${container}" in pod "${podName}" is waiting to start: ${reason}`);
 }
 
 /** The run followed will write no more: the pod ended, the run ended (terminated), or a later run began or waits to. */

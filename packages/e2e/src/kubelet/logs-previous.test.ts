@@ -85,6 +85,22 @@ describe.concurrent('logs --previous', () => {
     expect(await fleet.client.logs(podName)).toBe('only\n');
   });
 
+  it('answers 400 "waiting to start" as the kubelet for a container that never ran', async () => {
+    const name = uniqueName('waiting');
+    // A Pending pod no node runs: a fleet without workers never starts its container.
+    const idle = await startFleet({ workers: 0, janitor: false });
+    try {
+      await idle.client.createJob(job(name, { containers: [shell('main', 'echo never')] }));
+      const [pod] = await idle.client.listPods({ jobName: name });
+      const podName = pod?.metadata.name ?? '';
+      const answer = await podLog(idle.api.url, podName, '');
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body)).toMatchObject({ code: 400, reason: 'BadRequest', message: `container "main" in pod "${podName}" is waiting to start: ContainerCreating` });
+    } finally {
+      await idle.close();
+    }
+  });
+
   it('follows one run: a follow ends when its run ends, as the kubelet\'s does, not with the pod; jobfleet run still prints every run', async () => {
     const name = uniqueName('follow');
     // `jobfleet run` creates the Job and follows it: once per run of the container.
