@@ -52,44 +52,32 @@ export function registerJobUpdateRoutes(app: FastifyInstance, ctx: ApiContext): 
 
 /** PUT of jobs/{name}/status: the body's status (and labels, annotations) is written; its spec is ignored. */
 async function replaceJobStatus(ctx: ApiContext, req: FastifyRequest, ns: string, name: string): Promise<Job> {
-  const options = writeOptions(req);
-  const body = decodeBody(req);
-  checkKind(body, 'batch/v1', 'Job');
-  const metadata = isObject(body.metadata) ? body.metadata : {};
-  if (metadata.name !== undefined && metadata.name !== name) {
-    throw new BadRequestError(`the name of the object (${textOf(metadata.name)}) does not match the name on the URL (${name})`);
-  }
-  if (metadata.namespace !== undefined && metadata.namespace !== ns) {
-    throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
-  }
-  const { job } = await updateJobStatus(ctx.cluster.store, ctx.cluster.controller, ns, name, () => body, options);
+  const body = replacementBody(req, ns, name);
+  const { job } = await updateJobStatus(ctx.cluster.store, ctx.cluster.controller, ns, name, () => body, writeOptions(req));
   return job;
 }
 
 /** PATCH of jobs/{name}/status: the patch applies to the whole Job; only its status (and labels, annotations) is written. */
 async function patchJobStatus(ctx: ApiContext, req: FastifyRequest, ns: string, name: string): Promise<Job> {
-  const options = writeOptions(req);
-  const type = patchContentType(req);
-  const patch = patchBody(req);
-  const { job } = await updateJobStatus(
-    ctx.cluster.store,
-    ctx.cluster.controller,
-    ns,
-    name,
-    (current) => {
-      const patched = applyPatchOrFail(type, current, patch);
-      const meta = isObject(patched.metadata) ? patched.metadata : {};
-      // A resourceVersion the patch did not change is no precondition: the patch is applied again on a conflict.
-      if (meta.resourceVersion === current.metadata.resourceVersion) delete meta.resourceVersion;
-      return { ...patched, metadata: meta };
-    },
-    options,
-  );
+  const patched = patchedJob(req);
+  const { job } = await updateJobStatus(ctx.cluster.store, ctx.cluster.controller, ns, name, patched, writeOptions(req));
   return job;
 }
 
 async function replaceJob(ctx: ApiContext, req: FastifyRequest, ns: string, name: string): Promise<Job> {
-  const options = writeOptions(req);
+  const body = replacementBody(req, ns, name);
+  const { job } = await updateJob(ctx.cluster.store, ctx.cluster.controller, ns, name, (current) => checkedUpdate(current, body, ctx), writeOptions(req));
+  return job;
+}
+
+async function patchJob(ctx: ApiContext, req: FastifyRequest, ns: string, name: string): Promise<Job> {
+  const patched = patchedJob(req);
+  const { job } = await updateJob(ctx.cluster.store, ctx.cluster.controller, ns, name, (current) => checkedUpdate(current, patched(current), ctx), writeOptions(req));
+  return job;
+}
+
+/** The Job a PUT sends, checked against the URL as the API server does (the name filled in when missing). */
+function replacementBody(req: FastifyRequest, ns: string, name: string): Record<string, unknown> {
   const body = decodeBody(req);
   checkKind(body, 'batch/v1', 'Job');
   const metadata = isObject(body.metadata) ? body.metadata : {};
@@ -99,29 +87,20 @@ async function replaceJob(ctx: ApiContext, req: FastifyRequest, ns: string, name
   if (metadata.namespace !== undefined && metadata.namespace !== ns) {
     throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
   }
-  const { job } = await updateJob(ctx.cluster.store, ctx.cluster.controller, ns, name, (current) => checkedUpdate(current, { ...body, metadata: { ...metadata, name } }, ctx), options);
-  return job;
+  return { ...body, metadata: { ...metadata, name } };
 }
 
-async function patchJob(ctx: ApiContext, req: FastifyRequest, ns: string, name: string): Promise<Job> {
-  const options = writeOptions(req);
+/** What a PATCH makes of the current Job; applied again to the newer Job after a conflict. */
+function patchedJob(req: FastifyRequest): (current: Job) => Record<string, unknown> {
   const type = patchContentType(req);
   const patch = patchBody(req);
-  const { job } = await updateJob(
-    ctx.cluster.store,
-    ctx.cluster.controller,
-    ns,
-    name,
-    (current) => {
-      const patched = applyPatchOrFail(type, current, patch);
-      const meta = isObject(patched.metadata) ? patched.metadata : {};
-      // A resourceVersion the patch did not change is no precondition: the patch is re-applied on a conflict.
-      if (meta.resourceVersion === current.metadata.resourceVersion) delete meta.resourceVersion;
-      return checkedUpdate(current, { ...patched, metadata: meta }, ctx);
-    },
-    options,
-  );
-  return job;
+  return (current) => {
+    const patched = applyPatchOrFail(type, current, patch);
+    const meta = isObject(patched.metadata) ? patched.metadata : {};
+    // A resourceVersion the patch did not change is no precondition: the patch is applied again on a conflict.
+    if (meta.resourceVersion === current.metadata.resourceVersion) delete meta.resourceVersion;
+    return { ...patched, metadata: meta };
+  };
 }
 
 function applyPatchOrFail(type: (typeof PATCH_CONTENT_TYPES)[number], current: Job, patch: unknown): Record<string, unknown> {
