@@ -94,8 +94,16 @@ export const CORE_V1: GroupVersionDef = {
   version: 'v1',
   resources: [
     { name: 'events', singularName: 'event', kind: 'Event', namespaced: true, verbs: ['get', 'list', 'watch'], shortNames: ['ev'] },
-    { name: 'namespaces', singularName: 'namespace', kind: 'Namespace', namespaced: false, verbs: ['create', 'delete', 'get', 'list', 'patch'], shortNames: ['ns'] },
-    { name: 'nodes', singularName: 'node', kind: 'Node', namespaced: false, verbs: ['get', 'list'], shortNames: ['no'] },
+    {
+      name: 'namespaces',
+      singularName: 'namespace',
+      kind: 'Namespace',
+      namespaced: false,
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      shortNames: ['ns'],
+      subresources: [{ name: 'status', kind: 'Namespace', verbs: ['get'] }],
+    },
+    { name: 'nodes', singularName: 'node', kind: 'Node', namespaced: false, verbs: ['get', 'list', 'watch'], shortNames: ['no'], subresources: [{ name: 'status', kind: 'Node', verbs: ['get'] }] },
     {
       name: 'pods',
       singularName: 'pod',

@@ -14,6 +14,7 @@ import { registerNamespaceRoutes } from './routes/namespaces.js';
 import { registerNodeRoutes } from './routes/nodes.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerPodRoutes } from './routes/pods.js';
+import { methodNotAllowedStatus, registerUnservedRoutes, RouteMethods } from './routes/unserved.js';
 import { SelectorError } from './selectors.js';
 import { DEFAULT_WATCH_BUFFER_BYTES } from './watch.js';
 
@@ -122,7 +123,11 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
     if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     void sendJson(reply, status.code, status);
   });
+  const routeMethods = new RouteMethods();
+  app.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
   app.setNotFoundHandler((req, reply) => {
+    const allowed = routeMethods.allowedOtherwise(req);
+    if (allowed) return void sendJson(reply.header('allow', allowed.join(', ')), 405, methodNotAllowedStatus(req, allowed));
     const status = toStatus(new NotFoundError({ group: '', resource: '', name: '' }));
     void sendJson(reply, 404, { ...status, message: 'the server could not find the requested resource', details: { causes: [{ reason: 'UnexpectedServerResponse', message: `404 page not found: ${req.url}` }] } });
   });
@@ -149,6 +154,7 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
   registerJobUpdateRoutes(app, ctx);
   registerNamespaceRoutes(app, ctx);
   registerNodeRoutes(app, ctx);
+  registerUnservedRoutes(app);
   registerAuthorizationRoutes(app, { tokenConfigured: opts.token !== undefined && opts.token !== '' });
   registerDiscoveryRoutes(app);
   registerOpenApiRoutes(app);

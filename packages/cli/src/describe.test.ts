@@ -130,6 +130,13 @@ describe('describeJob', () => {
     expect(text).toMatch(/\nEvents:\s+<none>\n$/);
   });
 
+  it("lists the template's node selector as kubectl does, one label a line", () => {
+    const pinned: Job = { ...job, spec: { ...job.spec, template: { ...job.spec.template, spec: { ...job.spec.template.spec, nodeSelector: { 'kubernetes.io/os': 'linux', disk: 'ssd' } } } } };
+    const lines = describeJob(pinned, [], []).split('\n');
+    const at = lines.findIndex((l) => l.startsWith('  Node-Selectors:'));
+    expect(lines.slice(at, at + 3).map((l) => l.trim().split(/\s+/))).toStrictEqual([['Node-Selectors:', 'disk=ssd'], ['kubernetes.io/os=linux'], ['Tolerations:', '<none>']]);
+  });
+
   it('adds the failure- and success-handling fields that are set, after the completed indexes', () => {
     const indexed: Job = {
       ...job,

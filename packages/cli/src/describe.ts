@@ -145,7 +145,7 @@ function describePodTemplate(template: PodTemplateSpec, write: Write): void {
   if (initContainers.length > 0) describeContainers('Init Containers', initContainers, write);
   describeContainers('Containers', containers, write);
   describeVolumes(volumes, write);
-  write(0, '  Node-Selectors:\t<none>');
+  writeLabels(write, '  Node-Selectors', template.spec.nodeSelector);
   write(0, '  Tolerations:\t<none>');
 }
 

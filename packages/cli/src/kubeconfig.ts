@@ -17,7 +17,9 @@ export function buildKubeconfig({ server, namespace, token, certificateAuthority
   const cluster = {
     server,
     ...(certificateAuthority === undefined ? {} : { 'certificate-authority-data': Buffer.from(certificateAuthority).toString('base64') }),
-    ...(insecureSkipTlsVerify ? { 'insecure-skip-tls-verify': true } : {}),
+    // An http:// server has no TLS to verify; saying so is what @kubernetes/client-node requires
+    // before it talks to one (kubectl and the Python client ignore it there).
+    ...(insecureSkipTlsVerify || server.startsWith('http://') ? { 'insecure-skip-tls-verify': true } : {}),
   };
   return {
     apiVersion: 'v1',

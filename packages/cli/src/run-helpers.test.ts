@@ -50,7 +50,7 @@ describe('kubeconfig', () => {
     expect(buildKubeconfig({ server: 'http://h:8080', namespace: 'team', token: 't' })).toEqual({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'jobfleet', cluster: { server: 'http://h:8080' } }],
+      clusters: [{ name: 'jobfleet', cluster: { server: 'http://h:8080', 'insecure-skip-tls-verify': true } }],
       users: [{ name: 'jobfleet', user: { token: 't' } }],
       contexts: [{ name: 'jobfleet', context: { cluster: 'jobfleet', user: 'jobfleet', namespace: 'team' } }],
       'current-context': 'jobfleet',

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from '@jobfleet/api';
-import { JobFailedError, type JobfleetClient } from '@jobfleet/client';
+import { BadRequestError, JobFailedError, type JobfleetClient } from '@jobfleet/client';
 import type { Job, Pod } from '@jobfleet/spec';
 import { dataKeys, startFleet, uniqueName, type Fleet } from './harness.js';
 
@@ -70,15 +70,15 @@ async function runToCompletion(client: JobfleetClient, manifest: Job, container?
   return { pod, log: await client.logs(pod.metadata.name ?? '', container ? { container } : {}) };
 }
 
-/** Runs the Job (backoffLimit 0) to Failed and returns its only pod and that pod's log. */
-async function runToFailure(client: JobfleetClient, manifest: Job): Promise<{ pod: Pod; log: string }> {
+/** Runs the Job (backoffLimit 0) to Failed and returns its only pod and that pod's log (or the error that reading it gave). */
+async function runToFailure(client: JobfleetClient, manifest: Job): Promise<{ pod: Pod; log: string | unknown }> {
   const name = manifest.metadata.name ?? '';
   await client.createJob(manifest);
   const error = await client.waitForCompletion(name, { timeoutMs: 60_000 }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(JobFailedError);
   const [pod] = await client.listPods({ jobName: name });
   if (!pod) throw new Error(`no pod for ${name}`);
-  return { pod, log: await client.logs(pod.metadata.name ?? '') };
+  return { pod, log: await client.logs(pod.metadata.name ?? '').catch((e: unknown) => e) };
 }
 
 /** The namespaces of this process, which the test's Docker host shares. */
@@ -167,7 +167,9 @@ describe.concurrent('safe securityContext fields, applied by the worker', () => 
     expect(pod.status).toMatchObject({ phase: 'Failed', reason: 'CreateContainerConfigError' });
     expect(pod.status.message).toContain('container has runAsNonRoot and image will run as root');
     expect(pod.status.containerStatuses?.[0]?.state.waiting).toMatchObject({ reason: 'CreateContainerConfigError' });
-    expect(log).toBe('');
+    // The container never ran: its log is the kubelet's 400, as in Kubernetes.
+    expect(log).toBeInstanceOf(BadRequestError);
+    expect((log as Error).message).toBe(`container "main" in pod "${pod.metadata.name}" is waiting to start: CreateContainerConfigError`);
   });
 
   it('runs a runAsNonRoot container that has a non-root runAsUser', async () => {

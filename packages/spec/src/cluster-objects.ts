@@ -94,7 +94,19 @@ export interface NodeHeartbeat {
 export const NODE_KUBELET_VERSION = 'jobfleet';
 export const ANNOTATION_RUNNING_PODS = 'jobfleet.io/running-pods';
 export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
+export const LABEL_OS = 'kubernetes.io/os';
+export const LABEL_ARCH = 'kubernetes.io/arch';
 export const LABEL_NAMESPACE_NAME = 'kubernetes.io/metadata.name';
+
+/** A worker's Node labels, as the kubelet sets them: its name, then (when known) its Docker host's OS and architecture. */
+export function nodeLabels(name: string, extra: Record<string, string> | undefined): Record<string, string> {
+  return { [LABEL_HOSTNAME]: name, ...(extra ?? {}) };
+}
+
+/** Whether a pod's `nodeSelector` lets it run on a node with these labels: every key present, with that value. */
+export function nodeSelectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+  return Object.entries(selector ?? {}).every(([key, value]) => Object.hasOwn(labels, key) && labels[key] === value);
+}
 
 /**
  * The node's Ready condition, as the node lifecycle controller and kubelet would set it: True
@@ -113,6 +125,11 @@ export function nodeReadyCondition(hb: NodeHeartbeat, now: number, graceMs: numb
   return { ...base, status: 'True', reason: 'KubeletReady', message: 'jobfleet worker is posting ready status' };
 }
 
+function labelText(labels: Record<string, string> | undefined, key: string): string {
+  const value = labels?.[key];
+  return typeof value === 'string' ? value : '';
+}
+
 /** A core/v1 Node from a worker's heartbeat record; uid and creationTimestamp come from its start. */
 export function nodeFromHeartbeat(hb: NodeHeartbeat, now: number, graceMs: number): Node {
   const capacity: Record<string, string> = { pods: String(hb.capacity.pods) };
@@ -126,7 +143,7 @@ export function nodeFromHeartbeat(hb: NodeHeartbeat, now: number, graceMs: numbe
       uid: `node-${hb.name}-${hb.startedAt ?? 0}`,
       resourceVersion: String(hb.heartbeat),
       ...(hb.startedAt !== undefined ? { creationTimestamp: k8sTime(hb.startedAt) } : {}),
-      labels: { [LABEL_HOSTNAME]: hb.name, ...(hb.labels ?? {}) },
+      labels: nodeLabels(hb.name, hb.labels),
       annotations: { [ANNOTATION_RUNNING_PODS]: String(hb.running ?? 0) },
     },
     spec: {},
@@ -138,8 +155,8 @@ export function nodeFromHeartbeat(hb: NodeHeartbeat, now: number, graceMs: numbe
       nodeInfo: {
         kubeletVersion: NODE_KUBELET_VERSION,
         containerRuntimeVersion: 'docker',
-        operatingSystem: '',
-        architecture: '',
+        operatingSystem: labelText(hb.labels, LABEL_OS),
+        architecture: labelText(hb.labels, LABEL_ARCH),
         osImage: '',
         kernelVersion: '',
         kubeProxyVersion: '',

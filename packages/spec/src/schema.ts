@@ -146,6 +146,7 @@ const podSpec = z.strictObject({
   activeDeadlineSeconds: int64.optional(),
   terminationGracePeriodSeconds: int64.optional(),
   volumes: z.array(volume).optional(),
+  nodeSelector: stringMap.optional(),
   dnsPolicy: ignored,
   schedulerName: ignored,
   securityContext: podSecurityContext,
@@ -270,7 +271,7 @@ function issueToFieldErrors(issue: z.core.$ZodIssue): FieldError[] {
 }
 
 /** Fields whose values are maps: their keys are printed as `[key]`, like Kubernetes' field.Path.Key. */
-const MAP_FIELDS: ReadonlySet<string> = new Set(['labels', 'annotations', 'matchLabels', 'limits', 'requests']);
+const MAP_FIELDS: ReadonlySet<string> = new Set(['labels', 'annotations', 'matchLabels', 'limits', 'requests', 'nodeSelector']);
 
 function formatPath(path: readonly PropertyKey[]): string {
   let text = '';

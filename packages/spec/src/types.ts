@@ -118,6 +118,8 @@ export interface PodSpec {
   hostNetwork?: boolean;
   hostPID?: boolean;
   hostIPC?: boolean;
+  /** Run only on a worker whose Node has these labels (`kubernetes.io/hostname`, `kubernetes.io/os`, `kubernetes.io/arch`). */
+  nodeSelector?: Record<string, string>;
   nodeName?: string;
   hostname?: string;
   subdomain?: string;

@@ -111,6 +111,8 @@ export function validatePodSpec(spec: PodSpec, field: string, policy: PodPolicy 
     ...validateNonNegative(spec.terminationGracePeriodSeconds, `${field}.terminationGracePeriodSeconds`),
     ...validateHostNamespaces(spec, field, policy),
     ...validatePodSecurityContext(spec.securityContext, `${field}.securityContext`),
+    // Label syntax, as Kubernetes validates a node selector.
+    ...validateLabels(spec.nodeSelector, `${field}.nodeSelector`),
   ];
 }
 

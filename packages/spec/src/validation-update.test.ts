@@ -87,6 +87,18 @@ describe('validateJobUpdate', () => {
       want: [],
     },
     {
+      name: 'the node selector of a suspended Job that never started',
+      old: stored({ spec: { suspend: true } }),
+      change: (j) => (j.spec.template.spec.nodeSelector = { 'kubernetes.io/hostname': 'node-2' }),
+      want: [],
+    },
+    {
+      name: 'the node selector of a Job that is not suspended',
+      old: stored(),
+      change: (j) => (j.spec.template.spec.nodeSelector = { 'kubernetes.io/hostname': 'node-2' }),
+      want: ['spec.template: Invalid value: field is immutable'],
+    },
+    {
       name: 'template labels of a suspended Job that has started',
       old: { ...stored({ spec: { suspend: true } }), status: { startTime: '2025-01-01T00:00:00Z' } },
       change: (j) => (j.spec.template.metadata = { labels: { a: 'b' } }),

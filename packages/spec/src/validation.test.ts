@@ -198,6 +198,17 @@ describe('validation of metadata', () => {
         `spec.template.labels: Invalid value: "a b": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
       ],
     },
+    { name: 'a node selector', manifest: jobWithPod({ nodeSelector: { 'kubernetes.io/hostname': 'node-1', 'kubernetes.io/os': 'linux' } }), want: [] },
+    {
+      name: 'a node selector key with a space, and a value too long',
+      manifest: jobWithPod({ nodeSelector: { 'bad key': 'x', disk: 'v'.repeat(64) } }),
+      want: [`${POD}.nodeSelector: Invalid value: "bad key": ${LABEL_KEY_RULE}`, `${POD}.nodeSelector: Invalid value: "${'v'.repeat(64)}": must be no more than 63 characters`],
+    },
+    {
+      name: 'a node selector value that is not a string',
+      manifest: jobWithPod({ nodeSelector: { disk: 1 } }),
+      want: [`${POD}.nodeSelector[disk]: Invalid value: 1: must be a string`],
+    },
     {
       name: 'an annotation key with two slashes',
       manifest: job({ metadata: { annotations: { 'a/b/c': 'x' } } }),
@@ -479,7 +490,6 @@ describe('unsupported fields', () => {
   it.each<{ path: string; manifest: Manifest }>([
     { path: 'spec.podFailurePolicy.rules[0].name', manifest: job({ spec: { podFailurePolicy: { rules: [{ name: 'r', action: 'Ignore', onExitCodes: { operator: 'In', values: [1] } }] } } }) },
     { path: 'spec.successPolicy.rules[0].extra', manifest: job({ spec: { completionMode: 'Indexed', completions: 2, successPolicy: { rules: [{ succeededCount: 1, extra: 1 }] } } }) },
-    { path: `${POD}.nodeSelector`, manifest: jobWithPod({ nodeSelector: { disk: 'ssd' } }) },
     { path: `${POD}.affinity`, manifest: jobWithPod({ affinity: {} }) },
     { path: `${POD}.tolerations`, manifest: jobWithPod({ tolerations: [] }) },
     { path: `${POD}.securityContext.fsGroup`, manifest: jobWithPod({ securityContext: { fsGroup: 2000 } }) },
@@ -494,9 +504,9 @@ describe('unsupported fields', () => {
   });
 
   it('reports unsupported fields together with validation errors', () => {
-    const manifest = job({ spec: { completions: -1, podFailurePolicyx: {}, template: { spec: { restartPolicy: 'Always', nodeSelector: { a: 'b' } } } } });
+    const manifest = job({ spec: { completions: -1, podFailurePolicyx: {}, template: { spec: { restartPolicy: 'Always', affinity: {} } } } });
     expect(invalidMessages(manifest)).toStrictEqual([
-      `${POD}.nodeSelector: Forbidden: not supported by jobfleet`,
+      `${POD}.affinity: Forbidden: not supported by jobfleet`,
       'spec.podFailurePolicyx: Forbidden: not supported by jobfleet',
       'spec.completions: Invalid value: -1: must be greater than or equal to 0',
       RESTART_POLICY_REQUIRED,

@@ -255,10 +255,13 @@ function validateCompletionsUpdate(oldSpec: JobSpec, newSpec: JobSpec): FieldErr
   return [invalid('spec.completions', after, 'can only be modified in tandem with spec.parallelism')];
 }
 
-/** Template labels and annotations may change while a Job is suspended and has never started. */
+/**
+ * Template labels, annotations and the node selector (Kubernetes' mutable scheduling directives) may
+ * change while a Job is suspended and has never started.
+ */
 function validateTemplateUpdate(oldJob: Job, newJob: Job): FieldError[] {
   const metadataMutable = oldJob.spec.suspend === true && !oldJob.status?.startTime;
-  const withoutLabels = (t: PodTemplateSpec) => ({ ...t, metadata: { ...t.metadata, labels: undefined, annotations: undefined } });
+  const withoutLabels = (t: PodTemplateSpec) => ({ ...t, metadata: { ...t.metadata, labels: undefined, annotations: undefined }, spec: { ...t.spec, nodeSelector: undefined } });
   const comparable = (template: PodTemplateSpec) => (metadataMutable ? withoutLabels(template) : template);
   if (deepEqual(comparable(oldJob.spec.template), comparable(newJob.spec.template))) return [];
   return [invalid('spec.template', OMIT_VALUE, FIELD_IMMUTABLE_MESSAGE)];

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerEngine, DockerUnreachableError, UnsafeNameError, assertDockerName } from './docker.js';
+import { DockerEngine, DockerUnreachableError, UnsafeNameError, assertDockerName, kubernetesArch } from './docker.js';
 
 /** A TCP listener that records every connection it gets: nothing must ever reach it. */
 let listener: Server;
@@ -69,8 +69,27 @@ describe('assertDockerName', () => {
   });
 });
 
+describe('kubernetesArch', () => {
+  it.each([
+    ['x86_64', 'amd64'],
+    ['aarch64', 'arm64'],
+    ['armv7l', 'arm'],
+    ['ppc64le', 'ppc64le'],
+    ['s390x', 's390x'],
+    ['toString', 'toString'],
+  ])('%s is %s', (machine, arch) => {
+    expect(kubernetesArch(machine)).toBe(arch);
+  });
+});
+
 describe('DockerEngine against the real engine', () => {
   const engine = new DockerEngine();
+
+  it("reports the host's OS and architecture as the kubelet's Node labels", async () => {
+    const labels = await engine.platformLabels();
+    expect(labels['kubernetes.io/os']).toBe('linux');
+    expect(labels['kubernetes.io/arch']).toBe(kubernetesArch((await engine.docker.info()).Architecture));
+  });
 
   it('sends no request for an image name that would leave /images (the engine would redirect it)', async () => {
     await expect(engine.hasImage(`busybox/../../../127.0.0.1:${port}/x`)).rejects.toBeInstanceOf(UnsafeNameError);

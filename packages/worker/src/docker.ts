@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
-import { parseImageReference } from '@jobfleet/spec';
+import { LABEL_ARCH, LABEL_OS, parseImageReference } from '@jobfleet/spec';
 
 /** Labels on every container and volume jobfleet creates: they map a container back to its pod. */
 export const LABELS = {
@@ -45,6 +45,12 @@ export interface ContainerExit {
   error?: string;
   /** A reason that overrides the one derived from the exit code (ContainerStatusUnknown). */
   reason?: string;
+  /**
+   * SIGKILLed (137) under a memory limit while Docker never flagged OOMKilled. Docker on cgroup v2
+   * loses the OOM event when the cgroup is removed before containerd reads memory.events (seen on
+   * loaded hosts): unless jobfleet itself stopped the container, such an exit is an OOM kill.
+   */
+  killedUnderMemoryLimit?: boolean;
 }
 
 /** What Docker has recorded of a container: still running, exited (with how), or never started. */
@@ -170,6 +176,15 @@ export class DockerEngine {
     } catch {
       return false;
     }
+  }
+
+  /** The Node labels of the host's platform (`kubernetes.io/os`, `kubernetes.io/arch`), those Docker reports. */
+  async platformLabels(): Promise<Record<string, string>> {
+    const info = (await this.call('info', (abortSignal) => withSignal(this.docker, 'info', abortSignal)).catch(() => ({}))) as { OSType?: unknown; Architecture?: unknown };
+    const labels: Record<string, string> = {};
+    if (typeof info.OSType === 'string' && info.OSType) labels[LABEL_OS] = info.OSType;
+    if (typeof info.Architecture === 'string' && info.Architecture) labels[LABEL_ARCH] = kubernetesArch(info.Architecture);
+    return labels;
   }
 
   /** The host's CPUs and memory (bytes), as the node's capacity. */
@@ -341,7 +356,8 @@ export class DockerEngine {
       await delay(100);
       info = await this.call(`inspect ${id}`, (abortSignal) => this.container(id).inspect({ abortSignal }));
     }
-    return toExit(info.State);
+    const exit = toExit(info.State);
+    return exit.exitCode === 137 && !exit.oomKilled && info.HostConfig.Memory ? { ...exit, killedUnderMemoryLimit: true } : exit;
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
@@ -434,4 +450,10 @@ export function dockerErrorMessage(err: unknown): string {
     if (json?.message) return json.message;
   }
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Docker's architecture (`uname -m`) as Go's GOARCH, which the kubelet's `kubernetes.io/arch` label uses. */
+export function kubernetesArch(machine: string): string {
+  const arches: Record<string, string> = { x86_64: 'amd64', amd64: 'amd64', aarch64: 'arm64', arm64: 'arm64', armv7l: 'arm', armv6l: 'arm', i386: '386', i686: '386' };
+  return Object.hasOwn(arches, machine) ? (arches[machine] ?? machine) : machine;
 }

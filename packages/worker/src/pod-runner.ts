@@ -557,6 +557,8 @@ export class PodRunner {
           const exit = await engine.wait(id);
           this.outageSince = undefined;
           await detach();
+          // jobfleet's own SIGKILL after the grace period is no OOM kill, whatever the memory limit.
+          if (exit.killedUnderMemoryLimit && stopCheck() !== undefined) return { ...exit, killedUnderMemoryLimit: false };
           return exit;
         } catch (err) {
           await detach();

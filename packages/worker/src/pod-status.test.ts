@@ -187,6 +187,9 @@ describe('exitReason', () => {
     { name: 'OOM kill (137)', exit: { exitCode: 137, oomKilled: true }, want: 'OOMKilled' },
     { name: 'OOM wins over a stop', exit: { exitCode: 137, oomKilled: true }, stoppedBy: 'DeadlineExceeded', want: 'OOMKilled' },
     { name: 'stopped by the controller', exit: { exitCode: 143, oomKilled: false }, stoppedBy: 'DeadlineExceeded', want: 'DeadlineExceeded' },
+    { name: 'SIGKILL under a memory limit, Docker lost the OOM flag', exit: { exitCode: 137, oomKilled: false, killedUnderMemoryLimit: true }, want: 'OOMKilled' },
+    { name: 'SIGKILL under a memory limit after jobfleet stopped it', exit: { exitCode: 137, oomKilled: false, killedUnderMemoryLimit: true }, stoppedBy: 'Terminated', want: 'Terminated' },
+    { name: 'SIGKILL without a memory limit', exit: { exitCode: 137, oomKilled: false }, want: 'Error' },
     { name: 'stopped but exited 0 anyway', exit: { exitCode: 0, oomKilled: false }, stoppedBy: 'Terminated', want: 'Completed' },
   ])('$name → $want', ({ exit, stoppedBy, want }) => expect(exitReason(exit, stoppedBy)).toBe(want));
 });

@@ -33,12 +33,17 @@ export function terminatedState(exit: ContainerExit, containerID: string, stoppe
   };
 }
 
-/** Kubernetes' reasons: Completed for exit 0, OOMKilled, Error otherwise (or what the exit itself says, e.g. ContainerStatusUnknown). */
+/**
+ * Kubernetes' reasons: Completed for exit 0, OOMKilled, Error otherwise (or what the exit itself
+ * says, e.g. ContainerStatusUnknown). A SIGKILL under a memory limit that Docker did not flag is an
+ * OOM kill unless jobfleet stopped the container itself (see ContainerExit.killedUnderMemoryLimit).
+ */
 export function exitReason(exit: ContainerExit, stoppedBy?: string): string {
   if (exit.reason) return exit.reason;
   if (exit.oomKilled) return 'OOMKilled';
   if (exit.exitCode === 0) return 'Completed';
-  return stoppedBy ?? 'Error';
+  if (stoppedBy) return stoppedBy;
+  return exit.killedUnderMemoryLimit ? 'OOMKilled' : 'Error';
 }
 
 /** The kubelet's reason and message for a container whose state cannot be read any more (exit code 137). */

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { DelayedError, Worker, type Job as Task } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, isPodReady, isSidecar, k8sTime, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/spec';
+import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, isPodReady, nodeLabels, nodeSelectorMatches, isSidecar, k8sTime, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/spec';
 import {
   ANNOTATION_NODE_LOST,
   Cluster,
@@ -98,6 +98,8 @@ export type PodRuntime = (pod: Pod, report: StatusReporter, logs: PodLogWriter) 
 export const DEFAULT_MAX_PODS = 110;
 /** Heartbeats between two sweeps for orphaned containers (30 s at the default 2 s heartbeat). */
 const ORPHAN_SWEEP_BEATS = 15;
+/** The longest wait before a pod no node's labels match is offered to the nodes again. */
+const UNSCHEDULABLE_MAX_RETRY_MS = 10_000;
 /** How long after its claim a pod must have a runner on its node. */
 const CLAIM_SETTLE_MS = 30_000;
 /** What close() may take beyond the drain timeout: killing what is left, removing it, reporting it. */
@@ -205,6 +207,8 @@ export class WorkerNode {
   private startedAt?: number;
   private lastBeat = Date.now();
   private hostCapacity: { cpu?: number; memory?: number } = {};
+  /** This node's labels beyond its name (the Docker host's OS and architecture), which pods' nodeSelectors are matched against. */
+  private hostLabels: Record<string, string> = {};
   private beating = false;
   private beats = 0;
   /** The lease renewal in flight, shared by the heartbeat and the tick that keeps it independent of a slow heartbeat. */
@@ -237,6 +241,7 @@ export class WorkerNode {
   async start(): Promise<void> {
     if (!(await this.engine.ping())) throw new Error('the Docker Engine does not answer: start dockerd (npm run setup does) or set DOCKER_HOST');
     this.hostCapacity = await this.engine.capacity();
+    this.hostLabels = await this.engine.platformLabels();
     this.cluster = this.connect();
     try {
       this.lease = new NodeLease(this.cluster.store, this.nodeName, nodeLeaseMs(this.settings.heartbeatMs));
@@ -336,11 +341,19 @@ export class WorkerNode {
       await task.moveToDelayed(Date.now() + 1_000, token);
       throw new DelayedError();
     }
-    let claimed: StoredPod | undefined;
+    let claimed: StoredPod | 'elsewhere' | undefined;
     try {
       claimed = await this.claim(ns, name, uid);
     } catch {
       return; // a record that cannot even be read as a pod: nothing can be run or reported
+    }
+    if (claimed === 'elsewhere') {
+      // Its nodeSelector names another node: back to the queue for the others. It stays Pending while
+      // no node matches, as in Kubernetes, retried less often as it waits (1 s to 10 s, the scheduler's backoff bounds).
+      const waited = Number.isFinite(task.timestamp) ? Date.now() - task.timestamp : 0;
+      const waitMs = Math.min(UNSCHEDULABLE_MAX_RETRY_MS, Math.max(1_000, waited / 10));
+      await task.moveToDelayed(Date.now() + waitMs, token);
+      throw new DelayedError();
     }
     if (!claimed) return;
     try {
@@ -391,12 +404,18 @@ export class WorkerNode {
     return holder === null || holder === this.lease.token;
   }
 
-  /** Takes a Pending pod for this node; undefined when another node has it or it is gone. */
-  private async claim(ns: string, name: string, uid: string): Promise<StoredPod | undefined> {
+  /**
+   * Takes a Pending pod for this node; undefined when another node has it or it is gone, 'elsewhere'
+   * when its nodeSelector does not match this node's labels.
+   */
+  private async claim(ns: string, name: string, uid: string): Promise<StoredPod | 'elsewhere' | undefined> {
     for (;;) {
       const stored = await this.cluster.store.getPod(ns, name);
       const pod = stored?.pod;
       if (!stored || !pod || pod.metadata.uid !== uid || pod.spec.nodeName || pod.status.phase !== 'Pending' || pod.metadata.deletionTimestamp) return undefined;
+      // A malformed selector is claimed, for the admission check to refuse it.
+      const selector: unknown = pod.spec.nodeSelector;
+      if (isStringMap(selector) && !nodeSelectorMatches(selector, nodeLabels(this.nodeName, this.hostLabels))) return 'elsewhere';
       const now = Date.now();
       const claimed: Pod = {
         ...pod,
@@ -520,7 +539,7 @@ export class WorkerNode {
     await this.followDocker(docker);
     const now = await this.cluster.store.now();
     this.startedAt ??= now;
-    const record: NodeHeartbeat = { name: this.nodeName, capacity: { pods: this.maxPods, ...this.hostCapacity }, running: this.running.size, heartbeat: now, docker, startedAt: this.startedAt, address: this.settings.nodeIP };
+    const record: NodeHeartbeat = { name: this.nodeName, capacity: { pods: this.maxPods, ...this.hostCapacity }, running: this.running.size, heartbeat: now, docker, startedAt: this.startedAt, address: this.settings.nodeIP, labels: this.hostLabels };
     await this.cluster.redis.hset(this.cluster.store.keys.nodes, this.nodeName, JSON.stringify(record));
     this.lastBeat = Date.now();
     await this.checkRunningPods();
@@ -691,4 +710,8 @@ export async function startWorker(opts: WorkerNodeOptions): Promise<WorkerNode> 
   const node = new WorkerNode(opts);
   await node.start();
   return node;
+}
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
 }

@@ -1,13 +1,14 @@
 /**
  * GET /api/v1/namespaces/{ns}/pods/{name}/log: a container's log from Redis, with the kubelet's
- * options (container, follow, previous, tailLines, timestamps). Each run of a container has its
- * own log: the current one, or with `previous` the one before (after an in-place restart).
+ * options (container, follow, previous, tailLines, timestamps, sinceSeconds, sinceTime, limitBytes).
+ * Each run of a container has its own log: the current one, or with `previous` the one before
+ * (after an in-place restart).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestError, InvalidError, invalid, type ContainerStatus, type Pod } from '@jobfleet/spec';
+import { BadRequestError, InvalidError, forbidden, invalid, type ContainerStatus, type FieldError, type Pod } from '@jobfleet/spec';
 import type { LogChunk } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
-import { queryBool, queryInt, queryString } from '../http.js';
+import { parseQueryBool, parseQueryInt, queryString } from '../http.js';
 import { podNotFound } from './pod-fields.js';
 
 const FOLLOW_POLL_MS = 200;
@@ -57,17 +58,83 @@ function formatLines(lines: { time: number; text: string }[], timestamps: boolea
   return lines.map((l) => (timestamps ? `${new Date(l.time).toISOString().replace('Z', '000000Z')} ${l.text}` : l.text)).join('');
 }
 
+export interface LogOptions {
+  container?: string;
+  follow: boolean;
+  previous: boolean;
+  timestamps: boolean;
+  tailLines?: number;
+  /** Lines written before this time (ms) are left out: sinceSeconds or sinceTime. */
+  since?: number;
+  limitBytes?: number;
+}
+
+/**
+ * The query's PodLogOptions, checked as ValidatePodLogOptions does (422 naming the option) before the
+ * pod is looked up; a sinceTime that is not RFC 3339 is a 400, as the query's conversion fails.
+ */
+export function logOptions(query: (name: string) => string | undefined, name: string, now: number): LogOptions {
+  const int = (key: string) => {
+    const v = query(key);
+    return v === undefined ? undefined : parseQueryInt(v);
+  };
+  const bool = (key: string) => {
+    const v = query(key);
+    return v !== undefined && parseQueryBool(v);
+  };
+  const tailLines = int('tailLines');
+  const limitBytes = int('limitBytes');
+  const sinceSeconds = int('sinceSeconds');
+  const sinceTimeText = query('sinceTime');
+  let sinceTime: number | undefined;
+  if (sinceTimeText !== undefined && sinceTimeText !== '') {
+    sinceTime = parseRfc3339(sinceTimeText);
+    if (sinceTime === undefined) {
+      throw new BadRequestError(`parsing time ${JSON.stringify(sinceTimeText)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(sinceTimeText)} as RFC 3339`);
+    }
+  }
+  const errors: FieldError[] = [];
+  if (tailLines !== undefined && tailLines < 0) errors.push(invalid('tailLines', tailLines, 'must be greater than or equal to 0'));
+  if (limitBytes !== undefined && limitBytes < 1) errors.push(invalid('limitBytes', limitBytes, 'must be greater than 0'));
+  if (sinceSeconds !== undefined && sinceTime !== undefined) errors.push(forbidden('', 'at most one of `sinceTime` or `sinceSeconds` may be specified'));
+  else if (sinceSeconds !== undefined && sinceSeconds < 1) errors.push(invalid('sinceSeconds', sinceSeconds, 'must be greater than 0'));
+  if (errors.length > 0) throw new InvalidError({ group: '', kind: 'PodLogOptions', name, errors });
+  return {
+    container: query('container') || undefined,
+    follow: bool('follow'),
+    previous: bool('previous'),
+    timestamps: bool('timestamps'),
+    tailLines,
+    since: sinceSeconds !== undefined ? now - sinceSeconds * 1000 : sinceTime,
+    limitBytes,
+  };
+}
+
+/** metav1.Time's query form: RFC 3339 (Go's time.RFC3339, which also takes fractional seconds). */
+function parseRfc3339(text: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * Keeps at most `remaining` bytes of text (UTF-8), as the kubelet's LimitWriter cuts the stream,
+ * but never inside a character (which would arrive as a replacement character, more bytes than asked).
+ */
+export function takeBytes(text: string, remaining: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= remaining) return text;
+  let end = Math.max(0, remaining);
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}
+
 async function podLog(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, ns: string, name: string) {
   const store = ctx.cluster.store;
+  const opts = logOptions((key) => queryString(req, key), name, await store.now());
   const pod = await getPod(ctx, ns, name);
-  const container = chooseContainer(pod, queryString(req, 'container'));
-  const timestamps = queryBool(req, 'timestamps');
-  const tailLines = queryInt(req, 'tailLines');
-  // As ValidatePodLogOptions: a negative count is a 422 (queryInt parses any int64, as Kubernetes).
-  if (tailLines !== undefined && tailLines < 0) {
-    throw new InvalidError({ group: '', kind: 'PodLogOptions', name, errors: [invalid('tailLines', tailLines, 'must be greater than or equal to 0')] });
-  }
-  const previous = queryBool(req, 'previous');
+  const container = chooseContainer(pod, opts.container);
+  const { timestamps, previous, since } = opts;
   const run = logRun(pod, container, previous);
   let cursor: string | undefined;
   const read = async (after?: string) => {
@@ -75,11 +142,19 @@ async function podLog(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply,
     if (chunks.length > 0) cursor = chunks[chunks.length - 1]?.id;
     return chunks.filter((c) => c.container === container && c.instance === run);
   };
+  // Bytes still allowed by limitBytes; the stream ends when they are spent.
+  let remaining = opts.limitBytes ?? Infinity;
+  const render = (lines: { time: number; text: string }[]) => {
+    const text = formatLines(since === undefined ? lines : lines.filter((l) => l.time >= since), timestamps);
+    const kept = remaining === Infinity ? text : takeBytes(text, remaining);
+    remaining -= Buffer.byteLength(kept, 'utf8');
+    return kept;
+  };
   let lines = toLines(await read());
-  if (tailLines !== undefined) lines = tailLines === 0 ? [] : lines.slice(-tailLines);
-  const text = formatLines(lines, timestamps);
+  if (opts.tailLines !== undefined) lines = opts.tailLines === 0 ? [] : lines.slice(-opts.tailLines);
+  const text = render(lines);
   // The previous run has ended: there is nothing to follow.
-  if (!queryBool(req, 'follow') || previous) return reply.code(200).header('content-type', 'text/plain').send(text);
+  if (!opts.follow || previous || remaining <= 0) return reply.code(200).header('content-type', 'text/plain').send(text);
 
   reply.hijack();
   const raw = reply.raw;
@@ -89,7 +164,7 @@ async function podLog(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply,
   raw.on('close', () => (closed = true));
   // A reader slower than the pod writes is not buffered for: the next read waits until it took the last one.
   const write = async (chunk: string) => {
-    if (raw.write(chunk) || closed) return;
+    if (chunk === '' || raw.write(chunk) || closed) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         raw.off('drain', done);
@@ -101,14 +176,14 @@ async function podLog(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply,
     });
   };
   await write(text);
-  while (!closed) {
+  while (!closed && remaining > 0) {
     await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
     const fresh = await read(cursor).catch(() => []);
-    if (fresh.length > 0) await write(formatLines(toLines(fresh), timestamps));
+    if (fresh.length > 0) await write(render(toLines(fresh)));
     const current = await store.getPod(ns, name).catch(() => ({ pod }));
     if (!current || runDone(current.pod, container, run)) {
       const rest = await read(cursor).catch(() => []);
-      if (rest.length > 0) await write(formatLines(toLines(rest), timestamps));
+      if (rest.length > 0) await write(render(toLines(rest)));
       break;
     }
   }

@@ -17,6 +17,7 @@ export type Behavior =
   | 'notTerminate'
   | 'failOnce'
   | 'failOncePerIndex'
+  | 'notTerminateOnce'
   | 'notTerminateOncePerIndex';
 
 /** Folders made for hostPath behaviours, removed by removeHostDirs. */
@@ -58,6 +59,11 @@ export function newTestJob(behavior: Behavior, name: string, parallelism: number
     case 'failOncePerIndex':
       hostDir();
       script = 'if [ -r /data/foo-$JOB_COMPLETION_INDEX ]; then exit 0; else touch /data/foo-$JOB_COMPLETION_INDEX; exit 42; fi';
+      break;
+    case 'notTerminateOnce':
+      // Index 0 makes the marker and runs until stopped; the others fail until the marker exists.
+      hostDir();
+      script = 'if [ -r /data/foo ]; then exit 0; elif [ "$JOB_COMPLETION_INDEX" -eq 0 ]; then touch /data/foo; exec sleep 1000000; else exit 1; fi';
       break;
     case 'notTerminateOncePerIndex':
       hostDir();

@@ -65,6 +65,8 @@ export function newPodForJob(job: Job, params: NewPodParams): Pod {
         };
   const spec = {
     ...template.spec,
+    // As SetDefaults_PodSpec: every pod has a securityContext (kubectl debug reads it without a nil check).
+    securityContext: template.spec.securityContext ?? {},
     containers: template.spec.containers.map(withIndexEnv),
     ...(template.spec.initContainers ? { initContainers: template.spec.initContainers.map(withIndexEnv) } : {}),
     ...(index !== undefined ? { hostname: `${jobName}-${index}` } : {}),
