@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { redisKeys, type Pod } from '@jobfleet/spec';
+import type { Pod } from '@jobfleet/kube';
+import { redisKeys } from '@jobfleet/store';
 import { JobStore, putOp, startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
 import { ChangeFeed, ResourceVersionTooOldError, type Change } from './change-feed.js';
 

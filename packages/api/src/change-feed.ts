@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ServiceUnavailableError, type Keys } from '@jobfleet/spec';
+import { ServiceUnavailableError } from '@jobfleet/kube';
+import type { Keys } from '@jobfleet/store';
 
 export interface Change {
   rv: number;

@@ -4,7 +4,7 @@
  * type-checked before use (a 400 names the bad one).
  */
 import type { FastifyRequest } from 'fastify';
-import { BadRequestError, formatBadValue } from '@jobfleet/spec';
+import { BadRequestError, formatBadValue } from '@jobfleet/kube';
 import { decodeBody, parseQueryInt, queryString } from './http.js';
 import { writeOptions } from './write-options.js';
 

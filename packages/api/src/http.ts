@@ -1,6 +1,6 @@
 /** Request and response helpers shared by the routes: body decoding, errors as metav1.Status. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { assertManifestShape, BadRequestError, JobfleetError, UnsupportedMediaTypeError, parseManifests } from '@jobfleet/spec';
+import { assertManifestShape, BadRequestError, JobfleetError, UnsupportedMediaTypeError, parseManifests } from '@jobfleet/kube';
 import { stringify as stringifyYaml } from 'yaml';
 import { MEDIA_JSON, MEDIA_PROTOBUF, MEDIA_YAML, negotiateInput, negotiateOutput, negotiateStream, notAcceptable, type Negotiated } from './negotiation.js';
 import { isPatchContentType, PATCH_CONTENT_TYPES } from './patch.js';

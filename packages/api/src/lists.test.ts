@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequestError } from '@jobfleet/spec';
+import { BadRequestError } from '@jobfleet/kube';
 import type { JobStore } from '@jobfleet/store';
 import { decodeContinue, encodeContinue, listPage, type ContinueToken } from './lists.js';
 

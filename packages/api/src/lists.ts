@@ -1,4 +1,4 @@
-import { BadRequestError } from '@jobfleet/spec';
+import { BadRequestError } from '@jobfleet/kube';
 import type { JobStore } from '@jobfleet/store';
 
 export interface ContinueToken {

@@ -7,7 +7,7 @@
  * watches in JSON or protobuf (`;stream=watch`). A Table (`;as=Table;g=meta.k8s.io;v=v1`) only in
  * JSON or YAML, as Kubernetes.
  */
-import { JobfleetError, UnsupportedMediaTypeError } from '@jobfleet/spec';
+import { JobfleetError, UnsupportedMediaTypeError } from '@jobfleet/kube';
 
 export const MEDIA_JSON = 'application/json';
 export const MEDIA_YAML = 'application/yaml';

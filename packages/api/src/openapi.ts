@@ -9,7 +9,7 @@
  * The schemas are Kubernetes 1.33's own, generated at build time from the npm package
  * kubernetes-models (scripts/openapi-definitions.mjs → dist/openapi/definitions.json). jobfleet adds
  * what is its own, derived from its code rather than written here:
- * - which Job fields it implements, from the Job parser's schema (`jobSchema` of @jobfleet/spec): a field
+ * - which Job fields it implements, from the Job parser's schema (`jobSchema` of @jobfleet/kube): a field
  *   a Job may not set is marked "[jobfleet: not supported …]" at the start of its description (and
  *   `x-jobfleet-supported: false`), one it accepts and drops "[jobfleet: accepted and ignored]";
  * - the strategic-merge-patch keys (`x-kubernetes-patch-strategy`, `x-kubernetes-patch-merge-key`)
@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { jobSchema, JobfleetError } from '@jobfleet/spec';
+import { jobSchema, JobfleetError } from '@jobfleet/kube';
 import { ALL_GROUP_VERSIONS, groupVersion, versionInfo, type GroupVersionDef, type ResourceDef } from './discovery.js';
 import { JOB_PATCH_SCHEMA, PATCH_CONTENT_TYPES } from './patch.js';
 import { parseAccept } from './tables.js';

@@ -12,7 +12,7 @@
  * 1.17 the kubelet's heartbeat goes to its Lease and the Node is written when its status changes.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestError, JobfleetError, toStatus } from '@jobfleet/spec';
+import { BadRequestError, JobfleetError, toStatus } from '@jobfleet/kube';
 import type { ApiContext } from './context.js';
 import { queryBool, queryInt, queryString } from './http.js';
 import { MEDIA_PROTOBUF, negotiateStream } from './negotiation.js';

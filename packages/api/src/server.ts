@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { BadRequestError, JobfleetError, NotFoundError, RequestEntityTooLargeError, ServiceUnavailableError, toStatus, UnauthorizedError } from '@jobfleet/spec';
+import { BadRequestError, JobfleetError, NotFoundError, RequestEntityTooLargeError, ServiceUnavailableError, toStatus, UnauthorizedError } from '@jobfleet/kube';
 import { Cluster, positiveIntFromEnv, type RedisConnectionOptions } from '@jobfleet/store';
 import { ChangeFeed } from './change-feed.js';
 import type { ApiContext } from './context.js';

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { aggregatedDiscoveryVersion, apiResourceList, BATCH_V1 } from './discovery.js';
 import { buildTable, tableRequest } from './tables.js';
 

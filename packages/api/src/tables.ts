@@ -1,7 +1,7 @@
 /**
  * Server-side printing: when a client's Accept header asks for `as=Table;g=meta.k8s.io;v=v1` (what
  * `kubectl get` sends), lists, single objects and watch events are answered as a meta.k8s.io
- * Table whose columns are kubectl's (the printers of @jobfleet/spec), each row carrying the object
+ * Table whose columns are kubectl's (the printers of @jobfleet/kube), each row carrying the object
  * as PartialObjectMetadata (includeObject=Metadata, the default), whole (Object), or not (None).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -25,7 +25,7 @@ import {
   type ObjectMeta,
   type Pod,
   type TableColumnDefinition,
-} from '@jobfleet/spec';
+} from '@jobfleet/kube';
 import { queryString, sendJson } from './http.js';
 import { negotiateOutput } from './negotiation.js';
 

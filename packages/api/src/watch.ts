@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestError, JobfleetError, toStatus } from '@jobfleet/spec';
+import { BadRequestError, JobfleetError, toStatus } from '@jobfleet/kube';
 import { ResourceVersionTooOldError, type Change } from './change-feed.js';
 import type { ApiContext } from './context.js';
 import { queryBool, queryInt, queryString } from './http.js';

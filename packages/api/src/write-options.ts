@@ -1,6 +1,6 @@
 /** Query parameters every write takes (create, update, patch, delete): dryRun and fieldValidation. */
 import type { FastifyRequest } from 'fastify';
-import { BadRequestError, JobfleetError } from '@jobfleet/spec';
+import { BadRequestError, JobfleetError } from '@jobfleet/kube';
 import { queryString, queryStrings } from './http.js';
 
 export const FIELD_VALIDATION_VALUES = ['Ignore', 'Strict', 'Warn'] as const;

@@ -1,4 +1,4 @@
-import type { CoreEvent, Job, Pod } from '@jobfleet/spec';
+import type { CoreEvent, Job, Pod } from '@jobfleet/kube';
 import { describe, expect, it } from 'vitest';
 import { describeJob, formatRFC1123Z, podsStatuses } from './describe.js';
 

@@ -4,7 +4,7 @@
  * by two spaces, and kubectl's Events section last. Before the Events, jobfleet adds the Job's
  * Conditions and its pods. Pure: the caller fetches the Job, its pods and its events.
  */
-import { eventSource, humanDuration, parseTime, podStatus, selectorString, timestampSince, type Container, type CoreEvent, type EnvVar, type Job, type JobCondition, type Pod, type PodTemplateSpec, type Volume } from '@jobfleet/spec';
+import { eventSource, humanDuration, parseTime, podStatus, selectorString, timestampSince, type Container, type CoreEvent, type EnvVar, type Job, type JobCondition, type Pod, type PodTemplateSpec, type Volume } from '@jobfleet/kube';
 import { LAST_APPLIED_ANNOTATION } from './apply-patch.js';
 import { alignTabs, KUBECTL_DESCRIBE_TABWRITER } from './tabwriter.js';
 const MAX_ANNOTATION_LENGTH = 140;

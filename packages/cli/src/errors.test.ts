@@ -1,4 +1,4 @@
-import { fromStatus, NotFoundError, type Status } from '@jobfleet/spec';
+import { fromStatus, NotFoundError, type Status } from '@jobfleet/kube';
 import { describe, expect, it } from 'vitest';
 import { AlreadyReportedError, errorMessage, exitCodeOf, InterruptedError, UsageError } from './errors.js';
 

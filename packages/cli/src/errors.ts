@@ -1,5 +1,5 @@
 /** How the CLI turns failures into its one-line `error: …` and its exit code. */
-import { InvalidError, type StatusDetails } from '@jobfleet/spec';
+import { InvalidError, type StatusDetails } from '@jobfleet/kube';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

@@ -1,7 +1,7 @@
 /**
  * @jobfleet/cli — the `jobfleet` command (bin: dist/bin.js) and the pure pieces behind it: kubectl's
  * layout of the server's Tables, Go's tabwriter layout, kubectl durations, `describe job` text, the
- * apply patch, kubeconfig. The columns themselves come from the server (@jobfleet/spec's printers).
+ * apply patch, kubeconfig. The columns themselves come from the server (@jobfleet/kube's printers).
  */
 export { main } from './main.js';
 export { buildProgram } from './program.js';

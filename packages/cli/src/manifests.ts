@@ -1,6 +1,6 @@
 /** Reading `-f FILE|-` and keeping its batch/v1 Jobs (YAML documents or JSON; a `List` stands for its items). */
 import { readFile } from 'node:fs/promises';
-import { parseManifests, type Job } from '@jobfleet/spec';
+import { parseManifests, type Job } from '@jobfleet/kube';
 
 export async function readManifestText(file: string): Promise<string> {
   if (file === '-') return readStdin();

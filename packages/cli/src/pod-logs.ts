@@ -3,7 +3,7 @@
  * writes its lines, prefixed with `[pod-name] ` when asked (the Job runs several pods).
  */
 import type { JobfleetClient } from '@jobfleet/client';
-import type { Pod } from '@jobfleet/spec';
+import type { Pod } from '@jobfleet/kube';
 import { errorMessage } from './errors.js';
 
 export interface LogSink {

@@ -1,4 +1,4 @@
-import type { Pod } from '@jobfleet/spec';
+import type { Pod } from '@jobfleet/kube';
 import { describe, expect, it } from 'vitest';
 import { podForLogs } from './pod-order.js';
 

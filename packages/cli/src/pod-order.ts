@@ -3,7 +3,7 @@
  * scheduled before unscheduled, Running/Succeeded/Failed before Unknown before Pending, ready before not,
  * ready longer before shorter, more restarts before fewer, older before newer.
  */
-import type { Pod } from '@jobfleet/spec';
+import type { Pod } from '@jobfleet/kube';
 
 const PHASE_RANK: Record<string, number> = { Running: 0, Unknown: 1, Pending: 2 };
 

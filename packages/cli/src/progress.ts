@@ -3,7 +3,7 @@
  * is a terminal, otherwise one plain status line per change. Pod log lines go to stdout through
  * `writeLog`, which keeps the bar from being torn when both streams share a terminal.
  */
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { MultiBar, Presets, type GenericBar } from 'cli-progress';
 
 export interface JobProgress {

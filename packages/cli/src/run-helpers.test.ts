@@ -1,4 +1,4 @@
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { describe, expect, it } from 'vitest';
 import { completionSummary, mayRunSeveralPods } from './commands/run.js';
 import { buildKubeconfig } from './kubeconfig.js';

@@ -1,4 +1,4 @@
-import { fromStatus, parseManifests, type CoreEvent, type Job, type JobCondition, type Pod, type TableColumnDefinition } from '@jobfleet/spec';
+import { fromStatus, parseManifests, type CoreEvent, type Job, type JobCondition, type Pod, type TableColumnDefinition } from '@jobfleet/kube';
 import { JobFailedError, WaitTimeoutError } from './errors.js';
 import { HttpTransport, syntheticStatus } from './http.js';
 import { httpsFetch } from './https-fetch.js';

@@ -1,9 +1,9 @@
 /**
- * Errors only the client raises. They join @jobfleet/spec's hierarchy (`instanceof JobfleetError` catches
+ * Errors only the client raises. They join @jobfleet/kube's hierarchy (`instanceof JobfleetError` catches
  * everything), with the HTTP code and reason a server would use for the same situation.
  * Errors answered by the server arrive as spec's own classes, built by fromStatus.
  */
-import { JobfleetError, type Job, type JobCondition } from '@jobfleet/spec';
+import { JobfleetError, type Job, type JobCondition } from '@jobfleet/kube';
 
 export const HOW_TO_START_A_SERVER = 'start one with `jobfleet up` or set JOBFLEET_SERVER to its URL';
 /** What to do when the server's TLS certificate cannot be verified. */

@@ -1,10 +1,10 @@
-import { AlreadyExistsError, InternalError, InvalidError, JobfleetError, NotFoundError, UnauthorizedError } from '@jobfleet/spec';
+import { AlreadyExistsError, InternalError, InvalidError, JobfleetError, NotFoundError, UnauthorizedError } from '@jobfleet/kube';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeApiServer, sendJson, statusBody, type FakeApiServer } from './__tests__/fake-api-server.js';
 import { JobfleetClient } from './client.js';
 import { ServerUnreachableError } from './errors.js';
 
-describe('error answers become @jobfleet/spec error classes', () => {
+describe('error answers become @jobfleet/kube error classes', () => {
   let server: FakeApiServer | undefined;
   afterEach(async () => server?.close());
 

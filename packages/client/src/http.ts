@@ -1,9 +1,9 @@
 /**
  * The HTTP layer: URL building, bearer token, JSON bodies, and turning failures into errors —
- * non-2xx answers through @jobfleet/spec's fromStatus (metav1.Status bodies, or a synthesized
+ * non-2xx answers through @jobfleet/kube's fromStatus (metav1.Status bodies, or a synthesized
  * Status for anything else), unreachable servers into ServerUnreachableError.
  */
-import { fromStatus, type Status } from '@jobfleet/spec';
+import { fromStatus, type Status } from '@jobfleet/kube';
 import { ServerUnreachableError, TLS_HINT } from './errors.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;

@@ -31,7 +31,7 @@
  * await client.deleteJob('hello'); // propagationPolicy Background: the pods go too
  * ```
  *
- * Errors: a non-2xx answer rejects with @jobfleet/spec's error classes (NotFoundError, InvalidError, …,
+ * Errors: a non-2xx answer rejects with @jobfleet/kube's error classes (NotFoundError, InvalidError, …,
  * re-exported here) built by `fromStatus` from the server's metav1.Status; a server that cannot be
  * reached rejects with ServerUnreachableError.
  *
@@ -82,8 +82,8 @@ export {
   RequestEntityTooLargeError,
   UnsupportedMediaTypeError,
   fromStatus,
-} from '@jobfleet/spec';
-export type { Job, Pod, JobCondition, Status, CoreEvent, TableColumnDefinition } from '@jobfleet/spec';
+} from '@jobfleet/kube';
+export type { Job, Pod, JobCondition, Status, CoreEvent, TableColumnDefinition } from '@jobfleet/kube';
 /** The batch/v1 Job API's types (spec and status with their failure and success policies), for typed manifests. */
 export type {
   JobSpec,
@@ -100,4 +100,4 @@ export type {
   PodTemplateSpec,
   PodSpec,
   Container,
-} from '@jobfleet/spec';
+} from '@jobfleet/kube';

@@ -1,4 +1,4 @@
-import { NotFoundError, type Job } from '@jobfleet/spec';
+import { NotFoundError, type Job } from '@jobfleet/kube';
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { delay, fakeApiServer, jobAt, sendJson, statusBody, watchLine, type FakeApiServer, type FakeRequest } from './__tests__/fake-api-server.js';

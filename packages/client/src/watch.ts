@@ -5,7 +5,7 @@
  * 410 Gone (here or as an ERROR event) means the resourceVersion expired: re-GET and watch again.
  * A server that refuses to watch (any 4xx/5xx but 404) is polled every second instead.
  */
-import { fromStatus, NotFoundError, type Job, type Status } from '@jobfleet/spec';
+import { fromStatus, NotFoundError, type Job, type Status } from '@jobfleet/kube';
 import { ServerUnreachableError } from './errors.js';
 import { isStatus, readStatus } from './http.js';
 import { readLines } from './lines.js';

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, testRedis, uniqueName, type Fleet } from './harness.js';
 import { redisServersUsing } from './hostile/jobfleet-process.js';

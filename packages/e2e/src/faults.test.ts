@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobfleetClient } from '@jobfleet/client';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
 import { FAST_DELAYS, startFleet, uniqueName, type Fleet } from './harness.js';

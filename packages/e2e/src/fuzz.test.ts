@@ -10,7 +10,8 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeObject } from '@jobfleet/api';
-import { parseManifests, redisKeys } from '@jobfleet/spec';
+import { parseManifests } from '@jobfleet/kube';
+import { redisKeys } from '@jobfleet/store';
 import { dataKeys, startFleet, uniqueName, type Fleet } from './harness.js';
 
 let fleet: Fleet;

@@ -4,7 +4,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { Janitor } from '@jobfleet/janitor';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
 import { dataKeys, startFleet, uniqueName, type Fleet } from './harness.js';

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job, Pod } from '@jobfleet/spec';
+import type { Job, Pod } from '@jobfleet/kube';
 import { JobFailedError, type JobfleetClient } from '@jobfleet/client';
 import { startFleet, uniqueName, type Fleet } from './harness.js';
 import { maxOverlap, runIntervals } from './timing.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '@jobfleet/api';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { startFleet, uniqueName, type Fleet } from './harness.js';
 
 const KUBECTL = '/usr/bin/kubectl';

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from '@jobfleet/api';
 import { BadRequestError, JobFailedError, type JobfleetClient } from '@jobfleet/client';
-import type { Job, Pod } from '@jobfleet/spec';
+import type { Job, Pod } from '@jobfleet/kube';
 import { dataKeys, startFleet, uniqueName, type Fleet } from './harness.js';
 
 let fleet: Fleet;

@@ -1,6 +1,6 @@
 /** Helpers for tests about time: polling for a state, and how many pods ran at once. */
 import type { JobfleetClient } from '@jobfleet/client';
-import type { Pod } from '@jobfleet/spec';
+import type { Pod } from '@jobfleet/kube';
 
 /** Polls `check` until it returns a value (not undefined, not false); fails after `timeoutMs`. */
 export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {

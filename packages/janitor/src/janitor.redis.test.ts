@@ -1,7 +1,7 @@
 /** Janitor.collect (TTL-after-finished) against a real redis-server, on hand-made finished Jobs. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { k8sTime, type Job, type JobCondition } from '@jobfleet/spec';
+import { k8sTime, type Job, type JobCondition } from '@jobfleet/kube';
 import { Cluster, createJob, putOp, startJobDeletion, startScratchRedis, ttlScheduleOp, type EmbeddedRedis } from '@jobfleet/store';
 import { Janitor } from './janitor.js';
 

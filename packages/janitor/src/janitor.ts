@@ -1,4 +1,4 @@
-import { ConflictError, ttlDeadline } from '@jobfleet/spec';
+import { ConflictError, ttlDeadline } from '@jobfleet/kube';
 import { Cluster, deleteJob, NodeMonitor, resumeDeletion, nodeTimingsFromEnv, type RedisConnectionOptions } from '@jobfleet/store';
 
 export interface JanitorOptions {

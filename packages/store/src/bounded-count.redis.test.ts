@@ -1,6 +1,6 @@
 /** A backlog of finished pods is counted in steps of at most 500, without creating pods meanwhile. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { parseJob } from '@jobfleet/spec';
+import { parseJob } from '@jobfleet/kube';
 import { Cluster, createJob, startScratchRedis, type EmbeddedRedis } from './index.js';
 
 let redis: EmbeddedRedis;

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobfleetError, type Pod } from '@jobfleet/spec';
+import { JobfleetError, type Pod } from '@jobfleet/kube';
 import { startScratchRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { JobStore, putOp, type WriteOp } from './store.js';
 

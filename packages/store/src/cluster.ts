@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import { delaysFromEnv, type Delays } from '@jobfleet/spec';
+import { delaysFromEnv, type Delays } from '@jobfleet/kube';
 import { JobController, type Clock } from './controller.js';
 import { SYNC_QUEUE, TaskQueues, type SyncTask } from './queues.js';
 import { JobStore, type StoreLimits } from './store.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { k8sTime, type Delays, type Job, type JobSpec, type Pod, type PodPhase } from '@jobfleet/spec';
+import { k8sTime, type Delays, type Job, type JobSpec, type Pod, type PodPhase } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { createJob } from './jobs.js';

@@ -17,7 +17,7 @@ import {
   type Pod,
   type PodToStop,
   type SyncDecision,
-} from '@jobfleet/spec';
+} from '@jobfleet/kube';
 import { eventOps } from './events.js';
 import { stopMessage } from './jobs.js';
 import type { TaskQueues } from './queues.js';

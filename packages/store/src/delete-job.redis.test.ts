@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, k8sTime, type Delays, type Job, type JobSpec, type Pod } from '@jobfleet/spec';
+import { ConflictError, k8sTime, type Delays, type Job, type JobSpec, type Pod } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
 import { startScratchRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { DELETE_BATCH_PODS, createJob, deleteJob, resumeDeletion, startJobDeletion } from './jobs.js';

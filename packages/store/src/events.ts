@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { k8sTime, randomSuffix, type Job, type JobEvent, type Pod } from '@jobfleet/spec';
+import { k8sTime, randomSuffix, type Job, type JobEvent, type Pod } from '@jobfleet/kube';
 import { encodeObject, type JobStore, type WriteOp } from './store.js';
 
 /** Who records an event: the Job controller, or the kubelet-like worker of a node. */

@@ -11,3 +11,4 @@ export * from './pod-updates.js';
 export * from './namespaces.js';
 export * from './pod-logs.js';
 export * from './events.js';
+export * from './keys.js';

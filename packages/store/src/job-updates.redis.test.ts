@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, NotFoundError, applyJobDefaults, type Delays, type Job } from '@jobfleet/spec';
+import { ConflictError, NotFoundError, applyJobDefaults, type Delays, type Job } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { updateJob, updateJobStatus } from './job-updates.js';

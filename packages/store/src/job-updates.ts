@@ -1,4 +1,4 @@
-import { ConflictError, FIELD_IMMUTABLE_MESSAGE, InvalidError, NotFoundError, decodeJobStatus, deepEqual, invalid, validateAnnotations, validateJobStatusUpdate, validateLabels, type FieldError, type Job } from '@jobfleet/spec';
+import { ConflictError, FIELD_IMMUTABLE_MESSAGE, InvalidError, NotFoundError, decodeJobStatus, deepEqual, invalid, validateAnnotations, validateJobStatusUpdate, validateLabels, type FieldError, type Job } from '@jobfleet/kube';
 import type { JobController } from './controller.js';
 import { ttlScheduleOp } from './controller.js';
 import { putOp, type JobStore, type WriteOp } from './store.js';

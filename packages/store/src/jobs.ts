@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ConflictError, generatedSelector, jobPodLabels, k8sTime, podDictionary, type Job, type Pod } from '@jobfleet/spec';
+import { ConflictError, generatedSelector, jobPodLabels, k8sTime, podDictionary, type Job, type Pod } from '@jobfleet/kube';
 import type { JobController } from './controller.js';
 import type { TaskQueues } from './queues.js';
 import { CHANGES_MAX_LEN, encodeObject, putOp, type JobStore } from './store.js';

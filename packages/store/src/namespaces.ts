@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AlreadyExistsError, DEFAULT_NAMESPACE, k8sTime, type NamespaceRecord } from '@jobfleet/spec';
+import { AlreadyExistsError, DEFAULT_NAMESPACE, k8sTime, type NamespaceRecord } from '@jobfleet/kube';
 import type { JobController } from './controller.js';
 import { deleteJob } from './jobs.js';
 import { deleteNamespacePods } from './pod-updates.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { NodeHeartbeat } from '@jobfleet/spec';
+import type { NodeHeartbeat } from '@jobfleet/kube';
 import type { JobStore } from './store.js';
 import { defineScript } from './scripts.js';
 

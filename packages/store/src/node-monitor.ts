@@ -1,4 +1,4 @@
-import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, k8sTime, type NodeHeartbeat, type Pod, type PodCondition } from '@jobfleet/spec';
+import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, k8sTime, type NodeHeartbeat, type Pod, type PodCondition } from '@jobfleet/kube';
 import type { JobController } from './controller.js';
 import type { JobStore, WriteOp } from './store.js';
 

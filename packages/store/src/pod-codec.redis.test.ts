@@ -1,7 +1,7 @@
 /** Pods compressed with their Job's dictionary: small in Redis, read back unchanged. */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newPodForJob, parseJob, type Job } from '@jobfleet/spec';
+import { newPodForJob, parseJob, type Job } from '@jobfleet/kube';
 import { Cluster, createJob, startScratchRedis, type EmbeddedRedis } from './index.js';
 
 let redis: EmbeddedRedis;

@@ -1,6 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
-import type { Keys, Pod } from '@jobfleet/spec';
+import type { Pod } from '@jobfleet/kube';
+import type { Keys } from './keys.js';
 
 /** Marks a compressed object; anything else is plain JSON. */
 const COMPRESSED = 'Z1:';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJob, type Job, type Pod } from '@jobfleet/spec';
+import { parseJob, type Job, type Pod } from '@jobfleet/kube';
 import { Cluster, createJob, deleteJob, startScratchRedis, type EmbeddedRedis } from './index.js';
 import { budgetMarker, PodLogs, type LogLimits, type NewLogChunk, type PodLogTarget } from './pod-logs.js';
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '@jobfleet/spec';
+import type { Keys } from './keys.js';
 import { defineScript } from './scripts.js';
 
 export interface LogChunk {

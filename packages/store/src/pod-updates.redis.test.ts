@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANNOTATION_DELETED, ConflictError, InvalidError, applyJobDefaults, k8sTime, type Delays, type Job, type Pod } from '@jobfleet/spec';
+import { ANNOTATION_DELETED, ConflictError, InvalidError, applyJobDefaults, k8sTime, type Delays, type Job, type Pod } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { createJob, deleteJob } from './jobs.js';

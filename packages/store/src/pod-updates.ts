@@ -1,7 +1,7 @@
 /**
  * Pods as API objects: deletion (graceful, with preconditions), eviction, updates of the pod and of
  * pods/status, and the Job controller's adoption and release of pods whose labels or owners change.
- * The decisions are @jobfleet/spec's (pod-api.ts, after the API server and the Job controller);
+ * The decisions are @jobfleet/kube's (pod-api.ts, after the API server and the Job controller);
  * here they are applied, each as one atomic write guarded by the pod's resourceVersion (a lost race
  * is read again and retried), and the owning Job is synced so that it reacts at once: it counts a
  * deleted pod once it has ended (as failed unless it succeeded), removes its object, and replaces it
@@ -30,7 +30,7 @@ import {
   type Job,
   type Pod,
   type PodDeletionCause,
-} from '@jobfleet/spec';
+} from '@jobfleet/kube';
 import { podRemovalOps, type JobController } from './controller.js';
 import { stopMessage } from './jobs.js';
 import type { TaskQueues } from './queues.js';

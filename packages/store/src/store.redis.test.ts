@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Job, Pod } from '@jobfleet/spec';
+import type { Job, Pod } from '@jobfleet/kube';
 import { startScratchRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { JobStore, encodeObject, putOp, type WriteOp } from './store.js';
 

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { EMPTY_CONTROL_STATE, RequestEntityTooLargeError, redisKeys, type Job, type JobControlState, type Keys, type Pod } from '@jobfleet/spec';
+import { EMPTY_CONTROL_STATE, RequestEntityTooLargeError, type Job, type JobControlState, type Pod } from '@jobfleet/kube';
+import { redisKeys, type Keys } from './keys.js';
 import { PodCodec } from './pod-codec.js';
 import { PodLogs } from './pod-logs.js';
 import { defineScript } from './scripts.js';

@@ -1,6 +1,6 @@
 /** containerCreateOptions and its helpers: command/args, env, resources, volumes, network, labels (pure). */
 import { describe, expect, it } from 'vitest';
-import type { Container, EnvVar, Pod } from '@jobfleet/spec';
+import type { Container, EnvVar, Pod } from '@jobfleet/kube';
 import {
   containerCreateOptions,
   dockerName,

@@ -1,6 +1,6 @@
 /** Pure translation of a pod's container into Docker Engine create options. */
 import type Docker from 'dockerode';
-import type { Container, EnvVar, Pod } from '@jobfleet/spec';
+import type { Container, EnvVar, Pod } from '@jobfleet/kube';
 import { LABELS } from './docker.js';
 
 export interface ContainerPlacement {

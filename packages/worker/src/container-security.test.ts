@@ -1,6 +1,6 @@
 /** The pod security fields as Docker create options (pure: no Docker needed). */
 import { describe, expect, it } from 'vitest';
-import type { Container, Pod, PodSpec } from '@jobfleet/spec';
+import type { Container, Pod, PodSpec } from '@jobfleet/kube';
 import {
   containerCreateOptions,
   effectiveUser,

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
-import { LABEL_ARCH, LABEL_OS, parseImageReference } from '@jobfleet/spec';
+import { LABEL_ARCH, LABEL_OS, parseImageReference } from '@jobfleet/kube';
 
 /** Labels on every container and volume jobfleet creates: they map a container back to its pod. */
 export const LABELS = {

@@ -1,6 +1,7 @@
 /** The kubelet's event messages, rate limit and correlator, as pure decisions over the writes they make. */
 import { describe, expect, it } from 'vitest';
-import { redisKeys, type Pod } from '@jobfleet/spec';
+import type { Pod } from '@jobfleet/kube';
+import { redisKeys } from '@jobfleet/store';
 import type { JobStore, WriteOp } from '@jobfleet/store';
 import { backOffMessage, goDuration, KubeletEventRecorder, kubeletPodName, type KubeletEvent } from './kubelet-events.js';
 

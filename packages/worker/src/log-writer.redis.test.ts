@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJob, type Job } from '@jobfleet/spec';
+import { parseJob, type Job } from '@jobfleet/kube';
 import { Cluster, createJob, deleteJob, startScratchRedis, type EmbeddedRedis, type LogWriteResult, type NewLogChunk, type PodLogTarget } from '@jobfleet/store';
 import { PodLogWriter, type PodLogSink } from './log-writer.js';
 

@@ -1,6 +1,6 @@
 /** What a worker refuses to run, whatever a pod record in Redis holds (pure: no Redis, no Docker). */
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '@jobfleet/spec';
+import type { Pod } from '@jobfleet/kube';
 import { admitPod, refusedPodStatus, type Refusal } from './pod-admission.js';
 
 const NODE = { allowPrivileged: false, nodeName: 'node-1' };

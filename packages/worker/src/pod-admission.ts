@@ -18,7 +18,7 @@ import {
   type FieldError,
   type PodCondition,
   type PodStatus,
-} from '@jobfleet/spec';
+} from '@jobfleet/kube';
 
 export interface AdmissionPolicy {
   /** Privileged containers, added capabilities, host namespaces and hostPath volumes (`--allow-privileged`). */

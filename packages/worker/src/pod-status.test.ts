@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { k8sTime, type Container, type ContainerState, type ContainerStatus, type Pod, type PodCondition } from '@jobfleet/spec';
+import { k8sTime, type Container, type ContainerState, type ContainerStatus, type Pod, type PodCondition } from '@jobfleet/kube';
 import type { ContainerExit } from './docker.js';
 import { derivePodStatus, exitReason, mergePodConditions, recordedPodStatus, runningStatus, terminatedState, terminatedStatus, unknownExit, waitingStatus, type RecordedContainer } from './pod-status.js';
 

@@ -1,5 +1,5 @@
 /** Pure builders of a pod's status from what its containers did, as the kubelet reports it. */
-import { isSidecar, k8sTime, type Container, type ContainerState, type ContainerStatus, type Pod, type PodCondition, type PodStatus } from '@jobfleet/spec';
+import { isSidecar, k8sTime, type Container, type ContainerState, type ContainerStatus, type Pod, type PodCondition, type PodStatus } from '@jobfleet/kube';
 import type { ContainerExit } from './docker.js';
 
 export function waitingStatus(c: Container, reason: string, restartCount = 0, message?: string): ContainerStatus {

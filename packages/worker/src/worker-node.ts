@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { DelayedError, Worker, type Job as Task } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, isPodReady, nodeLabels, nodeSelectorMatches, isSidecar, k8sTime, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/spec';
+import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, isPodReady, nodeLabels, nodeSelectorMatches, isSidecar, k8sTime, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/kube';
 import {
   ANNOTATION_NODE_LOST,
   Cluster,

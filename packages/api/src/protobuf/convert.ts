@@ -13,7 +13,7 @@
  * write it (a pointer, or a field without omitempty), so a body sent in protobuf reads as the JSON
  * the same client would have sent.
  */
-import { assertManifestShape } from '@jobfleet/spec';
+import { assertManifestShape } from '@jobfleet/kube';
 import protobuf from 'protobufjs';
 import { META_V1, type GoField, type ProtobufSchema } from './schema.js';
 

@@ -2,7 +2,7 @@
  * Hostile protobuf bodies: whatever the bytes, decodeObject answers an object or a 400/413
  * JobfleetError (a Status), never another error, a deep recursion or a long stall.
  */
-import { JobfleetError, MAX_TOKENS } from '@jobfleet/spec';
+import { JobfleetError, MAX_TOKENS } from '@jobfleet/kube';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { checkWire, decodeObject, encodeObject, PROTOBUF_MAGIC } from './envelope.js';

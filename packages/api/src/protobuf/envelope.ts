@@ -9,7 +9,7 @@
  * number of fields are bounded as for JSON and YAML (MAX_NESTING_DEPTH, MAX_TOKENS), so a hostile
  * body is a 400 or 413 Status, never a deep recursion or a memory blow-up.
  */
-import { BadRequestError, MAX_NESTING_DEPTH, MAX_TOKENS, RequestEntityTooLargeError } from '@jobfleet/spec';
+import { BadRequestError, MAX_NESTING_DEPTH, MAX_TOKENS, RequestEntityTooLargeError } from '@jobfleet/kube';
 import protobuf from 'protobufjs';
 import { ProtobufDecodeError, ProtobufEncodeError, fromMessage, toMessage } from './convert.js';
 import { META_V1, protobufSchema } from './schema.js';

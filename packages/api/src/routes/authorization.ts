@@ -13,7 +13,7 @@
  *   (Kubernetes' names for an anonymous request).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequestError, InvalidError, invalid, textOf } from '@jobfleet/spec';
+import { BadRequestError, InvalidError, invalid, textOf } from '@jobfleet/kube';
 import { ALL_GROUP_VERSIONS, AUTHENTICATION_V1, AUTHORIZATION_V1, groupVersion, type GroupVersionDef } from '../discovery.js';
 import { decodeBody, sendJson } from '../http.js';
 import { writeOptions } from '../write-options.js';

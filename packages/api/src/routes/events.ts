@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NotFoundError } from '@jobfleet/spec';
+import { NotFoundError } from '@jobfleet/kube';
 import { listResponse, type ApiContext } from '../context.js';
 import { queryBool, queryString } from '../http.js';
 import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';

@@ -6,7 +6,7 @@
  * eviction is never refused with 429 for one.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequestError, textOf } from '@jobfleet/spec';
+import { BadRequestError, textOf } from '@jobfleet/kube';
 import { evictPod } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { readDeleteOptions } from '../delete-options.js';

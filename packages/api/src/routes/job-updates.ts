@@ -16,7 +16,7 @@ import {
   textOf,
   validateJobUpdate,
   type Job,
-} from '@jobfleet/spec';
+} from '@jobfleet/kube';
 import { updateJob, updateJobStatus } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { decodeBody, patchBody, patchContentType } from '../http.js';

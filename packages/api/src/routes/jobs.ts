@@ -9,7 +9,7 @@ import {
   textOf,
   randomSuffix,
   type Job,
-} from '@jobfleet/spec';
+} from '@jobfleet/kube';
 import { createJob, deleteJob, JobExistsError, prepareNewJob } from '@jobfleet/store';
 import { decodeBody, parseQueryBool, parseQueryInt, queryBool, queryString, sendJson } from '../http.js';
 import { listResponse, type ApiContext } from '../context.js';

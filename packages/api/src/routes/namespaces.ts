@@ -21,7 +21,7 @@ import {
   namespaceObject,
   required,
   type Namespace,
-} from '@jobfleet/spec';
+} from '@jobfleet/kube';
 import { createNamespace, deleteNamespace, getNamespace, listNamespaces, updateNamespace } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { decodeBody, patchBody, patchContentType, queryBool, queryString } from '../http.js';

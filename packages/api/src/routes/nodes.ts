@@ -3,7 +3,7 @@
  * (capacity, Ready condition from the heartbeat's age and Docker's answer, start time as age).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NotFoundError, nodeFromHeartbeat, type Node, type NodeHeartbeat } from '@jobfleet/spec';
+import { NotFoundError, nodeFromHeartbeat, type Node, type NodeHeartbeat } from '@jobfleet/kube';
 import { nodeTimingsFromEnv } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { queryBool, queryString } from '../http.js';

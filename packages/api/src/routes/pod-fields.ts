@@ -1,4 +1,4 @@
-import { NotFoundError, type Pod } from '@jobfleet/spec';
+import { NotFoundError, type Pod } from '@jobfleet/kube';
 
 /** The fields a pod field selector may name, as the API server's pod ToSelectableFields. */
 export const POD_FIELDS = [

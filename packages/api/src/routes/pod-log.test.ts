@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidError } from '@jobfleet/spec';
+import { InvalidError } from '@jobfleet/kube';
 import { logOptions, takeBytes } from './pod-log.js';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');

@@ -5,7 +5,7 @@
  * (after an in-place restart).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestError, InvalidError, forbidden, invalid, type ContainerStatus, type FieldError, type Pod } from '@jobfleet/spec';
+import { BadRequestError, InvalidError, forbidden, invalid, type ContainerStatus, type FieldError, type Pod } from '@jobfleet/kube';
 import type { LogChunk } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { parseQueryBool, parseQueryInt, queryString } from '../http.js';

@@ -3,10 +3,10 @@
  * gracePeriodSeconds, preconditions and dryRun) and of a collection (label and field selectors),
  * PUT and PATCH (JSON, merge and strategic merge) of a pod and of pods/status, and the eviction
  * subresource (eviction.ts). What a write may change, and how a deletion proceeds, is decided by
- * @jobfleet/spec (pod-api.ts) and applied atomically by @jobfleet/store (pod-updates.ts).
+ * @jobfleet/kube (pod-api.ts) and applied atomically by @jobfleet/store (pod-updates.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequestError, JobfleetError, textOf, type Pod } from '@jobfleet/spec';
+import { BadRequestError, JobfleetError, textOf, type Pod } from '@jobfleet/kube';
 import { deletePod, updatePod, type PodMutation } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { deleteBody, readDeleteOptions } from '../delete-options.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { LABEL_CONTROLLER_UID, LEGACY_LABEL_CONTROLLER_UID, type Pod } from '@jobfleet/spec';
+import { LABEL_CONTROLLER_UID, LEGACY_LABEL_CONTROLLER_UID, type Pod } from '@jobfleet/kube';
 import { listResponse, type ApiContext } from '../context.js';
 import { queryBool, queryString } from '../http.js';
 import { equalityValue, matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';

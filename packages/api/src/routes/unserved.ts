@@ -6,7 +6,7 @@
  * API server's router answers, instead of a 404 that reads as a missing object.
  */
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
-import { JobfleetError } from '@jobfleet/spec';
+import { JobfleetError } from '@jobfleet/kube';
 
 const POD = '/api/v1/namespaces/:ns/pods/:name';
 

@@ -1,5 +1,5 @@
 import type { JobfleetClient } from '@jobfleet/client';
-import { NotFoundError, type Job } from '@jobfleet/spec';
+import { NotFoundError, type Job } from '@jobfleet/kube';
 import type { Command } from 'commander';
 import { applyPatch, LAST_APPLIED_ANNOTATION, lastAppliedOf, type JsonObject } from '../apply-patch.js';
 import { clientFor, globalOptions, namespaceChosen } from '../context.js';

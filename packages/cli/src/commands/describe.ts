@@ -1,4 +1,4 @@
-import type { Pod } from '@jobfleet/spec';
+import type { Pod } from '@jobfleet/kube';
 import type { Command } from 'commander';
 import { clientFor } from '../context.js';
 import { describeJob } from '../describe.js';

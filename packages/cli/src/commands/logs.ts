@@ -1,5 +1,5 @@
 import type { JobfleetClient } from '@jobfleet/client';
-import type { Pod } from '@jobfleet/spec';
+import type { Pod } from '@jobfleet/kube';
 import type { Command } from 'commander';
 import { clientFor } from '../context.js';
 import { UsageError } from '../errors.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { CONTROLLER_UID_LABEL, finishedCondition, JobFailedError, JobfleetClient } from '@jobfleet/client';
-import { AlreadyExistsError, humanDuration, type Job } from '@jobfleet/spec';
+import { AlreadyExistsError, humanDuration, type Job } from '@jobfleet/kube';
 import type { Command } from 'commander';
 import { clientOptions, serverChosen } from '../context.js';
 import { formatDuration } from '../duration.js';

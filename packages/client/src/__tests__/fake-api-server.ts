@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Job, Status } from '@jobfleet/spec';
+import type { Job, Status } from '@jobfleet/kube';
 
 export interface FakeRequest {
   method: string;

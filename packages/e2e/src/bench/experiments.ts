@@ -26,7 +26,7 @@
  *                  documented Redis settings.
  */
 import { Redis } from 'ioredis';
-import type { Job, Pod } from '@jobfleet/spec';
+import type { Job, Pod } from '@jobfleet/kube';
 import { TaskQueues } from '@jobfleet/store';
 import { WorkerNode } from '@jobfleet/worker';
 

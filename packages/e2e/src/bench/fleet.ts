@@ -10,7 +10,7 @@ import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { startApi, type RunningApi } from '@jobfleet/api';
 import { JobfleetClient, trueCondition } from '@jobfleet/client';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
 import { DockerEngine, startWorker, type PodRuntime, type WorkerNode } from '@jobfleet/worker';
 import { instrumentDocker, type DockerCallStats } from './instrument.js';

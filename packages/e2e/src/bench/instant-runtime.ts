@@ -7,7 +7,7 @@
  * then reports Succeeded (every container terminated, exit code 0, reason Completed), exactly the
  * sequence of Redis writes a real pod of one quick container causes.
  */
-import { k8sTime, type ContainerStatus, type PodStatus } from '@jobfleet/spec';
+import { k8sTime, type ContainerStatus, type PodStatus } from '@jobfleet/kube';
 import { derivePodStatus, type PodRuntime, type RunningPodLike } from '@jobfleet/worker';
 
 export const BENCH_LOG_LINE = 'ok\n';

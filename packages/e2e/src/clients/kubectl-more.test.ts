@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeconfigYaml } from '@jobfleet/cli';
-import type { Job, Pod } from '@jobfleet/spec';
+import type { Job, Pod } from '@jobfleet/kube';
 import { startFleet, type Fleet } from '../harness.js';
 
 const KUBECTL = '/usr/bin/kubectl';

@@ -5,7 +5,7 @@
  * Real API, worker, Redis and Docker; only the base delay is shortened.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
 
 /** The delays this file's fleet runs with (read by every role when it starts). */

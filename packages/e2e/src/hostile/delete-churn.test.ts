@@ -6,7 +6,7 @@
  * that the controller replaces failed pods as fast as it can.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
 import { startRoleProcess, type RoleProcess } from '../processes.js';

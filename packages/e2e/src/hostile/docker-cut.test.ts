@@ -15,7 +15,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '@jobfleet/api';
 import { JobfleetClient } from '@jobfleet/client';
-import type { Pod } from '@jobfleet/spec';
+import type { Pod } from '@jobfleet/kube';
 import { startScratchRedis } from '@jobfleet/store';
 import { DockerEngine, startWorker } from '@jobfleet/worker';
 import { testRedis, uniqueName } from '../harness.js';

@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '@jobfleet/api';
 import { JobfleetClient } from '@jobfleet/client';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { Cluster } from '@jobfleet/store';
 import { testRedis, uniqueName } from '../harness.js';
 import { eventually } from '../timing.js';

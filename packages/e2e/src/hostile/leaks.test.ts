@@ -10,7 +10,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
 import { eventually } from '../timing.js';

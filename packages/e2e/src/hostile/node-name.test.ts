@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '@jobfleet/api';
 import { JobfleetClient } from '@jobfleet/client';
-import type { Pod } from '@jobfleet/spec';
+import type { Pod } from '@jobfleet/kube';
 import { testRedis, uniqueName } from '../harness.js';
 import { eventually } from '../timing.js';
 import { removeContainersOf, shellJob, spawnWorker, type WorkerProcess } from './worker-processes.js';

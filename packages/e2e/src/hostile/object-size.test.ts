@@ -5,7 +5,7 @@
  * and keeps room for the status the Job controller writes.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Status } from '@jobfleet/spec';
+import type { Status } from '@jobfleet/kube';
 import { startFleet, type Fleet } from '../harness.js';
 
 const LIMIT = 1.5 * 1024 * 1024;

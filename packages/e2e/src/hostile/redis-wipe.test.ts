@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApi } from '@jobfleet/api';
 import { JobfleetClient } from '@jobfleet/client';
-import { NotFoundError } from '@jobfleet/spec';
+import { NotFoundError } from '@jobfleet/kube';
 import { startEmbeddedRedis } from '@jobfleet/store';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
 import { startFleet, testRedis, uniqueName, type Fleet } from '../harness.js';

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
-import { redisKeys } from '@jobfleet/spec';
+import { redisKeys } from '@jobfleet/store';
 import { startScratchRedis, type EmbeddedRedis } from '@jobfleet/store';
 import { startWorker, type WorkerNode } from '@jobfleet/worker';
 import { startRoleProcess, type RoleProcess } from '../processes.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '@jobfleet/api';
 import { JobfleetClient } from '@jobfleet/client';
-import type { Pod } from '@jobfleet/spec';
+import type { Pod } from '@jobfleet/kube';
 import { Cluster, putOp } from '@jobfleet/store';
 import { testRedis, uniqueName } from '../harness.js';
 import { eventually } from '../timing.js';

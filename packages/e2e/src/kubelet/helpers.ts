@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Job, Pod } from '@jobfleet/spec';
+import type { Job, Pod } from '@jobfleet/kube';
 import type { JobfleetClient } from '@jobfleet/client';
 
 export function job(name: string, podSpec: Record<string, unknown>, spec: Record<string, unknown> = {}): Job {

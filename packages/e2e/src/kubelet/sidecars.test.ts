@@ -5,7 +5,7 @@
  * app containers are done; the pod's phase and the Job's counts come from the app containers alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidError, type ContainerStatus, type Pod } from '@jobfleet/spec';
+import { InvalidError, type ContainerStatus, type Pod } from '@jobfleet/kube';
 import { JobFailedError } from '@jobfleet/client';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
 import { job, podLog, shell, waitForPod } from './helpers.js';

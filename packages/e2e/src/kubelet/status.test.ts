@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ContainerStatus, Pod } from '@jobfleet/spec';
+import type { ContainerStatus, Pod } from '@jobfleet/kube';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
 import { job, shell, waitFor, waitForPod } from './helpers.js';
 

@@ -19,7 +19,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobfleetClient } from '@jobfleet/client';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
 import { eventually } from '../timing.js';
 import {

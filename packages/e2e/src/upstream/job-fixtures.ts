@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { JobfleetClient } from '@jobfleet/client';
-import type { Container, Job, JobSpec, Pod, Volume } from '@jobfleet/spec';
+import type { Container, Job, JobSpec, Pod, Volume } from '@jobfleet/kube';
 import { eventually } from '../timing.js';
 
 export type Behavior =

@@ -30,7 +30,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { JobfleetClient } from '@jobfleet/client';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
 import { eventually } from '../timing.js';
 import { api, jobPods, newTestJob, removeHostDirs, waitForJobComplete, waitForJobCondition, waitForJobPodsRunning } from './job-fixtures.js';

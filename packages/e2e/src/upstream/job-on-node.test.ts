@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobfleetClient } from '@jobfleet/client';
-import type { Job, Node } from '@jobfleet/spec';
+import type { Job, Node } from '@jobfleet/kube';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
 import { eventually } from '../timing.js';
 import { api, jobPods, newTestJob, removeHostDirs, waitForJobComplete, waitForJobCondition, waitForJobFailed, type Behavior } from './job-fixtures.js';

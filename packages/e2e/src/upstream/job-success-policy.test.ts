@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobfleetClient } from '@jobfleet/client';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
 import { newTestJob, waitForJobComplete, waitForJobCondition } from './job-fixtures.js';
 

@@ -10,7 +10,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
 import { eventually } from '../timing.js';
 

@@ -3,7 +3,7 @@
  * time until all are Complete, and the Redis connections of the worker before vs during the run.
  */
 import { performance } from 'node:perf_hooks';
-import type { Job } from '@jobfleet/spec';
+import type { Job } from '@jobfleet/kube';
 import { trueCondition } from '@jobfleet/client';
 import { jobManifest, startBenchFleet } from '../fleet.js';
 import { instantRuntime } from '../instant-runtime.js';

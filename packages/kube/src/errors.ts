@@ -22,7 +22,7 @@ export interface ResourceRef {
   name: string;
 }
 
-const BRANDS = Symbol.for('@jobfleet/spec.errorClassNames');
+const BRANDS = Symbol.for('@jobfleet/kube.errorClassNames');
 
 /** Kubernetes StatusReason for codes whose Status carries no (known) reason. */
 const REASON_BY_CODE: Readonly<Record<number, string>> = {

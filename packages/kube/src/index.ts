@@ -1,5 +1,4 @@
 export * from './types.js';
-export * from './keys.js';
 export * from './controller/index.js';
 export {
   FIELD_ERROR_TYPE_TEXT,
