@@ -56,7 +56,10 @@ async function runningPodOn(job: string, node: string): Promise<Pod> {
 describe('node names', () => {
   it('refuses a second worker of a live name with one line, leaves the first one\'s pod alone, and lets a SIGKILLed worker restart under its name', async () => {
     const node = `${prefix}-dup`;
+    // What starting a worker takes on this machine now: the bounds below are relative to it (shared, noisy machine).
+    const baselineAt = Date.now();
     const first = await worker(node);
+    const startTook = Date.now() - baselineAt;
     const name = uniqueName('dup');
     await client.createJob(shellJob(name, 'sleep 5'));
     await runningPodOn(name, node);
@@ -68,7 +71,8 @@ describe('node names', () => {
     expect(second.alive()).toBe(false);
     expect(await second.exited).toBe(1);
     expect(second.stderr()).toMatch(new RegExp(`^error: node name "${node}" is in use by a live worker \\(last heartbeat \\d+\\.\\d s ago\\); choose another --node-name\\n$`));
-    expect(refusedAfter).toBeLessThan(LEASE_MS + 5_000);
+    // Refused at its first look at the lease, not after waiting for the first worker to go.
+    expect(refusedAfter).toBeLessThan(2 * startTook + 2 * LEASE_MS);
 
     expect(first.alive()).toBe(true);
     const done = await client.waitForCompletion(name, { timeoutMs: 60_000 });
@@ -80,7 +84,8 @@ describe('node names', () => {
     await worker(node);
     const restartTook = Date.now() - restartedAt;
     console.log(`restart under the name of a SIGKILLed worker took ${restartTook} ms (lease ${LEASE_MS} ms)`);
-    expect(restartTook).toBeLessThan(LEASE_MS + 5_000);
+    // Within about one lease of the kill, beyond what a start takes.
+    expect(restartTook).toBeLessThan(2 * startTook + 2 * LEASE_MS);
   });
 
   it('stops a worker that wakes to find its name taken (frozen longer than its lease), without touching the new holder\'s pods', async () => {
