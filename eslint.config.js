@@ -1,7 +1,40 @@
 // Lint rules that keep the package boundaries visible (as Temporal's SDK does): no deep imports into
-// another package's sources, no relative imports across packages; plus typescript-eslint's recommended set.
+// another package's sources, no relative imports across packages, Redis (ioredis, BullMQ) only in the
+// store; plus typescript-eslint's recommended set.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/** No deep imports into another package's sources or build, no relative imports across packages. */
+const INTERNALS = [
+  { group: ['@jobfleet/*/src', '@jobfleet/*/src/**', '@jobfleet/*/dist', '@jobfleet/*/dist/**'], message: 'Import a package through its entry point.' },
+  { group: ['../../*/src/*', '../../../*/src/*', '../../*/dist/*', '../../../*/dist/*'], message: 'Import another package by its name, not by a relative path.' },
+];
+
+/** Only packages/store talks to Redis. */
+const REDIS = [{ group: ['ioredis', 'ioredis/**', 'bullmq', 'bullmq/**'], message: 'Only @jobfleet/store talks to Redis: call a store method (add one there if needed).' }];
+
+/** Tests that look at or break Redis itself, below what the store offers. */
+const REDIS_POKING_TESTS = [
+  'packages/api/src/change-feed.redis.test.ts',
+  'packages/controllers/src/controller-features.redis.test.ts',
+  'packages/controllers/src/controller.redis.test.ts',
+  'packages/controllers/src/delete-job.redis.test.ts',
+  'packages/controllers/src/pod-codec.redis.test.ts',
+  'packages/controllers/src/pod-logs.redis.test.ts',
+  'packages/e2e/src/api-errors.test.ts',
+  'packages/e2e/src/clients/protobuf-kubectl.test.ts',
+  'packages/e2e/src/faults.test.ts',
+  'packages/e2e/src/fuzz.test.ts',
+  'packages/e2e/src/janitor.test.ts',
+  'packages/e2e/src/security.test.ts',
+  'packages/e2e/src/hostile/docker-cut.test.ts',
+  'packages/e2e/src/hostile/leaks.test.ts',
+  'packages/e2e/src/hostile/logs.test.ts',
+  'packages/e2e/src/hostile/redis-auth.test.ts',
+  'packages/e2e/src/hostile/redis-full.test.ts',
+  'packages/e2e/src/hostile/redis-wipe.test.ts',
+  'packages/e2e/src/hostile/watch-memory.test.ts',
+];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/*.js', '**/*.mjs', 'packages/*/examples/**'] },
@@ -10,18 +43,22 @@ export default tseslint.config(
   {
     files: ['packages/*/src/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['@jobfleet/*/src/*', '@jobfleet/*/dist/*'], message: 'Import a package through its entry point.' },
-            { group: ['../../*/src/*', '../../../*/src/*'], message: 'Import another package by its name, not by a relative path.' },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: [...INTERNALS, ...REDIS] }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-explicit-any': 'off',
       'no-empty': ['error', { allowEmptyCatch: true }],
     },
+  },
+  {
+    // Redis is the store's alone: its keys, scripts and encodings, ioredis and BullMQ. The exceptions:
+    // the private testing package, the raw-BullMQ baseline and Redis statistics of the benchmark, and
+    // tests that must look at or break Redis itself (inspect keys, fill memory, flush, cut connections).
+    files: [
+      'packages/store/src/**/*.ts',
+      'packages/testing/src/**/*.ts',
+      'packages/e2e/src/bench/**/*.ts',
+      ...REDIS_POKING_TESTS,
+    ],
+    rules: { 'no-restricted-imports': ['error', { patterns: INTERNALS }] },
   },
 );

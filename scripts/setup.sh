@@ -4,8 +4,8 @@
 # Steps (each prints "==> ..." when it does work and "ok: ..." when done):
 #   prerequisites  Debian/Ubuntu + root: find what is missing. Otherwise: print what
 #                  to install and stop, unless everything is already there.
-#   apt            install the missing ones among docker.io, redis-server, busybox-static, openssl,
-#                  python3-kubernetes
+#   apt            install the missing ones among docker.io, redis-server, redis-sentinel, busybox-static,
+#                  openssl, python3-kubernetes
 #   docker         start dockerd when `docker info` does not answer (wait up to 30 s)
 #   busybox-image  make sure busybox:latest exists: pull (20 s max), else build it
 #                  from images/busybox/Dockerfile and the host's static busybox
@@ -95,6 +95,15 @@ else
   missing_what+=("the Kubernetes Python client for /usr/bin/python3 (python3-kubernetes; the client tests use it)")
 fi
 
+# redis-sentinel (Debian's package of the same binary in Sentinel mode): the failover test runs a Sentinel
+# set (packages/e2e/src/failover/sentinel.test.ts).
+if command -v redis-sentinel >/dev/null 2>&1; then
+  ok "redis-sentinel installed"
+else
+  missing_pkgs+=(redis-sentinel)
+  missing_what+=("redis-sentinel (the Redis failover test runs a Sentinel set)")
+fi
+
 # Node.js >= 20 with npm: never installed by this script.
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -ge "$NODE_MIN" ] && command -v npm >/dev/null 2>&1; then
@@ -112,6 +121,7 @@ print_requirements() {
         Debian/Ubuntu: apt-get install docker.io   other systems: https://docs.docker.com/engine/install/
     - redis-server >= $REDIS_MIN on PATH (only the binary; the tests start their own servers on free ports)
         Debian/Ubuntu: apt-get install redis-server   macOS: brew install redis
+    - redis-sentinel (the failover test)   Debian/Ubuntu: apt-get install redis-sentinel
     - Node.js $NODE_MIN with npm (Debian's own nodejs is too old: use NodeSource node_20.x, or nvm)
     - the Kubernetes Python client for /usr/bin/python3 (the client tests drive it)
         Debian/Ubuntu: apt-get install python3-kubernetes

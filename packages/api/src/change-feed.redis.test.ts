@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '@jobfleet/kube';
 import { redisKeys } from '@jobfleet/store';
-import { JobStore, putOp, startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
+import { ChangeStream, JobStore, putOp, startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
 import { ChangeFeed, ResourceVersionTooOldError, type Change } from './change-feed.js';
 
 let server: EmbeddedRedis;
@@ -51,7 +51,7 @@ async function setup(limits: { changesMaxBytes?: number } = {}) {
   const blocking = new Redis(server.url);
   blocking.on('error', () => undefined);
   const store = new JobStore(storeRedis, prefix, limits);
-  const feed = new ChangeFeed(blocking, reader, store.keys, { checkIntervalMs: 100 });
+  const feed = new ChangeFeed(new ChangeStream(blocking, reader, store.keys), { checkIntervalMs: 100 });
   feed.start();
   cleanup.push(async () => {
     await feed.stop();
@@ -187,7 +187,7 @@ describe('ChangeFeed', () => {
   it('an empty stream: any resourceVersion the store issued is fine; a later one is from before a reset (410)', async () => {
     const keys = redisKeys(`t${randomUUID().slice(0, 8)}`);
     const blocking = new Redis(server.url);
-    const feed = new ChangeFeed(blocking, reader, keys);
+    const feed = new ChangeFeed(new ChangeStream(blocking, reader, keys));
     feed.start();
     cleanup.push(() => feed.stop());
     const unsubscribe = await feed.subscribe(0, () => undefined);

@@ -1,17 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '@jobfleet/kube';
-import type { Keys } from '@jobfleet/store';
+import type { Change, ChangeStream, StreamEntry } from '@jobfleet/store';
 
-export interface Change {
-  rv: number;
-  type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  kind: string;
-  ns: string;
-  name: string;
-  /** The object's JSON as stored. */
-  obj: string;
-}
+export type { Change };
 
 /** The changes after a resourceVersion can no longer all be delivered: 410 Gone (reason Expired), the client lists again. */
 export class ResourceVersionTooOldError extends Error {}
@@ -32,13 +22,7 @@ export interface FeedListener {
   end?(error: Error): void;
 }
 
-/** Turns a stored object (possibly compressed, see PodCodec) into JSON with its resourceVersion. */
-export type ObjectDecoder = (obj: string, dictId: string, rv: string) => Promise<string | undefined>;
-
-export type FeedKeys = Pick<Keys, 'rv' | 'changes' | 'changesInfo' | 'epoch'>;
-
 export interface ChangeFeedOptions {
-  decode?: ObjectDecoder;
   /** Largest stored object (JobStore.maxObjectBytes): sizes the reads so one read holds at most pageBytes. */
   maxObjectBytes?: number;
   /** Bytes of changes one read of the live reader may bring at most (default 16 MiB; one reader per process). */
@@ -49,24 +33,9 @@ export interface ChangeFeedOptions {
   checkIntervalMs?: number;
 }
 
-const asStored: ObjectDecoder = async (obj) => obj;
 const DEFAULT_PAGE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_HISTORY_PAGE_BYTES = 8 * 1024 * 1024;
 const READY_WAIT_MS = 5_000;
-
-type StreamEntry = [id: string, fields: string[]];
-
-const rvOf = (id: string) => Number(id.split('-')[0]);
-
-/** The change of a stream entry; undefined when its object can no longer be read (its Job, with the dictionary, is gone). */
-async function toChange(id: string, fields: string[], decode: ObjectDecoder): Promise<Change | undefined> {
-  const f: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] ?? ''] = fields[i + 1] ?? '';
-  const rv = id.split('-')[0] ?? '0';
-  const obj = await decode(f.o ?? '', f.d ?? '', rv);
-  if (obj === undefined) return undefined;
-  return { rv: Number(rv), type: f.t as Change['type'], kind: f.k ?? '', ns: f.ns ?? '', name: f.n ?? '', obj };
-}
 
 interface Subscription {
   listener: FeedListener;
@@ -91,12 +60,12 @@ interface Subscription {
  */
 export class ChangeFeed {
   private readonly subscriptions = new Set<Subscription>();
-  private readonly decode: ObjectDecoder;
   private readonly pageEntries: number;
   private readonly historyPageEntries: number;
   private readonly checkIntervalMs: number;
-  private lastId = '$';
-  /** resourceVersion of the last entry dispatched live (the start of the stream's tail at first). */
+  /** Whether the live reader knows where it starts. */
+  private started = false;
+  /** resourceVersion of the last entry read live (the start of the stream's tail at first). */
   private position = 0;
   private epoch: string | undefined;
   private stopped = false;
@@ -106,12 +75,9 @@ export class ChangeFeed {
   private readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
 
   constructor(
-    private readonly blocking: Redis,
-    private readonly reader: Redis,
-    private readonly keys: FeedKeys,
+    private readonly stream: ChangeStream,
     options: ChangeFeedOptions = {},
   ) {
-    this.decode = options.decode ?? asStored;
     // Entries per read such that a read of entries of the largest size stays within the budget.
     const entryBytes = Math.max(1, options.maxObjectBytes ?? 1.5 * 1024 * 1024);
     const entries = (bytes: number) => Math.max(1, Math.min(1000, Math.floor(bytes / entryBytes)));
@@ -126,7 +92,7 @@ export class ChangeFeed {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.blocking.disconnect();
+    this.stream.stop();
     await this.loop?.catch(() => undefined);
   }
 
@@ -138,23 +104,18 @@ export class ChangeFeed {
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        if (this.lastId === '$') {
+        if (!this.started) {
           await this.checkStore([]);
-          const last = (await this.reader.xrevrange(this.keys.changes, '+', '-', 'COUNT', 1)) as StreamEntry[];
-          this.lastId = last[0]?.[0] ?? '0-0';
-          this.position = rvOf(this.lastId);
+          this.position = await this.stream.lastRv();
+          this.started = true;
           this.markReady();
         }
-        const reply = (await this.blocking.xread('COUNT', this.pageEntries, 'BLOCK', this.checkIntervalMs, 'STREAMS', this.keys.changes, this.lastId)) as
-          | [string, StreamEntry[]][]
-          | null;
-        const entries = reply?.[0]?.[1] ?? [];
+        const entries = await this.stream.readLive(this.position, this.pageEntries, this.checkIntervalMs);
         if (!(await this.checkStore(entries))) continue;
-        for (const [id, fields] of entries) {
-          // A Redis error here leaves lastId before this entry: the retry reads it again.
-          const change = await toChange(id, fields, this.decode);
-          this.lastId = id;
-          this.position = rvOf(id);
+        for (const entry of entries) {
+          // A Redis error here leaves the position before this entry: the retry reads it again.
+          const change = await this.stream.decode(entry);
+          this.position = entry.rv;
           if (change) this.dispatch(change);
         }
       } catch {
@@ -180,26 +141,19 @@ export class ChangeFeed {
    * reset and that nothing was trimmed before the feed read it. False when `entries` must be dropped.
    */
   private async checkStore(entries: StreamEntry[]): Promise<boolean> {
-    type Reply = [unknown, string | null];
-    const replies = (await this.reader.multi().get(this.keys.epoch).get(this.keys.rv).hget(this.keys.changesInfo, 'trimmed').exec()) as [Reply, Reply, Reply];
-    const [[, named], [, counter], [, trimmed]] = replies;
-    let epoch = named;
-    if (!epoch) {
-      // A new store, one from before epochs, or a reset one: the first process to look names it.
-      await this.reader.set(this.keys.epoch, randomUUID(), 'NX');
-      epoch = await this.reader.get(this.keys.epoch);
-    }
+    // A new store, one from before epochs, or a reset one: the first process to look names it.
+    const { epoch, counter, trimmed } = await this.stream.state();
     const known = this.epoch;
-    this.epoch = epoch ?? undefined;
-    const last = entries.length > 0 ? rvOf(entries[entries.length - 1]?.[0] ?? '') : this.position;
-    if (known !== undefined && (epoch !== known || Number(counter ?? 0) < Math.max(last, this.position))) {
-      this.reset(`the store was reset: its resourceVersion is now ${Number(counter ?? 0)}`);
+    this.epoch = epoch;
+    const last = entries.length > 0 ? (entries[entries.length - 1]?.rv ?? 0) : this.position;
+    if (known !== undefined && (epoch !== known || counter < Math.max(last, this.position))) {
+      this.reset(`the store was reset: its resourceVersion is now ${counter}`);
       return false;
     }
-    const first = entries[0] ? rvOf(entries[0][0]) : Infinity;
-    if (this.lastId !== '$' && first > this.position + 1 && Number(trimmed ?? 0) > this.position) {
+    const first = entries[0] ? entries[0].rv : Infinity;
+    if (this.started && first > this.position + 1 && trimmed > this.position) {
       // Changes after the feed's position were trimmed before it read them: no live subscriber can have them.
-      const lost = `the changes after it were trimmed from the stream (${Number(trimmed)})`;
+      const lost = `the changes after it were trimmed from the stream (${trimmed})`;
       for (const sub of [...this.subscriptions]) if (sub.live) this.end(sub, new ResourceVersionTooOldError(`too old resource version: ${sub.delivered}: ${lost}`));
     }
     return true;
@@ -208,7 +162,6 @@ export class ChangeFeed {
   /** Ends every subscriber with 410 and follows the new stream from its start. */
   private reset(why: string): void {
     for (const sub of [...this.subscriptions]) this.end(sub, new ResourceVersionTooOldError(`too old resource version: ${sub.delivered} (${why})`));
-    this.lastId = '0-0';
     this.position = 0;
   }
 
@@ -252,18 +205,11 @@ export class ChangeFeed {
 
   /** 410 when a change after `fromRv` is no longer in the stream, or `fromRv` was never issued by this store. */
   private async assertKept(fromRv: number): Promise<void> {
-    const [[, counter], [, trimmed], [, oldest]] = (await this.reader
-      .multi()
-      .get(this.keys.rv)
-      .hget(this.keys.changesInfo, 'trimmed')
-      .xrange(this.keys.changes, '-', '+', 'COUNT', 1)
-      .exec()) as [[unknown, string | null], [unknown, string | null], [unknown, StreamEntry[]]];
-    const current = Number(counter ?? 0);
+    const { counter: current, trimmed, oldestRv } = await this.stream.kept();
     if (fromRv > current) {
       throw new ResourceVersionTooOldError(`too old resource version: ${fromRv} (the store was reset: its resourceVersion is now ${current})`);
     }
-    const oldestRv = oldest[0] ? rvOf(oldest[0][0]) : undefined;
-    const gone = Math.max(Number(trimmed ?? 0), oldestRv === undefined ? 0 : oldestRv - 1);
+    const gone = Math.max(trimmed, oldestRv === undefined ? 0 : oldestRv - 1);
     if (gone > fromRv) throw new ResourceVersionTooOldError(`too old resource version: ${fromRv} (${gone})`);
   }
 
@@ -276,19 +222,19 @@ export class ChangeFeed {
         sub.live = true;
         return;
       }
-      const page = (await this.reader.xrange(this.keys.changes, `(${sub.readUpTo}-0`, '+', 'COUNT', this.historyPageEntries)) as StreamEntry[];
+      const page = await this.stream.range(sub.readUpTo, this.historyPageEntries);
       if (sub.closed) return;
-      const first = page[0] ? rvOf(page[0][0]) : Infinity;
+      const first = page[0] ? page[0].rv : Infinity;
       if (first > sub.readUpTo + 1) await this.assertKept(sub.readUpTo);
       if (page.length === 0) {
         // The live reader is ahead of an empty tail: the stream went away under it (a reset it will see).
         sub.live = true;
         return;
       }
-      for (const [id, fields] of page) {
-        const change = await toChange(id, fields, this.decode);
+      for (const entry of page) {
+        const change = await this.stream.decode(entry);
         if (sub.closed) return;
-        const rv = rvOf(id);
+        const rv = entry.rv;
         if (change && rv > sub.delivered) {
           sub.delivered = rv;
           await sub.listener.change(change);

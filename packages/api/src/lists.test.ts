@@ -54,9 +54,8 @@ interface Obj {
 async function page(indexes: Record<string, string[]>, opts: { limit?: number; token?: ContinueToken; drop?: string[]} = {}) {
   const { store } = fakeStore(indexes);
   return listPage<Obj>({
-    store,
     namespaces: Object.keys(indexes),
-    indexKey: (ns) => ns,
+    names: (ns, after, limit) => store.namesPage(ns, after, limit),
     fetch: async (ns, names) => names.map((name) => ({ ns, name })),
     keep: (o) => !(opts.drop ?? []).includes(o.name),
     nameOf: (o) => o.name,
@@ -105,9 +104,8 @@ describe('listPage', () => {
     const many = Array.from({ length: 1203 }, (_, i) => `n${String(i).padStart(5, '0')}`);
     const { store, calls } = fakeStore({ x: many });
     const result = await listPage<Obj>({
-      store,
       namespaces: ['x'],
-      indexKey: (ns) => ns,
+      names: (ns, after, limit) => store.namesPage(ns, after, limit),
       fetch: async (ns, ns_names) => ns_names.map((name) => ({ ns, name })),
       keep: () => true,
       nameOf: (o) => o.name,

@@ -1,5 +1,4 @@
 import { BadRequestError } from '@jobfleet/kube';
-import type { JobStore } from '@jobfleet/store';
 
 export interface ContinueToken {
   ns: string;
@@ -23,9 +22,9 @@ export function decodeContinue(text: string | undefined): ContinueToken | undefi
 }
 
 export interface PageRequest<T> {
-  store: JobStore;
   namespaces: string[];
-  indexKey: (ns: string) => string;
+  /** Names in the namespace's index, in name order, from `after` (exclusive), at most `limit`. */
+  names: (ns: string, after: string | undefined, limit: number) => Promise<string[]>;
   fetch: (ns: string, names: string[]) => Promise<T[]>;
   keep: (obj: T) => boolean;
   nameOf: (obj: T) => string;
@@ -46,7 +45,7 @@ export async function listPage<T>(req: PageRequest<T>): Promise<{ items: T[]; co
     let after = startNs === ns ? req.continueToken?.name : undefined;
     for (;;) {
       const want = Math.min(BATCH, limit - items.length);
-      const names = await req.store.namesPage(req.indexKey(ns), after, want);
+      const names = await req.names(ns, after, want);
       if (names.length === 0) break;
       for (const obj of await req.fetch(ns, names)) {
         if (!req.keep(obj)) continue;

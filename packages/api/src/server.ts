@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { BadRequestError, JobfleetError, NotFoundError, RequestEntityTooLargeError, ServiceUnavailableError, toStatus, UnauthorizedError } from '@jobfleet/kube';
-import { Cluster, positiveIntFromEnv, type RedisConnectionOptions } from '@jobfleet/store';
+import { BadRequestError, type Delays, JobfleetError, NotFoundError, RequestEntityTooLargeError, ServiceUnavailableError, toStatus, UnauthorizedError } from '@jobfleet/kube';
+import { Cluster, DEFAULT_NODE_TIMINGS } from '@jobfleet/controllers';
+import type { RedisConnectionOptions, StoreLimits } from '@jobfleet/store';
 import { ChangeFeed } from './change-feed.js';
 import type { ApiContext } from './context.js';
 import { checkAcceptable, checkRequestTimeout, sendJson } from './http.js';
@@ -41,15 +42,20 @@ export interface ApiOptions {
   runSyncs?: boolean;
   /**
    * Accept Jobs whose pods have power over the Docker host: privileged containers, added
-   * capabilities, hostNetwork/hostPID/hostIPC and hostPath volumes. Default: the environment
-   * variable JOBFLEET_ALLOW_PRIVILEGED ("true"/"false"), else false.
+   * capabilities, hostNetwork/hostPID/hostIPC and hostPath volumes. Default false.
    */
   allowPrivileged?: boolean;
   /**
    * Bytes a watch may leave unsent (its client reads slower than changes come) before it is closed;
-   * the client watches again or lists again. Default: JOBFLEET_WATCH_BUFFER_BYTES, else 8 MiB.
+   * the client watches again or lists again. Default 8 MiB.
    */
   watchBufferBytes?: number;
+  /** Object size and change stream bounds (default 1.5 MiB and 64 MiB); every role of a fleet must agree. */
+  limits?: StoreLimits;
+  /** The Job controller's backoff delays (default: Kubernetes'). */
+  delays?: Delays;
+  /** A node whose heartbeat is older than this is NotReady (default 40 s, as the janitor's node monitor). */
+  nodeGraceMs?: number;
   /** How often the change feed checks that Redis was not reset (flushed, restarted empty); default 1000 ms. */
   resetCheckMs?: number;
 }
@@ -73,7 +79,7 @@ function asJobfleetError(err: unknown): unknown {
   const fe = err as FastifyError;
   if (fe?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new RequestEntityTooLargeError('the request is too large: the body exceeds the limit of the server');
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new BadRequestError(fe.message);
-  if (isRedisDown(err)) return new ServiceUnavailableError('the jobfleet store (Redis) is not reachable; retry when it is back');
+  if (isRedisDown(err)) return new ServiceUnavailableError('the jobfleet store (Redis) is not reachable; retry when it is back', REDIS_DOWN_RETRY_SECONDS);
   if (isRedisFull(err)) {
     return new ServiceUnavailableError(
       "the jobfleet store (Redis) is full: it refuses writes past its maxmemory; delete finished Jobs (or set ttlSecondsAfterFinished), lower the log budgets, or give Redis more memory",
@@ -82,6 +88,9 @@ function asJobfleetError(err: unknown): unknown {
   }
   return err;
 }
+
+/** When a client may try again while Redis is away or a Sentinel failover is under way (seconds, as measured). */
+const REDIS_DOWN_RETRY_SECONDS = 2;
 
 /** When a client may try a write again after Redis said it is full (the janitor frees memory meanwhile). */
 const REDIS_FULL_RETRY_SECONDS = 10;
@@ -93,7 +102,8 @@ function isRedisFull(err: unknown): boolean {
 
 function isRedisDown(err: unknown): boolean {
   const message = err instanceof Error ? err.message : '';
-  return /ECONNREFUSED|Connection is closed|connect ETIMEDOUT|Stream isn't writeable|MaxRetriesPerRequest|max retries per request|LOADING/i.test(message);
+  // READONLY, UNBLOCKED, NOREPLICAS, no sentinel: a Sentinel failover under way (see newRedis and JobStore.durable in the store).
+  return /ECONNREFUSED|Connection is closed|connect ETIMEDOUT|Stream isn't writeable|MaxRetriesPerRequest|max retries per request|LOADING|^READONLY|^UNBLOCKED|^NOREPLICAS|All sentinels are unreachable|^MASTERDOWN/i.test(message);
 }
 
 export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'bodyLimitBytes' | 'tls'> = {}): FastifyInstance {
@@ -145,7 +155,7 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
   app.get('/livez', async (_req, reply) => reply.type('text/plain').send('ok'));
   app.get('/readyz', async (_req, reply) => {
-    const ready = await ctx.cluster.redis.ping().then(() => true, () => false);
+    const ready = await ctx.cluster.ping().catch(() => false);
     return reply.code(ready ? 200 : 503).type('text/plain').send(ready ? 'ok' : 'redis is not reachable');
   });
   registerJobRoutes(app, ctx);
@@ -182,38 +192,12 @@ export function expectedTokenDigest(token: string): Buffer {
 
 const REDIS_READY_WAIT_MS = 5_000;
 
-/**
- * Waits (at most timeoutMs) for the store's connection: without it the first requests after start
- * would get 503. A Redis that is down does not keep the API from starting; it answers 503 until then.
- */
-async function untilReady(redis: Cluster['redis'], timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      redis.off('ready', done);
-      resolve();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    redis.once('ready', done);
-  });
-}
-
-/** JOBFLEET_ALLOW_PRIVILEGED: "true"/"1" or "false"/"0"/unset; anything else is a mistake worth stopping for. */
-export function allowPrivilegedFromEnv(env: Record<string, string | undefined> = process.env): boolean {
-  const raw = (env.JOBFLEET_ALLOW_PRIVILEGED ?? '').trim().toLowerCase();
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0' || raw === '') return false;
-  throw new Error(`JOBFLEET_ALLOW_PRIVILEGED must be "true" or "false", got "${env.JOBFLEET_ALLOW_PRIVILEGED}"`);
-}
-
 /** Starts the HTTP API (and, by default, the consumer of delayed Job syncs). */
 export async function startApi(opts: ApiOptions): Promise<RunningApi> {
-  const allowPrivileged = opts.allowPrivileged ?? allowPrivilegedFromEnv();
-  const cluster = new Cluster({ redisUrl: opts.redisUrl, redisConnection: opts.redisConnection, prefix: opts.prefix, failFast: true });
-  const watchBufferBytes = opts.watchBufferBytes ?? positiveIntFromEnv('JOBFLEET_WATCH_BUFFER_BYTES', DEFAULT_WATCH_BUFFER_BYTES);
-  const feed = new ChangeFeed(cluster.connection(), cluster.redis, cluster.store.keys, {
-    decode: (obj, dict, rv) => cluster.store.codec.decode(obj, dict, rv),
+  const allowPrivileged = opts.allowPrivileged ?? false;
+  const cluster = new Cluster({ redisUrl: opts.redisUrl, redisConnection: opts.redisConnection, prefix: opts.prefix, failFast: true, limits: opts.limits, delays: opts.delays });
+  const watchBufferBytes = opts.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES;
+  const feed = new ChangeFeed(cluster.changeStream(), {
     maxObjectBytes: cluster.store.maxObjectBytes,
     // A replaying watch holds one page besides what it has not sent yet: both within the watch's bound.
     historyPageBytes: watchBufferBytes,
@@ -221,11 +205,11 @@ export async function startApi(opts: ApiOptions): Promise<RunningApi> {
   });
   feed.start();
   const syncs = opts.runSyncs === false ? undefined : cluster.startSyncRunner();
-  await untilReady(cluster.redis, REDIS_READY_WAIT_MS);
+  await cluster.untilReady(REDIS_READY_WAIT_MS);
   // The feed has named the store (its epoch) before the first request: no write of the API's own
   // comes after its start. A Redis that is down does not keep the API from starting.
   await feed.untilReady().catch(() => undefined);
-  const app = buildServer({ cluster, feed, allowPrivileged, watchBufferBytes }, opts);
+  const app = buildServer({ cluster, feed, allowPrivileged, watchBufferBytes, nodeGraceMs: opts.nodeGraceMs ?? DEFAULT_NODE_TIMINGS.graceMs }, opts);
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ port: opts.port, host });
   const address = app.server.address();

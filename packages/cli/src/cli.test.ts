@@ -97,7 +97,7 @@ describe('usage errors exit 2 with one error line', () => {
     { name: 'logs of an event', args: ['logs', 'event/x'], message: 'error: logs takes a pod or a job' },
     { name: 'a Redis CA with redis://', args: ['worker', '--redis-url', 'redis://:pw@h:1', '--redis-ca-file', 'ca.crt'], message: 'error: --redis-ca-file, --redis-cert-file and --redis-key-file need a rediss:// URL, got redis://:***@h:1' },
     { name: 'a Redis client certificate without its key', args: ['janitor', '--redis-url', 'rediss://h:1', '--redis-cert-file', 'c.crt'], message: 'error: --redis-cert-file and --redis-key-file go together' },
-    { name: 'a Redis URL of another scheme', args: ['api', '--redis-url', 'http://h:1'], message: 'error: --redis-url must be a redis:// or rediss:// URL, got http://h:1' },
+    { name: 'a Redis URL of another scheme', args: ['api', '--redis-url', 'http://h:1'], message: 'error: --redis-url (REDIS_URL): the Redis URL must be a redis:// or rediss:// URL (redis://[USER:PASSWORD@]HOST:PORT[/DB]; rediss:// for TLS) or a Sentinel set, redis+sentinel://[USER:PASSWORD@]HOST:PORT[,HOST:PORT…]/MASTER_NAME, got http://h:1' },
     { name: 'JOBFLEET_ALLOW_PRIVILEGED that is not a boolean', args: ['worker'], env: { JOBFLEET_ALLOW_PRIVILEGED: 'yes' }, message: 'error: JOBFLEET_ALLOW_PRIVILEGED must be "true" or "false", got "yes"' },
   ])('$name', ({ args, message, env }) => {
     const { code, stderr, stdout } = jobfleet(args, env);

@@ -11,3 +11,4 @@ export { parseDuration, formatDuration } from './duration.js';
 export { describeJob, formatRFC1123Z, podsStatuses } from './describe.js';
 export { applyPatch, lastAppliedOf, LAST_APPLIED_ANNOTATION } from './apply-patch.js';
 export { buildKubeconfig, kubeconfigYaml } from './kubeconfig.js';
+export { roleOptionsFromEnv, roleSettings, workerSettingsFromEnv, type RoleSettings, type WorkerEnvSettings } from './settings.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isJobfleetVersion } from './commands/run.js';
 import { UsageError } from './errors.js';
-import { isLoopbackHost, redactUrl, redisSettings, redisStartHint, redisWarning } from './redis-settings.js';
+import { isLoopbackHost, redactUrl, REDIS_WAIT_TIMEOUT_MS, redisSettings, redisStartHint, redisWarning } from './redis-settings.js';
 import { allowPrivileged } from './role-options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jobfleet-redis-settings-'));
@@ -54,12 +54,15 @@ describe('redisWarning: one line for a Redis off loopback without a password', (
     { name: 'remote, password from REDIS_PASSWORD', url: 'redis://10.0.0.5:6379', connection: { password: 'pw' }, warns: false },
     { name: 'remote, ACL user and password in the URL', url: 'redis://alice:pw@10.0.0.5:6379', connection: {}, warns: false },
     { name: 'remote, a user but no password', url: 'redis://alice@10.0.0.5:6379', connection: {}, warns: true },
+    { name: 'sentinels on loopback, no password', url: 'redis+sentinel://127.0.0.1:26379,localhost:26380/m', connection: {}, warns: false },
+    { name: 'one sentinel off loopback, no password', url: 'redis+sentinel://127.0.0.1:26379,10.0.0.6:26379/m', connection: {}, warns: true },
+    { name: 'sentinels off loopback, password in the URL', url: 'redis+sentinel://:pw@10.0.0.6:26379/m', connection: {}, warns: false },
   ])('$name', ({ url, connection, warns }) => {
     const warning = redisWarning({ url, connection });
     if (!warns) return expect(warning).toBeUndefined();
     expect(warning).toMatch(/^warning: Redis at \S+ is not on loopback and is used without a password/);
     expect(warning).not.toContain('\n');
-    expect(warning?.includes('without TLS')).toBe(url.startsWith('redis://'));
+    expect(warning?.includes('without TLS')).toBe(!url.startsWith('rediss://'));
   });
 });
 
@@ -70,6 +73,7 @@ describe('redisStartHint: what to do, from the error', () => {
     { reason: 'self-signed certificate in certificate chain', hint: 'check the URL\'s scheme (rediss:// for TLS) and the CA' },
     { reason: 'unable to verify the first certificate', hint: 'and the CA' },
     { reason: 'connect ECONNREFUSED 127.0.0.1:6379', hint: 'start it or set REDIS_URL' },
+    { reason: 'All sentinels are unreachable. Retrying from scratch after 10ms. Last error: Connection is closed.', hint: 'check that the sentinels the URL lists run' },
   ])('$reason', ({ reason, hint }) => {
     expect(redisStartHint(reason)).toContain(hint);
   });
@@ -101,6 +105,24 @@ describe('redisSettings: flags and REDIS_PASSWORD into one connection setting', 
     { name: 'another scheme', flags: { redisUrl: 'http://h:1' }, message: 'must be a redis:// or rediss:// URL' },
     { name: 'not a URL', flags: { redisUrl: 'h:1 x' }, message: 'must be a redis:// or rediss:// URL' },
   ])('$name is a usage error', ({ flags, message }) => {
+    expect(() => redisSettings(flags, {})).toThrow(UsageError);
+    expect(() => redisSettings(flags, {})).toThrow(message);
+  });
+
+  it('takes a Sentinel set: the sentinels get REDIS_SENTINEL_PASSWORD, writes wait for --redis-wait-replicas', () => {
+    const url = 'redis+sentinel://s1:26379,s2:26380/jobs';
+    expect(redisSettings({ redisUrl: url, redisWaitReplicas: 1 }, { REDIS_PASSWORD: 'pw', REDIS_SENTINEL_PASSWORD: 'spw' })).toEqual({
+      url,
+      connection: { password: 'pw', sentinelPassword: 'spw', durability: { replicas: 1, timeoutMs: REDIS_WAIT_TIMEOUT_MS } },
+    });
+    expect(redisSettings({ redisUrl: url, redisWaitReplicas: 0 }, {})).toEqual({ url, connection: {} });
+  });
+
+  it.each([
+    { name: 'a Sentinel URL without the master name', flags: { redisUrl: 'redis+sentinel://:s3cret@s1:26379' }, message: /^--redis-url \(REDIS_URL\): a Sentinel URL must end with the master's name.*redis\+sentinel:\/\/:\*\*\*@s1:26379$/ },
+    { name: 'TLS files with a Sentinel URL', flags: { redisUrl: 'redis+sentinel://s1/m', redisCaFile: 'ca.crt' }, message: /need a rediss:\/\/ URL/ },
+    { name: '--redis-wait-replicas without a URL', flags: { redisWaitReplicas: 1 }, message: /need --redis-url/ },
+  ])('$name is a usage error of one line', ({ flags, message }) => {
     expect(() => redisSettings(flags, {})).toThrow(UsageError);
     expect(() => redisSettings(flags, {})).toThrow(message);
   });

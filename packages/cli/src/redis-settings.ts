@@ -6,16 +6,22 @@
  */
 import { isIP } from 'node:net';
 import { Option, type Command } from 'commander';
+import { parseRedisUrl as parseTarget, redactRedisUrl, RedisUrlError, type RedisTarget } from '@jobfleet/store/redis-url';
 import { readPem } from './context.js';
 import { UsageError } from './errors.js';
+import { nonNegativeInteger } from './options.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** How long a write waits for --redis-wait-replicas replicas (one WAIT) before the API answers 503 (workers wait on). */
+export const REDIS_WAIT_TIMEOUT_MS = 1_000;
 
 /** What @jobfleet/store's RedisConnectionOptions holds (declared here so that client commands load no role package). */
 export interface RedisConnection {
   username?: string;
   password?: string;
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  sentinelPassword?: string;
+  durability?: { replicas: number; timeoutMs: number };
 }
 
 /** A Redis to connect to: its URL and how (credentials, TLS). */
@@ -31,6 +37,7 @@ export interface RedisFlags {
   redisCaFile?: string;
   redisCertFile?: string;
   redisKeyFile?: string;
+  redisWaitReplicas?: number;
 }
 
 /**
@@ -39,13 +46,21 @@ export interface RedisFlags {
  * (`up` embeds a Redis then).
  */
 export function addRedisOptions(command: Command, defaultUrl?: string): Command {
-  const url = new Option('--redis-url <url>', 'Redis URL: redis://[USER:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS (REDIS_PASSWORD keeps the password off the command line)').env('REDIS_URL');
+  const url = new Option(
+    '--redis-url <url>',
+    'Redis URL: redis://[USER:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS, or a Sentinel set: redis+sentinel://[USER:PASSWORD@]HOST:PORT[,HOST:PORT…]/MASTER_NAME (REDIS_PASSWORD keeps the password off the command line)',
+  ).env('REDIS_URL');
   return command
     .addOption(defaultUrl ? url.default(defaultUrl) : url)
     .addOption(new Option('--redis-username <name>', 'Redis ACL user (the password: REDIS_PASSWORD, or in the URL)').env('REDIS_USERNAME'))
     .addOption(new Option('--redis-ca-file <file>', "PEM file of the CA that signed the Redis server's certificate (rediss://)").env('REDIS_CA_FILE'))
     .addOption(new Option('--redis-cert-file <file>', 'PEM client certificate for a Redis that asks for one (rediss://)').env('REDIS_CERT_FILE'))
-    .addOption(new Option('--redis-key-file <file>', 'the PEM private key of --redis-cert-file').env('REDIS_KEY_FILE'));
+    .addOption(new Option('--redis-key-file <file>', 'the PEM private key of --redis-cert-file').env('REDIS_KEY_FILE'))
+    .addOption(
+      new Option('--redis-wait-replicas <n>', 'after every write, wait until N Redis replicas have it (WAIT), so that a failover loses no acknowledged write; with Sentinel: 1')
+        .env('JOBFLEET_REDIS_WAIT_REPLICAS')
+        .argParser(nonNegativeInteger),
+    );
 }
 
 /**
@@ -54,16 +69,19 @@ export function addRedisOptions(command: Command, defaultUrl?: string): Command 
  * what was meant to be encrypted would be worse.
  */
 export function redisSettings(flags: RedisFlags, env: Record<string, string | undefined> = process.env): RedisSettings | undefined {
-  const { redisUrl: url, redisUsername, redisCaFile, redisCertFile, redisKeyFile } = flags;
+  const { redisUrl: url, redisUsername, redisCaFile, redisCertFile, redisKeyFile, redisWaitReplicas } = flags;
   if (!url) {
-    if (redisCaFile || redisCertFile || redisKeyFile || redisUsername) throw new UsageError('the Redis TLS and user options need --redis-url (REDIS_URL)');
+    if (redisCaFile || redisCertFile || redisKeyFile || redisUsername || redisWaitReplicas) throw new UsageError('the Redis TLS, user and replica options need --redis-url (REDIS_URL)');
     return undefined;
   }
   const parsed = parseRedisUrl(url);
   const tlsFiles = Boolean(redisCaFile || redisCertFile || redisKeyFile);
-  if (tlsFiles && parsed.protocol !== 'rediss:') throw new UsageError(`--redis-ca-file, --redis-cert-file and --redis-key-file need a rediss:// URL, got ${redactUrl(url)}`);
+  if (tlsFiles && (parsed.kind !== 'single' || parsed.protocol !== 'rediss:')) throw new UsageError(`--redis-ca-file, --redis-cert-file and --redis-key-file need a rediss:// URL, got ${redactUrl(url)}`);
   if (Boolean(redisCertFile) !== Boolean(redisKeyFile)) throw new UsageError('--redis-cert-file and --redis-key-file go together (REDIS_CERT_FILE, REDIS_KEY_FILE)');
   const password = env.REDIS_PASSWORD || undefined;
+  // Sentinels get the data nodes' password unless they have their own (environment only, as REDIS_PASSWORD).
+  const sentinelPassword = parsed.kind === 'sentinel' ? env.REDIS_SENTINEL_PASSWORD || undefined : undefined;
+  const durability = redisWaitReplicas ? { replicas: redisWaitReplicas, timeoutMs: REDIS_WAIT_TIMEOUT_MS } : undefined;
   const tls = tlsFiles
     ? {
         ...(redisCaFile ? { ca: readPem(redisCaFile, '--redis-ca-file') } : {}),
@@ -71,29 +89,31 @@ export function redisSettings(flags: RedisFlags, env: Record<string, string | un
         ...(redisKeyFile ? { key: readPem(redisKeyFile, '--redis-key-file') } : {}),
       }
     : undefined;
-  return { url, connection: { ...(redisUsername ? { username: redisUsername } : {}), ...(password ? { password } : {}), ...(tls ? { tls } : {}) } };
+  return {
+    url,
+    connection: {
+      ...(redisUsername ? { username: redisUsername } : {}),
+      ...(password ? { password } : {}),
+      ...(tls ? { tls } : {}),
+      ...(sentinelPassword ? { sentinelPassword } : {}),
+      ...(durability ? { durability } : {}),
+    },
+  };
 }
 
-function parseRedisUrl(url: string): URL {
-  let parsed: URL;
+/** The store's parser (the one every connection uses), its one-line error as a usage error. */
+function parseRedisUrl(url: string): RedisTarget {
   try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`--redis-url must be a redis:// or rediss:// URL, got "${redactUrl(url)}"`);
+    return parseTarget(url);
+  } catch (error) {
+    if (error instanceof RedisUrlError) throw new UsageError(`--redis-url (REDIS_URL): ${error.message}`);
+    throw error;
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new UsageError(`--redis-url must be a redis:// or rediss:// URL, got ${redactUrl(url)}`);
-  return parsed;
 }
 
 /** The URL with its password replaced by ***; something unparsable is not printed at all. */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return '(an unparsable URL)';
-  }
+  return redactRedisUrl(url);
 }
 
 /** Loopback names and addresses: a Redis there is reachable from this host only. */
@@ -110,10 +130,10 @@ export function isLoopbackHost(hostname: string): boolean {
  * set (anyone who reaches that Redis can run containers on every worker), else undefined.
  */
 export function redisWarning(settings: RedisSettings): string | undefined {
-  const parsed = new URL(settings.url);
-  if (isLoopbackHost(parsed.hostname)) return undefined;
+  const parsed = parseTarget(settings.url);
+  if (parsed.hosts.every(isLoopbackHost)) return undefined;
   if (parsed.password || settings.connection.password) return undefined;
-  const tls = parsed.protocol === 'rediss:' ? '' : ' and without TLS';
+  const tls = parsed.kind === 'single' && parsed.protocol === 'rediss:' ? '' : ' and without TLS';
   return `warning: Redis at ${redactUrl(settings.url)} is not on loopback and is used without a password${tls}: whoever reaches it can run containers on every worker; set REDIS_PASSWORD (see "Securing a fleet")`;
 }
 
@@ -127,6 +147,9 @@ export function redisStartHint(reason: string): string {
   }
   if (/certificate|self[- ]signed|SSL|TLS|EPROTO|wrong version number|ERR_TLS/i.test(reason)) {
     return "check the URL's scheme (rediss:// for TLS) and the CA (--redis-ca-file, REDIS_CA_FILE)";
+  }
+  if (/sentinel|master name/i.test(reason)) {
+    return 'check that the sentinels the URL lists run, and that they monitor the master it names (sentinel monitor NAME …)';
   }
   return 'start it or set REDIS_URL';
 }

@@ -6,6 +6,8 @@
  */
 import type { RunningApi } from '@jobfleet/api';
 import { redactUrl, redisStartHint, type RedisSettings } from './redis-settings.js';
+import { roleOptionsFromEnv } from './settings.js';
+import { allowPrivileged } from './role-options.js';
 
 export { DEFAULT_REDIS_URL } from './redis-settings.js';
 /** Where `up` and `run` keep the embedded Redis data, relative to the working directory. */
@@ -136,6 +138,7 @@ export async function startApiRole(
 ): Promise<RunningApi> {
   const { startApi } = await import('@jobfleet/api');
   const api = await startApi({
+    ...roleOptionsFromEnv('api'),
     redisUrl: options.redis.url,
     redisConnection: options.redis.connection,
     port: options.port,
@@ -162,12 +165,13 @@ export interface WorkerRoleOptions {
 export async function startWorkerRole(options: WorkerRoleOptions, stack: ShutdownStack): Promise<void> {
   const { startWorker, LABELS } = await import('@jobfleet/worker');
   const worker = await startWorker({
+    ...roleOptionsFromEnv('worker'),
     redisUrl: options.redis.url,
     redisConnection: options.redis.connection,
     nodeName: options.nodeName,
     ...(options.nodeIP ? { nodeIP: options.nodeIP } : {}),
     maxPods: options.maxPods ?? DEFAULT_MAX_PODS,
-    ...(options.allowPrivileged === undefined ? {} : { allowPrivileged: options.allowPrivileged }),
+    allowPrivileged: options.allowPrivileged ?? allowPrivileged(undefined),
     ...(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),
     onFatal: (error) => stack.fail(error),
   });
@@ -193,7 +197,7 @@ function drainTimeoutFromEnv(env: Record<string, string | undefined> = process.e
 
 export async function startJanitorRole(redis: RedisSettings, stack: ShutdownStack): Promise<void> {
   const { startJanitor } = await import('@jobfleet/janitor');
-  const janitor = await startJanitor({ redisUrl: redis.url, redisConnection: redis.connection });
+  const janitor = await startJanitor({ ...roleOptionsFromEnv('janitor'), redisUrl: redis.url, redisConnection: redis.connection });
   stack.push('janitor', () => janitor.close());
 }
 
@@ -203,25 +207,11 @@ export async function startJanitorRole(redis: RedisSettings, stack: ShutdownStac
  * outage, not for a wrong setting at start).
  */
 export async function checkRedis(redis: RedisSettings, timeoutMs = REDIS_CHECK_TIMEOUT_MS): Promise<void> {
-  const { newRedis } = await import('@jobfleet/store');
-  const client = newRedis(
-    redis.url,
-    { lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, enableReadyCheck: false },
-    redis.connection,
-  );
-  let connectionError: Error | undefined;
-  client.on('error', (error: Error) => (connectionError ??= error));
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer to PING within ${timeoutMs / 1000} s`)), timeoutMs);
-  });
+  const { pingRedis } = await import('@jobfleet/store');
   try {
-    await Promise.race([client.connect().then(() => client.ping()), timeout]);
+    await pingRedis(redis.url, redis.connection, timeoutMs);
   } catch (error) {
-    const reason = (connectionError ?? (error as Error)).message.replace(/\s+/g, ' ').trim();
+    const reason = (error as Error).message.replace(/\s+/g, ' ').trim();
     throw new Error(`cannot reach Redis at ${redactUrl(redis.url)}: ${reason}; ${redisStartHint(reason)}`);
-  } finally {
-    clearTimeout(timer);
-    client.disconnect();
   }
 }

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApi, type RunningApi } from '@jobfleet/api';
+import { roleOptionsFromEnv } from '@jobfleet/cli';
 import { JobfleetClient } from '@jobfleet/client';
 import { startJanitor, type RunningJanitor } from '@jobfleet/janitor';
 import { startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
@@ -62,15 +63,26 @@ export interface FleetOptions {
 export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
   const redis = await testRedis();
   const prefix = `t${randomUUID().slice(0, 8)}`;
-  const api = await startApi({ redisUrl: redis.url, port: 0, prefix, token: opts.token, allowPrivileged: opts.allowPrivileged === true });
+  // The roles' settings from the environment, as the CLI reads them (tests set JOBFLEET_* variables).
+  const api = await startApi({ ...roleOptionsFromEnv('api'), redisUrl: redis.url, port: 0, prefix, token: opts.token, allowPrivileged: opts.allowPrivileged === true });
   const workers: WorkerNode[] = [];
   const addWorker = async (extra: Partial<WorkerNodeOptions> = {}) => {
-    const w = await startWorker({ redisUrl: redis.url, prefix, nodeName: `${prefix}-node-${workers.length}`, maxPods: opts.maxPods, heartbeatMs: 500, drainTimeoutMs: 2_000, allowPrivileged: opts.allowPrivileged === true, ...extra });
+    const w = await startWorker({
+      ...roleOptionsFromEnv('worker'),
+      redisUrl: redis.url,
+      prefix,
+      nodeName: `${prefix}-node-${workers.length}`,
+      maxPods: opts.maxPods,
+      heartbeatMs: 500,
+      drainTimeoutMs: 2_000,
+      allowPrivileged: opts.allowPrivileged === true,
+      ...extra,
+    });
     workers.push(w);
     return w;
   };
   for (let i = 0; i < (opts.workers ?? 1); i++) await addWorker();
-  const janitor = opts.janitor === false ? undefined : await startJanitor({ redisUrl: redis.url, prefix, pollMs: 100 });
+  const janitor = opts.janitor === false ? undefined : await startJanitor({ ...roleOptionsFromEnv('janitor'), redisUrl: redis.url, prefix, pollMs: 100 });
   const client = new JobfleetClient({ server: api.url, token: opts.token });
   return {
     prefix,

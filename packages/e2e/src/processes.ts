@@ -17,13 +17,15 @@ export interface RoleProcess {
 const START = { api: 'startApi', janitor: 'startJanitor', worker: 'startWorker' } as const;
 
 /**
- * Starts a role (`startApi`, `startJanitor` or `startWorker` with `options`) in a new Node process
- * and waits until it runs. SIGTERM closes it gracefully, SIGKILL kills it mid-work.
+ * Starts a role (`startApi`, `startJanitor` or `startWorker` with `options` over the settings the CLI
+ * reads from the environment) in a new Node process and waits until it runs. SIGTERM closes it gracefully, SIGKILL kills it mid-work.
  */
 export async function startRoleProcess(role: keyof typeof START, options: Record<string, unknown>): Promise<RoleProcess> {
   const script = [
     `const m = await import('@jobfleet/${role}');`,
-    `const running = await m.${START[role]}(${JSON.stringify(options)});`,
+    // The settings from the environment, as the CLI passes them (the libraries read none).
+    `const { roleOptionsFromEnv } = await import('@jobfleet/cli');`,
+    `const running = await m.${START[role]}({ ...roleOptionsFromEnv('${role}'), ...${JSON.stringify(options)} });`,
     `process.on('SIGTERM', async () => { await running.close(); process.exit(0); });`,
     `console.log('ready');`,
   ].join('\n');

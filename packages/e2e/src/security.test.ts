@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi } from '@jobfleet/api';
 import { BadRequestError, JobFailedError, type JobfleetClient } from '@jobfleet/client';
 import type { Job, Pod } from '@jobfleet/kube';
 import { dataKeys, startFleet, uniqueName, type Fleet } from './harness.js';
+import { killGroup, startJobfleet } from './hostile/jobfleet-process.js';
 
 let fleet: Fleet;
 let privileged: Fleet;
@@ -256,16 +256,12 @@ describe.concurrent('a server with allowPrivileged', () => {
 });
 
 describe('JOBFLEET_ALLOW_PRIVILEGED', () => {
-  it('allows privileged pods when startApi gets no allowPrivileged option', async () => {
-    const before = process.env.JOBFLEET_ALLOW_PRIVILEGED;
-    process.env.JOBFLEET_ALLOW_PRIVILEGED = 'true';
-    const api = await startApi({ redisUrl: fleet.redisUrl, port: 0, prefix: fleet.prefix, runSyncs: false }).finally(() => {
-      if (before === undefined) delete process.env.JOBFLEET_ALLOW_PRIVILEGED;
-      else process.env.JOBFLEET_ALLOW_PRIVILEGED = before;
-    });
+  it('allows privileged pods in `jobfleet api` started without --allow-privileged (read by the CLI, passed to the API)', async () => {
+    const api = startJobfleet(['api', '--port', '0', '--redis-url', fleet.redisUrl], { env: { JOBFLEET_ALLOW_PRIVILEGED: 'true', JOBFLEET_REDIS_PREFIX: fleet.prefix } });
     try {
+      const url = (await api.waitFor(/listening on (http:\/\/\S+)/))[1] ?? '';
       const manifest = job(uniqueName('envpriv'), { hostPID: true, containers: [shell('true')] });
-      const res = await fetch(`${api.url}/apis/batch/v1/namespaces/default/jobs?dryRun=All`, {
+      const res = await fetch(`${url}/apis/batch/v1/namespaces/default/jobs?dryRun=All`, {
         method: 'POST',
         body: JSON.stringify(manifest),
         headers: { 'content-type': 'application/json' },
@@ -273,7 +269,8 @@ describe('JOBFLEET_ALLOW_PRIVILEGED', () => {
       expect(res.status).toBe(201);
       expect((await post(fleet, manifest, '?dryRun=All')).code).toBe(422);
     } finally {
-      await api.close();
+      killGroup(api.child, 'SIGTERM');
+      await api.exited;
     }
   });
 });

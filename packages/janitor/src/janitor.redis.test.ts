@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { k8sTime, type Job, type JobCondition } from '@jobfleet/kube';
-import { Cluster, createJob, putOp, startJobDeletion, startScratchRedis, ttlScheduleOp, type EmbeddedRedis } from '@jobfleet/store';
+import { Cluster, createJob } from '@jobfleet/controllers';
+import { putJob, putOp, startJobDeletion } from '@jobfleet/store';
+import { startScratchRedis, type EmbeddedRedis } from '@jobfleet/testing';
 import { Janitor } from './janitor.js';
 
 const NS = 'default';
@@ -58,8 +60,7 @@ async function finishedJob(name: string, ttl: number | undefined, finishedAgoMs:
     spec: { ...stored.job.spec, ...(ttl === undefined ? {} : { ttlSecondsAfterFinished: ttl }) },
     status: { ...stored.job.status, active: 0, conditions, ...(how === 'Complete' ? { succeeded: 1, completionTime: t } : { failed: 7 }) },
   };
-  const ttlOp = ttlScheduleOp(store, finished);
-  const result = await store.commit([putOp(store.keys.job(NS, name), stored.rv, finished), ...(ttlOp ? [ttlOp] : [])]);
+  const result = await putJob(store, stored.rv, finished); // schedules the TTL deletion too
   if (!result.ok) throw new Error('conflict');
   return finished;
 }

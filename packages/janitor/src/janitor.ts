@@ -1,5 +1,6 @@
-import { ConflictError, ttlDeadline } from '@jobfleet/kube';
-import { Cluster, deleteJob, NodeMonitor, resumeDeletion, nodeTimingsFromEnv, type RedisConnectionOptions } from '@jobfleet/store';
+import type { Delays } from '@jobfleet/kube';
+import { Cluster, DEFAULT_NODE_TIMINGS, NodeMonitor, TtlController, type NodeTimings } from '@jobfleet/controllers';
+import type { RedisConnectionOptions, StoreLimits } from '@jobfleet/store';
 
 export interface JanitorOptions {
   redisUrl: string;
@@ -10,18 +11,12 @@ export interface JanitorOptions {
   pollMs?: number;
   /** How often the node registry is checked for lost nodes (default 1000 ms). */
   nodeCheckMs?: number;
-}
-
-/** A deletion still in the registry this long after it started is taken over (its process died). */
-const RESUME_AFTER_MS = 10_000;
-
-function parseDeletion(raw: string): { ns: string; name: string; at: number } | undefined {
-  try {
-    const v = JSON.parse(raw) as { ns?: unknown; name?: unknown; at?: unknown };
-    return typeof v.ns === 'string' && typeof v.name === 'string' && typeof v.at === 'number' ? { ns: v.ns, name: v.name, at: v.at } : undefined;
-  } catch {
-    return undefined;
-  }
+  /** When a silent node is NotReady and its pods lost (default: Kubernetes' 40 s and 5 min). */
+  nodeTimings?: Partial<NodeTimings>;
+  /** The Job controller's backoff delays (default: Kubernetes'). */
+  delays?: Delays;
+  /** Object size and change stream bounds; every role of a fleet must agree. */
+  limits?: StoreLimits;
 }
 
 export interface RunningJanitor {
@@ -29,23 +24,23 @@ export interface RunningJanitor {
 }
 
 /**
- * The TTL-after-finished controller: deletes each finished Job `ttlSecondsAfterFinished` after it
- * finished. It also runs the node monitor (lost workers' pods). The schedule is a sorted set in Redis scored by deadline on the Redis clock, so a
- * restart loses nothing and a check costs O(log n), not a scan. Several janitors may run: a Job
- * is deleted once (the first step of a deletion is atomic) and the others find nothing to do. It
- * also finishes deletions whose process died half-way.
+ * The janitor role: runs the TTL-after-finished controller (which also finishes deletions whose
+ * process died half-way) and the node monitor (lost workers' pods), both from @jobfleet/controllers.
+ * Several janitors may run: a Job is deleted once and the others find nothing to do.
  */
 export class Janitor implements RunningJanitor {
   private readonly cluster: Cluster;
   private readonly nodes: NodeMonitor;
+  private readonly ttl: TtlController;
   private lastNodeCheck = 0;
   private timer?: NodeJS.Timeout;
   private current: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(private readonly opts: JanitorOptions) {
-    this.cluster = new Cluster({ redisUrl: opts.redisUrl, redisConnection: opts.redisConnection, prefix: opts.prefix });
-    this.nodes = new NodeMonitor(this.cluster.store, this.cluster.controller, nodeTimingsFromEnv());
+    this.cluster = new Cluster({ redisUrl: opts.redisUrl, redisConnection: opts.redisConnection, prefix: opts.prefix, delays: opts.delays, limits: opts.limits });
+    this.nodes = new NodeMonitor(this.cluster.store, this.cluster.controller, { ...DEFAULT_NODE_TIMINGS, ...opts.nodeTimings });
+    this.ttl = new TtlController(this.cluster.store, this.cluster.queues);
   }
 
   start(): void {
@@ -61,53 +56,9 @@ export class Janitor implements RunningJanitor {
     tick();
   }
 
-  /** Deletes every Job whose deadline has passed. Returns how many it deleted. */
-  async collect(): Promise<number> {
-    const store = this.cluster.store;
-    const now = await store.now();
-    const due = await store.redis.zrangebyscore(store.keys.ttlSchedule, '-inf', now, 'LIMIT', 0, 100);
-    let deleted = 0;
-    for (const member of due) {
-      const [ns = '', name = ''] = member.split('/');
-      const stored = await store.getJob(ns, name);
-      const deadline = stored ? ttlDeadline(stored.job) : undefined;
-      if (!stored || deadline === undefined) {
-        await store.redis.zrem(store.keys.ttlSchedule, member); // gone, or its TTL was removed
-        continue;
-      }
-      if (deadline > now) {
-        await store.redis.zadd(store.keys.ttlSchedule, deadline, member); // its TTL was raised
-        continue;
-      }
-      // The uid precondition: a Job recreated under the same name meanwhile is not this one (409, skipped).
-      // A Job of many pods is gone at once; its pods follow in the background (resumed from the registry if this process stops).
-      const gone = await deleteJob(store, ns, name, { uid: stored.job.metadata.uid, queues: this.cluster.queues, returnAfterMs: 1_000 }).catch((err: unknown) => {
-        if (err instanceof ConflictError) return undefined;
-        throw err;
-      });
-      if (gone) deleted++;
-    }
-    await this.resumeDeletions(now);
-    return deleted;
-  }
-
-  /**
-   * Finishes deletions whose process stopped half-way (a Job's pods go in batches after the Job):
-   * any entry of the registry older than RESUME_AFTER_MS. Several janitors may do it at once: the
-   * deletion is idempotent.
-   */
-  private async resumeDeletions(now: number): Promise<void> {
-    const store = this.cluster.store;
-    const entries = await store.redis.hgetall(store.keys.deletingJobs);
-    for (const [uid, raw] of Object.entries(entries)) {
-      const entry = parseDeletion(raw);
-      if (entry && now - entry.at < RESUME_AFTER_MS) continue;
-      if (!entry) {
-        await store.redis.hdel(store.keys.deletingJobs, uid); // not ours to read: nothing to resume
-        continue;
-      }
-      await resumeDeletion(store, entry.ns, entry.name, uid, this.cluster.queues);
-    }
+  /** Deletes every Job whose TTL deadline has passed (and finishes deletions whose process died). Returns how many it deleted. */
+  collect(): Promise<number> {
+    return this.ttl.collect();
   }
 
   private async checkNodes(): Promise<void> {

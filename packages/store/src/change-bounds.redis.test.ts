@@ -1,5 +1,5 @@
 /**
- * The bounds of the one write path (applyWrites-4.lua through JobStore.commit) against a real
+ * The bounds of the one write path (applyWrites-4+.lua through JobStore.commit) against a real
  * redis-server: the change stream is bounded in bytes as well as in entries, and no object over
  * maxObjectBytes is ever stored, whoever writes it.
  */
@@ -130,21 +130,5 @@ describe('object size bound', () => {
     expect((error as Error).message).toContain('of which 1000 are kept free for the status the Job controller writes');
     expect((await store.commit([putOp(store.keys.pod('default', 'p'), '*', pod('p', 24_000 - base))])).ok).toBe(true);
   });
-
-  it('the limits come from JOBFLEET_MAX_OBJECT_BYTES and JOBFLEET_CHANGES_MAX_BYTES; a bad value stops at once', () => {
-    const saved = { ...process.env };
-    try {
-      process.env.JOBFLEET_MAX_OBJECT_BYTES = '12345';
-      process.env.JOBFLEET_CHANGES_MAX_BYTES = '67890';
-      const store = new JobStore(redis, 'tenv');
-      expect([store.maxObjectBytes, store.changesMaxBytes]).toStrictEqual([12345, 67890]);
-      process.env.JOBFLEET_CHANGES_MAX_BYTES = '64MB';
-      expect(() => new JobStore(redis, 'tenv')).toThrow('JOBFLEET_CHANGES_MAX_BYTES must be a positive integer, got "64MB"');
-    } finally {
-      process.env.JOBFLEET_MAX_OBJECT_BYTES = saved.JOBFLEET_MAX_OBJECT_BYTES;
-      process.env.JOBFLEET_CHANGES_MAX_BYTES = saved.JOBFLEET_CHANGES_MAX_BYTES;
-      if (saved.JOBFLEET_MAX_OBJECT_BYTES === undefined) delete process.env.JOBFLEET_MAX_OBJECT_BYTES;
-      if (saved.JOBFLEET_CHANGES_MAX_BYTES === undefined) delete process.env.JOBFLEET_CHANGES_MAX_BYTES;
-    }
-  });
+  // The limits' environment variables are read by the CLI (cli/src/settings.test.ts), which passes StoreLimits.
 });

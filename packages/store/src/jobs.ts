@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ConflictError, generatedSelector, jobPodLabels, k8sTime, podDictionary, type Job, type Pod } from '@jobfleet/kube';
-import type { JobController } from './controller.js';
+import { ConflictError, generatedSelector, jobPodLabels, k8sTime, type Job, type Pod } from '@jobfleet/kube';
 import type { TaskQueues } from './queues.js';
-import { CHANGES_MAX_LEN, encodeObject, putOp, type JobStore } from './store.js';
+import { CHANGES_MAX_LEN, encodeObject, type JobStore } from './store.js';
 import { defineScript } from './scripts.js';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
@@ -34,21 +33,6 @@ export function prepareNewJob(job: Job, ns: string, now: number): Job {
     },
     status: {},
   };
-}
-
-/** Stores a new, already validated and defaulted Job and runs its first sync. */
-export async function createJob(store: JobStore, controller: JobController, job: Job, ns: string, now = Date.now()): Promise<Job> {
-  const prepared = prepareNewJob(job, ns, now);
-  const name = prepared.metadata.name ?? '';
-  const result = await store.commit([
-    { ...putOp(store.keys.job(ns, name), '', prepared, { failuresInRow: 0 }), request: true },
-    { op: 'set', key: store.keys.podDictionary(prepared.metadata.uid ?? ''), value: podDictionary(prepared) },
-    { op: 'zadd', key: store.keys.jobs(ns), member: name },
-    { op: 'sadd', key: store.keys.namespaces, member: ns },
-  ]);
-  if (!result.ok) throw new JobExistsError(ns, name);
-  await controller.syncJob(ns, name);
-  return (await store.getJob(ns, name))?.job ?? { ...prepared, metadata: { ...prepared.metadata, resourceVersion: result.rvs[0] } };
 }
 
 /** Pods one call of deleteJob-5.lua deletes at most: a few milliseconds of Redis each (see README). */

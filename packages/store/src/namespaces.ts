@@ -1,9 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { AlreadyExistsError, DEFAULT_NAMESPACE, k8sTime, type NamespaceRecord } from '@jobfleet/kube';
-import type { JobController } from './controller.js';
-import { deleteJob } from './jobs.js';
-import { deleteNamespacePods } from './pod-updates.js';
-import type { TaskQueues } from './queues.js';
 import type { JobStore } from './store.js';
 
 /**
@@ -52,25 +48,5 @@ export async function updateNamespace(store: JobStore, name: string, meta: Pick<
   if (!current) return undefined;
   const record: NamespaceRecord = { uid: current.uid, creationTimestamp: current.creationTimestamp, ...meta };
   await store.redis.hset(store.keys.namespaceRecords, name, JSON.stringify(record));
-  return record;
-}
-
-/**
- * Deletes a namespace with every Job in it (and so their pods, logs and events) and the pods no Job
- * owns (with `controller`), then forgets it.
- * Returns its record, or undefined when it is not known.
- */
-export async function deleteNamespace(store: JobStore, name: string, now: number, opts: { queues?: TaskQueues; controller?: JobController } = {}): Promise<NamespaceRecord | undefined> {
-  const record = await getNamespace(store, name, now);
-  if (!record) return undefined;
-  for (;;) {
-    const jobs = await store.namesPage(store.keys.jobs(name), undefined, 500);
-    if (jobs.length === 0) break;
-    for (const job of jobs) await deleteJob(store, name, job, { queues: opts.queues });
-  }
-  // Pods no Job owns any more (released ones) go too; a running one once its node stopped it.
-  if (opts.controller) await deleteNamespacePods(store, opts.controller, name, opts.queues);
-  await store.commit([{ op: 'srem', key: store.keys.namespaces, member: name }]);
-  await store.redis.hdel(store.keys.namespaceRecords, name);
   return record;
 }

@@ -1,12 +1,12 @@
 /** The node-name lease (scripts/nodeLease-1.lua) against a real Redis: one live holder per name. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, NodeLease, NodeNameInUseError, startScratchRedis, type EmbeddedRedis } from './index.js';
+import { StoreConnection, NodeLease, NodeNameInUseError, startScratchRedis, type EmbeddedRedis } from './index.js';
 
 let redis: EmbeddedRedis;
-let cluster: Cluster;
+let cluster: StoreConnection;
 beforeAll(async () => {
   redis = await startScratchRedis();
-  cluster = new Cluster({ redisUrl: redis.url, prefix: 'lease' });
+  cluster = new StoreConnection({ redisUrl: redis.url, prefix: 'lease' });
 });
 afterAll(async () => {
   await cluster.close();

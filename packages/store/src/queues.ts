@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Job, Pod } from '@jobfleet/kube';
 
@@ -90,5 +90,70 @@ export class TaskQueues {
 
   async close(): Promise<void> {
     await Promise.all([this.pods.close(), this.sync.close()]);
+  }
+}
+
+/** What a pod task handler answers: nothing (done), or that the task goes back to the queue for `retryInMs`. */
+export type PodTaskOutcome = void | { retryInMs: number };
+
+/** A pod task as a worker sees it: what to run, and when it was queued (ms). */
+export interface ReceivedPodTask {
+  /** Undefined when the task is not one jobfleet wrote. */
+  data: PodTask | undefined;
+  queuedAt: number;
+}
+
+export interface PodTaskConsumerOptions {
+  /** Tasks handled at once (the node's pod capacity). */
+  concurrency: number;
+}
+
+/**
+ * Takes pod tasks from the fleet's queue (BullMQ's Worker, with the store's prefix and the
+ * settings every worker uses): a redelivered task is harmless, since the pod's claim is the fence.
+ * A handler hands a task back for later by answering `{ retryInMs }`.
+ */
+export class PodTaskConsumer {
+  private readonly worker: Worker<PodTask>;
+
+  constructor(connection: Redis, prefix: string, handler: (task: ReceivedPodTask) => Promise<PodTaskOutcome>, opts: PodTaskConsumerOptions) {
+    this.worker = new Worker<PodTask>(POD_QUEUE, (task, token) => this.run(task, token, handler), {
+      connection,
+      prefix,
+      concurrency: opts.concurrency,
+      lockDuration: 60_000,
+      maxStalledCount: 1_000_000,
+    });
+    // Connection errors are retried by ioredis; a task whose handler failed is simply done.
+    this.worker.on('error', () => undefined);
+  }
+
+  private async run(task: BullJob<PodTask>, token: string | undefined, handler: (task: ReceivedPodTask) => Promise<PodTaskOutcome>): Promise<void> {
+    const raw: Partial<PodTask> = typeof task.data === 'object' && task.data !== null ? task.data : {};
+    const { ns, name, uid } = raw;
+    const data = typeof ns === 'string' && typeof name === 'string' && typeof uid === 'string' ? { ns, name, uid } : undefined;
+    const outcome = await handler({ data, queuedAt: Number.isFinite(task.timestamp) ? task.timestamp : Date.now() });
+    if (outcome) {
+      await task.moveToDelayed(Date.now() + outcome.retryInMs, token);
+      throw new DelayedError();
+    }
+  }
+
+  isPaused(): boolean {
+    return this.worker.isPaused();
+  }
+
+  /** Stops taking tasks (running ones go on). */
+  async pause(): Promise<void> {
+    await this.worker.pause(true);
+  }
+
+  resume(): void {
+    this.worker.resume();
+  }
+
+  /** Waits for running tasks to end (force: does not wait). */
+  close(force = false): Promise<void> {
+    return this.worker.close(force);
   }
 }

@@ -13,14 +13,18 @@ export function loadScript(file: string): string {
   return read(file).replace(INCLUDE, (_line, name: string) => read(`includes/${name}.lua`));
 }
 
-/** The number of keys a script takes, from its file name (`deleteJob-5.lua` → 5). */
+/**
+ * The number of keys a script takes, from its file name (`deleteJob-5.lua` → 5); for a script
+ * taking a variable number (`reportPodStatus-5+.lua`: 5 and then one per pod), the least.
+ */
 export function scriptKeyCount(file: string): number {
-  const match = /-(\d+)\.lua$/.exec(file);
+  const match = /-(\d+)\+?\.lua$/.exec(file);
   if (!match) throw new Error(`script file ${file} does not say its number of keys (name-N.lua)`);
   return Number(match[1]);
 }
 
 /** Registers `file` on the connection as the command `name` (once per connection; ioredis runs it by EVALSHA). */
 export function defineScript(redis: Redis, name: string, file: string): void {
-  if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: scriptKeyCount(file), lua: loadScript(file) });
+  // A variable key count (`-5+.lua`): the command's first argument is the number of keys.
+  if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: file.endsWith('+.lua') ? undefined : scriptKeyCount(file), lua: loadScript(file) });
 }

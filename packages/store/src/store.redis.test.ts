@@ -1,5 +1,5 @@
 /**
- * applyWrites-4.lua through JobStore.commit against a real redis-server: compare-and-set guards,
+ * applyWrites-4+.lua through JobStore.commit against a real redis-server: compare-and-set guards,
  * all-or-nothing batches, resourceVersions, the change stream and index upkeep.
  */
 import { randomUUID } from 'node:crypto';

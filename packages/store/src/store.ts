@@ -1,8 +1,11 @@
 import { Redis } from 'ioredis';
-import { EMPTY_CONTROL_STATE, RequestEntityTooLargeError, type Job, type JobControlState, type Pod } from '@jobfleet/kube';
+import { EMPTY_CONTROL_STATE, RequestEntityTooLargeError, type Job, type JobControlState, type NodeHeartbeat, type Pod } from '@jobfleet/kube';
+import { parseStopMessage } from './jobs.js';
 import { redisKeys, type Keys } from './keys.js';
 import { PodCodec } from './pod-codec.js';
 import { PodLogs } from './pod-logs.js';
+import { StatusReportBatcher, type PodStatusReport, type PodStatusResult } from './pod-status-reports.js';
+import { PodTaskConsumer, type PodTaskConsumerOptions, type PodTaskOutcome, type ReceivedPodTask } from './queues.js';
 import { defineScript } from './scripts.js';
 
 const RV_PLACEHOLDER = '__RV__';
@@ -22,7 +25,7 @@ const MAX_FINISHED_PER_SYNC = 500;
 
 export type ObjectKind = 'Job' | 'Pod' | 'Event';
 
-/** One write of applyWrites-4.lua; see the script's header for the semantics. */
+/** One write of applyWrites-4+.lua; see the script's header for the semantics. */
 export type WriteOp =
   | {
       op: 'put';
@@ -58,14 +61,33 @@ export interface StoredJob {
   control: JobControlState;
 }
 
+/** A worker's claim of a Pending pod (JobStore.claimPod). */
+export interface PodClaim {
+  ns: string;
+  name: string;
+  /** The resourceVersion the pod was read at: refused when it changed since. */
+  rv: string;
+  /** The pod as claimed (spec.nodeName, PodScheduled). */
+  pod: Pod;
+  node: string;
+  /** The token of the node's name lease the worker holds. */
+  leaseToken: string;
+  /** The scheduler's Scheduled event, as eventOps writes it (none when past the event rate). */
+  event: WriteOp[];
+}
+
 export interface StoredPod {
   pod: Pod;
   rv: string;
 }
 
 interface ScriptedRedis extends Redis {
-  applyWrites(rvKey: string, changesKey: string, indexKey: string, infoKey: string, maxLen: number, maxBytes: number, maxObject: number, ops: string): Promise<(number | string)[]>;
+  /** applyWrites-4+.lua: the number of keys first (4 + the keys the operations touch). */
+  applyWrites(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
   loadForSync(jobKey: string, podKeyPrefix: string, uncountedKeyPrefix: string, maxFinished: number): Promise<string[]>;
+  /** reportPodStatus-5+.lua: the number of keys first. */
+  reportPodStatus(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
+  claimPod(...args: (string | number)[]): Promise<(number | string)[]>;
 }
 
 
@@ -90,19 +112,18 @@ export function encodeObject(obj: { apiVersion: string; kind: string; metadata: 
 }
 
 export interface StoreLimits {
-  /** Largest object stored (its JSON as stored, plus controller bookkeeping). Default: JOBFLEET_MAX_OBJECT_BYTES, else 1.5 MiB. */
+  /** Largest object stored (its JSON as stored, plus controller bookkeeping). Default 1.5 MiB (the CLI: JOBFLEET_MAX_OBJECT_BYTES). */
   maxObjectBytes?: number;
-  /** Bytes the change stream keeps at most. Default: JOBFLEET_CHANGES_MAX_BYTES, else 64 MiB. */
+  /** Bytes the change stream keeps at most. Default 64 MiB (the CLI: JOBFLEET_CHANGES_MAX_BYTES). */
   changesMaxBytes?: number;
+  /** Wait for replicas after each write (a Sentinel set: 1), so that a failover loses no acknowledged write. Default: none. */
+  durability?: Durability;
 }
 
-/** A positive integer from the environment, or the default when unset; anything else stops the role. */
-export function positiveIntFromEnv(name: string, fallback: number, env: Record<string, string | undefined> = process.env): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${env[name]}"`);
-  return n;
+/** `WAIT replicas timeoutMs` after every committed write; fewer replicas in time: the write is reported as failed (it may still be kept). */
+export interface Durability {
+  replicas: number;
+  timeoutMs: number;
 }
 
 const RESOURCES: Record<ObjectKind, string> = { Job: 'jobs.batch', Pod: 'pods', Event: 'events' };
@@ -121,16 +142,24 @@ export class JobStore {
    */
   readonly statusHeadroom: number;
   private readonly decoded = new Map<string, StoredPod>();
+  private readonly statusReports = new StatusReportBatcher((node, reports) => this.writeStatuses(node, reports));
+  private readonly durability: Durability | undefined;
+  /** Connections made so far (durable(): a write's reply and its WAIT must come from the same primary). */
+  private connections = 0;
 
   constructor(redis: Redis, prefix = 'jf', limits: StoreLimits = {}) {
     this.keys = redisKeys(prefix);
     this.codec = new PodCodec(redis, this.keys);
     this.logs = new PodLogs(redis, this.keys);
-    this.maxObjectBytes = limits.maxObjectBytes ?? positiveIntFromEnv('JOBFLEET_MAX_OBJECT_BYTES', DEFAULT_MAX_OBJECT_BYTES);
-    this.changesMaxBytes = limits.changesMaxBytes ?? positiveIntFromEnv('JOBFLEET_CHANGES_MAX_BYTES', DEFAULT_CHANGES_MAX_BYTES);
+    this.maxObjectBytes = limits.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
+    this.changesMaxBytes = limits.changesMaxBytes ?? DEFAULT_CHANGES_MAX_BYTES;
     this.statusHeadroom = Math.floor(this.maxObjectBytes / 24);
-    defineScript(redis, 'applyWrites', 'applyWrites-4.lua');
+    this.durability = limits.durability?.replicas ? limits.durability : undefined;
+    if (this.durability) redis.on('ready', () => this.connections++);
+    defineScript(redis, 'applyWrites', 'applyWrites-4+.lua');
     defineScript(redis, 'loadForSync', 'loadForSync-1.lua');
+    defineScript(redis, 'reportPodStatus', 'reportPodStatus-5+.lua');
+    defineScript(redis, 'claimPod', 'claimPod-10.lua');
     this.redis = redis as ScriptedRedis;
   }
 
@@ -139,12 +168,46 @@ export class JobStore {
    * rejects with RequestEntityTooLargeError (413) when an object is over maxObjectBytes.
    */
   async commit(ops: WriteOp[]): Promise<CommitResult> {
-    const sent = ops.map((op) => (op.op === 'put' && op.request ? { ...op, request: undefined, headroom: this.statusHeadroom } : op));
+    // Every key an operation touches goes in KEYS (Redis requires it); the operation names it by its index.
     const { keys } = this;
-    const reply = await this.redis.applyWrites(keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, JSON.stringify(sent));
-    if (reply[0] === 1) return { ok: true, rvs: reply.slice(1).map(String) };
+    const touched = [keys.rv, keys.changes, keys.changesIndex, keys.changesInfo];
+    const index = new Map<string, number>();
+    const sent = ops.map((op) => {
+      if (!('key' in op)) return op;
+      const { key, ...rest } = op;
+      let k = index.get(key);
+      if (k === undefined) {
+        k = touched.push(key);
+        index.set(key, k);
+      }
+      return rest.op === 'put' && rest.request ? { ...rest, k, request: undefined, headroom: this.statusHeadroom } : { ...rest, k };
+    });
+    const reply = await this.redis.applyWrites(touched.length, ...touched, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, JSON.stringify(sent));
+    if (reply[0] === 1) {
+      await this.durable();
+      return { ok: true, rvs: reply.slice(1).map(String) };
+    }
     if (reply[0] === -2) throw this.tooLarge(ops[Number(reply[1]) - 1], Number(reply[2]));
     return { ok: false, index: Number(reply[1]), current: String(reply[2] ?? '') };
+  }
+
+  /**
+   * Called once a write's reply came: waits until `durability.replicas` replicas hold every write this
+   * connection made (WAIT), so that a failover cannot take back what was acknowledged. A WAIT answered on
+   * a new connection (a failover between the reply and the WAIT) says nothing of the write: NOREPLICAS.
+   * A connection that fails fast (the API) throws NOREPLICAS (answered 503) when the replicas are short;
+   * the others (workers, janitors) wait on for a replica, as they wait for Redis.
+   */
+  private async durable(): Promise<void> {
+    if (!this.durability) return;
+    const { replicas, timeoutMs } = this.durability;
+    const connection = this.connections;
+    for (;;) {
+      const acked = await this.redis.wait(replicas, timeoutMs);
+      if (this.connections !== connection) throw new Error('NOREPLICAS the connection to Redis was re-established (a failover?) before the write was confirmed on a replica: it may be lost');
+      if (acked >= replicas) return;
+      if (this.redis.options.maxRetriesPerRequest !== null) throw new Error(`NOREPLICAS the write reached ${acked} of ${replicas} Redis replica(s) within ${timeoutMs} ms: it may be lost in a failover`);
+    }
   }
 
   /** etcd's answer to a request over its limit, as the Kubernetes API server passes it on (413), with the numbers. */
@@ -233,6 +296,125 @@ export class JobStore {
     const { obj, dict } = await this.codec.encode(encodeObject(pod), pod);
     const ns = pod.metadata.namespace ?? 'default';
     return { op: 'put', key, expect, obj, kind: 'Pod', ns, name: pod.metadata.name ?? '', phase: pod.status.phase, ...(dict ? { dict } : {}) };
+  }
+
+  /**
+   * A worker's report of a pod's status: writes the status alone (see reportPodStatus-5+.lua),
+   * guarded by the resourceVersion the report is based on, in one script call with the other
+   * reports of this process that are ready at the same moment. The pod's metadata and spec must be
+   * the stored ones (anything else: write the whole pod with podPutOp).
+   */
+  reportPodStatus(report: PodStatusReport): Promise<PodStatusResult> {
+    return this.statusReports.report(report);
+  }
+
+  /**
+   * A worker takes a Pending pod for its node (claimPod-10.lua) while `leaseToken` holds the node's
+   * name: the pod as claimed, if it still has resourceVersion `rv`, joins the node's pod set, with
+   * the scheduler's event (`event`: the writes of eventOps, none when past the event rate) in the
+   * same step. ok:false when the pod changed or went since `rv`; nameLost when another worker holds
+   * the node's name (nothing written).
+   */
+  async claimPod(claim: PodClaim): Promise<{ ok: true; rv: string } | { ok: false; nameLost?: true }> {
+    const { keys } = this;
+    const { ns, name, rv, pod, node, event, leaseToken } = claim;
+    // The scheduler's event as eventOps writes it: a new one (put, its namespace index, its Job's set) or a repeat (put).
+    const put = event.find((op): op is PutOp => op.op === 'put' && op.kind === 'Event');
+    const index = event.find((op): op is Extract<WriteOp, { op: 'zadd' }> => op.op === 'zadd');
+    const owned = event.find((op): op is Extract<WriteOp, { op: 'sadd' | 'srem' | 'zrem' }> => op.op === 'sadd');
+    const repeat = put !== undefined && put.expect === '*';
+    const { obj, dict } = await this.codec.encode(encodeObject(pod), pod);
+    const reply = await this.redis.claimPod(
+      ...[keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, keys.pod(ns, name), keys.nodePods(node)],
+      ...[put?.key ?? keys.event(ns, ''), index?.key ?? keys.events(ns), owned?.key ?? keys.jobEvents(''), keys.nodeLease(node)],
+      ...[CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, rv, obj, dict, pod.status.phase, ns, name],
+      ...[put?.obj ?? '', put?.name ?? '', leaseToken, repeat ? '1' : '0'],
+    );
+    if (reply[0] === -2) throw this.tooLarge({ op: 'put', key: keys.pod(ns, name), expect: rv, obj, kind: 'Pod', ns, name }, Number(reply[1]));
+    if (reply[0] === -3) return { ok: false, nameLost: true };
+    if (reply[0] !== 1) return { ok: false };
+    await this.durable();
+    return { ok: true, rv: String(reply[1]) };
+  }
+
+  private async writeStatuses(node: string, reports: PodStatusReport[]): Promise<PodStatusResult[]> {
+    const { keys } = this;
+    const encoded = await Promise.all(reports.map((r) => this.codec.encodeStatus(r.pod.metadata.ownerReferences?.[0]?.uid ?? '', r.pod.status)));
+    const results: PodStatusResult[] = reports.map(() => ({ ok: false, reason: 'whole' }));
+    const sent = reports.flatMap((r, i) => (encoded[i] === undefined ? [] : [i]));
+    if (sent.length === 0) return results;
+    const podKeys: string[] = [];
+    const args: string[] = [];
+    for (const i of sent) {
+      const r = reports[i] as PodStatusReport;
+      const phase = r.pod.status.phase;
+      podKeys.push(keys.pod(r.ns, r.name));
+      args.push(r.rv, encoded[i] as string, phase, r.ns, r.name, phase === 'Succeeded' || phase === 'Failed' ? '1' : '0');
+    }
+    const reply = await this.redis.reportPodStatus(5 + podKeys.length, keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, keys.nodePods(node), ...podKeys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, ...args);
+    let written = false;
+    sent.forEach((i, j) => {
+      const value = reply[j];
+      if (typeof value === 'string') {
+        written = true;
+        results[i] = { ok: true, rv: value };
+      } else results[i] = { ok: false, reason: value === -1 ? 'conflict' : 'whole' };
+    });
+    if (written) await this.durable();
+    return results;
+  }
+
+  // ---- what a worker node writes about itself ----
+
+  /** Takes the fleet's pod tasks on `connection` (a connection of its own: BullMQ blocks on it). */
+  podTaskConsumer(connection: Redis, handler: (task: ReceivedPodTask) => Promise<PodTaskOutcome>, opts: PodTaskConsumerOptions): PodTaskConsumer {
+    return new PodTaskConsumer(connection, this.keys.queuePrefix, handler, opts);
+  }
+
+  /** Writes the node's heartbeat record (its entry in the node registry). */
+  async writeNodeHeartbeat(record: NodeHeartbeat): Promise<void> {
+    await this.redis.hset(this.keys.nodes, record.name, JSON.stringify(record));
+  }
+
+  /** Removes the node's entry from the registry (a worker that left no pod behind). */
+  async removeNode(node: string): Promise<void> {
+    await this.redis.hdel(this.keys.nodes, node);
+  }
+
+  /** The token of the worker holding the node's name; undefined when none does. */
+  async nodeNameHolder(node: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.nodeLease(node))) ?? undefined;
+  }
+
+  /** The pods ("ns/name") claimed by the node and not finished. */
+  nodePods(node: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.nodePods(node));
+  }
+
+  /** Drops a pod ("ns/name") from the node's set. */
+  async forgetNodePod(node: string, member: string): Promise<void> {
+    await this.redis.srem(this.keys.nodePods(node), member);
+  }
+
+  /**
+   * A whole write of a pod its node runs, read at resourceVersion `expect`, with `extra` writes
+   * (events) in the same commit; once it has ended (or with leaveNode) it leaves the node's pod set.
+   */
+  async putNodePod(expect: string, pod: Pod, node: string, opts: { extra?: WriteOp[]; leaveNode?: boolean } = {}): Promise<CommitResult> {
+    const ns = pod.metadata.namespace ?? 'default';
+    const name = pod.metadata.name ?? '';
+    const ops: WriteOp[] = [await this.podPutOp(this.keys.pod(ns, name), expect, pod), ...(opts.extra ?? [])];
+    if (opts.leaveNode || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') ops.push({ op: 'srem', key: this.keys.nodePods(node), member: `${ns}/${name}` });
+    return this.commit(ops);
+  }
+
+  /**
+   * Calls `onStop` for every stop message sent to the node (a pod of it is being deleted), on
+   * `connection`, which becomes a subscriber: give it a connection of its own.
+   */
+  async listenForNodeStops(connection: Redis, node: string, onStop: (message: ReturnType<typeof parseStopMessage>) => void): Promise<void> {
+    connection.on('message', (_channel: string, message: string) => onStop(parseStopMessage(message)));
+    await connection.subscribe(this.keys.nodeChannel(node));
   }
 
   async uncountedPodNames(jobUid: string): Promise<string[]> {

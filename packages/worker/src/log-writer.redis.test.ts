@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJob, type Job } from '@jobfleet/kube';
-import { Cluster, createJob, deleteJob, startScratchRedis, type EmbeddedRedis, type LogWriteResult, type NewLogChunk, type PodLogTarget } from '@jobfleet/store';
+import { Cluster, createJob } from '@jobfleet/controllers';
+import { deleteJob, startScratchRedis, type EmbeddedRedis, type LogWriteResult, type NewLogChunk, type PodLogTarget } from '@jobfleet/store';
 import { PodLogWriter, type PodLogSink } from './log-writer.js';
 
 let server: EmbeddedRedis;

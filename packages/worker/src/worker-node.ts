@@ -1,22 +1,16 @@
 import { hostname } from 'node:os';
-import { DelayedError, Worker, type Job as Task } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Delays } from '@jobfleet/kube';
 import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, isPodReady, nodeLabels, nodeSelectorMatches, isSidecar, k8sTime, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/kube';
+import { ANNOTATION_NODE_LOST, Cluster, DEFAULT_NODE_TIMINGS, lostPod, selfFenceAfterMs, settleDeletedPod, type NodeTimings } from '@jobfleet/controllers';
 import {
-  ANNOTATION_NODE_LOST,
-  Cluster,
   eventOps,
-  lostPod,
   NodeLease,
-  nodeTimingsFromEnv,
   ownerJobUid,
-  parseStopMessage,
-  POD_QUEUE,
-  selfFenceAfterMs,
-  settleDeletedPod,
-  type NodeTimings,
-  type PodTask,
+  PodTaskConsumer,
+  type PodTaskOutcome,
+  type ReceivedPodTask,
   type RedisConnectionOptions,
+  type StoreLimits,
   type StoredPod,
   type WriteOp,
 } from '@jobfleet/store';
@@ -32,11 +26,17 @@ export interface WorkerNodeOptions {
   redisUrl: string;
   /** Credentials and TLS for the Redis connections (beyond what the URL says). */
   redisConnection?: RedisConnectionOptions;
-  /** Defaults to JOBFLEET_NODE_NAME or the host name. */
+  /** Defaults to the host name (the CLI reads --node-name / JOBFLEET_NODE_NAME). */
   nodeName?: string;
   /** Most pods this node runs at once (default 110, like a kubelet). */
   maxPods?: number;
   prefix?: string;
+  /** Object size and change stream bounds (every role of a fleet must agree). */
+  limits?: StoreLimits;
+  /** The Job controller's backoff delays of the syncs this node runs (default: Kubernetes'). */
+  delays?: Delays;
+  /** When the fleet considers a silent node lost (default: Kubernetes'): the node stops its pods itself before that. */
+  nodeTimings?: Partial<NodeTimings>;
   /** Image of the infra container of multi-container pods (default busybox:latest). */
   pauseImage?: string;
   /** Pull missing images with this timeout; unset: never pull (ErrImageNeverPull). */
@@ -50,24 +50,24 @@ export interface WorkerNodeOptions {
   drainTimeoutMs?: number;
   /**
    * Run pods that ask for power over the Docker host: privileged containers, added capabilities,
-   * the host's network, PID or IPC namespace, hostPath volumes (default false, or
-   * JOBFLEET_ALLOW_PRIVILEGED). The worker checks every pod itself: an API server that allows them
-   * does not make a worker run them.
+   * the host's network, PID or IPC namespace, hostPath volumes (default false; the CLI reads
+   * --allow-privileged / JOBFLEET_ALLOW_PRIVILEGED). The worker checks every pod itself: an API
+   * server that allows them does not make a worker run them.
    */
   allowPrivileged?: boolean;
-  /** Bound of each Docker call that is not a stream (default 30 s, or JOBFLEET_DOCKER_TIMEOUT_MS). */
+  /** Bound of each Docker call that is not a stream (default 30 s; the CLI reads JOBFLEET_DOCKER_TIMEOUT_MS). */
   dockerTimeoutMs?: number;
   /**
    * The node's address: its pods' status.hostIP and its Node's InternalIP (default
-   * JOBFLEET_NODE_IP, else the address of the interface of the default route, as the kubelet's).
+   * the address of the interface of the default route, as the kubelet's; the CLI reads --node-ip / JOBFLEET_NODE_IP).
    */
   nodeIP?: string;
-  /** Events the node records a second, and at once (the kubelet's --event-qps 50, --event-burst 100; JOBFLEET_EVENT_QPS / _BURST); past them events are dropped. */
+  /** Events the node records a second, and at once (the kubelet's --event-qps 50, --event-burst 100; the CLI reads JOBFLEET_EVENT_QPS / _BURST); past them events are dropped. */
   eventQps?: number;
   eventBurst?: number;
   /**
    * How long a pod waits for a Docker Engine that stopped answering before it fails with
-   * ContainerStatusUnknown (default 5 min, or JOBFLEET_DOCKER_OUTAGE_MS).
+   * ContainerStatusUnknown (default 5 min; the CLI reads JOBFLEET_DOCKER_OUTAGE_MS).
    */
   dockerOutageMs?: number;
   /**
@@ -127,37 +127,22 @@ interface WorkerSettings {
   eventBurst: number;
 }
 
-/** Options, else JOBFLEET_* environment variables, else the defaults. */
-function workerSettingsFromEnv(opts: WorkerNodeOptions, env: Record<string, string | undefined> = process.env): WorkerSettings {
-  const num = (name: string): number | undefined => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number ≥ 0, got "${raw}"`);
-    return n;
-  };
+/** The options with their defaults (the CLI reads the JOBFLEET_* variables and passes options). */
+function workerSettings(opts: WorkerNodeOptions): WorkerSettings {
   return {
-    pauseImage: opts.pauseImage ?? env.JOBFLEET_PAUSE_IMAGE ?? 'busybox:latest',
-    pullTimeoutMs: opts.pullTimeoutMs ?? num('JOBFLEET_PULL_TIMEOUT_MS'),
-    podLogMaxBytes: opts.podLogMaxBytes ?? num('JOBFLEET_POD_LOG_MAX_BYTES') ?? DEFAULT_POD_LOG_MAX_BYTES,
-    jobLogMaxBytes: opts.jobLogMaxBytes ?? num('JOBFLEET_JOB_LOG_MAX_BYTES') ?? DEFAULT_JOB_LOG_MAX_BYTES,
-    heartbeatMs: opts.heartbeatMs ?? num('JOBFLEET_HEARTBEAT_MS') ?? 2_000,
-    drainTimeoutMs: opts.drainTimeoutMs ?? num('JOBFLEET_DRAIN_TIMEOUT_MS') ?? 30_000,
-    allowPrivileged: opts.allowPrivileged ?? booleanFromEnv(env, 'JOBFLEET_ALLOW_PRIVILEGED'),
-    dockerTimeoutMs: opts.dockerTimeoutMs ?? num('JOBFLEET_DOCKER_TIMEOUT_MS') ?? DEFAULT_DOCKER_TIMEOUT_MS,
-    dockerOutageMs: opts.dockerOutageMs ?? num('JOBFLEET_DOCKER_OUTAGE_MS') ?? DEFAULT_DOCKER_OUTAGE_MS,
-    nodeIP: nodeIP(opts.nodeIP ?? env.JOBFLEET_NODE_IP),
-    eventQps: opts.eventQps ?? num('JOBFLEET_EVENT_QPS') ?? DEFAULT_EVENT_QPS,
-    eventBurst: opts.eventBurst ?? num('JOBFLEET_EVENT_BURST') ?? DEFAULT_EVENT_BURST,
+    pauseImage: opts.pauseImage ?? 'busybox:latest',
+    pullTimeoutMs: opts.pullTimeoutMs,
+    podLogMaxBytes: opts.podLogMaxBytes ?? DEFAULT_POD_LOG_MAX_BYTES,
+    jobLogMaxBytes: opts.jobLogMaxBytes ?? DEFAULT_JOB_LOG_MAX_BYTES,
+    heartbeatMs: opts.heartbeatMs ?? 2_000,
+    drainTimeoutMs: opts.drainTimeoutMs ?? 30_000,
+    allowPrivileged: opts.allowPrivileged ?? false,
+    dockerTimeoutMs: opts.dockerTimeoutMs ?? DEFAULT_DOCKER_TIMEOUT_MS,
+    dockerOutageMs: opts.dockerOutageMs ?? DEFAULT_DOCKER_OUTAGE_MS,
+    nodeIP: nodeIP(opts.nodeIP),
+    eventQps: opts.eventQps ?? DEFAULT_EVENT_QPS,
+    eventBurst: opts.eventBurst ?? DEFAULT_EVENT_BURST,
   };
-}
-
-/** "true"/"1" or "false"/"0"/unset, as the API reads JOBFLEET_ALLOW_PRIVILEGED; anything else is a mistake worth stopping for. */
-function booleanFromEnv(env: Record<string, string | undefined>, name: string): boolean {
-  const raw = (env[name] ?? '').trim().toLowerCase();
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0' || raw === '') return false;
-  throw new Error(`${name} must be "true" or "false", got "${env[name]}"`);
 }
 
 function defaultOnFatal(error: Error): void {
@@ -190,9 +175,9 @@ export class WorkerNode {
   private lease?: NodeLease;
   readonly engine: DockerEngine;
   private readonly running = new Map<string, RunningPod>();
-  private taskWorker?: Worker<PodTask>;
-  private syncWorker?: Worker;
-  private subscriber?: Redis;
+  private taskWorker?: PodTaskConsumer;
+  private syncWorker?: ReturnType<Cluster['startSyncRunner']>;
+  private subscriber?: ReturnType<Cluster['connection']>;
   private heartbeat?: NodeJS.Timeout;
   private readonly maxPods: number;
   private readonly timings: NodeTimings;
@@ -218,10 +203,10 @@ export class WorkerNode {
   private readonly schedulerEvents: KubeletEventRecorder;
 
   constructor(private readonly opts: WorkerNodeOptions) {
-    this.nodeName = opts.nodeName ?? process.env.JOBFLEET_NODE_NAME ?? hostname();
+    this.nodeName = opts.nodeName ?? hostname();
     this.maxPods = opts.maxPods ?? DEFAULT_MAX_PODS;
-    this.timings = nodeTimingsFromEnv();
-    this.settings = workerSettingsFromEnv(opts);
+    this.timings = { ...DEFAULT_NODE_TIMINGS, ...opts.nodeTimings };
+    this.settings = workerSettings(opts);
     const rate = { qps: this.settings.eventQps, burst: this.settings.eventBurst };
     this.kubeletEvents = new KubeletEventRecorder({ ...rate, source: { component: 'kubelet', host: this.nodeName } });
     this.schedulerEvents = new KubeletEventRecorder({ ...rate, source: { component: 'default-scheduler' } });
@@ -229,7 +214,8 @@ export class WorkerNode {
   }
 
   private connect(): Cluster {
-    return new Cluster({ redisUrl: this.opts.redisUrl, redisConnection: this.opts.redisConnection, prefix: this.opts.prefix });
+    const { redisUrl, redisConnection, prefix, limits, delays } = this.opts;
+    return new Cluster({ redisUrl, redisConnection, prefix, ...(limits ? { limits } : {}), ...(delays ? { delays } : {}) });
   }
 
   /**
@@ -251,14 +237,7 @@ export class WorkerNode {
       await this.beat();
       this.heartbeat = setInterval(() => this.tick(), this.settings.heartbeatMs);
       this.syncWorker = this.cluster.startSyncRunner();
-      this.taskWorker = new Worker<PodTask>(POD_QUEUE, (task, token) => this.runTask(task, token), {
-        connection: this.cluster.connection(),
-        prefix: this.cluster.store.keys.queuePrefix,
-        concurrency: this.maxPods,
-        lockDuration: 60_000,
-        maxStalledCount: 1_000_000, // a redelivered task is harmless: the pod claim is the fence
-      });
-      this.taskWorker.on('error', () => undefined);
+      this.taskWorker = this.cluster.store.podTaskConsumer(this.cluster.connection(), (task) => this.runTask(task), { concurrency: this.maxPods });
     } catch (err) {
       clearInterval(this.heartbeat);
       await within(this.taskWorker?.close(true), CLOSE_STEP_MS);
@@ -298,7 +277,7 @@ export class WorkerNode {
     if (!nameLost) {
       // A node that left pods behind keeps its record, which goes stale: the node monitor ends those
       // pods unless a worker of this name comes back first (it reads what their containers did).
-      if (this.abandonedPods === 0) await within(this.cluster.redis.hdel(this.cluster.store.keys.nodes, this.nodeName), CLOSE_STEP_MS);
+      if (this.abandonedPods === 0) await within(this.cluster.store.removeNode(this.nodeName), CLOSE_STEP_MS);
       await within(this.lease?.release(), CLOSE_STEP_MS);
     }
     this.subscriber?.disconnect();
@@ -327,33 +306,26 @@ export class WorkerNode {
     void closing; // a graceful close in progress ends with this one
   }
 
-  private async runTask(task: Task<PodTask>, token?: string): Promise<void> {
-    const data: Partial<PodTask> = typeof task.data === 'object' && task.data !== null ? task.data : {};
-    const { ns, name, uid } = data;
-    if (typeof ns !== 'string' || typeof name !== 'string' || typeof uid !== 'string') return; // not a task jobfleet wrote
-    if (!this.dockerAnswers) {
-      // Hand the task back for another node (or this one, once its engine answers again).
-      await task.moveToDelayed(Date.now() + 1_000, token);
-      throw new DelayedError();
-    }
-    if (this.draining || this.stopped || !(await this.holdsName())) {
-      // Not for this node any more: the task goes back to the queue for another one.
-      await task.moveToDelayed(Date.now() + 1_000, token);
-      throw new DelayedError();
-    }
-    let claimed: StoredPod | 'elsewhere' | undefined;
+  private async runTask(task: ReceivedPodTask): Promise<PodTaskOutcome> {
+    if (!task.data) return; // not a task jobfleet wrote
+    const { ns, name, uid } = task.data;
+    // Hand the task back for another node (or this one, once its engine answers again).
+    if (!this.dockerAnswers) return { retryInMs: 1_000 };
+    // Not for this node any more: the task goes back to the queue for another one. Whether this
+    // worker still holds its name is checked by the claim itself, in the same step.
+    if (this.draining || this.stopped || !this.lease) return { retryInMs: 1_000 };
+    let claimed: StoredPod | 'elsewhere' | 'nameLost' | undefined;
     try {
-      claimed = await this.claim(ns, name, uid);
+      claimed = await this.claim(ns, name, uid, this.lease.token);
     } catch {
       return; // a record that cannot even be read as a pod: nothing can be run or reported
     }
+    if (claimed === 'nameLost') return { retryInMs: 1_000 };
     if (claimed === 'elsewhere') {
       // Its nodeSelector names another node: back to the queue for the others. It stays Pending while
       // no node matches, as in Kubernetes, retried less often as it waits (1 s to 10 s, the scheduler's backoff bounds).
-      const waited = Number.isFinite(task.timestamp) ? Date.now() - task.timestamp : 0;
-      const waitMs = Math.min(UNSCHEDULABLE_MAX_RETRY_MS, Math.max(1_000, waited / 10));
-      await task.moveToDelayed(Date.now() + waitMs, token);
-      throw new DelayedError();
+      const waited = Date.now() - task.queuedAt;
+      return { retryInMs: Math.min(UNSCHEDULABLE_MAX_RETRY_MS, Math.max(1_000, waited / 10)) };
     }
     if (!claimed) return;
     try {
@@ -397,18 +369,18 @@ export class WorkerNode {
     if (final && runner.stopReason) await settleDeletedPod(this.cluster.store, ns, name).catch(() => false);
   }
 
-  /** Whether this worker still holds its node name (checked before each claim: a worker that lost it must not take pods). */
+  /** Whether this worker still holds its node name (a worker that lost it must not touch its name's containers; claims check it themselves). */
   private async holdsName(): Promise<boolean> {
     if (!this.lease) return false;
-    const holder = await this.cluster.redis.get(this.cluster.store.keys.nodeLease(this.nodeName));
-    return holder === null || holder === this.lease.token;
+    const holder = await this.cluster.store.nodeNameHolder(this.nodeName);
+    return holder === undefined || holder === this.lease.token;
   }
 
   /**
    * Takes a Pending pod for this node; undefined when another node has it or it is gone, 'elsewhere'
    * when its nodeSelector does not match this node's labels.
    */
-  private async claim(ns: string, name: string, uid: string): Promise<StoredPod | 'elsewhere' | undefined> {
+  private async claim(ns: string, name: string, uid: string, leaseToken: string): Promise<StoredPod | 'elsewhere' | 'nameLost' | undefined> {
     for (;;) {
       const stored = await this.cluster.store.getPod(ns, name);
       const pod = stored?.pod;
@@ -422,18 +394,14 @@ export class WorkerNode {
         spec: { ...pod.spec, nodeName: this.nodeName },
         status: { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: k8sTime(now) }] },
       };
-      const keys = this.cluster.store.keys;
-      // The claim is the scheduling decision: its event goes in the same commit.
+      // The claim is the scheduling decision: its event goes in the same step.
       const scheduled = this.schedulerEvents.plan(this.cluster.store, claimed, [{ type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ns}/${name} to ${this.nodeName}`, at: now }]);
-      const result = await this.cluster.store.commit([
-        await this.cluster.store.podPutOp(keys.pod(ns, name), stored.rv, claimed),
-        { op: 'sadd', key: keys.nodePods(this.nodeName), member: `${ns}/${name}` },
-        ...scheduled.ops,
-      ]);
+      const result = await this.cluster.store.claimPod({ ns, name, rv: stored.rv, pod: claimed, node: this.nodeName, leaseToken, event: scheduled.ops });
       if (result.ok) {
         scheduled.committed();
-        return { pod: claimed, rv: result.rvs[0] ?? '' };
+        return { pod: claimed, rv: result.rv };
       }
+      if (result.nameLost) return 'nameLost';
     }
   }
 
@@ -444,7 +412,6 @@ export class WorkerNode {
    * back: it is marked so that the controller replaces it without counting a failure.
    */
   private async reportStatus(ns: string, name: string, status: PodStatus, extra: WriteOp[] = [], events: readonly KubeletEvent[] = []): Promise<boolean> {
-    const keys = this.cluster.store.keys;
     const running = this.running.get(`${ns}/${name}`);
     // Start from the version this node wrote last; re-read only when someone else wrote since.
     let stored = running?.last ?? (await this.cluster.store.getPod(ns, name));
@@ -455,12 +422,16 @@ export class WorkerNode {
       const annotations = handedBack ? { ...(before.metadata.annotations ?? {}), [ANNOTATION_STOP_REASON]: 'NodeShutdown' } : before.metadata.annotations;
       const after: Pod = { ...before, metadata: { ...before.metadata, ...(annotations ? { annotations } : {}) }, status: this.withNodeFields(before, status) };
       const recorded = this.kubeletEvents.plan(this.cluster.store, before, events);
-      const ops: WriteOp[] = [await this.cluster.store.podPutOp(keys.pod(ns, name), stored.rv, after), ...extra, ...recorded.ops];
-      if (isPodFinished(after)) ops.push({ op: 'srem', key: keys.nodePods(this.nodeName), member: `${ns}/${name}` });
-      const result = await this.cluster.store.commit(ops);
-      if (!result.ok) continue;
+      // A report of the status alone writes only the status (batched with the node's other reports).
+      let result = handedBack || extra.length > 0 || recorded.ops.length > 0 ? undefined : await this.cluster.store.reportPodStatus({ ns, name, rv: stored.rv, pod: after, node: this.nodeName });
+      if (result?.ok === false && result.reason === 'conflict') continue;
+      if (!result?.ok) {
+        const committed = await this.cluster.store.putNodePod(stored.rv, after, this.nodeName, { extra: [...extra, ...recorded.ops] });
+        if (!committed.ok) continue;
+        result = { ok: true, rv: committed.rvs[0] ?? '' };
+      }
       recorded.committed();
-      if (running) running.last = { pod: after, rv: result.rvs[0] ?? '' };
+      if (running) running.last = { pod: after, rv: result.rv };
       if (before.metadata.deletionTimestamp && !isMarkedLost(before)) this.running.get(`${ns}/${name}`)?.runner.stop('Terminated', before.metadata.deletionGracePeriodSeconds ?? 30);
       const changed = before.status.phase !== after.status.phase || podRestartCount(before) !== podRestartCount(after) || isPodReady(before) !== isPodReady(after);
       if (changed && after.status.phase !== 'Succeeded' && after.status.phase !== 'Failed') await this.syncOwner(after);
@@ -496,11 +467,7 @@ export class WorkerNode {
 
   private async listenForStops(): Promise<void> {
     this.subscriber = this.cluster.connection();
-    this.subscriber.on('message', (_channel: string, message: string) => {
-      const { key, graceSeconds } = parseStopMessage(message);
-      void this.checkPod(key, graceSeconds).catch(() => undefined);
-    });
-    await this.subscriber.subscribe(this.cluster.store.keys.nodeChannel(this.nodeName));
+    await this.cluster.store.listenForNodeStops(this.subscriber, this.nodeName, ({ key, graceSeconds }) => void this.checkPod(key, graceSeconds).catch(() => undefined));
   }
 
   /**
@@ -540,7 +507,7 @@ export class WorkerNode {
     const now = await this.cluster.store.now();
     this.startedAt ??= now;
     const record: NodeHeartbeat = { name: this.nodeName, capacity: { pods: this.maxPods, ...this.hostCapacity }, running: this.running.size, heartbeat: now, docker, startedAt: this.startedAt, address: this.settings.nodeIP, labels: this.hostLabels };
-    await this.cluster.redis.hset(this.cluster.store.keys.nodes, this.nodeName, JSON.stringify(record));
+    await this.cluster.store.writeNodeHeartbeat(record);
     this.lastBeat = Date.now();
     await this.checkRunningPods();
     if (++this.beats % ORPHAN_SWEEP_BEATS === 0 && docker && !this.draining) await this.removeOrphans('Orphaned');
@@ -594,7 +561,7 @@ export class WorkerNode {
     const { deletionTimestamp: _deleted, deletionGracePeriodSeconds: _grace, ...metadata } = pod.metadata;
     const { reason: _reason, message: _message, ...status } = pod.status;
     const back: Pod = { ...pod, metadata: { ...metadata, annotations }, status: pod.status.reason === 'NodeLost' ? status : pod.status };
-    const result = await this.cluster.store.commit([await this.cluster.store.podPutOp(this.cluster.store.keys.pod(ns, name), stored.rv, back)]);
+    const result = await this.cluster.store.putNodePod(stored.rv, back, this.nodeName);
     if (!result.ok) return;
     running.last = { pod: back, rv: result.rvs[0] ?? '' };
     await this.syncOwner(back);
@@ -603,7 +570,7 @@ export class WorkerNode {
   private async followDocker(answers: boolean): Promise<void> {
     this.dockerAnswers = answers;
     if (!this.taskWorker) return;
-    if (!answers && !this.taskWorker.isPaused()) await this.taskWorker.pause(true);
+    if (!answers && !this.taskWorker.isPaused()) await this.taskWorker.pause();
     if (answers && this.taskWorker.isPaused() && !this.draining) this.taskWorker.resume();
   }
 
@@ -646,7 +613,7 @@ export class WorkerNode {
    */
   private async failPodsWithoutRunner(reason: 'NodeRestarted' | 'Orphaned'): Promise<void> {
     const store = this.cluster.store;
-    const members = await store.redis.smembers(store.keys.nodePods(this.nodeName));
+    const members = await store.nodePods(this.nodeName);
     const now = await store.now();
     for (const key of members.filter((k) => !this.running.has(k))) {
       try {
@@ -655,7 +622,7 @@ export class WorkerNode {
         const scheduledAt = Date.parse(pod?.status.conditions?.find((c) => c.type === 'PodScheduled')?.lastTransitionTime ?? '');
         if (pod && reason === 'Orphaned' && !(now - scheduledAt > CLAIM_SETTLE_MS)) continue;
         if (pod && pod.spec.nodeName === this.nodeName) await this.settleLeftoverPod(key, pod.metadata.uid ?? '', reason, new Map());
-        else await store.redis.srem(store.keys.nodePods(this.nodeName), key);
+        else await store.forgetNodePod(this.nodeName, key);
       } catch {
         // A record that cannot be read is left to the next sweep; it must not stop this one (or the start).
       }
@@ -669,11 +636,10 @@ export class WorkerNode {
    */
   private async settleLeftoverPod(key: string, uid: string, reason: 'NodeRestarted' | 'Orphaned', exited: ReadonlyMap<string, RecordedContainer>, running: ReadonlySet<string> = new Set()): Promise<void> {
     const [ns = '', name = ''] = key.split('/');
-    const keys = this.cluster.store.keys;
     const stored = await this.cluster.store.getPod(ns, name);
     const pod = stored?.pod;
     if (!stored || !pod || pod.metadata.uid !== uid || isPodFinished(pod)) {
-      await this.cluster.redis.srem(keys.nodePods(this.nodeName), key);
+      await this.cluster.store.forgetNodePod(this.nodeName, key);
       return;
     }
     const now = await this.cluster.store.now();
@@ -682,10 +648,7 @@ export class WorkerNode {
     const recorded = settled ? recordedPodStatus(pod, exited, now) : undefined;
     const message = reason === 'NodeRestarted' ? `The worker ${this.nodeName} restarted while the pod ran` : `The worker ${this.nodeName} lost track of the pod`;
     const ended = recorded ? { ...pod, status: recorded } : lostPod(pod, now, reason, message);
-    const result = await this.cluster.store.commit([
-      await this.cluster.store.podPutOp(keys.pod(ns, name), stored.rv, ended),
-      { op: 'srem', key: keys.nodePods(this.nodeName), member: key },
-    ]);
+    const result = await this.cluster.store.putNodePod(stored.rv, ended, this.nodeName, { leaveNode: true });
     if (result.ok) await this.syncOwner(pod);
   }
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '@jobfleet/kube';
+import { eventNamesPage, getEventJson, getEventsJson } from '@jobfleet/store';
 import { listResponse, type ApiContext } from '../context.js';
 import { queryBool, queryString } from '../http.js';
 import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
@@ -49,7 +50,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
   app.get<{ Params: { ns: string } }>('/api/v1/namespaces/:ns/events', (req, reply) => listEvents(ctx, req, reply, req.params.ns));
   app.get<{ Params: { ns: string; name: string } }>('/api/v1/namespaces/:ns/events/:name', async (req, reply) => {
     const store = ctx.cluster.store;
-    const raw = await store.redis.hget(store.keys.event(req.params.ns, req.params.name), 'obj');
+    const raw = await getEventJson(store, req.params.ns, req.params.name);
     if (!raw) throw new NotFoundError({ group: '', resource: 'events', name: req.params.name });
     return sendObject(req, reply, 'events', JSON.parse(raw) as KubeEvent, () => store.now());
   });
@@ -65,14 +66,8 @@ async function listEvents(ctx: ApiContext, req: FastifyRequest, reply: FastifyRe
       kind: 'EventList',
       apiVersion: 'v1',
       ns,
-      indexKey: (n) => store.keys.events(n),
-      fetch: async (n, names) => {
-        if (names.length === 0) return [];
-        const pipeline = store.redis.pipeline();
-        for (const name of names) pipeline.hget(store.keys.event(n, name), 'obj');
-        const replies = (await pipeline.exec()) ?? [];
-        return replies.flatMap(([err, v]) => (!err && typeof v === 'string' ? [JSON.parse(v) as KubeEvent] : []));
-      },
+      names: (n, after, limit) => eventNamesPage(store, n, after, limit),
+      fetch: async (n, names) => (await getEventsJson(store, n, names)).map((json) => JSON.parse(json) as KubeEvent),
       keep,
       nameOf: (e: KubeEvent) => e.metadata.name ?? '',
     });

@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestError, textOf } from '@jobfleet/kube';
-import { evictPod } from '@jobfleet/store';
+import { evictPod } from '@jobfleet/controllers';
 import type { ApiContext } from '../context.js';
 import { readDeleteOptions } from '../delete-options.js';
 import { decodeBody, queryString, sendJson } from '../http.js';

@@ -17,7 +17,7 @@ import {
   validateJobUpdate,
   type Job,
 } from '@jobfleet/kube';
-import { updateJob, updateJobStatus } from '@jobfleet/store';
+import { updateJob, updateJobStatus } from '@jobfleet/controllers';
 import type { ApiContext } from '../context.js';
 import { decodeBody, patchBody, patchContentType } from '../http.js';
 import { JOB_PATCH_SCHEMA, PATCH_CONTENT_TYPES, PatchError, applyPatch, type Json } from '../patch.js';

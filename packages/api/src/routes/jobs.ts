@@ -10,7 +10,8 @@ import {
   randomSuffix,
   type Job,
 } from '@jobfleet/kube';
-import { createJob, deleteJob, JobExistsError, prepareNewJob } from '@jobfleet/store';
+import { createJob } from '@jobfleet/controllers';
+import { deleteJob, JobExistsError, jobNamesPage, prepareNewJob } from '@jobfleet/store';
 import { decodeBody, parseQueryBool, parseQueryInt, queryBool, queryString, sendJson } from '../http.js';
 import { listResponse, type ApiContext } from '../context.js';
 import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
@@ -174,7 +175,7 @@ async function removeCollection(ctx: ApiContext, req: FastifyRequest, ns: string
     kind: 'JobList',
     apiVersion: 'batch/v1',
     ns,
-    indexKey: (n) => store.keys.jobs(n),
+    names: (n, after, limit) => jobNamesPage(store, n, after, limit),
     fetch: async (n, names) => (await store.getJobs(n, names)).map((s) => s.job),
     keep: (job: Job) => matches(labels, job.metadata.labels ?? {}) && matches(fields, jobFieldValues(job)),
     nameOf: (job: Job) => job.metadata.name ?? '',
@@ -206,7 +207,7 @@ async function listJobs(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
       kind: 'JobList',
       apiVersion: 'batch/v1',
       ns,
-      indexKey: (n) => store.keys.jobs(n),
+      names: (n, after, limit) => jobNamesPage(store, n, after, limit),
       fetch: async (n, names) => (await store.getJobs(n, names)).map((s) => s.job),
       keep,
       nameOf: (job: Job) => job.metadata.name ?? '',

@@ -22,7 +22,8 @@ import {
   required,
   type Namespace,
 } from '@jobfleet/kube';
-import { createNamespace, deleteNamespace, getNamespace, listNamespaces, updateNamespace } from '@jobfleet/store';
+import { deleteNamespace } from '@jobfleet/controllers';
+import { createNamespace, getNamespace, listNamespaces, updateNamespace } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { decodeBody, patchBody, patchContentType, queryBool, queryString } from '../http.js';
 import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, nodeFromHeartbeat, type Node, type NodeHeartbeat } from '@jobfleet/kube';
-import { nodeTimingsFromEnv } from '@jobfleet/store';
+import { nodeRecords } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { queryBool, queryString } from '../http.js';
 import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
@@ -17,8 +17,8 @@ const WATCH_POLL_MS = 1000;
 
 async function readNodes(ctx: ApiContext): Promise<{ nodes: Node[]; now: number }> {
   const store = ctx.cluster.store;
-  const [raw, now] = await Promise.all([store.redis.hgetall(store.keys.nodes), store.now()]);
-  const grace = nodeTimingsFromEnv().graceMs;
+  const [raw, now] = await Promise.all([nodeRecords(store), store.now()]);
+  const grace = ctx.nodeGraceMs;
   const nodes = Object.values(raw)
     .map((text) => nodeFromHeartbeat(JSON.parse(text) as NodeHeartbeat, now, grace))
     .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));

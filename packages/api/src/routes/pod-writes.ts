@@ -3,11 +3,12 @@
  * gracePeriodSeconds, preconditions and dryRun) and of a collection (label and field selectors),
  * PUT and PATCH (JSON, merge and strategic merge) of a pod and of pods/status, and the eviction
  * subresource (eviction.ts). What a write may change, and how a deletion proceeds, is decided by
- * @jobfleet/kube (pod-api.ts) and applied atomically by @jobfleet/store (pod-updates.ts).
+ * @jobfleet/kube (pod-api.ts) and applied atomically by @jobfleet/controllers (pod-updates.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestError, JobfleetError, textOf, type Pod } from '@jobfleet/kube';
-import { deletePod, updatePod, type PodMutation } from '@jobfleet/store';
+import { deletePod, updatePod, type PodMutation } from '@jobfleet/controllers';
+import { podNamesPage } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { deleteBody, readDeleteOptions } from '../delete-options.js';
 import { decodeBody, patchBody, patchContentType, queryString, sendJson } from '../http.js';
@@ -56,7 +57,7 @@ async function removeCollection(ctx: ApiContext, req: FastifyRequest, ns: string
   const deleted: Pod[] = [];
   let after: string | undefined;
   for (;;) {
-    const names = await store.namesPage(store.keys.pods(ns), after, COLLECTION_PAGE);
+    const names = await podNamesPage(store, ns, after, COLLECTION_PAGE);
     if (names.length === 0) break;
     after = names[names.length - 1];
     const pods = (await store.getPods(ns, names)).map((s) => s.pod).filter((pod) => matches(labels, pod.metadata.labels ?? {}) && matches(fields, podFieldValues(pod)));

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LABEL_CONTROLLER_UID, LEGACY_LABEL_CONTROLLER_UID, type Pod } from '@jobfleet/kube';
+import { jobPodNamesPage, podNamesPage } from '@jobfleet/store';
 import { listResponse, type ApiContext } from '../context.js';
 import { queryBool, queryString } from '../http.js';
 import { equalityValue, matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
@@ -53,7 +54,7 @@ async function listPods(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
       apiVersion: 'v1',
       ns,
       // The pods of one Job have their own index: a page costs the same at 100 pods as at 100,000.
-      indexKey: (n) => (jobUid ? store.keys.jobPods(jobUid) : store.keys.pods(n)),
+      names: (n, after, limit) => (jobUid ? jobPodNamesPage(store, jobUid, after, limit) : podNamesPage(store, n, after, limit)),
       fetch: async (n, names) => (await store.getPods(n, names)).map((s) => s.pod),
       keep,
       nameOf: (pod: Pod) => pod.metadata.name ?? '',

@@ -14,6 +14,7 @@ import type { Job } from '@jobfleet/kube';
 import { startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
 import { DockerEngine, startWorker, type PodRuntime, type WorkerNode } from '@jobfleet/worker';
 import { instrumentDocker, type DockerCallStats } from './instrument.js';
+import { benchConnection } from './replicas.js';
 import { progress, sleep } from './util.js';
 
 export const BENCH_IMAGE = 'busybox:latest';
@@ -85,7 +86,8 @@ export interface BenchFleet {
 
 export async function startBenchFleet(redisUrl: string, label: string): Promise<BenchFleet> {
   const prefix = `b${label}${randomUUID().slice(0, 6)}`;
-  const api = await startApi({ redisUrl, port: 0, prefix, allowPrivileged: false });
+  const redisConnection = benchConnection(redisUrl); // --redis-wait-replicas
+  const api = await startApi({ redisUrl, port: 0, prefix, allowPrivileged: false, ...(redisConnection ? { redisConnection } : {}) });
   const client = new JobfleetClient({ server: api.url });
   const docker = new Docker();
   const dockerStats = instrumentDocker(docker);
@@ -97,6 +99,7 @@ export async function startBenchFleet(redisUrl: string, label: string): Promise<
     async startWorker({ maxPods, runtime }) {
       fleet.worker = await startWorker({
         redisUrl,
+        ...(redisConnection ? { redisConnection } : {}),
         prefix,
         nodeName: `${prefix}-node`,
         maxPods,

@@ -7,7 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import type Docker from 'dockerode';
 import { Redis } from 'ioredis';
-import { JobController, JobStore, TaskQueues } from '@jobfleet/store';
+import { JobController } from '@jobfleet/controllers';
+import { JobStore, TaskQueues } from '@jobfleet/store';
 
 export interface Counters {
   /** Commands written to Redis outside pipelines (each one a request/response round trip). */

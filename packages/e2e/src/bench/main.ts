@@ -4,6 +4,9 @@
  *   --quick               small sizes (under 2 minutes on 2 cores); default is the full run
  *   --only=a,b            scenarios: overhead, throughput, scale, many (default all)
  *   --rounds=N            rounds of each side of an A/B comparison (quick 4, full 5; throughput ≥ 5)
+ *   --redis-wait-replicas=N   give the Redis N replicas and make every write wait for them (WAIT N), as
+ *                         `jobfleet --redis-wait-replicas N` does: the cost of a Sentinel set's durability
+ *   --redis-replicas=N    the N replicas alone, no write waits (the other side of that comparison)
  *   --set name=value      override a size, e.g. --set scale.pods=20000 (see size() calls)
  *   --no-profile          skip the CPU profile of one extra control-plane run
  *   --experiment=a,b      bench-only runtime patches trying proposed fixes (see experiments.ts);
@@ -30,6 +33,7 @@ import { markdownReport, resultsTable } from './report.js';
 import { runManyJobs } from './scenarios/many-jobs.js';
 import { runOverhead } from './scenarios/overhead.js';
 import { runScale } from './scenarios/scale.js';
+import { attachReplicas } from './replicas.js';
 import { runThroughput } from './scenarios/throughput.js';
 import { progress } from './util.js';
 
@@ -46,10 +50,13 @@ interface Args {
   summarizeProfile?: string;
   markdown?: string;
   experiments: Experiment[];
+  /** --redis-wait-replicas=N: the benchmark's Redis gets N replicas and every write waits for them; --redis-replicas=N: no write waits. */
+  waitReplicas: number;
+  replicas: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { mode: 'full', only: [...SCENARIOS], sizes: {}, profile: true, experiments: [] };
+  const args: Args = { mode: 'full', only: [...SCENARIOS], sizes: {}, profile: true, experiments: [], waitReplicas: 0, replicas: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const [flag, inline] = a.includes('=') && a.startsWith('--') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -74,6 +81,8 @@ function parseArgs(argv: string[]): Args {
       for (const e of list) if (!EXPERIMENTS.includes(e)) throw new Error(`unknown experiment ${e}; one of ${EXPERIMENTS.join(', ')}`);
       args.experiments = list;
     }
+    else if (flag === '--redis-wait-replicas') args.waitReplicas = Number(value());
+    else if (flag === '--redis-replicas') args.replicas = Number(value());
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
@@ -132,6 +141,8 @@ async function main(): Promise<void> {
   const machineInfo = machine('');
   progress(`mode ${args.mode}, scenarios ${args.only.join(', ')}${args.experiments.length ? `, EXPERIMENTS ${args.experiments.join(', ')}` : ''}`);
   const redis = await startBenchRedis();
+  const replicas = Math.max(args.waitReplicas, args.replicas);
+  const stopReplicas = replicas > 0 ? await attachReplicas(redis.url, redis.admin, replicas, args.waitReplicas > 0) : undefined;
   await applyRedisExperiments(args.experiments, redis.admin);
   const info = await serverInfo(redis.admin);
   const profileDir = mkdtempSync(join(tmpdir(), 'jobfleet-bench-profiles-'));
@@ -170,6 +181,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await stopReplicas?.();
     await redis.stop();
   }
   const report = {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '@jobfleet/api';
 import { JobfleetClient } from '@jobfleet/client';
 import type { Job } from '@jobfleet/kube';
-import { Cluster } from '@jobfleet/store';
+import { Cluster } from '@jobfleet/controllers';
 import { testRedis, uniqueName } from '../harness.js';
 import { eventually } from '../timing.js';
 import { podsOf, removeContainersOf, shellJob, spawnWorker, writeJobToRedis, type WorkerProcess } from './worker-processes.js';

@@ -34,9 +34,9 @@ beforeAll(async () => {
 
 beforeEach(async () => {
   prefix = `ln${Math.random().toString(36).slice(2, 8)}`;
-  const api = await startApi({ redisUrl, port: 0, prefix });
+  const api = await startApi({ redisUrl, port: 0, prefix, nodeGraceMs: GRACE_MS });
   apis.push(api);
-  janitors.push(await startJanitor({ redisUrl, prefix, pollMs: 100, nodeCheckMs: 250 }));
+  janitors.push(await startJanitor({ redisUrl, prefix, pollMs: 100, nodeCheckMs: 250, nodeTimings: { graceMs: GRACE_MS, evictionMs: EVICTION_MS } }));
   client = new JobfleetClient({ server: api.url });
 });
 

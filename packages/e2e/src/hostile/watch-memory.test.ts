@@ -14,6 +14,7 @@ import { redisKeys } from '@jobfleet/store';
 import { startScratchRedis, type EmbeddedRedis } from '@jobfleet/store';
 import { startWorker, type WorkerNode } from '@jobfleet/worker';
 import { startRoleProcess, type RoleProcess } from '../processes.js';
+import { roleOptionsFromEnv } from '@jobfleet/cli';
 
 const MiB = 1024 * 1024;
 const CHANGES_MAX_BYTES = 8 * MiB;
@@ -198,7 +199,8 @@ it('slow followers of a pod log keep the API memory bounded', async () => {
   if (!redisServer || !api) throw new Error('runs after the watch test, on its API');
   const port = apiPort;
   const pid = api.child.pid ?? 0;
-  worker = await startWorker({ redisUrl: redisServer.url, prefix, nodeName: `${prefix}-node-${process.pid}`, heartbeatMs: 500, drainTimeoutMs: 1_000 });
+  // The store's bounds as the CLI reads them (JOBFLEET_CHANGES_MAX_BYTES above): every role of a fleet must agree.
+  worker = await startWorker({ ...roleOptionsFromEnv('worker'), redisUrl: redisServer.url, prefix, nodeName: `${prefix}-node-${process.pid}`, heartbeatMs: 500, drainTimeoutMs: 1_000 });
   const jobs = `http://127.0.0.1:${port}/apis/batch/v1/namespaces/${ns}/jobs`;
   // 40 MB of output over some 10 s: more than the 1 MiB the pod's log keeps, read by every follower.
   const script = 'for i in $(seq 40); do head -c 1000000 /dev/zero | tr "\\0" x | fold -w 1000; sleep 0.2; done; sleep 1';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import type { Job, Pod } from '@jobfleet/kube';
-import { Cluster, createJob } from '@jobfleet/store';
+import { Cluster, createJob } from '@jobfleet/controllers';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
 
 const started = new Set<ChildProcess>();
@@ -32,15 +32,20 @@ export interface WorkerProcess {
 }
 
 /**
- * Spawns `startWorker(options)` in a new Node process with `env` added to this one's. Resolves once
+ * Spawns `startWorker(options)` in a new Node process with `env` added to this one's (read as the CLI
+ * reads it: `roleOptionsFromEnv`). Resolves once
  * it started; with `expectFailure`, once it exited (its stderr holds the one line it wrote:
  * `error: <message>`) or, failing that, started after all.
  */
 export async function spawnWorker(options: Record<string, unknown> & { nodeName: string }, env: Record<string, string> = {}, expectFailure = false): Promise<WorkerProcess> {
   const script = [
     `const m = await import('@jobfleet/worker');`,
+    // The settings from the environment, as the CLI reads them for the worker (the library reads none).
+    `const cli = await import('@jobfleet/cli');`,
     `let running;`,
-    `try { running = await m.startWorker(${JSON.stringify(options)}); }`,
+    `try {`,
+    `  running = await m.startWorker({ ...cli.roleOptionsFromEnv('worker'), ...${JSON.stringify(options)} });`,
+    `}`,
     `catch (err) { process.stderr.write('error: ' + err.message + '\\n'); process.exit(1); }`,
     `process.on('SIGTERM', async () => { await running.close(); process.exit(0); });`,
     `console.log('ready');`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KUBERNETES_DELAYS, backoffRemaining, delaysFromEnv, exponentialBackoff, nextBackoffRecord, type BackoffRecord } from './backoff.js';
+import { backoffRemaining, exponentialBackoff, nextBackoffRecord, type BackoffRecord } from './backoff.js';
 
 describe('exponentialBackoff', () => {
   it.each<{ name: string; failures: number; base: number; max: number; want: number }>([
@@ -18,57 +18,6 @@ describe('exponentialBackoff', () => {
   });
 });
 
-describe('delaysFromEnv', () => {
-  it('Kubernetes values without any variable', () => {
-    expect(delaysFromEnv({})).toStrictEqual(KUBERNETES_DELAYS);
-    expect(KUBERNETES_DELAYS).toStrictEqual({
-      podFailureBackoffBaseMs: 10_000,
-      podFailureBackoffMaxMs: 360_000,
-      containerRestartBackoffBaseMs: 10_000,
-      containerRestartBackoffMaxMs: 300_000,
-    });
-  });
-
-  it.each<{ name: string; env: Record<string, string | undefined>; want: Partial<typeof KUBERNETES_DELAYS> }>([
-    {
-      name: 'every variable',
-      env: {
-        JOBFLEET_POD_BACKOFF_BASE_MS: '200',
-        JOBFLEET_POD_BACKOFF_MAX_MS: '1000',
-        JOBFLEET_RESTART_BACKOFF_BASE_MS: '300',
-        JOBFLEET_RESTART_BACKOFF_MAX_MS: '4000',
-      },
-      want: { podFailureBackoffBaseMs: 200, podFailureBackoffMaxMs: 1_000, containerRestartBackoffBaseMs: 300, containerRestartBackoffMaxMs: 4_000 },
-    },
-    { name: 'one variable, the rest default', env: { JOBFLEET_POD_BACKOFF_BASE_MS: '5' }, want: { podFailureBackoffBaseMs: 5, podFailureBackoffMaxMs: 360_000 } },
-    { name: 'empty means unset', env: { JOBFLEET_POD_BACKOFF_MAX_MS: '' }, want: { podFailureBackoffMaxMs: 360_000 } },
-    { name: 'zero is allowed', env: { JOBFLEET_RESTART_BACKOFF_BASE_MS: '0' }, want: { containerRestartBackoffBaseMs: 0 } },
-    { name: 'fractional ms are kept', env: { JOBFLEET_RESTART_BACKOFF_MAX_MS: '2.5' }, want: { containerRestartBackoffMaxMs: 2.5 } },
-    { name: 'unrelated variables are ignored', env: { POD_BACKOFF_BASE_MS: '1' }, want: KUBERNETES_DELAYS },
-  ])('$name', ({ env, want }) => {
-    expect(delaysFromEnv(env)).toMatchObject(want);
-  });
-
-  it.each<{ name: string; env: Record<string, string>; message: string }>([
-    { name: 'not a number', env: { JOBFLEET_POD_BACKOFF_BASE_MS: 'ten' }, message: 'JOBFLEET_POD_BACKOFF_BASE_MS must be a number of milliseconds ≥ 0, got "ten"' },
-    { name: 'negative', env: { JOBFLEET_RESTART_BACKOFF_MAX_MS: '-1' }, message: 'JOBFLEET_RESTART_BACKOFF_MAX_MS must be a number of milliseconds ≥ 0, got "-1"' },
-    { name: 'infinite', env: { JOBFLEET_POD_BACKOFF_MAX_MS: 'Infinity' }, message: 'JOBFLEET_POD_BACKOFF_MAX_MS must be a number of milliseconds ≥ 0, got "Infinity"' },
-    { name: 'a unit', env: { JOBFLEET_RESTART_BACKOFF_BASE_MS: '10s' }, message: 'JOBFLEET_RESTART_BACKOFF_BASE_MS must be a number of milliseconds ≥ 0, got "10s"' },
-  ])('rejects a bad value: $name', ({ env, message }) => {
-    expect(() => delaysFromEnv(env)).toThrow(message);
-  });
-
-  it('reads process.env by default', () => {
-    const saved = process.env.JOBFLEET_POD_BACKOFF_BASE_MS;
-    process.env.JOBFLEET_POD_BACKOFF_BASE_MS = '123';
-    try {
-      expect(delaysFromEnv().podFailureBackoffBaseMs).toBe(123);
-    } finally {
-      if (saved === undefined) delete process.env.JOBFLEET_POD_BACKOFF_BASE_MS;
-      else process.env.JOBFLEET_POD_BACKOFF_BASE_MS = saved;
-    }
-  });
-});
 
 // Kubernetes' TestNewBackoffRecord (pkg/controller/job/backoff_utils_test.go): times in ms around T.
 describe('nextBackoffRecord', () => {

@@ -58,23 +58,3 @@ export function backoffRemaining(record: BackoffRecord, now: number, baseMs: num
   const delay = exponentialBackoff(record.failuresInRow, baseMs, maxMs);
   return Math.max(0, record.lastFailureAt + delay - now);
 }
-
-const ENV_NAMES: Record<keyof Delays, string> = {
-  podFailureBackoffBaseMs: 'JOBFLEET_POD_BACKOFF_BASE_MS',
-  podFailureBackoffMaxMs: 'JOBFLEET_POD_BACKOFF_MAX_MS',
-  containerRestartBackoffBaseMs: 'JOBFLEET_RESTART_BACKOFF_BASE_MS',
-  containerRestartBackoffMaxMs: 'JOBFLEET_RESTART_BACKOFF_MAX_MS',
-};
-
-/** Kubernetes' delays, overridden by JOBFLEET_*_MS environment variables where set. */
-export function delaysFromEnv(env: Record<string, string | undefined> = process.env): Delays {
-  const out = { ...KUBERNETES_DELAYS };
-  for (const key of Object.keys(ENV_NAMES) as (keyof Delays)[]) {
-    const raw = env[ENV_NAMES[key]];
-    if (raw === undefined || raw === '') continue;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${ENV_NAMES[key]} must be a number of milliseconds ≥ 0, got "${raw}"`);
-    out[key] = value;
-  }
-  return out;
-}

@@ -16,7 +16,10 @@
   each chunk in field t, and in field r the run of the container that wrote it, its restartCount,
   when not 0). Mode "finish" also moves the stream into the archive, a compact binary-safe string
   ("JFL1\n", then per entry "<id> <t> <container> <stream> <length>[ <run>]\n<data>"), after which
-  nothing more is appended. The archive keeps, of each container, its last two runs (the current
+  nothing more is appended. A pod whose whole output arrives with its finish (it ended before its
+  log's first flush, within the per-pod bound and the Job's budget) gets the same archive written
+  directly, never creating a stream (a stream costs Redis a 4 KiB node, and five more commands).
+  The archive keeps, of each container, its last two runs (the current
   one and the previous, which `logs --previous` reads), as the kubelet keeps one previous log per
   container; while the pod runs, output of older runs goes only as the per-pod bound pushes it out.
 
@@ -113,21 +116,9 @@ local function append(container, stream, time, data, run, marker)
   return true
 end
 
-local stored, dropped = 0, 0
-for i = 7, #ARGV - 4, 5 do
-  local container, stream, time, data = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local run = tostring(math.max(0, math.floor(tonumber(ARGV[i + 4]) or 0)))
-  if append(container, stream, time, data, run, false) then
-    stored = stored + 1
-  else
-    dropped = dropped + #data
-    if not lastIsMarker then append(container, stream, time, ARGV[6], run, true) end
-  end
-end
-if jobMax > 0 and used ~= usedBefore then redis.call("INCRBY", KEYS[4], used - usedBefore) end
-
-if ARGV[1] == "finish" then
-  local entries = redis.call("XRANGE", KEYS[2], "-", "+")
+-- Writes the archive of `entries` (as XRANGE returns them), which were counted for nextAt - firstAt
+-- bytes (`pending` of which are not in the Job's counter yet), and drops the stream.
+local function archive(entries, pending)
   -- The last run of each container: runs older than the one before it are not archived.
   local lastRun = {}
   for _, e in ipairs(entries) do
@@ -152,9 +143,46 @@ if ARGV[1] == "finish" then
       first = first + 1
     end
     redis.call("SET", KEYS[3], "JFL1\n" .. table.concat(parts, "", first))
-    used = used + allocated(size) - counted
-    if jobMax > 0 then redis.call("INCRBY", KEYS[4], allocated(size) - counted) end
+    if jobMax > 0 then redis.call("INCRBY", KEYS[4], pending + allocated(size) - counted) end
   end
+  if not last then return end
   redis.call("DEL", KEYS[2])
+end
+
+-- The whole output comes with the finish, and no stream was started: the archive directly, when
+-- nothing would have been trimmed or dropped on the way (else the general path below).
+if ARGV[1] == "finish" and not last then
+  local entries, at = {}, 1
+  for i = 7, #ARGV - 4, 5 do
+    local run = tostring(math.max(0, math.floor(tonumber(ARGV[i + 4]) or 0)))
+    local fields = {"c", ARGV[i], "s", ARGV[i + 1], "t", ARGV[i + 2], "d", ARGV[i + 3]}
+    if run ~= "0" then fields[#fields + 1] = "r"; fields[#fields + 1] = run end
+    entries[#entries + 1] = {at .. "-0", fields}
+    at = at + entryCost(#ARGV[i + 3], run ~= "0")
+  end
+  local cost = at - 1
+  if cost <= podMax and (jobMax == 0 or used + cost <= jobMax) then
+    nextAt = at
+    archive(entries, cost)
+    return {"ok", #entries, 0}
+  end
+end
+
+local stored, dropped = 0, 0
+for i = 7, #ARGV - 4, 5 do
+  local container, stream, time, data = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local run = tostring(math.max(0, math.floor(tonumber(ARGV[i + 4]) or 0)))
+  if append(container, stream, time, data, run, false) then
+    stored = stored + 1
+  else
+    dropped = dropped + #data
+    if not lastIsMarker then append(container, stream, time, ARGV[6], run, true) end
+  end
+end
+if jobMax > 0 and used ~= usedBefore then redis.call("INCRBY", KEYS[4], used - usedBefore) end
+
+if ARGV[1] == "finish" then
+  last = true -- the stream exists now, or never will: it goes either way
+  archive(redis.call("XRANGE", KEYS[2], "-", "+"), 0)
 end
 return {"ok", stored, dropped}

@@ -10,17 +10,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANNOTATION_DELETED, ConflictError, InvalidError, applyJobDefaults, k8sTime, type Delays, type Job, type Pod } from '@jobfleet/kube';
+import { ANNOTATION_DELETED, ConflictError, InvalidError, applyJobDefaults, k8sTime, type Job, type Pod } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
-import { createJob, deleteJob } from './jobs.js';
+import { deleteJob, startEmbeddedRedis, type EmbeddedRedis, type StoredPod } from '@jobfleet/store';
+import { createJob } from './jobs.js';
 import { deleteNamespace } from './namespaces.js';
 import { NodeMonitor } from './node-monitor.js';
 import { deletePod, evictPod, reconcilePodOwner, updatePod } from './pod-updates.js';
-import type { StoredPod } from './store.js';
+import { NO_DELAYS as DELAYS } from '@jobfleet/testing';
 
 const NS = 'default';
-const DELAYS: Delays = { podFailureBackoffBaseMs: 0, podFailureBackoffMaxMs: 0, containerRestartBackoffBaseMs: 0, containerRestartBackoffMaxMs: 0 };
 
 let server: EmbeddedRedis;
 let dir: string;

@@ -11,23 +11,26 @@
   KEYS[2] change stream
   KEYS[3] change stream index (ZSET member rv, score offset)
   KEYS[4] change stream counters (HASH bytes: appended in all; trimmed: highest rv trimmed)
+  KEYS[5..] every key the operations touch, each once; an operation names its key by its index
+            in KEYS ("k"), so that the script touches only keys it was given, as Redis requires
+            (the number of keys is the command's first argument: "-4+" in the file name)
   ARGV[1] change stream max entries
   ARGV[2] change stream max bytes
   ARGV[3] max bytes of one stored object (obj + ctl), as etcd's request limit
   ARGV[4] JSON array of operations:
-    {op="put", key, expect, obj, kind, ns, name, ctl?, dict?, uid?, phase?, headroom?}
+    {op="put", k, expect, obj, kind, ns, name, ctl?, dict?, uid?, phase?, headroom?}
         expect: "" must not exist, "*" any, else the current rv; ctl: controller bookkeeping stored
         beside the object; dict: id of the dictionary the obj is compressed with (pods), kept with it;
         uid, phase: the object's uid / a pod's phase, kept beside it so that scripts need not decode it;
         headroom: bytes the object must leave free below ARGV[3] (a user's write keeps room for the
         status the controller adds later)
-    {op="del", key, expect, kind, ns, name, final?}
+    {op="del", k, expect, kind, ns, name, final?}
         final: the object's JSON for the DELETED event (when the stored one is compressed)
-    {op="set", key, value}
-    {op="sadd"|"srem"|"zadd"|"zrem", key, member, score?}   index upkeep, unconditional
-    {op="delkey", key}
-    {op="publish", channel, message}
-    {op="require", key, field, value}                      a guard: the hash's field must hold value
+    {op="set", k, value}
+    {op="sadd"|"srem"|"zadd"|"zrem", k, member, score?}     index upkeep, unconditional
+    {op="delkey", k}
+    {op="publish", channel, message}                       (a channel is not a key)
+    {op="require", k, field, value}                      a guard: the hash's field must hold value
                                                             (nothing is written otherwise; writes nothing)
   The object JSON carries the placeholder "__RV__" where its resourceVersion goes.
 
@@ -41,6 +44,9 @@ local maxLen = tonumber(ARGV[1])
 local maxBytes = tonumber(ARGV[2])
 local maxObject = tonumber(ARGV[3])
 local ops = cjson.decode(ARGV[4])
+for _, op in ipairs(ops) do
+  if op.k then op.key = KEYS[op.k] end
+end
 
 for i, op in ipairs(ops) do
   if op.op == "put" then

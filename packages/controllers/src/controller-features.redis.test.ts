@@ -12,13 +12,12 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { k8sTime, type Delays, type Job, type JobSpec, type Pod, type PodPhase } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { createJob } from './jobs.js';
 import { NodeMonitor } from './node-monitor.js';
-import { putOp, type JobStore } from './store.js';
+import { putOp, startEmbeddedRedis, type EmbeddedRedis, type JobStore } from '@jobfleet/store';
+import { NO_DELAYS as DELAYS, defaultedJob as newJob } from '@jobfleet/testing';
 
 const NS = 'default';
-const DELAYS: Delays = { podFailureBackoffBaseMs: 0, podFailureBackoffMaxMs: 0, containerRestartBackoffBaseMs: 0, containerRestartBackoffMaxMs: 0 };
 
 let server: EmbeddedRedis;
 let dir: string;
@@ -47,22 +46,6 @@ function newCluster(delays: Delays = DELAYS): Cluster {
   return cluster;
 }
 
-function newJob(name: string, spec: Partial<JobSpec> = {}): Job {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name },
-    spec: {
-      completions: 1,
-      parallelism: 1,
-      backoffLimit: 6,
-      completionMode: 'NonIndexed',
-      suspend: false,
-      template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 30, containers: [{ name: 'c', image: 'busybox' }] } },
-      ...spec,
-    },
-  };
-}
 
 async function podsOf(store: JobStore, job: Job): Promise<Pod[]> {
   const names = await store.podNamesOfJob(job.metadata.uid ?? '');

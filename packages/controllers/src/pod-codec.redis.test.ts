@@ -2,7 +2,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPodForJob, parseJob, type Job } from '@jobfleet/kube';
-import { Cluster, createJob, startScratchRedis, type EmbeddedRedis } from './index.js';
+import { startScratchRedis, type EmbeddedRedis } from '@jobfleet/store';
+import { Cluster, createJob } from './index.js';
 
 let redis: EmbeddedRedis;
 let cluster: Cluster;

@@ -8,16 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { k8sTime, type Delays, type Job, type JobSpec, type Pod, type PodPhase } from '@jobfleet/kube';
+import { k8sTime, type Delays, type Job, type Pod, type PodPhase } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
 import type { Clock } from './controller.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
-import { createJob, deleteJob, parseStopMessage, stopMessage } from './jobs.js';
-import { putOp, type JobStore } from './store.js';
+import { deleteJob, parseStopMessage, putOp, startEmbeddedRedis, stopMessage, type EmbeddedRedis, type JobStore } from '@jobfleet/store';
+import { createJob } from './jobs.js';
+import { NO_DELAYS as DELAYS, defaultedJob as newJob } from '@jobfleet/testing';
 
 const NS = 'default';
-/** Re-creation without waiting, so that replacements are visible at once. */
-const DELAYS: Delays = { podFailureBackoffBaseMs: 0, podFailureBackoffMaxMs: 0, containerRestartBackoffBaseMs: 0, containerRestartBackoffMaxMs: 0 };
 
 let server: EmbeddedRedis;
 let dir: string;
@@ -59,22 +57,6 @@ function newProcesses(n: number): Cluster[] {
 }
 
 /** A validated, defaulted Job, as the API hands it to createJob. */
-function newJob(name: string, spec: Partial<JobSpec> = {}): Job {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name },
-    spec: {
-      completions: 1,
-      parallelism: 1,
-      backoffLimit: 6,
-      completionMode: 'NonIndexed',
-      suspend: false,
-      template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 30, containers: [{ name: 'c', image: 'busybox' }] } },
-      ...spec,
-    },
-  };
-}
 
 async function podsOf(store: JobStore, job: Job): Promise<Pod[]> {
   const names = await store.podNamesOfJob(job.metadata.uid ?? '');

@@ -1,7 +1,8 @@
 /** A backlog of finished pods is counted in steps of at most 500, without creating pods meanwhile. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseJob } from '@jobfleet/kube';
-import { Cluster, createJob, startScratchRedis, type EmbeddedRedis } from './index.js';
+import { startScratchRedis, type EmbeddedRedis } from '@jobfleet/store';
+import { Cluster, createJob } from './index.js';
 
 let redis: EmbeddedRedis;
 let cluster: Cluster;

@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJob, type Job, type Pod } from '@jobfleet/kube';
-import { Cluster, createJob, deleteJob, startScratchRedis, type EmbeddedRedis } from './index.js';
-import { budgetMarker, PodLogs, type LogLimits, type NewLogChunk, type PodLogTarget } from './pod-logs.js';
+import { budgetMarker, deleteJob, PodLogs, startScratchRedis, type EmbeddedRedis, type LogLimits, type NewLogChunk, type PodLogTarget } from '@jobfleet/store';
+import { Cluster, createJob } from './index.js';
 
 let server: EmbeddedRedis;
 let cluster: Cluster;

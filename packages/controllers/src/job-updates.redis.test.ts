@@ -8,15 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, NotFoundError, applyJobDefaults, type Delays, type Job } from '@jobfleet/kube';
+import { ConflictError, NotFoundError, applyJobDefaults, type Job } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { updateJob, updateJobStatus } from './job-updates.js';
 import { createJob } from './jobs.js';
-import { putOp } from './store.js';
+import { putOp, startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
+import { NO_DELAYS as DELAYS } from '@jobfleet/testing';
 
 const NS = 'default';
-const DELAYS: Delays = { podFailureBackoffBaseMs: 0, podFailureBackoffMaxMs: 0, containerRestartBackoffBaseMs: 0, containerRestartBackoffMaxMs: 0 };
 
 let server: EmbeddedRedis;
 let dir: string;

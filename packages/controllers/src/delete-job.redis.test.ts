@@ -7,14 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, k8sTime, type Delays, type Job, type JobSpec, type Pod } from '@jobfleet/kube';
+import { ConflictError, k8sTime, type Job, type JobSpec, type Pod } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
-import { startScratchRedis, type EmbeddedRedis } from './embedded-redis.js';
-import { DELETE_BATCH_PODS, createJob, deleteJob, resumeDeletion, startJobDeletion } from './jobs.js';
-import type { JobStore } from './store.js';
+import { DELETE_BATCH_PODS, deleteJob, resumeDeletion, startJobDeletion, startScratchRedis, type EmbeddedRedis, type JobStore } from '@jobfleet/store';
+import { createJob } from './jobs.js';
+import { defaultedJob, NO_DELAYS as DELAYS } from '@jobfleet/testing';
 
 const NS = 'default';
-const DELAYS: Delays = { podFailureBackoffBaseMs: 0, podFailureBackoffMaxMs: 0, containerRestartBackoffBaseMs: 0, containerRestartBackoffMaxMs: 0 };
 
 let server: EmbeddedRedis;
 let redis: Redis;
@@ -40,21 +39,9 @@ function newCluster(prefix = `${filePrefix}-${++seq}`): Cluster {
   return cluster;
 }
 
+/** Failures never end these Jobs: the deletion races with the controller's re-creation. */
 function newJob(name: string, spec: Partial<JobSpec> = {}): Job {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name },
-    spec: {
-      completions: 1,
-      parallelism: 1,
-      backoffLimit: 1_000_000,
-      completionMode: 'NonIndexed',
-      suspend: false,
-      template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 30, containers: [{ name: 'c', image: 'busybox' }] } },
-      ...spec,
-    },
-  } as Job;
+  return defaultedJob(name, { backoffLimit: 1_000_000, ...spec });
 }
 
 /** Every key of a deployment, the change stream's and the queues' included. */

@@ -31,10 +31,20 @@ import {
   type Pod,
   type PodDeletionCause,
 } from '@jobfleet/kube';
-import { podRemovalOps, type JobController } from './controller.js';
-import { stopMessage } from './jobs.js';
-import type { TaskQueues } from './queues.js';
-import type { JobStore, StoredPod, WriteOp } from './store.js';
+import {
+  commitOwnerChange,
+  isPodOfJob,
+  isPodUncounted,
+  jobNamesPage,
+  podNamesPage,
+  putPod,
+  removePod,
+  type JobStore,
+  type OwnerChange,
+  type StoredPod,
+  type TaskQueues,
+} from '@jobfleet/store';
+import type { JobController } from './controller.js';
 
 const MAX_ATTEMPTS = 20;
 /** Jobs read per round trip when looking for the Job that adopts an orphan. */
@@ -64,7 +74,7 @@ function trackingJob(pod: Pod): { uid: string; name: string } | undefined {
 async function isCounted(store: JobStore, pod: Pod): Promise<boolean> {
   const job = trackingJob(pod);
   if (!job) return true;
-  return (await store.redis.sismember(store.keys.jobUncounted(job.uid), pod.metadata.name ?? '')) === 0;
+  return !(await isPodUncounted(store, job.uid, pod.metadata.name ?? ''));
 }
 
 export interface DeletePodOptions {
@@ -123,10 +133,10 @@ async function deleteWithCause(store: JobStore, controller: JobController, ns: s
     const removeNow = isPodRemovable(next, await isCounted(store, next));
     if (opts.dryRun) return { pod: { ...next, metadata: { ...next.metadata, resourceVersion: stored.rv } }, removed: removeNow };
     const job = trackingJob(next);
-    const ops: WriteOp[] = removeNow ? podRemovalOps(store, job?.uid ?? '', { pod: next, rv: stored.rv }) : [await store.podPutOp(store.keys.pod(ns, name), stored.rv, next)];
     const node = next.spec.nodeName;
-    if (!removeNow && node && !isPodTerminal(next)) ops.push({ op: 'publish', channel: store.keys.nodeChannel(node), message: stopMessage(ns, name, grace) });
-    const result = await store.commit(ops);
+    const result = removeNow
+      ? await removePod(store, job?.uid ?? '', { pod: next, rv: stored.rv })
+      : await putPod(store, stored.rv, next, node && !isPodTerminal(next) ? { stopGraceSeconds: grace } : {});
     if (!result.ok) continue; // read again: a stale resourceVersion precondition then answers 409
     // A pod no worker took has a task waiting: it would find the pod gone, but need not wait its turn.
     if (!node) await opts.queues?.pods.remove(`pod-${pod.metadata.uid}`).catch(() => 0);
@@ -164,7 +174,7 @@ export async function settleDeletedPod(store: JobStore, ns: string, name: string
     const stored = await store.getPod(ns, name);
     if (!stored || !isPodDeleted(stored.pod) || !isPodTerminal(stored.pod)) return false;
     if (!isPodRemovable(stored.pod, await isCounted(store, stored.pod))) return false;
-    const result = await store.commit(podRemovalOps(store, trackingJob(stored.pod)?.uid ?? '', stored));
+    const result = await removePod(store, trackingJob(stored.pod)?.uid ?? '', stored);
     if (result.ok) return true;
   }
   return false;
@@ -199,7 +209,7 @@ export async function updatePod(store: JobStore, controller: JobController, ns: 
     if (errors.length > 0) throw new InvalidError({ group: '', kind: 'Pod', name, errors });
     if (deepEqual(next, stored.pod)) return withVersion(stored);
     if (opts.dryRun) return { ...next, metadata: { ...next.metadata, resourceVersion: stored.rv } };
-    const result = await store.commit([await store.podPutOp(store.keys.pod(ns, name), stored.rv, next)]);
+    const result = await putPod(store, stored.rv, next);
     if (!result.ok) {
       if (typeof precondition === 'string' && precondition !== '') throw podConflict(name);
       continue;
@@ -219,7 +229,7 @@ async function namespaceJobs(store: JobStore, ns: string): Promise<Job[]> {
   const jobs: Job[] = [];
   let after: string | undefined;
   for (;;) {
-    const names = await store.namesPage(store.keys.jobs(ns), after, JOBS_PAGE);
+    const names = await jobNamesPage(store, ns, after, JOBS_PAGE);
     if (names.length === 0) return jobs;
     jobs.push(...(await store.getJobs(ns, names)).map((s) => s.job));
     after = names[names.length - 1];
@@ -237,7 +247,6 @@ async function namespaceJobs(store: JobStore, ns: string): Promise<Job[]> {
  * by the Job still existing.
  */
 export async function reconcilePodOwner(store: JobStore, controller: JobController, ns: string, name: string): Promise<void> {
-  const keys = store.keys;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const stored = await store.getPod(ns, name);
     if (!stored) return;
@@ -247,34 +256,24 @@ export async function reconcilePodOwner(store: JobStore, controller: JobControll
     const change = ownershipChange(pod, owner?.metadata.uid === ref?.uid ? owner : undefined, ref ? [] : await namespaceJobs(store, ns));
     // An orphan may still sit in the indexes of the Job that owned it: it leaves them unless that Job adopts it back.
     const previous = ref ? undefined : trackingJob(pod);
-    const inPrevious = previous ? (await store.redis.zscore(keys.jobPods(previous.uid), name)) !== null : false;
-    const ops: WriteOp[] = [];
+    const inPrevious = previous ? await isPodOfJob(store, previous.uid, name) : false;
+    const write: OwnerChange = {};
     const synced: string[] = [];
     if (inPrevious && previous && !(change.kind === 'adopt' && change.job.metadata.uid === previous.uid)) {
-      ops.push({ op: 'zrem', key: keys.jobPods(previous.uid), member: name }, { op: 'srem', key: keys.jobUncounted(previous.uid), member: name });
+      write.leave = previous.uid;
       synced.push(previous.name);
     }
     if (change.kind === 'release') {
-      const uid = change.job.metadata.uid ?? '';
-      ops.unshift(await store.podPutOp(keys.pod(ns, name), stored.rv, releasedPod(pod, change.job)));
-      ops.push({ op: 'zrem', key: keys.jobPods(uid), member: name }, { op: 'srem', key: keys.jobUncounted(uid), member: name });
+      write.release = { pod: releasedPod(pod, change.job), jobUid: change.job.metadata.uid ?? '' };
       synced.push(change.job.metadata.name ?? '');
     } else if (change.kind === 'adopt') {
-      const job = change.job;
-      const uid = job.metadata.uid ?? '';
-      ops.unshift(
-        { op: 'require', key: keys.job(ns, job.metadata.name ?? ''), field: 'uid', value: uid },
-        await store.podPutOp(keys.pod(ns, name), stored.rv, adoptedPod(pod, job)),
-      );
-      ops.push({ op: 'zadd', key: keys.jobPods(uid), member: name });
       // A pod that ended before the adoption is listed with the Job but not counted by it: it may have been counted already.
-      if (!isPodTerminal(pod)) ops.push({ op: 'sadd', key: keys.jobUncounted(uid), member: name });
-      synced.push(job.metadata.name ?? '');
-    } else if (ops.length > 0) {
-      ops.unshift({ op: 'require', key: keys.pod(ns, name), field: 'rv', value: stored.rv });
+      write.adopt = { pod: adoptedPod(pod, change.job), job: change.job, uncounted: !isPodTerminal(pod) };
+      synced.push(change.job.metadata.name ?? '');
     }
-    if (ops.length === 0) return;
-    if (!(await store.commit(ops)).ok) continue;
+    const result = await commitOwnerChange(store, ns, name, stored.rv, write);
+    if (!result) return;
+    if (!result.ok) continue;
     for (const job of new Set(synced)) await controller.syncJob(ns, job);
     return;
   }
@@ -288,7 +287,7 @@ export async function reconcilePodOwner(store: JobStore, controller: JobControll
 export async function deleteNamespacePods(store: JobStore, controller: JobController, ns: string, queues?: TaskQueues): Promise<void> {
   let after: string | undefined;
   for (;;) {
-    const names = await store.namesPage(store.keys.pods(ns), after, JOBS_PAGE);
+    const names = await podNamesPage(store, ns, after, JOBS_PAGE);
     if (names.length === 0) return;
     for (const name of names) await deletePod(store, controller, ns, name, { gracePeriodSeconds: 0, queues }).catch(() => undefined);
     after = names[names.length - 1];

@@ -1,7 +1,6 @@
 import { ConflictError, FIELD_IMMUTABLE_MESSAGE, InvalidError, NotFoundError, decodeJobStatus, deepEqual, invalid, validateAnnotations, validateJobStatusUpdate, validateLabels, type FieldError, type Job } from '@jobfleet/kube';
+import { putJob, type JobStore } from '@jobfleet/store';
 import type { JobController } from './controller.js';
-import { ttlScheduleOp } from './controller.js';
-import { putOp, type JobStore, type WriteOp } from './store.js';
 
 const MAX_ATTEMPTS = 20;
 
@@ -49,10 +48,7 @@ export async function updateJob(
     const next = keepServerFields(stored.job, requested);
     if (deepEqual(withoutVersion(next), withoutVersion(stored.job))) return { job: current, changed: false };
     if (options.dryRun) return { job: { ...next, metadata: { ...next.metadata, resourceVersion: stored.rv } }, changed: true };
-    const ops: WriteOp[] = [{ ...putOp(store.keys.job(ns, name), stored.rv, next), request: true }];
-    const ttl = ttlScheduleOp(store, next);
-    if (ttl) ops.push(ttl);
-    const result = await store.commit(ops);
+    const result = await putJob(store, stored.rv, next, { request: true });
     if (!result.ok) {
       if (precondition) throw conflict(name);
       continue;
@@ -142,10 +138,7 @@ export async function updateJobStatus(
     const next: Job = { ...stored.job, metadata, status };
     if (deepEqual(next, stored.job)) return { job: current, changed: false };
     if (options.dryRun) return { job: { ...next, metadata: { ...next.metadata, resourceVersion: stored.rv } }, changed: true };
-    const ops: WriteOp[] = [putOp(store.keys.job(ns, name), stored.rv, next)];
-    const ttl = ttlScheduleOp(store, next);
-    if (ttl) ops.push(ttl);
-    const result = await store.commit(ops);
+    const result = await putJob(store, stored.rv, next);
     if (!result.ok) {
       if (precondition) throw conflict(name);
       continue;

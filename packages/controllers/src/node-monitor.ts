@@ -1,6 +1,6 @@
 import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, k8sTime, type NodeHeartbeat, type Pod, type PodCondition } from '@jobfleet/kube';
+import { forgetNodePod, nodePodMembers, nodeRecords, onStoreDisconnect, putLostPod, type JobStore } from '@jobfleet/store';
 import type { JobController } from './controller.js';
-import type { JobStore, WriteOp } from './store.js';
 
 export interface NodeTimings {
   /** A node whose heartbeat is older than this is NotReady (Kubernetes' node-monitor-grace-period: 40 s). */
@@ -9,16 +9,8 @@ export interface NodeTimings {
   evictionMs: number;
 }
 
-export function nodeTimingsFromEnv(env: Record<string, string | undefined> = process.env): NodeTimings {
-  const num = (name: string, fallback: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number of milliseconds ≥ 0, got "${raw}"`);
-    return n;
-  };
-  return { graceMs: num('JOBFLEET_NODE_GRACE_MS', 40_000), evictionMs: num('JOBFLEET_POD_EVICTION_MS', 300_000) };
-}
+/** Kubernetes' values. */
+export const DEFAULT_NODE_TIMINGS: NodeTimings = { graceMs: 40_000, evictionMs: 300_000 };
 
 /**
  * How long a worker that cannot reach Redis keeps its pods: past this, the fleet may already have
@@ -44,7 +36,7 @@ export class NodeMonitor {
     private readonly timings: NodeTimings,
   ) {
     // Commands wait out an outage instead of failing, so the outage is seen on the connection.
-    store.redis.on('close', () => (this.connectedSince = undefined));
+    onStoreDisconnect(store, () => (this.connectedSince = undefined));
   }
 
   /** Since when (Redis clock) this monitor has seen Redis without interruption. */
@@ -60,7 +52,7 @@ export class NodeMonitor {
       const now = await this.store.now();
       this.connectedSince ??= now;
       if (now - this.connectedSince <= this.timings.graceMs) return;
-      const nodes = await this.store.redis.hgetall(this.store.keys.nodes);
+      const nodes = await nodeRecords(this.store);
       for (const [name, raw] of Object.entries(nodes)) {
         // A record that cannot be read (anyone with Redis access could write one) is skipped, not judged.
         const heartbeat = parseHeartbeat(raw);
@@ -73,8 +65,7 @@ export class NodeMonitor {
   }
 
   private async handleLostNode(nodeName: string, now: number): Promise<void> {
-    const keys = this.store.keys;
-    const members = await this.store.redis.smembers(keys.nodePods(nodeName));
+    const members = await nodePodMembers(this.store, nodeName);
     for (const member of members) {
       try {
         await this.handleLostPod(nodeName, member, now);
@@ -86,20 +77,17 @@ export class NodeMonitor {
   }
 
   private async handleLostPod(nodeName: string, member: string, now: number): Promise<void> {
-    const keys = this.store.keys;
     const [ns = '', name = ''] = member.split('/');
     const stored = await this.store.getPod(ns, name);
     const pod = stored?.pod;
     if (!stored || !pod || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed' || pod.spec.nodeName !== nodeName) {
-      await this.store.redis.srem(keys.nodePods(nodeName), member);
+      await forgetNodePod(this.store, nodeName, member);
       return;
     }
     const lostAt = Number(pod.metadata.annotations?.[ANNOTATION_NODE_LOST] ?? NaN);
     const next = Number.isNaN(lostAt) ? markLost(pod, now) : now - lostAt >= this.timings.evictionMs ? failLost(pod, now) : undefined;
     if (!next) return;
-    const ops: WriteOp[] = [await this.store.podPutOp(keys.pod(ns, name), stored.rv, next)];
-    if (next.status.phase === 'Failed') ops.push({ op: 'srem', key: keys.nodePods(nodeName), member });
-    const result = await this.store.commit(ops);
+    const result = await putLostPod(this.store, stored.rv, next, nodeName);
     const owner = pod.metadata.ownerReferences?.[0]?.name;
     if (result.ok && owner) await this.controller.syncJob(ns, owner);
   }

@@ -5,7 +5,6 @@ import {
   REASON,
   isJobFinished,
   isManagedExternally,
-  ttlDeadline,
   k8sTime,
   newPodForJob,
   podGenerateName,
@@ -18,10 +17,18 @@ import {
   type PodToStop,
   type SyncDecision,
 } from '@jobfleet/kube';
-import { eventOps } from './events.js';
-import { stopMessage } from './jobs.js';
-import type { TaskQueues } from './queues.js';
-import { putOp, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
+import {
+  commitSync,
+  JobSyncLease,
+  podNamesTaken,
+  scheduleTtl,
+  storedJobUid,
+  trimJobEvents,
+  type JobStore,
+  type StoredJob,
+  type StoredPod,
+  type TaskQueues,
+} from '@jobfleet/store';
 
 const MAX_ATTEMPTS = 50;
 /** How long one process may sync a Job before another may take over (a sync takes milliseconds). */
@@ -83,23 +90,21 @@ export class JobController {
    * away retries then.
    */
   private async syncNow(ns: string, name: string): Promise<void> {
-    const redis = this.store.redis;
-    const lease = this.store.keys.syncLease(ns, name);
-    const again = this.store.keys.syncAgain(ns, name);
+    const lease = new JobSyncLease(this.store, ns, name);
     const token = randomUUID();
     for (let turn = 0; turn < MAX_ATTEMPTS; turn++) {
-      if (!(await redis.set(lease, token, 'PX', SYNC_LEASE_MS, 'NX'))) {
-        await redis.set(again, '1', 'PX', 2 * SYNC_LEASE_MS);
-        if (await redis.exists(lease)) return this.retryAfterLease(ns, name);
+      if (!(await lease.take(token, SYNC_LEASE_MS))) {
+        await lease.askAgain(2 * SYNC_LEASE_MS);
+        if (await lease.held()) return this.retryAfterLease(ns, name);
         continue; // the holder let go meanwhile: our turn
       }
       try {
-        await redis.del(again);
+        await lease.clearAgain();
         await this.syncWithRetries(ns, name);
       } finally {
-        await this.store.releaseLease(lease, token);
+        await lease.release(token);
       }
-      if (!(await redis.exists(again))) return;
+      if (!(await lease.againAsked())) return;
     }
   }
 
@@ -133,56 +138,42 @@ export class JobController {
     // skips the sync. Kubernetes' TTL-after-finished controller still deletes it once that controller
     // has finished it, so its deletion is scheduled.
     if (isManagedExternally(stored.job)) {
-      const ttl = ttlScheduleOp(this.store, stored.job);
-      if (ttl) await this.store.commit([ttl]);
+      await scheduleTtl(this.store, stored.job);
       return 'done';
     }
     const now = this.clock ? this.clock() : snapshot.now;
     const { finishedLeftOut } = snapshot;
     const decision = syncJob({ job: stored.job, control: stored.control, pods: pods.map((p) => p.pod), now, delays: this.delays, finishedLeftOut });
     const plan = await this.plan(stored, pods, decision, now);
-    if (plan.ops.length > 0 && !(await this.store.commit(plan.ops)).ok) return 'conflict';
+    const result = await commitSync(this.store, plan.write);
+    if (result && !result.ok) return 'conflict';
     const outcome = await this.act(stored.job, plan, decision, pods, now);
     return finishedLeftOut > 0 ? 'again' : outcome;
   }
 
   private async plan(stored: StoredJob, pods: StoredPod[], decision: SyncDecision, now: number) {
     const { job } = stored;
-    const keys = this.store.keys;
-    const ns = job.metadata.namespace ?? 'default';
-    const uid = job.metadata.uid ?? '';
-    const ops: WriteOp[] = [];
     const created = await this.newPods(job, decision, now);
-    for (const pod of created) {
-      const name = pod.metadata.name ?? '';
-      ops.push(await this.store.podPutOp(keys.pod(ns, name), '', pod));
-      ops.push({ op: 'zadd', key: keys.pods(ns), member: name });
-      ops.push({ op: 'zadd', key: keys.jobPods(uid), member: name });
-      ops.push({ op: 'sadd', key: keys.jobUncounted(uid), member: name });
-    }
     let finishedHere = 0;
     const byName = new Map(pods.map((p) => [p.pod.metadata.name ?? '', p]));
     const deleted: string[] = [];
+    const stopped: { pod: Pod; rv: string }[] = [];
     for (const stop of decision.stop) {
       const current = byName.get(stop.name);
       if (!current) continue;
-      const stopped = stopPod(current.pod, stop, now);
-      if (stopped.status.phase === 'Failed') finishedHere++;
+      const pod = stopPod(current.pod, stop, now);
+      if (pod.status.phase === 'Failed') finishedHere++;
       deleted.push(stop.name);
-      ops.push(await this.store.podPutOp(keys.pod(ns, stop.name), current.rv, stopped));
-      if (stopped.spec.nodeName) ops.push({ op: 'publish', channel: keys.nodeChannel(stopped.spec.nodeName), message: stopMessage(ns, stop.name) });
+      stopped.push({ pod, rv: current.rv });
     }
+    const rewritten: { pod: Pod; rv: string }[] = [];
     for (const name of decision.countedEarly) {
       const current = byName.get(name);
       if (!current) continue;
       const annotations = { ...(current.pod.metadata.annotations ?? {}), [ANNOTATION_COUNTED]: 'failed' };
-      ops.push(await this.store.podPutOp(keys.pod(ns, name), current.rv, { ...current.pod, metadata: { ...current.pod.metadata, annotations } }));
+      rewritten.push({ pod: { ...current.pod, metadata: { ...current.pod.metadata, annotations } }, rv: current.rv });
     }
-    for (const name of decision.counted) ops.push({ op: 'srem', key: keys.jobUncounted(uid), member: name });
-    for (const name of decision.remove) {
-      const current = byName.get(name);
-      if (current) ops.push(...podRemovalOps(this.store, uid, current));
-    }
+    const removed = decision.remove.flatMap((name) => byName.get(name) ?? []);
     const events = [
       ...created.map((p): JobEvent => ({ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${p.metadata.name}` })),
       ...deleted.map((name): JobEvent => ({ type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${name}` })),
@@ -190,13 +181,21 @@ export class JobController {
     ];
     const jobChanged =
       JSON.stringify(decision.status) !== JSON.stringify(job.status ?? {}) || JSON.stringify(decision.control) !== JSON.stringify(stored.control);
-    if (jobChanged || ops.length > 0) {
-      ops.push(putOp(keys.job(ns, job.metadata.name ?? ''), stored.rv, { ...job, status: decision.status }, decision.control));
-    }
-    for (const event of events) ops.push(...eventOps(this.store, job, uid, event, now));
-    const ttlOp = ttlScheduleOp(this.store, { ...job, status: decision.status });
-    if (ttlOp && !isJobFinished(job)) ops.push(ttlOp);
-    return { ops, created, finishedHere, deleted: deleted.length };
+    const write = {
+      stored,
+      status: decision.status,
+      control: decision.control,
+      jobChanged,
+      created,
+      stopped,
+      rewritten,
+      counted: decision.counted,
+      removed,
+      events,
+      now,
+      scheduleTtl: !isJobFinished(job),
+    };
+    return { write, created, finishedHere, deleted: deleted.length };
   }
 
   /**
@@ -211,11 +210,11 @@ export class JobController {
     const names = Array.from({ length: count }, (_, i) => podGenerateName(job, indexes?.[i]) + randomSuffix());
     const ns = job.metadata.namespace ?? 'default';
     for (let round = 0; round < 5; round++) {
-      const taken = await this.store.redis.zmscore(this.store.keys.pods(ns), ...names);
+      const taken = await podNamesTaken(this.store, ns, names);
       const unique = new Set<string>();
       let redrawn = 0;
       names.forEach((name, i) => {
-        if (taken[i] === null && !unique.has(name)) unique.add(name);
+        if (!taken[i] && !unique.has(name)) unique.add(name);
         else {
           names[i] = podGenerateName(job, indexes?.[i]) + randomSuffix();
           redrawn++;
@@ -228,25 +227,8 @@ export class JobController {
   }
 
   private async stillExists(job: Job): Promise<boolean> {
-    const uid = await this.store.redis.hget(this.store.keys.job(job.metadata.namespace ?? 'default', job.metadata.name ?? ''), 'uid');
+    const uid = await storedJobUid(this.store, job.metadata.namespace ?? 'default', job.metadata.name ?? '');
     return uid === job.metadata.uid;
-  }
-
-  /** Deletes a Job's oldest events past MAX_EVENTS_PER_JOB (names sort by creation time). */
-  private async trimEvents(job: Job): Promise<void> {
-    const keys = this.store.keys;
-    const setKey = keys.jobEvents(job.metadata.uid ?? '');
-    const count = await this.store.redis.scard(setKey);
-    if (count <= MAX_EVENTS_PER_JOB * 1.5) return; // trim in batches, not on every event
-    const ns = job.metadata.namespace ?? 'default';
-    const oldest = (await this.store.redis.smembers(setKey)).sort().slice(0, count - MAX_EVENTS_PER_JOB);
-    await this.store.commit(
-      oldest.flatMap((name): WriteOp[] => [
-        { op: 'delkey', key: keys.event(ns, name) },
-        { op: 'zrem', key: keys.events(ns), member: name },
-        { op: 'srem', key: setKey, member: name },
-      ]),
-    );
   }
 
   private async act(
@@ -261,7 +243,7 @@ export class JobController {
       .filter((p) => p.status.phase === 'Pending' && !p.spec.nodeName && !p.metadata.deletionTimestamp)
       .filter((p) => now - Date.parse(p.metadata.creationTimestamp ?? '') > UNCLAIMED_RETRY_MS);
     await this.queues.enqueuePods([...plan.created, ...unclaimed]);
-    if (plan.created.length > 0 || plan.deleted > 0) await this.trimEvents(job);
+    if (plan.created.length > 0 || plan.deleted > 0) await trimJobEvents(this.store, job, MAX_EVENTS_PER_JOB);
     let requeue = decision.requeueAfterMs;
     if (plan.created.length > 0 || unclaimed.length > 0) requeue = Math.min(requeue ?? Infinity, UNCLAIMED_RETRY_MS + 1000);
     if (requeue !== undefined && Number.isFinite(requeue)) await this.queues.scheduleSync(job, requeue, now);
@@ -297,34 +279,6 @@ function stopPod(pod: Pod, stop: PodToStop, now: number): Pod {
     return { ...pod, metadata, status: { ...pod.status, phase: 'Failed', reason: stop.reason, message: `Pod stopped before it started: ${stop.reason}` } };
   }
   return { ...pod, metadata };
-}
-
-/**
- * Removes a counted pod that ended after its deletion: the object (a DELETED watch event with its
- * last state), its log and its index entries. Guarded by the pod's resourceVersion like every write.
- */
-export function podRemovalOps(store: JobStore, jobUid: string, stored: StoredPod): WriteOp[] {
-  const keys = store.keys;
-  const pod = stored.pod;
-  const ns = pod.metadata.namespace ?? 'default';
-  const name = pod.metadata.name ?? '';
-  const last = { ...pod, metadata: { ...pod.metadata, resourceVersion: stored.rv } };
-  return [
-    { op: 'del', key: keys.pod(ns, name), expect: stored.rv, kind: 'Pod', ns, name, final: JSON.stringify(last) },
-    { op: 'zrem', key: keys.pods(ns), member: name },
-    { op: 'zrem', key: keys.jobPods(jobUid), member: name },
-    { op: 'srem', key: keys.jobUncounted(jobUid), member: name },
-    ...(pod.spec.nodeName ? [{ op: 'srem' as const, key: keys.nodePods(pod.spec.nodeName), member: `${ns}/${name}` }] : []),
-    { op: 'delkey', key: keys.podLog(ns, name) },
-    { op: 'delkey', key: keys.podLogArchive(ns, name) },
-  ];
-}
-
-/** Schedules the TTL-after-finished deletion of a finished Job (the janitor acts on it). */
-export function ttlScheduleOp(store: JobStore, job: Job): WriteOp | undefined {
-  const deadline = ttlDeadline(job);
-  if (deadline === undefined) return undefined;
-  return { op: 'zadd', key: store.keys.ttlSchedule, member: `${job.metadata.namespace}/${job.metadata.name}`, score: deadline };
 }
 
 /**

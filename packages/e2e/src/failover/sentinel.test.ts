@@ -1,0 +1,157 @@
+/**
+ * A Redis failover under a running fleet: a Sentinel set (a primary, a replica, three sentinels, Debian's
+ * redis-sentinel binary), and the API, a worker and the janitor as separate processes connected with
+ * `redis+sentinel://…` and `durability` of one replica (`--redis-wait-replicas 1`). The primary is killed
+ * (SIGKILL) while a Job of 50 pods runs: no role is restarted, the Job completes with exactly 50
+ * successes and exactly 50 containers ever started, a Job acknowledged just before the kill is kept, and
+ * the API answers (200, or 503 while there is no primary; never another error) throughout.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobfleetClient } from '@jobfleet/client';
+import type { Job } from '@jobfleet/kube';
+import { startSentinelSet, type SentinelSet } from '@jobfleet/store';
+import { DockerEngine, LABELS } from '@jobfleet/worker';
+import { FAST_DELAYS, uniqueName } from '../harness.js';
+import { startRoleProcess, type RoleProcess } from '../processes.js';
+import { eventually } from '../timing.js';
+
+Object.assign(process.env, FAST_DELAYS);
+const prefix = `fo${randomUUID().slice(0, 8)}`;
+const nodeName = `${prefix}-node`;
+let set: SentinelSet;
+const roles: RoleProcess[] = [];
+let client: JobfleetClient;
+let apiUrl: string;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+beforeAll(async () => {
+  set = await startSentinelSet({ downAfterMs: 1_000, failoverTimeoutMs: 3_000 });
+  const redis = { redisUrl: set.url, prefix, redisConnection: { durability: { replicas: 1, timeoutMs: 1_000 } } };
+  const port = await freePort();
+  roles.push(await startRoleProcess('api', { ...redis, port, host: '127.0.0.1' }));
+  roles.push(await startRoleProcess('janitor', { ...redis, pollMs: 100, nodeCheckMs: 250 }));
+  roles.push(await startRoleProcess('worker', { ...redis, nodeName, maxPods: 5, heartbeatMs: 500, drainTimeoutMs: 2_000 }));
+  apiUrl = `http://127.0.0.1:${port}`;
+  client = new JobfleetClient({ server: apiUrl });
+}, 90_000);
+
+afterAll(async () => {
+  for (const role of roles.reverse()) await role.kill('SIGTERM');
+  const docker = new DockerEngine();
+  for (const c of await docker.listManaged({ [LABELS.node]: nodeName }).catch(() => [])) await docker.remove(c.Id).catch(() => undefined);
+  await set?.stop();
+});
+
+function sleeper(name: string, completions: number, parallelism: number): Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: {
+      completions,
+      parallelism,
+      backoffLimit: 0, // a pod failed by the failover would fail the Job: every pod must succeed
+      template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'sleep 0.5'] }] } },
+    },
+  } as Job;
+}
+
+/** Every start of a container of the Job's pods, as Docker reports it (pod uid per start): what really ran. */
+function containerStarts(jobName: string): { uids: string[]; stop(): void } {
+  const format = `{{index .Actor.Attributes "${LABELS.podUid}"}} {{index .Actor.Attributes "${LABELS.container}"}}`;
+  const proc = spawn('docker', ['events', '--filter', 'type=container', '--filter', 'event=start', '--filter', `label=${LABELS.job}=${jobName}`, '--format', format], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const uids: string[] = [];
+  let rest = '';
+  proc.stdout.on('data', (d: Buffer) => {
+    const lines = (rest + d.toString()).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      const [uid, container] = line.trim().split(' ');
+      if (uid && container === 'c') uids.push(uid);
+    }
+  });
+  return { uids, stop: () => proc.kill('SIGTERM') };
+}
+
+describe('a Redis Sentinel failover under a running Job', () => {
+  it('loses no acknowledged Job, counts every completion once, and no role is restarted', async () => {
+    const name = uniqueName('failover');
+    const starts = containerStarts(name);
+    await new Promise((r) => setTimeout(r, 500)); // docker events is listening
+    const t0 = Date.now();
+    await client.createJob(sleeper(name, 50, 5));
+    await eventually(async () => ((await client.getJob(name)).status?.succeeded ?? 0) >= 10, 120_000, '10 pods to succeed');
+
+    // What the API answers while the primary is gone: only 200 or 503, never another error.
+    const statuses = new Set<number>();
+    let probing = true;
+    const probe = (async () => {
+      while (probing) {
+        const res = await fetch(`${apiUrl}/apis/batch/v1/namespaces/default/jobs/${name}`).catch(() => undefined);
+        statuses.add(res?.status ?? 0);
+        if (res?.status === 503) {
+          expect(res.headers.get('retry-after')).toBe('2');
+          expect(await res.json()).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable', code: 503 });
+        }
+        else await res?.arrayBuffer();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+
+    // A Job acknowledged by the API just before the primary dies.
+    const acknowledged = uniqueName('acked');
+    await client.createJob(sleeper(acknowledged, 1, 1));
+    const primary = await set.primaryPort();
+    const old = set.nodes.find((n) => n.port === primary);
+    await old?.kill('SIGKILL');
+    const failedOverAt = Date.now();
+    await set.failedOver(primary);
+    const failoverMs = Date.now() - failedOverAt;
+    // The old primary comes back, as a replica of the new one (the sentinels demote it): writes that
+    // wait for a replica (WAIT 1) go on.
+    await old?.restart();
+    await eventually(async () => (await fetch(`${apiUrl}/readyz`)).status === 200, 30_000, 'the API to answer from the new primary');
+    const recoveredMs = Date.now() - failedOverAt;
+
+    const tKill = failedOverAt - t0;
+    const done = await client.waitForCompletion(name, { timeoutMs: 180_000 });
+    const tDone = Date.now() - t0;
+    probing = false;
+    await probe;
+    starts.stop();
+    expect(done.status?.succeeded).toBe(50);
+    expect(done.status?.failed ?? 0).toBe(0);
+    expect(done.status?.active).toBe(0);
+    // Exactly 50 pods ran, each once: no pod was run twice by a task or a claim replayed on the new primary.
+    await eventually(async () => starts.uids.length >= 50, 10_000, 'the docker events of 50 starts');
+    expect(starts.uids).toHaveLength(50);
+    expect(new Set(starts.uids).size).toBe(50);
+    const pods = await client.listPods({ jobName: name });
+    expect(pods).toHaveLength(50);
+    expect(pods.filter((p) => p.status.phase === 'Succeeded')).toHaveLength(50);
+
+    expect((await client.getJob(acknowledged)).metadata.name).toBe(acknowledged);
+    await client.waitForCompletion(acknowledged, { timeoutMs: 60_000 });
+
+    expect([...statuses].filter((s) => s !== 200 && s !== 503)).toEqual([]);
+    expect(statuses.has(503)).toBe(true); // it answered while there was no primary, it did not hang
+    // Every role still runs: none was restarted, the API answers from the new primary.
+    expect(roles.every((r) => r.child.exitCode === null && r.child.signalCode === null)).toBe(true);
+    expect((await client.listJobs()).map((j) => j.metadata.name)).toEqual(expect.arrayContaining([name, acknowledged]));
+    const kubectl = await promisify(execFile)('kubectl', ['--server', apiUrl, 'get', 'jobs', name, acknowledged, '-o', 'name'], { timeout: 30_000, env: { ...process.env, KUBECONFIG: '/dev/null' } });
+    expect(kubectl.stdout.trim().split('\n')).toEqual([`job.batch/${name}`, `job.batch/${acknowledged}`]);
+    expect(await fetch(`${apiUrl}/readyz`).then((r) => r.status)).toBe(200);
+    process.stdout.write(`failover: a new primary ${failoverMs} ms after the kill, the API ready again after ${recoveredMs} ms; killed at ${tKill} ms, Job done at ${tDone} ms\n`);
+  }, 240_000);
+});

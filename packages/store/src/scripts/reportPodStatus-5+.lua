@@ -1,0 +1,55 @@
+--[[
+  Writes the status of one or several pods a worker runs (its reports that were ready together),
+  and nothing else of them: a pod is stored as its compressed body, a newline, and its status (see
+  PodCodec), so only what follows the newline is replaced. Each pod is guarded by the
+  resourceVersion its report was based on: a report of a pod deleted, replaced, reclaimed or
+  changed by anyone else meanwhile is refused (that pod only; the others are written), and the
+  worker reads it again, as after a failed compare-and-set. Each written pod gets a new
+  resourceVersion and one MODIFIED change carrying the whole stored object, as applyWrites' put.
+
+  KEYS[1] rv counter             KEYS[2] change stream
+  KEYS[3] change stream index    KEYS[4] change stream counters (see appendChange)
+  KEYS[5] the node's pod set ("ns/name" members): a pod that ended leaves it
+  KEYS[5 + i] the hash of pod i
+  ARGV[1] change stream max entries   ARGV[2] change stream max bytes   ARGV[3] max bytes of one object
+  ARGV[4 + 6(i-1) ...] six values per pod i: expected resourceVersion, the stored status (JSON, or
+      compressed with the pod's dictionary), its phase, namespace, name, "1" when the pod ended
+      (it leaves the node's pod set) else "0"
+
+  Returns one value per pod, in order: its new resourceVersion (a string) on success, else
+          -1 the resourceVersion differs (or the pod is gone): nothing written for it
+          -2 the stored pod is not split (plain JSON, or written before the split): write it whole
+          -3 the pod would exceed the max object bytes: write it whole (which answers 413)
+]]
+local maxLen = tonumber(ARGV[1])
+local maxBytes = tonumber(ARGV[2])
+local maxObject = tonumber(ARGV[3])
+
+--- @include "appendChange"
+
+local result = {}
+local pods = #KEYS - 5
+for i = 1, pods do
+  local key = KEYS[5 + i]
+  local a = 4 + (i - 1) * 6
+  local expect, status, phase, ns, name, ended = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+  local stored = redis.call("HMGET", key, "rv", "obj", "d")
+  local split = stored[2] and string.sub(stored[2], 1, 3) == "Z1:" and string.find(stored[2], "\n", 1, true)
+  if stored[1] ~= expect then
+    result[i] = -1
+  elseif not split then
+    result[i] = -2
+  else
+    local obj = string.sub(stored[2], 1, split) .. status
+    if #obj > maxObject then
+      result[i] = -3
+    else
+      local rv = redis.call("INCR", KEYS[1])
+      redis.call("HSET", key, "rv", rv, "obj", obj, "p", phase)
+      appendChange(rv, "MODIFIED", {kind = "Pod", ns = ns, name = name}, obj, stored[3] or "")
+      if ended == "1" then redis.call("SREM", KEYS[5], ns .. "/" .. name) end
+      result[i] = tostring(rv)
+    end
+  end
+end
+return result

@@ -1,0 +1,369 @@
+/**
+ * The state changes the control loops (packages/controllers) make, one function each: what they
+ * write is decided there, how it is written (keys, indexes, guards) only here. Most still build
+ * applyWrites operations internally (one atomic commit each); a change on the hot path gets its
+ * own Lua script when it needs one.
+ */
+import { podDictionary, ttlDeadline, type Job, type JobControlState, type JobEvent, type JobStatus, type Pod } from '@jobfleet/kube';
+import { eventOps } from './events.js';
+import { stopMessage } from './jobs.js';
+import { putOp, type CommitResult, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
+
+// ---- Jobs ----
+
+/** Stores a new Job (ok: false when one of that name exists): its object, pod dictionary and indexes. */
+export async function insertJob(store: JobStore, job: Job): Promise<CommitResult> {
+  const ns = job.metadata.namespace ?? 'default';
+  const name = job.metadata.name ?? '';
+  return store.commit([
+    { ...putOp(store.keys.job(ns, name), '', job, { failuresInRow: 0 }), request: true },
+    { op: 'set', key: store.keys.podDictionary(job.metadata.uid ?? ''), value: podDictionary(job) },
+    { op: 'zadd', key: store.keys.jobs(ns), member: name },
+    { op: 'sadd', key: store.keys.namespaces, member: ns },
+  ]);
+}
+
+/**
+ * Writes a Job read at resourceVersion `expect` (compare-and-set), and (re)schedules its
+ * TTL-after-finished deletion in the same commit. `request`: a user's write, which must leave the
+ * status headroom free.
+ */
+export async function putJob(store: JobStore, expect: string, job: Job, opts: { request?: boolean } = {}): Promise<CommitResult> {
+  const ops: WriteOp[] = [{ ...putOp(store.keys.job(job.metadata.namespace ?? 'default', job.metadata.name ?? ''), expect, job), ...(opts.request ? { request: true } : {}) }];
+  const ttl = ttlScheduleOp(store, job);
+  if (ttl) ops.push(ttl);
+  return store.commit(ops);
+}
+
+/** The uid of the Job stored under that name (undefined when there is none). */
+export async function storedJobUid(store: JobStore, ns: string, name: string): Promise<string | undefined> {
+  return (await store.redis.hget(store.keys.job(ns, name), 'uid')) ?? undefined;
+}
+
+/** Names in a namespace's Job index, in name order, from `after` (exclusive), at most `limit`. */
+export function jobNamesPage(store: JobStore, ns: string, after: string | undefined, limit: number): Promise<string[]> {
+  return store.namesPage(store.keys.jobs(ns), after, limit);
+}
+
+/** Names in a namespace's pod index, in name order, from `after` (exclusive), at most `limit`. */
+export function podNamesPage(store: JobStore, ns: string, after: string | undefined, limit: number): Promise<string[]> {
+  return store.namesPage(store.keys.pods(ns), after, limit);
+}
+
+/** Names in a namespace's event index, in name order, from `after` (exclusive), at most `limit`. */
+export function eventNamesPage(store: JobStore, ns: string, after: string | undefined, limit: number): Promise<string[]> {
+  return store.namesPage(store.keys.events(ns), after, limit);
+}
+
+/** Names in a Job's own pod index (uid), in name order: a page costs the same at 100 pods as at 100,000. */
+export function jobPodNamesPage(store: JobStore, jobUid: string, after: string | undefined, limit: number): Promise<string[]> {
+  return store.namesPage(store.keys.jobPods(jobUid), after, limit);
+}
+
+/** An event object as stored (JSON), or undefined. */
+export async function getEventJson(store: JobStore, ns: string, name: string): Promise<string | undefined> {
+  return (await store.redis.hget(store.keys.event(ns, name), 'obj')) ?? undefined;
+}
+
+/** The event objects (JSON) that exist among `names`, in one round trip. */
+export async function getEventsJson(store: JobStore, ns: string, names: string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const pipeline = store.redis.pipeline();
+  for (const name of names) pipeline.hget(store.keys.event(ns, name), 'obj');
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.flatMap(([err, v]) => (!err && typeof v === 'string' ? [v] : []));
+}
+
+// ---- TTL after finished ----
+
+/** Schedules the TTL-after-finished deletion of a finished Job (the janitor acts on it). */
+function ttlScheduleOp(store: JobStore, job: Job): WriteOp | undefined {
+  const deadline = ttlDeadline(job);
+  if (deadline === undefined) return undefined;
+  return { op: 'zadd', key: store.keys.ttlSchedule, member: `${job.metadata.namespace}/${job.metadata.name}`, score: deadline };
+}
+
+/** Schedules the Job's TTL deletion if it has a deadline (finished, with ttlSecondsAfterFinished). */
+export async function scheduleTtl(store: JobStore, job: Job): Promise<void> {
+  const op = ttlScheduleOp(store, job);
+  if (op) await store.commit([op]);
+}
+
+/** Jobs whose TTL deadline is `now` or earlier (Redis clock), at most `limit`. */
+export async function dueTtl(store: JobStore, now: number, limit: number): Promise<{ ns: string; name: string }[]> {
+  const members = await store.redis.zrangebyscore(store.keys.ttlSchedule, '-inf', now, 'LIMIT', 0, limit);
+  return members.map((m) => {
+    const [ns = '', name = ''] = m.split('/');
+    return { ns, name };
+  });
+}
+
+/** Takes a Job off the TTL schedule (gone, or its TTL removed). */
+export async function unscheduleTtl(store: JobStore, ns: string, name: string): Promise<void> {
+  await store.redis.zrem(store.keys.ttlSchedule, `${ns}/${name}`);
+}
+
+/** Moves a Job's TTL deadline (its TTL was raised). */
+export async function rescheduleTtl(store: JobStore, ns: string, name: string, deadline: number): Promise<void> {
+  await store.redis.zadd(store.keys.ttlSchedule, deadline, `${ns}/${name}`);
+}
+
+// ---- deletions in progress ----
+
+/** The registry of Job deletions under way (uid → raw entry {ns, name, at}). */
+export function deletionsInProgress(store: JobStore): Promise<Record<string, string>> {
+  return store.redis.hgetall(store.keys.deletingJobs);
+}
+
+/** Drops an entry of the deletion registry. */
+export async function forgetDeletion(store: JobStore, uid: string): Promise<void> {
+  await store.redis.hdel(store.keys.deletingJobs, uid);
+}
+
+// ---- the Job controller's sync ----
+
+/**
+ * One process syncs a Job at a time across the fleet: the holder of the Job's sync lease. The others
+ * only ask it to sync once more ("again").
+ */
+export class JobSyncLease {
+  private readonly lease: string;
+  private readonly again: string;
+
+  constructor(private readonly store: JobStore, ns: string, name: string) {
+    this.lease = store.keys.syncLease(ns, name);
+    this.again = store.keys.syncAgain(ns, name);
+  }
+
+  /** Takes the lease for `ms` if nobody holds it. */
+  async take(token: string, ms: number): Promise<boolean> {
+    return (await this.store.redis.set(this.lease, token, 'PX', ms, 'NX')) !== null;
+  }
+
+  async held(): Promise<boolean> {
+    return (await this.store.redis.exists(this.lease)) === 1;
+  }
+
+  async release(token: string): Promise<void> {
+    await this.store.releaseLease(this.lease, token);
+  }
+
+  async askAgain(ms: number): Promise<void> {
+    await this.store.redis.set(this.again, '1', 'PX', ms);
+  }
+
+  async clearAgain(): Promise<void> {
+    await this.store.redis.del(this.again);
+  }
+
+  async againAsked(): Promise<boolean> {
+    return (await this.store.redis.exists(this.again)) === 1;
+  }
+}
+
+/** For each name, whether a pod of that name exists in the namespace (one round trip). */
+export async function podNamesTaken(store: JobStore, ns: string, names: string[]): Promise<boolean[]> {
+  if (names.length === 0) return [];
+  return (await store.redis.zmscore(store.keys.pods(ns), ...names)).map((score) => score !== null);
+}
+
+/** Deletes a Job's oldest events past `keep` (names sort by creation time), in batches of half of `keep`. */
+export async function trimJobEvents(store: JobStore, job: Job, keep: number): Promise<void> {
+  const keys = store.keys;
+  const setKey = keys.jobEvents(job.metadata.uid ?? '');
+  const count = await store.redis.scard(setKey);
+  if (count <= keep * 1.5) return; // trim in batches, not on every event
+  const ns = job.metadata.namespace ?? 'default';
+  const oldest = (await store.redis.smembers(setKey)).sort().slice(0, count - keep);
+  await store.commit(
+    oldest.flatMap((name): WriteOp[] => [
+      { op: 'delkey', key: keys.event(ns, name) },
+      { op: 'zrem', key: keys.events(ns), member: name },
+      { op: 'srem', key: setKey, member: name },
+    ]),
+  );
+}
+
+/** What one sync of the Job controller decided to write. */
+export interface SyncWrite {
+  /** The Job as the sync read it. */
+  stored: StoredJob;
+  /** Its new status and control state. */
+  status: JobStatus;
+  control: JobControlState;
+  /** Whether the status or control state changed (the Job is written anyway when anything else is). */
+  jobChanged: boolean;
+  /** New pods. */
+  created: Pod[];
+  /** Pods stopped (their new object, and the resourceVersion read); a pod on a node is told to stop. */
+  stopped: { pod: Pod; rv: string }[];
+  /** Pods rewritten otherwise (counted early). */
+  rewritten: { pod: Pod; rv: string }[];
+  /** Pods now counted (they leave the Job's uncounted set). */
+  counted: string[];
+  /** Pods counted and ended after their deletion: their objects go. */
+  removed: StoredPod[];
+  events: JobEvent[];
+  now: number;
+  /** Schedule the TTL deletion if the new status finishes the Job. */
+  scheduleTtl: boolean;
+}
+
+/**
+ * The sync's one atomic commit, guarded by the resourceVersions read (ok: false on a lost race).
+ * Undefined when there was nothing to write.
+ */
+export async function commitSync(store: JobStore, w: SyncWrite): Promise<CommitResult | undefined> {
+  const keys = store.keys;
+  const job = w.stored.job;
+  const ns = job.metadata.namespace ?? 'default';
+  const uid = job.metadata.uid ?? '';
+  const ops: WriteOp[] = [];
+  for (const pod of w.created) {
+    const name = pod.metadata.name ?? '';
+    ops.push(await store.podPutOp(keys.pod(ns, name), '', pod));
+    ops.push({ op: 'zadd', key: keys.pods(ns), member: name });
+    ops.push({ op: 'zadd', key: keys.jobPods(uid), member: name });
+    ops.push({ op: 'sadd', key: keys.jobUncounted(uid), member: name });
+  }
+  for (const { pod, rv } of w.stopped) {
+    const name = pod.metadata.name ?? '';
+    ops.push(await store.podPutOp(keys.pod(ns, name), rv, pod));
+    if (pod.spec.nodeName) ops.push({ op: 'publish', channel: keys.nodeChannel(pod.spec.nodeName), message: stopMessage(ns, name) });
+  }
+  for (const { pod, rv } of w.rewritten) ops.push(await store.podPutOp(keys.pod(ns, pod.metadata.name ?? ''), rv, pod));
+  for (const name of w.counted) ops.push({ op: 'srem', key: keys.jobUncounted(uid), member: name });
+  for (const stored of w.removed) ops.push(...podRemovalOps(store, uid, stored));
+  const next: Job = { ...job, status: w.status };
+  if (w.jobChanged || ops.length > 0) ops.push(putOp(keys.job(ns, job.metadata.name ?? ''), w.stored.rv, next, w.control));
+  for (const event of w.events) ops.push(...eventOps(store, job, uid, event, w.now));
+  const ttl = w.scheduleTtl ? ttlScheduleOp(store, next) : undefined;
+  if (ttl) ops.push(ttl);
+  if (ops.length === 0) return undefined;
+  return store.commit(ops);
+}
+
+// ---- pods ----
+
+/**
+ * Removes a counted pod that ended after its deletion: the object (a DELETED watch event with its
+ * last state), its log and its index entries. Guarded by the pod's resourceVersion like every write.
+ */
+function podRemovalOps(store: JobStore, jobUid: string, stored: StoredPod): WriteOp[] {
+  const keys = store.keys;
+  const pod = stored.pod;
+  const ns = pod.metadata.namespace ?? 'default';
+  const name = pod.metadata.name ?? '';
+  const last = { ...pod, metadata: { ...pod.metadata, resourceVersion: stored.rv } };
+  return [
+    { op: 'del', key: keys.pod(ns, name), expect: stored.rv, kind: 'Pod', ns, name, final: JSON.stringify(last) },
+    { op: 'zrem', key: keys.pods(ns), member: name },
+    { op: 'zrem', key: keys.jobPods(jobUid), member: name },
+    { op: 'srem', key: keys.jobUncounted(jobUid), member: name },
+    ...(pod.spec.nodeName ? [{ op: 'srem' as const, key: keys.nodePods(pod.spec.nodeName), member: `${ns}/${name}` }] : []),
+    { op: 'delkey', key: keys.podLog(ns, name) },
+    { op: 'delkey', key: keys.podLogArchive(ns, name) },
+  ];
+}
+
+/** Removes a pod (`stored`: its last object and the resourceVersion read) with its log and index entries. */
+export function removePod(store: JobStore, jobUid: string, stored: StoredPod): Promise<CommitResult> {
+  return store.commit(podRemovalOps(store, jobUid, stored));
+}
+
+/**
+ * Writes a pod read at resourceVersion `expect`; with `stopGraceSeconds`, its node is told (in the
+ * same commit) to stop it with that grace period.
+ */
+export async function putPod(store: JobStore, expect: string, pod: Pod, opts: { stopGraceSeconds?: number } = {}): Promise<CommitResult> {
+  const ns = pod.metadata.namespace ?? 'default';
+  const name = pod.metadata.name ?? '';
+  const ops: WriteOp[] = [await store.podPutOp(store.keys.pod(ns, name), expect, pod)];
+  const node = pod.spec.nodeName;
+  if (opts.stopGraceSeconds !== undefined && node) ops.push({ op: 'publish', channel: store.keys.nodeChannel(node), message: stopMessage(ns, name, opts.stopGraceSeconds) });
+  return store.commit(ops);
+}
+
+/** Whether the pod is among the Job's uncounted pods. */
+export async function isPodUncounted(store: JobStore, jobUid: string, name: string): Promise<boolean> {
+  return (await store.redis.sismember(store.keys.jobUncounted(jobUid), name)) === 1;
+}
+
+/** Whether the pod is in the Job's pod index. */
+export async function isPodOfJob(store: JobStore, jobUid: string, name: string): Promise<boolean> {
+  return (await store.redis.zscore(store.keys.jobPods(jobUid), name)) !== null;
+}
+
+/** A change of a pod's owner, written as one commit (see commitOwnerChange). */
+export interface OwnerChange {
+  /** The pod leaves the indexes of this Job (uid) it no longer belongs to. */
+  leave?: string;
+  /** Released from its Job: the new object, and the Job's uid. */
+  release?: { pod: Pod; jobUid: string };
+  /** Adopted by a Job: the new object, the Job; `uncounted`: the pod joins the Job's uncounted pods (it has not ended). */
+  adopt?: { pod: Pod; job: Job; uncounted: boolean };
+}
+
+/**
+ * The Job controller's adoption or release of a pod read at `rv`: guarded by the pod's
+ * resourceVersion and (adoption) by the Job still existing. Undefined when there is nothing to write.
+ */
+export async function commitOwnerChange(store: JobStore, ns: string, name: string, rv: string, change: OwnerChange): Promise<CommitResult | undefined> {
+  const keys = store.keys;
+  const ops: WriteOp[] = [];
+  if (change.leave) ops.push({ op: 'zrem', key: keys.jobPods(change.leave), member: name }, { op: 'srem', key: keys.jobUncounted(change.leave), member: name });
+  if (change.release) {
+    const uid = change.release.jobUid;
+    ops.unshift(await store.podPutOp(keys.pod(ns, name), rv, change.release.pod));
+    ops.push({ op: 'zrem', key: keys.jobPods(uid), member: name }, { op: 'srem', key: keys.jobUncounted(uid), member: name });
+  } else if (change.adopt) {
+    const job = change.adopt.job;
+    const uid = job.metadata.uid ?? '';
+    ops.unshift({ op: 'require', key: keys.job(ns, job.metadata.name ?? ''), field: 'uid', value: uid }, await store.podPutOp(keys.pod(ns, name), rv, change.adopt.pod));
+    ops.push({ op: 'zadd', key: keys.jobPods(uid), member: name });
+    if (change.adopt.uncounted) ops.push({ op: 'sadd', key: keys.jobUncounted(uid), member: name });
+  } else if (ops.length > 0) {
+    ops.unshift({ op: 'require', key: keys.pod(ns, name), field: 'rv', value: rv });
+  }
+  if (ops.length === 0) return undefined;
+  return store.commit(ops);
+}
+
+// ---- namespaces ----
+
+/** Forgets a namespace (its Jobs and pods are gone already): its index entry and its record. */
+export async function forgetNamespace(store: JobStore, name: string): Promise<void> {
+  await store.commit([{ op: 'srem', key: store.keys.namespaces, member: name }]);
+  await store.redis.hdel(store.keys.namespaceRecords, name);
+}
+
+// ---- nodes ----
+
+/** The node registry: node name → its raw heartbeat record. */
+export function nodeRecords(store: JobStore): Promise<Record<string, string>> {
+  return store.redis.hgetall(store.keys.nodes);
+}
+
+/** The pods a node holds ("ns/name"). */
+export function nodePodMembers(store: JobStore, node: string): Promise<string[]> {
+  return store.redis.smembers(store.keys.nodePods(node));
+}
+
+/** Drops a pod ("ns/name") from a node's set (it ended, went, or runs elsewhere). */
+export async function forgetNodePod(store: JobStore, node: string, member: string): Promise<void> {
+  await store.redis.srem(store.keys.nodePods(node), member);
+}
+
+/** Writes a pod of a lost node read at `rv`; once it has ended (Failed), it leaves the node's set in the same commit. */
+export async function putLostPod(store: JobStore, expect: string, pod: Pod, node: string): Promise<CommitResult> {
+  const ns = pod.metadata.namespace ?? 'default';
+  const name = pod.metadata.name ?? '';
+  const ops: WriteOp[] = [await store.podPutOp(store.keys.pod(ns, name), expect, pod)];
+  if (pod.status.phase === 'Failed') ops.push({ op: 'srem', key: store.keys.nodePods(node), member: `${ns}/${name}` });
+  return store.commit(ops);
+}
+
+/** Calls `listener` whenever the store's connection to Redis closes (an outage seen, not just failed commands). */
+export function onStoreDisconnect(store: JobStore, listener: () => void): void {
+  store.redis.on('close', listener);
+}
