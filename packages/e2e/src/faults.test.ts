@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobfleetClient } from '@jobfleet/client';
 import type { Job } from '@jobfleet/kube';
-import { startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
+import { type EmbeddedRedis, freePort, startEmbeddedRedis } from '@jobfleet/store';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
 import { FAST_DELAYS, startFleet, uniqueName, type Fleet } from './harness.js';
 import { startRoleProcess, type RoleProcess } from './processes.js';
@@ -36,11 +36,6 @@ async function startWorkerProcess(nodeName: string): Promise<void> {
   workers.set(nodeName, await startRoleProcess('worker', workerOptions(nodeName)));
 }
 
-async function freePort(): Promise<number> {
-  const probe = await startEmbeddedRedis(mkdtempSync(join(tmpdir(), 'jobfleet-port-')), { persistence: false });
-  await probe.stop();
-  return probe.port;
-}
 
 beforeAll(async () => {
   redis = await startEmbeddedRedis(redisDir, { persistence: true });

@@ -4,11 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { k8sTime, type Job, type JobCondition } from '@jobfleet/kube';
 import { Cluster, createJob } from '@jobfleet/controllers';
 import { putJob, putOp, startJobDeletion } from '@jobfleet/store';
-import { startScratchRedis, type EmbeddedRedis } from '@jobfleet/testing';
+import { NO_DELAYS, defaultedJob, startScratchRedis, type EmbeddedRedis } from '@jobfleet/testing';
 import { Janitor } from './janitor.js';
 
 const NS = 'default';
-const DELAYS = { podFailureBackoffBaseMs: 0, podFailureBackoffMaxMs: 0, containerRestartBackoffBaseMs: 0, containerRestartBackoffMaxMs: 0 };
 
 let server: EmbeddedRedis;
 let cluster: Cluster;
@@ -17,7 +16,7 @@ const prefix = `t${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
   server = await startScratchRedis();
-  cluster = new Cluster({ redisUrl: server.url, prefix, delays: DELAYS });
+  cluster = new Cluster({ redisUrl: server.url, prefix, delays: NO_DELAYS });
   janitor = new Janitor({ redisUrl: server.url, prefix });
 });
 
@@ -27,29 +26,13 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function newJob(name: string): Job {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name },
-    spec: {
-      completions: 1,
-      parallelism: 1,
-      backoffLimit: 6,
-      completionMode: 'NonIndexed',
-      suspend: false,
-      template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } },
-    },
-  };
-}
-
 /**
  * Creates a Job, then rewrites it as finished `finishedAgoMs` ago (Complete, or Failed) with the
  * given TTL, scheduling its deletion as the controller does.
  */
 async function finishedJob(name: string, ttl: number | undefined, finishedAgoMs: number, how: 'Complete' | 'Failed' = 'Complete'): Promise<Job> {
   const { store, controller } = cluster;
-  await createJob(store, controller, newJob(name), NS);
+  await createJob(store, controller, defaultedJob(name), NS);
   const stored = await store.getJob(NS, name);
   if (!stored) throw new Error('not created');
   const t = k8sTime((await store.now()) - finishedAgoMs);
@@ -150,7 +133,7 @@ describe('Janitor.collect', () => {
 
   it('a running Job is never collected', async () => {
     const { store, controller } = cluster;
-    await createJob(store, controller, { ...newJob('running'), spec: { ...newJob('running').spec, ttlSecondsAfterFinished: 0 } }, NS);
+    await createJob(store, controller, { ...defaultedJob('running'), spec: { ...defaultedJob('running').spec, ttlSecondsAfterFinished: 0 } }, NS);
     await store.redis.zadd(store.keys.ttlSchedule, 1, `${NS}/running`); // a stray entry
     expect(await janitor.collect()).toBe(0);
     expect(await exists('running')).toBe(true);
@@ -158,7 +141,7 @@ describe('Janitor.collect', () => {
 
   it('finishes a deletion whose process died half-way, once it made no progress for 10 s, and leaves a recent one alone', async () => {
     const { store, controller } = cluster;
-    const big = { ...newJob('half-deleted'), spec: { ...newJob('half-deleted').spec, parallelism: 250, completions: 250 } };
+    const big = { ...defaultedJob('half-deleted'), spec: { ...defaultedJob('half-deleted').spec, parallelism: 250, completions: 250 } };
     const job = await createJob(store, controller, big, NS);
     const uid = job.metadata.uid ?? '';
     while ((await store.redis.zcard(store.keys.jobPods(uid))) < 250) await controller.syncJob(NS, 'half-deleted');

@@ -69,7 +69,8 @@ const WATCHDOG_SCRIPT = [
 /** What the shell answers for a command it cannot find. */
 const EXIT_COMMAND_NOT_FOUND = 127;
 
-async function freePort(): Promise<number> {
+/** A TCP port free on loopback now (the kernel's pick), for a server started next. */
+export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -7,12 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { RedisConnectionOptions } from '@jobfleet/store';
 import { progress, sleep } from './util.js';
+import { freePort } from '@jobfleet/store';
 
 /** The connection options of the fleets on each benchmark Redis URL (none: a plain single Redis). */
 const connections = new Map<string, RedisConnectionOptions>();
@@ -21,13 +21,6 @@ export function benchConnection(redisUrl: string): RedisConnectionOptions | unde
   return connections.get(redisUrl);
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 /** Starts `count` replicas of the Redis at `url` and waits until they are in sync; resolves with their stop. */
 export async function attachReplicas(url: string, admin: Redis, count: number, wait = true): Promise<() => Promise<void>> {

@@ -6,35 +6,9 @@
  * errors as ApiException, access review, delete, delete-collection) and reports what it saw; the
  * assertions are here.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../harness.js';
-
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = fileURLToPath(new URL('./python/daily.py', import.meta.url));
-
-function hasPythonClient(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import kubernetes'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface Step<T = unknown> {
-  ok: boolean;
-  value: T;
-  error?: string;
-  trace?: string;
-  seconds: number;
-}
-type Report = Record<string, Step>;
+import { hasPythonClient, runPythonScript } from './python-script.js';
 
 interface ApiError {
   status: number;
@@ -44,47 +18,16 @@ interface ApiError {
 }
 
 let fleet: Fleet;
-let dir: string;
-let report: Report;
 let run: string;
-
-/** The step's value; a step that raised fails the test with the client's own error and trace. */
-function value<T>(name: string): T {
-  const step = report[name];
-  if (!step) throw new Error(`the script reported no step ${name}`);
-  if (!step.ok) throw new Error(`${name}: ${step.error}\n${step.trace ?? ''}`);
-  return step.value as T;
-}
+let value: <T>(name: string) => T;
 
 describe.skipIf(!hasPythonClient())('the official Python client (python3-kubernetes) against jobfleet', () => {
   beforeAll(async () => {
     fleet = await startFleet({ workers: 1 });
-    dir = mkdtempSync(join(tmpdir(), 'jobfleet-python-'));
-    const kubeconfig = join(dir, 'config');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'jobfleet', cluster: { server: fleet.api.url } }],
-        users: [{ name: 'jobfleet', user: {} }],
-        contexts: [{ name: 'jobfleet', context: { cluster: 'jobfleet', user: 'jobfleet', namespace: 'default' } }],
-        'current-context': 'jobfleet',
-      }),
-    );
-    run = randomUUID().slice(0, 6);
-    const started = Date.now();
-    const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(PYTHON, [SCRIPT, kubeconfig, run], { timeout: 150_000, maxBuffer: 16 << 20, env: { ...process.env, HOME: dir } }, (err, out, stderr) =>
-        err ? reject(new Error(`daily.py failed: ${err.message}\n${stderr}`)) : resolve(out),
-      ),
-    );
-    report = JSON.parse(stdout) as Report;
-    console.log(`python client: ${Object.keys(report).length} steps in ${((Date.now() - started) / 1000).toFixed(1)} s`, Object.fromEntries(Object.entries(report).map(([k, s]) => [k, s.seconds])));
+    ({ run, value } = await runPythonScript('daily.py', fleet.api.url, 150_000));
   }, 180_000);
   afterAll(async () => {
     await fleet?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('reads /version/, /api/, /apis/ and /apis/batch/v1/ (the client asks with a trailing slash)', () => {

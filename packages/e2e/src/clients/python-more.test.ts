@@ -7,67 +7,21 @@
  * securityContext. The script python/more.py does what a user's script would and reports what it
  * saw; the assertions are here.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubeconfigYaml } from '@jobfleet/cli';
 import { startFleet, type Fleet } from '../harness.js';
-
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = fileURLToPath(new URL('./python/more.py', import.meta.url));
-
-function hasPythonClient(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import kubernetes'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface Step {
-  ok: boolean;
-  value: unknown;
-  error?: string;
-  trace?: string;
-  seconds: number;
-}
+import { hasPythonClient, runPythonScript } from './python-script.js';
 
 let fleet: Fleet;
-let dir: string;
-let report: Record<string, Step>;
 let run: string;
-
-function value<T>(name: string): T {
-  const step = report[name];
-  if (!step) throw new Error(`the script reported no step ${name}`);
-  if (!step.ok) throw new Error(`${name}: ${step.error}\n${step.trace ?? ''}`);
-  return step.value as T;
-}
+let value: <T>(name: string) => T;
 
 describe.skipIf(!hasPythonClient())('the official Python client beyond the daily paths', () => {
   beforeAll(async () => {
     fleet = await startFleet({ workers: 1 });
-    dir = mkdtempSync(join(tmpdir(), 'jobfleet-python-more-'));
-    const kubeconfig = join(dir, 'config');
-    writeFileSync(kubeconfig, kubeconfigYaml({ server: fleet.api.url, namespace: 'default' }));
-    run = randomUUID().slice(0, 6);
-    const started = Date.now();
-    const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(PYTHON, [SCRIPT, kubeconfig, run], { timeout: 120_000, maxBuffer: 16 << 20, env: { ...process.env, HOME: dir } }, (err, out, stderr) =>
-        err ? reject(new Error(`more.py failed: ${err.message}\n${stderr}`)) : resolve(out),
-      ),
-    );
-    report = JSON.parse(stdout) as Record<string, Step>;
-    console.log(`python client (more): ${Object.keys(report).length} steps in ${((Date.now() - started) / 1000).toFixed(1)} s`, Object.fromEntries(Object.entries(report).map(([k, s]) => [k, s.seconds])));
+    ({ run, value } = await runPythonScript('more.py', fleet.api.url, 120_000));
   }, 150_000);
   afterAll(async () => {
     await fleet?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('watches namespaces: ADDED, MODIFIED with the new label, DELETED, as typed V1Namespaces', () => {

@@ -9,11 +9,10 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobfleetClient } from '@jobfleet/client';
 import type { Job } from '@jobfleet/kube';
-import { startSentinelSet, type SentinelSet } from '@jobfleet/store';
+import { freePort, type SentinelSet, startSentinelSet } from '@jobfleet/store';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
 import { FAST_DELAYS, uniqueName } from '../harness.js';
 import { startRoleProcess, type RoleProcess } from '../processes.js';
@@ -27,13 +26,6 @@ const roles: RoleProcess[] = [];
 let client: JobfleetClient;
 let apiUrl: string;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 beforeAll(async () => {
   set = await startSentinelSet({ downAfterMs: 1_000, failoverTimeoutMs: 3_000 });

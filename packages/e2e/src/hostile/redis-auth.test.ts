@@ -7,12 +7,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobfleet, killGroup, quickJob, removeContainersOfJob, startJobfleet, type JobfleetProcess } from './jobfleet-process.js';
+import { freePort } from '@jobfleet/store';
 
 const PASSWORD = `pw-${randomUUID()}`;
 const ALICE_PASSWORD = `alice-${randomUUID()}`;
@@ -27,13 +27,6 @@ const servers: ChildProcess[] = [];
 const jobs: string[] = [];
 const roles: JobfleetProcess[] = [];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function openssl(...args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });

@@ -7,10 +7,10 @@
  * printing far more than its kept log. The measured peaks are printed.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
-import { redisKeys } from '@jobfleet/store';
+import { freePort, redisKeys } from '@jobfleet/store';
 import { startScratchRedis, type EmbeddedRedis } from '@jobfleet/store';
 import { startWorker, type WorkerNode } from '@jobfleet/worker';
 import { startRoleProcess, type RoleProcess } from '../processes.js';
@@ -40,16 +40,6 @@ afterAll(async () => {
   await redisServer?.stop();
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** VmHWM (peak) and VmRSS of a process, bytes. */
 function processMemory(pid: number): { peak: number; rss: number } {

@@ -75,9 +75,8 @@ describe('firstPendingIndexes', () => {
 
 describe('parseIndexes works on intervals, bounded by completions', () => {
   it('a huge range costs one interval, not one entry per index', () => {
-    const started = Date.now();
+    // One entry per index would not end before the test's timeout (10^15 of them).
     expect(parseIndexes('0-999999999999999')).toStrictEqual(iv([0, 999_999_999_999_999]));
-    expect(Date.now() - started).toBeLessThan(1000);
   });
   it.each<{ text: string; completions: number; want: string }>([
     { text: '0-9', completions: 5, want: '0-4' },

@@ -7,39 +7,13 @@ Each step records its result or the exception it raised, so that one failing ste
 import json
 import sys
 import time
-import traceback
 
 from kubernetes import client, config, watch
-from kubernetes.client.rest import ApiException
+
+from steps import api_error, print_report, report, step
 
 KUBECONFIG, RUN = sys.argv[1], sys.argv[2]
 NS = "default"
-report = {}
-
-
-def step(name):
-    def wrap(fn):
-        started = time.monotonic()
-        try:
-            report[name] = {"ok": True, "value": fn()}
-        except Exception as err:  # noqa: BLE001 - the report says what failed, the test judges it
-            report[name] = {"ok": False, "error": f"{type(err).__name__}: {err}", "trace": traceback.format_exc()[-2000:]}
-        report[name]["seconds"] = round(time.monotonic() - started, 3)
-        return fn
-
-    return wrap
-
-
-def api_error(fn):
-    """The ApiException a call raises, as (status, reason, Status.reason, Status.message)."""
-    try:
-        fn()
-    except ApiException as err:
-        body = json.loads(err.body) if err.body else {}
-        return {"status": err.status, "reason": err.reason, "kind": body.get("kind"), "statusReason": body.get("reason"), "message": body.get("message")}
-    return None
-
-
 def job(name, script, labels=None):
     return client.V1Job(
         api_version="batch/v1",
@@ -200,4 +174,4 @@ def _():
     return [j.metadata.name for j in batch.list_namespaced_job(NS, label_selector=f"run={RUN}").items]
 
 
-print(json.dumps(report))
+print_report()

@@ -7,43 +7,16 @@ namespaces and nodes through watch.Watch().stream, a pod field selector on statu
 defaulted securityContext. Prints one JSON report of what it observed; the test asserts on it. Each
 step records its result or the exception it raised, so that one failing step does not hide the others.
 """
-import json
 import sys
 import threading
 import time
-import traceback
 
 from kubernetes import client, config, watch
-from kubernetes.client.rest import ApiException
+
+from steps import api_error, print_report, report, step
 
 KUBECONFIG, RUN = sys.argv[1], sys.argv[2]
 NS = "default"
-report = {}
-
-
-def step(name):
-    def wrap(fn):
-        started = time.monotonic()
-        try:
-            report[name] = {"ok": True, "value": fn()}
-        except Exception as err:  # noqa: BLE001 - the report says what failed, the test judges it
-            report[name] = {"ok": False, "error": f"{type(err).__name__}: {err}", "trace": traceback.format_exc()[-2000:]}
-        report[name]["seconds"] = round(time.monotonic() - started, 3)
-        return fn
-
-    return wrap
-
-
-def api_error(fn):
-    """The ApiException a call raises, as (status, Status.reason, Status.message)."""
-    try:
-        fn()
-    except ApiException as err:
-        body = json.loads(err.body) if err.body else {}
-        return {"status": err.status, "statusReason": body.get("reason"), "message": body.get("message")}
-    return None
-
-
 config.load_kube_config(config_file=KUBECONFIG)
 batch = client.BatchV1Api()
 core = client.CoreV1Api()
@@ -162,4 +135,4 @@ def _():
 
 
 batch.delete_namespaced_job(LOGS, NS, propagation_policy="Background")
-print(json.dumps(report))
+print_report()
