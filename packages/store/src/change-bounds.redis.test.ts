@@ -85,15 +85,25 @@ describe('change stream bounds', () => {
     expect(rvs[rvs.length - 1]).toBe(40);
   });
 
-  it('keeps at most 10,000 changes, however small', async () => {
+  it('keeps at most 10,000 changes, however small: past them, trims down to 9,375 in one go', async () => {
     const store = newStore();
-    const ops: WriteOp[] = Array.from({ length: 10_050 }, (_, i) => putOp(store.keys.pod('default', `p${i}`), '', pod(`p${i}`)));
-    expect((await store.commit(ops)).ok).toBe(true);
-    const { rvs } = await streamContent(store);
+    const put = (from: number, n: number) => store.commit(Array.from({ length: n }, (_, i) => putOp(store.keys.pod('default', `p${from + i}`), '', pod(`p${from + i}`))));
+    expect((await put(0, 10_000)).ok).toBe(true);
+    expect((await streamContent(store)).rvs.length).toBe(10_000);
+    // The 10,001st change crosses the bound: the stream keeps the newest 15/16 of it.
+    expect((await put(10_000, 1)).ok).toBe(true);
+    let { rvs } = await streamContent(store);
+    expect(rvs.length).toBe(9_375);
+    expect(rvs[0]).toBe(627);
+    expect(await redis.hget(store.keys.changesInfo, 'trimmed')).toBe('626');
+    // Then it grows again up to the bound, trimming nothing meanwhile (in one call or many).
+    expect((await put(10_001, 600)).ok).toBe(true);
+    for (let i = 0; i < 25; i++) expect((await put(10_601 + i, 1)).ok).toBe(true);
+    ({ rvs } = await streamContent(store));
     expect(rvs.length).toBe(10_000);
-    expect(rvs[0]).toBe(51);
+    expect(rvs[0]).toBe(627);
     expect(await redis.zcard(store.keys.changesIndex)).toBe(10_000);
-    expect(await redis.hget(store.keys.changesInfo, 'trimmed')).toBe('50');
+    expect(await redis.hget(store.keys.changesInfo, 'trimmed')).toBe('626');
   });
 });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 import { defineScript } from './scripts.js';
@@ -103,7 +104,8 @@ export class PodLogs {
     // A pod without a Job (none is made so) has no Job budget to share.
     const jobMaxBytes = target.jobUid ? limits.jobMaxBytes : 0;
     const podMaxBytes = Math.max(MIN_POD_LOG_MAX_BYTES, limits.podMaxBytes);
-    const args: (string | number | Buffer)[] = [finish ? 'finish' : 'append', target.jobUid, target.podUid, podMaxBytes, jobMaxBytes, budgetMarker(limits)];
+    // The write id: ioredis resends a call whose reply was lost, and the script answers it without appending twice.
+    const args: (string | number | Buffer)[] = [finish ? 'finish' : 'append', target.jobUid, target.podUid, podMaxBytes, jobMaxBytes, budgetMarker(limits), randomBytes(6).toString('base64url')];
     for (const c of chunks) args.push(c.container, c.stream, String(c.time), c.data, String(instanceOf(c.instance)));
     const [status, stored, droppedBytes] = await this.redis.writePodLog(this.keys.pod(ns, name), this.keys.podLog(ns, name), this.keys.podLogArchive(ns, name), this.keys.jobLogBytes(target.jobUid), ...args);
     return { status: status as LogWriteStatus, stored: Number(stored), droppedBytes: Number(droppedBytes) };

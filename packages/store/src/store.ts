@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { EMPTY_CONTROL_STATE, RequestEntityTooLargeError, type Job, type JobControlState, type NodeHeartbeat, type Pod } from '@jobfleet/kube';
 import { parseStopMessage } from './jobs.js';
@@ -9,7 +10,11 @@ import { PodTaskConsumer, type PodTaskConsumerOptions, type PodTaskOutcome, type
 import { defineScript } from './scripts.js';
 
 const RV_PLACEHOLDER = '__RV__';
-/** Changes kept for watches; older resourceVersions get 410 Gone, as after an etcd compaction. */
+/**
+ * Changes kept for watches; older resourceVersions get 410 Gone, as after an etcd compaction. The
+ * stream never holds more; crossing either bound trims it to 15/16 of both in one go
+ * (appendChange.lua): bounded by count, it holds between 9,375 and 10,000 changes once full.
+ */
 export const CHANGES_MAX_LEN = 10_000;
 /**
  * Bytes the change stream keeps at most (each entry holds a whole object): 10,000 changes of
@@ -22,6 +27,16 @@ export const DEFAULT_MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 const DECODED_CACHE_SIZE = 20_000;
 /** Finished pods one sync counts at most (Kubernetes' Job controller: 500). */
 const MAX_FINISHED_PER_SYNC = 500;
+
+/**
+ * A transition call's id, stored beside what it writes (hash field w): ioredis sends a command again
+ * when the connection died before its reply (a failover, a cut), and the script, finding its own id
+ * on the object, answers as the first run did instead of meeting its own write as a conflict. It is
+ * compared only with the last write of one object, so 48 random bits are plenty (8 bytes stored).
+ */
+function newWriteId(): string {
+  return randomBytes(6).toString('base64url');
+}
 
 export type ObjectKind = 'Job' | 'Pod' | 'Event';
 
@@ -182,7 +197,7 @@ export class JobStore {
       }
       return rest.op === 'put' && rest.request ? { ...rest, k, request: undefined, headroom: this.statusHeadroom } : { ...rest, k };
     });
-    const reply = await this.redis.applyWrites(touched.length, ...touched, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, JSON.stringify(sent));
+    const reply = await this.redis.applyWrites(touched.length, ...touched, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, JSON.stringify(sent), newWriteId());
     if (reply[0] === 1) {
       await this.durable();
       return { ok: true, rvs: reply.slice(1).map(String) };
@@ -328,7 +343,7 @@ export class JobStore {
       ...[keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, keys.pod(ns, name), keys.nodePods(node)],
       ...[put?.key ?? keys.event(ns, ''), index?.key ?? keys.events(ns), owned?.key ?? keys.jobEvents(''), keys.nodeLease(node)],
       ...[CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, rv, obj, dict, pod.status.phase, ns, name],
-      ...[put?.obj ?? '', put?.name ?? '', leaseToken, repeat ? '1' : '0'],
+      ...[put?.obj ?? '', put?.name ?? '', leaseToken, repeat ? '1' : '0', newWriteId()],
     );
     if (reply[0] === -2) throw this.tooLarge({ op: 'put', key: keys.pod(ns, name), expect: rv, obj, kind: 'Pod', ns, name }, Number(reply[1]));
     if (reply[0] === -3) return { ok: false, nameLost: true };
@@ -351,7 +366,7 @@ export class JobStore {
       podKeys.push(keys.pod(r.ns, r.name));
       args.push(r.rv, encoded[i] as string, phase, r.ns, r.name, phase === 'Succeeded' || phase === 'Failed' ? '1' : '0');
     }
-    const reply = await this.redis.reportPodStatus(5 + podKeys.length, keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, keys.nodePods(node), ...podKeys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, ...args);
+    const reply = await this.redis.reportPodStatus(5 + podKeys.length, keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, keys.nodePods(node), ...podKeys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, newWriteId(), ...args);
     let written = false;
     sent.forEach((i, j) => {
       const value = reply[j];

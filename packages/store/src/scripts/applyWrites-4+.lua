@@ -2,15 +2,15 @@
   Applies a batch of object writes atomically, each guarded by the resourceVersion it expects.
   Every object is a hash {rv, obj}. Each put/del takes a new resourceVersion from the global
   counter and appends one entry to the change stream (id "<rv>-0") for watches. The stream is
-  bounded both in entries and in bytes: after each append, the oldest entries go until both
-  bounds hold again (the newest entry always stays). The index (ZSET rv -> offset of the entry's
-  first byte in all bytes ever appended) finds the first entry to keep in O(log n), so each write
-  runs a fixed number of commands, and every entry is trimmed at most once.
+  bounded both in entries and in bytes: an append that crosses a bound trims the oldest entries
+  until both are down to 15/16 (the newest entry always stays; see appendChange). The index (ZSET
+  rv -> offset of the entry's first byte in all bytes ever appended) finds the first entry to keep
+  in O(log n), so each write runs a fixed number of commands, and every entry is trimmed at most once.
 
   KEYS[1] rv counter
   KEYS[2] change stream
   KEYS[3] change stream index (ZSET member rv, score offset)
-  KEYS[4] change stream counters (HASH bytes: appended in all; trimmed: highest rv trimmed)
+  KEYS[4] change stream counters (HASH bytes: appended in all; start: offset of the first kept; trimmed: highest rv trimmed)
   KEYS[5..] every key the operations touch, each once; an operation names its key by its index
             in KEYS ("k"), so that the script touches only keys it was given, as Redis requires
             (the number of keys is the command's first argument: "-4+" in the file name)
@@ -32,9 +32,17 @@
     {op="publish", channel, message}                       (a channel is not a key)
     {op="require", k, field, value}                      a guard: the hash's field must hold value
                                                             (nothing is written otherwise; writes nothing)
+  ARGV[5] the call's write id (random; "" none): every put of a Job or pod records it beside the
+          object (field w, in the same HSET), so that a call replayed by the client after its reply
+          was lost (the connection cut after Redis ran it, a failover) is recognised: one of its puts
+          still holds this id, and it answers as the first run did instead of meeting its own write
+          as a conflict. Its resourceVersions are rebuilt from that put's (one call's are
+          consecutive). Not recognised: a call without such a put (events, deletes and index upkeep
+          only; events carry no id, as the field would cost each one ~48 bytes of Redis).
   The object JSON carries the placeholder "__RV__" where its resourceVersion goes.
 
-  Returns {1, rv1, rv2, ...} (one rv per put/del, in order) on success,
+  Returns {1, rv1, rv2, ...} (one rv per put/del, in order) on success (and on a replay of a call
+                             that was applied: the same),
           {-1, i, currentRv} when operation i (1-based) found another resourceVersion
                              (or, for a "require", another value of its field),
           {-2, i, size} when the object of put i is too large;
@@ -44,8 +52,33 @@ local maxLen = tonumber(ARGV[1])
 local maxBytes = tonumber(ARGV[2])
 local maxObject = tonumber(ARGV[3])
 local ops = cjson.decode(ARGV[4])
+local writeId = ARGV[5] or ""
+-- Each put/del takes the next resourceVersion: its place among them gives its rv from the first one's.
+local writes, firstPut = 0, nil
 for _, op in ipairs(ops) do
   if op.k then op.key = KEYS[op.k] end
+  if op.op == "put" or op.op == "del" then
+    op.at = writes
+    writes = writes + 1
+    if op.op == "put" and op.kind ~= "Event" and not firstPut then firstPut = op end
+  end
+end
+
+-- The answer of the run that wrote `rv` at put `op` (this call, replayed).
+local function firstAnswer(op, rv)
+  local first = tonumber(rv) - op.at
+  local result = {1}
+  for j = 0, writes - 1 do result[#result + 1] = first + j end
+  return result
+end
+
+-- A refusal: a replay of this call (its first put holds this call's id) answers as the first run.
+local function refused(answer)
+  if writeId ~= "" and firstPut then
+    local stored = redis.call("HMGET", firstPut.key, "w", "rv")
+    if stored[1] == writeId and stored[2] then return firstAnswer(firstPut, stored[2]) end
+  end
+  return answer
 end
 
 for i, op in ipairs(ops) do
@@ -55,16 +88,19 @@ for i, op in ipairs(ops) do
   end
   if op.op == "require" then
     local current = redis.call("HGET", op.key, op.field)
-    if current ~= op.value then return {-1, i, current or ""} end
+    if current ~= op.value then return refused({-1, i, current or ""}) end
   end
   if op.op == "put" or op.op == "del" then
-    local current = redis.call("HGET", op.key, "rv")
+    local stored = redis.call("HMGET", op.key, "rv", "w")
+    local current = stored[1]
+    -- This call's id on a put's object: a replay (caught here even when the put expects "*").
+    if op.op == "put" and op.kind ~= "Event" and writeId ~= "" and stored[2] == writeId and current then return firstAnswer(op, current) end
     if op.expect == "" then
-      if current then return {-1, i, current} end
+      if current then return refused({-1, i, current}) end
     elseif op.expect ~= "*" then
-      if current ~= op.expect then return {-1, i, current or ""} end
+      if current ~= op.expect then return refused({-1, i, current or ""}) end
     elseif op.op == "del" and not current then
-      return {-1, i, ""}
+      return refused({-1, i, ""})
     end
   end
 end
@@ -77,7 +113,11 @@ for _, op in ipairs(ops) do
     local rv = redis.call("INCR", KEYS[1])
     local obj = string.gsub(op.obj, '"__RV__"', '"' .. rv .. '"', 1)
     local existed = redis.call("EXISTS", op.key) == 1
-    redis.call("HSET", op.key, "rv", rv, "obj", obj)
+    if op.kind == "Event" then
+      redis.call("HSET", op.key, "rv", rv, "obj", obj)
+    else
+      redis.call("HSET", op.key, "rv", rv, "obj", obj, "w", writeId)
+    end
     if op.ctl then redis.call("HSET", op.key, "ctl", op.ctl) end
     if op.uid then redis.call("HSET", op.key, "uid", op.uid) end
     if op.phase then redis.call("HSET", op.key, "p", op.phase) end

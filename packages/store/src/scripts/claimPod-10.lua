@@ -19,8 +19,11 @@
   ARGV[12] the claiming worker's lease token
   ARGV[13] "1" when the event repeats one recorded before (the correlator's count: it is rewritten,
            its indexes exist), else "0"
+  ARGV[14] the call's write id (random), recorded beside the pod (field w; not the event): a call
+           replayed by the client after its reply was lost (a cut connection, a failover) finds the
+           pod holding its id, and answers as the first run did instead of "the pod changed"
 
-  Returns {1, podRv} when claimed, {-1, currentRv} when the pod changed or went (nothing written),
+  Returns {1, podRv} when claimed (or replayed: the rv of the claim), {-1, currentRv} when the pod changed or went (nothing written),
           {-2, size} when the pod is over the max object bytes, {-3} when another worker holds the
           node's name (nothing written in either case).
 ]]
@@ -31,14 +34,18 @@ local ns, name = ARGV[8], ARGV[9]
 
 local holder = redis.call("GET", KEYS[10])
 if holder and holder ~= ARGV[12] then return {-3} end
-local current = redis.call("HGET", KEYS[5], "rv")
-if current ~= ARGV[4] then return {-1, current or ""} end
+local stored = redis.call("HMGET", KEYS[5], "rv", "w")
+local current = stored[1]
+if current ~= ARGV[4] then
+  if current and stored[2] == ARGV[14] then return {1, current} end
+  return {-1, current or ""}
+end
 if #ARGV[5] > maxObject then return {-2, #ARGV[5]} end
 
 --- @include "appendChange"
 
 local rv = redis.call("INCR", KEYS[1])
-redis.call("HSET", KEYS[5], "rv", rv, "obj", ARGV[5], "p", ARGV[7])
+redis.call("HSET", KEYS[5], "rv", rv, "obj", ARGV[5], "p", ARGV[7], "w", ARGV[14])
 if ARGV[6] ~= "" then redis.call("HSET", KEYS[5], "d", ARGV[6]) end
 appendChange(rv, "MODIFIED", {kind = "Pod", ns = ns, name = name}, ARGV[5], ARGV[6])
 redis.call("SADD", KEYS[6], ns .. "/" .. name)

@@ -21,7 +21,7 @@
   KEYS[1] rv counter
   KEYS[2] change stream
   KEYS[3] change stream index (ZSET rv -> offset of the entry's first byte)
-  KEYS[4] change stream counters (HASH bytes, trimmed)
+  KEYS[4] change stream counters (HASH bytes, start, trimmed)
   KEYS[5] the Job's hash (start) or "" (continue)
   ARGV[1] change stream max entries
   ARGV[2] change stream max bytes

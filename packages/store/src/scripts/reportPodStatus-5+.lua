@@ -12,11 +12,14 @@
   KEYS[5] the node's pod set ("ns/name" members): a pod that ended leaves it
   KEYS[5 + i] the hash of pod i
   ARGV[1] change stream max entries   ARGV[2] change stream max bytes   ARGV[3] max bytes of one object
-  ARGV[4 + 6(i-1) ...] six values per pod i: expected resourceVersion, the stored status (JSON, or
+  ARGV[4] the call's write id (random), recorded beside each pod it writes (field w): a call replayed
+      by the client after its reply was lost (a cut connection, a failover) finds a pod it wrote
+      holding its id, and answers that pod's resourceVersion, as the first run did
+  ARGV[5 + 6(i-1) ...] six values per pod i: expected resourceVersion, the stored status (JSON, or
       compressed with the pod's dictionary), its phase, namespace, name, "1" when the pod ended
       (it leaves the node's pod set) else "0"
 
-  Returns one value per pod, in order: its new resourceVersion (a string) on success, else
+  Returns one value per pod, in order: its new resourceVersion (a string) on success (or replayed), else
           -1 the resourceVersion differs (or the pod is gone): nothing written for it
           -2 the stored pod is not split (plain JSON, or written before the split): write it whole
           -3 the pod would exceed the max object bytes: write it whole (which answers 413)
@@ -31,11 +34,13 @@ local result = {}
 local pods = #KEYS - 5
 for i = 1, pods do
   local key = KEYS[5 + i]
-  local a = 4 + (i - 1) * 6
+  local a = 5 + (i - 1) * 6
   local expect, status, phase, ns, name, ended = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
-  local stored = redis.call("HMGET", key, "rv", "obj", "d")
+  local stored = redis.call("HMGET", key, "rv", "obj", "d", "w")
   local split = stored[2] and string.sub(stored[2], 1, 3) == "Z1:" and string.find(stored[2], "\n", 1, true)
-  if stored[1] ~= expect then
+  if stored[1] and stored[1] ~= expect and stored[4] == ARGV[4] then
+    result[i] = stored[1]
+  elseif stored[1] ~= expect then
     result[i] = -1
   elseif not split then
     result[i] = -2
@@ -45,7 +50,7 @@ for i = 1, pods do
       result[i] = -3
     else
       local rv = redis.call("INCR", KEYS[1])
-      redis.call("HSET", key, "rv", rv, "obj", obj, "p", phase)
+      redis.call("HSET", key, "rv", rv, "obj", obj, "p", phase, "w", ARGV[4])
       appendChange(rv, "MODIFIED", {kind = "Pod", ns = ns, name = name}, obj, stored[3] or "")
       if ended == "1" then redis.call("SREM", KEYS[5], ns .. "/" .. name) end
       result[i] = tostring(rv)

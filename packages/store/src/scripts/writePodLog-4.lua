@@ -29,7 +29,11 @@
   ARGV[2] the Job's uid (the pod's dictionary id)   ARGV[3] the pod's uid
   ARGV[4] pod max bytes         ARGV[5] Job max bytes (0: none)
   ARGV[6] the marker's text
-  ARGV[7..] chunks, five values each: container, stream, time (ms), data, run (restartCount)
+  ARGV[7] the call's write id (random): an append records it in the pod's hash (field lw, with its
+          answer), so that the same call replayed by the client after its reply was lost (a cut
+          connection, a failover) answers as the first run did instead of appending its chunks
+          again (a replayed finish finds the archive: "finished", nothing written)
+  ARGV[8..] chunks, five values each: container, stream, time (ms), data, run (restartCount)
 
   Returns {status, storedChunks, droppedBytes}: status "ok", or "gone" (no such pod: nothing
   written) or "finished" (the log was archived already: nothing written).
@@ -58,13 +62,18 @@ end
 local podMax = tonumber(ARGV[4])
 local jobMax = tonumber(ARGV[5])
 
-local pod = redis.call("HMGET", KEYS[1], "obj", "d")
+local pod = redis.call("HMGET", KEYS[1], "obj", "d", "lw")
 if not pod[1] then return {"gone", 0, 0} end
 if pod[2] and pod[2] ~= "" then
   if pod[2] ~= ARGV[2] then return {"gone", 0, 0} end
 else
   local ok, decoded = pcall(cjson.decode, pod[1])
   if not ok or type(decoded) ~= "table" or type(decoded.metadata) ~= "table" or decoded.metadata.uid ~= ARGV[3] then return {"gone", 0, 0} end
+end
+-- A replay of the last append (lw: "<id> <stored> <dropped>"): its answer, nothing appended twice.
+if ARGV[1] == "append" and pod[3] then
+  local id, storedBefore, droppedBefore = string.match(pod[3], "^(%S+) (%d+) (%d+)$")
+  if id == ARGV[7] then return {"ok", tonumber(storedBefore), tonumber(droppedBefore)} end
 end
 if redis.call("EXISTS", KEYS[3]) == 1 then return {"finished", 0, 0} end
 
@@ -153,7 +162,7 @@ end
 -- nothing would have been trimmed or dropped on the way (else the general path below).
 if ARGV[1] == "finish" and not last then
   local entries, at = {}, 1
-  for i = 7, #ARGV - 4, 5 do
+  for i = 8, #ARGV - 4, 5 do
     local run = tostring(math.max(0, math.floor(tonumber(ARGV[i + 4]) or 0)))
     local fields = {"c", ARGV[i], "s", ARGV[i + 1], "t", ARGV[i + 2], "d", ARGV[i + 3]}
     if run ~= "0" then fields[#fields + 1] = "r"; fields[#fields + 1] = run end
@@ -169,7 +178,7 @@ if ARGV[1] == "finish" and not last then
 end
 
 local stored, dropped = 0, 0
-for i = 7, #ARGV - 4, 5 do
+for i = 8, #ARGV - 4, 5 do
   local container, stream, time, data = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local run = tostring(math.max(0, math.floor(tonumber(ARGV[i + 4]) or 0)))
   if append(container, stream, time, data, run, false) then
@@ -184,5 +193,8 @@ if jobMax > 0 and used ~= usedBefore then redis.call("INCRBY", KEYS[4], used - u
 if ARGV[1] == "finish" then
   last = true -- the stream exists now, or never will: it goes either way
   archive(redis.call("XRANGE", KEYS[2], "-", "+"), 0)
+  if pod[3] then redis.call("HDEL", KEYS[1], "lw") end -- no append follows an archive
+elseif stored > 0 or dropped > 0 then
+  redis.call("HSET", KEYS[1], "lw", ARGV[7] .. " " .. stored .. " " .. dropped)
 end
 return {"ok", stored, dropped}
