@@ -1,4 +1,4 @@
-import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, k8sTime, type NodeHeartbeat, type Pod, type PodCondition } from '@jobfleet/kube';
+import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, controllerRef, k8sTime, type NodeHeartbeat, type Pod, type PodCondition } from '@jobfleet/kube';
 import { forgetNodePod, nodePodMembers, nodeRecords, onStoreDisconnect, putLostPod, type JobStore } from '@jobfleet/store';
 import type { JobController } from './controller.js';
 
@@ -88,8 +88,8 @@ export class NodeMonitor {
     const next = Number.isNaN(lostAt) ? markLost(pod, now) : now - lostAt >= this.timings.evictionMs ? failLost(pod, now) : undefined;
     if (!next) return;
     const result = await putLostPod(this.store, stored.rv, next, nodeName);
-    const owner = pod.metadata.ownerReferences?.[0]?.name;
-    if (result.ok && owner) await this.controller.syncJob(ns, owner);
+    const owner = controllerRef(pod);
+    if (result.ok && owner?.kind === 'Job') await this.controller.syncJob(ns, owner.name);
   }
 }
 

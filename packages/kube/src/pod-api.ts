@@ -114,6 +114,11 @@ export function controllerRef(pod: Pod): OwnerReference | undefined {
   return pod.metadata.ownerReferences?.find((o) => o.controller === true);
 }
 
+/** The uid of the Job owning a pod ('' for a pod without one): the id of the compression dictionary of its Job's pods. */
+export function ownerJobUid(pod: Pod): string {
+  return pod.metadata.ownerReferences?.find((o) => o.kind === 'Job')?.uid ?? '';
+}
+
 function isJobRef(ref: OwnerReference): boolean {
   return ref.kind === 'Job' && ref.apiVersion.split('/')[0] === 'batch';
 }

@@ -68,7 +68,3 @@ export function eventOps(
   ];
 }
 
-/** The uid of the Job owning a pod ('' for a pod without one). */
-export function ownerJobUid(pod: Pod): string {
-  return pod.metadata.ownerReferences?.find((o) => o.kind === 'Job')?.uid ?? '';
-}

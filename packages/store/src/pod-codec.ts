@@ -1,6 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
-import type { Pod, PodStatus } from '@jobfleet/kube';
+import { ownerJobUid, type Pod } from '@jobfleet/kube';
 import type { Keys } from './keys.js';
 
 /** Marks a compressed object; anything else is plain JSON. */
@@ -62,7 +62,7 @@ export class PodCodec {
 
   /** The object to store for a pod (from encodeObject's JSON of it), and the id of the dictionary it needs (empty: plain JSON). */
   async encode(json: string, pod: Pod): Promise<EncodedPod> {
-    const dictId = pod.metadata.ownerReferences?.[0]?.uid ?? '';
+    const dictId = ownerJobUid(pod);
     const dictionary = dictId ? await this.dictionary(dictId) : null;
     if (!dictionary) return { obj: json, dict: '' };
     const statusJson = statusLast(pod) ? JSON.stringify(pod.status) : undefined;
@@ -78,10 +78,12 @@ export class PodCodec {
    * JSON it doubled the bytes each sync and the change feed read. Undefined when the dictionary is
    * gone (the Job was deleted).
    */
-  async encodeStatus(dictId: string, status: PodStatus): Promise<string | undefined> {
+  async encodeStatus(pod: Pod): Promise<string | undefined> {
+    // The dictionary encode() chose for the pod's body: the report's pod is the stored one with another status.
+    const dictId = ownerJobUid(pod);
     const dictionary = dictId ? await this.dictionary(dictId) : null;
     if (!dictionary) return undefined;
-    return deflate(JSON.stringify(status), dictionary);
+    return deflate(JSON.stringify(pod.status), dictionary);
   }
 
   /**

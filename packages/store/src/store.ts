@@ -62,6 +62,7 @@ export type WriteOp =
   | { op: 'sadd' | 'srem' | 'zrem'; key: string; member: string }
   | { op: 'zadd'; key: string; member: string; score?: number }
   | { op: 'delkey'; key: string }
+  | { op: 'hdel'; key: string; field: string }
   | { op: 'publish'; channel: string; message: string }
   /** A guard: the hash's field must hold `value`, else nothing is written (the commit answers ok: false). */
   | { op: 'require'; key: string; field: string; value: string };
@@ -354,7 +355,7 @@ export class JobStore {
 
   private async writeStatuses(node: string, reports: PodStatusReport[]): Promise<PodStatusResult[]> {
     const { keys } = this;
-    const encoded = await Promise.all(reports.map((r) => this.codec.encodeStatus(r.pod.metadata.ownerReferences?.[0]?.uid ?? '', r.pod.status)));
+    const encoded = await Promise.all(reports.map((r) => this.codec.encodeStatus(r.pod)));
     const results: PodStatusResult[] = reports.map(() => ({ ok: false, reason: 'whole' }));
     const sent = reports.flatMap((r, i) => (encoded[i] === undefined ? [] : [i]));
     if (sent.length === 0) return results;

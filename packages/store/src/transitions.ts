@@ -333,8 +333,10 @@ export async function commitOwnerChange(store: JobStore, ns: string, name: strin
 
 /** Forgets a namespace (its Jobs and pods are gone already): its index entry and its record. */
 export async function forgetNamespace(store: JobStore, name: string): Promise<void> {
-  await store.commit([{ op: 'srem', key: store.keys.namespaces, member: name }]);
-  await store.redis.hdel(store.keys.namespaceRecords, name);
+  await store.commit([
+    { op: 'srem', key: store.keys.namespaces, member: name },
+    { op: 'hdel', key: store.keys.namespaceRecords, field: name },
+  ]);
 }
 
 // ---- nodes ----

@@ -5,8 +5,8 @@
  * count instead of adding an object), so that `kubectl describe pod` reads as on Kubernetes.
  */
 import { randomUUID } from 'node:crypto';
-import { k8sTime, type Pod } from '@jobfleet/kube';
-import { eventOps, ownerJobUid, type EventSource, type JobStore, type WriteOp } from '@jobfleet/store';
+import { k8sTime, ownerJobUid, type Pod } from '@jobfleet/kube';
+import { eventOps, type EventSource, type JobStore, type WriteOp } from '@jobfleet/store';
 
 /** One event about a pod, as the pod runner records it. */
 export interface KubeletEvent {

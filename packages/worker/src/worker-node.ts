@@ -1,11 +1,10 @@
 import { hostname } from 'node:os';
 import type { Delays } from '@jobfleet/kube';
-import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, isPodReady, nodeLabels, nodeSelectorMatches, isSidecar, k8sTime, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/kube';
+import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, isPodReady, nodeLabels, nodeSelectorMatches, controllerRef, isSidecar, k8sTime, ownerJobUid, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/kube';
 import { ANNOTATION_NODE_LOST, Cluster, DEFAULT_NODE_TIMINGS, lostPod, selfFenceAfterMs, settleDeletedPod, type NodeTimings } from '@jobfleet/controllers';
 import {
   eventOps,
   NodeLease,
-  ownerJobUid,
   PodTaskConsumer,
   type PodTaskOutcome,
   type ReceivedPodTask,
@@ -461,8 +460,9 @@ export class WorkerNode {
   }
 
   private async syncOwner(pod: Pod): Promise<void> {
-    const owner = pod.metadata?.ownerReferences?.[0];
-    if (typeof owner?.name === 'string') await this.cluster.controller.syncJob(pod.metadata.namespace ?? 'default', owner.name);
+    // A record read from Redis may be malformed: only a well-formed controller reference names a Job to sync.
+    const owner = Array.isArray(pod.metadata?.ownerReferences) ? controllerRef(pod) : undefined;
+    if (owner?.kind === 'Job' && typeof owner.name === 'string') await this.cluster.controller.syncJob(pod.metadata.namespace ?? 'default', owner.name);
   }
 
   private async listenForStops(): Promise<void> {

@@ -29,6 +29,7 @@
     {op="set", k, value}
     {op="sadd"|"srem"|"zadd"|"zrem", k, member, score?}     index upkeep, unconditional
     {op="delkey", k}
+    {op="hdel", k, field}                                   drops a field of a hash (a record of a registry)
     {op="publish", channel, message}                       (a channel is not a key)
     {op="require", k, field, value}                      a guard: the hash's field must hold value
                                                             (nothing is written otherwise; writes nothing)
@@ -144,6 +145,8 @@ for _, op in ipairs(ops) do
     redis.call("SET", op.key, op.value)
   elseif op.op == "delkey" then
     redis.call("DEL", op.key)
+  elseif op.op == "hdel" then
+    redis.call("HDEL", op.key, op.field)
   elseif op.op == "publish" then
     redis.call("PUBLISH", op.channel, op.message)
   end
