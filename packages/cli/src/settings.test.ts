@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KUBERNETES_DELAYS } from '@jobfleet/kube';
-import { delaysFromEnv, roleSettings } from './settings.js';
+import { delaysFromEnv, roleOptionsFromEnv, roleSettings } from './settings.js';
 
 describe('roleSettings: the roles settings from the environment, passed down as options', () => {
   it('leaves every unset variable out, so that the library default applies', () => {
@@ -105,5 +105,28 @@ describe('delaysFromEnv', () => {
       if (saved === undefined) delete process.env.JOBFLEET_POD_BACKOFF_BASE_MS;
       else process.env.JOBFLEET_POD_BACKOFF_BASE_MS = saved;
     }
+  });
+});
+
+describe('roleOptionsFromEnv: each role gets what it uses, in its start function\'s names', () => {
+  const env = {
+    JOBFLEET_REDIS_PREFIX: 'fleet2',
+    JOBFLEET_CHANGES_MAX_BYTES: '4096',
+    JOBFLEET_NODE_GRACE_MS: '3000',
+    JOBFLEET_WATCH_BUFFER_BYTES: '1024',
+    JOBFLEET_POD_LOG_MAX_BYTES: '512',
+  };
+  const delays = KUBERNETES_DELAYS;
+
+  it.each([
+    { role: 'api' as const, want: { prefix: 'fleet2', limits: { changesMaxBytes: 4096 }, delays, nodeGraceMs: 3000, watchBufferBytes: 1024 } },
+    { role: 'worker' as const, want: { prefix: 'fleet2', limits: { changesMaxBytes: 4096 }, delays, nodeTimings: { graceMs: 3000 }, podLogMaxBytes: 512 } },
+    { role: 'janitor' as const, want: { prefix: 'fleet2', limits: { changesMaxBytes: 4096 }, delays, nodeTimings: { graceMs: 3000 } } },
+  ])('$role', ({ role, want }) => {
+    expect(roleOptionsFromEnv(role, env)).toStrictEqual(want);
+  });
+
+  it('leaves the prefix out when unset, so that the library default applies', () => {
+    expect(roleOptionsFromEnv('api', {})).toStrictEqual({ limits: {}, delays });
   });
 });
