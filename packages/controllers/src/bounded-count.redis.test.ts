@@ -1,19 +1,10 @@
 /** A backlog of finished pods is counted in steps of at most 500, without creating pods meanwhile. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseJob } from '@jobfleet/kube';
-import { startScratchRedis, type EmbeddedRedis } from '@jobfleet/store';
-import { Cluster, createJob } from './index.js';
+import { createJob } from './index.js';
+import { scratchCluster } from './test-cluster.js';
 
-let redis: EmbeddedRedis;
-let cluster: Cluster;
-beforeAll(async () => {
-  redis = await startScratchRedis();
-  cluster = new Cluster({ redisUrl: redis.url, prefix: 'bounded' });
-});
-afterAll(async () => {
-  await cluster.close();
-  await redis.stop();
-});
+const scratch = scratchCluster();
 
 it('counts 1,000 finished pods exactly once, in bounded steps, creating no pod past completions', async () => {
   const manifest = parseJob({
@@ -22,9 +13,9 @@ it('counts 1,000 finished pods exactly once, in bounded steps, creating no pod p
     metadata: { name: 'backlog' },
     spec: { completions: 1000, parallelism: 1000, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } },
   });
-  const job = await createJob(cluster.store, cluster.controller, manifest, 'default');
-  await cluster.controller.syncJob('default', 'backlog'); // creation is capped at 500 per sync: 1,000 now
-  const store = cluster.store;
+  const job = await createJob(scratch.store, scratch.cluster.controller, manifest, 'default');
+  await scratch.cluster.controller.syncJob('default', 'backlog'); // creation is capped at 500 per sync: 1,000 now
+  const store = scratch.store;
   expect(await store.podNamesOfJob(job.metadata.uid ?? '')).toHaveLength(1000);
   const finishAll = async () => {
     const pods = await store.getPods('default', await store.podNamesOfJob(job.metadata.uid ?? ''));
@@ -34,7 +25,7 @@ it('counts 1,000 finished pods exactly once, in bounded steps, creating no pod p
     }
   };
   await finishAll(); // 1,000 finished, uncounted: more than one sync counts
-  await cluster.controller.syncJob('default', 'backlog');
+  await scratch.cluster.controller.syncJob('default', 'backlog');
   const final = (await store.getJob('default', 'backlog'))?.job;
   expect(final?.status?.succeeded).toBe(1000);
   expect(final?.status?.conditions?.map((c) => c.type)).toEqual(['SuccessCriteriaMet', 'Complete']);

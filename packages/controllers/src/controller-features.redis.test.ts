@@ -4,47 +4,19 @@
  * counts on new pods, pods counted while terminating (TerminatingOrFailed), the node monitor's
  * DisruptionTarget condition.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { k8sTime, type Delays, type Job, type JobSpec, type Pod, type PodPhase } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
+import { scratchCluster } from './test-cluster.js';
 import { createJob } from './jobs.js';
 import { NodeMonitor } from './node-monitor.js';
-import { putOp, startEmbeddedRedis, type EmbeddedRedis, type JobStore } from '@jobfleet/store';
-import { NO_DELAYS as DELAYS, defaultedJob as newJob } from '@jobfleet/testing';
+import { putOp, type JobStore } from '@jobfleet/store';
+import { defaultedJob as newJob } from '@jobfleet/testing';
 
 const NS = 'default';
 
-let server: EmbeddedRedis;
-let dir: string;
-let redis: Redis;
-const filePrefix = `t${randomUUID().slice(0, 8)}`;
-let seq = 0;
-const clusters: Cluster[] = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'jobfleet-store-test-'));
-  server = await startEmbeddedRedis(dir, { persistence: false });
-  redis = new Redis(server.url);
-});
-afterEach(async () => {
-  while (clusters.length > 0) await clusters.pop()?.close();
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-function newCluster(delays: Delays = DELAYS): Cluster {
-  const cluster = new Cluster({ redisUrl: server.url, prefix: `${filePrefix}-${++seq}`, delays });
-  clusters.push(cluster);
-  return cluster;
-}
+const scratch = scratchCluster();
+const newCluster = (delays?: Delays): Cluster => scratch.newCluster({ delays });
 
 
 async function podsOf(store: JobStore, job: Job): Promise<Pod[]> {
@@ -78,7 +50,7 @@ async function updateSpec(store: JobStore, name: string, change: Partial<JobSpec
 }
 
 async function deletedPodsInStream(store: JobStore): Promise<string[]> {
-  const entries = await redis.xrange(store.keys.changes, '-', '+');
+  const entries = await scratch.redis.xrange(store.keys.changes, '-', '+');
   return entries.flatMap(([, fields]) => {
     const f = new Map<string, string>();
     for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i] ?? '', fields[i + 1] ?? '');
@@ -93,7 +65,7 @@ describe('pods the controller stopped are removed once they ended and were count
     const uid = job.metadata.uid ?? '';
     const [onNode, pending] = (await podsOf(store, job)).map((p) => p.metadata.name ?? '');
     await setPod(store, onNode!, 'Running');
-    await redis.set(store.keys.podLogArchive(NS, onNode!), 'its log');
+    await scratch.redis.set(store.keys.podLogArchive(NS, onNode!), 'its log');
 
     await updateSpec(store, 'sus', { suspend: true });
     await controller.syncJob(NS, 'sus');
@@ -109,11 +81,11 @@ describe('pods the controller stopped are removed once they ended and were count
     await setPod(store, onNode!, 'Failed', 'node-1', 143);
     await controller.syncJob(NS, 'sus');
     expect(await store.getPod(NS, onNode!)).toBeUndefined();
-    expect(await redis.exists(store.keys.podLogArchive(NS, onNode!), store.keys.podLog(NS, onNode!))).toBe(0);
-    expect(await redis.zscore(store.keys.pods(NS), onNode!)).toBeNull();
+    expect(await scratch.redis.exists(store.keys.podLogArchive(NS, onNode!), store.keys.podLog(NS, onNode!))).toBe(0);
+    expect(await scratch.redis.zscore(store.keys.pods(NS), onNode!)).toBeNull();
     expect(await store.podNamesOfJob(uid)).toStrictEqual([]);
     expect(await store.uncountedPodNames(uid)).toStrictEqual([]);
-    expect(await redis.smembers(store.keys.nodePods('node-1'))).toStrictEqual([]);
+    expect(await scratch.redis.smembers(store.keys.nodePods('node-1'))).toStrictEqual([]);
     expect((await deletedPodsInStream(store)).sort()).toStrictEqual([onNode, pending].sort());
     const status = (await store.getJob(NS, 'sus'))?.job.status;
     expect(status).toMatchObject({ active: 0, ready: 0, terminating: 0, failed: 0, succeeded: 0 });
@@ -141,13 +113,13 @@ describe('managedBy', () => {
     expect(stored?.job.status).toStrictEqual({});
     expect(stored?.job.metadata.resourceVersion).toBe(rv);
     expect(await store.podNamesOfJob(job.metadata.uid ?? '')).toStrictEqual([]);
-    expect(await redis.scard(store.keys.jobEvents(job.metadata.uid ?? ''))).toBe(0);
+    expect(await scratch.redis.scard(store.keys.jobEvents(job.metadata.uid ?? ''))).toBe(0);
   });
 
   it('once its controller has finished it, its TTL-after-finished deletion is scheduled, as Kubernetes\' TTL controller does', async () => {
     const { store, controller } = newCluster();
     await createJob(store, controller, newJob('ext-ttl', { managedBy: 'example.com/c', ttlSecondsAfterFinished: 30 }), NS);
-    expect(await redis.zscore(store.keys.ttlSchedule, `${NS}/ext-ttl`)).toBeNull();
+    expect(await scratch.redis.zscore(store.keys.ttlSchedule, `${NS}/ext-ttl`)).toBeNull();
     // The other controller writes the status (jobs/status); the write syncs the Job.
     const stored = await store.getJob(NS, 'ext-ttl');
     const at = k8sTime(Date.now());
@@ -162,7 +134,7 @@ describe('managedBy', () => {
     };
     expect((await store.commit([putOp(store.keys.job(NS, 'ext-ttl'), stored!.rv, { ...stored!.job, status }, stored!.control)])).ok).toBe(true);
     await controller.syncJob(NS, 'ext-ttl');
-    expect(Number(await redis.zscore(store.keys.ttlSchedule, `${NS}/ext-ttl`))).toBe(Date.parse(at) + 31_000);
+    expect(Number(await scratch.redis.zscore(store.keys.ttlSchedule, `${NS}/ext-ttl`))).toBe(Date.parse(at) + 31_000);
     expect((await store.getJob(NS, 'ext-ttl'))?.job.status).toStrictEqual(status);
   });
 });
@@ -229,7 +201,7 @@ describe('the node monitor', () => {
     const name = pod?.metadata.name ?? '';
     await setPod(store, name, 'Running', 'gone-node');
     const now = await store.now();
-    await redis.hset(store.keys.nodes, 'gone-node', JSON.stringify({ name: 'gone-node', heartbeat: now - 60_000 }));
+    await scratch.redis.hset(store.keys.nodes, 'gone-node', JSON.stringify({ name: 'gone-node', heartbeat: now - 60_000 }));
     const monitor = new NodeMonitor(store, controller, { graceMs: 0, evictionMs: 0 });
     // Seen Redis long enough, then: mark lost, then evict.
     Reflect.set(monitor, 'connectedSince', now - 10_000);

@@ -2,49 +2,19 @@
  * The Job controller, deleteJob and the task queues against a real redis-server: concurrent syncs
  * count each finished pod exactly once, deletion leaves no key behind, timers are removed.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { k8sTime, type Delays, type Job, type Pod, type PodPhase } from '@jobfleet/kube';
+import { describe, expect, it } from 'vitest';
+import { k8sTime, type Job, type Pod, type PodPhase } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
-import type { Clock } from './controller.js';
-import { deleteJob, parseStopMessage, putOp, startEmbeddedRedis, stopMessage, type EmbeddedRedis, type JobStore } from '@jobfleet/store';
+import { scratchCluster } from './test-cluster.js';
+import { deleteJob, parseStopMessage, putOp, stopMessage, type JobStore } from '@jobfleet/store';
 import { createJob } from './jobs.js';
-import { NO_DELAYS as DELAYS, defaultedJob as newJob } from '@jobfleet/testing';
+import { defaultedJob as newJob } from '@jobfleet/testing';
 
 const NS = 'default';
 
-let server: EmbeddedRedis;
-let dir: string;
-let redis: Redis;
-const filePrefix = `t${randomUUID().slice(0, 8)}`;
-let seq = 0;
-const clusters: Cluster[] = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'jobfleet-store-test-'));
-  server = await startEmbeddedRedis(dir, { persistence: false });
-  redis = new Redis(server.url);
-});
-
-afterEach(async () => {
-  while (clusters.length > 0) await clusters.pop()?.close();
-});
-
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-function newCluster(opts: { clock?: Clock; delays?: Delays; prefix?: string } = {}): Cluster {
-  const cluster = new Cluster({ redisUrl: server.url, prefix: opts.prefix ?? `${filePrefix}-${++seq}`, delays: opts.delays ?? DELAYS, clock: opts.clock });
-  clusters.push(cluster);
-  return cluster;
-}
+const scratch = scratchCluster();
+const newCluster = scratch.newCluster;
 
 /**
  * `n` controllers on one deployment, as `n` processes would have: their syncs of a Job race in
@@ -206,8 +176,8 @@ describe('deleteJob', () => {
   async function keysOf(cluster: Cluster): Promise<{ store: string[]; queues: string[] }> {
     const p = cluster.store.keys.rv.slice(0, -'rv'.length); // "<prefix>:"
     return {
-      store: (await redis.keys(`${p}*`)).sort(),
-      queues: (await redis.keys(`${cluster.store.keys.queuePrefix}:*`)).sort(),
+      store: (await scratch.redis.keys(`${p}*`)).sort(),
+      queues: (await scratch.redis.keys(`${cluster.store.keys.queuePrefix}:*`)).sort(),
     };
   }
 
@@ -237,7 +207,7 @@ describe('deleteJob', () => {
     const during = await keysOf(cluster);
     expect(during.store.length).toBeGreaterThan(baseline.store.length);
 
-    const sub = new Redis(server.url);
+    const sub = new Redis(scratch.url);
     const stops: string[] = [];
     sub.on('message', (_c: string, m: string) => stops.push(m));
     await sub.subscribe(store.keys.nodeChannel('node-9'));

@@ -4,40 +4,18 @@
  * for the Job and each of its pods, works in bounded batches, and can be finished by another
  * process (the janitor) when the one that started it died.
  */
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError, k8sTime, type Job, type JobSpec, type Pod } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
-import { DELETE_BATCH_PODS, deleteJob, resumeDeletion, startJobDeletion, startScratchRedis, type EmbeddedRedis, type JobStore } from '@jobfleet/store';
+import { scratchCluster } from './test-cluster.js';
+import { DELETE_BATCH_PODS, deleteJob, resumeDeletion, startJobDeletion, type JobStore } from '@jobfleet/store';
 import { createJob } from './jobs.js';
-import { defaultedJob, NO_DELAYS as DELAYS } from '@jobfleet/testing';
+import { defaultedJob } from '@jobfleet/testing';
 
 const NS = 'default';
 
-let server: EmbeddedRedis;
-let redis: Redis;
-const filePrefix = `t${randomUUID().slice(0, 8)}`;
-let seq = 0;
-const clusters: Cluster[] = [];
-
-beforeAll(async () => {
-  server = await startScratchRedis();
-  redis = new Redis(server.url);
-});
-afterEach(async () => {
-  while (clusters.length > 0) await clusters.pop()?.close();
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
-
-function newCluster(prefix = `${filePrefix}-${++seq}`): Cluster {
-  const cluster = new Cluster({ redisUrl: server.url, prefix, delays: DELAYS });
-  clusters.push(cluster);
-  return cluster;
-}
+const scratch = scratchCluster();
+const newCluster = (prefix?: string): Cluster => scratch.newCluster({ prefix });
 
 /** Failures never end these Jobs: the deletion races with the controller's re-creation. */
 function newJob(name: string, spec: Partial<JobSpec> = {}): Job {
@@ -47,7 +25,7 @@ function newJob(name: string, spec: Partial<JobSpec> = {}): Job {
 /** Every key of a deployment, the change stream's and the queues' included. */
 async function keysOf(store: JobStore): Promise<string[]> {
   const p = store.keys.rv.slice(0, -'rv'.length);
-  return (await redis.keys(`${p}*`)).filter((k) => !/:sync(lease|again):/.test(k)).sort();
+  return (await scratch.redis.keys(`${p}*`)).filter((k) => !/:sync(lease|again):/.test(k)).sort();
 }
 
 interface StreamEntry {
@@ -60,7 +38,7 @@ interface StreamEntry {
 }
 
 async function changes(store: JobStore): Promise<StreamEntry[]> {
-  const raw = await redis.xrange(store.keys.changes, '-', '+');
+  const raw = await scratch.redis.xrange(store.keys.changes, '-', '+');
   return raw.map(([id, f]) => {
     const m = new Map<string, string>();
     for (let i = 0; i + 1 < f.length; i += 2) m.set(f[i] ?? '', f[i + 1] ?? '');
@@ -168,7 +146,7 @@ describe('deleteJob', () => {
     await createJob(store, controller, newJob('warm-up'), NS);
     await deleteJob(store, NS, 'warm-up', { queues });
     const baseline = await keysOf(store);
-    const queueKeys = async () => (await redis.keys(`${store.keys.queuePrefix}:*`)).filter((k) => !/:(events|meta|id|stalled-check)$/.test(k)).sort();
+    const queueKeys = async () => (await scratch.redis.keys(`${store.keys.queuePrefix}:*`)).filter((k) => !/:(events|meta|id|stalled-check)$/.test(k)).sort();
     const queueBaseline = await queueKeys();
     // The deletion lands between a sync's commit and what it does after (timers, pod tasks).
     const schedule = queues.scheduleSync.bind(queues);
@@ -182,7 +160,7 @@ describe('deleteJob', () => {
     };
     const job = await createJob(store, controller, newJob('raced', { parallelism: 3, completions: 3, activeDeadlineSeconds: 3_600 }), NS);
     expect(raced).toBe(true);
-    expect(await redis.exists(`${queues.prefix}:timers:${job.metadata.uid}`)).toBe(0);
+    expect(await scratch.redis.exists(`${queues.prefix}:timers:${job.metadata.uid}`)).toBe(0);
     expect(await queues.sync.getDelayed()).toStrictEqual([]);
     expect((await queues.pods.getWaiting()).filter((t) => t.data.name.startsWith('raced'))).toStrictEqual([]);
     expect(await keysOf(store)).toStrictEqual(baseline);

@@ -4,46 +4,25 @@
  * dry runs write nothing, and a finished Job's TTL is rescheduled.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, applyJobDefaults, type Job } from '@jobfleet/kube';
-import { Cluster } from './cluster.js';
 import { updateJob, updateJobStatus } from './job-updates.js';
 import { createJob } from './jobs.js';
-import { putOp, startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
-import { NO_DELAYS as DELAYS } from '@jobfleet/testing';
+import { scratchCluster } from './test-cluster.js';
+import { putOp } from '@jobfleet/store';
+import { defaultedJob } from '@jobfleet/testing';
 
 const NS = 'default';
 
-let server: EmbeddedRedis;
-let dir: string;
-let cluster: Cluster;
+const scratch = scratchCluster();
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'jobfleet-updates-test-'));
-  server = await startEmbeddedRedis(dir, { persistence: false });
-  cluster = new Cluster({ redisUrl: server.url, prefix: `t${randomUUID().slice(0, 8)}`, delays: DELAYS });
-});
-
-afterAll(async () => {
-  await cluster?.close();
-  await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
+/** A Job as the API hands it to createJob. */
 function manifest(name: string, spec: Partial<Job['spec']> = {}): Job {
-  return applyJobDefaults({
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name },
-    spec: { completions: 4, parallelism: 1, ...spec, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } },
-  });
+  return applyJobDefaults(defaultedJob(name, { completions: 4, ...spec }));
 }
 
 async function created(spec: Partial<Job['spec']> = {}): Promise<Job> {
-  return createJob(cluster.store, cluster.controller, manifest(`job-${randomUUID().slice(0, 6)}`, spec), NS);
+  return createJob(scratch.store, scratch.cluster.controller, manifest(`job-${randomUUID().slice(0, 6)}`, spec), NS);
 }
 
 const withSpec = (spec: Partial<Job['spec']>) => (current: Job): Job => ({ ...current, spec: { ...current.spec, ...spec } });
@@ -52,7 +31,7 @@ describe('updateJob', () => {
   it('changes the spec, bumps generation, keeps status and server-owned metadata, and syncs at once', async () => {
     const job = await created();
     expect(job.status?.active).toBe(1);
-    const { job: updated, changed } = await updateJob(cluster.store, cluster.controller, NS, job.metadata.name ?? '', (current) => ({
+    const { job: updated, changed } = await updateJob(scratch.store, scratch.cluster.controller, NS, job.metadata.name ?? '', (current) => ({
       ...withSpec({ parallelism: 3 })(current),
       metadata: { ...current.metadata, uid: 'forged', creationTimestamp: '2000-01-01T00:00:00Z', generation: 99, labels: { team: 'a' } },
     }));
@@ -65,9 +44,9 @@ describe('updateJob', () => {
   it('leaves generation alone for metadata-only changes and writes nothing for no change', async () => {
     const job = await created();
     const name = job.metadata.name ?? '';
-    const labelled = await updateJob(cluster.store, cluster.controller, NS, name, (c) => ({ ...c, metadata: { ...c.metadata, labels: { x: 'y' } } }));
+    const labelled = await updateJob(scratch.store, scratch.cluster.controller, NS, name, (c) => ({ ...c, metadata: { ...c.metadata, labels: { x: 'y' } } }));
     expect(labelled.job.metadata.generation).toBe(1);
-    const again = await updateJob(cluster.store, cluster.controller, NS, name, (c) => c);
+    const again = await updateJob(scratch.store, scratch.cluster.controller, NS, name, (c) => c);
     expect(again.changed).toBe(false);
     expect(again.job.metadata.resourceVersion).toBe(labelled.job.metadata.resourceVersion);
   });
@@ -75,22 +54,22 @@ describe('updateJob', () => {
   it('answers Conflict for a stale resourceVersion and NotFound for a missing Job', async () => {
     const job = await created();
     const name = job.metadata.name ?? '';
-    await updateJob(cluster.store, cluster.controller, NS, name, (c) => ({ ...c, metadata: { ...c.metadata, annotations: { a: '1' } } }));
-    const stale = updateJob(cluster.store, cluster.controller, NS, name, (c) => ({ ...withSpec({ backoffLimit: 1 })(c), metadata: { ...c.metadata, resourceVersion: job.metadata.resourceVersion } }));
+    await updateJob(scratch.store, scratch.cluster.controller, NS, name, (c) => ({ ...c, metadata: { ...c.metadata, annotations: { a: '1' } } }));
+    const stale = updateJob(scratch.store, scratch.cluster.controller, NS, name, (c) => ({ ...withSpec({ backoffLimit: 1 })(c), metadata: { ...c.metadata, resourceVersion: job.metadata.resourceVersion } }));
     await expect(stale).rejects.toBeInstanceOf(ConflictError);
     await expect(stale).rejects.toThrow(`Operation cannot be fulfilled on jobs.batch "${name}": the object has been modified`);
-    await expect(updateJob(cluster.store, cluster.controller, NS, 'no-such-job', (c) => c)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(updateJob(scratch.store, scratch.cluster.controller, NS, 'no-such-job', (c) => c)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('retries without a precondition when another write (the controller) lands in between', async () => {
     const job = await created();
     const name = job.metadata.name ?? '';
     let calls = 0;
-    const { job: updated } = await updateJob(cluster.store, cluster.controller, NS, name, (current) => {
+    const { job: updated } = await updateJob(scratch.store, scratch.cluster.controller, NS, name, (current) => {
       calls++;
       if (calls === 1) {
         // Another process writes the Job between this read and the compare-and-set.
-        void cluster.store.commit([putOp(cluster.store.keys.job(NS, name), current.metadata.resourceVersion ?? '', { ...current, status: { ...current.status, ready: 0 } })]);
+        void scratch.store.commit([putOp(scratch.store.keys.job(NS, name), current.metadata.resourceVersion ?? '', { ...current, status: { ...current.status, ready: 0 } })]);
       }
       const { resourceVersion: _rv, ...metadata } = current.metadata;
       return { ...withSpec({ backoffLimit: 2 })(current), metadata };
@@ -102,9 +81,9 @@ describe('updateJob', () => {
   it('writes nothing in a dry run', async () => {
     const job = await created();
     const name = job.metadata.name ?? '';
-    const { job: preview } = await updateJob(cluster.store, cluster.controller, NS, name, withSpec({ parallelism: 2 }), { dryRun: true });
+    const { job: preview } = await updateJob(scratch.store, scratch.cluster.controller, NS, name, withSpec({ parallelism: 2 }), { dryRun: true });
     expect(preview.spec.parallelism).toBe(2);
-    const stored = await cluster.store.getJob(NS, name);
+    const stored = await scratch.store.getJob(NS, name);
     expect(stored?.job.spec.parallelism).toBe(1);
     expect(stored?.rv).toBe(job.metadata.resourceVersion);
   });
@@ -113,11 +92,11 @@ describe('updateJob', () => {
     const job = await created({ ttlSecondsAfterFinished: 3600 });
     const name = job.metadata.name ?? '';
     const finishedAt = '2026-01-01T00:00:00Z';
-    const stored = await cluster.store.getJob(NS, name);
+    const stored = await scratch.store.getJob(NS, name);
     const finished: Job = { ...(stored?.job as Job), status: { conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: finishedAt }] } };
-    await cluster.store.commit([putOp(cluster.store.keys.job(NS, name), stored?.rv ?? '', finished)]);
-    await updateJob(cluster.store, cluster.controller, NS, name, withSpec({ ttlSecondsAfterFinished: 60 }));
-    const score = await cluster.redis.zscore(cluster.store.keys.ttlSchedule, `${NS}/${name}`);
+    await scratch.store.commit([putOp(scratch.store.keys.job(NS, name), stored?.rv ?? '', finished)]);
+    await updateJob(scratch.store, scratch.cluster.controller, NS, name, withSpec({ ttlSecondsAfterFinished: 60 }));
+    const score = await scratch.cluster.redis.zscore(scratch.store.keys.ttlSchedule, `${NS}/${name}`);
     expect(Number(score)).toBe(Date.parse(finishedAt) + 1000 + 60_000);
   });
 });
@@ -127,7 +106,7 @@ describe('updateJobStatus (jobs/{name}/status)', () => {
     const job = await created({ managedBy: 'example.com/other', ttlSecondsAfterFinished: 60 });
     const name = job.metadata.name ?? '';
     const t = '2026-01-01T00:00:00Z';
-    const { job: written, changed } = await updateJobStatus(cluster.store, cluster.controller, NS, name, (current) => ({
+    const { job: written, changed } = await updateJobStatus(scratch.store, scratch.cluster.controller, NS, name, (current) => ({
       ...current,
       metadata: { ...current.metadata, labels: { reported: 'yes' } },
       spec: { ...current.spec, parallelism: 9 },
@@ -144,21 +123,21 @@ describe('updateJobStatus (jobs/{name}/status)', () => {
     expect(changed).toBe(true);
     expect(written.spec.parallelism).toBe(1);
     expect(written.metadata.labels).toStrictEqual({ reported: 'yes' });
-    const stored = (await cluster.store.getJob(NS, name))?.job;
+    const stored = (await scratch.store.getJob(NS, name))?.job;
     expect(stored?.status).toMatchObject({ succeeded: 4, completionTime: t });
     expect(stored?.metadata.generation).toBe(job.metadata.generation);
-    expect(Number(await cluster.redis.zscore(cluster.store.keys.ttlSchedule, `${NS}/${name}`))).toBe(Date.parse(t) + 1000 + 60_000);
+    expect(Number(await scratch.cluster.redis.zscore(scratch.store.keys.ttlSchedule, `${NS}/${name}`))).toBe(Date.parse(t) + 1000 + 60_000);
   });
 
   it('refuses an invalid status (422) or a stale resourceVersion (409), writing nothing', async () => {
     const job = await created({ managedBy: 'example.com/other' });
     const name = job.metadata.name ?? '';
-    await expect(updateJobStatus(cluster.store, cluster.controller, NS, name, (current) => ({ ...current, status: { failed: -1 } }))).rejects.toThrow(
+    await expect(updateJobStatus(scratch.store, scratch.cluster.controller, NS, name, (current) => ({ ...current, status: { failed: -1 } }))).rejects.toThrow(
       'status.failed: Invalid value: -1: must be greater than or equal to 0',
     );
     await expect(
-      updateJobStatus(cluster.store, cluster.controller, NS, name, (current) => ({ ...current, metadata: { ...current.metadata, resourceVersion: '1' }, status: { active: 1 } })),
+      updateJobStatus(scratch.store, scratch.cluster.controller, NS, name, (current) => ({ ...current, metadata: { ...current.metadata, resourceVersion: '1' }, status: { active: 1 } })),
     ).rejects.toThrow(ConflictError);
-    expect((await cluster.store.getJob(NS, name))?.rv).toBe(job.metadata.resourceVersion);
+    expect((await scratch.store.getJob(NS, name))?.rv).toBe(job.metadata.resourceVersion);
   });
 });

@@ -4,37 +4,24 @@
  * back in order by followers across the archive.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseJob, type Job, type Pod } from '@jobfleet/kube';
-import { budgetMarker, deleteJob, PodLogs, startScratchRedis, type EmbeddedRedis, type LogLimits, type NewLogChunk, type PodLogTarget } from '@jobfleet/store';
-import { Cluster, createJob } from './index.js';
+import { budgetMarker, deleteJob, PodLogs, type LogLimits, type NewLogChunk, type PodLogTarget } from '@jobfleet/store';
+import { createJob } from './index.js';
+import { scratchCluster } from './test-cluster.js';
 
-let server: EmbeddedRedis;
-let cluster: Cluster;
-let raw: Redis;
+const scratch = scratchCluster();
 const NS = 'default';
 const KIB = 1024;
-
-beforeAll(async () => {
-  server = await startScratchRedis();
-  cluster = new Cluster({ redisUrl: server.url, prefix: `logs${randomUUID().slice(0, 6)}` });
-  raw = new Redis(server.url);
-});
-afterAll(async () => {
-  raw.disconnect();
-  await cluster.close();
-  await server.stop();
-});
 
 const manifest = (name: string, parallelism = 1): Job =>
   parseJob({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name }, spec: { parallelism, completions: parallelism, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } });
 
 /** A Job with `n` pods, as the controller creates them; the log targets of its pods. */
 async function jobWithPods(n = 1): Promise<{ job: Job; targets: PodLogTarget[] }> {
-  const job = await createJob(cluster.store, cluster.controller, manifest(`j-${randomUUID().slice(0, 6)}`, n), NS);
-  const names = await cluster.store.podNamesOfJob(job.metadata.uid ?? '');
-  const pods = (await cluster.store.getPods(NS, names)).map((p) => p.pod);
+  const job = await createJob(scratch.store, scratch.cluster.controller, manifest(`j-${randomUUID().slice(0, 6)}`, n), NS);
+  const names = await scratch.store.podNamesOfJob(job.metadata.uid ?? '');
+  const pods = (await scratch.store.getPods(NS, names)).map((p) => p.pod);
   return { job, targets: pods.map((p: Pod) => ({ ns: NS, name: p.metadata.name ?? '', podUid: p.metadata.uid ?? '', jobUid: job.metadata.uid ?? '' })) };
 }
 
@@ -43,26 +30,26 @@ const limits = (podMaxBytes: number, jobMaxBytes = 0): LogLimits => ({ podMaxByt
 
 /** What a pod's log takes in Redis: its stream and its archive, as MEMORY USAGE counts them. */
 async function memoryOf(t: PodLogTarget): Promise<number> {
-  const keys = [cluster.store.keys.podLog(t.ns, t.name), cluster.store.keys.podLogArchive(t.ns, t.name)];
+  const keys = [scratch.store.keys.podLog(t.ns, t.name), scratch.store.keys.podLogArchive(t.ns, t.name)];
   let total = 0;
-  for (const k of keys) total += Number((await raw.call('MEMORY', 'USAGE', k, 'SAMPLES', '0')) ?? 0);
+  for (const k of keys) total += Number((await scratch.redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '0')) ?? 0);
   return total;
 }
 
-const text = async (t: PodLogTarget, after?: string) => (await cluster.store.logs.read(t.ns, t.name, after)).map((c) => c.data).join('');
+const text = async (t: PodLogTarget, after?: string) => (await scratch.store.logs.read(t.ns, t.name, after)).map((c) => c.data).join('');
 
 describe('PodLogs', () => {
   it('appends in order, archives binary-safe, and a follower resumes after the last id it read, across the archive', async () => {
     const { targets } = await jobWithPods();
     const t = targets[0]!;
-    const logs = cluster.store.logs;
+    const logs = scratch.store.logs;
     expect((await logs.write(t, limits(KIB * KIB), [chunk('one\n'), chunk('two\n', 'c', 'stderr')])).status).toBe('ok');
     const first = await logs.read(NS, t.name);
     expect(first.map((c) => [c.data, c.stream])).toStrictEqual([['one\n', 'stdout'], ['two\n', 'stderr']]);
     const binary = Buffer.from([0, 1, 2, 0xff, 0x0a, 0x20, 0x0a]);
     await logs.write(t, limits(KIB * KIB), [chunk(binary), chunk('last\n')], true);
-    expect(await raw.exists(cluster.store.keys.podLog(NS, t.name))).toBe(0);
-    const archived = await raw.getBuffer(cluster.store.keys.podLogArchive(NS, t.name));
+    expect(await scratch.redis.exists(scratch.store.keys.podLog(NS, t.name))).toBe(0);
+    const archived = await scratch.redis.getBuffer(scratch.store.keys.podLogArchive(NS, t.name));
     expect(archived?.includes(binary)).toBe(true);
     const all = await logs.read(NS, t.name);
     expect(all.map((c) => c.id)).toStrictEqual([...first.map((c) => c.id), all[2]?.id, all[3]?.id]);
@@ -75,13 +62,13 @@ describe('PodLogs', () => {
   it('writes nothing for a pod that is gone, nor for another pod of the same name', async () => {
     const { job, targets } = await jobWithPods();
     const t = targets[0]!;
-    const logs = cluster.store.logs;
+    const logs = scratch.store.logs;
     expect((await logs.write({ ...t, podUid: 'other', jobUid: 'other-job' }, limits(KIB * KIB), [chunk('x')])).status).toBe('gone');
-    await deleteJob(cluster.store, NS, job.metadata.name ?? '');
+    await deleteJob(scratch.store, NS, job.metadata.name ?? '');
     for (const finish of [false, true]) expect((await logs.write(t, limits(KIB * KIB, KIB * KIB), [chunk('late\n')], finish)).status).toBe('gone');
-    const keys = await raw.keys(`${cluster.store.keys.rv.slice(0, -2)}*${t.name}*`);
+    const keys = await scratch.redis.keys(`${scratch.store.keys.rv.slice(0, -2)}*${t.name}*`);
     expect(keys).toStrictEqual([]);
-    expect(await raw.exists(cluster.store.keys.jobLogBytes(t.jobUid))).toBe(0);
+    expect(await scratch.redis.exists(scratch.store.keys.jobLogBytes(t.jobUid))).toBe(0);
   });
 
   it.each<{ what: string; data: () => Buffer }>([
@@ -93,7 +80,7 @@ describe('PodLogs', () => {
     const { targets } = await jobWithPods();
     const t = targets[0]!;
     const bound = 200 * KIB;
-    const logs = new PodLogs(raw, cluster.store.keys); // another process writing, as a second worker would
+    const logs = new PodLogs(scratch.redis, scratch.store.keys); // another process writing, as a second worker would
     let printed = 0;
     for (let i = 0; i < 40; i++) {
       const batch = Array.from({ length: data().length === 1 ? 500 : 2 }, () => chunk(data()));
@@ -108,13 +95,13 @@ describe('PodLogs', () => {
     expect(streamed).toBeLessThanOrEqual(bound + 2 * KIB);
     expect(archived).toBeLessThanOrEqual(bound + 2 * KIB);
     // The newest output is what stays.
-    const kept = await cluster.store.logs.read(NS, t.name);
+    const kept = await scratch.store.logs.read(NS, t.name);
     expect(Buffer.from(kept.map((c) => c.data).join('')).length).toBeGreaterThan(0);
   });
 
   it('shares one budget between the pods of a Job, across writers: past it output is dropped with one marker line per pod', async () => {
     const { targets } = await jobWithPods(4);
-    const writers = [cluster.store.logs, new PodLogs(raw, cluster.store.keys)];
+    const writers = [scratch.store.logs, new PodLogs(scratch.redis, scratch.store.keys)];
     const budget = 200 * KIB;
     const l = limits(128 * KIB, budget);
     let dropped = 0;
@@ -129,7 +116,7 @@ describe('PodLogs', () => {
     await Promise.all(targets.map((t, i) => writers[i % 2]!.write(t, l, [], true)));
     let total = 0;
     for (const t of targets) total += await memoryOf(t);
-    const counted = Number(await raw.get(cluster.store.keys.jobLogBytes(targets[0]!.jobUid)));
+    const counted = Number(await scratch.redis.get(scratch.store.keys.jobLogBytes(targets[0]!.jobUid)));
     console.log(`4 pods printed ${30 * 4 * 4 * KIB} bytes; Job budget ${budget}: counted ${counted}, MEMORY USAGE ${total}, dropped ${dropped}`);
     expect(dropped).toBeGreaterThan(0);
     // Markers are the only bytes past the budget: one per pod here.
@@ -144,21 +131,21 @@ describe('PodLogs', () => {
   it('reads archives written by earlier versions (JSON lines)', async () => {
     const { targets } = await jobWithPods();
     const t = targets[0]!;
-    await raw.set(cluster.store.keys.podLogArchive(NS, t.name), [JSON.stringify(['1-0', 5, 'c', 'stdout', 'old\n']), JSON.stringify(['1-1', 6, 'c', 'stderr', 'er\n'])].join('\n'));
-    expect(await cluster.store.logs.read(NS, t.name)).toStrictEqual([
+    await scratch.redis.set(scratch.store.keys.podLogArchive(NS, t.name), [JSON.stringify(['1-0', 5, 'c', 'stdout', 'old\n']), JSON.stringify(['1-1', 6, 'c', 'stderr', 'er\n'])].join('\n'));
+    expect(await scratch.store.logs.read(NS, t.name)).toStrictEqual([
       { id: '1-0', time: 5, container: 'c', stream: 'stdout', data: 'old\n', instance: 0 },
       { id: '1-1', time: 6, container: 'c', stream: 'stderr', data: 'er\n', instance: 0 },
     ]);
-    expect(await cluster.store.logs.read(NS, t.name, '1-0')).toHaveLength(1);
+    expect(await scratch.store.logs.read(NS, t.name, '1-0')).toHaveLength(1);
   });
 
   const run = (data: string, instance: number, container = 'c'): NewLogChunk => ({ ...chunk(data, container), instance });
-  const runs = async (t: PodLogTarget) => (await cluster.store.logs.read(t.ns, t.name)).map((c) => `${c.container}#${c.instance}:${c.data}`);
+  const runs = async (t: PodLogTarget) => (await scratch.store.logs.read(t.ns, t.name)).map((c) => `${c.container}#${c.instance}:${c.data}`);
 
   it('keeps which run of a container wrote each chunk, in the stream and in the archive (logs --previous)', async () => {
     const { targets } = await jobWithPods();
     const t = targets[0]!;
-    const logs = cluster.store.logs;
+    const logs = scratch.store.logs;
     await logs.write(t, limits(KIB * KIB), [run('first\n', 0), run('side\n', 0, 's'), run('second\n', 1)]);
     expect(await runs(t)).toStrictEqual(['c#0:first\n', 's#0:side\n', 'c#1:second\n']);
     await logs.write(t, limits(KIB * KIB), [run('third\n', 2)], true);
@@ -169,7 +156,7 @@ describe('PodLogs', () => {
   it('a run number that is not a small non-negative integer counts as the first run', async () => {
     const { targets } = await jobWithPods();
     const t = targets[0]!;
-    await cluster.store.logs.write(t, limits(KIB * KIB), [run('a\n', -3), run('b\n', Number.NaN), { ...chunk('c\n'), instance: 2.5 }], true);
+    await scratch.store.logs.write(t, limits(KIB * KIB), [run('a\n', -3), run('b\n', Number.NaN), { ...chunk('c\n'), instance: 2.5 }], true);
     expect(await runs(t)).toStrictEqual(['c#0:a\n', 'c#0:b\n', 'c#0:c\n']);
   });
 
@@ -177,13 +164,13 @@ describe('PodLogs', () => {
     const { targets } = await jobWithPods();
     const t = targets[0]!;
     const bound = 64 * KIB;
-    for (let r = 0; r < 40; r++) await cluster.store.logs.write(t, limits(bound), [run('x'.repeat(4 * KIB), r)]);
+    for (let r = 0; r < 40; r++) await scratch.store.logs.write(t, limits(bound), [run('x'.repeat(4 * KIB), r)]);
     const streamed = await memoryOf(t);
-    await cluster.store.logs.write(t, limits(bound), [], true);
+    await scratch.store.logs.write(t, limits(bound), [], true);
     const archived = await memoryOf(t);
     expect(streamed).toBeLessThanOrEqual(bound + 2 * KIB);
     // Two runs of 4 KiB, whatever the 40 runs before them printed.
     expect(archived).toBeLessThanOrEqual(8 * KIB + 4 * KIB);
-    expect((await cluster.store.logs.read(NS, t.name)).map((c) => c.instance)).toStrictEqual([38, 39]);
+    expect((await scratch.store.logs.read(NS, t.name)).map((c) => c.instance)).toStrictEqual([38, 39]);
   });
 });

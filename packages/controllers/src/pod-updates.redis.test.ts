@@ -6,53 +6,32 @@
  * deleted Job's indexes from being recreated, and the namespace's orphans deleted with it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ANNOTATION_DELETED, ConflictError, InvalidError, applyJobDefaults, k8sTime, type Job, type Pod } from '@jobfleet/kube';
-import { Cluster } from './cluster.js';
-import { deleteJob, startEmbeddedRedis, type EmbeddedRedis, type StoredPod } from '@jobfleet/store';
+import { deleteJob, type StoredPod } from '@jobfleet/store';
 import { createJob } from './jobs.js';
+import { scratchCluster } from './test-cluster.js';
 import { deleteNamespace } from './namespaces.js';
 import { NodeMonitor } from './node-monitor.js';
 import { deletePod, evictPod, reconcilePodOwner, updatePod } from './pod-updates.js';
-import { NO_DELAYS as DELAYS } from '@jobfleet/testing';
+import { defaultedJob } from '@jobfleet/testing';
 
 const NS = 'default';
 
-let server: EmbeddedRedis;
-let dir: string;
-let cluster: Cluster;
+const scratch = scratchCluster();
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'jobfleet-pod-updates-test-'));
-  server = await startEmbeddedRedis(dir, { persistence: false });
-  cluster = new Cluster({ redisUrl: server.url, prefix: `t${randomUUID().slice(0, 8)}`, delays: DELAYS });
-});
-
-afterAll(async () => {
-  await cluster?.close();
-  await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
+/** A Job as the API hands it to createJob. */
 function manifest(name: string, spec: Partial<Job['spec']> = {}): Job {
-  return applyJobDefaults({
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name },
-    spec: { completions: 1, parallelism: 1, backoffLimit: 6, ...spec, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } },
-  });
+  return applyJobDefaults(defaultedJob(name, spec));
 }
 
 async function created(spec: Partial<Job['spec']> = {}, ns = NS): Promise<Job> {
-  return createJob(cluster.store, cluster.controller, manifest(`job-${randomUUID().slice(0, 6)}`, spec), ns);
+  return createJob(scratch.store, scratch.cluster.controller, manifest(`job-${randomUUID().slice(0, 6)}`, spec), ns);
 }
 
 async function podsOf(job: Job): Promise<StoredPod[]> {
-  const names = await cluster.store.podNamesOfJob(job.metadata.uid ?? '');
-  return cluster.store.getPods(job.metadata.namespace ?? NS, names);
+  const names = await scratch.store.podNamesOfJob(job.metadata.uid ?? '');
+  return scratch.store.getPods(job.metadata.namespace ?? NS, names);
 }
 
 async function onlyPod(job: Job): Promise<StoredPod> {
@@ -64,10 +43,10 @@ async function onlyPod(job: Job): Promise<StoredPod> {
 /** What a worker writes when it claims a pod and its containers start. */
 async function runOnNode(stored: StoredPod, node: string): Promise<StoredPod> {
   const pod: Pod = { ...stored.pod, spec: { ...stored.pod.spec, nodeName: node }, status: { ...stored.pod.status, phase: 'Running' } };
-  const keys = cluster.store.keys;
+  const keys = scratch.store.keys;
   const ns = pod.metadata.namespace ?? NS;
-  const result = await cluster.store.commit([
-    await cluster.store.podPutOp(keys.pod(ns, pod.metadata.name ?? ''), stored.rv, pod),
+  const result = await scratch.store.commit([
+    await scratch.store.podPutOp(keys.pod(ns, pod.metadata.name ?? ''), stored.rv, pod),
     { op: 'sadd', key: keys.nodePods(node), member: `${ns}/${pod.metadata.name}` },
   ]);
   if (!result.ok) throw new Error('claim lost');
@@ -76,26 +55,26 @@ async function runOnNode(stored: StoredPod, node: string): Promise<StoredPod> {
 
 /** What a worker writes when the pod's containers ended. */
 async function endOnNode(ns: string, name: string, phase: 'Failed' | 'Succeeded'): Promise<void> {
-  const stored = await cluster.store.getPod(ns, name);
+  const stored = await scratch.store.getPod(ns, name);
   if (!stored) throw new Error('no pod');
   const pod: Pod = { ...stored.pod, status: { ...stored.pod.status, phase, containerStatuses: [{ name: 'c', image: 'busybox', ready: false, restartCount: 0, state: { terminated: { exitCode: phase === 'Failed' ? 137 : 0, finishedAt: k8sTime(Date.now()) } } }] } };
-  const keys = cluster.store.keys;
-  const result = await cluster.store.commit([
-    await cluster.store.podPutOp(keys.pod(ns, name), stored.rv, pod),
+  const keys = scratch.store.keys;
+  const result = await scratch.store.commit([
+    await scratch.store.podPutOp(keys.pod(ns, name), stored.rv, pod),
     { op: 'srem', key: keys.nodePods(stored.pod.spec.nodeName ?? ''), member: `${ns}/${name}` },
   ]);
   if (!result.ok) throw new Error('report lost');
   const owner = pod.metadata.ownerReferences?.[0]?.name;
-  if (owner) await cluster.controller.syncJob(ns, owner);
+  if (owner) await scratch.cluster.controller.syncJob(ns, owner);
 }
 
 async function indexed(job: Job, name: string): Promise<{ jobPods: boolean; uncounted: boolean; namespace: boolean }> {
-  const keys = cluster.store.keys;
+  const keys = scratch.store.keys;
   const uid = job.metadata.uid ?? '';
   return {
-    jobPods: (await cluster.redis.zscore(keys.jobPods(uid), name)) !== null,
-    uncounted: (await cluster.redis.sismember(keys.jobUncounted(uid), name)) === 1,
-    namespace: (await cluster.redis.zscore(keys.pods(job.metadata.namespace ?? NS), name)) !== null,
+    jobPods: (await scratch.cluster.redis.zscore(keys.jobPods(uid), name)) !== null,
+    uncounted: (await scratch.cluster.redis.sismember(keys.jobUncounted(uid), name)) === 1,
+    namespace: (await scratch.cluster.redis.zscore(keys.pods(job.metadata.namespace ?? NS), name)) !== null,
   };
 }
 
@@ -104,12 +83,12 @@ describe('deletePod', () => {
     const job = await created();
     const pod = await onlyPod(job);
     const name = pod.pod.metadata.name ?? '';
-    const deleted = await deletePod(cluster.store, cluster.controller, NS, name);
+    const deleted = await deletePod(scratch.store, scratch.cluster.controller, NS, name);
     expect(deleted?.pod.status.phase).toBe('Failed');
     expect(deleted?.pod.metadata.annotations?.[ANNOTATION_DELETED]).toBe('api');
-    expect(await cluster.store.getPod(NS, name)).toBeUndefined();
+    expect(await scratch.store.getPod(NS, name)).toBeUndefined();
     expect(await indexed(job, name)).toStrictEqual({ jobPods: false, uncounted: false, namespace: false });
-    const after = (await cluster.store.getJob(NS, job.metadata.name ?? ''))?.job;
+    const after = (await scratch.store.getJob(NS, job.metadata.name ?? ''))?.job;
     expect(after?.status?.failed).toBe(1);
     const replacement = await onlyPod(job);
     expect(replacement.pod.metadata.name).not.toBe(name);
@@ -120,23 +99,23 @@ describe('deletePod', () => {
     const node = `node-${randomUUID().slice(0, 6)}`;
     const running = await runOnNode(await onlyPod(job), node);
     const name = running.pod.metadata.name ?? '';
-    const subscriber = cluster.connection();
+    const subscriber = scratch.cluster.connection();
     const messages: string[] = [];
     subscriber.on('message', (_channel: string, message: string) => messages.push(message));
-    await subscriber.subscribe(cluster.store.keys.nodeChannel(node));
+    await subscriber.subscribe(scratch.store.keys.nodeChannel(node));
     const before = Date.now();
-    const deleted = await deletePod(cluster.store, cluster.controller, NS, name, { gracePeriodSeconds: 5 });
+    const deleted = await deletePod(scratch.store, scratch.cluster.controller, NS, name, { gracePeriodSeconds: 5 });
     expect(deleted?.removed).toBe(false);
     expect(deleted?.pod.metadata.deletionGracePeriodSeconds).toBe(5);
     expect(Date.parse(deleted?.pod.metadata.deletionTimestamp ?? '')).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 4_000);
     await expect.poll(() => messages).toStrictEqual([`${NS}/${name} 5`]);
     // Still there while its containers stop; its place in parallelism kept (no replacement yet).
-    expect((await cluster.store.getPod(NS, name))?.pod.metadata.deletionTimestamp).toBe(deleted?.pod.metadata.deletionTimestamp);
+    expect((await scratch.store.getPod(NS, name))?.pod.metadata.deletionTimestamp).toBe(deleted?.pod.metadata.deletionTimestamp);
     expect(await podsOf(job)).toHaveLength(1);
     await endOnNode(NS, name, 'Failed');
-    expect(await cluster.store.getPod(NS, name)).toBeUndefined();
+    expect(await scratch.store.getPod(NS, name)).toBeUndefined();
     expect(await indexed(job, name)).toStrictEqual({ jobPods: false, uncounted: false, namespace: false });
-    expect((await cluster.store.getJob(NS, job.metadata.name ?? ''))?.job.status?.failed).toBe(1);
+    expect((await scratch.store.getJob(NS, job.metadata.name ?? ''))?.job.status?.failed).toBe(1);
     expect((await podsOf(job)).map((p) => p.pod.metadata.name)).not.toContain(name);
     subscriber.disconnect();
   });
@@ -145,30 +124,30 @@ describe('deletePod', () => {
     const job = await created({ backoffLimit: 10 });
     const running = await runOnNode(await onlyPod(job), `node-${randomUUID().slice(0, 6)}`);
     const name = running.pod.metadata.name ?? '';
-    await Promise.all(Array.from({ length: 8 }, (_, i) => deletePod(cluster.store, cluster.controller, NS, name, { gracePeriodSeconds: i })));
-    const marked = (await cluster.store.getPod(NS, name))?.pod;
+    await Promise.all(Array.from({ length: 8 }, (_, i) => deletePod(scratch.store, scratch.cluster.controller, NS, name, { gracePeriodSeconds: i })));
+    const marked = (await scratch.store.getPod(NS, name))?.pod;
     expect(marked?.metadata.deletionGracePeriodSeconds).toBe(0); // the shortest wins, whatever the order
     await endOnNode(NS, name, 'Failed');
-    await Promise.all(Array.from({ length: 4 }, () => cluster.controller.syncJob(NS, job.metadata.name ?? '')));
-    expect((await cluster.store.getJob(NS, job.metadata.name ?? ''))?.job.status?.failed).toBe(1);
+    await Promise.all(Array.from({ length: 4 }, () => scratch.cluster.controller.syncJob(NS, job.metadata.name ?? '')));
+    expect((await scratch.store.getJob(NS, job.metadata.name ?? ''))?.job.status?.failed).toBe(1);
   });
 
   it('refuses failed preconditions (409) and writes nothing on a dry run', async () => {
     const job = await created();
     const pod = await onlyPod(job);
     const name = pod.pod.metadata.name ?? '';
-    await expect(deletePod(cluster.store, cluster.controller, NS, name, { uid: 'other' })).rejects.toThrow(ConflictError);
-    await expect(deletePod(cluster.store, cluster.controller, NS, name, { resourceVersion: '1' })).rejects.toThrow(
+    await expect(deletePod(scratch.store, scratch.cluster.controller, NS, name, { uid: 'other' })).rejects.toThrow(ConflictError);
+    await expect(deletePod(scratch.store, scratch.cluster.controller, NS, name, { resourceVersion: '1' })).rejects.toThrow(
       `Operation cannot be fulfilled on pods "${name}": Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: ${pod.rv}`,
     );
-    await expect(evictPod(cluster.store, cluster.controller, NS, name, { uid: 'other' })).rejects.toThrow(
+    await expect(evictPod(scratch.store, scratch.cluster.controller, NS, name, { uid: 'other' })).rejects.toThrow(
       `Operation cannot be fulfilled on Pod "${name}": the UID in the precondition (other) does not match the UID in record (${pod.pod.metadata.uid})`,
     );
-    const dry = await deletePod(cluster.store, cluster.controller, NS, name, { dryRun: true });
+    const dry = await deletePod(scratch.store, scratch.cluster.controller, NS, name, { dryRun: true });
     expect(dry?.pod.status.phase).toBe('Failed'); // what the deletion would write
     expect(dry?.removed).toBe(false); // its Job counts it first
-    expect((await cluster.store.getPod(NS, name))?.rv).toBe(pod.rv);
-    expect(await deletePod(cluster.store, cluster.controller, NS, 'no-such-pod')).toBeUndefined();
+    expect((await scratch.store.getPod(NS, name))?.rv).toBe(pod.rv);
+    expect(await deletePod(scratch.store, scratch.cluster.controller, NS, 'no-such-pod')).toBeUndefined();
   });
 });
 
@@ -178,20 +157,20 @@ describe('deletePod on a lost node', () => {
     const node = `node-${randomUUID().slice(0, 6)}`;
     const running = await runOnNode(await onlyPod(job), node);
     const name = running.pod.metadata.name ?? '';
-    const monitor = new NodeMonitor(cluster.store, cluster.controller, { graceMs: 50, evictionMs: 300 });
-    await cluster.redis.hset(cluster.store.keys.nodes, node, JSON.stringify({ name: node, heartbeat: (await cluster.store.now()) - 60_000 }));
+    const monitor = new NodeMonitor(scratch.store, scratch.cluster.controller, { graceMs: 50, evictionMs: 300 });
+    await scratch.cluster.redis.hset(scratch.store.keys.nodes, node, JSON.stringify({ name: node, heartbeat: (await scratch.store.now()) - 60_000 }));
     await monitor.check(); // starts its own clock
     await new Promise((r) => setTimeout(r, 100));
     await monitor.check(); // the node is lost: its pod is marked
-    expect((await cluster.store.getPod(NS, name))?.pod.metadata.annotations?.['jobfleet.io/node-lost-at']).toBeDefined();
-    await deletePod(cluster.store, cluster.controller, NS, name, { gracePeriodSeconds: 30 });
-    expect(await cluster.store.getPod(NS, name)).toBeDefined(); // its node may still run it: it waits
+    expect((await scratch.store.getPod(NS, name))?.pod.metadata.annotations?.['jobfleet.io/node-lost-at']).toBeDefined();
+    await deletePod(scratch.store, scratch.cluster.controller, NS, name, { gracePeriodSeconds: 30 });
+    expect(await scratch.store.getPod(NS, name)).toBeDefined(); // its node may still run it: it waits
     await new Promise((r) => setTimeout(r, 400));
     await monitor.check(); // evicted: Failed, still deleted, so counted and removed
-    await cluster.controller.syncJob(NS, job.metadata.name ?? '');
-    expect(await cluster.store.getPod(NS, name)).toBeUndefined();
-    expect((await cluster.store.getJob(NS, job.metadata.name ?? ''))?.job.status?.failed).toBe(1);
-    await cluster.redis.hdel(cluster.store.keys.nodes, node);
+    await scratch.cluster.controller.syncJob(NS, job.metadata.name ?? '');
+    expect(await scratch.store.getPod(NS, name)).toBeUndefined();
+    expect((await scratch.store.getJob(NS, job.metadata.name ?? ''))?.job.status?.failed).toBe(1);
+    await scratch.cluster.redis.hdel(scratch.store.keys.nodes, node);
   });
 });
 
@@ -200,28 +179,28 @@ describe('owners: release and adoption', () => {
     const job = await created();
     const pod = await onlyPod(job);
     const name = pod.pod.metadata.name ?? '';
-    const written = await updatePod(cluster.store, cluster.controller, NS, name, (current) => ({ ...current, metadata: { ...current.metadata, labels: { app: 'x' } } }));
+    const written = await updatePod(scratch.store, scratch.cluster.controller, NS, name, (current) => ({ ...current, metadata: { ...current.metadata, labels: { app: 'x' } } }));
     expect(written.metadata.labels).toStrictEqual({ app: 'x' });
-    const released = (await cluster.store.getPod(NS, name))?.pod;
+    const released = (await scratch.store.getPod(NS, name))?.pod;
     expect(released?.metadata.ownerReferences).toBeUndefined();
     expect(released?.metadata.finalizers).toBeUndefined();
     expect(await indexed(job, name)).toStrictEqual({ jobPods: false, uncounted: false, namespace: true });
     const replacement = await onlyPod(job);
     expect(replacement.pod.metadata.name).not.toBe(name);
     // The released pod outlives its Job.
-    await deleteJob(cluster.store, NS, job.metadata.name ?? '');
-    expect(await cluster.store.getPod(NS, name)).toBeDefined();
+    await deleteJob(scratch.store, NS, job.metadata.name ?? '');
+    expect(await scratch.store.getPod(NS, name)).toBeDefined();
   });
 
   it('adopts back an orphan whose labels match, without counting or replacing it meanwhile', async () => {
     const job = await created();
     const pod = await onlyPod(job);
     const name = pod.pod.metadata.name ?? '';
-    await updatePod(cluster.store, cluster.controller, NS, name, (current) => {
+    await updatePod(scratch.store, scratch.cluster.controller, NS, name, (current) => {
       const { ownerReferences: _o, ...metadata } = current.metadata;
       return { ...current, metadata };
     });
-    const adopted = (await cluster.store.getPod(NS, name))?.pod;
+    const adopted = (await scratch.store.getPod(NS, name))?.pod;
     expect(adopted?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Job', name: job.metadata.name, uid: job.metadata.uid, controller: true });
     expect(await indexed(job, name)).toStrictEqual({ jobPods: true, uncounted: true, namespace: true });
     expect(await podsOf(job)).toHaveLength(1);
@@ -232,14 +211,14 @@ describe('owners: release and adoption', () => {
     const running = await runOnNode(await onlyPod(job), `node-${randomUUID().slice(0, 6)}`);
     const name = running.pod.metadata.name ?? '';
     await endOnNode(NS, name, 'Succeeded');
-    expect((await cluster.store.getJob(NS, job.metadata.name ?? ''))?.job.status?.succeeded).toBe(1);
+    expect((await scratch.store.getJob(NS, job.metadata.name ?? ''))?.job.status?.succeeded).toBe(1);
     // Released (labels), then adopted back (labels again): it is listed with the Job, not counted twice.
-    await updatePod(cluster.store, cluster.controller, NS, name, (current) => ({ ...current, metadata: { ...current.metadata, labels: {} } }));
+    await updatePod(scratch.store, scratch.cluster.controller, NS, name, (current) => ({ ...current, metadata: { ...current.metadata, labels: {} } }));
     expect(await indexed(job, name)).toMatchObject({ jobPods: false, uncounted: false });
-    await updatePod(cluster.store, cluster.controller, NS, name, (current) => ({ ...current, metadata: { ...current.metadata, labels: { 'batch.kubernetes.io/controller-uid': job.metadata.uid ?? '' } } }));
+    await updatePod(scratch.store, scratch.cluster.controller, NS, name, (current) => ({ ...current, metadata: { ...current.metadata, labels: { 'batch.kubernetes.io/controller-uid': job.metadata.uid ?? '' } } }));
     expect(await indexed(job, name)).toMatchObject({ jobPods: true, uncounted: false });
-    await cluster.controller.syncJob(NS, job.metadata.name ?? '');
-    expect((await cluster.store.getJob(NS, job.metadata.name ?? ''))?.job.status?.succeeded).toBe(1);
+    await scratch.cluster.controller.syncJob(NS, job.metadata.name ?? '');
+    expect((await scratch.store.getJob(NS, job.metadata.name ?? ''))?.job.status?.succeeded).toBe(1);
   });
 
   it('never adopts into a Job deleted meanwhile (the write is guarded by the Job)', async () => {
@@ -248,18 +227,18 @@ describe('owners: release and adoption', () => {
     const name = pod.pod.metadata.name ?? '';
     // An orphan of the Job, written straight (no reconciliation yet), then the Job goes.
     const { ownerReferences: _o, ...metadata } = pod.pod.metadata;
-    const keys = cluster.store.keys;
-    await cluster.store.commit([
-      await cluster.store.podPutOp(keys.pod(NS, name), pod.rv, { ...pod.pod, metadata }),
+    const keys = scratch.store.keys;
+    await scratch.store.commit([
+      await scratch.store.podPutOp(keys.pod(NS, name), pod.rv, { ...pod.pod, metadata }),
       { op: 'zrem', key: keys.jobPods(job.metadata.uid ?? ''), member: name },
       { op: 'srem', key: keys.jobUncounted(job.metadata.uid ?? ''), member: name },
     ]);
-    await deleteJob(cluster.store, NS, job.metadata.name ?? '');
-    const guard = await cluster.store.commit([{ op: 'require', key: keys.job(NS, job.metadata.name ?? ''), field: 'uid', value: job.metadata.uid ?? '' }, { op: 'zadd', key: keys.jobPods(job.metadata.uid ?? ''), member: name }]);
+    await deleteJob(scratch.store, NS, job.metadata.name ?? '');
+    const guard = await scratch.store.commit([{ op: 'require', key: keys.job(NS, job.metadata.name ?? ''), field: 'uid', value: job.metadata.uid ?? '' }, { op: 'zadd', key: keys.jobPods(job.metadata.uid ?? ''), member: name }]);
     expect(guard.ok).toBe(false);
-    await reconcilePodOwner(cluster.store, cluster.controller, NS, name);
-    expect(await cluster.redis.exists(keys.jobPods(job.metadata.uid ?? ''), keys.jobUncounted(job.metadata.uid ?? ''))).toBe(0);
-    expect((await cluster.store.getPod(NS, name))?.pod.metadata.ownerReferences).toBeUndefined();
+    await reconcilePodOwner(scratch.store, scratch.cluster.controller, NS, name);
+    expect(await scratch.cluster.redis.exists(keys.jobPods(job.metadata.uid ?? ''), keys.jobUncounted(job.metadata.uid ?? ''))).toBe(0);
+    expect((await scratch.store.getPod(NS, name))?.pod.metadata.ownerReferences).toBeUndefined();
   });
 
   it('refuses to add an owner reference or change the spec (422), writing nothing', async () => {
@@ -267,12 +246,12 @@ describe('owners: release and adoption', () => {
     const pod = await onlyPod(job);
     const name = pod.pod.metadata.name ?? '';
     await expect(
-      updatePod(cluster.store, cluster.controller, NS, name, (current) => ({ ...current, metadata: { ...current.metadata, ownerReferences: [...(current.metadata.ownerReferences ?? []), { apiVersion: 'v1', kind: 'Pod', name: 'x', uid: 'y' }] } })),
+      updatePod(scratch.store, scratch.cluster.controller, NS, name, (current) => ({ ...current, metadata: { ...current.metadata, ownerReferences: [...(current.metadata.ownerReferences ?? []), { apiVersion: 'v1', kind: 'Pod', name: 'x', uid: 'y' }] } })),
     ).rejects.toThrow(InvalidError);
-    await expect(updatePod(cluster.store, cluster.controller, NS, name, (current) => ({ ...current, spec: { ...current.spec, restartPolicy: 'OnFailure' } }))).rejects.toThrow(
+    await expect(updatePod(scratch.store, scratch.cluster.controller, NS, name, (current) => ({ ...current, spec: { ...current.spec, restartPolicy: 'OnFailure' } }))).rejects.toThrow(
       /pod updates may not change fields other than/,
     );
-    expect((await cluster.store.getPod(NS, name))?.rv).toBe(pod.rv);
+    expect((await scratch.store.getPod(NS, name))?.rv).toBe(pod.rv);
   });
 });
 
@@ -282,10 +261,10 @@ describe('deleteNamespace', () => {
     const job = await created({}, ns);
     const pod = await onlyPod(job);
     const name = pod.pod.metadata.name ?? '';
-    await updatePod(cluster.store, cluster.controller, ns, name, (current) => ({ ...current, metadata: { ...current.metadata, labels: {} } }));
-    expect((await cluster.store.getPod(ns, name))?.pod.metadata.ownerReferences).toBeUndefined();
-    await deleteNamespace(cluster.store, ns, Date.now(), { controller: cluster.controller });
-    expect(await cluster.store.getPod(ns, name)).toBeUndefined();
-    expect(await cluster.redis.zcard(cluster.store.keys.pods(ns))).toBe(0);
+    await updatePod(scratch.store, scratch.cluster.controller, ns, name, (current) => ({ ...current, metadata: { ...current.metadata, labels: {} } }));
+    expect((await scratch.store.getPod(ns, name))?.pod.metadata.ownerReferences).toBeUndefined();
+    await deleteNamespace(scratch.store, ns, Date.now(), { controller: scratch.cluster.controller });
+    expect(await scratch.store.getPod(ns, name)).toBeUndefined();
+    expect(await scratch.cluster.redis.zcard(scratch.store.keys.pods(ns))).toBe(0);
   });
 });

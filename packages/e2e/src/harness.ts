@@ -3,7 +3,8 @@
  * key prefix so that tests running at the same time never see each other's data.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll } from 'vitest';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,36 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
       await api.close();
     },
   };
+}
+
+/**
+ * One fleet for a file's tests: started before them and handed to `started` (which may return its own
+ * clean-up, run first), closed after them.
+ */
+export function useFleet(opts: FleetOptions, started: (fleet: Fleet) => void | (() => void | Promise<void>)): void {
+  let fleet: Fleet | undefined;
+  let cleanUp: void | (() => void | Promise<void>);
+  beforeAll(async () => {
+    fleet = await startFleet(opts);
+    cleanUp = started(fleet);
+  });
+  afterAll(async () => {
+    await cleanUp?.();
+    await fleet?.close();
+  });
+}
+
+/** The official JavaScript client's configuration for a fleet's API (namespace default). */
+export function kubeConfig(fleet: Fleet): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    // client-node refuses plain http unless TLS verification is off (there is no TLS to verify).
+    clusters: [{ name: 'jobfleet', server: fleet.api.url, skipTLSVerify: true }],
+    users: [{ name: 'jobfleet' }],
+    contexts: [{ name: 'jobfleet', cluster: 'jobfleet', user: 'jobfleet', namespace: 'default' }],
+    currentContext: 'jobfleet',
+  });
+  return kc;
 }
 
 export function uniqueName(base: string): string {

@@ -3,20 +3,18 @@
  * Each test uses its own Job name, so the tests of this file run concurrently on one fleet.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Job, Pod } from '@jobfleet/kube';
 import { JobFailedError, type JobfleetClient } from '@jobfleet/client';
-import { startFleet, uniqueName, type Fleet } from './harness.js';
+import { uniqueName, useFleet, type Fleet } from './harness.js';
 import { maxOverlap, runIntervals } from './timing.js';
 
 let fleet: Fleet;
 let client: JobfleetClient;
-
-beforeAll(async () => {
-  fleet = await startFleet({ workers: 1, maxPods: 20 });
-  client = fleet.client;
+useFleet({ workers: 1, maxPods: 20 }, (started) => {
+  fleet = started;
+  client = started.client;
 });
-afterAll(async () => fleet?.close());
 
 function example(file: string, name: string): string {
   const text = readFileSync(new URL(`../../../examples/${file}`, import.meta.url), 'utf8');

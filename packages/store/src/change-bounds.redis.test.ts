@@ -3,27 +3,14 @@
  * redis-server: the change stream is bounded in bytes as well as in entries, and no object over
  * maxObjectBytes is ever stored, whoever writes it.
  */
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JobfleetError, type Pod } from '@jobfleet/kube';
-import { startScratchRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { JobStore, putOp, type WriteOp } from './store.js';
+import { scratchStore } from './test-store.js';
 
-let server: EmbeddedRedis;
-let redis: Redis;
+const scratch = scratchStore();
 
-beforeAll(async () => {
-  server = await startScratchRedis();
-  redis = new Redis(server.url);
-});
-
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
-
-const newStore = (limits: { maxObjectBytes?: number; changesMaxBytes?: number } = {}) => new JobStore(redis, `t${randomUUID().slice(0, 8)}`, limits);
+const newStore = (limits: { maxObjectBytes?: number; changesMaxBytes?: number } = {}) => scratch.newStore(limits);
 
 /** A pod whose stored JSON is about `bytes` long (padded with an annotation). */
 function pod(name: string, bytes = 0, label = 'x'): Pod {
@@ -38,7 +25,7 @@ function pod(name: string, bytes = 0, label = 'x'): Pod {
 
 /** Bytes of the values of every entry of the stream, and its resourceVersions. */
 async function streamContent(store: JobStore): Promise<{ bytes: number; rvs: number[] }> {
-  const entries = await redis.xrange(store.keys.changes, '-', '+');
+  const entries = await scratch.redis.xrange(store.keys.changes, '-', '+');
   let bytes = 0;
   for (const [, fields] of entries) for (const f of fields) bytes += Buffer.byteLength(f);
   return { bytes, rvs: entries.map(([id]) => Number(id.split('-')[0])) };
@@ -59,10 +46,10 @@ describe('change stream bounds', () => {
     expect(bytes).toBeGreaterThan(200_000 - 2 * 20_200);
     expect(kept).toStrictEqual(rvs.slice(rvs.length - kept.length));
     expect(kept.length).toBeGreaterThan(5);
-    expect(await redis.hget(store.keys.changesInfo, 'trimmed')).toBe(String((kept[0] ?? 0) - 1));
-    expect((await redis.zrange(store.keys.changesIndex, 0, -1)).map(Number)).toStrictEqual(kept);
+    expect(await scratch.redis.hget(store.keys.changesInfo, 'trimmed')).toBe(String((kept[0] ?? 0) - 1));
+    expect((await scratch.redis.zrange(store.keys.changesIndex, 0, -1)).map(Number)).toStrictEqual(kept);
     // Redis's own accounting agrees: the stream takes about the bytes it keeps, not the 1.2 MB written.
-    expect(Number(await redis.memory('USAGE', store.keys.changes))).toBeLessThan(400_000);
+    expect(Number(await scratch.redis.memory('USAGE', store.keys.changes))).toBeLessThan(400_000);
   });
 
   it('one change larger than the whole bound replaces everything before it and stays', async () => {
@@ -95,15 +82,15 @@ describe('change stream bounds', () => {
     let { rvs } = await streamContent(store);
     expect(rvs.length).toBe(9_375);
     expect(rvs[0]).toBe(627);
-    expect(await redis.hget(store.keys.changesInfo, 'trimmed')).toBe('626');
+    expect(await scratch.redis.hget(store.keys.changesInfo, 'trimmed')).toBe('626');
     // Then it grows again up to the bound, trimming nothing meanwhile (in one call or many).
     expect((await put(10_001, 600)).ok).toBe(true);
     for (let i = 0; i < 25; i++) expect((await put(10_601 + i, 1)).ok).toBe(true);
     ({ rvs } = await streamContent(store));
     expect(rvs.length).toBe(10_000);
     expect(rvs[0]).toBe(627);
-    expect(await redis.zcard(store.keys.changesIndex)).toBe(10_000);
-    expect(await redis.hget(store.keys.changesInfo, 'trimmed')).toBe('626');
+    expect(await scratch.redis.zcard(store.keys.changesIndex)).toBe(10_000);
+    expect(await scratch.redis.hget(store.keys.changesInfo, 'trimmed')).toBe('626');
   });
 });
 
@@ -118,7 +105,7 @@ describe('object size bound', () => {
     expect(error).toBeInstanceOf(JobfleetError);
     expect(error).toMatchObject({ code: 413, reason: 'RequestEntityTooLarge' });
     expect((error as Error).message).toBe(`etcdserver: request is too large: pods "over" takes ${sizeOf(over)} bytes as stored; the limit is 50000 bytes (JOBFLEET_MAX_OBJECT_BYTES)`);
-    expect(await redis.exists(store.keys.pod('default', 'small'), store.keys.jobPods('u'), store.keys.rv, store.keys.changes)).toBe(0);
+    expect(await scratch.redis.exists(store.keys.pod('default', 'small'), store.keys.jobPods('u'), store.keys.rv, store.keys.changes)).toBe(0);
   });
 
   it('exactly maxObjectBytes is stored; one byte more is not (updates alike)', async () => {

@@ -4,31 +4,12 @@
  * An append must cost a few commands, and trimming must come in batches, not on every append once
  * the stream is full, while the bounds still hold after every write.
  */
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Pod } from '@jobfleet/kube';
-import { startScratchRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { JobStore, putOp } from './store.js';
+import { scratchStore } from './test-store.js';
 
-let server: EmbeddedRedis;
-let redis: Redis;
-let monitoring: Redis;
-let monitored: Redis;
-
-beforeAll(async () => {
-  server = await startScratchRedis();
-  redis = new Redis(server.url);
-  monitoring = new Redis(server.url);
-  monitored = await monitoring.monitor();
-});
-
-afterAll(async () => {
-  monitored?.disconnect();
-  monitoring?.disconnect();
-  redis?.disconnect();
-  await server?.stop();
-});
+const scratch = scratchStore({ monitor: true });
 
 function pod(name: string, label: string): Pod {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels: { l: label }, annotations: { pad: 'p'.repeat(50) } }, spec: { containers: [{ name: 'c', image: 'busybox' }] }, status: { phase: 'Pending' } };
@@ -39,25 +20,25 @@ async function streamCommands(store: JobStore, run: () => Promise<void>): Promis
   const streamKeys = new Set([store.keys.changes, store.keys.changesIndex, store.keys.changesInfo]);
   const seen: string[] = [];
   // Earlier commands' reports may still be on their way: let them arrive before listening.
-  await redis.ping();
+  await scratch.redis.ping();
   await new Promise((r) => setTimeout(r, 50));
   const listener = (_time: string, args: string[], source: string) => {
     if (source === 'lua' && streamKeys.has(args[1] ?? '')) seen.push((args[0] ?? '').toUpperCase());
   };
-  monitored.on('monitor', listener);
+  scratch.monitored.on('monitor', listener);
   try {
     await run();
-    await redis.ping(); // MONITOR reports in order: once the PING's reply is in, so are the scripts' commands
+    await scratch.redis.ping(); // MONITOR reports in order: once the PING's reply is in, so are the scripts' commands
     await new Promise((r) => setTimeout(r, 50));
   } finally {
-    monitored.off('monitor', listener);
+    scratch.monitored.off('monitor', listener);
   }
   return seen;
 }
 
 /** Bytes of the values of every entry of the stream (what the bound is about) and its length. */
 async function streamSize(store: JobStore): Promise<{ bytes: number; entries: number }> {
-  const entries = await redis.xrange(store.keys.changes, '-', '+');
+  const entries = await scratch.redis.xrange(store.keys.changes, '-', '+');
   let bytes = 0;
   for (const [, fields] of entries) for (const f of fields) bytes += Buffer.byteLength(f);
   return { bytes, entries: entries.length };
@@ -66,7 +47,7 @@ async function streamSize(store: JobStore): Promise<{ bytes: number; entries: nu
 const count = (commands: string[], name: string) => commands.filter((c) => c === name).length;
 
 it('an append below the bounds costs XADD, HINCRBY, ZADD and one HMGET per script call', async () => {
-  const store = new JobStore(redis, `up${randomUUID().slice(0, 6)}`);
+  const store = scratch.newStore();
   const key = store.keys.pod('default', 'p');
   await store.commit([putOp(key, '', pod('p', 'v0'))]);
   const one = await streamCommands(store, async () => {
@@ -82,7 +63,7 @@ it('an append below the bounds costs XADD, HINCRBY, ZADD and one HMGET per scrip
 
 it('a full stream is trimmed in batches: ~4 commands an append, the byte bound holding after every write', async () => {
   const maxBytes = 50_000;
-  const store = new JobStore(redis, `up${randomUUID().slice(0, 6)}`, { changesMaxBytes: maxBytes });
+  const store = scratch.newStore({ changesMaxBytes: maxBytes });
   const appends = 500;
   let largest = 0;
   const commands = await streamCommands(store, async () => {
@@ -102,22 +83,22 @@ it('a full stream is trimmed in batches: ~4 commands an append, the byte bound h
   expect(trims).toBeLessThan(appends / 8); // ~1 per 10 appends once full (it was 1 per append)
   expect(commands.length / appends).toBeLessThan(4.5);
   // Every entry still in the index exactly once, the trim point recorded.
-  const kept = (await redis.xrange(store.keys.changes, '-', '+')).map(([id]) => Number(id.split('-')[0]));
-  expect((await redis.zrange(store.keys.changesIndex, 0, -1)).map(Number)).toStrictEqual(kept);
-  expect(await redis.hget(store.keys.changesInfo, 'trimmed')).toBe(String((kept[0] ?? 0) - 1));
+  const kept = (await scratch.redis.xrange(store.keys.changes, '-', '+')).map(([id]) => Number(id.split('-')[0]));
+  expect((await scratch.redis.zrange(store.keys.changesIndex, 0, -1)).map(Number)).toStrictEqual(kept);
+  expect(await scratch.redis.hget(store.keys.changesInfo, 'trimmed')).toBe(String((kept[0] ?? 0) - 1));
 });
 
 it('a stream written before its first kept offset was recorded is still bounded, from its oldest entry', async () => {
   const maxBytes = 20_000;
-  const store = new JobStore(redis, `up${randomUUID().slice(0, 6)}`, { changesMaxBytes: maxBytes });
+  const store = scratch.newStore({ changesMaxBytes: maxBytes });
   const put = (i: number) => store.commit([putOp(store.keys.pod('default', `p${i}`), '', pod(`p${i}`, 'x'))]);
   for (let i = 0; i < 40; i++) await put(i);
-  await redis.hdel(store.keys.changesInfo, 'start'); // as the upkeep before this field left it
+  await scratch.redis.hdel(store.keys.changesInfo, 'start'); // as the upkeep before this field left it
   for (let i = 40; i < 200; i++) await put(i);
   const { bytes } = await streamSize(store);
   expect(bytes).toBeLessThanOrEqual(maxBytes);
   expect(bytes).toBeGreaterThan(maxBytes * 0.75);
-  const kept = (await redis.xrange(store.keys.changes, '-', '+')).map(([id]) => Number(id.split('-')[0]));
-  expect((await redis.zrange(store.keys.changesIndex, 0, -1)).map(Number)).toStrictEqual(kept);
+  const kept = (await scratch.redis.xrange(store.keys.changes, '-', '+')).map(([id]) => Number(id.split('-')[0]));
+  expect((await scratch.redis.zrange(store.keys.changesIndex, 0, -1)).map(Number)).toStrictEqual(kept);
   expect(kept[kept.length - 1]).toBe(200);
 });

@@ -4,46 +4,28 @@
  * applyWrites runs inside Lua and checks that each key it touches was among the KEYS of the call.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Job, Pod } from '@jobfleet/kube';
-import { startScratchRedis, type EmbeddedRedis } from './embedded-redis.js';
-import { JobStore, putOp, type WriteOp } from './store.js';
+import { putOp, type WriteOp } from './store.js';
+import { scratchStore } from './test-store.js';
 
 /** Commands scripts run whose first argument is a key (PUBLISH's is a channel, not a key). */
 const FIRST_ARG_IS_KEY = new Set(['HGET', 'HSET', 'HDEL', 'HMGET', 'HINCRBY', 'INCR', 'EXISTS', 'DEL', 'SET', 'GET', 'SADD', 'SREM', 'ZADD', 'ZREM', 'ZCARD', 'ZRANGE', 'ZRANGEBYSCORE', 'ZREMRANGEBYSCORE', 'ZSCORE', 'XADD', 'XTRIM']);
 
-let server: EmbeddedRedis;
-let redis: Redis;
-let monitoring: Redis;
-let monitored: Redis;
-
-beforeAll(async () => {
-  server = await startScratchRedis();
-  redis = new Redis(server.url);
-  monitoring = new Redis(server.url);
-  monitored = await monitoring.monitor();
-});
-
-afterAll(async () => {
-  monitored?.disconnect();
-  monitoring?.disconnect();
-  redis?.disconnect();
-  await server?.stop();
-});
+const scratch = scratchStore({ monitor: true });
 
 /** The commands the next `run` sends and runs inside Lua, as MONITOR reports them. */
 async function watch(run: () => Promise<unknown>): Promise<{ calls: string[][]; scripts: string[][] }> {
   const calls: string[][] = [];
   const scripts: string[][] = [];
   const listener = (_time: string, args: string[], source: string) => (source === 'lua' ? scripts : calls).push(args);
-  monitored.on('monitor', listener);
+  scratch.monitored.on('monitor', listener);
   try {
     await run();
-    await redis.ping(); // MONITOR reports in order: once the PING's reply is in, so are the script's commands
+    await scratch.redis.ping(); // MONITOR reports in order: once the PING's reply is in, so are the script's commands
     await new Promise((r) => setTimeout(r, 50));
   } finally {
-    monitored.off('monitor', listener);
+    scratch.monitored.off('monitor', listener);
   }
   return { calls, scripts };
 }
@@ -53,7 +35,7 @@ function job(ns: string, name: string): Job {
 }
 
 it('every key applyWrites touches is declared in KEYS: puts, deletes, index upkeep, guards, the change stream', async () => {
-  const store = new JobStore(redis, `keys${randomUUID().slice(0, 6)}`, { changesMaxBytes: 2_000 });
+  const store = scratch.newStore({ changesMaxBytes: 2_000 });
   const k = store.keys;
   const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'busybox' }] }, status: { phase: 'Pending' } };
   const writes: WriteOp[][] = [
@@ -82,5 +64,5 @@ it('every key applyWrites touches is declared in KEYS: puts, deletes, index upke
   }
   // The test saw the work it is about: writes, index upkeep and trims of the stream.
   expect(checkedScripts).toBeGreaterThan(40);
-  expect(Number(await redis.hget(k.changesInfo, 'trimmed'))).toBeGreaterThan(0);
+  expect(Number(await scratch.redis.hget(k.changesInfo, 'trimmed'))).toBeGreaterThan(0);
 });

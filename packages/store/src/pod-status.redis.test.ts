@@ -4,34 +4,22 @@
  * reports ready together go in one script call, and a stale report is refused.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { newPodForJob, parseJob, podDictionary, type Job, type Pod, type PodStatus } from '@jobfleet/kube';
-import { startScratchRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { eventOps } from './events.js';
 import { JobStore, encodeObject } from './store.js';
+import { scratchStore } from './test-store.js';
 
-let server: EmbeddedRedis;
-let redis: Redis;
+const scratch = scratchStore();
 let store: JobStore;
 let job: Job;
-const filePrefix = `s${randomUUID().slice(0, 8)}`;
-let testSeq = 0;
 const NODE = 'node-a';
 
-beforeAll(async () => {
-  server = await startScratchRedis();
-  redis = new Redis(server.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
 beforeEach(async () => {
-  store = new JobStore(redis, `${filePrefix}-${++testSeq}`);
+  store = scratch.newStore();
   const manifest = parseJob({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } });
   job = { ...manifest, metadata: { ...manifest.metadata, namespace: 'default', uid: randomUUID() } };
-  await redis.set(store.keys.podDictionary(job.metadata.uid ?? ''), podDictionary(job));
+  await scratch.redis.set(store.keys.podDictionary(job.metadata.uid ?? ''), podDictionary(job));
 });
 
 async function createPod(name: string): Promise<{ pod: Pod; rv: string }> {
@@ -46,12 +34,12 @@ const running = (): PodStatus => ({ phase: 'Running', startTime: '2026-01-01T00:
 const succeeded = (): PodStatus => ({ phase: 'Succeeded', startTime: '2026-01-01T00:00:00Z', containerStatuses: [{ name: 'c', image: 'busybox', imageID: '', containerID: 'x://1', ready: false, started: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:01Z', containerID: 'x://1' } }, lastState: {} }] });
 
 async function evalCalls(): Promise<number> {
-  const info = await redis.info('commandstats');
+  const info = await scratch.redis.info('commandstats');
   return [...info.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
 async function lastChange(): Promise<{ rv: string; type: string; json: string | undefined }> {
-  const [entry] = await redis.xrevrange(store.keys.changes, '+', '-', 'COUNT', 1);
+  const [entry] = await scratch.redis.xrevrange(store.keys.changes, '+', '-', 'COUNT', 1);
   const [id = '', fields = []] = entry ?? [];
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] ?? ''] = fields[i + 1] ?? '';
@@ -62,13 +50,13 @@ async function lastChange(): Promise<{ rv: string; type: string; json: string | 
 describe('reportPodStatus', () => {
   it('writes the status alone: the stored body is untouched, and reads and the change stream give the whole pod, byte for byte as a whole write', async () => {
     const { pod, rv } = await createPod('j-aaaaa');
-    const before = (await redis.hget(store.keys.pod('default', 'j-aaaaa'), 'obj')) ?? '';
+    const before = (await scratch.redis.hget(store.keys.pod('default', 'j-aaaaa'), 'obj')) ?? '';
     const after: Pod = { ...pod, status: running() };
     const result = await store.reportPodStatus({ ns: 'default', name: 'j-aaaaa', rv, pod: after, node: NODE });
     expect(result.ok).toBe(true);
     const newRv = result.ok ? result.rv : '';
     expect(Number(newRv)).toBeGreaterThan(Number(rv));
-    const stored = (await redis.hget(store.keys.pod('default', 'j-aaaaa'), 'obj')) ?? '';
+    const stored = (await scratch.redis.hget(store.keys.pod('default', 'j-aaaaa'), 'obj')) ?? '';
     expect(stored.split('\n')[0]).toBe(before.split('\n')[0]);
     expect(stored.split('\n')[1]?.length).toBeLessThan(JSON.stringify(running()).length / 2);
     const expected = encodeObject(after).replace('"__RV__"', `"${newRv}"`);
@@ -77,7 +65,7 @@ describe('reportPodStatus', () => {
     const read = await store.getPod('default', 'j-aaaaa');
     expect(read?.rv).toBe(newRv);
     expect(JSON.stringify(read?.pod)).toBe(expected);
-    expect(await redis.hget(store.keys.pod('default', 'j-aaaaa'), 'p')).toBe('Running');
+    expect(await scratch.redis.hget(store.keys.pod('default', 'j-aaaaa'), 'p')).toBe('Running');
   });
 
   it('reads an ended pod back whole, and takes it off its node', async () => {
@@ -85,17 +73,17 @@ describe('reportPodStatus', () => {
     const after: Pod = { ...pod, status: succeeded() };
     const result = await store.reportPodStatus({ ns: 'default', name: 'j-bbbbb', rv, pod: after, node: NODE });
     expect(result.ok).toBe(true);
-    const stored = (await redis.hget(store.keys.pod('default', 'j-bbbbb'), 'obj')) ?? '';
+    const stored = (await scratch.redis.hget(store.keys.pod('default', 'j-bbbbb'), 'obj')) ?? '';
     expect(stored.split('\n')[1]?.length).toBeLessThan(JSON.stringify(succeeded()).length / 2);
     expect(JSON.stringify((await store.getPod('default', 'j-bbbbb'))?.pod)).toBe(encodeObject(after).replace('"__RV__"', `"${result.ok ? result.rv : ''}"`));
-    expect(await redis.sismember(store.keys.nodePods(NODE), 'default/j-bbbbb')).toBe(0);
-    expect(await redis.hget(store.keys.pod('default', 'j-bbbbb'), 'p')).toBe('Succeeded');
+    expect(await scratch.redis.sismember(store.keys.nodePods(NODE), 'default/j-bbbbb')).toBe(0);
+    expect(await scratch.redis.hget(store.keys.pod('default', 'j-bbbbb'), 'p')).toBe('Succeeded');
   });
 
   it('writes the reports that are ready together in one script call, refusing only the stale one', async () => {
     const pods = await Promise.all(['j-c0001', 'j-c0002', 'j-c0003', 'j-c0004'].map((n) => createPod(n)));
     await store.reportPodStatus({ ns: 'default', name: 'j-c0004', rv: pods[3]?.rv ?? '', pod: { ...(pods[3]?.pod as Pod), status: running() }, node: NODE });
-    const rvBefore = await redis.get(store.keys.rv);
+    const rvBefore = await scratch.redis.get(store.keys.rv);
     const calls = await evalCalls();
     const results = await Promise.all(
       pods.map(({ pod, rv }) => store.reportPodStatus({ ns: 'default', name: pod.metadata.name ?? '', rv, pod: { ...pod, status: succeeded() }, node: NODE })),
@@ -103,10 +91,10 @@ describe('reportPodStatus', () => {
     expect(await evalCalls()).toBe(calls + 1);
     expect(results.map((r) => r.ok)).toEqual([true, true, true, false]);
     expect(results[3]).toEqual({ ok: false, reason: 'conflict' });
-    expect(Number(await redis.get(store.keys.rv))).toBe(Number(rvBefore) + 3);
+    expect(Number(await scratch.redis.get(store.keys.rv))).toBe(Number(rvBefore) + 3);
     // The stale report wrote nothing: the pod is still Running, and on its node.
     expect((await store.getPod('default', 'j-c0004'))?.pod.status.phase).toBe('Running');
-    expect(await redis.smembers(store.keys.nodePods(NODE))).toEqual(['default/j-c0004']);
+    expect(await scratch.redis.smembers(store.keys.nodePods(NODE))).toEqual(['default/j-c0004']);
   });
 
   it('refuses a report of a pod deleted and created again under its name', async () => {
@@ -114,7 +102,7 @@ describe('reportPodStatus', () => {
     const stored = await store.getPod('default', 'j-ddddd');
     expect(await store.commit([{ op: 'del', key: store.keys.pod('default', 'j-ddddd'), expect: rv, kind: 'Pod', ns: 'default', name: 'j-ddddd', final: JSON.stringify(stored?.pod) }])).toMatchObject({ ok: true });
     expect(await store.reportPodStatus({ ns: 'default', name: 'j-ddddd', rv, pod: { ...pod, status: running() }, node: NODE })).toEqual({ ok: false, reason: 'conflict' });
-    expect(await redis.exists(store.keys.pod('default', 'j-ddddd'))).toBe(0);
+    expect(await scratch.redis.exists(store.keys.pod('default', 'j-ddddd'))).toBe(0);
     await createPod('j-ddddd');
     expect(await store.reportPodStatus({ ns: 'default', name: 'j-ddddd', rv, pod: { ...pod, status: running() }, node: NODE })).toEqual({ ok: false, reason: 'conflict' });
   });
@@ -144,13 +132,13 @@ describe('claimPod', () => {
     expect(result.ok).toBe(true);
     const podRv = result.ok ? result.rv : '';
     expect(JSON.stringify((await store.getPod('default', 'j-eeeee'))?.pod)).toBe(encodeObject(claimed).replace('"__RV__"', `"${podRv}"`));
-    expect(await redis.smembers(store.keys.nodePods(NODE))).toEqual(['default/j-eeeee']);
-    expect(await redis.zrange(store.keys.events('default'), 0, -1)).toEqual(['j-eeeee.1']);
-    expect(await redis.smembers(store.keys.jobEvents(job.metadata.uid ?? ''))).toEqual(['j-eeeee.1']);
-    const event = JSON.parse((await redis.hget(store.keys.event('default', 'j-eeeee.1'), 'obj')) ?? '{}') as { metadata: { resourceVersion: string }; reason: string };
+    expect(await scratch.redis.smembers(store.keys.nodePods(NODE))).toEqual(['default/j-eeeee']);
+    expect(await scratch.redis.zrange(store.keys.events('default'), 0, -1)).toEqual(['j-eeeee.1']);
+    expect(await scratch.redis.smembers(store.keys.jobEvents(job.metadata.uid ?? ''))).toEqual(['j-eeeee.1']);
+    const event = JSON.parse((await scratch.redis.hget(store.keys.event('default', 'j-eeeee.1'), 'obj')) ?? '{}') as { metadata: { resourceVersion: string }; reason: string };
     expect(event.reason).toBe('Scheduled');
     expect(Number(event.metadata.resourceVersion)).toBe(Number(podRv) + 1);
-    const changes = await redis.xrange(store.keys.changes, '-', '+');
+    const changes = await scratch.redis.xrange(store.keys.changes, '-', '+');
     expect(changes.slice(-2).map(([id, f]) => [id, f[1], f[3]])).toEqual([
       [`${podRv}-0`, 'MODIFIED', 'Pod'],
       [`${Number(podRv) + 1}-0`, 'ADDED', 'Event'],
@@ -161,23 +149,23 @@ describe('claimPod', () => {
     const { pod, rv } = await pendingPod('j-fffff');
     const claimed: Pod = { ...pod, spec: { ...pod.spec, nodeName: NODE } };
     expect((await store.claimPod({ ns: 'default', name: 'j-fffff', rv, pod: claimed, node: NODE, leaseToken: 'lease-a', event: [] })).ok).toBe(true);
-    const rvBefore = await redis.get(store.keys.rv);
+    const rvBefore = await scratch.redis.get(store.keys.rv);
     const other: Pod = { ...pod, spec: { ...pod.spec, nodeName: 'node-b' } };
     expect(await store.claimPod({ ns: 'default', name: 'j-fffff', rv, pod: other, node: 'node-b', leaseToken: 'lease-b', event: scheduledEvent(other, 'j-fffff.2') })).toEqual({ ok: false });
-    expect(await redis.get(store.keys.rv)).toBe(rvBefore);
-    expect(await redis.smembers(store.keys.nodePods('node-b'))).toEqual([]);
-    expect(await redis.exists(store.keys.event('default', 'j-fffff.2'))).toBe(0);
+    expect(await scratch.redis.get(store.keys.rv)).toBe(rvBefore);
+    expect(await scratch.redis.smembers(store.keys.nodePods('node-b'))).toEqual([]);
+    expect(await scratch.redis.exists(store.keys.event('default', 'j-fffff.2'))).toBe(0);
     expect((await store.getPod('default', 'j-fffff'))?.pod.spec.nodeName).toBe(NODE);
   });
 
   it('refuses a worker whose node name another worker holds, writing nothing', async () => {
     const { pod, rv } = await pendingPod('j-ggggg');
-    await redis.set(store.keys.nodeLease(NODE), 'lease-of-another-worker');
+    await scratch.redis.set(store.keys.nodeLease(NODE), 'lease-of-another-worker');
     const claimed: Pod = { ...pod, spec: { ...pod.spec, nodeName: NODE } };
-    const rvBefore = await redis.get(store.keys.rv);
+    const rvBefore = await scratch.redis.get(store.keys.rv);
     expect(await store.claimPod({ ns: 'default', name: 'j-ggggg', rv, pod: claimed, node: NODE, leaseToken: 'lease-a', event: scheduledEvent(claimed, 'j-ggggg.1') })).toEqual({ ok: false, nameLost: true });
-    expect(await redis.get(store.keys.rv)).toBe(rvBefore);
-    expect(await redis.smembers(store.keys.nodePods(NODE))).toEqual([]);
+    expect(await scratch.redis.get(store.keys.rv)).toBe(rvBefore);
+    expect(await scratch.redis.smembers(store.keys.nodePods(NODE))).toEqual([]);
     expect((await store.getPod('default', 'j-ggggg'))?.pod.spec.nodeName).toBeUndefined();
     expect((await store.claimPod({ ns: 'default', name: 'j-ggggg', rv, pod: claimed, node: NODE, leaseToken: 'lease-of-another-worker', event: [] })).ok).toBe(true);
   });

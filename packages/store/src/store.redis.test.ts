@@ -2,32 +2,18 @@
  * applyWrites-4+.lua through JobStore.commit against a real redis-server: compare-and-set guards,
  * all-or-nothing batches, resourceVersions, the change stream and index upkeep.
  */
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Job, Pod } from '@jobfleet/kube';
-import { startScratchRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { JobStore, encodeObject, putOp, type WriteOp } from './store.js';
+import { scratchStore } from './test-store.js';
 
-let server: EmbeddedRedis;
-let redis: Redis;
+const scratch = scratchStore();
 let store: JobStore;
-const filePrefix = `t${randomUUID().slice(0, 8)}`;
 
-beforeAll(async () => {
-  server = await startScratchRedis();
-  redis = new Redis(server.url);
-});
-
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
-
-let testSeq = 0;
 beforeEach(() => {
   // A fresh prefix per test: its own rv counter, change stream and keys.
-  store = new JobStore(redis, `${filePrefix}-${++testSeq}`);
+  store = scratch.newStore();
 });
 
 function pod(name: string, labels: Record<string, string> = {}): Pod {
@@ -56,7 +42,7 @@ interface StreamEntry {
 }
 
 async function changes(): Promise<StreamEntry[]> {
-  const raw = await redis.xrange(store.keys.changes, '-', '+');
+  const raw = await scratch.redis.xrange(store.keys.changes, '-', '+');
   return raw.map(([id, f]) => {
     const fields: Record<string, string> = {};
     for (let i = 0; i + 1 < f.length; i += 2) fields[f[i] ?? ''] = f[i + 1] ?? '';
@@ -69,20 +55,20 @@ const put = (name: string, expect: string, labels: Record<string, string> = {}) 
 
 /** Everything under this test's prefix: key → type and content, to compare before/after. */
 async function snapshot(): Promise<Record<string, string>> {
-  const keys = (await redis.keys(`${store.keys.rv.slice(0, -'rv'.length)}*`)).sort(); // "<prefix>:*"
+  const keys = (await scratch.redis.keys(`${store.keys.rv.slice(0, -'rv'.length)}*`)).sort(); // "<prefix>:*"
   const out: Record<string, string> = {};
   for (const key of keys) {
-    const type = await redis.type(key);
+    const type = await scratch.redis.type(key);
     const content =
       type === 'hash'
-        ? await redis.hgetall(key)
+        ? await scratch.redis.hgetall(key)
         : type === 'set'
-          ? (await redis.smembers(key)).sort()
+          ? (await scratch.redis.smembers(key)).sort()
           : type === 'zset'
-            ? await redis.zrange(key, 0, -1, 'WITHSCORES')
+            ? await scratch.redis.zrange(key, 0, -1, 'WITHSCORES')
             : type === 'stream'
-              ? await redis.xrange(key, '-', '+')
-              : await redis.get(key);
+              ? await scratch.redis.xrange(key, '-', '+')
+              : await scratch.redis.get(key);
     out[key] = `${type}:${JSON.stringify(content)}`;
   }
   return out;
@@ -95,12 +81,12 @@ describe('applyWrites: put', () => {
     const stored = await store.getPod('default', 'a');
     expect(stored?.rv).toBe('1');
     expect(stored?.pod.metadata).toStrictEqual({ resourceVersion: '1', name: 'a', namespace: 'default', labels: { app: 'x' } });
-    expect(await redis.get(store.keys.rv)).toBe('1');
+    expect(await scratch.redis.get(store.keys.rv)).toBe('1');
     const stream = await changes();
     expect(stream).toHaveLength(1);
     expect(stream[0]?.id).toBe('1-0');
     expect(Object.keys(stream[0]?.fields ?? {})).toStrictEqual(['t', 'k', 'ns', 'n', 'o', 'd']);
-    expect(stream[0]?.fields).toStrictEqual({ t: 'ADDED', k: 'Pod', ns: 'default', n: 'a', o: await redis.hget(podKey('a'), 'obj'), d: '' });
+    expect(stream[0]?.fields).toStrictEqual({ t: 'ADDED', k: 'Pod', ns: 'default', n: 'a', o: await scratch.redis.hget(podKey('a'), 'obj'), d: '' });
   });
 
   it('expect "" fails when the key exists: {ok:false, index, current}', async () => {
@@ -111,7 +97,7 @@ describe('applyWrites: put', () => {
   it('expect "" failing writes nothing at all, whatever else the batch holds', async () => {
     await store.commit([put('exists', '')]);
     const before = await snapshot();
-    const sub = new Redis(server.url);
+    const sub = new Redis(scratch.url);
     const messages: string[] = [];
     sub.on('message', (_ch: string, m: string) => messages.push(m));
     await sub.subscribe(`${store.keys.rv}-chan`);
@@ -154,7 +140,7 @@ describe('applyWrites: put', () => {
 
   it('expect rv on a missing object fails with current ""', async () => {
     expect(await store.commit([put('ghost', '3')])).toStrictEqual({ ok: false, index: 1, current: '' });
-    expect(await redis.exists(podKey('ghost'))).toBe(0);
+    expect(await scratch.redis.exists(podKey('ghost'))).toBe(0);
   });
 
   it('expect "*" writes whether or not the object exists', async () => {
@@ -181,7 +167,7 @@ describe('applyWrites: put', () => {
     obj.metadata.resourceVersion = '555'; // ignored: the store owns resourceVersion
     await store.commit([putOp(podKey('a'), '', obj)]);
     await store.commit([putOp(podKey('a'), '1', obj)]);
-    const raw = (await redis.hget(podKey('a'), 'obj')) ?? '';
+    const raw = (await scratch.redis.hget(podKey('a'), 'obj')) ?? '';
     const stored = JSON.parse(raw) as Pod;
     expect(stored.metadata.resourceVersion).toBe('2');
     expect(stored.metadata.labels).toStrictEqual({ weird: '__RV__', other: 'x"__RV__"y' });
@@ -212,7 +198,7 @@ describe('applyWrites: del', () => {
     await store.commit([put('a', '1', { keep: 'me too' })]);
     const result = await store.commit([{ op: 'del', key: podKey('a'), expect: '2', kind: 'Pod', ns: 'default', name: 'a' }]);
     expect(result).toStrictEqual({ ok: true, rvs: ['3'] });
-    expect(await redis.exists(podKey('a'))).toBe(0);
+    expect(await scratch.redis.exists(podKey('a'))).toBe(0);
     const last = (await changes())[2];
     expect(last?.id).toBe('3-0');
     expect(last?.fields).toMatchObject({ t: 'DELETED', k: 'Pod', ns: 'default', n: 'a' });
@@ -247,7 +233,7 @@ describe('applyWrites: several writes in one batch', () => {
       put('a', '*', { second: 'write' }),
     ]);
     expect(result).toStrictEqual({ ok: true, rvs: ['2', '3', '4', '5'] });
-    expect(await redis.get(store.keys.rv)).toBe('5');
+    expect(await scratch.redis.get(store.keys.rv)).toBe('5');
     expect((await changes()).map((c) => [c.id, c.fields.t, c.fields.n])).toStrictEqual([
       ['1-0', 'ADDED', 'old'],
       ['2-0', 'ADDED', 'a'],
@@ -274,15 +260,15 @@ describe('applyWrites: several writes in one batch', () => {
       { op: 'delkey', key: store.keys.jobUncounted('u') },
     ]);
     expect(result).toStrictEqual({ ok: true, rvs: [] });
-    expect(await redis.exists(store.keys.rv, store.keys.changes)).toBe(0);
-    expect(await redis.smembers(store.keys.jobPods('u'))).toStrictEqual(['p2']);
-    expect(await redis.zrange(store.keys.jobs('default'), 0, -1, 'WITHSCORES')).toStrictEqual(['j2', '0']);
-    expect(await redis.zscore(store.keys.ttlSchedule, 'default/j1')).toBe('1700000000123');
-    expect(await redis.exists(store.keys.jobUncounted('u'))).toBe(0);
+    expect(await scratch.redis.exists(store.keys.rv, store.keys.changes)).toBe(0);
+    expect(await scratch.redis.smembers(store.keys.jobPods('u'))).toStrictEqual(['p2']);
+    expect(await scratch.redis.zrange(store.keys.jobs('default'), 0, -1, 'WITHSCORES')).toStrictEqual(['j2', '0']);
+    expect(await scratch.redis.zscore(store.keys.ttlSchedule, 'default/j1')).toBe('1700000000123');
+    expect(await scratch.redis.exists(store.keys.jobUncounted('u'))).toBe(0);
   });
 
   it('publish sends the message once the batch succeeds', async () => {
-    const sub = new Redis(server.url);
+    const sub = new Redis(scratch.url);
     const messages: [string, string][] = [];
     sub.on('message', (ch: string, m: string) => messages.push([ch, m]));
     const channel = store.keys.nodeChannel('node-1');

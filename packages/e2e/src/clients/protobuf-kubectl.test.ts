@@ -6,60 +6,31 @@
  * (Accept with q-values, 406, YAML, Table), Content-Type (415), and hostile protobuf bodies (400 or
  * 413, nothing written).
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeObject, decodeWatchEvents, encodeObject } from '@jobfleet/api';
 import { dataKeys, startFleet, uniqueName, type Fleet } from '../harness.js';
+import { KUBECTL, kubectlAgainst, type Kubectl, type KubectlResult } from '../kubectl-runner.js';
 
-const KUBECTL = '/usr/bin/kubectl';
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 let fleet: Fleet;
 let redis: Redis;
-let dir: string;
-let kubeconfig: string;
+let k: Kubectl;
 
 beforeAll(async () => {
   fleet = await startFleet({ workers: 1 });
   redis = new Redis(fleet.redisUrl);
-  dir = mkdtempSync(join(tmpdir(), 'jobfleet-protobuf-'));
-  kubeconfig = join(dir, 'config.yaml');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'jobfleet', cluster: { server: fleet.api.url } }],
-      users: [{ name: 'jobfleet', user: {} }],
-      contexts: [{ name: 'jobfleet', context: { cluster: 'jobfleet', user: 'jobfleet', namespace: 'default' } }],
-      'current-context': 'jobfleet',
-    }),
-  );
+  k = kubectlAgainst(fleet.api.url, 'jobfleet-protobuf-');
 });
 afterAll(async () => {
   redis?.disconnect();
   await fleet?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  k?.close();
 });
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function kubectl(args: string[], timeoutMs = 60_000): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = execFile(KUBECTL, args, { env: { ...process.env, HOME: dir, KUBECONFIG: kubeconfig }, timeout: timeoutMs }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout: String(stdout), stderr: String(stderr) });
-    });
-    child.stdin?.end();
-  });
-}
+const kubectl = (args: string[], timeoutMs = 60_000): Promise<KubectlResult> => k.run(args, { timeoutMs });
 
 /** The request and response Content-Types kubectl -v=8 logged for a method and path. */
 function contentTypes(log: string): string[] {
@@ -144,7 +115,7 @@ describe('kubectl typed commands (protobuf)', () => {
 
   it('events --watch: a protobuf watch (length-prefixed WatchEvent frames) that kubectl decodes', async () => {
     const name = uniqueName('pb-watch');
-    const child = spawn(KUBECTL, ['events', '--watch', '-v=6', '--for', `job/${name}`], { env: { ...process.env, HOME: dir, KUBECONFIG: kubeconfig } });
+    const child = spawn(KUBECTL, ['events', '--watch', '-v=6', '--for', `job/${name}`], { env: k.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -4,9 +4,10 @@
  * event with a count, as the event correlator makes it), Killing; an Image ID; the node's rate.
  */
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
-import { job, kubectl, shell, waitFor, waitForPod, type Kubectl } from './helpers.js';
+import { useFleetWithKubectl, type Kubectl } from '../kubectl-runner.js';
+import { job, shell, waitFor, waitForPod } from './helpers.js';
 
 interface Event {
   reason: string;
@@ -22,14 +23,7 @@ interface Event {
 let fleet: Fleet;
 let k: Kubectl;
 
-beforeAll(async () => {
-  fleet = await startFleet({ workers: 1, maxPods: 10 });
-  k = kubectl(fleet.api.url);
-});
-afterAll(async () => {
-  k?.close();
-  await fleet?.close();
-});
+useFleetWithKubectl({ workers: 1, maxPods: 10 }, (started, kubectl) => ([fleet, k] = [started, kubectl]));
 
 async function podEvents(podName: string): Promise<Event[]> {
   const events = (await fleet.client.listEvents()) as unknown as Event[];

@@ -1,8 +1,4 @@
-/** What the kubelet tests share: Job manifests, waiting on pods, and the real kubectl against a fleet. */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/** What the kubelet tests share: Job manifests and waiting on pods (kubectl is ../kubectl-runner.ts). */
 import type { Job, Pod } from '@jobfleet/kube';
 import type { JobfleetClient } from '@jobfleet/client';
 
@@ -34,36 +30,4 @@ export function waitForPod(client: JobfleetClient, jobName: string, what: string
 export async function podLog(apiUrl: string, pod: string, query: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`${apiUrl}/api/v1/namespaces/default/pods/${pod}/log?${query}`);
   return { status: res.status, body: await res.text() };
-}
-
-export interface Kubectl {
-  run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
-  close(): void;
-}
-
-/** The real kubectl (v1.32) against `server`, with a fresh HOME and kubeconfig. */
-export function kubectl(server: string): Kubectl {
-  const dir = mkdtempSync(join(tmpdir(), 'jobfleet-kubelet-'));
-  const config = join(dir, 'config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'jobfleet', cluster: { server } }],
-      users: [{ name: 'jobfleet', user: {} }],
-      contexts: [{ name: 'jobfleet', context: { cluster: 'jobfleet', user: 'jobfleet', namespace: 'default' } }],
-      'current-context': 'jobfleet',
-    }),
-  );
-  return {
-    run: (args) =>
-      new Promise((resolve) => {
-        const child = execFile('/usr/bin/kubectl', args, { env: { ...process.env, HOME: dir, KUBECONFIG: config }, timeout: 60_000 }, (error, stdout, stderr) => {
-          resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout: String(stdout), stderr: String(stderr) });
-        });
-        child.stdin?.end();
-      }),
-    close: () => rmSync(dir, { recursive: true, force: true }),
-  };
 }

@@ -5,21 +5,15 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
-import { job, kubectl, podLog, shell, waitForPod, type Kubectl } from './helpers.js';
+import { useFleetWithKubectl, type Kubectl } from '../kubectl-runner.js';
+import { job, podLog, shell, waitForPod } from './helpers.js';
 
 let fleet: Fleet;
 let k: Kubectl;
 
-beforeAll(async () => {
-  fleet = await startFleet({ workers: 1, maxPods: 10 });
-  k = kubectl(fleet.api.url);
-});
-afterAll(async () => {
-  k?.close();
-  await fleet?.close();
-});
+useFleetWithKubectl({ workers: 1, maxPods: 10 }, (started, kubectl) => ([fleet, k] = [started, kubectl]));
 
 const BIN = fileURLToPath(new URL('../../../cli/bin/jobfleet.js', import.meta.url));
 

@@ -166,3 +166,20 @@ export async function api(server: string, method: string, path: string, body?: u
   }
   return { status: res.status, body: parsed };
 }
+
+/** A Job of one busybox container "main" running `script` (restartPolicy Never, 1 s grace period). */
+export function shellJob(name: string, script: string, spec: Record<string, unknown> = {}): Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: { ...spec, template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script] }] } } },
+  } as Job;
+}
+
+/** A raw JSON call: the status and the parsed body (undefined when empty). */
+export async function httpJson(server: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${server}${path}`, { method, headers: body === undefined ? {} : { 'content-type': contentType }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}

@@ -11,19 +11,15 @@
  * read from the pods once the Job failed (a pod that failed on its own stays listed), where upstream
  * watches them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobfleetClient } from '@jobfleet/client';
-import { startFleet, uniqueName, type Fleet } from '../harness.js';
+import { uniqueName, useFleet } from '../harness.js';
 import { jobPods, newTestJob, waitForJobFailed } from './job-fixtures.js';
 
-let fleet: Fleet;
 let client: JobfleetClient;
-
-beforeAll(async () => {
-  fleet = await startFleet({ workers: 1, maxPods: 20 });
+useFleet({ workers: 1, maxPods: 20 }, (fleet) => {
   client = fleet.client;
 });
-afterAll(async () => fleet?.close());
 
 const INDEX = 'batch.kubernetes.io/job-completion-index';
 const FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count';

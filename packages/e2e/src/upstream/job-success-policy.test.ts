@@ -8,20 +8,16 @@
  *
  * Adapted: the re-creation backoff is the harness' shortened one (FAST_DELAYS).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobfleetClient } from '@jobfleet/client';
 import type { Job } from '@jobfleet/kube';
-import { startFleet, uniqueName, type Fleet } from '../harness.js';
+import { uniqueName, useFleet } from '../harness.js';
 import { newTestJob, waitForJobComplete, waitForJobCondition } from './job-fixtures.js';
 
-let fleet: Fleet;
 let client: JobfleetClient;
-
-beforeAll(async () => {
-  fleet = await startFleet({ workers: 1, maxPods: 20 });
+useFleet({ workers: 1, maxPods: 20 }, (fleet) => {
   client = fleet.client;
 });
-afterAll(async () => fleet?.close());
 
 const trueConditions = (job: Job) => (job.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => [c.type, c.reason, c.message]);
 

@@ -7,34 +7,21 @@
  * ignore failure for an evicted pod; matching on the condition", which evicts pods, is ported in
  * job-failure-policy.test.ts.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Job, Pod } from '@jobfleet/kube';
-import { startFleet, uniqueName, type Fleet } from '../harness.js';
+import { uniqueName, useFleet, type Fleet } from '../harness.js';
+import { httpJson, shellJob } from './job-fixtures.js';
 import { eventually } from '../timing.js';
 
 let fleet: Fleet;
 
-beforeAll(async () => {
-  fleet = await startFleet({ workers: 1, maxPods: 10 });
-});
-afterAll(async () => {
-  await fleet?.close();
+useFleet({ workers: 1, maxPods: 10 }, (started) => {
+  fleet = started;
 });
 
-function jobManifest(name: string, spec: Record<string, unknown> = {}): Job {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name },
-    spec: { ...spec, template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'sleep 300'] }] } } },
-  } as Job;
-}
+const jobManifest = (name: string, spec: Record<string, unknown> = {}): Job => shellJob(name, 'sleep 300', spec);
 
-async function http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${fleet.api.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const http = (method: string, path: string, body?: unknown, contentType = 'application/json') => httpJson(fleet.api.url, method, path, body, contentType);
 
 const eviction = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: 'default' }, ...extra });
 const evictPath = (name: string) => `/api/v1/namespaces/default/pods/${name}/eviction`;

@@ -9,44 +9,23 @@
  * completion through /status, which jobfleet validates and never overwrites.
  */
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Job } from '@jobfleet/kube';
-import { startFleet, uniqueName, type Fleet } from '../harness.js';
+import { kubeConfig, uniqueName, useFleet, type Fleet } from '../harness.js';
+import { httpJson, shellJob } from './job-fixtures.js';
 import { eventually } from '../timing.js';
 
 let fleet: Fleet;
 let batch: k8s.BatchV1Api;
 
-beforeAll(async () => {
-  fleet = await startFleet({ workers: 1, maxPods: 10 });
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    // client-node refuses plain http unless TLS verification is off (there is no TLS to verify).
-    clusters: [{ name: 'jobfleet', server: fleet.api.url, skipTLSVerify: true }],
-    users: [{ name: 'jobfleet' }],
-    contexts: [{ name: 'jobfleet', cluster: 'jobfleet', user: 'jobfleet', namespace: 'default' }],
-    currentContext: 'jobfleet',
-  });
-  batch = kc.makeApiClient(k8s.BatchV1Api);
-});
-afterAll(async () => {
-  await fleet?.close();
+useFleet({ workers: 1, maxPods: 10 }, (started) => {
+  fleet = started;
+  batch = kubeConfig(fleet).makeApiClient(k8s.BatchV1Api);
 });
 
-function jobManifest(name: string, spec: Record<string, unknown> = {}): Job {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name },
-    spec: { parallelism: 2, completions: 4, ...spec, template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'sleep 300'] }] } } },
-  } as Job;
-}
+const jobManifest = (name: string, spec: Record<string, unknown> = {}): Job => shellJob(name, 'sleep 300', { parallelism: 2, completions: 4, ...spec });
 
-async function http(method: string, path: string, body?: unknown, contentType = 'application/merge-patch+json'): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${fleet.api.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': contentType }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const http = (method: string, path: string, body?: unknown, contentType = 'application/merge-patch+json') => httpJson(fleet.api.url, method, path, body, contentType);
 
 const statusPath = (name: string) => `/apis/batch/v1/namespaces/default/jobs/${name}/status`;
 const rfc3339 = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');

@@ -6,56 +6,18 @@
  * `kubectl drain` also cordons the node, which jobfleet's Nodes do not support).
  * HOME is a fresh directory so that kubectl's discovery cache starts empty.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Pod } from '@jobfleet/kube';
-import { startFleet, uniqueName, type Fleet } from '../harness.js';
+import { uniqueName, type Fleet } from '../harness.js';
+import { useFleetWithKubectl, type Kubectl, type KubectlResult } from '../kubectl-runner.js';
 import { eventually } from '../timing.js';
 
-const KUBECTL = '/usr/bin/kubectl';
-
 let fleet: Fleet;
-let dir: string;
-let kubeconfig: string;
+let k: Kubectl;
 
-beforeAll(async () => {
-  fleet = await startFleet({ workers: 1, maxPods: 10 });
-  dir = mkdtempSync(join(tmpdir(), 'jobfleet-kubectl-pods-'));
-  kubeconfig = join(dir, 'config.json');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'jobfleet', cluster: { server: fleet.api.url } }],
-      users: [{ name: 'jobfleet', user: {} }],
-      contexts: [{ name: 'jobfleet', context: { cluster: 'jobfleet', user: 'jobfleet', namespace: 'default' } }],
-      'current-context': 'jobfleet',
-    }),
-  );
-});
-afterAll(async () => {
-  await fleet?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+useFleetWithKubectl({ workers: 1, maxPods: 10 }, (started, kubectl) => ([fleet, k] = [started, kubectl]), 'jobfleet-kubectl-pods-');
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function kubectl(args: string[], input?: string, env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = execFile(KUBECTL, args, { env: { ...process.env, HOME: dir, KUBECONFIG: kubeconfig, ...env }, timeout: 90_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout: String(stdout), stderr: String(stderr) });
-    });
-    child.stdin?.end(input ?? '');
-  });
-}
+const kubectl = (args: string[], input?: string, env: Record<string, string> = {}): Promise<KubectlResult> => k.run(args, { input, env, timeoutMs: 90_000 });
 
 async function ok(args: string[], input?: string): Promise<string> {
   const result = await kubectl(args, input);

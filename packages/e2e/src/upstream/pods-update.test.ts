@@ -10,44 +10,23 @@
  * and written through pods/status (conditions only: jobfleet's workers own the rest).
  */
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job, Pod } from '@jobfleet/kube';
-import { startFleet, uniqueName, type Fleet } from '../harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Pod } from '@jobfleet/kube';
+import { kubeConfig, uniqueName, useFleet, type Fleet } from '../harness.js';
+import { httpJson, shellJob } from './job-fixtures.js';
 import { eventually } from '../timing.js';
 
 let fleet: Fleet;
 let core: k8s.CoreV1Api;
 
-beforeAll(async () => {
-  fleet = await startFleet({ workers: 1, maxPods: 10 });
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    // client-node refuses plain http unless TLS verification is off (there is no TLS to verify).
-    clusters: [{ name: 'jobfleet', server: fleet.api.url, skipTLSVerify: true }],
-    users: [{ name: 'jobfleet' }],
-    contexts: [{ name: 'jobfleet', cluster: 'jobfleet', user: 'jobfleet', namespace: 'default' }],
-    currentContext: 'jobfleet',
-  });
-  core = kc.makeApiClient(k8s.CoreV1Api);
-});
-afterAll(async () => {
-  await fleet?.close();
+useFleet({ workers: 1, maxPods: 10 }, (started) => {
+  fleet = started;
+  core = kubeConfig(fleet).makeApiClient(k8s.CoreV1Api);
 });
 
-function jobManifest(name: string, script: string, spec: Record<string, unknown> = {}): Job {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name },
-    spec: { ...spec, template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script] }] } } },
-  } as Job;
-}
+const jobManifest = shellJob;
 
-async function http(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${fleet.api.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': contentType }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const http = (method: string, path: string, body?: unknown, contentType = 'application/json') => httpJson(fleet.api.url, method, path, body, contentType);
 
 const podPath = (name: string) => `/api/v1/namespaces/default/pods/${name}`;
 
