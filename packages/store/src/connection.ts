@@ -83,11 +83,6 @@ export class StoreConnection {
     });
   }
 
-  /** Calls `listener` whenever the connection to Redis closes (an outage seen, not just failed commands). */
-  onDisconnect(listener: () => void): void {
-    this.redis.on('close', listener);
-  }
-
   async close(): Promise<void> {
     await this.queues.close();
     for (const c of this.extraConnections) c.disconnect();
