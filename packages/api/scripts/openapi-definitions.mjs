@@ -30,6 +30,8 @@ const KUBERNETES_VERSION = '1.33';
 const ROOTS = [
   'batch/v1/Job',
   'batch/v1/JobList',
+  'batch/v1/CronJob',
+  'batch/v1/CronJobList',
   'v1/Pod',
   'v1/PodList',
   'v1/Namespace',

@@ -126,6 +126,16 @@ export const BATCH_V1: GroupVersionDef = {
   version: 'v1',
   resources: [
     {
+      name: 'cronjobs',
+      singularName: 'cronjob',
+      kind: 'CronJob',
+      namespaced: true,
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      shortNames: ['cj'],
+      categories: ['all'],
+      subresources: [{ name: 'status', kind: 'CronJob', verbs: ['get', 'patch', 'update'] }],
+    },
+    {
       name: 'jobs',
       singularName: 'job',
       kind: 'Job',

@@ -88,6 +88,40 @@ describe('jobfleet marks, derived from its Job parser and its PATCH', () => {
   });
 });
 
+describe('CronJob in the documents', () => {
+  it('holds the CronJob kinds with Kubernetes\' descriptions; its job template reaches the Job\'s marked definitions', () => {
+    expect(source['io.k8s.api.batch.v1.CronJob']?.['x-kubernetes-group-version-kind']).toEqual([{ group: 'batch', kind: 'CronJob', version: 'v1' }]);
+    expect(source['io.k8s.api.batch.v1.CronJobSpec']?.required).toEqual(['jobTemplate', 'schedule']);
+    expect(prop(source, 'io.k8s.api.batch.v1.CronJobSpec', 'schedule')?.description).toMatch(/^The schedule in Cron format/);
+    expect(prop(source, 'io.k8s.api.batch.v1.CronJobSpec', 'concurrencyPolicy')).toMatchObject({ type: 'string', enum: ['Allow', 'Forbid', 'Replace'] });
+    expect(prop(source, 'io.k8s.api.batch.v1.CronJobSpec', 'startingDeadlineSeconds')).toMatchObject({ type: 'integer', format: 'int64' });
+    expect(prop(source, 'io.k8s.api.batch.v1.CronJobStatus', 'lastScheduleTime')?.$ref).toBe('io.k8s.apimachinery.pkg.apis.meta.v1.Time');
+    expect(prop(source, 'io.k8s.api.batch.v1.JobTemplateSpec', 'spec')?.$ref).toBe('io.k8s.api.batch.v1.JobSpec');
+    expect(closure(marked, ['io.k8s.api.batch.v1.CronJob'])).toEqual(expect.arrayContaining(['io.k8s.api.batch.v1.JobSpec', 'io.k8s.api.core.v1.PodSpec', 'io.k8s.api.core.v1.ObjectReference']));
+    // CronJob's own lists: status.active is atomic, so no strategy was added to it.
+    expect(prop(marked, 'io.k8s.api.batch.v1.CronJobStatus', 'active')?.['x-kubernetes-patch-strategy']).toBeUndefined();
+  });
+
+  it('serves the cronjobs operations in batch/v1 (v3) and in Swagger 2.0, with PATCH taking fieldValidation', async () => {
+    const app = server();
+    const batch = await getJson(app, '/openapi/v3/apis/batch/v1');
+    const paths = batch.body.paths as Record<string, Record<string, Record<string, unknown>>>;
+    const collection = paths['/apis/batch/v1/namespaces/{namespace}/cronjobs'];
+    expect(Object.keys(collection ?? {}).sort()).toEqual(['delete', 'get', 'parameters', 'post']);
+    expect(collection?.post?.operationId).toBe('createBatchV1NamespacedCronJob');
+    const item = paths['/apis/batch/v1/namespaces/{namespace}/cronjobs/{name}'];
+    expect(item?.patch?.['x-kubernetes-group-version-kind']).toEqual({ group: 'batch', version: 'v1', kind: 'CronJob' });
+    expect(JSON.stringify(item?.patch?.parameters)).toContain('fieldValidation');
+    expect(JSON.stringify(item?.get?.responses)).toContain('#/components/schemas/io.k8s.api.batch.v1.CronJob"');
+    expect(JSON.stringify(collection?.get?.responses)).toContain('#/components/schemas/io.k8s.api.batch.v1.CronJobList"');
+    const schemas = (batch.body.components as { schemas: Record<string, unknown> }).schemas;
+    for (const name of ['CronJob', 'CronJobList', 'CronJobSpec', 'CronJobStatus', 'JobTemplateSpec']) expect(schemas[`io.k8s.api.batch.v1.${name}`], name).toBeDefined();
+    const v2 = await getJson(app, '/openapi/v2');
+    const create = (v2.body.paths as Record<string, Record<string, { parameters: { in: string; schema?: unknown }[] }>>)['/apis/batch/v1/namespaces/{namespace}/cronjobs']?.post;
+    expect(create?.parameters.find((p) => p.in === 'body')?.schema).toEqual({ $ref: '#/definitions/io.k8s.api.batch.v1.CronJob' });
+  });
+});
+
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

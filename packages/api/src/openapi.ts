@@ -13,7 +13,7 @@
  *   a Job may not set is marked "[jobfleet: not supported …]" at the start of its description (and
  *   `x-jobfleet-supported: false`), one it accepts and drops "[jobfleet: accepted and ignored]";
  * - the strategic-merge-patch keys (`x-kubernetes-patch-strategy`, `x-kubernetes-patch-merge-key`)
- *   its PATCH applies (JOB_PATCH_SCHEMA), which `kubectl apply` computes its patches with.
+ *   its PATCH applies (JOB_PATCH_SCHEMA, CRONJOB_PATCH_SCHEMA), which `kubectl apply` computes its patches with.
  * Without the generated file (run from sources before a build) the documents have operations only.
  */
 import { createHash } from 'node:crypto';
@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { jobSchema, JobfleetError } from '@jobfleet/kube';
 import { ALL_GROUP_VERSIONS, groupVersion, versionInfo, type GroupVersionDef, type ResourceDef } from './discovery.js';
-import { JOB_PATCH_SCHEMA, PATCH_CONTENT_TYPES } from './patch.js';
+import { CRONJOB_PATCH_SCHEMA, JOB_PATCH_SCHEMA, PATCH_CONTENT_TYPES, type PatchSchema } from './patch.js';
 import { parseAccept } from './tables.js';
 
 /** A schema of definitions.json: OpenAPI, with `$ref` holding a bare definition name. */
@@ -42,6 +42,7 @@ export type Definitions = Record<string, Schema>;
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 const JOB = 'io.k8s.api.batch.v1.Job';
+const CRONJOB = 'io.k8s.api.batch.v1.CronJob';
 
 /** dist/openapi/definitions.json, from dist/openapi.js or (tests) src/openapi.ts. */
 export function loadDefinitions(): Definitions | undefined {
@@ -132,21 +133,21 @@ export function markSupport(definitions: Definitions, name: string, zod: unknown
   }
 }
 
-/** Adds the patch strategies a Job's PATCH applies, walking the Job's definitions from the root. */
-export function markPatchStrategies(definitions: Definitions, name: string, path: readonly string[] = [], depth = 0): void {
+/** Adds the patch strategies a PATCH applies (`schema`: a Job's, a CronJob's), walking the kind's definitions from the root. */
+export function markPatchStrategies(definitions: Definitions, name: string, schema: PatchSchema, path: readonly string[] = [], depth = 0): void {
   const def = definitions[name];
   if (!def?.properties || depth > 12) return;
-  for (const [field, schema] of Object.entries(def.properties)) {
+  for (const [field, property] of Object.entries(def.properties)) {
     const fieldPath = [...path, field];
-    if (schema.type === 'array') {
-      const strategy = JOB_PATCH_SCHEMA(fieldPath);
+    if (property.type === 'array') {
+      const strategy = schema(fieldPath);
       if (strategy) {
-        schema['x-kubernetes-patch-strategy'] = 'merge';
-        if (strategy.mergeKey) schema['x-kubernetes-patch-merge-key'] = strategy.mergeKey;
+        property['x-kubernetes-patch-strategy'] = 'merge';
+        if (strategy.mergeKey) property['x-kubernetes-patch-merge-key'] = strategy.mergeKey;
       }
     }
-    const ref = schema.$ref ?? schema.items?.$ref;
-    if (ref) markPatchStrategies(definitions, ref, fieldPath, depth + 1);
+    const ref = property.$ref ?? property.items?.$ref;
+    if (ref) markPatchStrategies(definitions, ref, schema, fieldPath, depth + 1);
   }
 }
 
@@ -155,7 +156,9 @@ export function jobfleetDefinitions(source: Definitions): Definitions {
   const definitions = structuredClone(source);
   // Only what a Job's manifest holds: its status is jobfleet's to write, not to accept.
   markSupport(definitions, JOB, jobSchema, ['metadata', 'spec']);
-  markPatchStrategies(definitions, JOB);
+  markPatchStrategies(definitions, JOB, JOB_PATCH_SCHEMA);
+  // A CronJob's jobTemplate holds a JobSpec (marked above, definitions being shared) and its own lists.
+  markPatchStrategies(definitions, CRONJOB, CRONJOB_PATCH_SCHEMA);
   return definitions;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JOB_PATCH_SCHEMA, POD_PATCH_SCHEMA, PatchError, applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type Json } from './patch.js';
+import { CRONJOB_PATCH_SCHEMA, JOB_PATCH_SCHEMA, POD_PATCH_SCHEMA, PatchError, applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type Json } from './patch.js';
 
 const container = (name: string, extra: Record<string, Json> = {}): Json => ({ name, image: 'busybox', ...extra });
 const job = (containers: Json[], extra: Record<string, Json> = {}): Json => ({
@@ -139,6 +139,76 @@ describe('applyStrategicMergePatch with the Pod schema', () => {
       metadata: { name: 'p', ownerReferences: [] },
       spec: { containers: [container('a'), container('b', { image: 'busybox:1.36' })] },
       status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'DisruptionTarget', status: 'True' }], podIPs: [{ ip: '10.0.0.1', extra: 'x' }] },
+    });
+  });
+});
+
+describe('applyStrategicMergePatch with the CronJob schema', () => {
+  const template = (containers: Json[]): Json => ({ spec: { template: { metadata: { finalizers: ['f'] }, spec: { containers } } } });
+  const cronJob = (containers: Json[], status: Json = { active: [{ name: 'j1' }, { name: 'j2' }] }): Json => ({
+    metadata: { name: 'cj', ownerReferences: [{ uid: 'u1', name: 'o' }] },
+    spec: { schedule: '*/1 * * * *', jobTemplate: { metadata: { labels: { a: '1' }, finalizers: ['x'] }, ...(template(containers) as Record<string, Json>) } },
+    status,
+  });
+  const patchTemplate = (containers: Json[]): Json => ({ spec: { jobTemplate: template(containers) } });
+
+  it.each<{ name: string; target: Json; patch: Json; want: Json }>([
+    {
+      name: 'containers of spec.jobTemplate.spec.template merge by name',
+      target: cronJob([container('a'), container('b')]),
+      patch: { spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'b', image: 'alpine' }] } } } } } },
+      want: cronJob([container('a'), container('b', { image: 'alpine' })]),
+    },
+    {
+      name: 'env merges by name inside a container of the job template',
+      target: cronJob([container('a', { env: [{ name: 'X', value: '1' }] })]),
+      patch: { spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'a', env: [{ name: 'Y', value: '2' }] }] } } } } } },
+      want: cronJob([container('a', { env: [{ name: 'X', value: '1' }, { name: 'Y', value: '2' }] })]),
+    },
+    {
+      name: "the job template's and its pod template's finalizers are sets; the CronJob's owner references merge by uid",
+      target: cronJob([container('a')]),
+      patch: {
+        metadata: { ownerReferences: [{ uid: 'u2', name: 'p' }] },
+        spec: { jobTemplate: { metadata: { finalizers: ['y'] }, spec: { template: { metadata: { finalizers: ['g'] } } } } },
+      },
+      want: {
+        metadata: { name: 'cj', ownerReferences: [{ uid: 'u1', name: 'o' }, { uid: 'u2', name: 'p' }] },
+        spec: {
+          schedule: '*/1 * * * *',
+          jobTemplate: { metadata: { labels: { a: '1' }, finalizers: ['x', 'y'] }, spec: { template: { metadata: { finalizers: ['f', 'g'] }, spec: { containers: [container('a')] } } } },
+        },
+        status: { active: [{ name: 'j1' }, { name: 'j2' }] },
+      },
+    },
+    {
+      name: 'status.active is atomic: replaced, not merged',
+      target: cronJob([container('a')]),
+      patch: { status: { active: [{ name: 'j3' }] } },
+      want: cronJob([container('a')], { active: [{ name: 'j3' }] }),
+    },
+    {
+      name: "a Job's paths mean nothing in a CronJob: spec.template's containers are replaced",
+      target: { spec: { template: { spec: { containers: [container('a')] } } } },
+      patch: { spec: { template: { spec: { containers: [container('b')] } } } },
+      want: { spec: { template: { spec: { containers: [container('b')] } } } },
+    },
+  ])('$name', ({ target, patch, want }) => {
+    expect(applyStrategicMergePatch(target, patch, CRONJOB_PATCH_SCHEMA)).toEqual(want);
+  });
+
+  it('refuses a container of the job template without its name', () => {
+    expect(() => applyStrategicMergePatch(cronJob([container('a')]), patchTemplate([{ image: 'x' }]), CRONJOB_PATCH_SCHEMA)).toThrow(/does not contain declared merge key: name/);
+  });
+
+  it('a path segment named like an Object.prototype member has no strategy (its list is replaced)', () => {
+    for (const schema of [JOB_PATCH_SCHEMA, CRONJOB_PATCH_SCHEMA, POD_PATCH_SCHEMA]) {
+      expect(schema(['spec', 'template', 'spec', 'constructor'])).toBeUndefined();
+      expect(schema(['spec', 'jobTemplate', 'spec', 'template', 'spec', 'toString'])).toBeUndefined();
+      expect(schema(['metadata', '__proto__'])).toBeUndefined();
+    }
+    expect(applyStrategicMergePatch({ spec: { template: { spec: { constructor: [1, 2] } } } }, { spec: { template: { spec: { constructor: [3] } } } }, JOB_PATCH_SCHEMA)).toEqual({
+      spec: { template: { spec: { constructor: [3] } } },
     });
   });
 });

@@ -208,19 +208,43 @@ const OBJECT_META_LISTS: Record<string, ListStrategy> = {
 };
 const CONTAINER_FIELDS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
 
+/** A table's own entry (never one of Object.prototype's, which a path segment such as "constructor" would find). */
+function entry(table: Record<string, ListStrategy>, key: string | undefined): ListStrategy | undefined {
+  return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function objectMetaStrategy(path: readonly string[]): ListStrategy | undefined {
-  return path.length === 2 && path[0] === 'metadata' ? OBJECT_META_LISTS[path[1] ?? ''] : undefined;
+  return path.length === 2 && path[0] === 'metadata' ? entry(OBJECT_META_LISTS, path[1]) : undefined;
+}
+
+/** A PodSpec's lists, by the path from the PodSpec: ["containers"], ["containers","env"]. */
+function podSpecStrategy(path: readonly string[]): ListStrategy | undefined {
+  if (path.length === 1) return entry(POD_SPEC_LISTS, path[0]);
+  if (path.length === 2 && CONTAINER_FIELDS.has(path[0] ?? '')) return entry(CONTAINER_LISTS, path[1]);
+  return undefined;
+}
+
+/** A JobSpec's lists (those of its pod template), by the path from the JobSpec. */
+function jobSpecStrategy(path: readonly string[]): ListStrategy | undefined {
+  if (path[0] !== 'template') return undefined;
+  if (path[1] === 'metadata') return objectMetaStrategy(path.slice(1));
+  return path[1] === 'spec' ? podSpecStrategy(path.slice(2)) : undefined;
 }
 
 /** batch/v1 Job's patch strategies (the patchStrategy/patchMergeKey tags of k8s.io/api). */
 export const JOB_PATCH_SCHEMA: PatchSchema = (path) => {
-  const key = path.join('.');
-  if (key === 'status.conditions') return { mergeKey: 'type' };
-  const meta = objectMetaStrategy(path) ?? (key.startsWith('spec.template.metadata.') ? objectMetaStrategy(path.slice(2)) : undefined);
-  if (meta) return meta;
-  if (path.length === 4 && key.startsWith('spec.template.spec.')) return POD_SPEC_LISTS[path[3] ?? ''];
-  if (path.length === 5 && key.startsWith('spec.template.spec.') && CONTAINER_FIELDS.has(path[3] ?? '')) return CONTAINER_LISTS[path[4] ?? ''];
-  return undefined;
+  if (path.join('.') === 'status.conditions') return { mergeKey: 'type' };
+  return objectMetaStrategy(path) ?? (path[0] === 'spec' ? jobSpecStrategy(path.slice(1)) : undefined);
+};
+
+/**
+ * batch/v1 CronJob's patch strategies: its metadata's, and in spec.jobTemplate those of a Job's
+ * metadata and spec (containers by name, env by name, …). status.active is atomic (replaced).
+ */
+export const CRONJOB_PATCH_SCHEMA: PatchSchema = (path) => {
+  if (path[0] !== 'spec' || path[1] !== 'jobTemplate') return objectMetaStrategy(path);
+  if (path[2] === 'metadata') return objectMetaStrategy(path.slice(2));
+  return path[2] === 'spec' ? jobSpecStrategy(path.slice(3)) : undefined;
 };
 
 /** core/v1 Pod's patch strategies (k8s.io/api core/v1 tags): its spec's lists as in a Job's template, its status' conditions and IPs. */
@@ -230,9 +254,7 @@ export const POD_PATCH_SCHEMA: PatchSchema = (path) => {
   if (meta) return meta;
   if (key === 'status.conditions') return { mergeKey: 'type' };
   if (key === 'status.podIPs' || key === 'status.hostIPs') return { mergeKey: 'ip' };
-  if (path.length === 2 && path[0] === 'spec') return POD_SPEC_LISTS[path[1] ?? ''];
-  if (path.length === 3 && path[0] === 'spec' && CONTAINER_FIELDS.has(path[1] ?? '')) return CONTAINER_LISTS[path[2] ?? ''];
-  return undefined;
+  return path[0] === 'spec' ? podSpecStrategy(path.slice(1)) : undefined;
 };
 
 /** The patch strategies of objects that have only metadata lists (Namespaces). */

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { BadRequestError, type Delays, JobfleetError, NotFoundError, RequestEntityTooLargeError, ServiceUnavailableError, toStatus, UnauthorizedError } from '@jobfleet/kube';
-import { Cluster, DEFAULT_NODE_TIMINGS } from '@jobfleet/controllers';
+import { Cluster, CronJobController, DEFAULT_NODE_TIMINGS } from '@jobfleet/controllers';
 import type { RedisConnectionOptions, StoreLimits } from '@jobfleet/store';
 import { ChangeFeed } from './change-feed.js';
 import type { ApiContext } from './context.js';
@@ -9,6 +9,8 @@ import { checkAcceptable, checkRequestTimeout, sendJson } from './http.js';
 import { registerDiscoveryRoutes } from './discovery.js';
 import { registerOpenApiRoutes } from './openapi.js';
 import { registerAuthorizationRoutes } from './routes/authorization.js';
+import { registerCronJobUpdateRoutes } from './routes/cronjob-updates.js';
+import { registerCronJobRoutes } from './routes/cronjobs.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerJobUpdateRoutes } from './routes/job-updates.js';
 import { registerNamespaceRoutes } from './routes/namespaces.js';
@@ -40,6 +42,8 @@ export interface ApiOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Also run the consumer of delayed Job syncs (backoff, deadlines); default true. */
   runSyncs?: boolean;
+  /** How often this process's CronJob controller checks its schedule (default 1000 ms). */
+  cronJobPollMs?: number;
   /**
    * Accept Jobs whose pods have power over the Docker host: privileged containers, added
    * capabilities, hostNetwork/hostPID/hostIPC and hostPath volumes. Default false.
@@ -162,6 +166,8 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
   registerPodRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerJobUpdateRoutes(app, ctx);
+  registerCronJobRoutes(app, ctx);
+  registerCronJobUpdateRoutes(app, ctx);
   registerNamespaceRoutes(app, ctx);
   registerNodeRoutes(app, ctx);
   registerUnservedRoutes(app);
@@ -205,6 +211,9 @@ export async function startApi(opts: ApiOptions): Promise<RunningApi> {
   });
   feed.start();
   const syncs = opts.runSyncs === false ? undefined : cluster.startSyncRunner();
+  // Every API process runs the CronJob controller (as the janitor does): each schedule time still makes one Job.
+  const cronJobs = new CronJobController(cluster.store, cluster.queues, cluster.controller, { pollMs: opts.cronJobPollMs });
+  cronJobs.start();
   await cluster.untilReady(REDIS_READY_WAIT_MS);
   // The feed has named the store (its epoch) before the first request: no write of the API's own
   // comes after its start. A Redis that is down does not keep the API from starting.
@@ -220,6 +229,7 @@ export async function startApi(opts: ApiOptions): Promise<RunningApi> {
     close: async () => {
       await app.close();
       await syncs?.close();
+      await cronJobs.close();
       await feed.stop();
       await cluster.close();
     },

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '@jobfleet/kube';
+import type { CronJob, Job } from '@jobfleet/kube';
 import { aggregatedDiscoveryVersion, apiResourceList, BATCH_V1 } from './discovery.js';
 import { buildTable, tableRequest } from './tables.js';
 
@@ -55,6 +55,49 @@ describe('buildTable', () => {
   });
 });
 
+describe('buildTable of CronJobs', () => {
+  const now = new Date('2026-01-01T12:00:00Z');
+  const cronJob: CronJob = {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'nightly', namespace: 'default', resourceVersion: '3', creationTimestamp: '2026-01-01T10:00:00Z' },
+    spec: {
+      schedule: '0 3 * * *',
+      timeZone: 'Europe/Paris',
+      concurrencyPolicy: 'Forbid',
+      suspend: false,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 1,
+      jobTemplate: { spec: { template: { spec: { containers: [{ name: 'a', image: 'busybox' }, { name: 'b', image: 'alpine:3' }] } } } },
+    },
+    status: { active: [{ kind: 'Job', name: 'nightly-1' }], lastScheduleTime: '2026-01-01T11:55:00Z' },
+  };
+
+  it("has printCronJob's columns, wide ones at priority 1, and a row per CronJob", () => {
+    const table = buildTable('cronjobs', [cronJob, { ...cronJob, metadata: { ...cronJob.metadata, name: 'idle' }, spec: { ...cronJob.spec, timeZone: undefined, suspend: true }, status: {} }], now, {
+      apiVersion: 'meta.k8s.io/v1',
+      includeObject: 'Metadata',
+    });
+    expect(table.columnDefinitions.map((c) => [c.name, c.type, c.priority])).toEqual([
+      ['Name', 'string', 0],
+      ['Schedule', 'string', 0],
+      ['Timezone', 'string', 0],
+      ['Suspend', 'boolean', 0],
+      ['Active', 'integer', 0],
+      ['Last Schedule', 'string', 0],
+      ['Age', 'string', 0],
+      ['Containers', 'string', 1],
+      ['Images', 'string', 1],
+      ['Selector', 'string', 1],
+    ]);
+    expect(table.rows.map((r) => r.cells)).toEqual([
+      ['nightly', '0 3 * * *', 'Europe/Paris', 'False', 1, '5m', '120m', 'a,b', 'busybox,alpine:3', '<none>'],
+      ['idle', '0 3 * * *', '<none>', 'True', 0, '<none>', '120m', 'a,b', 'busybox,alpine:3', '<none>'],
+    ]);
+    expect((table.rows[0] as { object?: unknown }).object).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: cronJob.metadata });
+  });
+});
+
 describe('discovery', () => {
   it.each<{ accept: string; want: string | undefined }>([
     { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json', want: 'v2' },
@@ -67,7 +110,7 @@ describe('discovery', () => {
   it('lists jobs and the writable jobs/status in batch/v1 as kubectl needs them', () => {
     const list = apiResourceList(BATCH_V1);
     expect(list.groupVersion).toBe('batch/v1');
-    expect(list.resources).toEqual([
+    expect(list.resources.filter((r) => r.name.startsWith('jobs'))).toEqual([
       {
         name: 'jobs',
         singularName: 'job',
@@ -77,6 +120,23 @@ describe('discovery', () => {
         categories: ['all'],
       },
       { name: 'jobs/status', singularName: '', namespaced: true, kind: 'Job', verbs: ['get', 'patch', 'update'] },
+    ]);
+  });
+
+  it('lists cronjobs (short name cj, category all) and cronjobs/status before jobs, as a 1.32 API server does', () => {
+    const list = apiResourceList(BATCH_V1);
+    expect(list.resources.map((r) => r.name)).toEqual(['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status']);
+    expect(list.resources.slice(0, 2)).toEqual([
+      {
+        name: 'cronjobs',
+        singularName: 'cronjob',
+        namespaced: true,
+        kind: 'CronJob',
+        verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+        shortNames: ['cj'],
+        categories: ['all'],
+      },
+      { name: 'cronjobs/status', singularName: '', namespaced: true, kind: 'CronJob', verbs: ['get', 'patch', 'update'] },
     ]);
   });
 });

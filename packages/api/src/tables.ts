@@ -7,11 +7,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   BadRequestError,
+  CRONJOB_COLUMN_DEFINITIONS,
   EVENT_COLUMN_DEFINITIONS,
   JOB_COLUMN_DEFINITIONS,
   NAMESPACE_COLUMN_DEFINITIONS,
   NODE_COLUMN_DEFINITIONS,
   POD_COLUMN_DEFINITIONS,
+  cronJobRow,
   eventRow,
   jobRow,
   namespaceRow,
@@ -19,6 +21,7 @@ import {
   podRow,
   podRowConditions,
   type CoreEvent,
+  type CronJob,
   type Job,
   type Namespace,
   type Node,
@@ -29,7 +32,7 @@ import {
 import { queryString, sendJson } from './http.js';
 import { negotiateOutput } from './negotiation.js';
 
-export type Printable = 'jobs' | 'pods' | 'events' | 'nodes' | 'namespaces';
+export type Printable = 'jobs' | 'cronjobs' | 'pods' | 'events' | 'nodes' | 'namespaces';
 
 interface Printer {
   columns: readonly TableColumnDefinition[];
@@ -40,6 +43,7 @@ interface Printer {
 /** Every cell is computed (wide included): kubectl hides the priority-1 columns unless `-o wide`. */
 const PRINTERS: Record<Printable, Printer> = {
   jobs: { columns: JOB_COLUMN_DEFINITIONS, cells: (o, now) => jobRow(o as Job, now, true) },
+  cronjobs: { columns: CRONJOB_COLUMN_DEFINITIONS, cells: (o, now) => cronJobRow(o as CronJob, now, true) },
   pods: { columns: POD_COLUMN_DEFINITIONS, cells: (o, now) => podRow(o as Pod, now, true), conditions: (o) => podRowConditions(o as Pod) },
   events: { columns: EVENT_COLUMN_DEFINITIONS, cells: (o, now) => eventRow(o as CoreEvent, now, true) },
   nodes: { columns: NODE_COLUMN_DEFINITIONS, cells: (o, now) => nodeRow(o as Node, now, true) },

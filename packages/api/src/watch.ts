@@ -35,6 +35,8 @@ function objectOf(change: Change): Record<string, unknown> {
   }
   return obj;
 }
+/** The kinds of batch/v1 (every other kind watched is core/v1). */
+const BATCH_KINDS = new Set(['Job', 'CronJob']);
 /** setTimeout's largest delay; a longer one would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -131,7 +133,7 @@ export async function watchResponse(ctx: ApiContext, req: FastifyRequest, reply:
   if (timeoutSeconds) timers.push(setTimeout(finish, Math.min(timeoutSeconds * 1000, MAX_TIMER_MS)));
   let lastRv = 0;
   const bookmark = (annotations?: Record<string, string>) =>
-    send('BOOKMARK', { kind: spec.kind, apiVersion: spec.kind === 'Job' ? 'batch/v1' : 'v1', metadata: { resourceVersion: String(lastRv), ...(annotations ? { annotations } : {}) } });
+    send('BOOKMARK', { kind: spec.kind, apiVersion: BATCH_KINDS.has(spec.kind) ? 'batch/v1' : 'v1', metadata: { resourceVersion: String(lastRv), ...(annotations ? { annotations } : {}) } });
 
   let fromRv = Number(requestedRv ?? 0) || 0;
   if (startFromState) {

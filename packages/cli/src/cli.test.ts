@@ -11,7 +11,7 @@ const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 /** What npm links as `jobfleet`: a committed shim that runs dist/bin.js. */
 const SHIM = fileURLToPath(new URL('../bin/jobfleet.js', import.meta.url));
 const REDIS_OPTIONS = ['--redis-url <url>', 'REDIS_PASSWORD', '--redis-username <name>', 'REDIS_USERNAME', '--redis-ca-file <file>', 'REDIS_CA_FILE', '--redis-cert-file <file>', '--redis-key-file <file>'];
-const COMMANDS = ['up', 'api', 'worker', 'janitor', 'run', 'apply', 'get', 'describe', 'logs', 'wait', 'delete', 'kubeconfig'];
+const COMMANDS = ['up', 'api', 'worker', 'janitor', 'run', 'apply', 'create', 'get', 'describe', 'logs', 'wait', 'delete', 'kubeconfig'];
 
 function jobfleet(args: string[], env: Record<string, string | undefined> = {}) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
@@ -89,7 +89,11 @@ describe('usage errors exit 2 with one error line', () => {
     { name: 'bad --for', args: ['wait', 'job/x', '--for', 'complete'], message: 'expected condition=NAME[=VALUE]' },
     { name: 'bad --cascade', args: ['delete', 'job', 'x', '--cascade', 'sideways'], message: 'must be one of background, foreground, orphan' },
     { name: 'bad --grace-period', args: ['delete', 'pod', 'x', '--grace-period', 'soon'], message: 'must be an integer number of seconds' },
-    { name: 'delete of a node', args: ['delete', 'node/x'], message: 'error: delete supports jobs and pods only' },
+    { name: 'delete of a node', args: ['delete', 'node/x'], message: 'error: delete supports jobs, cronjobs and pods only' },
+    { name: 'create job without --from or --image', args: ['create', 'job', 'x'], message: 'error: either --image or --from must be specified' },
+    { name: 'create job with --from and a command', args: ['create', 'job', 'x', '--from', 'cronjob/y', '--', 'echo'], message: 'error: cannot specify --from and command' },
+    { name: 'create job --from a Job', args: ['create', 'job', 'x', '--from=job/y'], message: 'error: --from must name a cronjob (cronjob/NAME)' },
+    { name: 'describe of a pod', args: ['describe', 'pod/x'], message: 'error: describe supports jobs and cronjobs only' },
     { name: 'unknown resource type', args: ['get', 'deployments'], message: 'error: the server doesn\'t have a resource type "deployments"' },
     { name: 'bad port', args: ['api', '--port', 'eighty'], message: 'must be a non-negative integer' },
     { name: 'a TLS certificate without its key', args: ['api', '--tls-cert-file', 'tls.crt'], message: 'error: --tls-cert-file and --tls-private-key-file go together' },

@@ -1,10 +1,29 @@
 /**
- * `jobfleet describe job` text, laid out like kubectl's describeJob (pkg/describe/describe.go):
+ * `jobfleet describe job` and `describe cronjob` text, laid out like kubectl's describeJob and
+ * describeCronJob (pkg/describe/describe.go):
  * "Key:\tvalue" lines aligned by a Go-tabwriter port (minWidth 0, padding 2), nested levels indented
  * by two spaces, and kubectl's Events section last. Before the Events, jobfleet adds the Job's
  * Conditions and its pods. Pure: the caller fetches the Job, its pods and its events.
  */
-import { eventSource, humanDuration, parseTime, podStatus, selectorString, timestampSince, type Container, type CoreEvent, type EnvVar, type Job, type JobCondition, type Pod, type PodTemplateSpec, type Volume } from '@jobfleet/kube';
+import {
+  eventSource,
+  humanDuration,
+  parseTime,
+  podStatus,
+  selectorString,
+  timestampSince,
+  type Container,
+  type CoreEvent,
+  type CronJob,
+  type EnvVar,
+  type Job,
+  type JobCondition,
+  type JobTemplateSpec,
+  type LabelSelector,
+  type Pod,
+  type PodTemplateSpec,
+  type Volume,
+} from '@jobfleet/kube';
 import { LAST_APPLIED_ANNOTATION } from './apply-patch.js';
 import { alignTabs, KUBECTL_DESCRIBE_TABWRITER } from './tabwriter.js';
 const MAX_ANNOTATION_LENGTH = 140;
@@ -28,6 +47,48 @@ export function describeJob(job: Job, pods: readonly Pod[], events: readonly Cor
 }
 
 type Write = (level: number, text: string) => void;
+
+/**
+ * kubectl's describeCronJob: the CronJob's fields, its job template (selector, parallelism,
+ * completions, the pod template), the last schedule time, the active Jobs and the events.
+ */
+export function describeCronJob(cronJob: CronJob, events: readonly CoreEvent[], options: DescribeOptions = {}): string {
+  const lines: string[] = [];
+  const write = (level: number, text: string) => lines.push('  '.repeat(level) + text);
+  const { metadata, spec } = cronJob;
+  const status = cronJob.status ?? {};
+  const optional = (value: number | undefined, unit = '') => (value === undefined ? '<unset>' : `${value}${unit}`);
+  write(0, `Name:\t${metadata.name ?? ''}`);
+  write(0, `Namespace:\t${metadata.namespace ?? ''}`);
+  writeLabels(write, 'Labels', metadata.labels);
+  writeAnnotations(write, 'Annotations', metadata.annotations);
+  write(0, `Schedule:\t${spec.schedule}`);
+  write(0, `Concurrency Policy:\t${spec.concurrencyPolicy}`);
+  write(0, `Suspend:\t${goBool(spec.suspend)}`);
+  write(0, `Successful Job History Limit:\t${optional(spec.successfulJobsHistoryLimit)}`);
+  write(0, `Failed Job History Limit:\t${optional(spec.failedJobsHistoryLimit)}`);
+  write(0, `Starting Deadline Seconds:\t${optional(spec.startingDeadlineSeconds, 's')}`);
+  describeJobTemplate(spec.jobTemplate, write);
+  write(0, `Last Schedule Time:\t${status.lastScheduleTime ? formatRFC1123Z(status.lastScheduleTime, options) : '<unset>'}`);
+  const active = status.active ?? [];
+  write(0, `Active Jobs:\t${active.length === 0 ? '<none>' : active.map((ref) => ref.name ?? '').join(', ')}`);
+  describeEvents(events, write, options.now ?? new Date());
+  return alignTabs(lines.join('\n') + '\n', KUBECTL_DESCRIBE_TABWRITER);
+}
+
+/** kubectl's printBoolPtr: True, False or <unset>. */
+function goBool(value: boolean | undefined): string {
+  return value === undefined ? '<unset>' : value ? 'True' : 'False';
+}
+
+function describeJobTemplate(template: JobTemplateSpec, write: Write): void {
+  const { spec } = template;
+  write(0, `Selector:\t${spec.selector ? selectorText(spec.selector) : '<unset>'}`);
+  write(0, `Parallelism:\t${spec.parallelism ?? '<unset>'}`);
+  write(0, `Completions:\t${spec.completions ?? '<unset>'}`);
+  if (spec.activeDeadlineSeconds !== undefined) write(0, `Active Deadline Seconds:\t${spec.activeDeadlineSeconds}s`);
+  describePodTemplate(spec.template, write);
+}
 
 function describeJobFields(job: Job, write: Write, options: DescribeOptions): void {
   const { metadata, spec } = job;
@@ -92,9 +153,13 @@ function describeFailureAndSuccessFields(job: Job, write: Write): void {
 }
 
 function describeSelector(job: Job): string {
-  const text = selectorString(job.spec.selector);
+  return selectorText(job.spec.selector);
+}
+
+function selectorText(selector: LabelSelector | undefined): string {
+  const text = selectorString(selector);
   if (text !== undefined) return text;
-  const bad = job.spec.selector?.matchExpressions?.find((e) => !['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator));
+  const bad = selector?.matchExpressions?.find((e) => !['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator));
   return `Failed to get selector: "${bad?.operator ?? ''}" is not a valid label selector operator`;
 }
 

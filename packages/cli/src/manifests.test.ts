@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jobsFromText } from './manifests.js';
+import { jobsFromText, objectsFromText } from './manifests.js';
 
 const job = (name: string) => `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: ${name}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: busybox}]\n`;
 
@@ -18,5 +18,22 @@ describe('jobsFromText', () => {
 
   it('requires metadata.name', () => {
     expect(() => jobsFromText('apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: x-}\n', 'f.yaml')).toThrow('has no metadata.name');
+  });
+});
+
+describe('objectsFromText (apply: Jobs and CronJobs)', () => {
+  const cronJob = (name: string) => `apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: ${name}}\nspec: {schedule: '@hourly'}\n`;
+
+  it('keeps a file mixing Jobs and CronJobs in its order', () => {
+    expect(objectsFromText(`${job('a')}---\n${cronJob('b')}---\n${job('c')}`, 'f.yaml').map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Job/a', 'CronJob/b', 'Job/c']);
+  });
+
+  it('run takes Jobs only: a CronJob is named as such, not as an unknown kind', () => {
+    expect(() => jobsFromText(cronJob('b'), 'f.yaml')).toThrow('"f.yaml" holds a batch/v1 CronJob: this command takes batch/v1 Job only (try: jobfleet apply -f)');
+  });
+
+  it('refuses a CronJob of another version and one without a name', () => {
+    expect(() => objectsFromText('apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: x}\n', 'f.yaml')).toThrow('no matches for kind "CronJob" in version "batch/v1beta1"');
+    expect(() => objectsFromText('apiVersion: batch/v1\nkind: CronJob\nmetadata: {}\n', 'f.yaml')).toThrow('the CronJob has no metadata.name');
   });
 });

@@ -31,12 +31,13 @@ export function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS);
 }
 
-/** A resource the server serves: jobs, pods, events, nodes, namespaces. */
+/** A resource the server serves: jobs, cronjobs, pods, events, nodes, namespaces. */
 export type ResourceKind = ResourceType;
 
 /** kubectl's names for each resource (plural, singular, short name, with the group), and how `-o name` prints it. */
 const RESOURCES: Record<ResourceKind, { aliases: readonly string[]; qualifier: string }> = {
   jobs: { aliases: ['job', 'job.batch', 'jobs.batch'], qualifier: 'job.batch' },
+  cronjobs: { aliases: ['cronjob', 'cj', 'cronjob.batch', 'cronjobs.batch'], qualifier: 'cronjob.batch' },
   pods: { aliases: ['pod', 'po'], qualifier: 'pod' },
   events: { aliases: ['event', 'ev'], qualifier: 'event' },
   nodes: { aliases: ['node', 'no'], qualifier: 'node' },
@@ -49,7 +50,7 @@ const RESOURCE_ALIASES = new Map<string, ResourceKind>(
 
 export function resourceKind(type: string): ResourceKind {
   const kind = RESOURCE_ALIASES.get(type.toLowerCase());
-  if (!kind) throw new UsageError(`the server doesn't have a resource type "${type}" (jobfleet serves jobs, pods, events, nodes and namespaces)`);
+  if (!kind) throw new UsageError(`the server doesn't have a resource type "${type}" (jobfleet serves jobs, cronjobs, pods, events, nodes and namespaces)`);
   return kind;
 }
 
@@ -91,14 +92,19 @@ export function qualifiedName(ref: ResourceRef): string {
   return `${kindQualifier(ref.kind)}/${ref.name}`;
 }
 
-/** kubectl's name of a kind: "job.batch", "pod", "event", "node", "namespace". */
+/** kubectl's name of a kind: "job.batch", "cronjob.batch", "pod", "event", "node", "namespace". */
 export function kindQualifier(kind: ResourceKind): string {
   return RESOURCES[kind].qualifier;
 }
 
-/** The commands that work on Jobs only (describe, wait, delete) refuse other kinds with `message`. */
+/** The commands that work on Jobs only (wait) refuse other kinds with `message`. */
 export function jobRefs(args: readonly string[], message: string): ResourceRef[] {
+  return refsOfKinds(args, ['jobs'], message);
+}
+
+/** The commands that work on some kinds only (describe, delete) refuse the others with `message`. */
+export function refsOfKinds(args: readonly string[], kinds: readonly ResourceKind[], message: string): ResourceRef[] {
   const refs = resourceRefs(args);
-  if (refs.some((ref) => ref.kind !== 'jobs')) throw new UsageError(message);
+  if (refs.some((ref) => !kinds.includes(ref.kind))) throw new UsageError(message);
   return refs;
 }

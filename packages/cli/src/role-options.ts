@@ -1,7 +1,7 @@
 /** Options shared by the commands that run jobfleet roles (up, api, worker, janitor). */
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { globalOptions, readPem } from './context.js';
 import { UsageError } from './errors.js';
 import { nonNegativeInteger, portNumber } from './options.js';
@@ -52,6 +52,14 @@ export function nodeIpOption(): Option {
       if (isIP(value.trim()) === 0) throw new UsageError(`--node-ip must be an IPv4 or IPv6 address, got "${value}"`);
       return value.trim();
     });
+}
+
+/** --cronjob-poll-ms (api, janitor, up): overrides JOBFLEET_CRONJOB_POLL_MS. */
+export function cronJobPollOption(): Option {
+  return new Option('--cronjob-poll-ms <ms>', 'how often the CronJob controller checks its schedule, ms (default 1000; also JOBFLEET_CRONJOB_POLL_MS)').argParser((value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError('must be a positive integer.');
+    return Number(value);
+  });
 }
 
 export function maxPodsOption(): Option {

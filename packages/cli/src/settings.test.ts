@@ -129,4 +129,12 @@ describe('roleOptionsFromEnv: each role gets what it uses, in its start function
   it('leaves the prefix out when unset, so that the library default applies', () => {
     expect(roleOptionsFromEnv('api', {})).toStrictEqual({ limits: {}, delays });
   });
+
+  it('JOBFLEET_CRONJOB_POLL_MS reaches the CronJob controllers of the API and the janitor, not the worker', () => {
+    const poll = { JOBFLEET_CRONJOB_POLL_MS: '250' };
+    expect(roleOptionsFromEnv('api', poll)).toMatchObject({ cronJobPollMs: 250 });
+    expect(roleOptionsFromEnv('janitor', poll)).toMatchObject({ cronJobPollMs: 250 });
+    expect(roleOptionsFromEnv('worker', poll)).not.toHaveProperty('cronJobPollMs');
+    expect(() => roleOptionsFromEnv('janitor', { JOBFLEET_CRONJOB_POLL_MS: '1s' })).toThrow('JOBFLEET_CRONJOB_POLL_MS must be a positive integer, got "1s"');
+  });
 });

@@ -21,6 +21,8 @@ export interface RoleSettings {
   nodeTimings: { graceMs?: number; evictionMs?: number };
   /** JOBFLEET_WATCH_BUFFER_BYTES (the API). */
   watchBufferBytes?: number;
+  /** JOBFLEET_CRONJOB_POLL_MS: how often the CronJob controller (API and janitor) checks its schedule. */
+  cronJobPollMs?: number;
 }
 
 const ENV_NAMES: Record<keyof Delays, string> = {
@@ -74,6 +76,7 @@ export function roleSettings(env: Env = process.env): RoleSettings {
     delays: delaysFromEnv(env),
     nodeTimings: defined({ graceMs: millisFromEnv('JOBFLEET_NODE_GRACE_MS', env), evictionMs: millisFromEnv('JOBFLEET_POD_EVICTION_MS', env) }),
     watchBufferBytes: positiveIntFromEnv('JOBFLEET_WATCH_BUFFER_BYTES', env),
+    cronJobPollMs: positiveIntFromEnv('JOBFLEET_CRONJOB_POLL_MS', env),
   });
 }
 
@@ -124,9 +127,9 @@ export function workerSettingsFromEnv(env: Env = process.env): WorkerEnvSettings
 
 /** What of each role's options comes from the environment (the rest comes from its flags). */
 export interface RoleOptionsFromEnv {
-  api: Partial<Pick<ApiOptions, 'prefix' | 'limits' | 'delays' | 'nodeGraceMs' | 'watchBufferBytes'>>;
+  api: Partial<Pick<ApiOptions, 'prefix' | 'limits' | 'delays' | 'nodeGraceMs' | 'watchBufferBytes' | 'cronJobPollMs'>>;
   worker: WorkerEnvSettings & Partial<Pick<WorkerNodeOptions, 'prefix' | 'limits' | 'delays' | 'nodeTimings'>>;
-  janitor: Partial<Pick<JanitorOptions, 'prefix' | 'limits' | 'delays' | 'nodeTimings'>>;
+  janitor: Partial<Pick<JanitorOptions, 'prefix' | 'limits' | 'delays' | 'nodeTimings' | 'cronJobPollMs'>>;
 }
 
 /**
@@ -135,12 +138,12 @@ export interface RoleOptionsFromEnv {
  * that start a role pass, so that every role is configured the one way.
  */
 export function roleOptionsFromEnv<R extends keyof RoleOptionsFromEnv>(role: R, env: Env = process.env): RoleOptionsFromEnv[R] {
-  const { prefix, limits, delays, nodeTimings, watchBufferBytes } = roleSettings(env);
+  const { prefix, limits, delays, nodeTimings, watchBufferBytes, cronJobPollMs } = roleSettings(env);
   const common = defined({ prefix, limits, delays });
   const byRole: { [K in keyof RoleOptionsFromEnv]: () => RoleOptionsFromEnv[K] } = {
-    api: () => defined({ ...common, nodeGraceMs: nodeTimings.graceMs, watchBufferBytes }),
+    api: () => defined({ ...common, nodeGraceMs: nodeTimings.graceMs, watchBufferBytes, cronJobPollMs }),
     worker: () => ({ ...workerSettingsFromEnv(env), ...common, nodeTimings }),
-    janitor: () => ({ ...common, nodeTimings }),
+    janitor: () => defined({ ...common, nodeTimings, cronJobPollMs }),
   };
   return byRole[role]();
 }

@@ -97,6 +97,8 @@ export interface SystemOptions {
   drainTimeoutMs?: number;
   /** The worker's node exists for this process only (`run`): its leftover containers go with it. */
   ephemeralNode?: boolean;
+  /** --cronjob-poll-ms (default: JOBFLEET_CRONJOB_POLL_MS, else 1 s). */
+  cronJobPollMs?: number;
 }
 
 export interface RunningSystem {
@@ -113,9 +115,9 @@ export interface RunningSystem {
 export async function startSystem(options: SystemOptions, stack: ShutdownStack): Promise<RunningSystem> {
   try {
     const redis = options.redis ?? (await startRedis(options.dataDir, stack));
-    const api = await startApiRole({ redis, port: options.port, host: options.host, token: options.token, tls: options.tls, allowPrivileged: options.allowPrivileged }, stack);
+    const api = await startApiRole({ redis, port: options.port, host: options.host, token: options.token, tls: options.tls, allowPrivileged: options.allowPrivileged, cronJobPollMs: options.cronJobPollMs }, stack);
     await startWorkerRole({ redis, nodeName: options.nodeName, nodeIP: options.nodeIP, maxPods: options.maxPods, allowPrivileged: options.allowPrivileged, drainTimeoutMs: options.drainTimeoutMs, ephemeral: options.ephemeralNode }, stack);
-    await startJanitorRole(redis, stack);
+    await startJanitorRole(redis, stack, { cronJobPollMs: options.cronJobPollMs });
     return { apiUrl: api.url, redis, embeddedRedis: options.redis === undefined };
   } catch (error) {
     await stack.closeAll();
@@ -133,7 +135,7 @@ async function startRedis(dataDir: string, stack: ShutdownStack): Promise<RedisS
 }
 
 export async function startApiRole(
-  options: { redis: RedisSettings; port: number; host: string; token?: string | undefined; tls?: TlsFiles | undefined; allowPrivileged?: boolean | undefined },
+  options: { redis: RedisSettings; port: number; host: string; token?: string | undefined; tls?: TlsFiles | undefined; allowPrivileged?: boolean | undefined; cronJobPollMs?: number | undefined },
   stack: ShutdownStack,
 ): Promise<RunningApi> {
   const { startApi } = await import('@jobfleet/api');
@@ -146,6 +148,7 @@ export async function startApiRole(
     ...(options.token ? { token: options.token } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.allowPrivileged === undefined ? {} : { allowPrivileged: options.allowPrivileged }),
+    ...(options.cronJobPollMs === undefined ? {} : { cronJobPollMs: options.cronJobPollMs }),
   });
   stack.push('API server', () => api.close());
   return api;
@@ -195,9 +198,10 @@ function drainTimeoutFromEnv(env: Record<string, string | undefined> = process.e
   return env.JOBFLEET_DRAIN_TIMEOUT_MS && Number.isFinite(n) && n >= 0 ? n : DEFAULT_DRAIN_TIMEOUT_MS;
 }
 
-export async function startJanitorRole(redis: RedisSettings, stack: ShutdownStack): Promise<void> {
+export async function startJanitorRole(redis: RedisSettings, stack: ShutdownStack, options: { cronJobPollMs?: number | undefined } = {}): Promise<void> {
   const { startJanitor } = await import('@jobfleet/janitor');
-  const janitor = await startJanitor({ ...roleOptionsFromEnv('janitor'), redisUrl: redis.url, redisConnection: redis.connection });
+  const poll = options.cronJobPollMs === undefined ? {} : { cronJobPollMs: options.cronJobPollMs };
+  const janitor = await startJanitor({ ...roleOptionsFromEnv('janitor'), ...poll, redisUrl: redis.url, redisConnection: redis.connection });
   stack.push('janitor', () => janitor.close());
 }
 

@@ -1,4 +1,4 @@
-import { fromStatus, parseManifests, type CoreEvent, type Job, type JobCondition, type Pod, type TableColumnDefinition } from '@jobfleet/kube';
+import { fromStatus, parseManifests, type CoreEvent, type CronJob, type Job, type JobCondition, type ObjectMeta, type Pod, type TableColumnDefinition } from '@jobfleet/kube';
 import { JobFailedError, WaitTimeoutError } from './errors.js';
 import { HttpTransport, syntheticStatus } from './http.js';
 import { httpsFetch } from './https-fetch.js';
@@ -10,6 +10,8 @@ export const DEFAULT_NAMESPACE = 'default';
 /** Label every pod of a Job carries (the Job's generated selector). */
 export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
 export const JOB_NAME_LABEL = 'job-name';
+/** What `kubectl create job --from=cronjob/NAME` marks its Job with (the CronJob controller did not schedule it). */
+export const INSTANTIATE_ANNOTATION = 'cronjob.kubernetes.io/instantiate';
 
 export interface JobfleetClientOptions {
   /** Base URL of the API server. Default: $JOBFLEET_SERVER, else http://127.0.0.1:8080. */
@@ -47,7 +49,7 @@ export interface ListOptions extends CallOptions {
 }
 
 /** The resources the server serves; nodes and namespaces are cluster-scoped. */
-export type ResourceType = 'jobs' | 'pods' | 'events' | 'nodes' | 'namespaces';
+export type ResourceType = 'jobs' | 'cronjobs' | 'pods' | 'events' | 'nodes' | 'namespaces';
 
 /** meta.k8s.io/v1 Table: the server's columns (kubectl's) and one row of cells per object. */
 export interface Table {
@@ -106,6 +108,11 @@ export interface DeleteJobOptions extends CallOptions {
   gracePeriodSeconds?: number;
 }
 
+export interface TriggerCronJobOptions extends CallOptions {
+  /** The Job's name; default `<cronjob>-manual-<5 random characters>` (generateName). */
+  jobName?: string;
+}
+
 export interface DeletePodOptions extends CallOptions {
   /** Default: the pod's terminationGracePeriodSeconds (0 for a pod no node runs, or that ended). */
   gracePeriodSeconds?: number;
@@ -139,8 +146,10 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   strategic: 'application/strategic-merge-patch+json',
   json: 'application/json-patch+json',
 };
-const API_PREFIXES: Record<ResourceType, string> = { jobs: '/apis/batch/v1', pods: '/api/v1', events: '/api/v1', nodes: '/api/v1', namespaces: '/api/v1' };
+const API_PREFIXES: Record<ResourceType, string> = { jobs: '/apis/batch/v1', cronjobs: '/apis/batch/v1', pods: '/api/v1', events: '/api/v1', nodes: '/api/v1', namespaces: '/api/v1' };
 const CLUSTER_SCOPED: ReadonlySet<ResourceType> = new Set(['nodes', 'namespaces']);
+/** Kubernetes' maxGeneratedNameLength: a generateName base is cut to this before the 5 random characters. */
+const MAX_GENERATED_NAME_BASE = 58;
 
 /** A client of the jobfleet API server, which speaks the Kubernetes batch/v1 REST API. */
 export class JobfleetClient {
@@ -185,6 +194,56 @@ export class JobfleetClient {
     return this.http.json<Job>('PATCH', jobsPath(this.ns(options), name), { body: patch, contentType, signal: options.signal });
   }
 
+  /**
+   * Creates a CronJob from an object or from YAML/JSON text holding exactly one CronJob.
+   * It goes to the manifest's metadata.namespace when set, else to the call's or client's namespace.
+   */
+  async createCronJob(manifest: CronJob | string, options: CallOptions = {}): Promise<CronJob> {
+    const cronJob = typeof manifest === 'string' ? singleManifest<CronJob>(manifest, 'createCronJob', 'CronJob') : manifest;
+    const namespace = cronJob.metadata?.namespace ?? this.ns(options);
+    return this.http.json<CronJob>('POST', resourcePath('cronjobs', namespace), { body: cronJob, signal: options.signal });
+  }
+
+  getCronJob(name: string, options: CallOptions = {}): Promise<CronJob> {
+    return this.getObject<CronJob>('cronjobs', name, options);
+  }
+
+  /** All CronJobs of the namespace (following `continue` tokens), optionally filtered by selectors. */
+  listCronJobs(options: ListOptions = {}): Promise<CronJob[]> {
+    return this.listObjects<CronJob>('cronjobs', options);
+  }
+
+  /**
+   * Changes a CronJob with a patch (default: a JSON merge patch), e.g. `{ spec: { suspend: true } }`;
+   * `status: true` patches cronjobs/status (lastScheduleTime, active …) as a controller would.
+   */
+  patchCronJob(name: string, patch: unknown, options: PatchOptions & { status?: boolean } = {}): Promise<CronJob> {
+    const contentType = PATCH_CONTENT_TYPES[options.type ?? 'merge'];
+    const path = resourcePath('cronjobs', this.ns(options), name) + (options.status ? '/status' : '');
+    return this.http.json<CronJob>('PATCH', path, { body: patch, contentType, signal: options.signal });
+  }
+
+  /** Deletes the CronJob; its Jobs (and their pods) follow with the default Background propagation. */
+  async deleteCronJob(name: string, options: DeleteJobOptions = {}): Promise<void> {
+    await this.deleteObject('cronjobs', name, options);
+  }
+
+  /**
+   * Runs a CronJob now, as `kubectl create job JOB --from=cronjob/NAME`: a Job of the CronJob's
+   * jobTemplate (its labels, its annotations and `cronjob.kubernetes.io/instantiate: manual`),
+   * controlled by the CronJob, so the CronJob's history limits and cascading delete cover it; the
+   * CronJob controller does not count it as one of its scheduled runs. Resolves with the created Job.
+   * Also callable as `triggerCronJob(namespace, name, jobName?)`.
+   */
+  triggerCronJob(name: string, options?: TriggerCronJobOptions): Promise<Job>;
+  triggerCronJob(namespace: string, name: string, jobName?: string): Promise<Job>;
+  async triggerCronJob(first: string, second?: TriggerCronJobOptions | string, third?: string): Promise<Job> {
+    const [name, options]: [string, TriggerCronJobOptions] =
+      typeof second === 'string' ? [second, { namespace: first, ...(third === undefined ? {} : { jobName: third }) }] : [first, second ?? {}];
+    const cronJob = await this.getCronJob(name, options);
+    return this.createJob(jobFromCronJob(cronJob, options.jobName), { namespace: this.ns(options), ...(options.signal ? { signal: options.signal } : {}) });
+  }
+
   /** The events of the namespace, e.g. a Job's with fieldSelector `involvedObject.uid=UID`. */
   listEvents(options: ListOptions = {}): Promise<CoreEvent[]> {
     return this.listObjects<CoreEvent>('events', options);
@@ -192,13 +251,12 @@ export class JobfleetClient {
 
   /** The events about this Job, as `kubectl describe job` selects them (name, namespace, kind and uid). */
   jobEvents(job: Job, options: CallOptions = {}): Promise<CoreEvent[]> {
-    const namespace = job.metadata.namespace ?? this.ns(options);
-    const fields = { 'involvedObject.name': job.metadata.name, 'involvedObject.namespace': namespace, 'involvedObject.kind': 'Job', 'involvedObject.uid': job.metadata.uid };
-    const fieldSelector = Object.entries(fields)
-      .filter(([, value]) => value !== undefined)
-      .map(([key, value]) => `${key}=${value ?? ''}`)
-      .join(',');
-    return this.listEvents({ ...options, namespace, fieldSelector });
+    return this.eventsAbout('Job', job.metadata, options);
+  }
+
+  /** The events about this CronJob (the CronJob controller's), as `kubectl describe cronjob` selects them. */
+  cronJobEvents(cronJob: CronJob, options: CallOptions = {}): Promise<CoreEvent[]> {
+    return this.eventsAbout('CronJob', cronJob.metadata, options);
   }
 
   /** One object of any resource the server serves (nodes and namespaces ignore the namespace). */
@@ -333,14 +391,7 @@ export class JobfleetClient {
 
   /** Deletes the Job; its pods follow with the default Background propagation. */
   async deleteJob(name: string, options: DeleteJobOptions = {}): Promise<void> {
-    const body = {
-      kind: 'DeleteOptions',
-      apiVersion: 'v1',
-      propagationPolicy: options.propagationPolicy ?? 'Background',
-      ...(options.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: options.gracePeriodSeconds }),
-    };
-    const response = await this.http.request('DELETE', jobsPath(this.ns(options), name), { body, signal: options.signal });
-    await response.body?.cancel();
+    await this.deleteObject('jobs', name, options);
   }
 
   /** Liveness and readiness of the server; rejects with ServerUnreachableError when nothing answers. */
@@ -357,6 +408,27 @@ export class JobfleetClient {
 
   private ns(options: CallOptions): string {
     return options.namespace ?? this.namespace;
+  }
+
+  private async deleteObject(resource: 'jobs' | 'cronjobs', name: string, options: DeleteJobOptions): Promise<void> {
+    const body = {
+      kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      propagationPolicy: options.propagationPolicy ?? 'Background',
+      ...(options.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: options.gracePeriodSeconds }),
+    };
+    const response = await this.http.request('DELETE', resourcePath(resource, this.ns(options), name), { body, signal: options.signal });
+    await response.body?.cancel();
+  }
+
+  private eventsAbout(kind: string, metadata: ObjectMeta, options: CallOptions): Promise<CoreEvent[]> {
+    const namespace = metadata.namespace ?? this.ns(options);
+    const fields = { 'involvedObject.name': metadata.name, 'involvedObject.namespace': namespace, 'involvedObject.kind': kind, 'involvedObject.uid': metadata.uid };
+    const fieldSelector = Object.entries(fields)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => `${key}=${value ?? ''}`)
+      .join(',');
+    return this.listEvents({ ...options, namespace, fieldSelector });
   }
 
   private async jobPodSelector(jobName: string, options: CallOptions): Promise<string> {
@@ -416,10 +488,34 @@ export function finishedCondition(job: Job): JobCondition | undefined {
   return trueCondition(job, 'Complete') ?? trueCondition(job, 'Failed');
 }
 
-function singleManifest(text: string): Job {
+function singleManifest<T = Job>(text: string, method = 'createJob', kind = 'Job'): T {
   const documents = parseManifests(text);
-  if (documents.length !== 1) throw new Error(`createJob takes exactly one Job, but the text holds ${documents.length} documents`);
-  return documents[0] as Job;
+  if (documents.length !== 1) throw new Error(`${method} takes exactly one ${kind}, but the text holds ${documents.length} documents`);
+  return documents[0] as T;
+}
+
+/**
+ * kubectl's createJobFromCronJob (create_job.go): the jobTemplate's spec, labels and annotations plus
+ * the "manual" annotation, and a controller reference without blockOwnerDeletion (as kubectl, which
+ * avoids needing the cronjobs/finalizers permission).
+ */
+export function jobFromCronJob(cronJob: CronJob, jobName?: string): Job {
+  const template = cronJob.spec.jobTemplate;
+  const cronJobName = cronJob.metadata.name ?? '';
+  const annotations = { [INSTANTIATE_ANNOTATION]: 'manual', ...template.metadata?.annotations };
+  const labels = template.metadata?.labels;
+  const naming = jobName === undefined ? { generateName: `${cronJobName}-manual-`.slice(0, MAX_GENERATED_NAME_BASE) } : { name: jobName };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      ...naming,
+      annotations,
+      ...(labels && Object.keys(labels).length > 0 ? { labels } : {}),
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: cronJobName, uid: cronJob.metadata.uid ?? '', controller: true }],
+    },
+    spec: template.spec,
+  };
 }
 
 /** node:https with the TLS options fetch cannot take, when they matter (an https server). */

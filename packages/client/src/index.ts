@@ -37,6 +37,10 @@
  *
  * An https server with a self-signed certificate (or one from a private CA): pass the CA's PEM as
  * `ca` (`new JobfleetClient({ server: 'https://…', ca: readFileSync('ca.crt'), token })`).
+ *
+ * CronJobs: `createCronJob`, `getCronJob`, `listCronJobs`, `patchCronJob` (e.g. `{ spec: { suspend: true } }`),
+ * `deleteCronJob` (its Jobs follow) and `triggerCronJob(name, { jobName })`, which runs the CronJob now
+ * as `kubectl create job JOB --from=cronjob/NAME` does.
  */
 export {
   JobfleetClient,
@@ -44,6 +48,8 @@ export {
   DEFAULT_NAMESPACE,
   CONTROLLER_UID_LABEL,
   JOB_NAME_LABEL,
+  INSTANTIATE_ANNOTATION,
+  jobFromCronJob,
   trueCondition,
   finishedCondition,
   type JobfleetClientOptions,
@@ -55,6 +61,7 @@ export {
   type StreamLogOptions,
   type DeleteJobOptions,
   type DeletePodOptions,
+  type TriggerCronJobOptions,
   type PropagationPolicy,
   type Health,
   type ListOptions,
@@ -84,6 +91,8 @@ export {
   fromStatus,
 } from '@jobfleet/kube';
 export type { Job, Pod, JobCondition, Status, CoreEvent, TableColumnDefinition } from '@jobfleet/kube';
+/** The batch/v1 CronJob API's types. */
+export type { CronJob, CronJobSpec, CronJobStatus, ConcurrencyPolicy, JobTemplateSpec, ObjectReference } from '@jobfleet/kube';
 /** The batch/v1 Job API's types (spec and status with their failure and success policies), for typed manifests. */
 export type {
   JobSpec,

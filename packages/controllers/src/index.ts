@@ -6,3 +6,5 @@ export * from './pod-updates.js';
 export * from './namespaces.js';
 export * from './node-monitor.js';
 export * from './ttl.js';
+export * from './cronjobs.js';
+export * from './cronjob-controller.js';

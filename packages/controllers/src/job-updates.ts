@@ -1,13 +1,9 @@
-import { ConflictError, FIELD_IMMUTABLE_MESSAGE, InvalidError, NotFoundError, decodeJobStatus, deepEqual, invalid, validateAnnotations, validateJobStatusUpdate, validateLabels, type FieldError, type Job } from '@jobfleet/kube';
+import { decodeJobStatus, validateJobStatusUpdate, type Job, type JobStatus } from '@jobfleet/kube';
 import { putJob, type JobStore } from '@jobfleet/store';
 import type { JobController } from './controller.js';
+import { updateSpec, updateStatus, type UpdatableKind, type UpdateOptions } from './object-updates.js';
 
-const MAX_ATTEMPTS = 20;
-
-export interface UpdateJobOptions {
-  /** Compute and return the result without writing it (Kubernetes' dryRun=All). */
-  dryRun?: boolean;
-}
+export type UpdateJobOptions = UpdateOptions;
 
 export interface UpdateJobResult {
   job: Job;
@@ -38,58 +34,11 @@ export async function updateJob(
   mutate: JobMutation,
   options: UpdateJobOptions = {},
 ): Promise<UpdateJobResult> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const stored = await store.getJob(ns, name);
-    if (!stored) throw new NotFoundError({ group: 'batch', resource: 'jobs', name });
-    const current: Job = { ...stored.job, metadata: { ...stored.job.metadata, resourceVersion: stored.rv } };
-    const requested = mutate(structuredClone(current));
-    const precondition = requested.metadata.resourceVersion;
-    if (precondition && precondition !== stored.rv) throw conflict(name);
-    const next = keepServerFields(stored.job, requested);
-    if (deepEqual(withoutVersion(next), withoutVersion(stored.job))) return { job: current, changed: false };
-    if (options.dryRun) return { job: { ...next, metadata: { ...next.metadata, resourceVersion: stored.rv } }, changed: true };
-    const result = await putJob(store, stored.rv, next, { request: true });
-    if (!result.ok) {
-      if (precondition) throw conflict(name);
-      continue;
-    }
-    await controller.syncJob(ns, name);
-    const after = await store.getJob(ns, name);
-    const job = after?.job ?? { ...next, metadata: { ...next.metadata, resourceVersion: result.rvs[0] } };
-    return { job, changed: true };
-  }
-  throw conflict(name);
-}
-
-function conflict(name: string): ConflictError {
-  return new ConflictError({ group: 'batch', resource: 'jobs', name });
-}
-
-/** The requested Job with what only the server writes taken from the stored one. */
-function keepServerFields(stored: Job, requested: Job): Job {
-  const specChanged = !deepEqual(stored.spec, requested.spec);
-  const { resourceVersion: _rv, ...metadata } = requested.metadata;
-  const kept = stored.metadata;
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: {
-      ...metadata,
-      name: kept.name,
-      namespace: kept.namespace,
-      uid: kept.uid,
-      creationTimestamp: kept.creationTimestamp,
-      generation: (kept.generation ?? 1) + (specChanged ? 1 : 0),
-      ...(kept.deletionTimestamp ? { deletionTimestamp: kept.deletionTimestamp } : { deletionTimestamp: undefined }),
-    },
-    spec: requested.spec,
-    status: stored.status ?? {},
-  };
-}
-
-function withoutVersion(job: Job): Job {
-  const { resourceVersion: _rv, ...metadata } = job.metadata;
-  return { ...job, metadata };
+  const update = await updateSpec(jobKind(store), ns, name, mutate, options);
+  if (!update.written) return { job: update.obj, changed: update.changed };
+  await controller.syncJob(ns, name);
+  const after = await store.getJob(ns, name);
+  return { job: after?.job ?? update.obj, changed: true };
 }
 
 /** The requested status and metadata: a PUT's body, or a PATCH applied to the current Job, as JSON. */
@@ -111,57 +60,22 @@ export async function updateJobStatus(
   mutate: JobStatusMutation,
   options: UpdateJobOptions = {},
 ): Promise<UpdateJobResult> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const stored = await store.getJob(ns, name);
-    if (!stored) throw new NotFoundError({ group: 'batch', resource: 'jobs', name });
-    const current: Job = { ...stored.job, metadata: { ...stored.job.metadata, resourceVersion: stored.rv } };
-    const requested = mutate(structuredClone(current));
-    const meta = isObject(requested.metadata) ? requested.metadata : {};
-    const precondition = typeof meta.resourceVersion === 'string' && meta.resourceVersion !== '' ? meta.resourceVersion : undefined;
-    if (precondition && precondition !== stored.rv) throw conflict(name);
-    const decoded = decodeJobStatus(requested.status);
-    const labels = stringMap(meta.labels, 'metadata.labels', decoded.errors) ?? stored.job.metadata.labels;
-    const annotations = stringMap(meta.annotations, 'metadata.annotations', decoded.errors) ?? stored.job.metadata.annotations;
-    const status = decoded.status ?? {};
-    const errors = [
-      ...decoded.errors,
-      ...(meta.name !== undefined && meta.name !== stored.job.metadata.name ? [invalid('metadata.name', meta.name, FIELD_IMMUTABLE_MESSAGE)] : []),
-      ...(meta.uid && meta.uid !== stored.job.metadata.uid ? [invalid('metadata.uid', meta.uid, FIELD_IMMUTABLE_MESSAGE)] : []),
-      ...validateLabels(labels, 'metadata.labels'),
-      ...validateAnnotations(annotations, 'metadata.annotations'),
-      ...(decoded.status ? validateJobStatusUpdate(stored.job, status) : []),
-    ];
-    if (errors.length > 0) throw new InvalidError({ name, errors });
-    const metadata = { ...stored.job.metadata, labels, annotations };
-    if (!labels) delete metadata.labels;
-    if (!annotations) delete metadata.annotations;
-    const next: Job = { ...stored.job, metadata, status };
-    if (deepEqual(next, stored.job)) return { job: current, changed: false };
-    if (options.dryRun) return { job: { ...next, metadata: { ...next.metadata, resourceVersion: stored.rv } }, changed: true };
-    const result = await putJob(store, stored.rv, next);
-    if (!result.ok) {
-      if (precondition) throw conflict(name);
-      continue;
-    }
-    const written = { ...next, metadata: { ...next.metadata, resourceVersion: result.rvs[0] } };
-    await controller.syncJob(ns, name);
-    return { job: written, changed: true };
-  }
-  throw conflict(name);
+  const update = await updateStatus(jobKind(store), ns, name, mutate, options);
+  if (update.written) await controller.syncJob(ns, name);
+  return { job: update.obj, changed: update.changed };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A labels/annotations map of the request; a wrongly typed one is reported in `errors`. */
-function stringMap(value: unknown, field: string, errors: FieldError[]): Record<string, string> | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isObject(value)) {
-    errors.push(invalid(field, value, 'must be an object'));
-    return undefined;
-  }
-  const bad = Object.entries(value).filter(([, v]) => typeof v !== 'string');
-  for (const [key, v] of bad) errors.push(invalid(`${field}[${key}]`, v, 'must be a string'));
-  return bad.length ? undefined : (value as Record<string, string>);
+/** Jobs for the shared update strategies: a user's spec write must leave the status headroom free. */
+function jobKind(store: JobStore): UpdatableKind<Job, JobStatus> {
+  return {
+    resource: 'jobs',
+    kind: 'Job',
+    get: async (ns, name) => {
+      const stored = await store.getJob(ns, name);
+      return stored && { obj: stored.job, rv: stored.rv };
+    },
+    put: (expect, next, what) => putJob(store, expect, next, what === 'spec' ? { request: true } : {}),
+    decodeStatus: decodeJobStatus,
+    validateStatus: validateJobStatusUpdate,
+  };
 }

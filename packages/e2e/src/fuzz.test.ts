@@ -24,7 +24,9 @@ let podNames: string[] = [];
 const EXAMPLES_DIR = new URL('../../../examples/', import.meta.url);
 const EXAMPLES: Record<string, unknown>[] = readdirSync(EXAMPLES_DIR)
   .filter((f) => f.endsWith('.yaml'))
-  .flatMap((f) => parseManifests(readFileSync(new URL(f, EXAMPLES_DIR), 'utf8')) as Record<string, unknown>[]);
+  .flatMap((f) => parseManifests(readFileSync(new URL(f, EXAMPLES_DIR), 'utf8')) as Record<string, unknown>[])
+  // The Job examples: the fuzzed requests go to the jobs resource.
+  .filter((m) => m.kind === 'Job');
 
 /** Block-style YAML with JSON-quoted scalars (valid YAML 1.2), or flow style (JSON) when too deep to recurse. */
 function toYaml(value: unknown): string {

@@ -65,3 +65,18 @@ export function useFleetWithKubectl(opts: FleetOptions, started: (fleet: Fleet, 
     return () => k.close();
   });
 }
+
+/** Runs kubectl and answers its stdout; a non-zero exit throws with its stderr. */
+export async function kubectlOk(k: Kubectl, args: string[], opts?: KubectlRunOptions): Promise<string> {
+  const result = await k.run(args, opts);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** kubectl's tables as rows of cells (columns are padded with 2+ spaces). */
+export function tableRows(text: string): string[][] {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s{2,}/));
+}

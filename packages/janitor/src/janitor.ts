@@ -1,5 +1,5 @@
 import type { Delays } from '@jobfleet/kube';
-import { Cluster, DEFAULT_NODE_TIMINGS, NodeMonitor, TtlController, type NodeTimings } from '@jobfleet/controllers';
+import { Cluster, CronJobController, DEFAULT_NODE_TIMINGS, NodeMonitor, TtlController, type NodeTimings } from '@jobfleet/controllers';
 import type { RedisConnectionOptions, StoreLimits } from '@jobfleet/store';
 
 export interface JanitorOptions {
@@ -17,6 +17,8 @@ export interface JanitorOptions {
   delays?: Delays;
   /** Object size and change stream bounds; every role of a fleet must agree. */
   limits?: StoreLimits;
+  /** How often the CronJob controller checks its schedule (default 1000 ms). */
+  cronJobPollMs?: number;
 }
 
 export interface RunningJanitor {
@@ -25,13 +27,15 @@ export interface RunningJanitor {
 
 /**
  * The janitor role: runs the TTL-after-finished controller (which also finishes deletions whose
- * process died half-way) and the node monitor (lost workers' pods), both from @jobfleet/controllers.
+ * process died half-way), the node monitor (lost workers' pods) and the CronJob controller (which
+ * every API process runs too), all from @jobfleet/controllers.
  * Several janitors may run: a Job is deleted once and the others find nothing to do.
  */
 export class Janitor implements RunningJanitor {
   private readonly cluster: Cluster;
   private readonly nodes: NodeMonitor;
   private readonly ttl: TtlController;
+  private readonly cronJobs: CronJobController;
   private lastNodeCheck = 0;
   private timer?: NodeJS.Timeout;
   private current: Promise<void> = Promise.resolve();
@@ -41,9 +45,11 @@ export class Janitor implements RunningJanitor {
     this.cluster = new Cluster({ redisUrl: opts.redisUrl, redisConnection: opts.redisConnection, prefix: opts.prefix, delays: opts.delays, limits: opts.limits });
     this.nodes = new NodeMonitor(this.cluster.store, this.cluster.controller, { ...DEFAULT_NODE_TIMINGS, ...opts.nodeTimings });
     this.ttl = new TtlController(this.cluster.store, this.cluster.queues);
+    this.cronJobs = new CronJobController(this.cluster.store, this.cluster.queues, this.cluster.controller, { pollMs: opts.cronJobPollMs });
   }
 
   start(): void {
+    this.cronJobs.start();
     const tick = () => {
       if (this.closed) return;
       this.current = this.collect()
@@ -71,6 +77,7 @@ export class Janitor implements RunningJanitor {
     this.closed = true;
     clearTimeout(this.timer);
     await this.current;
+    await this.cronJobs.close();
     await this.cluster.close();
   }
 }

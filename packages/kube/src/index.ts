@@ -99,3 +99,20 @@ export * from './cluster-objects.js';
 export { deepEqual } from './validation.js';
 export * from './pod-api.js';
 export { decodeJobStatus, indexesProblem, validateJobStatusUpdate, type DecodedJobStatus } from './job-status.js';
+export { CronScheduleError, MAX_SCHEDULE_LENGTH, isValidTimeZone, parseCronSchedule, parseGoDuration, type CronSchedule } from './cron-schedule.js';
+export {
+  CONCURRENCY_POLICIES,
+  CRONJOB_NAME_MAX_LENGTH,
+  DEFAULT_CONCURRENCY_POLICY,
+  DEFAULT_FAILED_JOBS_HISTORY_LIMIT,
+  DEFAULT_SUCCESSFUL_JOBS_HISTORY_LIMIT,
+  cronJobJobNamePrefix,
+  decodeCronJobStatus,
+  parseCronJob,
+  validateCronJob,
+  validateCronJobSpec,
+  validateCronJobUpdate,
+  validateTimeZone,
+  type DecodedCronJobStatus,
+  type ParseCronJobOptions,
+} from './cronjob.js';

@@ -16,7 +16,8 @@ describe('example manifests', () => {
   };
 
   it('every example has expectations here', () => {
-    const files = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml'));
+    // cronjob.yaml (a CronJob) has its expectations in cronjob.test.ts
+    const files = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml') && f !== 'cronjob.yaml');
     expect(files.sort()).toStrictEqual(Object.keys(expected).sort());
   });
 

@@ -8,7 +8,7 @@
  * The only copy: `jobfleet get` prints the server's Tables, and `jobfleet describe` imports the pieces it needs.
  */
 import type { CoreEvent, Namespace, Node } from './cluster-objects.js';
-import type { Container, ContainerStatus, Job, JobCondition, LabelSelector, Pod } from './types.js';
+import type { Container, ContainerStatus, CronJob, Job, JobCondition, LabelSelector, Pod } from './types.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -149,6 +149,30 @@ export function jobRow(job: Job, now: Date, wide = false): string[] {
   if (!wide) return cells;
   const { names, images } = containerCells(job.spec.template.spec.containers);
   return [...cells, names, images, formatLabelSelector(job.spec.selector)];
+}
+
+// ---------------------------------------------------------------- CronJob
+
+export const CRONJOB_COLUMNS = ['NAME', 'SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE'] as const;
+export const CRONJOB_WIDE_COLUMNS = [...CRONJOB_COLUMNS, 'CONTAINERS', 'IMAGES', 'SELECTOR'] as const;
+
+/** printCronJob: "<none>" for an unset time zone and a CronJob never scheduled; ACTIVE is a number, as in the Table. */
+export function cronJobRow(cj: CronJob, now: Date, wide = false): (string | number)[] {
+  const lastSchedule = cj.status?.lastScheduleTime ? timestampSince(cj.status.lastScheduleTime, now) : '<none>';
+  const suspend = cj.spec.suspend === undefined ? '<unset>' : cj.spec.suspend ? 'True' : 'False';
+  const cells = [
+    cj.metadata.name ?? '',
+    cj.spec.schedule,
+    cj.spec.timeZone ?? '<none>',
+    suspend,
+    cj.status?.active?.length ?? 0,
+    lastSchedule,
+    timestampSince(cj.metadata.creationTimestamp, now),
+  ];
+  if (!wide) return cells;
+  const template = cj.spec.jobTemplate.spec;
+  const { names, images } = containerCells(template.template.spec.containers);
+  return [...cells, names, images, formatLabelSelector(template.selector)];
 }
 
 // ---------------------------------------------------------------- Pod
@@ -423,6 +447,22 @@ export const JOB_COLUMN_DEFINITIONS: readonly TableColumnDefinition[] = [
   column('Status', 'Status of the job.'),
   column('Completions', 'The number of pods which reached phase Succeeded.'),
   column('Duration', 'Time required to complete the job.'),
+  ageColumn(),
+  column('Containers', 'Names of each container in the template.', { priority: 1 }),
+  column('Images', 'Images referenced by each container in the template.', { priority: 1 }),
+  column('Selector', 'A label query over pods that should match the pod count.', { priority: 1 }),
+];
+
+export const CRONJOB_COLUMN_DEFINITIONS: readonly TableColumnDefinition[] = [
+  nameColumn(),
+  column('Schedule', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
+  column(
+    'Timezone',
+    'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of a CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones',
+  ),
+  column('Suspend', 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.', { type: 'boolean' }),
+  column('Active', 'A list of pointers to currently running jobs.', { type: 'integer' }),
+  column('Last Schedule', 'Information when was the last time the job was successfully scheduled.'),
   ageColumn(),
   column('Containers', 'Names of each container in the template.', { priority: 1 }),
   column('Images', 'Images referenced by each container in the template.', { priority: 1 }),

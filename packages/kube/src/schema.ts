@@ -326,3 +326,22 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** The pieces other batch/v1 kinds are decoded with (CronJob's jobTemplate is a Job's spec and metadata). */
+export { ignored as ignoredSchema, jobSpec as jobSpecSchema, objectMeta as objectMetaSchema };
+
+/**
+ * decodeJob for another schema built from the same pieces (apiVersion and kind must already be
+ * right): the same type errors and unsupported-field errors, at the same paths.
+ */
+export function decodeWith<T>(schema: z.ZodType<T>, input: unknown): { value?: T; errors: FieldError[] } {
+  const cleaned = withoutNulls(input);
+  const first = schema.safeParse(cleaned, PARSE_OPTIONS);
+  if (first.success) return { value: withoutUndefined(first.data), errors: [] };
+  const issues = first.error.issues;
+  const errors = issues.flatMap(issueToFieldErrors);
+  const unknownKeys = issues.filter((i) => i.code === 'unrecognized_keys');
+  if (unknownKeys.length < issues.length) return { errors };
+  const second = schema.safeParse(withoutKeys(cleaned, unknownKeys), PARSE_OPTIONS);
+  return second.success ? { value: withoutUndefined(second.data), errors } : { errors };
+}

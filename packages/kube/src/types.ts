@@ -229,6 +229,57 @@ export interface Job {
   status?: JobStatus;
 }
 
+/** batch/v1 CronJob: what happens when a schedule time comes while an earlier Job still runs. */
+export type ConcurrencyPolicy = 'Allow' | 'Forbid' | 'Replace';
+
+/** The Job a CronJob creates at each schedule time (batch/v1 JobTemplateSpec). */
+export interface JobTemplateSpec {
+  metadata?: ObjectMeta;
+  spec: JobSpec;
+}
+
+export interface CronJobSpec {
+  /** Five-field cron or a macro (@hourly …), as robfig/cron's standard parser reads it. */
+  schedule: string;
+  /** IANA time zone of the schedule (default: the controller's, UTC here). */
+  timeZone?: string;
+  startingDeadlineSeconds?: number;
+  /** Default Allow. */
+  concurrencyPolicy: ConcurrencyPolicy;
+  /** Default false. */
+  suspend: boolean;
+  jobTemplate: JobTemplateSpec;
+  /** Default 3. */
+  successfulJobsHistoryLimit: number;
+  /** Default 1. */
+  failedJobsHistoryLimit: number;
+}
+
+/** core/v1 ObjectReference, as CronJob status.active holds it. */
+export interface ObjectReference {
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  uid?: string;
+  apiVersion?: string;
+  resourceVersion?: string;
+  fieldPath?: string;
+}
+
+export interface CronJobStatus {
+  active?: ObjectReference[];
+  lastScheduleTime?: string;
+  lastSuccessfulTime?: string;
+}
+
+export interface CronJob {
+  apiVersion: 'batch/v1';
+  kind: 'CronJob';
+  metadata: ObjectMeta;
+  spec: CronJobSpec;
+  status?: CronJobStatus;
+}
+
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 
 export interface ContainerStateWaiting {

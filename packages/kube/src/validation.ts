@@ -54,7 +54,8 @@ export function validateJob(job: Job, policy: PodPolicy = {}): FieldError[] {
   ];
 }
 
-function validateJobSpec(spec: JobSpec, policy: PodPolicy): FieldError[] {
+/** Also a CronJob's jobTemplate.spec (cronjob.ts re-roots the `spec.…` paths). */
+export function validateJobSpec(spec: JobSpec, policy: PodPolicy): FieldError[] {
   return [
     ...validateNonNegative(spec.parallelism, 'spec.parallelism'),
     ...validateNonNegative(spec.completions, 'spec.completions'),

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { k8sTime, randomSuffix, type Job, type JobEvent, type Pod } from '@jobfleet/kube';
+import { k8sTime, randomSuffix, type CronJob, type Job, type JobEvent, type Pod } from '@jobfleet/kube';
 import { encodeObject, type JobStore, type WriteOp } from './store.js';
 
 /** Who records an event: the Job controller, or the kubelet-like worker of a node. */
 export interface EventSource {
-  component: 'job-controller' | 'kubelet' | 'default-scheduler';
+  component: 'job-controller' | 'kubelet' | 'default-scheduler' | 'cronjob-controller';
   /** The node, for events a worker records. */
   host?: string;
 }
@@ -31,7 +31,7 @@ export interface EventDetails {
  */
 export function eventOps(
   store: JobStore,
-  about: Job | Pod,
+  about: Job | Pod | CronJob,
   jobUid: string,
   event: JobEvent,
   now: number,

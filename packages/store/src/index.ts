@@ -6,6 +6,7 @@ export * from './cluster.js';
 export * from './connection.js';
 export * from './change-stream.js';
 export * from './transitions.js';
+export * from './cronjobs.js';
 export * from './node-lease.js';
 export * from './namespaces.js';
 export * from './pod-logs.js';

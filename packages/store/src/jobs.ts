@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ConflictError, generatedSelector, jobPodLabels, k8sTime, type Job, type Pod } from '@jobfleet/kube';
+import { pokeCronJobOf } from './cronjobs.js';
 import type { TaskQueues } from './queues.js';
 import { CHANGES_MAX_LEN, encodeObject, type JobStore } from './store.js';
 import { defineScript } from './scripts.js';
@@ -117,6 +118,8 @@ export async function startJobDeletion(store: JobStore, ns: string, name: string
         : `Precondition failed: ResourceVersion in precondition: ${opts.resourceVersion}, ResourceVersion in object meta: ${actual}`;
     throw new ConflictError({ group: 'batch', resource: 'jobs', name, detail });
   }
+  // A CronJob's Job gone (by hand, its TTL, the CronJob's history limit): its CronJob's status.active follows at once.
+  await pokeCronJobOf(store, JSON.parse(String(reply[3])) as Job);
   return { job: JSON.parse(String(reply[3])) as Job, uid: String(reply[2]), reply, podUids: firstPods.map((p) => p.taskUid).filter((u) => u), more: reply[1] === 'more' };
 }
 

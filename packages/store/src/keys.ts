@@ -57,6 +57,20 @@ export interface Keys {
   ttlSchedule: string;
   /** Prefix of BullMQ queues. */
   queuePrefix: string;
+  /** A namespace's CronJobs (ZSET by name, score 0). */
+  cronJobs(ns: string): string;
+  /** A CronJob: hash {rv, obj, uid, w}. Its events are listed under jobEvents(its uid). */
+  cronJob(ns: string, name: string): string;
+  /** The Jobs a CronJob created or adopted (ZSET by name, score 0; a hint: members whose Job is gone are pruned when read). */
+  cronJobJobs(cronJobUid: string): string;
+  /** When each CronJob is synced next (ZSET "ns/name" → ms on the Redis clock): the controller's schedule. */
+  cronJobWake: string;
+  /** CronJobs to sync as soon as possible ("ns/name" SET): a change of theirs or of one of their Jobs. */
+  cronJobPokes: string;
+  /** Who syncs the CronJob right now (a short lease). */
+  cronJobLease(ns: string, name: string): string;
+  /** CronJob deletions under way (SET of JSON {uid, ns, name, at, orphan}): the CronJob is gone, its Jobs are going. */
+  deletingCronJobs: string;
 }
 
 export function redisKeys(prefix = 'jf'): Keys {
@@ -91,5 +105,12 @@ export function redisKeys(prefix = 'jf'): Keys {
     nodeChannel: (node) => `${p}:node:${node}`,
     ttlSchedule: `${p}:ttl`,
     queuePrefix: `${p}q`,
+    cronJobs: (ns) => `${p}:cronjobs:${ns}`,
+    cronJob: (ns, name) => `${p}:cronjob:${ns}:${name}`,
+    cronJobJobs: (uid) => `${p}:cronjobjobs:${uid}`,
+    cronJobWake: `${p}:cronwake`,
+    cronJobPokes: `${p}:cronpokes`,
+    cronJobLease: (ns, name) => `${p}:cronlease:${ns}:${name}`,
+    deletingCronJobs: `${p}:cronjobs-deleting`,
   };
 }

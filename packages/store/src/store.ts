@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { EMPTY_CONTROL_STATE, RequestEntityTooLargeError, type Job, type JobControlState, type NodeHeartbeat, type Pod } from '@jobfleet/kube';
+import { EMPTY_CONTROL_STATE, RequestEntityTooLargeError, type CronJob, type Job, type JobControlState, type NodeHeartbeat, type Pod } from '@jobfleet/kube';
 import { parseStopMessage } from './jobs.js';
 import { redisKeys, type Keys } from './keys.js';
 import { PodCodec } from './pod-codec.js';
@@ -38,7 +38,7 @@ function newWriteId(): string {
   return randomBytes(6).toString('base64url');
 }
 
-export type ObjectKind = 'Job' | 'Pod' | 'Event';
+export type ObjectKind = 'Job' | 'Pod' | 'Event' | 'CronJob';
 
 /** One write of applyWrites-4+.lua; see the script's header for the semantics. */
 export type WriteOp =
@@ -142,7 +142,7 @@ export interface Durability {
   timeoutMs: number;
 }
 
-const RESOURCES: Record<ObjectKind, string> = { Job: 'jobs.batch', Pod: 'pods', Event: 'events' };
+const RESOURCES: Record<ObjectKind, string> = { Job: 'jobs.batch', Pod: 'pods', Event: 'events', CronJob: 'cronjobs.batch' };
 
 /** Reads and writes Jobs, pods, logs and indexes in Redis. The only place that runs the write script. */
 export class JobStore {
@@ -466,7 +466,7 @@ export class JobStore {
 }
 
 /** The write of an object as plain JSON (pods are written with `JobStore.podPutOp`, which compresses them). */
-export function putOp(key: string, expect: string, obj: Job | Pod, ctl?: JobControlState): PutOp {
+export function putOp(key: string, expect: string, obj: Job | Pod | CronJob, ctl?: JobControlState): PutOp {
   return {
     op: 'put',
     key,
@@ -476,6 +476,6 @@ export function putOp(key: string, expect: string, obj: Job | Pod, ctl?: JobCont
     ns: obj.metadata.namespace ?? 'default',
     name: obj.metadata.name ?? '',
     ...(ctl ? { ctl: JSON.stringify(ctl) } : {}),
-    ...(obj.kind === 'Job' && obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
+    ...((obj.kind === 'Job' || obj.kind === 'CronJob') && obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
   };
 }

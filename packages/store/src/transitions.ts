@@ -4,7 +4,8 @@
  * applyWrites operations internally (one atomic commit each); a change on the hot path gets its
  * own Lua script when it needs one.
  */
-import { podDictionary, ttlDeadline, type Job, type JobControlState, type JobEvent, type JobStatus, type Pod } from '@jobfleet/kube';
+import { isJobFinished, podDictionary, ttlDeadline, type Job, type JobControlState, type JobEvent, type JobStatus, type Pod } from '@jobfleet/kube';
+import { cronJobOwnerOps, cronJobPokeOps } from './cronjobs.js';
 import { eventOps } from './events.js';
 import { stopMessage } from './jobs.js';
 import { putOp, type CommitResult, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
@@ -13,14 +14,20 @@ import { putOp, type CommitResult, type JobStore, type StoredJob, type StoredPod
 
 /** Stores a new Job (ok: false when one of that name exists): its object, pod dictionary and indexes. */
 export async function insertJob(store: JobStore, job: Job): Promise<CommitResult> {
+  return store.commit(insertJobOps(store, job));
+}
+
+/** The writes storing a new Job (the first one fails when one of that name exists); a CronJob's Job also joins its index. */
+export function insertJobOps(store: JobStore, job: Job): WriteOp[] {
   const ns = job.metadata.namespace ?? 'default';
   const name = job.metadata.name ?? '';
-  return store.commit([
+  return [
     { ...putOp(store.keys.job(ns, name), '', job, { failuresInRow: 0 }), request: true },
     { op: 'set', key: store.keys.podDictionary(job.metadata.uid ?? ''), value: podDictionary(job) },
     { op: 'zadd', key: store.keys.jobs(ns), member: name },
     { op: 'sadd', key: store.keys.namespaces, member: ns },
-  ]);
+    ...cronJobOwnerOps(store, job),
+  ];
 }
 
 /**
@@ -239,6 +246,8 @@ export async function commitSync(store: JobStore, w: SyncWrite): Promise<CommitR
   for (const event of w.events) ops.push(...eventOps(store, job, uid, event, w.now));
   const ttl = w.scheduleTtl ? ttlScheduleOp(store, next) : undefined;
   if (ttl) ops.push(ttl);
+  // A CronJob's Job that finishes now: its CronJob is synced at once (status.active, history limits).
+  if (w.scheduleTtl && isJobFinished(next)) ops.push(...cronJobPokeOps(store, next));
   if (ops.length === 0) return undefined;
   return store.commit(ops);
 }

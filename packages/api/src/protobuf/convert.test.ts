@@ -159,6 +159,27 @@ const event = {
   reportingInstance: '',
 };
 
+/** A CronJob as its API answers it: suspend and the history limits set to zero on purpose (pointers in Go). */
+const cronJob = {
+  apiVersion: 'batch/v1',
+  kind: 'CronJob',
+  metadata: meta('nightly', { generation: 2, labels: { team: 'a' } }),
+  spec: {
+    schedule: '*/5 * * * *',
+    timeZone: 'Europe/Paris',
+    startingDeadlineSeconds: 0,
+    concurrencyPolicy: 'Forbid',
+    suspend: false,
+    jobTemplate: {
+      metadata: { labels: { from: 'cronjob' } },
+      spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'busybox', command: ['date'] }] } } },
+    },
+    successfulJobsHistoryLimit: 0,
+    failedJobsHistoryLimit: 1,
+  },
+  status: { active: [{ kind: 'Job', namespace: 'default', name: 'nightly-29000000', uid: UID, apiVersion: 'batch/v1', resourceVersion: '41' }], lastScheduleTime: T, lastSuccessfulTime: T },
+};
+
 const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', uid: UID, creationTimestamp: T, deletionTimestamp: T, labels: { 'kubernetes.io/metadata.name': 'team-a' } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Terminating' } };
 const listMeta = { resourceVersion: '99', continue: 'eyJucyI6ImRlZmF1bHQifQ', remainingItemCount: 3 };
 
@@ -166,6 +187,8 @@ const listMeta = { resourceVersion: '99', continue: 'eyJucyI6ImRlZmF1bHQifQ', re
 const KINDS: { name: string; obj: Record<string, unknown> }[] = [
   { name: 'Job', obj: job },
   { name: 'JobList', obj: { apiVersion: 'batch/v1', kind: 'JobList', metadata: listMeta, items: [job.metadata && { metadata: job.metadata, spec: job.spec, status: job.status }] } },
+  { name: 'CronJob', obj: cronJob },
+  { name: 'CronJobList', obj: { apiVersion: 'batch/v1', kind: 'CronJobList', metadata: listMeta, items: [{ metadata: cronJob.metadata, spec: cronJob.spec, status: cronJob.status }] } },
   { name: 'Pod', obj: pod },
   { name: 'PodList', obj: { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: '99' }, items: [{ metadata: pod.metadata, spec: pod.spec, status: pod.status }] } },
   { name: 'Node', obj: node },

@@ -119,6 +119,7 @@ describe('fuzz', () => {
     const rand = random(7);
     const kinds: [string, string, string][] = [
       ['batch/v1', 'Job', 'k8s.io.api.batch.v1.Job'],
+      ['batch/v1', 'CronJob', 'k8s.io.api.batch.v1.CronJob'],
       ['v1', 'Pod', 'k8s.io.api.core.v1.Pod'],
       ['v1', 'Namespace', 'k8s.io.api.core.v1.Namespace'],
       ['batch/v1', 'DeleteOptions', 'k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions'],

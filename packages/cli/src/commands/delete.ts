@@ -1,8 +1,7 @@
 import type { PropagationPolicy } from '@jobfleet/client';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { clientFor } from '../context.js';
-import { resourceRefs } from '../options.js';
-import { UsageError } from '../errors.js';
+import { kindQualifier, refsOfKinds } from '../options.js';
 
 const CASCADE: Record<string, PropagationPolicy> = {
   background: 'Background',
@@ -15,22 +14,22 @@ const CASCADE: Record<string, PropagationPolicy> = {
 export function registerDelete(program: Command): void {
   program
     .command('delete')
-    .description('delete Jobs (their pods follow, unless --cascade orphan) or pods (stopped gracefully; their Job replaces them)')
-    .argument('<type>', 'job or pod, or job/NAME, pod/NAME')
-    .argument('[names...]', 'names of the Jobs or pods')
+    .description('delete Jobs (their pods follow, unless --cascade orphan), CronJobs (their Jobs follow) or pods (stopped gracefully; their Job replaces them)')
+    .argument('<type>', 'job, cronjob (cj) or pod, or job/NAME, cronjob/NAME, pod/NAME')
+    .argument('[names...]', 'names of the Jobs, CronJobs or pods')
     .addOption(new Option('--cascade <policy>', 'background|foreground|orphan').default('Background', 'background').argParser(cascadePolicy))
     .addOption(new Option('--grace-period <seconds>', "pods: seconds to let the containers stop (default: the pod's terminationGracePeriodSeconds)").argParser(gracePeriod))
     .action(async (type: string, names: string[], options: { cascade: PropagationPolicy; gracePeriod?: number }, command: Command) => {
       const client = clientFor(command);
-      const refs = resourceRefs([type, ...names]);
-      if (refs.some((ref) => ref.kind !== 'jobs' && ref.kind !== 'pods')) throw new UsageError('delete supports jobs and pods only');
-      for (const ref of refs) {
+      const grace = options.gracePeriod === undefined ? {} : { gracePeriodSeconds: options.gracePeriod };
+      for (const ref of refsOfKinds([type, ...names], ['jobs', 'cronjobs', 'pods'], 'delete supports jobs, cronjobs and pods only')) {
         if (ref.kind === 'pods') {
-          await client.deletePod(ref.name, options.gracePeriod === undefined ? {} : { gracePeriodSeconds: options.gracePeriod });
+          await client.deletePod(ref.name, grace);
           process.stdout.write(`pod "${ref.name}" deleted\n`);
         } else {
-          await client.deleteJob(ref.name, { propagationPolicy: options.cascade, ...(options.gracePeriod === undefined ? {} : { gracePeriodSeconds: options.gracePeriod }) });
-          process.stdout.write(`job.batch "${ref.name}" deleted\n`);
+          const deleteOptions = { propagationPolicy: options.cascade, ...grace };
+          await (ref.kind === 'cronjobs' ? client.deleteCronJob(ref.name, deleteOptions) : client.deleteJob(ref.name, deleteOptions));
+          process.stdout.write(`${kindQualifier(ref.kind)} "${ref.name}" deleted\n`);
         }
       }
     });

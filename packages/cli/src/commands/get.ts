@@ -22,7 +22,7 @@ export function registerGet(program: Command): void {
   program
     .command('get')
     .description("list objects or show some by name, in the server's kubectl columns (-o wide: all of them)")
-    .argument('<type>', 'jobs|pods|events|nodes|namespaces (or job, po, ev, no, ns…), or TYPE/NAME')
+    .argument('<type>', 'jobs|cronjobs|pods|events|nodes|namespaces (or job, cj, po, ev, no, ns…), or TYPE/NAME')
     .argument('[names...]', 'names of objects to show')
     .addOption(outputOption())
     .option('-l, --selector <selector>', 'label selector, e.g. app=x,tier!=db')

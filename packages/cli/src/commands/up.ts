@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { serve } from '../lifecycle.js';
 import { addRedisOptions, redactUrl, type RedisFlags } from '../redis-settings.js';
-import { addListenOptions, allowPrivileged, allowPrivilegedOption, apiSecurity, maxPodsOption, nodeIpOption, nodeNameOption, roleRedis, type ListenOptions } from '../role-options.js';
+import { addListenOptions, allowPrivileged, allowPrivilegedOption, apiSecurity, cronJobPollOption, maxPodsOption, nodeIpOption, nodeNameOption, roleRedis, type ListenOptions } from '../role-options.js';
 import { checkRedis, EMBEDDED_DATA_DIR, ShutdownStack, startSystem, type RunningSystem } from '../system.js';
 
 interface UpOptions extends ListenOptions, RedisFlags {
@@ -10,6 +10,7 @@ interface UpOptions extends ListenOptions, RedisFlags {
   nodeIp?: string;
   maxPods: number;
   allowPrivileged?: boolean;
+  cronjobPollMs?: number;
 }
 
 export function registerUp(program: Command): void {
@@ -25,7 +26,8 @@ export function registerUp(program: Command): void {
     .addOption(nodeNameOption())
     .addOption(nodeIpOption())
     .addOption(maxPodsOption())
-    .addOption(allowPrivilegedOption('up'));
+    .addOption(allowPrivilegedOption('up'))
+    .addOption(cronJobPollOption());
   addRedisOptions(command).action(async (options: UpOptions, cmd: Command) => up(options, cmd));
 }
 
@@ -47,6 +49,7 @@ async function up(options: UpOptions, command: Command): Promise<void> {
         maxPods: options.maxPods,
         ...security,
         allowPrivileged: privileged,
+        ...(options.cronjobPollMs === undefined ? {} : { cronJobPollMs: options.cronjobPollMs }),
       },
       stack,
     );

@@ -164,7 +164,8 @@ describe('@kubernetes/client-node against jobfleet', () => {
     const ask = async (verb: string, resource: string, group: string) =>
       (await authz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace: NS, verb, resource, group } } } })).status;
     expect(await ask('create', 'jobs', 'batch')).toMatchObject({ allowed: true });
-    expect(await ask('create', 'cronjobs', 'batch')).toEqual({ allowed: false, reason: 'jobfleet does not serve cronjobs.batch' });
+    expect(await ask('create', 'cronjobs', 'batch')).toMatchObject({ allowed: true });
+    expect(await ask('create', 'deployments', 'apps')).toEqual({ allowed: false, reason: 'jobfleet does not serve deployments.apps' });
   });
 
   it('deletes one Job, then the rest of the run with delete-collection', async () => {

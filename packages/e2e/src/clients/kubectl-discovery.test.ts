@@ -122,12 +122,14 @@ describe.concurrent('kubectl discovery, explain and auth against jobfleet', () =
     expect(affinity).toMatch(/DESCRIPTION:\s+\[jobfleet: not supported: a Job that sets this field is refused/);
   });
 
-  it('auth can-i answers from what jobfleet serves: create jobs yes, create cronjobs no, delete pods as discovery says', async () => {
+  it('auth can-i answers from what jobfleet serves: create jobs and cronjobs yes, deployments no, delete pods as discovery says', async () => {
     expect(await kubectl(['auth', 'can-i', 'create', 'jobs'])).toMatchObject({ code: 0, stdout: 'yes\n' });
     expect(await kubectl(['auth', 'can-i', 'get', 'pods', '--subresource=log'])).toMatchObject({ code: 0, stdout: 'yes\n' });
-    const cronjobs = await kubectl(['auth', 'can-i', 'create', 'cronjobs']);
-    expect(cronjobs.code).toBe(1);
-    expect(cronjobs.stdout).toMatch(/^no - jobfleet does not serve cronjobs/);
+    expect(await kubectl(['auth', 'can-i', 'create', 'cronjobs'])).toMatchObject({ code: 0, stdout: 'yes\n' });
+    expect(await kubectl(['auth', 'can-i', 'patch', 'cj', '--subresource=status'])).toMatchObject({ code: 0, stdout: 'yes\n' });
+    const deployments = await kubectl(['auth', 'can-i', 'create', 'deployments.apps']);
+    expect(deployments.code).toBe(1);
+    expect(deployments.stdout).toMatch(/^no - jobfleet does not serve deployments\.apps/);
     // -o wide: NAME SHORTNAMES APIVERSION NAMESPACED KIND VERBS CATEGORIES; the verbs follow the kind.
     const pods = rows(await ok(['api-resources', '-o', 'wide', '--no-headers'])).find((r) => r[0] === 'pods') ?? [];
     const podVerbs = pods[pods.indexOf('Pod') + 1] ?? '';

@@ -85,10 +85,10 @@ describe.skipIf(!hasPythonClient())('the official Python client (python3-kuberne
     expect(value('delete_collection')).toEqual([]);
   });
 
-  it('asks what it may do: create jobs yes, create cronjobs no', () => {
+  it('asks what it may do: create jobs and cronjobs yes', () => {
     expect(value('access_review')).toEqual({
       createJobs: { allowed: true, reason: expect.stringMatching(/^jobfleet: /) },
-      createCronjobs: { allowed: false, reason: 'jobfleet does not serve cronjobs.batch' },
+      createCronjobs: { allowed: true, reason: expect.stringMatching(/^jobfleet: /) },
     });
   });
 });

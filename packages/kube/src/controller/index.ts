@@ -6,3 +6,4 @@ export * from './sync.js';
 export * from './time.js';
 export * from './failure-policy.js';
 export * from './success-policy.js';
+export * from './cronjob.js';
