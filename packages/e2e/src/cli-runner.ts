@@ -11,12 +11,22 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliRunOptions {
+  /** Written to its stdin (then closed). */
+  input?: string;
+  /** Default: the repository's folder. */
+  cwd?: string;
+  /** Added to (undefined: removed from) the environment. */
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+}
+
 /** jobfleet ARGS with none of this shell's JOBFLEET_* connection settings, from the repository's folder. */
-export function runJobfleet(args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  const env: Record<string, string | undefined> = { ...process.env, JOBFLEET_SERVER: undefined, JOBFLEET_TOKEN: undefined, JOBFLEET_CA_FILE: undefined };
+export function runJobfleet(args: string[], options: CliRunOptions = {}): Promise<CliResult> {
+  const env: Record<string, string | undefined> = { ...process.env, JOBFLEET_SERVER: undefined, JOBFLEET_TOKEN: undefined, JOBFLEET_CA_FILE: undefined, ...options.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env, timeout: options.timeoutMs ?? 90_000 });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO, env, timeout: options.timeoutMs ?? 90_000 });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -8,13 +8,12 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Job } from '@jobfleet/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, runJobfleet, type CliResult, type CliRunOptions } from './cli-runner.js';
 import { startFleet, testRedis, uniqueName, type Fleet } from './harness.js';
 import { redisServersUsing } from './hostile/jobfleet-process.js';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(REPO, 'packages/cli/bin/jobfleet.js');
 const ECHO_JOB = join(REPO, 'examples/echo-job.yaml');
 
@@ -31,37 +30,10 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunOptions {
-  input?: string;
-  cwd?: string;
-  env?: Record<string, string | undefined>;
-  timeoutMs?: number;
-}
-
-/** The jobfleet command with no JOBFLEET_* connection settings of this shell. */
-function jobfleet(args: string[], options: RunOptions = {}): Promise<Result> {
-  const env: Record<string, string | undefined> = { ...process.env, JOBFLEET_SERVER: undefined, JOBFLEET_TOKEN: undefined, JOBFLEET_CA_FILE: undefined, ...options.env };
-  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO, env, timeout: options.timeoutMs ?? 90_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
-}
+const jobfleet = runJobfleet;
 
 /** jobfleet against the test fleet. */
-function cli(args: string[], options: RunOptions = {}): Promise<Result> {
+function cli(args: string[], options: CliRunOptions = {}): Promise<CliResult> {
   return jobfleet(['--server', fleet.api.url, ...args], options);
 }
 

@@ -3,9 +3,8 @@
  * of a container restarted in place has its own log; the current one is served by default, the one
  * before with `previous=true`, and without a previous run the answer is Kubernetes' 400.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runJobfleet, type CliResult } from '../cli-runner.js';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
 import { useFleetWithKubectl, type Kubectl } from '../kubectl-runner.js';
 import { job, podLog, shell, waitForPod } from './helpers.js';
@@ -15,20 +14,9 @@ let k: Kubectl;
 
 useFleetWithKubectl({ workers: 1, maxPods: 10 }, (started, kubectl) => ([fleet, k] = [started, kubectl]));
 
-const BIN = fileURLToPath(new URL('../../../cli/bin/jobfleet.js', import.meta.url));
-
 /** `jobfleet run -f -` against the fleet, the manifest on stdin. */
-function jobfleetRun(manifest: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'run', '-f', '-', '--server', fleet.api.url], { env: { ...process.env, JOBFLEET_TOKEN: '' }, timeout: 90_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(manifest);
-  });
+function jobfleetRun(manifest: string): Promise<CliResult> {
+  return runJobfleet(['run', '-f', '-', '--server', fleet.api.url], { input: manifest });
 }
 
 /** A container that fails `failures` times (printing its run number), then succeeds; `sleep` seconds per run. */

@@ -14,6 +14,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { kubeConfig, uniqueName, useFleet, type Fleet } from '../harness.js';
+import { newTestCronJob } from './job-fixtures.js';
 
 let fleet: Fleet;
 let batch: k8s.BatchV1Api;
@@ -26,34 +27,14 @@ useFleet({ workers: 0 }, (started) => {
   batch = kc.makeApiClient(k8s.BatchV1Api);
 });
 
-/** newTestCronJob of cronjob.go (schedule, concurrency policy, history limits), suspended. */
+/** newTestCronJob of cronjob.go (schedule, concurrency policy, history limits), suspended, as client-node types it. */
 function testCronJob(name: string, labels: Record<string, string> = {}): k8s.V1CronJob {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'CronJob',
-    metadata: { name, labels },
-    spec: {
-      schedule: '* */1 * * ?',
-      concurrencyPolicy: 'Allow',
-      suspend: true,
-      successfulJobsHistoryLimit: 1,
-      failedJobsHistoryLimit: 0,
-      jobTemplate: {
-        spec: {
-          parallelism: 1,
-          completions: 1,
-          backoffLimit: 1,
-          template: {
-            spec: {
-              restartPolicy: 'OnFailure',
-              volumes: [{ name: 'data', emptyDir: {} }],
-              containers: [{ name: 'c', image: 'busybox', command: ['/bin/true'], volumeMounts: [{ mountPath: '/data', name: 'data' }] }],
-            },
-          },
-        },
-      },
-    },
-  };
+  const cronJob = newTestCronJob(name, '* */1 * * ?', 'Allow', ['/bin/true'], 1, 0);
+  // Upstream's template leaves terminationGracePeriodSeconds to the default: the test checks the defaulting.
+  const { terminationGracePeriodSeconds: _grace, ...podSpec } = cronJob.spec.jobTemplate.spec.template.spec;
+  const template = { ...cronJob.spec.jobTemplate.spec.template, spec: podSpec };
+  const spec = { ...cronJob.spec, suspend: true, jobTemplate: { spec: { ...cronJob.spec.jobTemplate.spec, template } } };
+  return { ...cronJob, metadata: { name, labels }, spec } as unknown as k8s.V1CronJob;
 }
 
 /** The ApiException a call rejects with, its body parsed. */

@@ -30,9 +30,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JobfleetClient, InvalidError, NotFoundError, type CronJob } from '@jobfleet/client';
-import type { ConcurrencyPolicy, Job } from '@jobfleet/kube';
+import type { Job } from '@jobfleet/kube';
 import { useFleet, uniqueName, type Fleet } from '../harness.js';
 import { eventually } from '../timing.js';
+import { newTestCronJob } from './job-fixtures.js';
 
 const SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 /** Upstream's cronJobTimeout is 5 minutes; two schedule times and a loaded machine fit in 3. */
@@ -68,35 +69,6 @@ function inNamespace(base: string): JobfleetClient {
   return clientIn(uniqueName(`cj-${base}`));
 }
 
-/** newTestCronJob: one busybox container "c" with an emptyDir at /data; parallelism, completions 1, backoffLimit 1, OnFailure. */
-function newTestCronJob(name: string, schedule: string, concurrencyPolicy: ConcurrencyPolicy, command: string[] | undefined, successfulJobsHistoryLimit?: number, failedJobsHistoryLimit?: number): CronJob {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'CronJob',
-    metadata: { name },
-    spec: {
-      schedule,
-      concurrencyPolicy,
-      ...(successfulJobsHistoryLimit === undefined ? {} : { successfulJobsHistoryLimit }),
-      ...(failedJobsHistoryLimit === undefined ? {} : { failedJobsHistoryLimit }),
-      jobTemplate: {
-        spec: {
-          parallelism: 1,
-          completions: 1,
-          backoffLimit: 1,
-          template: {
-            spec: {
-              restartPolicy: 'OnFailure',
-              terminationGracePeriodSeconds: 1,
-              volumes: [{ name: 'data', emptyDir: {} }],
-              containers: [{ name: 'c', image: 'busybox', ...(command ? { command } : {}), volumeMounts: [{ mountPath: '/data', name: 'data' }] }],
-            },
-          },
-        },
-      },
-    },
-  } as CronJob;
-}
 
 const isFinished = (job: Job) => (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { JobfleetClient } from '@jobfleet/client';
-import type { Container, Job, JobSpec, Pod, Volume } from '@jobfleet/kube';
+import type { ConcurrencyPolicy, Container, CronJob, Job, JobSpec, Pod, Volume } from '@jobfleet/kube';
 import { eventually } from '../timing.js';
 
 export type Behavior =
@@ -182,4 +182,35 @@ export async function httpJson(server: string, method: string, path: string, bod
   const res = await fetch(`${server}${path}`, { method, headers: body === undefined ? {} : { 'content-type': contentType }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** test/e2e/apps/cronjob.go's */
+/** newTestCronJob: one busybox container "c" with an emptyDir at /data; parallelism, completions 1, backoffLimit 1, OnFailure. */
+export function newTestCronJob(name: string, schedule: string, concurrencyPolicy: ConcurrencyPolicy, command: string[] | undefined, successfulJobsHistoryLimit?: number, failedJobsHistoryLimit?: number): CronJob {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name },
+    spec: {
+      schedule,
+      concurrencyPolicy,
+      ...(successfulJobsHistoryLimit === undefined ? {} : { successfulJobsHistoryLimit }),
+      ...(failedJobsHistoryLimit === undefined ? {} : { failedJobsHistoryLimit }),
+      jobTemplate: {
+        spec: {
+          parallelism: 1,
+          completions: 1,
+          backoffLimit: 1,
+          template: {
+            spec: {
+              restartPolicy: 'OnFailure',
+              terminationGracePeriodSeconds: 1,
+              volumes: [{ name: 'data', emptyDir: {} }],
+              containers: [{ name: 'c', image: 'busybox', ...(command ? { command } : {}), volumeMounts: [{ mountPath: '/data', name: 'data' }] }],
+            },
+          },
+        },
+      },
+    },
+  } as CronJob;
 }
