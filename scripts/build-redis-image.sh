@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Pack this host's redis-server (binary + shared libraries) into a local image,
+# Pack this host's redis-server and redis-cli (binaries + shared libraries) into a local image,
 # for `docker-compose up` on a machine without a container registry:
 #   scripts/build-redis-image.sh [TAG]         (default redis:7, base busybox:latest)
 # Needs the busybox:latest image (npm run setup makes it) and redis-server >= 6.2.
@@ -22,5 +22,8 @@ trap 'rm -rf "$ctx"' EXIT
 cp "$JOBFLEET_REPO_ROOT/images/redis/Dockerfile" "$JOBFLEET_REPO_ROOT/images/redis/docker-entrypoint.sh" "$ctx/"
 chmod 0755 "$ctx/docker-entrypoint.sh"
 pack_binary "$ctx/rootfs" /usr/local/bin/redis-server "$redis"
-docker_build_logged "$tag" "$ctx" --build-arg "BASE_IMAGE=$base"
+# redis-cli (Debian: redis-tools, which redis-server depends on): docker-compose.yml's health check.
+if cli=$(command -v redis-cli); then pack_binary "$ctx/rootfs" /usr/local/bin/redis-cli "$cli"
+else warn "redis-cli is not on PATH: the image has none, and docker-compose.yml's health check of redis fails"; fi
+docker_build_logged "$tag" "$ctx" --build-arg "BASE_IMAGE=$base" --build-arg "JOBFLEET_SOURCE=${JOBFLEET_SOURCE:-unknown}"
 ok "image $tag: $(docker run --rm "$tag" redis-server --version | cut -d' ' -f1-3)"

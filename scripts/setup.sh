@@ -12,6 +12,7 @@
 #   npm-install    npm ci (npm install without a lockfile), skipped when node_modules
 #                  matches the lockfile and manifests (hash in node_modules/.jobfleet-lock-hash)
 #   build          npm run build
+#   images         the local images docker-compose.yml runs (scripts/build-images.sh; skips current ones)
 # Idempotent: on a ready machine it only checks things and runs the (cached) build.
 # shellcheck source-path=SCRIPTDIR
 set -Eeuo pipefail
@@ -25,7 +26,7 @@ install_err_trap
 cd "$JOBFLEET_REPO_ROOT"
 
 export TURBO_TELEMETRY_DISABLED=${TURBO_TELEMETRY_DISABLED:-1}
-APT_PACKAGES_WANTED="docker.io redis-server busybox-static openssl python3-kubernetes"
+APT_PACKAGES_WANTED="docker.io docker-compose redis-server busybox-static openssl python3-kubernetes chromium"
 BUSYBOX_IMAGE=${JOBFLEET_BUSYBOX_IMAGE:-busybox:latest}   # override only to test the build path
 DOCKERD_LOG=/var/log/jobfleet-dockerd.log
 DOCKERD_WAIT=30
@@ -104,6 +105,33 @@ else
   missing_what+=("redis-sentinel (the Redis failover test runs a Sentinel set)")
 fi
 
+# docker-compose (Debian's 1.29, or compose v2 as `docker compose`): the compose test runs docker-compose.yml
+# (packages/e2e/src/compose/compose.test.ts).
+if command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1; then
+  ok "docker-compose installed"
+else
+  missing_pkgs+=(docker-compose)
+  missing_what+=("docker-compose (the compose test brings up docker-compose.yml)")
+fi
+
+# prometheus (Debian's Prometheus server): the metrics test scrapes a fleet with it and asks its HTTP API
+# (packages/e2e/src/observability/metrics.test.ts).
+if command -v prometheus >/dev/null 2>&1; then
+  ok "prometheus installed"
+else
+  missing_pkgs+=(prometheus)
+  missing_what+=("prometheus (the metrics test scrapes the fleet with a real Prometheus server)")
+fi
+
+# chromium (Debian's, at /usr/bin/chromium): the dashboard test loads /ui in it, headless, through
+# playwright-core, which downloads no browser (packages/e2e/src/observability/dashboard.test.ts).
+if [ -x /usr/bin/chromium ]; then
+  ok "chromium installed"
+else
+  missing_pkgs+=(chromium)
+  missing_what+=("chromium (the dashboard test drives /usr/bin/chromium headless)")
+fi
+
 # Node.js >= 20 with npm: never installed by this script.
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -ge "$NODE_MIN" ] && command -v npm >/dev/null 2>&1; then
@@ -122,6 +150,8 @@ print_requirements() {
     - redis-server >= $REDIS_MIN on PATH (only the binary; the tests start their own servers on free ports)
         Debian/Ubuntu: apt-get install redis-server   macOS: brew install redis
     - redis-sentinel (the failover test)   Debian/Ubuntu: apt-get install redis-sentinel
+    - chromium at /usr/bin/chromium (the dashboard test)   Debian/Ubuntu: apt-get install chromium
+    - prometheus (the metrics test)   Debian/Ubuntu: apt-get install prometheus
     - Node.js $NODE_MIN with npm (Debian's own nodejs is too old: use NodeSource node_20.x, or nvm)
     - the Kubernetes Python client for /usr/bin/python3 (the client tests drive it)
         Debian/Ubuntu: apt-get install python3-kubernetes
@@ -281,6 +311,11 @@ npm run build \
     "the errors above come from the TypeScript packages (packages/*), not from the machine set-up" \
     "fix them, then run 'npm run build' (or re-run 'npm run setup')"
 ok "build succeeded"
+
+# ---------------------------------------------------------------- images
+step images
+# Made from this host's node, redis-server and the build above (no registry); only what is not current.
+"$SCRIPT_DIR/build-images.sh" || exit 1
 
 step summary
 say "setup complete in $((SECONDS - started))s: docker $docker_version, redis-server $rv, node $(node -v)," \

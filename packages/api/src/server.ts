@@ -1,9 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { BadRequestError, type Delays, JobfleetError, NotFoundError, RequestEntityTooLargeError, ServiceUnavailableError, toStatus, UnauthorizedError } from '@jobfleet/kube';
-import { Cluster, CronJobController, DEFAULT_NODE_TIMINGS } from '@jobfleet/controllers';
+import { Cluster, CronJobController, DEFAULT_NODE_TIMINGS, redactUrlPassword, silentLogger, type Logger } from '@jobfleet/controllers';
 import type { RedisConnectionOptions, StoreLimits } from '@jobfleet/store';
 import { ChangeFeed } from './change-feed.js';
+import { ApiMetrics } from './metrics.js';
 import type { ApiContext } from './context.js';
 import { checkAcceptable, checkRequestTimeout, sendJson } from './http.js';
 import { registerDiscoveryRoutes } from './discovery.js';
@@ -19,6 +20,7 @@ import { registerJobRoutes } from './routes/jobs.js';
 import { registerPodRoutes } from './routes/pods.js';
 import { methodNotAllowedStatus, registerUnservedRoutes, RouteMethods } from './routes/unserved.js';
 import { SelectorError } from './selectors.js';
+import { isUiPath, registerUiRoutes } from './ui/ui.js';
 import { DEFAULT_WATCH_BUFFER_BYTES } from './watch.js';
 
 export interface ApiOptions {
@@ -62,6 +64,8 @@ export interface ApiOptions {
   nodeGraceMs?: number;
   /** How often the change feed checks that Redis was not reset (flushed, restarted empty); default 1000 ms. */
   resetCheckMs?: number;
+  /** Where the API's lines go: a line per request at debug, failed requests at warn/error (default: nowhere). */
+  logger?: Logger;
 }
 
 export interface RunningApi {
@@ -110,10 +114,11 @@ function isRedisDown(err: unknown): boolean {
   return /ECONNREFUSED|Connection is closed|connect ETIMEDOUT|Stream isn't writeable|MaxRetriesPerRequest|max retries per request|LOADING|^READONLY|^UNBLOCKED|^NOREPLICAS|All sentinels are unreachable|^MASTERDOWN/i.test(message);
 }
 
-export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'bodyLimitBytes' | 'tls'> = {}): FastifyInstance {
+export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'bodyLimitBytes' | 'tls' | 'logger'> & { metrics?: ApiMetrics } = {}): FastifyInstance {
   const common = {
     bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
-    logger: false,
+    // fastify's own request lines (two per request, at info) are off: one line per request at debug instead.
+    ...(opts.logger ? { loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }) } : { logger: false }),
     return503OnClosing: true,
     forceCloseConnections: true,
     // Names up to a subdomain's 253 characters (and more) reach the routes, which answer as Kubernetes does.
@@ -130,8 +135,11 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((err, _req, reply) => {
+  app.setErrorHandler((err, req, reply) => {
     const status = toStatus(asJobfleetError(err));
+    // A 503 names Redis away or full (the connection's own lines say more); any other 5xx is a fault of ours.
+    if (status.code === 503) req.log.warn({ reason: status.reason, message: status.message }, 'request failed: the store is not available');
+    else if (status.code >= 500) req.log.error({ err }, 'request failed');
     // As the API server: a Status that says when to retry says it in the header too.
     const retryAfter = status.details?.retryAfterSeconds;
     if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
@@ -150,12 +158,16 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
   if (opts.token) {
     const expected = expectedTokenDigest(opts.token);
     app.addHook('onRequest', async (req) => {
-      if (OPEN_PATHS.has(req.url.split('?')[0] ?? '')) return;
+      const path = req.url.split('?')[0] ?? '';
+      // The dashboard's files hold no data: the page asks for the token and sends it with every API call.
+      if (OPEN_PATHS.has(path) || isUiPath(path)) return;
       if (!tokenMatches(req.headers.authorization, expected)) throw new UnauthorizedError('Unauthorized');
     });
   }
 
   app.addHook('preHandler', async (req) => checkAcceptable(req));
+  if (opts.logger) app.addHook('onResponse', async (req, reply) => req.log.debug({ req, res: reply, responseTime: Math.round(reply.elapsedTime * 10) / 10 }, 'request'));
+  opts.metrics?.register(app);
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
   app.get('/livez', async (_req, reply) => reply.type('text/plain').send('ok'));
   app.get('/readyz', async (_req, reply) => {
@@ -174,6 +186,7 @@ export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'b
   registerAuthorizationRoutes(app, { tokenConfigured: opts.token !== undefined && opts.token !== '' });
   registerDiscoveryRoutes(app);
   registerOpenApiRoutes(app);
+  registerUiRoutes(app);
   return app;
 }
 
@@ -201,7 +214,8 @@ const REDIS_READY_WAIT_MS = 5_000;
 /** Starts the HTTP API (and, by default, the consumer of delayed Job syncs). */
 export async function startApi(opts: ApiOptions): Promise<RunningApi> {
   const allowPrivileged = opts.allowPrivileged ?? false;
-  const cluster = new Cluster({ redisUrl: opts.redisUrl, redisConnection: opts.redisConnection, prefix: opts.prefix, failFast: true, limits: opts.limits, delays: opts.delays });
+  const logger = opts.logger ?? silentLogger();
+  const cluster = new Cluster({ redisUrl: opts.redisUrl, redisConnection: opts.redisConnection, prefix: opts.prefix, failFast: true, limits: opts.limits, delays: opts.delays, logger });
   const watchBufferBytes = opts.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES;
   const feed = new ChangeFeed(cluster.changeStream(), {
     maxObjectBytes: cluster.store.maxObjectBytes,
@@ -212,26 +226,33 @@ export async function startApi(opts: ApiOptions): Promise<RunningApi> {
   feed.start();
   const syncs = opts.runSyncs === false ? undefined : cluster.startSyncRunner();
   // Every API process runs the CronJob controller (as the janitor does): each schedule time still makes one Job.
-  const cronJobs = new CronJobController(cluster.store, cluster.queues, cluster.controller, { pollMs: opts.cronJobPollMs });
+  const cronJobs = new CronJobController(cluster.store, cluster.queues, cluster.controller, { pollMs: opts.cronJobPollMs, logger });
   cronJobs.start();
   await cluster.untilReady(REDIS_READY_WAIT_MS);
   // The feed has named the store (its epoch) before the first request: no write of the API's own
   // comes after its start. A Redis that is down does not keep the API from starting.
   await feed.untilReady().catch(() => undefined);
-  const app = buildServer({ cluster, feed, allowPrivileged, watchBufferBytes, nodeGraceMs: opts.nodeGraceMs ?? DEFAULT_NODE_TIMINGS.graceMs }, opts);
+  const nodeGraceMs = opts.nodeGraceMs ?? DEFAULT_NODE_TIMINGS.graceMs;
+  const metrics = new ApiMetrics(cluster, feed, { nodeGraceMs });
+  metrics.start();
+  const app = buildServer({ cluster, feed, allowPrivileged, watchBufferBytes, nodeGraceMs }, { ...opts, metrics });
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ port: opts.port, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
+  const url = `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url, redis: redactUrlPassword(opts.redisUrl), tokenRequired: Boolean(opts.token), allowPrivileged }, `API server started on ${url}`);
   return {
-    url: `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     port,
     close: async () => {
       await app.close();
+      metrics.stop();
       await syncs?.close();
       await cronJobs.close();
       await feed.stop();
       await cluster.close();
+      logger.info('API server stopped');
     },
   };
 }

@@ -1,4 +1,4 @@
-/** A kubeconfig pointing kubectl at a jobfleet server: `KUBECONFIG=<(jobfleet kubeconfig) kubectl get jobs`. */
+/** A kubeconfig pointing kubectl at a jobfleet server: `jobfleet kubeconfig > ~/.kube/jobfleet && kubectl --kubeconfig ~/.kube/jobfleet get jobs`. */
 import { stringify } from 'yaml';
 
 export interface KubeconfigInput {

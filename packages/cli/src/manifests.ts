@@ -1,6 +1,7 @@
 /** Reading `-f FILE|-` and keeping its batch/v1 Jobs and CronJobs (YAML documents or JSON; a `List` stands for its items). */
 import { readFile } from 'node:fs/promises';
-import { parseManifests, type CronJob, type Job } from '@jobfleet/kube';
+import { BadRequestError, parseManifests, type CronJob, type Job } from '@jobfleet/kube';
+import { KIND_DEFINITIONS, kubernetesDefinitions, strictDecodingMessage, unknownFields, withoutFields, type ValidationMode } from './strict-fields.js';
 
 /** The kinds jobfleet creates from manifests. */
 export type ManifestKind = 'Job' | 'CronJob';
@@ -29,8 +30,33 @@ export function jobsFromText(text: string, source: string): Job[] {
 }
 
 /** The objects of a manifest text, each of one of `kinds`; another kind is an error naming it. */
-export function objectsFromText(text: string, source: string, kinds: readonly ManifestKind[] = SERVED_KINDS): ManifestObject[] {
-  return parseManifests(text).map((document) => asObject(document, source, kinds));
+export function objectsFromText(text: string, source: string, kinds: readonly ManifestKind[] = SERVED_KINDS, validate: ValidationMode = 'ignore'): ManifestObject[] {
+  return parseDocuments(text, source).map((document) => checkFields(asObject(document, source, kinds), source, validate));
+}
+
+/** parseManifests, its errors naming the file: `examples/x.yaml: line 3: … (column 5)`. */
+function parseDocuments(text: string, source: string): unknown[] {
+  try {
+    return parseManifests(text);
+  } catch (error) {
+    if (!(error instanceof BadRequestError)) throw error;
+    const located = /^error parsing (?:YAML|JSON) at line (\d+), column (\d+): (.*)$/s.exec(error.message);
+    const [, line, column, message] = located ?? [];
+    throw new Error(located ? `${source}: line ${line}: ${message} (column ${column})` : `${source}: ${error.message}`);
+  }
+}
+
+/** Kubernetes' strict decoding of the fields (see strict-fields.ts), as kubectl's --validate asks. */
+function checkFields(object: ManifestObject, source: string, validate: ValidationMode): ManifestObject {
+  const definitions = kubernetesDefinitions();
+  const root = KIND_DEFINITIONS[object.kind];
+  if (!definitions || !root) return object;
+  const unknown = unknownFields(object, root, definitions);
+  if (unknown.length === 0) return object;
+  const subject = `${object.kind === 'Job' ? 'job.batch' : 'cronjob.batch'}/${object.metadata.name ?? ''}`;
+  if (validate === 'strict') throw new Error(`${source}: ${subject}: ${strictDecodingMessage(unknown)}; fix the manifest, or --validate=warn to send it without them`);
+  if (validate === 'warn') process.stderr.write(`Warning: ${source}: ${subject}: ${strictDecodingMessage(unknown).replace('strict decoding error: ', '')}: dropped\n`);
+  return withoutFields(object, unknown);
 }
 
 function asObject(document: unknown, source: string, kinds: readonly ManifestKind[]): ManifestObject {
@@ -52,12 +78,12 @@ function asObject(document: unknown, source: string, kinds: readonly ManifestKin
   return document as ManifestObject;
 }
 
-export async function readJobs(file: string): Promise<Job[]> {
-  return (await readManifests(file, ['Job'])) as Job[];
+export async function readJobs(file: string, validate: ValidationMode = 'ignore'): Promise<Job[]> {
+  return (await readManifests(file, ['Job'], validate)) as Job[];
 }
 
 /** The Jobs and CronJobs (or only `kinds`) of a file, in the file's order. */
-export async function readManifests(file: string, kinds: readonly ManifestKind[] = SERVED_KINDS): Promise<ManifestObject[]> {
+export async function readManifests(file: string, kinds: readonly ManifestKind[] = SERVED_KINDS, validate: ValidationMode = 'ignore'): Promise<ManifestObject[]> {
   const source = file === '-' ? 'STDIN' : file;
-  return objectsFromText(await readManifestText(file), source, kinds);
+  return objectsFromText(await readManifestText(file), source, kinds, validate);
 }

@@ -12,8 +12,10 @@ import { registerKubeconfig } from './commands/kubeconfig.js';
 import { registerLogs } from './commands/logs.js';
 import { registerRun } from './commands/run.js';
 import { registerUp } from './commands/up.js';
+import { registerVersion } from './commands/version.js';
 import { registerWait } from './commands/wait.js';
 import { registerWorker } from './commands/worker.js';
+import { registerCompletion } from './commands/completion.js';
 import { addGlobalOptions } from './context.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -41,5 +43,7 @@ export function buildProgram(): Command {
   registerDelete(program);
   program.commandsGroup('Other:');
   registerKubeconfig(program);
+  registerVersion(program);
+  registerCompletion(program);
   return program;
 }

@@ -1,11 +1,13 @@
 /** Options shared by the commands that run jobfleet roles (up, api, worker, janitor). */
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import type { Logger, LogFormat, LogLevel } from '@jobfleet/controllers';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { globalOptions, readPem } from './context.js';
 import { UsageError } from './errors.js';
 import { nonNegativeInteger, portNumber } from './options.js';
 import { redisSettings, redisWarning, type RedisFlags, type RedisSettings } from './redis-settings.js';
+import { LOG_FORMAT_NAMES, LOG_LEVEL_NAMES, logSettingsFromEnv } from './settings.js';
 import { DEFAULT_MAX_PODS, type TlsFiles } from './system.js';
 
 export function nodeNameOption(): Option {
@@ -66,6 +68,11 @@ export function maxPodsOption(): Option {
   return new Option('--max-pods <n>', 'most pods this node runs at once').argParser(nonNegativeInteger).default(DEFAULT_MAX_PODS);
 }
 
+/** --metrics-port (worker, janitor, up): overrides JOBFLEET_METRICS_PORT; unset, the role serves no metrics (the API serves its own at /metrics). */
+export function metricsPortOption(): Option {
+  return new Option('--metrics-port <port>', 'serve Prometheus metrics at /metrics on this port (default: none; also JOBFLEET_METRICS_PORT)').argParser(portNumber);
+}
+
 /** Where and how the API listens (api and up). */
 export interface ListenOptions {
   port: number;
@@ -95,4 +102,28 @@ export function apiSecurity({ tlsCertFile, tlsPrivateKeyFile }: ListenOptions, c
   const tls = tlsCertFile && tlsPrivateKeyFile ? { cert: readPem(tlsCertFile, '--tls-cert-file'), key: readPem(tlsPrivateKeyFile, '--tls-private-key-file') } : undefined;
   if (token && !tls) process.stderr.write('warning: --token without --tls-cert-file/--tls-private-key-file: kubectl will not send the token over http\n');
   return { ...(token ? { token } : {}), ...(tls ? { tls } : {}) };
+}
+
+/** --log-level and --log-format (up, api, worker, janitor). */
+export interface LogFlags {
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
+}
+
+export function addLogOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--log-level <level>', 'least severe log lines written to stderr (default info; also JOBFLEET_LOG_LEVEL)').choices(LOG_LEVEL_NAMES))
+    .addOption(new Option('--log-format <format>', 'json: a JSON object a line; text: for people (default text on a terminal, json otherwise; also JOBFLEET_LOG_FORMAT)').choices(LOG_FORMAT_NAMES));
+}
+
+/** The process's logger, on stderr (stdout is the commands' own output): the flags, else the environment, else info and the terminal's format. */
+export async function roleLogger(flags: LogFlags, env: Record<string, string | undefined> = process.env): Promise<Logger> {
+  let fromEnv: ReturnType<typeof logSettingsFromEnv>;
+  try {
+    fromEnv = logSettingsFromEnv(env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { createLogger, defaultLogFormat } = await import('@jobfleet/controllers');
+  return createLogger({ level: flags.logLevel ?? fromEnv.level ?? 'info', format: flags.logFormat ?? fromEnv.format ?? defaultLogFormat(process.stderr) });
 }

@@ -4,6 +4,7 @@
  * library's default, so each default is written once, where it is used.
  */
 import type { ApiOptions } from '@jobfleet/api';
+import type { LogFormat, LogLevel } from '@jobfleet/controllers';
 import type { JanitorOptions } from '@jobfleet/janitor';
 import { KUBERNETES_DELAYS, type Delays } from '@jobfleet/kube';
 import type { WorkerNodeOptions } from '@jobfleet/worker';
@@ -23,6 +24,8 @@ export interface RoleSettings {
   watchBufferBytes?: number;
   /** JOBFLEET_CRONJOB_POLL_MS: how often the CronJob controller (API and janitor) checks its schedule. */
   cronJobPollMs?: number;
+  /** JOBFLEET_METRICS_PORT: the port a worker or janitor serves /metrics on (unset: none). */
+  metricsPort?: number;
 }
 
 const ENV_NAMES: Record<keyof Delays, string> = {
@@ -77,7 +80,17 @@ export function roleSettings(env: Env = process.env): RoleSettings {
     nodeTimings: defined({ graceMs: millisFromEnv('JOBFLEET_NODE_GRACE_MS', env), evictionMs: millisFromEnv('JOBFLEET_POD_EVICTION_MS', env) }),
     watchBufferBytes: positiveIntFromEnv('JOBFLEET_WATCH_BUFFER_BYTES', env),
     cronJobPollMs: positiveIntFromEnv('JOBFLEET_CRONJOB_POLL_MS', env),
+    metricsPort: portFromEnv('JOBFLEET_METRICS_PORT', env),
   });
+}
+
+/** A TCP port (0–65535) from the environment, or undefined when unset. */
+function portFromEnv(name: string, env: Env): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (0-65535), got "${env[name]}"`);
+  return n;
 }
 
 /** A worker's settings from the environment (the node name, address and privileges come from its flags). */
@@ -128,8 +141,8 @@ export function workerSettingsFromEnv(env: Env = process.env): WorkerEnvSettings
 /** What of each role's options comes from the environment (the rest comes from its flags). */
 export interface RoleOptionsFromEnv {
   api: Partial<Pick<ApiOptions, 'prefix' | 'limits' | 'delays' | 'nodeGraceMs' | 'watchBufferBytes' | 'cronJobPollMs'>>;
-  worker: WorkerEnvSettings & Partial<Pick<WorkerNodeOptions, 'prefix' | 'limits' | 'delays' | 'nodeTimings'>>;
-  janitor: Partial<Pick<JanitorOptions, 'prefix' | 'limits' | 'delays' | 'nodeTimings' | 'cronJobPollMs'>>;
+  worker: WorkerEnvSettings & Partial<Pick<WorkerNodeOptions, 'prefix' | 'limits' | 'delays' | 'nodeTimings' | 'metricsPort'>>;
+  janitor: Partial<Pick<JanitorOptions, 'prefix' | 'limits' | 'delays' | 'nodeTimings' | 'cronJobPollMs' | 'metricsPort'>>;
 }
 
 /**
@@ -138,12 +151,29 @@ export interface RoleOptionsFromEnv {
  * that start a role pass, so that every role is configured the one way.
  */
 export function roleOptionsFromEnv<R extends keyof RoleOptionsFromEnv>(role: R, env: Env = process.env): RoleOptionsFromEnv[R] {
-  const { prefix, limits, delays, nodeTimings, watchBufferBytes, cronJobPollMs } = roleSettings(env);
+  const { prefix, limits, delays, nodeTimings, watchBufferBytes, cronJobPollMs, metricsPort } = roleSettings(env);
   const common = defined({ prefix, limits, delays });
   const byRole: { [K in keyof RoleOptionsFromEnv]: () => RoleOptionsFromEnv[K] } = {
     api: () => defined({ ...common, nodeGraceMs: nodeTimings.graceMs, watchBufferBytes, cronJobPollMs }),
-    worker: () => ({ ...workerSettingsFromEnv(env), ...common, nodeTimings }),
-    janitor: () => defined({ ...common, nodeTimings, cronJobPollMs }),
+    worker: () => ({ ...workerSettingsFromEnv(env), ...common, nodeTimings, ...defined({ metricsPort }) }),
+    janitor: () => defined({ ...common, nodeTimings, cronJobPollMs, metricsPort }),
   };
   return byRole[role]();
+}
+
+/** The values --log-level and JOBFLEET_LOG_LEVEL take (pino's levels), and --log-format's. Listed here, not imported: client commands do not load the roles' packages. */
+export const LOG_LEVEL_NAMES: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'silent'];
+export const LOG_FORMAT_NAMES: readonly LogFormat[] = ['json', 'text'];
+
+/** JOBFLEET_LOG_LEVEL and JOBFLEET_LOG_FORMAT (unset: the flags' defaults); a value not listed stops the role. */
+export function logSettingsFromEnv(env: Env = process.env): { level?: LogLevel; format?: LogFormat } {
+  const level = env.JOBFLEET_LOG_LEVEL?.trim().toLowerCase() || undefined;
+  const format = env.JOBFLEET_LOG_FORMAT?.trim().toLowerCase() || undefined;
+  if (level !== undefined && !(LOG_LEVEL_NAMES as readonly string[]).includes(level)) {
+    throw new Error(`JOBFLEET_LOG_LEVEL must be one of ${LOG_LEVEL_NAMES.join(', ')}, got "${env.JOBFLEET_LOG_LEVEL}"`);
+  }
+  if (format !== undefined && !(LOG_FORMAT_NAMES as readonly string[]).includes(format)) {
+    throw new Error(`JOBFLEET_LOG_FORMAT must be json or text, got "${env.JOBFLEET_LOG_FORMAT}"`);
+  }
+  return defined({ level: level as LogLevel | undefined, format: format as LogFormat | undefined });
 }

@@ -5,6 +5,7 @@
  * such as `get` load fast.
  */
 import type { RunningApi } from '@jobfleet/api';
+import type { Logger } from '@jobfleet/controllers';
 import { redactUrl, redisStartHint, type RedisSettings } from './redis-settings.js';
 import { roleOptionsFromEnv } from './settings.js';
 import { allowPrivileged } from './role-options.js';
@@ -99,6 +100,10 @@ export interface SystemOptions {
   ephemeralNode?: boolean;
   /** --cronjob-poll-ms (default: JOBFLEET_CRONJOB_POLL_MS, else 1 s). */
   cronJobPollMs?: number;
+  /** Where the roles' lines go, each with its `role` (default: nowhere, as for `run`). */
+  logger?: Logger;
+  /** --metrics-port: the worker's metrics server (default: JOBFLEET_METRICS_PORT, else none); the API serves /metrics itself. */
+  metricsPort?: number;
 }
 
 export interface RunningSystem {
@@ -115,9 +120,10 @@ export interface RunningSystem {
 export async function startSystem(options: SystemOptions, stack: ShutdownStack): Promise<RunningSystem> {
   try {
     const redis = options.redis ?? (await startRedis(options.dataDir, stack));
-    const api = await startApiRole({ redis, port: options.port, host: options.host, token: options.token, tls: options.tls, allowPrivileged: options.allowPrivileged, cronJobPollMs: options.cronJobPollMs }, stack);
-    await startWorkerRole({ redis, nodeName: options.nodeName, nodeIP: options.nodeIP, maxPods: options.maxPods, allowPrivileged: options.allowPrivileged, drainTimeoutMs: options.drainTimeoutMs, ephemeral: options.ephemeralNode }, stack);
-    await startJanitorRole(redis, stack, { cronJobPollMs: options.cronJobPollMs });
+    const api = await startApiRole({ redis, port: options.port, host: options.host, token: options.token, tls: options.tls, allowPrivileged: options.allowPrivileged, cronJobPollMs: options.cronJobPollMs, logger: options.logger }, stack);
+    await startWorkerRole({ redis, nodeName: options.nodeName, nodeIP: options.nodeIP, maxPods: options.maxPods, allowPrivileged: options.allowPrivileged, drainTimeoutMs: options.drainTimeoutMs, ephemeral: options.ephemeralNode, logger: options.logger, metricsPort: options.metricsPort }, stack);
+    // One metrics port per process: in one process with a worker, the janitor serves none.
+    await startJanitorRole(redis, stack, { cronJobPollMs: options.cronJobPollMs, logger: options.logger, metricsPort: null });
     return { apiUrl: api.url, redis, embeddedRedis: options.redis === undefined };
   } catch (error) {
     await stack.closeAll();
@@ -135,7 +141,7 @@ async function startRedis(dataDir: string, stack: ShutdownStack): Promise<RedisS
 }
 
 export async function startApiRole(
-  options: { redis: RedisSettings; port: number; host: string; token?: string | undefined; tls?: TlsFiles | undefined; allowPrivileged?: boolean | undefined; cronJobPollMs?: number | undefined },
+  options: { redis: RedisSettings; port: number; host: string; token?: string | undefined; tls?: TlsFiles | undefined; allowPrivileged?: boolean | undefined; cronJobPollMs?: number | undefined; logger?: Logger | undefined },
   stack: ShutdownStack,
 ): Promise<RunningApi> {
   const { startApi } = await import('@jobfleet/api');
@@ -149,6 +155,7 @@ export async function startApiRole(
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.allowPrivileged === undefined ? {} : { allowPrivileged: options.allowPrivileged }),
     ...(options.cronJobPollMs === undefined ? {} : { cronJobPollMs: options.cronJobPollMs }),
+    ...(options.logger ? { logger: options.logger.child({ role: 'api' }) } : {}),
   });
   stack.push('API server', () => api.close());
   return api;
@@ -163,6 +170,9 @@ export interface WorkerRoleOptions {
   drainTimeoutMs?: number | undefined;
   /** A node of this process alone (`run`'s embedded worker): its leftover containers go with it. */
   ephemeral?: boolean | undefined;
+  logger?: Logger | undefined;
+  /** --metrics-port (default: JOBFLEET_METRICS_PORT, else none). */
+  metricsPort?: number | undefined;
 }
 
 export async function startWorkerRole(options: WorkerRoleOptions, stack: ShutdownStack): Promise<void> {
@@ -176,6 +186,8 @@ export async function startWorkerRole(options: WorkerRoleOptions, stack: Shutdow
     maxPods: options.maxPods ?? DEFAULT_MAX_PODS,
     allowPrivileged: options.allowPrivileged ?? allowPrivileged(undefined),
     ...(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),
+    ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
+    ...(options.logger ? { logger: options.logger.child({ role: 'worker' }) } : {}),
     onFatal: (error) => stack.fail(error),
   });
   if (options.ephemeral) {
@@ -198,10 +210,17 @@ function drainTimeoutFromEnv(env: Record<string, string | undefined> = process.e
   return env.JOBFLEET_DRAIN_TIMEOUT_MS && Number.isFinite(n) && n >= 0 ? n : DEFAULT_DRAIN_TIMEOUT_MS;
 }
 
-export async function startJanitorRole(redis: RedisSettings, stack: ShutdownStack, options: { cronJobPollMs?: number | undefined } = {}): Promise<void> {
+/** `metricsPort`: --metrics-port (undefined: JOBFLEET_METRICS_PORT, else none; null: none whatever the environment says). */
+export async function startJanitorRole(
+  redis: RedisSettings,
+  stack: ShutdownStack,
+  options: { cronJobPollMs?: number | undefined; logger?: Logger | undefined; metricsPort?: number | null | undefined } = {},
+): Promise<void> {
   const { startJanitor } = await import('@jobfleet/janitor');
   const poll = options.cronJobPollMs === undefined ? {} : { cronJobPollMs: options.cronJobPollMs };
-  const janitor = await startJanitor({ ...roleOptionsFromEnv('janitor'), ...poll, redisUrl: redis.url, redisConnection: redis.connection });
+  const { metricsPort: envMetricsPort, ...fromEnv } = roleOptionsFromEnv('janitor');
+  const metricsPort = options.metricsPort === null ? undefined : (options.metricsPort ?? envMetricsPort);
+  const janitor = await startJanitor({ ...fromEnv, ...poll, ...(metricsPort === undefined ? {} : { metricsPort }), ...(options.logger ? { logger: options.logger.child({ role: 'janitor' }) } : {}), redisUrl: redis.url, redisConnection: redis.connection });
   stack.push('janitor', () => janitor.close());
 }
 

@@ -31,6 +31,18 @@ describe('printTable (kubectl get of a server-side Table)', () => {
     expect(printTable(pods, { kindPrefix: 'pod' }).split('\n')[1]).toMatch(/^pod\/echo-job-x7k2p {3}/);
   });
 
+  it('-A puts NAMESPACE first, from each row\'s object (PartialObjectMetadata)', () => {
+    const rows = pods.rows.map((row, i) => ({ ...row, object: { kind: 'PartialObjectMetadata', metadata: { name: String(row.cells[0]), namespace: i === 0 ? 'default' : 'team-b' } } }));
+    expect(printTable({ ...pods, rows }, { allNamespaces: true })).toBe(
+      [
+        'NAMESPACE   NAME             READY   STATUS      RESTARTS   AGE',
+        'default     echo-job-x7k2p   0/1     Completed   0          5m',
+        'team-b      pi-abcde         1/1     Running     2          12s',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('prints nothing, not even the header, without rows', () => {
     expect(printTable({ ...pods, rows: [] })).toBe('');
   });

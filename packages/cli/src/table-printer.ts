@@ -13,22 +13,35 @@ export interface PrintTableOptions {
   wide?: boolean;
   /** kubectl's WithKind, when several kinds are printed: "job.batch" turns the name "pi" into "job.batch/pi". */
   kindPrefix?: string;
+  /** `-A`: a NAMESPACE column first. */
+  allNamespaces?: boolean;
 }
 
 /** The table as text, header first; "" without rows (kubectl prints no header then). */
 export function printTable(table: Table, options: PrintTableOptions = {}): string {
   if (table.rows.length === 0) return '';
+  const { headers, rows } = tableCells(table, options);
+  return formatTable(headers, rows);
+}
+
+/** The header and the cells of each row as printed: the visible columns, NAMESPACE first with `allNamespaces`. */
+export function tableCells(table: Table, options: PrintTableOptions = {}): { headers: string[]; rows: string[][] } {
   const visible = table.columnDefinitions.flatMap((column, index) => (options.wide || column.priority === 0 ? [{ column, index }] : []));
-  const rows = table.rows.map((row) =>
-    visible.map(({ column, index }) => {
+  const rows = table.rows.map((row) => {
+    const cells = visible.map(({ column, index }) => {
       const text = cellText(row.cells[index]);
       return options.kindPrefix && column.format === 'name' ? `${options.kindPrefix}/${text}` : text;
-    }),
-  );
-  return formatTable(
-    visible.map(({ column }) => column.name),
-    rows,
-  );
+    });
+    return options.allNamespaces ? [rowNamespace(row.object), ...cells] : cells;
+  });
+  const headers = visible.map(({ column }) => column.name);
+  return { headers: options.allNamespaces ? ['NAMESPACE', ...headers] : headers, rows };
+}
+
+/** kubectl -A takes the namespace from the row's object (PartialObjectMetadata, the Table default). */
+function rowNamespace(object: unknown): string {
+  const namespace = (object as { metadata?: { namespace?: unknown } } | undefined)?.metadata?.namespace;
+  return typeof namespace === 'string' ? cellText(namespace) : '';
 }
 
 /** A cell as kubectl prints it: nothing for null, text up to the first line break, ESC as ^[ and CR as \r. */

@@ -74,6 +74,9 @@ export {
   TABLE_ACCEPT,
 } from './client.js';
 export { ServerUnreachableError, JobFailedError, WaitTimeoutError } from './errors.js';
+/** The HTTP layer, for requests the client has no method for (the CLI's `version`, `get -w`, `get -A`). */
+export { HttpTransport, type Query, type RequestOptions } from './http.js';
+export { httpsFetch } from './https-fetch.js';
 export type { WatchTiming } from './watch.js';
 export {
   JobfleetError,

@@ -29,8 +29,16 @@ import {
   type StoredPod,
   type TaskQueues,
 } from '@jobfleet/store';
+import { clip, silentLogger, type Logger } from './logger.js';
+import { recordCommitted, recordSync, syncAction } from './metrics.js';
 
 const MAX_ATTEMPTS = 50;
+
+/** What a sync attempt got to, for its metrics. */
+interface SyncSeen {
+  job?: Job;
+  action: string;
+}
 /** How long one process may sync a Job before another may take over (a sync takes milliseconds). */
 const SYNC_LEASE_MS = 10_000;
 /** A Pending pod with no worker after this long gets its task added again (lost after a crash). */
@@ -50,6 +58,8 @@ export class JobController {
     private readonly delays: Delays,
     /** Defaults to the Redis server's clock, the one clock of the whole fleet. */
     private readonly clock?: Clock,
+    /** Where the Job lifecycle lines go (Job created, pods created, Job complete/failed). */
+    readonly logger: Logger = silentLogger(),
   ) {}
 
   private readonly inFlight = new Map<string, { running: Promise<void>; again: boolean }>();
@@ -131,6 +141,20 @@ export class JobController {
 
   /** 'again' when the commit finished pods itself and the Job must be synced once more to count them. */
   private async syncOnce(ns: string, name: string): Promise<'done' | 'conflict' | 'again'> {
+    const started = process.hrtime.bigint();
+    const seen: SyncSeen = { action: 'reconciling' };
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const outcome = await this.syncAttempt(ns, name, seen);
+      if (seen.job) recordSync(seen.job, outcome === 'conflict' ? 'error' : 'success', seen.action, seconds());
+      return outcome;
+    } catch (err) {
+      recordSync(seen.job, 'error', seen.action, seconds());
+      throw err;
+    }
+  }
+
+  private async syncAttempt(ns: string, name: string, seen: SyncSeen): Promise<'done' | 'conflict' | 'again'> {
     const snapshot = await this.store.loadForSync(ns, name);
     if (!snapshot) return 'done';
     const { job: stored, uncounted: pods } = snapshot;
@@ -145,10 +169,25 @@ export class JobController {
     const { finishedLeftOut } = snapshot;
     const decision = syncJob({ job: stored.job, control: stored.control, pods: pods.map((p) => p.pod), now, delays: this.delays, finishedLeftOut });
     const plan = await this.plan(stored, pods, decision, now);
+    seen.job = stored.job;
+    seen.action = syncAction(plan.created.length, plan.deleted, decision.counted.length);
     const result = await commitSync(this.store, plan.write);
     if (result && !result.ok) return 'conflict';
+    this.logSteps(stored.job, decision, plan.created.length);
+    recordCommitted(stored.job, decision, pods.map((p) => p.pod));
     const outcome = await this.act(stored.job, plan, decision, pods, now);
     return finishedLeftOut > 0 ? 'again' : outcome;
+  }
+
+  /** A line for each lifecycle step this commit made (only the process whose commit won logs it). */
+  private logSteps(job: Job, decision: SyncDecision, created: number): void {
+    const fields = { job: `${job.metadata.namespace ?? 'default'}/${clip(job.metadata.name ?? '', 253)}`, uid: job.metadata.uid };
+    if (created > 0) this.logger.info({ ...fields, count: created }, 'pods created');
+    const finished = (decision.status.conditions ?? []).find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+    if (!finished || isJobFinished(job)) return;
+    const { succeeded = 0, failed = 0 } = decision.status;
+    if (finished.type === 'Complete') this.logger.info({ ...fields, succeeded, failed }, 'Job complete');
+    else this.logger.info({ ...fields, succeeded, failed, reason: finished.reason, message: clip(finished.message ?? '') }, 'Job failed');
   }
 
   private async plan(stored: StoredJob, pods: StoredPod[], decision: SyncDecision, now: number) {

@@ -26,12 +26,15 @@ import {
 } from '@jobfleet/store';
 import type { Clock, JobController } from './controller.js';
 import { resumeCronJobDeletions } from './cronjobs.js';
+import { clip, type Logger } from './logger.js';
 
 export interface CronJobControllerOptions {
   /** The clock (ms). Default: the Redis server's, the one clock of the fleet. Tests inject one. */
   clock?: Clock;
   /** How often the schedule is checked (default 1000 ms). */
   pollMs?: number;
+  /** Where "CronJob scheduled a Job" lines go (default: nowhere). */
+  logger?: Logger;
   /** How long one process may sync a CronJob before another may take over (default 10 s). */
   leaseMs?: number;
   /** CronJobs synced per tick at most (default 200), several at once (default 8). */
@@ -166,6 +169,7 @@ export class CronJobController {
     const created = afterCreate(decision, cj, { created: job });
     const r = await commitCronJobSync(this.store, { cronJob: cj, rv, status: created.status, job, events: created.events, now });
     if (r?.ok) {
+      this.options.logger?.info({ cronJob: `${ns}/${clip(cj.metadata.name ?? '', 253)}`, job: `${ns}/${job.metadata.name ?? ''}`, uid: job.metadata.uid }, 'CronJob scheduled a Job');
       await this.controller.syncJob(ns, job.metadata.name ?? '');
       return 'created';
     }

@@ -8,3 +8,5 @@ export * from './node-monitor.js';
 export * from './ttl.js';
 export * from './cronjobs.js';
 export * from './cronjob-controller.js';
+export * from './logger.js';
+export * from './metrics.js';

@@ -8,6 +8,8 @@ export async function createJob(store: JobStore, controller: JobController, job:
   const name = prepared.metadata.name ?? '';
   const result = await insertJob(store, prepared);
   if (!result.ok) throw new JobExistsError(ns, name);
+  const { completions, parallelism } = prepared.spec;
+  controller.logger.info({ job: `${ns}/${name}`, uid: prepared.metadata.uid, completions, parallelism }, 'Job created');
   await controller.syncJob(ns, name);
   return (await store.getJob(ns, name))?.job ?? { ...prepared, metadata: { ...prepared.metadata, resourceVersion: result.rvs[0] } };
 }

@@ -1,6 +1,7 @@
-import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, controllerRef, k8sTime, type NodeHeartbeat, type Pod, type PodCondition } from '@jobfleet/kube';
-import { forgetNodePod, nodePodMembers, nodeRecords, onStoreDisconnect, putLostPod, type JobStore } from '@jobfleet/store';
+import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, controllerRef, k8sTime, ownerJobUid, type NodeHeartbeat, type Pod, type PodCondition } from '@jobfleet/kube';
+import { eventOps, forgetNodePod, nodePodMembers, nodeRecords, onStoreDisconnect, putLostPod, type JobStore } from '@jobfleet/store';
 import type { JobController } from './controller.js';
+import { clip, type Logger } from './logger.js';
 
 export interface NodeTimings {
   /** A node whose heartbeat is older than this is NotReady (Kubernetes' node-monitor-grace-period: 40 s). */
@@ -34,6 +35,7 @@ export class NodeMonitor {
     private readonly store: JobStore,
     private readonly controller: JobController,
     private readonly timings: NodeTimings,
+    private readonly logger?: Logger,
   ) {
     // Commands wait out an outage instead of failing, so the outage is seen on the connection.
     onStoreDisconnect(store, () => (this.connectedSince = undefined));
@@ -41,6 +43,8 @@ export class NodeMonitor {
 
   /** Since when (Redis clock) this monitor has seen Redis without interruption. */
   private connectedSince?: number;
+  /** Nodes this monitor logged as lost (and not yet as back): one line each way per outage. */
+  private readonly lostNodes = new Set<string>();
 
   /**
    * A node is lost when its heartbeat is older than the grace period *and* this monitor has seen
@@ -56,19 +60,34 @@ export class NodeMonitor {
       for (const [name, raw] of Object.entries(nodes)) {
         // A record that cannot be read (anyone with Redis access could write one) is skipped, not judged.
         const heartbeat = parseHeartbeat(raw);
-        if (heartbeat !== undefined && now - heartbeat > this.timings.graceMs) await this.handleLostNode(name, now);
+        if (heartbeat === undefined) continue;
+        const lost = now - heartbeat > this.timings.graceMs;
+        this.logNode(name, lost, now - heartbeat);
+        if (lost) await this.handleLostNode(name, now, heartbeat);
       }
+      // A node whose record went (a worker that stopped cleanly) is forgotten.
+      for (const name of this.lostNodes) if (!(name in nodes)) this.lostNodes.delete(name);
     } catch (err) {
       this.connectedSince = undefined;
       throw err;
     }
   }
 
-  private async handleLostNode(nodeName: string, now: number): Promise<void> {
+  private logNode(name: string, lost: boolean, silentMs: number): void {
+    if (lost && !this.lostNodes.has(name)) {
+      this.lostNodes.add(name);
+      const evictAfter = Math.round(this.timings.evictionMs / 1000);
+      this.logger?.warn({ node: clip(name, 253), silentMs }, `node is not ready: no heartbeat for ${Math.round(silentMs / 1000)} s; its pods end as NodeLost after ${evictAfter} s unless it comes back (check the worker process and its host)`);
+    } else if (!lost && this.lostNodes.delete(name)) {
+      this.logger?.info({ node: clip(name, 253) }, 'node is ready again: its heartbeat is back');
+    }
+  }
+
+  private async handleLostNode(nodeName: string, now: number, heartbeat: number): Promise<void> {
     const members = await nodePodMembers(this.store, nodeName);
     for (const member of members) {
       try {
-        await this.handleLostPod(nodeName, member, now);
+        await this.handleLostPod(nodeName, member, now, heartbeat);
       } catch (err) {
         // One unreadable pod record must not keep the node's other pods from being handled.
         if (!(err instanceof SyntaxError || err instanceof TypeError)) throw err;
@@ -76,7 +95,7 @@ export class NodeMonitor {
     }
   }
 
-  private async handleLostPod(nodeName: string, member: string, now: number): Promise<void> {
+  private async handleLostPod(nodeName: string, member: string, now: number, heartbeat: number): Promise<void> {
     const [ns = '', name = ''] = member.split('/');
     const stored = await this.store.getPod(ns, name);
     const pod = stored?.pod;
@@ -87,10 +106,22 @@ export class NodeMonitor {
     const lostAt = Number(pod.metadata.annotations?.[ANNOTATION_NODE_LOST] ?? NaN);
     const next = Number.isNaN(lostAt) ? markLost(pod, now) : now - lostAt >= this.timings.evictionMs ? failLost(pod, now) : undefined;
     if (!next) return;
-    const result = await putLostPod(this.store, stored.rv, next, nodeName);
+    // Marked lost: the node controller's Warning NodeNotReady on the pod, once (in the commit that marks it).
+    const jobUid = Number.isNaN(lostAt) ? ownerJobUid(pod) : undefined;
+    const event = jobUid ? eventOps(this.store, { ...pod, apiVersion: 'v1', kind: 'Pod' }, jobUid, notReadyEvent(nodeName, now - heartbeat, this.timings), now, { component: 'node-controller' }) : [];
+    const result = await putLostPod(this.store, stored.rv, next, nodeName, event);
     const owner = controllerRef(pod);
     if (result.ok && owner?.kind === 'Job') await this.controller.syncJob(ns, owner.name);
   }
+}
+
+/** Kubernetes' node controller records NodeNotReady on the pods of a node that stopped reporting; this one also says what follows. */
+function notReadyEvent(nodeName: string, silentMs: number, timings: NodeTimings) {
+  return {
+    type: 'Warning' as const,
+    reason: 'NodeNotReady',
+    message: `Node ${nodeName} is not ready: no heartbeat for ${Math.round(silentMs / 1000)} s; the pod ends as NodeLost after ${Math.round(timings.evictionMs / 1000)} s unless the node comes back`,
+  };
 }
 
 function parseHeartbeat(raw: string): number | undefined {

@@ -1,5 +1,6 @@
 import { ConflictError, ttlDeadline } from '@jobfleet/kube';
 import { deleteJob, deletionsInProgress, dueTtl, forgetDeletion, rescheduleTtl, resumeDeletion, unscheduleTtl, type JobStore, type TaskQueues } from '@jobfleet/store';
+import type { Logger } from './logger.js';
 
 /** A deletion still in the registry this long after it started is taken over (its process died). */
 const RESUME_AFTER_MS = 10_000;
@@ -26,6 +27,7 @@ export class TtlController {
   constructor(
     private readonly store: JobStore,
     private readonly queues: TaskQueues,
+    private readonly logger?: Logger,
   ) {}
 
   /** Deletes every Job whose deadline has passed. Returns how many it deleted. */
@@ -50,7 +52,10 @@ export class TtlController {
         if (err instanceof ConflictError) return undefined;
         throw err;
       });
-      if (gone) deleted++;
+      if (gone) {
+        deleted++;
+        this.logger?.info({ job: `${ns}/${name}`, uid: stored.job.metadata.uid, ttlSecondsAfterFinished: stored.job.spec.ttlSecondsAfterFinished }, 'Job deleted (ttlSecondsAfterFinished)');
+      }
     }
     await this.resumeDeletions(now);
     return deleted;

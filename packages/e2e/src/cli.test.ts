@@ -82,7 +82,10 @@ describe('jobfleet against a fleet', () => {
     const name = uniqueName('fails');
     const result = await cli(['run', '-f', '-'], { input: jobYaml(name, 'echo about to fail; exit 3', 'backoffLimit: 0') });
     expect(result.stdout).toBe('about to fail\n');
-    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`error: job.batch/${name} failed: BackoffLimitExceeded: Job has reached the specified backoff limit`);
+    // The Job's reason, then (issue 14) what its last pod says went wrong.
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      new RegExp(`^error: job\\.batch/${name} failed: BackoffLimitExceeded: Job has reached the specified backoff limit; last pod ${name}-[a-z0-9]{5}: Error: container "[^"]+" exited with code 3$`),
+    );
     expect(result.code).toBe(1);
   });
 

@@ -1,6 +1,7 @@
 import type { Delays } from '@jobfleet/kube';
-import { Cluster, CronJobController, DEFAULT_NODE_TIMINGS, NodeMonitor, TtlController, type NodeTimings } from '@jobfleet/controllers';
+import { Cluster, CronJobController, DEFAULT_NODE_TIMINGS, NodeMonitor, silentLogger, TtlController, type Logger, type NodeTimings, type RunningMetricsServer } from '@jobfleet/controllers';
 import type { RedisConnectionOptions, StoreLimits } from '@jobfleet/store';
+import { JanitorMetrics } from './metrics.js';
 
 export interface JanitorOptions {
   redisUrl: string;
@@ -19,6 +20,12 @@ export interface JanitorOptions {
   limits?: StoreLimits;
   /** How often the CronJob controller checks its schedule (default 1000 ms). */
   cronJobPollMs?: number;
+  /** Where the janitor's lines go (default: nowhere). */
+  logger?: Logger;
+  /** Serve Prometheus metrics at /metrics on this port (0: a free one; unset: none; the CLI reads --metrics-port / JOBFLEET_METRICS_PORT). */
+  metricsPort?: number;
+  /** Address the metrics server listens on (default every interface). */
+  metricsHost?: string;
 }
 
 export interface RunningJanitor {
@@ -40,15 +47,22 @@ export class Janitor implements RunningJanitor {
   private timer?: NodeJS.Timeout;
   private current: Promise<void> = Promise.resolve();
   private closed = false;
+  private metrics?: JanitorMetrics;
+  private metricsServer?: RunningMetricsServer;
+
+  private readonly logger: Logger;
 
   constructor(private readonly opts: JanitorOptions) {
-    this.cluster = new Cluster({ redisUrl: opts.redisUrl, redisConnection: opts.redisConnection, prefix: opts.prefix, delays: opts.delays, limits: opts.limits });
-    this.nodes = new NodeMonitor(this.cluster.store, this.cluster.controller, { ...DEFAULT_NODE_TIMINGS, ...opts.nodeTimings });
-    this.ttl = new TtlController(this.cluster.store, this.cluster.queues);
-    this.cronJobs = new CronJobController(this.cluster.store, this.cluster.queues, this.cluster.controller, { pollMs: opts.cronJobPollMs });
+    this.logger = opts.logger ?? silentLogger();
+    this.cluster = new Cluster({ redisUrl: opts.redisUrl, redisConnection: opts.redisConnection, prefix: opts.prefix, delays: opts.delays, limits: opts.limits, logger: this.logger });
+    this.nodes = new NodeMonitor(this.cluster.store, this.cluster.controller, { ...DEFAULT_NODE_TIMINGS, ...opts.nodeTimings }, this.logger);
+    this.ttl = new TtlController(this.cluster.store, this.cluster.queues, this.logger);
+    this.cronJobs = new CronJobController(this.cluster.store, this.cluster.queues, this.cluster.controller, { pollMs: opts.cronJobPollMs, logger: this.logger });
   }
 
   start(): void {
+    const timings = { ...DEFAULT_NODE_TIMINGS, ...this.opts.nodeTimings };
+    this.logger.info({ nodeGraceMs: timings.graceMs, podEvictionMs: timings.evictionMs }, 'janitor started: TTL-after-finished, node monitor, CronJob controller');
     this.cronJobs.start();
     const tick = () => {
       if (this.closed) return;
@@ -64,7 +78,22 @@ export class Janitor implements RunningJanitor {
 
   /** Deletes every Job whose TTL deadline has passed (and finishes deletions whose process died). Returns how many it deleted. */
   collect(): Promise<number> {
-    return this.ttl.collect();
+    return this.ttl.collect().then((deleted) => {
+      this.metrics?.jobsDeleted(deleted);
+      return deleted;
+    });
+  }
+
+  /** The port the janitor serves /metrics on (undefined without metricsPort). */
+  get metricsPort(): number | undefined {
+    return this.metricsServer?.port;
+  }
+
+  /** Serves /metrics on `port`; the server stops with the janitor. */
+  async serveMetrics(port: number, host?: string): Promise<number> {
+    this.metrics ??= new JanitorMetrics(this.cluster.store, this.cluster.queues);
+    this.metricsServer = await this.metrics.serve(port, host);
+    return this.metricsServer.port;
   }
 
   private async checkNodes(): Promise<void> {
@@ -77,13 +106,23 @@ export class Janitor implements RunningJanitor {
     this.closed = true;
     clearTimeout(this.timer);
     await this.current;
+    await this.metricsServer?.close();
     await this.cronJobs.close();
     await this.cluster.close();
+    this.logger.info('janitor stopped');
   }
 }
 
 export async function startJanitor(opts: JanitorOptions): Promise<Janitor> {
   const janitor = new Janitor(opts);
   janitor.start();
+  if (opts.metricsPort !== undefined) {
+    try {
+      await janitor.serveMetrics(opts.metricsPort, opts.metricsHost);
+    } catch (err) {
+      await janitor.close();
+      throw err;
+    }
+  }
   return janitor;
 }

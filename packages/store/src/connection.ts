@@ -60,6 +60,26 @@ export class StoreConnection {
     return worker;
   }
 
+  /**
+   * Calls `listener(false)` when the connection to Redis is lost and `listener(true)` when it is back,
+   * once each per outage (ioredis reports every failed reconnection attempt as a close); not for close().
+   */
+  onConnectionChange(listener: (connected: boolean) => void): void {
+    let lost = false;
+    this.redis.on('close', () => {
+      if (lost || this.closing) return;
+      lost = true;
+      listener(false);
+    });
+    this.redis.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      listener(true);
+    });
+  }
+
+  private closing = false;
+
   /** Ready when Redis answers PING (the API's readiness probe). */
   async ping(): Promise<boolean> {
     return (await this.redis.ping()) === 'PONG';
@@ -84,6 +104,7 @@ export class StoreConnection {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.queues.close();
     for (const c of this.extraConnections) c.disconnect();
     this.redis.disconnect();

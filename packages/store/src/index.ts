@@ -14,4 +14,5 @@ export * from './pod-status-reports.js';
 export * from './events.js';
 export * from './keys.js';
 export * from './redis-url.js';
+export * from './metrics.js';
 export { startSentinelSet, type SentinelNode, type SentinelSet, type SentinelSetOptions } from './sentinel-set.js';

@@ -366,10 +366,10 @@ export async function forgetNodePod(store: JobStore, node: string, member: strin
 }
 
 /** Writes a pod of a lost node read at `rv`; once it has ended (Failed), it leaves the node's set in the same commit. */
-export async function putLostPod(store: JobStore, expect: string, pod: Pod, node: string): Promise<CommitResult> {
+export async function putLostPod(store: JobStore, expect: string, pod: Pod, node: string, extra: WriteOp[] = []): Promise<CommitResult> {
   const ns = pod.metadata.namespace ?? 'default';
   const name = pod.metadata.name ?? '';
-  const ops: WriteOp[] = [await store.podPutOp(store.keys.pod(ns, name), expect, pod)];
+  const ops: WriteOp[] = [await store.podPutOp(store.keys.pod(ns, name), expect, pod), ...extra];
   if (pod.status.phase === 'Failed') ops.push({ op: 'srem', key: store.keys.nodePods(node), member: `${ns}/${name}` });
   return store.commit(ops);
 }

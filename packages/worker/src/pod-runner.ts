@@ -1,3 +1,4 @@
+import { clip, type Logger } from '@jobfleet/controllers';
 import { exponentialBackoff, isSidecar, k8sTime, type Container, type ContainerStatus, type Delays, type Pod, type PodStatus } from '@jobfleet/kube';
 import { containerCreateOptions, infraCreateOptions, podLabels, verifyRunAsNonRoot, type ContainerPlacement } from './container-config.js';
 import { DockerEngine, DockerUnreachableError, UnsafeNameError, dockerErrorMessage, statusCode, type ContainerExit } from './docker.js';
@@ -18,6 +19,8 @@ export interface PodRunnerOptions {
    * did not answer) before it fails with ContainerStatusUnknown. Default DEFAULT_DOCKER_OUTAGE_MS.
    */
   dockerOutageMs?: number;
+  /** Where the pod's Warning events are also logged (default: nowhere). */
+  logger?: Logger;
 }
 
 /** Default of PodRunnerOptions.dockerOutageMs: as long as Kubernetes leaves the pods of an unresponsive node (5 min). */
@@ -343,7 +346,11 @@ export class PodRunner {
     }
     const pullTimeout = this.opts.pullTimeoutMs;
     if (c.imagePullPolicy === 'Never' || pullTimeout === undefined) {
-      const message = `Container image "${c.image}" is not present on node ${this.opts.nodeName} and this node does not pull images (see JOBFLEET_PULL_TIMEOUT_MS)`;
+      // What to do about it, in the message every client shows (describe, get events, run's error line).
+      const message =
+        c.imagePullPolicy === 'Never'
+          ? `Container image "${c.image}" is not present on node ${this.opts.nodeName} with pull policy of Never; build or load it on that node (docker build -t ${c.image} …, docker load -i FILE)`
+          : `Container image "${c.image}" is not present on node ${this.opts.nodeName} and this node does not pull images; build or load it on that node (docker build -t ${c.image} …, docker load -i FILE), or set JOBFLEET_PULL_TIMEOUT_MS on the worker to let it pull`;
       this.event(c, 'Warning', 'ErrImageNeverPull', message);
       return { reason: 'ErrImageNeverPull', message };
     }
@@ -594,6 +601,13 @@ export class PodRunner {
   private event(c: Container | undefined, type: KubeletEvent['type'], reason: string, message: string): void {
     const field = c ? `spec.${this.pod.spec.containers.includes(c) ? 'containers' : 'initContainers'}{${c.name}}` : undefined;
     this.events.push({ type, reason, message, at: Date.now(), ...(field ? { fieldPath: field } : {}) });
+    // What users must act on is in the node's log too; a crash-looping container's BackOff only at debug (it repeats).
+    if (type === 'Warning' && this.opts.logger) {
+      const fields = { pod: `${this.pod.metadata.namespace ?? 'default'}/${clip(this.pod.metadata.name ?? '', 253)}`, node: this.opts.nodeName, ...(c ? { container: clip(c.name, 253), image: clip(c.image, 512) } : {}), reason, message: clip(message) };
+      // "Error: ErrImageNeverPull" and the like repeat the event just before, which said what happened.
+      if (reason === 'BackOff' || /^Error: [A-Za-z]+$/.test(message)) this.opts.logger.debug(fields, `pod event ${reason}`);
+      else this.opts.logger.warn(fields, `pod event ${reason}: ${clip(message)}`);
+    }
   }
 
   private setStatus(c: Container, s: ContainerStatus): void {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Delays } from '@jobfleet/kube';
 import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, isPodReady, nodeLabels, nodeSelectorMatches, controllerRef, isSidecar, k8sTime, ownerJobUid, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/kube';
-import { ANNOTATION_NODE_LOST, Cluster, DEFAULT_NODE_TIMINGS, lostPod, selfFenceAfterMs, settleDeletedPod, type NodeTimings } from '@jobfleet/controllers';
+import { ANNOTATION_NODE_LOST, Cluster, DEFAULT_NODE_TIMINGS, lostPod, selfFenceAfterMs, settleDeletedPod, silentLogger, clip, type Logger, type NodeTimings, type RunningMetricsServer } from '@jobfleet/controllers';
 import {
   eventOps,
   NodeLease,
@@ -17,6 +17,7 @@ import { DEFAULT_DOCKER_TIMEOUT_MS, DockerEngine, LABELS } from './docker.js';
 import { DEFAULT_EVENT_BURST, DEFAULT_EVENT_QPS, KubeletEventRecorder, type KubeletEvent } from './kubelet-events.js';
 import { DEFAULT_JOB_LOG_MAX_BYTES, DEFAULT_POD_LOG_MAX_BYTES, PodLogWriter } from './log-writer.js';
 import { nodeIP } from './node-ip.js';
+import { WorkerMetrics } from './metrics.js';
 import { admitPod, refusedPodStatus } from './pod-admission.js';
 import { DEFAULT_DOCKER_OUTAGE_MS, PodRunner, type StatusReporter } from './pod-runner.js';
 import { mergePodConditions, recordedPodStatus, type RecordedContainer } from './pod-status.js';
@@ -69,6 +70,12 @@ export interface WorkerNodeOptions {
    * ContainerStatusUnknown (default 5 min; the CLI reads JOBFLEET_DOCKER_OUTAGE_MS).
    */
   dockerOutageMs?: number;
+  /** Serve Prometheus metrics at /metrics on this port (0: a free one; unset: none; the CLI reads --metrics-port / JOBFLEET_METRICS_PORT). */
+  metricsPort?: number;
+  /** Address the metrics server listens on (default every interface). */
+  metricsHost?: string;
+  /** Where the node's lines go (start, stop, pods that cannot start, Docker lost; default: nowhere). */
+  logger?: Logger;
   /**
    * Called when the node stopped by itself because another worker took its node name (this one was
    * frozen or cut off for longer than its lease). Default: one line on stderr and exit code 1.
@@ -173,11 +180,14 @@ export class WorkerNode {
   private cluster!: Cluster;
   private lease?: NodeLease;
   readonly engine: DockerEngine;
+  private readonly logger: Logger;
   private readonly running = new Map<string, RunningPod>();
   private taskWorker?: PodTaskConsumer;
   private syncWorker?: ReturnType<Cluster['startSyncRunner']>;
   private subscriber?: ReturnType<Cluster['connection']>;
   private heartbeat?: NodeJS.Timeout;
+  private metrics?: WorkerMetrics;
+  private metricsServer?: RunningMetricsServer;
   private readonly maxPods: number;
   private readonly timings: NodeTimings;
   private readonly settings: WorkerSettings;
@@ -206,6 +216,7 @@ export class WorkerNode {
     this.maxPods = opts.maxPods ?? DEFAULT_MAX_PODS;
     this.timings = { ...DEFAULT_NODE_TIMINGS, ...opts.nodeTimings };
     this.settings = workerSettings(opts);
+    this.logger = opts.logger ?? silentLogger();
     const rate = { qps: this.settings.eventQps, burst: this.settings.eventBurst };
     this.kubeletEvents = new KubeletEventRecorder({ ...rate, source: { component: 'kubelet', host: this.nodeName } });
     this.schedulerEvents = new KubeletEventRecorder({ ...rate, source: { component: 'default-scheduler' } });
@@ -214,7 +225,7 @@ export class WorkerNode {
 
   private connect(): Cluster {
     const { redisUrl, redisConnection, prefix, limits, delays } = this.opts;
-    return new Cluster({ redisUrl, redisConnection, prefix, ...(limits ? { limits } : {}), ...(delays ? { delays } : {}) });
+    return new Cluster({ redisUrl, redisConnection, prefix, ...(limits ? { limits } : {}), ...(delays ? { delays } : {}), logger: this.logger });
   }
 
   /**
@@ -237,7 +248,15 @@ export class WorkerNode {
       this.heartbeat = setInterval(() => this.tick(), this.settings.heartbeatMs);
       this.syncWorker = this.cluster.startSyncRunner();
       this.taskWorker = this.cluster.store.podTaskConsumer(this.cluster.connection(), (task) => this.runTask(task), { concurrency: this.maxPods });
+      const { nodeIP: address, allowPrivileged, pullTimeoutMs } = this.settings;
+      this.logger.info({ node: this.nodeName, maxPods: this.maxPods, nodeIP: address, allowPrivileged, pullsImages: pullTimeoutMs !== undefined }, `worker node ${this.nodeName} started`);
+      if (this.opts.metricsPort !== undefined) {
+        const cluster = this.cluster;
+        this.metrics = new WorkerMetrics({ nodeName: this.nodeName, store: cluster.store, queues: cluster.queues, running: () => this.running.size, capacity: this.maxPods });
+        this.metricsServer = await this.metrics.serve(this.opts.metricsPort, this.opts.metricsHost);
+      }
     } catch (err) {
+      await this.metricsServer?.close();
       clearInterval(this.heartbeat);
       await within(this.taskWorker?.close(true), CLOSE_STEP_MS);
       await within(this.syncWorker?.close(true), CLOSE_STEP_MS);
@@ -245,6 +264,11 @@ export class WorkerNode {
       await within(this.cluster.close(), CLOSE_STEP_MS);
       throw err;
     }
+  }
+
+  /** The port the node serves /metrics on (undefined without metricsPort). */
+  get metricsPort(): number | undefined {
+    return this.metricsServer?.port;
   }
 
   /**
@@ -271,6 +295,7 @@ export class WorkerNode {
     clearTimeout(stopAll);
     clearTimeout(abandonAll);
     clearInterval(this.heartbeat);
+    await within(this.metricsServer?.close(), CLOSE_STEP_MS);
     if (!this.cluster) return;
     await within(this.syncWorker?.close(), CLOSE_STEP_MS);
     if (!nameLost) {
@@ -281,6 +306,7 @@ export class WorkerNode {
     }
     this.subscriber?.disconnect();
     await within(this.cluster.close(), CLOSE_STEP_MS);
+    this.logger.info({ node: this.nodeName, abandonedPods: this.abandonedPods }, `worker node ${this.nodeName} stopped`);
   }
 
   private abandonAll(): void {
@@ -300,6 +326,7 @@ export class WorkerNode {
     if (this.stopped) return;
     this.stopped = true;
     const error = new Error(`node name "${this.nodeName}" was taken by another worker while this one did not renew it (frozen or cut off for over ${nodeLeaseMs(this.settings.heartbeatMs)} ms); this worker stops`);
+    this.logger.error({ node: this.nodeName }, error.message);
     const closing = this.closing;
     this.closing = this.shutdown(true).finally(() => (this.opts.onFatal ?? defaultOnFatal)(error));
     void closing; // a graceful close in progress ends with this one
@@ -340,6 +367,7 @@ export class WorkerNode {
     // The pod may come from anywhere that can write to Redis: it is checked here, against this node's own policy.
     const refusal = admitPod(pod, { allowPrivileged, nodeName: this.nodeName });
     if (refusal) {
+      this.logger.warn({ pod: `${ns}/${clip(name, 253)}`, reason: refusal.reason, message: clip(refusal.message) }, 'pod refused by this node');
       const now = await this.cluster.store.now();
       const about = { ...pod, apiVersion: 'v1', kind: 'Pod' } as Pod;
       const jobUid = ownerJobUid(about);
@@ -353,7 +381,7 @@ export class WorkerNode {
     const report: StatusReporter = (status, events) => this.reportStatus(ns, name, status, [], events);
     const runner = this.opts.runtime
       ? this.opts.runtime(pod, report, logs)
-      : new PodRunner(pod, { engine: this.engine, nodeName: this.nodeName, delays: this.cluster.delays, pauseImage, pullTimeoutMs, dockerOutageMs }, report, logs);
+      : new PodRunner(pod, { engine: this.engine, nodeName: this.nodeName, delays: this.cluster.delays, pauseImage, pullTimeoutMs, dockerOutageMs, logger: this.logger }, report, logs);
     this.running.set(`${ns}/${name}`, { runner, uid: pod.metadata.uid ?? '', terminationGraceSeconds: pod.spec.terminationGracePeriodSeconds ?? 30, last: claimed });
     let final: PodStatus | undefined;
     try {
@@ -363,6 +391,8 @@ export class WorkerNode {
       this.kubeletEvents.forget(pod.metadata.uid ?? '');
       this.schedulerEvents.forget(pod.metadata.uid ?? '');
     }
+    if (final?.phase) this.metrics?.podFinished(final.phase);
+    this.logger.debug({ pod: `${ns}/${clip(name, 253)}`, phase: final?.phase, reason: final?.reason }, 'pod ended');
     if (final) await this.syncOwner(pod);
     // A deleted pod of no Job (released since) goes once it ended, as after the kubelet's final delete.
     if (final && runner.stopReason) await settleDeletedPod(this.cluster.store, ns, name).catch(() => false);
@@ -568,6 +598,10 @@ export class WorkerNode {
   }
 
   private async followDocker(answers: boolean): Promise<void> {
+    if (answers !== this.dockerAnswers) {
+      if (answers) this.logger.warn({ node: this.nodeName }, 'the Docker Engine answers again: taking pods again');
+      else this.logger.warn({ node: this.nodeName }, 'the Docker Engine does not answer: no pods are taken until it does (check dockerd, DOCKER_HOST)');
+    }
     this.dockerAnswers = answers;
     if (!this.taskWorker) return;
     if (!answers && !this.taskWorker.isPaused()) await this.taskWorker.pause();

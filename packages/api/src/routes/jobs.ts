@@ -78,8 +78,11 @@ const JOBS: BatchResource<Job> = {
     const stored = await store.getJob(ns, name);
     return stored && { obj: stored.job, rv: stored.rv };
   },
-  remove: (ctx, ns, name, { uid, resourceVersion, gracePeriodSeconds }) =>
-    deleteJob(ctx.cluster.store, ns, name, { uid, resourceVersion, queues: ctx.cluster.queues, gracePeriodSeconds, returnAfterMs: DELETE_ANSWER_AFTER_MS }),
+  remove: async (ctx, ns, name, { uid, resourceVersion, gracePeriodSeconds }) => {
+    const gone = await deleteJob(ctx.cluster.store, ns, name, { uid, resourceVersion, queues: ctx.cluster.queues, gracePeriodSeconds, returnAfterMs: DELETE_ANSWER_AFTER_MS });
+    if (gone) ctx.cluster.logger.info({ job: `${ns}/${name}`, uid: gone.metadata.uid }, 'Job deleted');
+    return gone;
+  },
   orphans: false,
   parse: (input, ctx) => parseJob(input, { allowPrivileged: ctx.allowPrivileged === true }),
   prepare: prepareNewJob,

@@ -1,27 +1,29 @@
 import type { Command } from 'commander';
 import { serve } from '../lifecycle.js';
 import { redactUrl, addRedisOptions, DEFAULT_REDIS_URL, type RedisFlags, type RedisSettings } from '../redis-settings.js';
-import { addListenOptions, allowPrivileged, allowPrivilegedOption, apiSecurity, cronJobPollOption, roleRedis, type ListenOptions } from '../role-options.js';
+import { addListenOptions, addLogOptions, allowPrivileged, allowPrivilegedOption, apiSecurity, cronJobPollOption, roleLogger, roleRedis, type ListenOptions, type LogFlags } from '../role-options.js';
 import { checkRedis, ShutdownStack, startApiRole } from '../system.js';
 
-interface ApiOptions extends ListenOptions, RedisFlags {
+interface ApiOptions extends ListenOptions, RedisFlags, LogFlags {
   allowPrivileged?: boolean;
   cronjobPollMs?: number;
 }
 
 export function registerApi(program: Command): void {
-  addRedisOptions(addListenOptions(program.command('api').description('run only the Kubernetes-style API server')), DEFAULT_REDIS_URL)
-    .addOption(allowPrivilegedOption('api'))
-    .addOption(cronJobPollOption())
-    .action(async (options: ApiOptions, command: Command) => {
-      const security = apiSecurity(options, command);
-      const privileged = allowPrivileged(options.allowPrivileged);
-      const redis = roleRedis(options) as RedisSettings;
-      await checkRedis(redis);
-      const stack = new ShutdownStack();
-      await serve(stack, async () => {
-        const api = await startApiRole({ redis, port: options.port, host: options.host, ...security, allowPrivileged: privileged, cronJobPollMs: options.cronjobPollMs }, stack);
-        process.stdout.write(`jobfleet API listening on ${api.url} (Redis ${redactUrl(redis.url)})\n`);
-      });
+  addLogOptions(
+    addRedisOptions(addListenOptions(program.command('api').description('run only the Kubernetes-style API server')), DEFAULT_REDIS_URL)
+      .addOption(allowPrivilegedOption('api'))
+      .addOption(cronJobPollOption()),
+  ).action(async (options: ApiOptions, command: Command) => {
+    const security = apiSecurity(options, command);
+    const privileged = allowPrivileged(options.allowPrivileged);
+    const redis = roleRedis(options) as RedisSettings;
+    const logger = await roleLogger(options);
+    await checkRedis(redis);
+    const stack = new ShutdownStack();
+    await serve(stack, async () => {
+      const api = await startApiRole({ redis, port: options.port, host: options.host, ...security, allowPrivileged: privileged, cronJobPollMs: options.cronjobPollMs, logger }, stack);
+      process.stdout.write(`jobfleet API listening on ${api.url} (Redis ${redactUrl(redis.url)})\n`);
     });
+  });
 }

@@ -5,23 +5,25 @@ import { applyPatch, LAST_APPLIED_ANNOTATION, lastAppliedOf, type JsonObject } f
 import { clientFor, globalOptions, namespaceChosen } from '../context.js';
 import { AlreadyReportedError, errorMessage } from '../errors.js';
 import { readManifests, type ManifestKind, type ManifestObject } from '../manifests.js';
+import { validateOption, type ValidationMode } from '../strict-fields.js';
 
 export function registerApply(program: Command): void {
   program
     .command('apply')
     .description('create the Jobs and CronJobs of manifest files (YAML documents or JSON), or patch the ones that exist: created, configured or unchanged')
     .requiredOption('-f, --filename <file>', 'manifest file, or - for stdin (repeatable)', collect)
-    .action(async (options: { filename: string[] }, command: Command) => apply(options.filename, command));
+    .addOption(validateOption())
+    .action(async (options: { filename: string[]; validate: ValidationMode }, command: Command) => apply(options.filename, options.validate, command));
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-async function apply(files: string[], command: Command): Promise<void> {
+async function apply(files: string[], validate: ValidationMode, command: Command): Promise<void> {
   const client = clientFor(command);
   const objects: ManifestObject[] = [];
-  for (const file of files) objects.push(...(await readManifests(file)));
+  for (const file of files) objects.push(...(await readManifests(file, undefined, validate)));
   let failures = 0;
   for (const object of objects) {
     try {

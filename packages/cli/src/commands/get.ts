@@ -1,7 +1,8 @@
 import type { JobfleetClient, Table } from '@jobfleet/client';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { clientFor, globalOptions } from '../context.js';
+import { clientFor, globalOptions, transportFor } from '../context.js';
+import { listAndWatch } from '../get-watch.js';
 import { UsageError } from '../errors.js';
 import { isClusterScoped, kindQualifier, outputOption, qualifiedName, resourceKind, resourceRefs, type OutputFormat, type ResourceKind } from '../options.js';
 import { printTable } from '../table-printer.js';
@@ -9,6 +10,8 @@ import { printTable } from '../table-printer.js';
 interface GetOptions {
   output?: OutputFormat;
   selector?: string;
+  watch?: boolean;
+  allNamespaces?: boolean;
 }
 
 interface KubeObject {
@@ -26,6 +29,8 @@ export function registerGet(program: Command): void {
     .argument('[names...]', 'names of objects to show')
     .addOption(outputOption())
     .option('-l, --selector <selector>', 'label selector, e.g. app=x,tier!=db')
+    .option('-w, --watch', 'after the list, print a row per change until Ctrl-C (as kubectl get -w)')
+    .option('-A, --all-namespaces', 'list the objects of every namespace (a NAMESPACE column first)')
     .action(async (type: string, names: string[], options: GetOptions, command: Command) => get(type, names, options, command));
 }
 
@@ -35,6 +40,16 @@ async function get(type: string, names: string[], options: GetOptions, command: 
   const target: Target = single ? { refs: resourceRefs([type, ...names]) } : { kind: resourceKind(type), ...(options.selector ? { labelSelector: options.selector } : {}) };
   const client = clientFor(command);
   const { output } = options;
+  if (options.watch || options.allNamespaces) {
+    if (single && options.allNamespaces) throw new UsageError('a resource cannot be retrieved by name across all namespaces');
+    if (output === 'json' || output === 'yaml' || output === 'name') throw new UsageError(`-o ${output} is not supported with -w or -A: use the table (or -o wide)`);
+    // One named object is watched as kubectl does: the list of that name (metadata.name field selector).
+    const refs = single ? resourceRefs([type, ...names]) : [];
+    const [ref] = refs;
+    if (refs.length > 1) throw new UsageError('watch is only supported on individual resources and resource collections, but 2 resources were found');
+    const kind = ref ? ref.kind : resourceKind(type);
+    return listAndWatch({ transport: transportFor(command), kind, namespace: globalOptions(command).namespace, ...options, ...(ref ? { fieldSelector: `metadata.name=${ref.name}` } : {}) });
+  }
   if (output === 'json' || output === 'yaml' || output === 'name') return printObjects(client, target, output);
   const tables = await fetchTables(client, target);
   if (tables.every(({ table }) => table.rows.length === 0)) return noResources(target, command);

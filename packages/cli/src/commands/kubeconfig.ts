@@ -5,7 +5,7 @@ import { kubeconfigYaml } from '../kubeconfig.js';
 export function registerKubeconfig(program: Command): void {
   program
     .command('kubeconfig')
-    .description('print a kubeconfig for kubectl: KUBECONFIG=<(jobfleet kubeconfig) kubectl get jobs')
+    .description('print a kubeconfig for kubectl: jobfleet kubeconfig > ~/.kube/jobfleet && kubectl --kubeconfig ~/.kube/jobfleet get jobs')
     .addHelpText(
       'after',
       '\nThe global --server, --token, -n, --certificate-authority (embedded as certificate-authority-data) and\n--insecure-skip-tls-verify go into it. kubectl sends a token only to an https:// server.',

@@ -2,19 +2,22 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { CONTROLLER_UID_LABEL, finishedCondition, JobFailedError, JobfleetClient } from '@jobfleet/client';
-import { AlreadyExistsError, humanDuration, type Job } from '@jobfleet/kube';
+import { AlreadyExistsError, humanDuration, type Job, type Pod } from '@jobfleet/kube';
 import type { Command } from 'commander';
 import { clientOptions, serverChosen } from '../context.js';
 import { formatDuration } from '../duration.js';
 import { InterruptedError, UsageError } from '../errors.js';
+import { lastPodCause } from '../failure-cause.js';
 import { readJobs } from '../manifests.js';
 import { durationArgument } from '../options.js';
+import { validateOption, type ValidationMode } from '../strict-fields.js';
 import { PodLogFollower } from '../pod-logs.js';
 import { completionTarget, createJobProgress } from '../progress.js';
 import { EMBEDDED_DATA_DIR, ShutdownStack, startSystem } from '../system.js';
 
 interface RunOptions {
   filename: string;
+  validate: ValidationMode;
   timeout?: number;
   logs: boolean;
 }
@@ -29,6 +32,7 @@ export function registerRun(program: Command): void {
     .requiredOption('-f, --filename <file>', 'manifest holding one Job, or - for stdin')
     .option('--timeout <duration>', 'stop waiting after this long (30s, 2m, 1h); the Job keeps running', durationArgument)
     .option('--no-logs', "do not stream the pods' logs")
+    .addOption(validateOption())
     .addHelpText(
       'after',
       `\nWithout --server or JOBFLEET_SERVER, and with no jobfleet API at the default address, run starts an\nembedded jobfleet (API, worker, janitor and Redis with its data in ${EMBEDDED_DATA_DIR}/, locked) for the duration of the run;\nCtrl-C stops it all, pods included, within seconds.`,
@@ -37,7 +41,7 @@ export function registerRun(program: Command): void {
 }
 
 async function run(options: RunOptions, command: Command): Promise<void> {
-  const manifest = await readSingleJob(options.filename);
+  const manifest = await readSingleJob(options.filename, options.validate);
   const interrupt = new AbortController();
   const onSignal = () => interrupt.abort(new InterruptedError('interrupted'));
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
@@ -47,15 +51,15 @@ async function run(options: RunOptions, command: Command): Promise<void> {
     interrupt.signal.throwIfAborted(); // Ctrl-C while the embedded system started: submit nothing
     const job = await submit(client, manifest);
     const finished = await follow(client, job, options, interrupt.signal, stack);
-    reportFinished(finished);
+    await reportFinished(client, finished);
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     for (const error of await stack.closeAll()) process.stderr.write(`warning: ${error.message}\n`);
   }
 }
 
-async function readSingleJob(file: string): Promise<Job> {
-  const jobs = await readJobs(file);
+async function readSingleJob(file: string, validate: ValidationMode): Promise<Job> {
+  const jobs = await readJobs(file, validate);
   const [job] = jobs;
   if (!job || jobs.length > 1) throw new UsageError(`run takes exactly one Job, but ${file} holds ${jobs.length}; use jobfleet apply for several`);
   return job;
@@ -191,12 +195,32 @@ function interruptedMessage(name: string, stack: ShutdownStack): string {
   return stack.isEmpty() ? `interrupted; job.batch/${name} keeps running on the server` : `interrupted; the embedded jobfleet stops with job.batch/${name} unfinished`;
 }
 
-/** Complete: a summary line on stderr. Failed: JobFailedError (reason and message), exit code 1. */
-function reportFinished(job: Job): void {
+/**
+ * Complete: a summary line on stderr. Failed: JobFailedError (reason and message), exit code 1, its line
+ * naming what the last failed pod says went wrong (the Job's reason alone, BackoffLimitExceeded, says
+ * nothing a user can act on).
+ */
+async function reportFinished(client: JobfleetClient, job: Job): Promise<void> {
   const condition = finishedCondition(job);
-  if (condition?.type === 'Failed') throw new JobFailedError(job, condition);
-  process.stderr.write(`${completionSummary(job)}\n`);
+  if (condition?.type !== 'Failed') {
+    process.stderr.write(`${completionSummary(job)}\n`);
+    return;
+  }
+  const failed = new JobFailedError(job, condition);
+  const cause = await podsOf(client, job).then(lastPodCause, () => undefined);
+  if (cause) failed.message = `${failed.message}; ${cause}`;
+  throw failed;
 }
+
+/** The Job's pods, for the failure's cause; bounded in time (the Job has finished, the answer is only a hint). */
+function podsOf(client: JobfleetClient, job: Job): Promise<Pod[]> {
+  const uid = job.metadata.uid;
+  const selector = uid ? { labelSelector: `${CONTROLLER_UID_LABEL}=${uid}` } : { jobName: job.metadata.name ?? '' };
+  const namespace = job.metadata.namespace ? { namespace: job.metadata.namespace } : {};
+  return client.listPods({ ...selector, ...namespace, signal: AbortSignal.timeout(POD_CAUSE_TIMEOUT_MS) });
+}
+
+const POD_CAUSE_TIMEOUT_MS = 5_000;
 
 /** `job.batch/NAME complete: 5/5 succeeded in 3s` */
 export function completionSummary(job: Job): string {

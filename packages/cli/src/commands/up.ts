@@ -1,16 +1,18 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { cliInvocation, localExample, tryCommands } from '../banner.js';
 import { serve } from '../lifecycle.js';
 import { addRedisOptions, redactUrl, type RedisFlags } from '../redis-settings.js';
-import { addListenOptions, allowPrivileged, allowPrivilegedOption, apiSecurity, cronJobPollOption, maxPodsOption, nodeIpOption, nodeNameOption, roleRedis, type ListenOptions } from '../role-options.js';
+import { addListenOptions, addLogOptions, allowPrivileged, allowPrivilegedOption, apiSecurity, cronJobPollOption, maxPodsOption, metricsPortOption, nodeIpOption, nodeNameOption, roleLogger, roleRedis, type ListenOptions, type LogFlags } from '../role-options.js';
 import { checkRedis, EMBEDDED_DATA_DIR, ShutdownStack, startSystem, type RunningSystem } from '../system.js';
 
-interface UpOptions extends ListenOptions, RedisFlags {
+interface UpOptions extends ListenOptions, RedisFlags, LogFlags {
   nodeName: string;
   nodeIp?: string;
   maxPods: number;
   allowPrivileged?: boolean;
   cronjobPollMs?: number;
+  metricsPort?: number;
 }
 
 export function registerUp(program: Command): void {
@@ -26,15 +28,17 @@ export function registerUp(program: Command): void {
     .addOption(nodeNameOption())
     .addOption(nodeIpOption())
     .addOption(maxPodsOption())
+    .addOption(metricsPortOption())
     .addOption(allowPrivilegedOption('up'))
     .addOption(cronJobPollOption());
-  addRedisOptions(command).action(async (options: UpOptions, cmd: Command) => up(options, cmd));
+  addRedisOptions(addLogOptions(command)).action(async (options: UpOptions, cmd: Command) => up(options, cmd));
 }
 
 async function up(options: UpOptions, command: Command): Promise<void> {
   const security = apiSecurity(options, command);
   const privileged = allowPrivileged(options.allowPrivileged);
   const redis = roleRedis(options);
+  const logger = await roleLogger(options);
   if (redis) await checkRedis(redis);
   const stack = new ShutdownStack();
   await serve(stack, async () => {
@@ -49,22 +53,21 @@ async function up(options: UpOptions, command: Command): Promise<void> {
         maxPods: options.maxPods,
         ...security,
         allowPrivileged: privileged,
+        logger,
         ...(options.cronjobPollMs === undefined ? {} : { cronJobPollMs: options.cronjobPollMs }),
+        ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
       },
       stack,
     );
-    process.stdout.write(upBanner(system, options, privileged));
+    process.stdout.write(upBanner(system, options, privileged, security.token !== undefined));
   });
 }
 
-function upBanner(system: RunningSystem, options: UpOptions, privileged: boolean): string {
+function upBanner(system: RunningSystem, options: UpOptions, privileged: boolean, token: boolean): string {
   const url = redactUrl(system.redis.url);
   const redis = system.embeddedRedis ? `${url} (embedded, data in ${EMBEDDED_DATA_DIR}/, password in ${EMBEDDED_DATA_DIR}/redis.conf)` : url;
-  // A self-signed certificate is its own CA.
-  const trust = options.tlsCertFile ? ` --certificate-authority ${options.tlsCertFile}` : '';
   const policy = privileged ? ', privileged pods allowed' : '';
-  return (
-    `jobfleet is up: API ${system.apiUrl}, Redis ${redis}, worker node ${options.nodeName} (max ${options.maxPods} pods${policy}), janitor\n` +
-    `  try: jobfleet run -f job.yaml --server ${system.apiUrl}${trust}   or   KUBECONFIG=<(jobfleet kubeconfig --server ${system.apiUrl}${trust}) kubectl get jobs\n`
-  );
+  const example = localExample();
+  const commands = tryCommands({ apiUrl: system.apiUrl, cli: cliInvocation(), ...(options.tlsCertFile ? { caFile: options.tlsCertFile } : {}), ...(token ? { token } : {}), ...(example ? { example } : {}) });
+  return `jobfleet is up: API ${system.apiUrl}, Redis ${redis}, worker node ${options.nodeName} (max ${options.maxPods} pods${policy}), janitor\n  try, in another terminal:\n${commands.map((c) => `    ${c}\n`).join('')}`;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { clientFor } from '../context.js';
+import { formatDuration } from '../duration.js';
 import { durationArgument, jobRefs, qualifiedName } from '../options.js';
 
 interface WaitCondition {
@@ -19,7 +20,8 @@ export function registerWait(program: Command): void {
     .description('wait for a condition on Jobs: jobfleet wait job/NAME --for condition=complete')
     .argument('<resources...>', 'job/NAME ... or job NAME ...')
     .requiredOption('--for <condition>', 'condition=complete|failed (any condition type, optionally =True/False)', parseCondition)
-    .option('--timeout <duration>', 'give up after this long (30s, 2m, 1h); 0 checks once, negative waits a week', durationArgument, DEFAULT_TIMEOUT_MS)
+    // The default shown in the flag's own unit (30s), not the milliseconds it parses to.
+    .addOption(new Option('--timeout <duration>', 'give up after this long (30s, 2m, 1h); 0 checks once, negative waits a week').argParser(durationArgument).default(DEFAULT_TIMEOUT_MS, formatDuration(DEFAULT_TIMEOUT_MS)))
     .action(async (resources: string[], options: { for: WaitCondition; timeout: number }, command: Command) => {
       const client = clientFor(command);
       const timeoutMs = options.timeout < 0 ? WEEK_MS : options.timeout;

@@ -1,0 +1,50 @@
+/** The Redis-side figures of the metrics (metrics.ts) against a real Redis and BullMQ's pods queue. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pod } from '@jobfleet/kube';
+import { logBytesStored, parseInfo, podQueueStats, redisMemory, redisRoundTripSeconds, StoreConnection, startScratchRedis, type EmbeddedRedis } from './index.js';
+
+let redis: EmbeddedRedis;
+let cluster: StoreConnection;
+beforeAll(async () => {
+  redis = await startScratchRedis();
+  cluster = new StoreConnection({ redisUrl: redis.url, prefix: 'metrics' });
+});
+afterAll(async () => {
+  await cluster.close();
+  await redis.stop();
+});
+
+const pod = (uid: string) => ({ metadata: { namespace: 'default', name: `p-${uid}`, uid } }) as unknown as Pod;
+
+describe('podQueueStats', () => {
+  it("counts the waiting tasks with BullMQ's counters and ages the oldest one, not the newest", async () => {
+    expect(await podQueueStats(cluster.store, cluster.queues)).toStrictEqual({ waiting: 0, active: 0, delayed: 0, oldestWaitingSeconds: 0 });
+    await cluster.queues.enqueuePods([pod('a')]);
+    await new Promise((r) => setTimeout(r, 600));
+    await cluster.queues.enqueuePods([pod('b'), pod('c')]);
+    const stats = await podQueueStats(cluster.store, cluster.queues);
+    expect(stats).toMatchObject({ waiting: 3, active: 0, delayed: 0 });
+    // The first task waited at least the 600 ms before the others were added.
+    expect(stats.oldestWaitingSeconds).toBeGreaterThanOrEqual(0.5);
+    await cluster.queues.pods.obliterate({ force: true });
+  });
+});
+
+describe('Redis figures', () => {
+  it('measures a round trip and reads INFO memory', async () => {
+    expect(await redisRoundTripSeconds(cluster.store)).toBeGreaterThan(0);
+    const memory = await redisMemory(cluster.store);
+    expect(memory.usedBytes).toBeGreaterThan(0);
+    expect(memory.maxBytes).toBeGreaterThanOrEqual(0);
+    expect(parseInfo('# Memory\r\nused_memory:123\r\nmaxmemory_policy:noeviction\r\nbad\r\n')).toStrictEqual({ used_memory: 123 });
+  });
+
+  it("sums the Jobs' log counters, ignoring missing and malformed ones", async () => {
+    const k = cluster.store.keys;
+    await cluster.store.redis.set(k.jobLogBytes('j1'), '100');
+    await cluster.store.redis.set(k.jobLogBytes('j2'), '23');
+    await cluster.store.redis.set(k.jobLogBytes('j3'), 'garbage');
+    const uids = ['j1', 'j2', 'j3', 'missing', ...Array.from({ length: 1500 }, (_, i) => `none-${i}`)];
+    expect(await logBytesStored(cluster.store, uids)).toBe(123);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * The Redis-side figures of the roles' Prometheus metrics: each a few commands whatever the number
+ * of Jobs and pods (BullMQ's own counters, one PING, one INFO, one MGET per 1,000 Jobs).
+ */
+import type { Pod } from '@jobfleet/kube';
+import type { JobStore } from './store.js';
+import type { TaskQueues } from './queues.js';
+
+export interface PodQueueStats {
+  /** Pod tasks waiting for a worker (BullMQ's wait + prioritized lists). */
+  waiting: number;
+  /** Pod tasks a worker holds (BullMQ's active list). */
+  active: number;
+  /** Pod tasks handed back for later (BullMQ's delayed set: a node full or not matching). */
+  delayed: number;
+  /** Seconds the oldest waiting task has waited (0 when none waits), on the Redis clock. */
+  oldestWaitingSeconds: number;
+}
+
+/** The pods queue as BullMQ counts it, and the age of its oldest waiting task. */
+export async function podQueueStats(store: JobStore, queues: TaskQueues): Promise<PodQueueStats> {
+  const [counts, oldest, now] = await Promise.all([
+    queues.pods.getJobCounts('wait', 'prioritized', 'active', 'delayed'),
+    // BullMQ adds at the head of the wait list and workers take from its tail: ascending order starts at the oldest.
+    queues.pods.getJobs(['wait'], 0, 0, true),
+    store.now(),
+  ]);
+  const queuedAt = oldest[0]?.timestamp;
+  return {
+    waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
+    active: counts.active ?? 0,
+    delayed: counts.delayed ?? 0,
+    oldestWaitingSeconds: typeof queuedAt === 'number' && Number.isFinite(queuedAt) ? Math.max(0, (now - queuedAt) / 1000) : 0,
+  };
+}
+
+/** Seconds one PING takes to come back. */
+export async function redisRoundTripSeconds(store: JobStore): Promise<number> {
+  const start = process.hrtime.bigint();
+  await store.redis.ping();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+export interface RedisMemory {
+  /** INFO memory's used_memory, bytes. */
+  usedBytes: number;
+  /** Its maxmemory (0: no limit). */
+  maxBytes: number;
+}
+
+/** The memory figures of `INFO memory`; fields Redis leaves out count as 0. */
+export async function redisMemory(store: JobStore): Promise<RedisMemory> {
+  const info = parseInfo(await store.redis.info('memory'));
+  return { usedBytes: info.used_memory ?? 0, maxBytes: info.maxmemory ?? 0 };
+}
+
+/** The numeric fields of an INFO reply. */
+export function parseInfo(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0 || line.startsWith('#')) continue;
+    const value = Number(line.slice(colon + 1));
+    if (Number.isFinite(value)) out[line.slice(0, colon)] = value;
+  }
+  return out;
+}
+
+const LOG_BYTES_BATCH = 1000;
+
+/** Bytes of pod log the given Jobs hold in Redis (their log-budget counters), summed. */
+export async function logBytesStored(store: JobStore, jobUids: Iterable<string>): Promise<number> {
+  const uids = [...jobUids];
+  let total = 0;
+  for (let i = 0; i < uids.length; i += LOG_BYTES_BATCH) {
+    const keys = uids.slice(i, i + LOG_BYTES_BATCH).map((uid) => store.keys.jobLogBytes(uid));
+    for (const value of await store.redis.mget(...keys)) {
+      const n = Number(value ?? 0);
+      if (Number.isFinite(n) && n > 0) total += n;
+    }
+  }
+  return total;
+}
+
+/**
+ * The pods that exist among `names`, decoded without going through the store's decoded-pod cache:
+ * a metrics cache lists every pod once, and must not push out the pods the syncs read again and again.
+ */
+export async function podsForListing(store: JobStore, ns: string, names: string[]): Promise<{ rv: string; pod: Pod }[]> {
+  if (names.length === 0) return [];
+  const pipeline = store.redis.pipeline();
+  for (const name of names) pipeline.hmget(store.keys.pod(ns, name), 'rv', 'obj', 'd');
+  const out: { rv: string; pod: Pod }[] = [];
+  for (const [err, value] of (await pipeline.exec()) ?? []) {
+    const [rv, obj, dict] = (value ?? []) as (string | null)[];
+    if (err || !rv || !obj) continue;
+    const json = await store.codec.decode(obj, dict, rv).catch(() => undefined);
+    if (!json) continue;
+    try {
+      out.push({ rv, pod: JSON.parse(json) as Pod });
+    } catch {
+      // Not JSON: no pod to list.
+    }
+  }
+  return out;
+}
