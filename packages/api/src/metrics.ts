@@ -66,7 +66,11 @@ const REQUEST_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25,
 
 const LOG_BYTES_EVERY_MS = 10_000;
 
+/** How long the first scrape waits for the kube-state cache's first list. */
+const FIRST_LIST_WAIT_MS = 5_000;
+
 export class ApiMetrics {
+  private cacheStarted = false;
   readonly registry = new Registry();
   readonly cache: KubeStateCache;
   private readonly storeGauges: StoreGauges;
@@ -111,8 +115,18 @@ export class ApiMetrics {
     this.cacheFull = new Gauge({ name: 'jobfleet_metrics_cache_full', help: 'Whether pods were left out of the kube-state metrics for the cache bound', registers });
   }
 
-  start(): void {
-    this.cache.start();
+  /**
+   * The kube-state cache holds a summary of every pod: it starts with the first scrape, not with the
+   * API, so that an API nobody scrapes spends nothing on it. That scrape waits for the first list
+   * (at most FIRST_LIST_WAIT_MS; then it shows what is listed so far, as kube-state-metrics does
+   * while it starts).
+   */
+  private async cacheReady(): Promise<void> {
+    if (!this.cacheStarted) {
+      this.cacheStarted = true;
+      this.cache.start();
+    }
+    for (let waited = 0; !this.cache.synced && waited < FIRST_LIST_WAIT_MS; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
   }
 
   stop(): void {
@@ -133,6 +147,7 @@ export class ApiMetrics {
 
   /** The whole exposition, in chunks. */
   async *render(): AsyncGenerator<string> {
+    await this.cacheReady();
     const store = this.cluster.store;
     const [records, now] = await Promise.all([nodeRecords(store).catch(() => ({}) as Record<string, string>), store.now().catch(() => Date.now())]);
     const nodes: NodeHeartbeat[] = [];

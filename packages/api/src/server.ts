@@ -234,7 +234,6 @@ export async function startApi(opts: ApiOptions): Promise<RunningApi> {
   await feed.untilReady().catch(() => undefined);
   const nodeGraceMs = opts.nodeGraceMs ?? DEFAULT_NODE_TIMINGS.graceMs;
   const metrics = new ApiMetrics(cluster, feed, { nodeGraceMs });
-  metrics.start();
   const app = buildServer({ cluster, feed, allowPrivileged, watchBufferBytes, nodeGraceMs }, { ...opts, metrics });
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ port: opts.port, host });
