@@ -112,6 +112,25 @@ describe('watchJob', () => {
     expect(await versionsUntilFinished(client())).toEqual(['1', '7', '8']);
   });
 
+  it('watches again after an ERROR event with a server error (its store went away), from the same resourceVersion', async () => {
+    server = await serve(
+      [jobAt('1')],
+      [
+        (response) => response.end(watchLine('ERROR', statusBody(500, 'InternalError', 'Internal error occurred: Socket closed unexpectedly'))),
+        (response) => response.end(watchLine('MODIFIED', jobAt('8', { type: 'Complete' }))),
+      ],
+    );
+    expect(await versionsUntilFinished(client())).toEqual(['1', '8']);
+    expect(watchVersions(server)).toEqual(['1', '1']);
+  });
+
+  it('gives up with the server error once it repeats past maxReconnectFailures', async () => {
+    const failing = (response: ServerResponse) => response.end(watchLine('ERROR', statusBody(500, 'InternalError', 'Internal error occurred: still down')));
+    server = await serve([jobAt('1')], [failing, failing, failing]);
+    await expect(versionsUntilFinished(client())).rejects.toThrow('still down');
+    expect(watchVersions(server)).toHaveLength(3);
+  });
+
   it('falls back to polling when the server refuses to watch', async () => {
     server = await serve([jobAt('1'), jobAt('1'), jobAt('2'), jobAt('3', { type: 'Complete' })], [(response) => sendJson(response, 405, statusBody(405, 'MethodNotAllowed', 'watch is not supported'))]);
     expect(await versionsUntilFinished(client())).toEqual(['1', '2', '3']);

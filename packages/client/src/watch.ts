@@ -54,12 +54,13 @@ class WatchCursor {
   }
 }
 
-type StreamOutcome = 'ended' | 'delivered' | 'gone' | 'deleted';
+type StreamOutcome = 'ended' | 'delivered' | 'gone' | 'deleted' | { serverError: Status };
 
 export async function* watchJobStates(source: JobWatchSource, signal?: AbortSignal, timing: WatchTiming = DEFAULT_WATCH_TIMING): AsyncGenerator<Job> {
   const cursor = new WatchCursor();
   yield* refetch(source, cursor, signal);
   let failures = 0;
+  let serverErrors = 0;
   for (;;) {
     signal?.throwIfAborted();
     const response = await openWithRetries(source, cursor, signal, timing, () => ++failures);
@@ -75,6 +76,14 @@ export async function* watchJobStates(source: JobWatchSource, signal?: AbortSign
       return;
     }
     const outcome = yield* consumeStream(response, cursor, signal);
+    if (typeof outcome === 'object') {
+      // A server error ends the stream (its store went away, as etcd can for the API server): watch
+      // again after a pause, as client-go's reflector does; the next answer says what became of it.
+      if (++serverErrors > timing.maxReconnectFailures) throw fromStatus(outcome.serverError);
+      await sleep(timing.reconnectDelayMs, signal);
+      continue;
+    }
+    serverErrors = 0;
     if (outcome === 'deleted') return;
     if (outcome === 'gone') yield* refetch(source, cursor, signal);
     if (outcome === 'ended') await sleep(timing.reconnectDelayMs, signal);
@@ -107,8 +116,10 @@ async function* consumeStream(response: Response, cursor: WatchCursor, signal?: 
       const event = parseWatchEvent(line);
       if (event.type === 'BOOKMARK') cursor.bookmark(event.object);
       else if (event.type === 'ERROR') {
-        if (errorStatus(event).code === 410) return 'gone';
-        throw fromStatus(errorStatus(event));
+        const status = errorStatus(event);
+        if (status.code === 410) return 'gone';
+        if ((status.code ?? 0) >= 500) return { serverError: status };
+        throw fromStatus(status);
       } else {
         const job = event.object as Job;
         if (cursor.advance(job)) yield job;

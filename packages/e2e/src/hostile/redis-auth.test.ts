@@ -110,8 +110,8 @@ describe('every role on a Redis that requires a password', () => {
     const url = `redis://127.0.0.1:${plainPort}`;
     const env = { REDIS_PASSWORD: PASSWORD, JOBFLEET_REDIS_PREFIX: `t${randomUUID().slice(0, 8)}` };
     const api = await role(['api', '--port', '0', '--redis-url', url], env, /listening on (http:\/\/\S+)/);
-    const worker = await role(['worker', '--node-name', node(), '--redis-url', url], env, /worker \S+ started/);
-    const janitor = await role(['janitor', '--redis-url', url], env, /janitor started/);
+    const worker = await role(['worker', '--node-name', node(), '--redis-url', url], env, /^jobfleet worker \S+ started/m);
+    const janitor = await role(['janitor', '--redis-url', url], env, /^jobfleet janitor started/m);
     await jobCompletes((await api.waitFor(/listening on (http:\/\/\S+)/))[1] ?? '');
     await stopAll([api, worker, janitor]);
   });
@@ -140,8 +140,8 @@ describe('every role on a Redis that speaks only TLS and asks for a client certi
     const tls = ['--redis-url', url, '--redis-ca-file', file('ca.crt'), '--redis-cert-file', file('client.crt'), '--redis-key-file', file('client.key')];
     const env = { JOBFLEET_REDIS_PREFIX: `t${randomUUID().slice(0, 8)}` };
     const api = await role(['api', '--port', '0', ...tls], env, /listening on (http:\/\/\S+)/);
-    const worker = await role(['worker', '--node-name', node(), ...tls], env, /worker \S+ started/);
-    const janitor = await role(['janitor', ...tls], env, /janitor started/);
+    const worker = await role(['worker', '--node-name', node(), ...tls], env, /^jobfleet worker \S+ started/m);
+    const janitor = await role(['janitor', ...tls], env, /^jobfleet janitor started/m);
     expect(janitor.stdout()).toBe(`jobfleet janitor started (Redis rediss://:***@127.0.0.1:${tlsPort})\n`);
     await jobCompletes((await api.waitFor(/listening on (http:\/\/\S+)/))[1] ?? '');
     await stopAll([api, worker, janitor]);
