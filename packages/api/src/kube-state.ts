@@ -6,7 +6,7 @@
  * alerts made for Kubernetes Jobs work unchanged. A scrape reads no pod from Redis.
  */
 import { nodeFromHeartbeat, type CronJob, type Job, type NodeHeartbeat, type OwnerReference, type Pod } from '@jobfleet/kube';
-import { cronJobNamesPage, getCronJobs, jobNamesPage, podNamesPage, podsForListing, type JobStore } from '@jobfleet/store';
+import { cronJobNamesPage, getCronJobs, jobNamesPage, podNamesPage, type JobStore } from '@jobfleet/store';
 import type { Change, ChangeFeed } from './change-feed.js';
 
 type Condition = 'true' | 'false' | 'unknown';
@@ -244,7 +244,7 @@ export class KubeStateCache {
           for (const s of await getCronJobs(this.store, ns, names)) if (cronJobs.size < this.maxJobs) cronJobs.set(`${ns}/${s.cronJob.metadata.name}`, summarizeCronJob(s.cronJob, Number(s.rv)));
         }
         for await (const names of pages((after) => podNamesPage(this.store, ns, after, LIST_PAGE))) {
-          for (const s of await podsForListing(this.store, ns, names)) {
+          for (const s of await this.store.getPods(ns, names, { remember: false })) {
             if (pods.size >= this.maxPods) full = true;
             else pods.set(`${ns}/${s.pod.metadata.name}`, summarizePod(s.pod, Number(s.rv)));
           }

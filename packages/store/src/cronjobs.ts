@@ -175,7 +175,7 @@ export function cronJobOwnerOps(store: JobStore, job: Job): WriteOp[] {
 
 /** Asks the controller to sync the CronJob controlling this Job, if one does (its Job finished or went). */
 export async function pokeCronJobOf(store: JobStore, job: Job): Promise<void> {
-  const ops = cronJobOwnerOps(store, job).filter((op) => op.op === 'sadd');
+  const ops = cronJobPokeOps(store, job);
   if (ops.length > 0) await store.commit(ops);
 }
 

@@ -2,7 +2,6 @@
  * The Redis-side figures of the roles' Prometheus metrics: each a few commands whatever the number
  * of Jobs and pods (BullMQ's own counters, one PING, one INFO, one MGET per 1,000 Jobs).
  */
-import type { Pod } from '@jobfleet/kube';
 import type { JobStore } from './store.js';
 import type { TaskQueues } from './queues.js';
 
@@ -82,25 +81,3 @@ export async function logBytesStored(store: JobStore, jobUids: Iterable<string>)
   return total;
 }
 
-/**
- * The pods that exist among `names`, decoded without going through the store's decoded-pod cache:
- * a metrics cache lists every pod once, and must not push out the pods the syncs read again and again.
- */
-export async function podsForListing(store: JobStore, ns: string, names: string[]): Promise<{ rv: string; pod: Pod }[]> {
-  if (names.length === 0) return [];
-  const pipeline = store.redis.pipeline();
-  for (const name of names) pipeline.hmget(store.keys.pod(ns, name), 'rv', 'obj', 'd');
-  const out: { rv: string; pod: Pod }[] = [];
-  for (const [err, value] of (await pipeline.exec()) ?? []) {
-    const [rv, obj, dict] = (value ?? []) as (string | null)[];
-    if (err || !rv || !obj) continue;
-    const json = await store.codec.decode(obj, dict, rv).catch(() => undefined);
-    if (!json) continue;
-    try {
-      out.push({ rv, pod: JSON.parse(json) as Pod });
-    } catch {
-      // Not JSON: no pod to list.
-    }
-  }
-  return out;
-}

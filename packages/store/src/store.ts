@@ -278,7 +278,12 @@ export class JobStore {
   }
 
   /** The pods that exist among `names`, in one round trip. */
-  async getPods(ns: string, names: string[]): Promise<StoredPod[]> {
+  /**
+   * The pods that exist among `names`, in one round trip. `remember: false` (a listing of every pod,
+   * as the metrics cache makes) leaves the decoded-pod cache to the syncs, and skips a pod that
+   * cannot be decoded instead of failing.
+   */
+  async getPods(ns: string, names: string[], opts: { remember?: boolean } = {}): Promise<StoredPod[]> {
     if (names.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const name of names) pipeline.hmget(this.keys.pod(ns, name), 'rv', 'obj', 'd');
@@ -286,7 +291,8 @@ export class JobStore {
     const out: StoredPod[] = [];
     for (const [i, [err, value]] of replies.entries()) {
       const [rv, obj, dict] = (value ?? []) as (string | null)[];
-      const stored = !err && rv && obj ? await this.decodePod(`${ns}/${names[i]}`, obj, dict, rv) : undefined;
+      if (err || !rv || !obj) continue;
+      const stored = opts.remember === false ? await this.decodeOnce(obj, dict, rv).catch(() => undefined) : await this.decodePod(`${ns}/${names[i]}`, obj, dict, rv);
       if (stored) out.push(stored);
     }
     return out;
@@ -299,12 +305,16 @@ export class JobStore {
   private async decodePod(key: string, obj: string, dict: string | null | undefined, rv: string): Promise<StoredPod | undefined> {
     const cached = this.decoded.get(key);
     if (cached?.rv === rv) return cached;
-    const json = await this.codec.decode(obj, dict, rv);
-    if (!json) return undefined;
-    const stored = { rv, pod: JSON.parse(json) as Pod };
+    const stored = await this.decodeOnce(obj, dict, rv);
+    if (!stored) return undefined;
     if (this.decoded.size >= DECODED_CACHE_SIZE) this.decoded.delete(this.decoded.keys().next().value as string);
     this.decoded.set(key, stored);
     return stored;
+  }
+
+  private async decodeOnce(obj: string, dict: string | null | undefined, rv: string): Promise<StoredPod | undefined> {
+    const json = await this.codec.decode(obj, dict, rv);
+    return json ? { rv, pod: JSON.parse(json) as Pod } : undefined;
   }
 
   /** The write of a pod, compressed with its Job's dictionary. */
