@@ -26,6 +26,11 @@ export class Cluster extends StoreConnection {
 
   readonly logger: Logger;
 
+  override async close(): Promise<void> {
+    this.controller.close();
+    await super.close();
+  }
+
   /** Consumes delayed sync tasks (backoff and deadline timers). Every api and worker runs one. */
   startSyncRunner(concurrency = 4) {
     return this.consumeSyncTasks((task) => this.controller.syncJob(task.ns, task.name), concurrency);

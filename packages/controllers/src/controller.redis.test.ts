@@ -146,6 +146,22 @@ describe('JobController.syncJob', () => {
     expect((await eventReasons(store, job)).filter((r) => r === 'Completed')).toHaveLength(1);
   });
 
+  it('a sync that failed is tried again by itself (the pod event that asked for it comes only once)', async () => {
+    const { store, controller } = newCluster();
+    const job = await createJob(store, controller, newJob('flaky', { completions: 1 }), NS);
+    const [pod] = await podsOf(store, job);
+    await finishPod(store, pod!.metadata.name ?? '', 'Succeeded');
+    // The Job's record cannot be read for a moment (as when Redis answers with an error): the sync fails.
+    const key = store.keys.job(NS, 'flaky');
+    const ctl = await store.redis.hget(key, 'ctl');
+    await store.redis.hset(key, 'ctl', '{');
+    await expect(controller.syncJob(NS, 'flaky')).rejects.toThrow();
+    await store.redis.hset(key, 'ctl', ctl ?? '{}');
+    // Nobody calls syncJob again: the controller's own retry counts the pod.
+    for (let i = 0; i < 100 && (await store.getJob(NS, 'flaky'))?.job.status?.succeeded !== 1; i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await store.getJob(NS, 'flaky'))?.job.status?.succeeded).toBe(1);
+  });
+
   it('a sync of a Job that does not exist does nothing', async () => {
     const { store, controller } = newCluster();
     await controller.syncJob(NS, 'nothing-here');

@@ -43,6 +43,10 @@ interface SyncSeen {
 const SYNC_LEASE_MS = 10_000;
 /** A Pending pod with no worker after this long gets its task added again (lost after a crash). */
 const UNCLAIMED_RETRY_MS = 10_000;
+/** Failed syncs are retried after 100 ms, doubling to 60 s; at most this many Jobs wait for a retry at once. */
+const SYNC_RETRY_BASE_MS = 100;
+const SYNC_RETRY_MAX_MS = 60_000;
+const MAX_RETRIED_JOBS = 10_000;
 
 export type Clock = () => number;
 
@@ -84,12 +88,48 @@ export class JobController {
           entry.again = false;
           await this.syncNow(ns, name);
         } while (entry.again);
+        this.failures.delete(key);
+      } catch (err) {
+        this.retryFailed(ns, name, err);
+        throw err;
       } finally {
         this.inFlight.delete(key);
       }
     })();
     this.inFlight.set(key, entry);
     return entry.running;
+  }
+
+  private readonly failures = new Map<string, { count: number; timer: NodeJS.Timeout }>();
+  private closed = false;
+
+  /**
+   * A sync that failed (Redis away, commits that kept conflicting) is tried again after a back-off
+   * doubling from 100 ms to 60 s, as Kubernetes' workqueue requeues a key with AddRateLimited: the
+   * event that asked for it (a pod's end) comes only once, and without the retry the Job would wait
+   * for an event that may never come.
+   */
+  private retryFailed(ns: string, name: string, err: unknown): void {
+    const key = `${ns}/${name}`;
+    if (this.closed) return;
+    const previous = this.failures.get(key);
+    if (previous) clearTimeout(previous.timer);
+    else if (this.failures.size >= MAX_RETRIED_JOBS) return; // bounded: the oldest failures keep their timers
+    const count = (previous?.count ?? 0) + 1;
+    const delayMs = Math.min(SYNC_RETRY_BASE_MS * 2 ** (count - 1), SYNC_RETRY_MAX_MS);
+    this.logger.warn({ job: clip(key, 317), attempt: count, retryInMs: delayMs, err: clip((err as Error)?.message ?? String(err)) }, 'Job sync failed; retrying');
+    const timer = setTimeout(() => void this.syncJob(ns, name).catch(() => undefined), delayMs);
+    timer.unref();
+    this.failures.set(key, { count, timer });
+  }
+
+  /** Stops the retries this controller has pending (the role is closing). */
+  close(): void {
+    this.closed = true;
+    for (const { timer } of this.failures.values()) clearTimeout(timer);
+    this.failures.clear();
+    for (const timer of this.leaseRetries.values()) clearTimeout(timer);
+    this.leaseRetries.clear();
   }
 
   /**
@@ -121,7 +161,7 @@ export class JobController {
   /** In case the holder of the lease dies before it syncs again: try once more when the lease has expired. */
   private retryAfterLease(ns: string, name: string): void {
     const key = `${ns}/${name}`;
-    if (this.leaseRetries.has(key)) return;
+    if (this.closed || this.leaseRetries.has(key)) return;
     const timer = setTimeout(() => {
       this.leaseRetries.delete(key);
       void this.syncJob(ns, name).catch(() => undefined);
