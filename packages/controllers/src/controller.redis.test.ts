@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { k8sTime, type Job, type Pod, type PodPhase } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
 import { scratchCluster } from './test-cluster.js';
-import { deleteJob, parseStopMessage, putOp, stopMessage, type JobStore } from '@jobfleet/store';
+import { deleteJob, parseStopMessage, podQueueEntry, putOp, stopMessage, type JobStore } from '@jobfleet/store';
 import { createJob } from './jobs.js';
 import { defaultedJob as newJob } from '@jobfleet/testing';
 
@@ -79,8 +79,9 @@ describe('JobController.syncJob', () => {
     expect(await store.redis.zrange(store.keys.pods(NS), 0, -1)).toStrictEqual(pods.map((p) => p.metadata.name));
     expect(job.status).toMatchObject({ active: 2, succeeded: 0, failed: 0 });
     expect(await eventReasons(store, job)).toStrictEqual(['SuccessfulCreate', 'SuccessfulCreate']);
-    const waiting = await queues.pods.getWaiting();
-    expect(waiting.map((t) => t.id).sort()).toStrictEqual(pods.map((p) => `pod-${p.metadata.uid}`).sort());
+    // Queued for the nodes in the same commit, due at once.
+    const queued = await queues.queuedPods();
+    expect(queued.map((q) => q.entry).sort()).toStrictEqual(pods.map((p) => `${NS}/${p.metadata.name}`).sort());
   });
 
   it.each<{ name: string; processes: number }>([
@@ -181,7 +182,7 @@ describe('JobController.syncJob', () => {
     const NOW = Date.UTC(2030, 0, 1, 0, 0, 0);
     const { store, controller, queues } = newCluster({ clock: () => NOW });
     const job = await createJob(store, controller, newJob('timed', { activeDeadlineSeconds: 5 }), NS, NOW);
-    const timers = await store.redis.smembers(`${queues.prefix}:timers:${job.metadata.uid}`);
+    const timers = await store.redis.smembers(`${store.keys.queuePrefix}:timers:${job.metadata.uid}`);
     expect(timers).toStrictEqual([`sync-${job.metadata.uid}-${NOW + 5_000}`]);
     const delayed = await queues.sync.getDelayed();
     expect(delayed.map((t) => [t.id, t.data])).toStrictEqual([[timers[0], { ns: NS, name: 'timed', uid: job.metadata.uid }]]);
@@ -218,8 +219,8 @@ describe('deleteJob', () => {
     await store.commit([putOp(store.keys.pod(NS, p2Name), running?.rv ?? '', { ...running!.pod, spec: { ...running!.pod.spec, nodeName: 'node-9' }, status: { phase: 'Running' } })]);
     await store.commit([{ op: 'zadd', key: store.keys.ttlSchedule, member: `${NS}/victim`, score: 1 }]);
     await queues.scheduleSync(job, 60_000);
-    // A node takes a pod from its task: the tasks of the pods that ran are done.
-    await Promise.all([p1, p2].map((p) => queues.pods.remove(`pod-${p?.metadata.uid}`)));
+    // A node takes a pod from the queue: the pods that ran are no longer queued.
+    await queues.dequeuePods([p1!, p2!].map(podQueueEntry));
     const during = await keysOf(cluster);
     expect(during.store.length).toBeGreaterThan(baseline.store.length);
 
@@ -260,9 +261,9 @@ describe('TaskQueues', () => {
   const job = (uid: string): Job => ({ ...newJob('q'), metadata: { name: 'q', namespace: NS, uid } });
   const pod = (uid: string): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p-${uid}`, namespace: NS, uid }, spec: { containers: [] }, status: { phase: 'Pending' } });
 
-  it('scheduleSync records one timer per due time (rounded up to 250 ms); removeJobTasks removes the timers and the pod tasks', async () => {
+  it('scheduleSync records one timer per due time (rounded up to 250 ms); removeJobTimers removes the timers', async () => {
     const { queues, store } = newCluster();
-    const other = newCluster({ prefix: queues.prefix.replace(/q$/, '') }).queues; // another process
+    const other = newCluster({ prefix: store.keys.queuePrefix.replace(/q$/, '') }).queues; // another process
     const now = Date.UTC(2030, 0, 1);
     await queues.scheduleSync(job('j1'), 10_000, now);
     await queues.scheduleSync(job('j1'), 30_000, now); // this process's 10 s timer comes first: nothing to add
@@ -274,28 +275,30 @@ describe('TaskQueues', () => {
     await queues.enqueuePods([pod('p1')]); // idempotent while it waits
     await queues.enqueuePods([]);
 
-    const timersKey = `${queues.prefix}:timers:j1`;
+    const timersKey = `${store.keys.queuePrefix}:timers:j1`;
     expect((await store.redis.smembers(timersKey)).sort()).toStrictEqual([`sync-j1-${now + 10_000}`, `sync-j1-${now + 20_250}`]);
     const delayed = await queues.sync.getDelayed();
     expect(delayed.map((t) => t.id).sort()).toStrictEqual([`sync-j1-${now + 10_000}`, `sync-j1-${now + 20_250}`, `sync-other-${now + 10_000}`]);
     expect(delayed.find((t) => t.id === `sync-j1-${now + 20_250}`)?.opts.delay).toBe(20_250);
-    expect((await queues.pods.getWaiting()).map((t) => t.id).sort()).toStrictEqual(['pod-p1', 'pod-p2']);
+    expect((await queues.queuedPods()).map((q) => q.entry).sort()).toStrictEqual([`${NS}/p-p1`, `${NS}/p-p2`]);
 
-    await queues.removeJobTasks('j1', ['p1']);
+    await queues.removeJobTimers('j1');
+    await queues.dequeuePods([`${NS}/p-p1`]);
     expect((await queues.sync.getDelayed()).map((t) => t.id)).toStrictEqual([`sync-other-${now + 10_000}`]);
     expect(await store.redis.exists(timersKey)).toBe(0);
-    expect((await queues.pods.getWaiting()).map((t) => t.id)).toStrictEqual(['pod-p2']);
-    expect(await store.redis.smembers(`${queues.prefix}:timers:other`)).toHaveLength(1);
+    expect((await queues.queuedPods()).map((q) => q.entry)).toStrictEqual([`${NS}/p-p2`]);
+    expect(await store.redis.smembers(`${store.keys.queuePrefix}:timers:other`)).toHaveLength(1);
   });
 
   it('syncDone forgets a timer that ran; removing tasks of an unknown Job is harmless', async () => {
     const { queues, store } = newCluster();
     await queues.scheduleSync(job('j2'), 0, 1000);
-    const [id] = await store.redis.smembers(`${queues.prefix}:timers:j2`);
+    const [id] = await store.redis.smembers(`${store.keys.queuePrefix}:timers:j2`);
     expect(id).toBe('sync-j2-1000');
     await queues.syncDone({ ns: NS, name: 'q', uid: 'j2' }, id ?? '');
-    expect(await store.redis.exists(`${queues.prefix}:timers:j2`)).toBe(0);
-    await expect(queues.removeJobTasks('nobody', ['nothing'])).resolves.toBeUndefined();
+    expect(await store.redis.exists(`${store.keys.queuePrefix}:timers:j2`)).toBe(0);
+    await expect(queues.removeJobTimers('nobody')).resolves.toBeUndefined();
+    await expect(queues.dequeuePods(['nothing'])).resolves.toBeUndefined();
   });
 });
 

@@ -21,6 +21,7 @@ import {
   commitSync,
   JobSyncLease,
   podNamesTaken,
+  podQueueEntry,
   scheduleTtl,
   storedJobUid,
   trimJobEvents,
@@ -208,7 +209,7 @@ export class JobController {
     const now = this.clock ? this.clock() : snapshot.now;
     const { finishedLeftOut } = snapshot;
     const decision = syncJob({ job: stored.job, control: stored.control, pods: pods.map((p) => p.pod), now, delays: this.delays, finishedLeftOut });
-    const plan = await this.plan(stored, pods, decision, now);
+    const plan = await this.plan(stored, pods, decision, now, snapshot.now);
     seen.job = stored.job;
     seen.action = syncAction(plan.created.length, plan.deleted, decision.counted.length);
     const result = await commitSync(this.store, plan.write);
@@ -230,7 +231,7 @@ export class JobController {
     else this.logger.info({ ...fields, succeeded, failed, reason: finished.reason, message: clip(finished.message ?? '') }, 'Job failed');
   }
 
-  private async plan(stored: StoredJob, pods: StoredPod[], decision: SyncDecision, now: number) {
+  private async plan(stored: StoredJob, pods: StoredPod[], decision: SyncDecision, now: number, redisNow: number) {
     const { job } = stored;
     const created = await this.newPods(job, decision, now);
     let finishedHere = 0;
@@ -272,6 +273,7 @@ export class JobController {
       removed,
       events,
       now,
+      redisNow,
       scheduleTtl: !isJobFinished(job),
     };
     return { write, created, finishedHere, deleted: deleted.length };
@@ -321,16 +323,18 @@ export class JobController {
       .map((p) => p.pod)
       .filter((p) => p.status.phase === 'Pending' && !p.spec.nodeName && !p.metadata.deletionTimestamp)
       .filter((p) => now - Date.parse(p.metadata.creationTimestamp ?? '') > UNCLAIMED_RETRY_MS);
-    await this.queues.enqueuePods([...plan.created, ...unclaimed]);
+    // The created pods were queued by the commit; those still waiting for a node are queued again.
+    await this.queues.enqueuePods(unclaimed);
     if (plan.created.length > 0 || plan.deleted > 0) await trimJobEvents(this.store, job, MAX_EVENTS_PER_JOB);
     let requeue = decision.requeueAfterMs;
     if (plan.created.length > 0 || unclaimed.length > 0) requeue = Math.min(requeue ?? Infinity, UNCLAIMED_RETRY_MS + 1000);
     if (requeue !== undefined && Number.isFinite(requeue)) await this.queues.scheduleSync(job, requeue, now);
     const tasked = [...plan.created, ...unclaimed];
     if ((tasked.length > 0 || requeue !== undefined) && !(await this.stillExists(job))) {
-      // Deleted since this sync committed: the deletion removed the tasks it could see, these
-      // came after it (or the deletion comes after this check, and removes them itself).
-      await this.queues.removeJobTasks(job.metadata.uid ?? '', tasked.map((p) => p.metadata.uid ?? ''));
+      // Deleted since this sync committed: the deletion removed the timers and queued pods it could
+      // see, these came after it (or the deletion comes after this check, and removes them itself).
+      await this.queues.removeJobTimers(job.metadata.uid ?? '');
+      await this.queues.dequeuePods(unclaimed.map(podQueueEntry));
     }
     return plan.finishedHere > 0 ? 'again' : 'done';
   }

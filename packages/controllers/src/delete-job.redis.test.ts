@@ -160,9 +160,9 @@ describe('deleteJob', () => {
     };
     const job = await createJob(store, controller, newJob('raced', { parallelism: 3, completions: 3, activeDeadlineSeconds: 3_600 }), NS);
     expect(raced).toBe(true);
-    expect(await scratch.redis.exists(`${queues.prefix}:timers:${job.metadata.uid}`)).toBe(0);
+    expect(await scratch.redis.exists(`${store.keys.queuePrefix}:timers:${job.metadata.uid}`)).toBe(0);
     expect(await queues.sync.getDelayed()).toStrictEqual([]);
-    expect((await queues.pods.getWaiting()).filter((t) => t.data.name.startsWith('raced'))).toStrictEqual([]);
+    expect((await queues.queuedPods()).filter((q) => q.entry.startsWith(`${NS}/raced-`))).toStrictEqual([]);
     expect(await keysOf(store)).toStrictEqual(baseline);
     expect(await queueKeys()).toStrictEqual(queueBaseline);
   });

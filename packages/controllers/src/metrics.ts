@@ -114,7 +114,7 @@ export class StoreGauges {
     private readonly queues: TaskQueues,
   ) {
     const registers = [registry];
-    this.queueTasks = new Gauge({ name: 'jobfleet_pods_queue_tasks', help: 'Pod tasks in the pods queue, by state: waiting for a worker, held by one (active), handed back for later (delayed)', labelNames: ['state'], registers });
+    this.queueTasks = new Gauge({ name: 'jobfleet_pods_queue_tasks', help: 'Pods in the pod queue, by state: due and waiting for a worker, handed back for later (delayed)', labelNames: ['state'], registers });
     this.oldestWaiting = new Gauge({ name: 'jobfleet_pods_queue_oldest_waiting_seconds', help: 'Age of the oldest pod task waiting for a worker (0 when none waits)', registers });
     this.roundTrip = new Gauge({ name: 'jobfleet_redis_round_trip_seconds', help: 'Time of one PING to Redis, measured at the scrape', registers });
     this.memoryUsed = new Gauge({ name: 'jobfleet_redis_memory_used_bytes', help: "Redis' used_memory (INFO memory)", registers });
@@ -132,7 +132,6 @@ export class StoreGauges {
     this.up.set(rtt.status === 'fulfilled' ? 1 : 0);
     if (queue.status === 'fulfilled') {
       this.queueTasks.set({ state: 'waiting' }, queue.value.waiting);
-      this.queueTasks.set({ state: 'active' }, queue.value.active);
       this.queueTasks.set({ state: 'delayed' }, queue.value.delayed);
       this.oldestWaiting.set(queue.value.oldestWaitingSeconds);
     }

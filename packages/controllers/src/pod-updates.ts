@@ -37,6 +37,7 @@ import {
   isPodUncounted,
   jobNamesPage,
   podNamesPage,
+  podQueueEntry,
   putPod,
   removePod,
   type JobStore,
@@ -138,8 +139,8 @@ async function deleteWithCause(store: JobStore, controller: JobController, ns: s
       ? await removePod(store, job?.uid ?? '', { pod: next, rv: stored.rv })
       : await putPod(store, stored.rv, next, node && !isPodTerminal(next) ? { stopGraceSeconds: grace } : {});
     if (!result.ok) continue; // read again: a stale resourceVersion precondition then answers 409
-    // A pod no worker took has a task waiting: it would find the pod gone, but need not wait its turn.
-    if (!node) await opts.queues?.pods.remove(`pod-${pod.metadata.uid}`).catch(() => 0);
+    // A pod no worker took is queued: a node would find it gone, but need not take it.
+    if (!node) await opts.queues?.dequeuePods([podQueueEntry(pod)]).catch(() => undefined);
     // The Job reacts now: it counts the pod (and removes it) once it ended, and replaces it within its rules.
     if (job) await controller.syncJob(ns, job.name);
     return { pod: { ...next, metadata: { ...next.metadata, resourceVersion: result.rvs[0] ?? stored.rv } }, removed: removeNow };

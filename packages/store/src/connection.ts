@@ -2,7 +2,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ChangeStream } from './change-stream.js';
 import { newRedis, type RedisConnectionOptions } from './cluster.js';
-import { SYNC_QUEUE, TaskQueues, type SyncTask } from './queues.js';
+import { PodTaskConsumer, SYNC_QUEUE, TaskQueues, type PodTaskConsumerOptions, type PodTaskOutcome, type ReceivedPodTask, type SyncTask } from './queues.js';
 import { JobStore, type StoreLimits } from './store.js';
 
 export interface StoreConnectionOptions {
@@ -34,7 +34,7 @@ export class StoreConnection {
     this.redis = newRedis(options.redisUrl, options.failFast ? { maxRetriesPerRequest: 1, enableOfflineQueue: false } : {}, options.redisConnection);
     const durability = options.redisConnection?.durability;
     this.store = new JobStore(this.redis, options.prefix ?? 'jf', durability ? { ...options.limits, durability } : options.limits);
-    this.queues = new TaskQueues(this.redis, this.store.keys.queuePrefix);
+    this.queues = new TaskQueues(this.redis, this.store.keys);
   }
 
   /** A further connection (for blocking reads or pub/sub), closed with this one. */
@@ -47,6 +47,11 @@ export class StoreConnection {
   /** The change stream, read through a connection of its own for the blocking reads; pods decoded. */
   changeStream(): ChangeStream {
     return new ChangeStream(this.connection(), this.redis, this.store.keys, (obj, dict, rv) => this.store.codec.decode(obj, dict, rv));
+  }
+
+  /** Takes the fleet's pod tasks for `handler` (with a connection of its own for the wake-up messages). */
+  podTaskConsumer(handler: (task: ReceivedPodTask) => Promise<PodTaskOutcome>, opts: PodTaskConsumerOptions): PodTaskConsumer {
+    return new PodTaskConsumer(this.queues, this.connection(), this.store.keys.podQueueWake, handler, opts);
   }
 
   /** Consumes the delayed sync tasks (backoff and deadline timers) with `sync`; each task is marked done after it. */

@@ -89,7 +89,7 @@ interface PodToDelete {
 export async function deleteJob(store: JobStore, ns: string, name: string, opts: DeleteJobOptions = {}): Promise<Job | undefined> {
   const started = await startJobDeletion(store, ns, name, opts);
   if (!started) return undefined;
-  const rest = finishDeletion(store, ns, name, started.uid, started.reply, opts, started.podUids);
+  const rest = finishDeletion(store, ns, name, started.uid, started.reply, opts);
   if (opts.returnAfterMs === undefined) {
     await rest;
     return started.job;
@@ -120,25 +120,24 @@ export async function startJobDeletion(store: JobStore, ns: string, name: string
   }
   // A CronJob's Job gone (by hand, its TTL, the CronJob's history limit): its CronJob's status.active follows at once.
   await pokeCronJobOf(store, JSON.parse(String(reply[3])) as Job);
-  return { job: JSON.parse(String(reply[3])) as Job, uid: String(reply[2]), reply, podUids: firstPods.map((p) => p.taskUid).filter((u) => u), more: reply[1] === 'more' };
+  return { job: JSON.parse(String(reply[3])) as Job, uid: String(reply[2]), reply, more: reply[1] === 'more' };
 }
 
 /** Carries on with a deletion another process started (the janitor, after that process died). */
 export async function resumeDeletion(store: JobStore, ns: string, name: string, uid: string, queues?: TaskQueues): Promise<void> {
-  await finishDeletion(store, ns, name, uid, [1, 'more', uid, ''], { queues }, []);
+  await finishDeletion(store, ns, name, uid, [1, 'more', uid, ''], { queues });
 }
 
-async function finishDeletion(store: JobStore, ns: string, name: string, uid: string, first: (string | number)[], opts: DeleteJobOptions, podUids: string[]) {
+async function finishDeletion(store: JobStore, ns: string, name: string, uid: string, first: (string | number)[], opts: DeleteJobOptions) {
   const staleRounds = new Map<string, number>();
   let reply = first;
   while (reply[1] === 'more') {
     const stale = reply.slice(4).map(String);
     for (const n of stale) staleRounds.set(n, (staleRounds.get(n) ?? 0) + 1);
     const batch = await podsToDelete(store, ns, uid, stale, staleRounds);
-    podUids.push(...batch.map((p) => p.taskUid).filter((u) => u));
     reply = await runDelete(store, ns, name, { start: false, uid, pods: batch.map((p) => p.pod) }, opts);
   }
-  await opts.queues?.removeJobTasks(uid, podUids);
+  await opts.queues?.removeJobTimers(uid);
 }
 
 async function runDelete(store: JobStore, ns: string, name: string, params: Record<string, unknown>, opts: DeleteJobOptions): Promise<(string | number)[]> {
@@ -148,7 +147,7 @@ async function runDelete(store: JobStore, ns: string, name: string, params: Reco
     name,
     ...params,
     ...(opts.gracePeriodSeconds !== undefined ? { grace: opts.gracePeriodSeconds } : {}),
-    keys: { jobs: k.jobs(ns), pods: k.pods(ns), ttl: k.ttlSchedule, registry: k.deletingJobs, events: k.events(ns), lease: k.syncLease(ns, name), again: k.syncAgain(ns, name) },
+    keys: { jobs: k.jobs(ns), pods: k.pods(ns), ttl: k.ttlSchedule, registry: k.deletingJobs, events: k.events(ns), lease: k.syncLease(ns, name), again: k.syncAgain(ns, name), podq: k.podQueue },
     prefixes: {
       pod: k.pod(ns, ''),
       log: k.podLog(ns, ''),
@@ -178,7 +177,7 @@ async function podsToDelete(store: JobStore, ns: string, uid: string, stale: str
   const pipeline = store.redis.pipeline();
   for (const n of names) pipeline.hmget(store.keys.pod(ns, n), 'rv', 'obj', 'd');
   const replies = (await pipeline.exec()) ?? [];
-  const out: { pod: PodToDelete; taskUid: string }[] = [];
+  const out: { pod: PodToDelete }[] = [];
   for (const [i, n] of names.entries()) {
     const [rv, obj, dict] = (replies[i]?.[1] ?? []) as (string | null)[];
     const json = rv && obj ? await store.codec.decode(obj, dict, rv).catch(() => undefined) : undefined;
@@ -190,8 +189,6 @@ async function podsToDelete(store: JobStore, ns: string, uid: string, stale: str
     const running = pod ? pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed' : false;
     out.push({
       pod: { n, rv: rv ?? '', f: encodeObject(final as Pod), ...(node ? { node, stop: running } : {}), ...(force ? { force } : {}) },
-      // Only a pod no node has taken can still have a task waiting (a node takes a pod from its task).
-      taskUid: pod && !node ? (pod.metadata.uid ?? '') : '',
     });
   }
   return out;

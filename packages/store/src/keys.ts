@@ -55,8 +55,12 @@ export interface Keys {
   nodeChannel(node: string): string;
   /** TTL-after-finished schedule (ZSET job key → deadline ms). */
   ttlSchedule: string;
-  /** Prefix of BullMQ queues. */
+  /** Prefix of BullMQ queues (the Jobs' sync timers). */
   queuePrefix: string;
+  /** Pods waiting for a node (ZSET "ns/name" → due ms on the Redis clock), see TaskQueues. */
+  podQueue: string;
+  /** Pub/sub channel that wakes the nodes when pods are queued. */
+  podQueueWake: string;
   /** A namespace's CronJobs (ZSET by name, score 0). */
   cronJobs(ns: string): string;
   /** A CronJob: hash {rv, obj, uid, w}. Its events are listed under jobEvents(its uid). */
@@ -105,6 +109,8 @@ export function redisKeys(prefix = 'jf'): Keys {
     nodeChannel: (node) => `${p}:node:${node}`,
     ttlSchedule: `${p}:ttl`,
     queuePrefix: `${p}q`,
+    podQueue: `${p}:podq`,
+    podQueueWake: `${p}:podq:wake`,
     cronJobs: (ns) => `${p}:cronjobs:${ns}`,
     cronJob: (ns, name) => `${p}:cronjob:${ns}:${name}`,
     cronJobJobs: (uid) => `${p}:cronjobjobs:${uid}`,

@@ -17,16 +17,23 @@ afterAll(async () => {
 const pod = (uid: string) => ({ metadata: { namespace: 'default', name: `p-${uid}`, uid } }) as unknown as Pod;
 
 describe('podQueueStats', () => {
-  it("counts the waiting tasks with BullMQ's counters and ages the oldest one, not the newest", async () => {
-    expect(await podQueueStats(cluster.store, cluster.queues)).toStrictEqual({ waiting: 0, active: 0, delayed: 0, oldestWaitingSeconds: 0 });
+  it('counts the due and handed-back pods and ages the oldest due one, not the newest', async () => {
+    expect(await podQueueStats(cluster.store, cluster.queues)).toStrictEqual({ waiting: 0, delayed: 0, oldestWaitingSeconds: 0 });
     await cluster.queues.enqueuePods([pod('a')]);
     await new Promise((r) => setTimeout(r, 600));
-    await cluster.queues.enqueuePods([pod('b'), pod('c')]);
+    await cluster.queues.enqueuePods([pod('b'), pod('c'), pod('d')]);
+    const [taken] = (await cluster.queues.takePods(4)).tasks.slice(-1);
+    await cluster.queues.handBackPod(taken?.entry ?? '', 60_000);
     const stats = await podQueueStats(cluster.store, cluster.queues);
-    expect(stats).toMatchObject({ waiting: 3, active: 0, delayed: 0 });
-    // The first task waited at least the 600 ms before the others were added.
-    expect(stats.oldestWaitingSeconds).toBeGreaterThanOrEqual(0.5);
-    await cluster.queues.pods.obliterate({ force: true });
+    expect(stats).toMatchObject({ waiting: 0, delayed: 1 });
+    await cluster.queues.enqueuePods([pod('a'), pod('b'), pod('c')]);
+    await new Promise((r) => setTimeout(r, 600));
+    await cluster.queues.enqueuePods([pod('e')]);
+    const again = await podQueueStats(cluster.store, cluster.queues);
+    expect(again).toMatchObject({ waiting: 4, delayed: 1 });
+    // The first entry waited at least the 600 ms before the last was added.
+    expect(again.oldestWaitingSeconds).toBeGreaterThanOrEqual(0.5);
+    await cluster.queues.dequeuePods((await cluster.queues.queuedPods()).map((q) => q.entry));
   });
 });
 

@@ -1,36 +1,24 @@
 /**
  * The Redis-side figures of the roles' Prometheus metrics: each a few commands whatever the number
- * of Jobs and pods (BullMQ's own counters, one PING, one INFO, one MGET per 1,000 Jobs).
+ * of Jobs and pods (the pod queue's counts, one PING, one INFO, one MGET per 1,000 Jobs).
  */
 import type { JobStore } from './store.js';
 import type { TaskQueues } from './queues.js';
 
 export interface PodQueueStats {
-  /** Pod tasks waiting for a worker (BullMQ's wait + prioritized lists). */
+  /** Pods queued and due: waiting for a node to take them. */
   waiting: number;
-  /** Pod tasks a worker holds (BullMQ's active list). */
-  active: number;
-  /** Pod tasks handed back for later (BullMQ's delayed set: a node full or not matching). */
+  /** Pods handed back for later (their node was full, draining, or did not match their nodeSelector). */
   delayed: number;
-  /** Seconds the oldest waiting task has waited (0 when none waits), on the Redis clock. */
+  /** Seconds the oldest due pod has waited (0 when none waits), on the Redis clock. */
   oldestWaitingSeconds: number;
 }
 
-/** The pods queue as BullMQ counts it, and the age of its oldest waiting task. */
+/** The pod queue's counts, and the age of its oldest due entry (three commands). */
 export async function podQueueStats(store: JobStore, queues: TaskQueues): Promise<PodQueueStats> {
-  const [counts, oldest, now] = await Promise.all([
-    queues.pods.getJobCounts('wait', 'prioritized', 'active', 'delayed'),
-    // BullMQ adds at the head of the wait list and workers take from its tail: ascending order starts at the oldest.
-    queues.pods.getJobs(['wait'], 0, 0, true),
-    store.now(),
-  ]);
-  const queuedAt = oldest[0]?.timestamp;
-  return {
-    waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
-    active: counts.active ?? 0,
-    delayed: counts.delayed ?? 0,
-    oldestWaitingSeconds: typeof queuedAt === 'number' && Number.isFinite(queuedAt) ? Math.max(0, (now - queuedAt) / 1000) : 0,
-  };
+  const now = await store.now();
+  const { due, later, oldestDueAt } = await queues.podQueueCounts(now);
+  return { waiting: due, delayed: later, oldestWaitingSeconds: oldestDueAt !== undefined && oldestDueAt <= now ? (now - oldestDueAt) / 1000 : 0 };
 }
 
 /** Seconds one PING takes to come back. */

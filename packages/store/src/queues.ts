@@ -1,15 +1,32 @@
-import { DelayedError, Queue, Worker, type Job as BullJob } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Job, Pod } from '@jobfleet/kube';
+import type { Keys } from './keys.js';
+import { defineScript } from './scripts.js';
+import type { WriteOp } from './store.js';
 
-export const POD_QUEUE = 'pods';
 export const SYNC_QUEUE = 'sync';
 
-/** A pod for a worker to run; the pod record in Redis is the truth, the task only points at it. */
+/**
+ * A pod for a worker to run; the pod record in Redis is the truth, the task only points at it (a
+ * pod of that name made again meanwhile is the one to run, and is queued under the same entry).
+ */
 export interface PodTask {
   ns: string;
   name: string;
-  uid: string;
+}
+
+/** The pod queue's entry of a pod: "ns/name" (names and namespaces hold no "/"). */
+export function podQueueEntry(pod: Pod): string {
+  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
+}
+
+/** The pod an entry names; undefined for an entry jobfleet did not write. */
+export function parsePodQueueEntry(entry: string): PodTask | undefined {
+  const parts = entry.split('/');
+  if (parts.length !== 2 || parts.some((part) => part === '')) return undefined;
+  const [ns = '', name = ''] = parts;
+  return { ns, name };
 }
 
 /** A request to run the Job controller's sync for one Job (used for backoff and deadline timers). */
@@ -22,31 +39,97 @@ export interface SyncTask {
 const RETENTION = { removeOnComplete: true, removeOnFail: true } as const;
 const TIMER_GRANULARITY_MS = 250;
 
-/** The two BullMQ queues every Job uses; one pair for the whole fleet, whatever the number of Jobs. */
+/**
+ * The writes that queue `pods` (due at `now`, the Redis clock) and wake the nodes, for the commit
+ * that creates them: a pod is queued if and only if it was created.
+ */
+export function enqueueOps(keys: Keys, pods: Pod[], now: number): WriteOp[] {
+  if (pods.length === 0) return [];
+  return [...pods.map((pod): WriteOp => ({ op: 'zadd', key: keys.podQueue, member: podQueueEntry(pod), score: now })), { op: 'publish', channel: keys.podQueueWake, message: '' }];
+}
+
+/** Entries per enqueuePods script call (Lua's unpack has a limit of a few thousand values). */
+const ENQUEUE_BATCH = 1_000;
+/** Entries one takePods call takes at most. */
+const MAX_TAKE = 1_000;
+
+interface QueueRedis extends Redis {
+  enqueuePods(queue: string, channel: string, ...entries: string[]): Promise<number>;
+  takePods(queue: string, max: number): Promise<(string | number)[]>;
+  handBackPod(queue: string, entry: string, delayMs: number): Promise<number>;
+}
+
+/** What one takePods call got: the entries due (oldest first), and when nothing was, how long until one is. */
+export interface TakenPods {
+  tasks: ReceivedPodTask[];
+  /** Undefined when the queue is empty; 0 when something was taken. */
+  nextDueInMs?: number;
+}
+
+/**
+ * The fleet's work queues. Pods wait in the pod queue, a ZSET of their entries ("ns/name")
+ * scored with the time each is due, written in the same commit as the pods themselves
+ * (enqueueOps) and taken by the nodes with one script call for a batch (takePods-1.lua): a pod
+ * costs two commands of the queue, where a BullMQ task costs ~34. Job timers (backoff,
+ * deadlines) are BullMQ delayed tasks, one per Job and due time.
+ */
 export class TaskQueues {
-  readonly pods: Queue<PodTask>;
   readonly sync: Queue<SyncTask>;
   /** The earliest timer this process has set per Job (uid → due ms). */
   private readonly pendingTimers = new Map<string, number>();
+  private readonly redis: QueueRedis;
 
-  constructor(private readonly redis: Redis, readonly prefix: string) {
+  constructor(redis: Redis, private readonly keys: Keys) {
     const connection = redis;
-    this.pods = new Queue<PodTask>(POD_QUEUE, { connection, prefix });
-    this.sync = new Queue<SyncTask>(SYNC_QUEUE, { connection, prefix });
+    this.sync = new Queue<SyncTask>(SYNC_QUEUE, { connection, prefix: keys.queuePrefix });
     // Connection errors are retried by ioredis; callers see the failed commands themselves.
-    this.pods.on('error', () => undefined);
     this.sync.on('error', () => undefined);
+    defineScript(redis, 'enqueuePods', 'enqueuePods-1.lua');
+    defineScript(redis, 'takePods', 'takePods-1.lua');
+    defineScript(redis, 'handBackPod', 'handBackPod-1.lua');
+    this.redis = redis as QueueRedis;
   }
 
-  /** Idempotent: the task id is the pod uid, so adding the same pod twice is a no-op while it waits. */
+  /** Queues pods again (enqueuePods-1.lua); idempotent: an entry still queued keeps its place. */
   async enqueuePods(pods: Pod[]): Promise<void> {
-    if (pods.length === 0) return;
-    await this.pods.addBulk(
-      pods.map((pod) => {
-        const data: PodTask = { ns: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' };
-        return { name: 'run-pod', data, opts: { jobId: `pod-${data.uid}`, ...RETENTION } };
-      }),
-    );
+    for (let i = 0; i < pods.length; i += ENQUEUE_BATCH) {
+      await this.redis.enqueuePods(this.keys.podQueue, this.keys.podQueueWake, ...pods.slice(i, i + ENQUEUE_BATCH).map(podQueueEntry));
+    }
+  }
+
+  /** Takes up to `max` due entries (takePods-1.lua): each is removed from the queue as it is taken. */
+  async takePods(max: number): Promise<TakenPods> {
+    const reply = await this.redis.takePods(this.keys.podQueue, Math.max(1, Math.min(MAX_TAKE, Math.floor(max))));
+    const next = Number(reply[1]);
+    const tasks: ReceivedPodTask[] = [];
+    for (let i = 2; i + 1 < reply.length; i += 2) {
+      const entry = String(reply[i]);
+      tasks.push({ entry, data: parsePodQueueEntry(entry), queuedAt: Number(reply[i + 1]) });
+    }
+    return { tasks, ...(next >= 0 ? { nextDueInMs: next } : {}) };
+  }
+
+  /** Puts a taken entry back, due in `delayMs` (handBackPod-1.lua). */
+  async handBackPod(entry: string, delayMs: number): Promise<void> {
+    await this.redis.handBackPod(this.keys.podQueue, entry, Math.max(0, Math.round(delayMs)));
+  }
+
+  /** The queued entries with their due times (ms), oldest first, at most `limit`. */
+  async queuedPods(limit = 1_000): Promise<{ entry: string; dueAt: number }[]> {
+    const flat = await this.redis.zrange(this.keys.podQueue, 0, limit - 1, 'WITHSCORES');
+    const out: { entry: string; dueAt: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ entry: flat[i] ?? '', dueAt: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /** Entries due by `now` and later, and the due time of the oldest (undefined when none is queued). */
+  async podQueueCounts(now: number): Promise<{ due: number; later: number; oldestDueAt?: number }> {
+    const [due, later, first] = await Promise.all([
+      this.redis.zcount(this.keys.podQueue, '-inf', now),
+      this.redis.zcount(this.keys.podQueue, `(${now}`, '+inf'),
+      this.redis.zrange(this.keys.podQueue, 0, 0, 'WITHSCORES'),
+    ]);
+    return { due, later, ...(first[1] !== undefined ? { oldestDueAt: Number(first[1]) } : {}) };
   }
 
   /**
@@ -74,31 +157,34 @@ export class TaskQueues {
     await this.redis.srem(this.timersKey(task.uid), taskId);
   }
 
-  /** Removes the pending timers and pod tasks of a deleted Job. */
-  async removeJobTasks(jobUid: string, podUids: string[]): Promise<void> {
+  /** Removes the pending timers of a deleted Job (its queued pods leave the queue with the pods, in deleteJob-5.lua). */
+  async removeJobTimers(jobUid: string): Promise<void> {
     const timers = await this.redis.smembers(this.timersKey(jobUid));
-    await Promise.all([
-      ...timers.map((id) => this.sync.remove(id).catch(() => 0)),
-      ...podUids.map((uid) => this.pods.remove(`pod-${uid}`).catch(() => 0)),
-    ]);
+    await Promise.all(timers.map((id) => this.sync.remove(id).catch(() => 0)));
     await this.redis.del(this.timersKey(jobUid));
   }
 
+  /** Removes queue entries (podQueueEntry) of pods that went before a node took them. */
+  async dequeuePods(entries: string[]): Promise<void> {
+    for (let i = 0; i < entries.length; i += ENQUEUE_BATCH) await this.redis.zrem(this.keys.podQueue, ...entries.slice(i, i + ENQUEUE_BATCH));
+  }
+
   private timersKey(jobUid: string): string {
-    return `${this.prefix}:timers:${jobUid}`;
+    return `${this.keys.queuePrefix}:timers:${jobUid}`;
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.pods.close(), this.sync.close()]);
+    await this.sync.close();
   }
 }
 
 /** What a pod task handler answers: nothing (done), or that the task goes back to the queue for `retryInMs`. */
 export type PodTaskOutcome = void | { retryInMs: number };
 
-/** A pod task as a worker sees it: what to run, and when it was queued (ms). */
+/** A pod task as a worker sees it: its entry, what to run, and when it was due (ms, Redis clock). */
 export interface ReceivedPodTask {
-  /** Undefined when the task is not one jobfleet wrote. */
+  entry: string;
+  /** Undefined when the entry is not one jobfleet wrote. */
   data: PodTask | undefined;
   queuedAt: number;
 }
@@ -106,54 +192,121 @@ export interface ReceivedPodTask {
 export interface PodTaskConsumerOptions {
   /** Tasks handled at once (the node's pod capacity). */
   concurrency: number;
+  /** How often to look at the queue without a wake-up (entries handed back for later, a missed message); default 1 s. */
+  pollMs?: number;
 }
 
 /**
- * Takes pod tasks from the fleet's queue (BullMQ's Worker, with the store's prefix and the
- * settings every worker uses): a redelivered task is harmless, since the pod's claim is the fence.
- * A handler hands a task back for later by answering `{ retryInMs }`.
+ * Takes pod tasks from the fleet's pod queue while the node has room: a batch per script call,
+ * woken by the message every enqueue publishes, and looking again every pollMs. A task taken twice
+ * (queued again by the controller) is harmless, since the pod's claim is the fence. A handler
+ * hands a task back for later by answering `{ retryInMs }`.
  */
 export class PodTaskConsumer {
-  private readonly worker: Worker<PodTask>;
+  private readonly running = new Set<Promise<void>>();
+  private paused = false;
+  private closed = false;
+  private kicked = false;
+  private wake: (() => void) | undefined;
+  private readonly loop: Promise<void>;
+  private readonly pollMs: number;
 
-  constructor(connection: Redis, prefix: string, handler: (task: ReceivedPodTask) => Promise<PodTaskOutcome>, opts: PodTaskConsumerOptions) {
-    this.worker = new Worker<PodTask>(POD_QUEUE, (task, token) => this.run(task, token, handler), {
-      connection,
-      prefix,
-      concurrency: opts.concurrency,
-      lockDuration: 60_000,
-      maxStalledCount: 1_000_000,
+  constructor(
+    private readonly queues: TaskQueues,
+    private readonly subscriber: Redis,
+    wakeChannel: string,
+    private readonly handler: (task: ReceivedPodTask) => Promise<PodTaskOutcome>,
+    private readonly opts: PodTaskConsumerOptions,
+  ) {
+    this.pollMs = opts.pollMs ?? 1_000;
+    subscriber.on('message', (channel: string) => {
+      if (channel === wakeChannel) this.kick();
     });
-    // Connection errors are retried by ioredis; a task whose handler failed is simply done.
-    this.worker.on('error', () => undefined);
+    // Connection errors are retried by ioredis (which subscribes again); the poll covers the gap.
+    subscriber.on('error', () => undefined);
+    void subscriber.subscribe(wakeChannel).catch(() => undefined);
+    this.loop = this.run();
   }
 
-  private async run(task: BullJob<PodTask>, token: string | undefined, handler: (task: ReceivedPodTask) => Promise<PodTaskOutcome>): Promise<void> {
-    const raw: Partial<PodTask> = typeof task.data === 'object' && task.data !== null ? task.data : {};
-    const { ns, name, uid } = raw;
-    const data = typeof ns === 'string' && typeof name === 'string' && typeof uid === 'string' ? { ns, name, uid } : undefined;
-    const outcome = await handler({ data, queuedAt: Number.isFinite(task.timestamp) ? task.timestamp : Date.now() });
-    if (outcome) {
-      await task.moveToDelayed(Date.now() + outcome.retryInMs, token);
-      throw new DelayedError();
+  private kick(): void {
+    this.kicked = true;
+    this.wake?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.kicked || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    }).finally(() => (this.wake = undefined));
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      const room = this.opts.concurrency - this.running.size;
+      if (this.paused || room <= 0) {
+        await this.sleep(this.pollMs);
+        this.kicked = false;
+        continue;
+      }
+      this.kicked = false;
+      let taken: TakenPods;
+      try {
+        taken = await this.queues.takePods(room);
+      } catch {
+        await this.sleep(this.pollMs); // Redis away: ioredis reconnects, the next look finds the queue
+        continue;
+      }
+      // Taken as the node closed: back to the queue at once for the other nodes.
+      if (this.closed) {
+        await Promise.all(taken.tasks.map((t) => this.queues.handBackPod(t.entry, 0).catch(() => undefined)));
+        break;
+      }
+      for (const task of taken.tasks) this.dispatch(task);
+      if (taken.tasks.length === 0) await this.sleep(Math.min(this.pollMs, taken.nextDueInMs ?? this.pollMs));
     }
   }
 
+  private dispatch(task: ReceivedPodTask): void {
+    const done: Promise<void> = (async () => {
+      try {
+        const outcome = await this.handler(task);
+        if (outcome) await this.queues.handBackPod(task.entry, outcome.retryInMs);
+      } catch {
+        // A handler's failure ends its task; the Job controller queues a pod left Pending again.
+      }
+    })().finally(() => {
+      this.running.delete(done);
+      this.kick();
+    });
+    this.running.add(done);
+  }
+
   isPaused(): boolean {
-    return this.worker.isPaused();
+    return this.paused;
   }
 
   /** Stops taking tasks (running ones go on). */
-  async pause(): Promise<void> {
-    await this.worker.pause(true);
+  pause(): Promise<void> {
+    this.paused = true;
+    return Promise.resolve();
   }
 
   resume(): void {
-    this.worker.resume();
+    this.paused = false;
+    this.kick();
   }
 
-  /** Waits for running tasks to end (force: does not wait). */
-  close(force = false): Promise<void> {
-    return this.worker.close(force);
+  /** Stops taking tasks and waits for the running ones to end (force: does not wait for them). */
+  async close(force = false): Promise<void> {
+    this.closed = true;
+    this.kick();
+    await this.loop;
+    await this.subscriber.unsubscribe().catch(() => undefined);
+    if (!force) await Promise.all([...this.running]);
   }
 }

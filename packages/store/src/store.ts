@@ -6,7 +6,6 @@ import { redisKeys, type Keys } from './keys.js';
 import { PodCodec } from './pod-codec.js';
 import { PodLogs } from './pod-logs.js';
 import { StatusReportBatcher, type PodStatusReport, type PodStatusResult } from './pod-status-reports.js';
-import { PodTaskConsumer, type PodTaskConsumerOptions, type PodTaskOutcome, type ReceivedPodTask } from './queues.js';
 import { defineScript } from './scripts.js';
 
 const RV_PLACEHOLDER = '__RV__';
@@ -391,11 +390,6 @@ export class JobStore {
   }
 
   // ---- what a worker node writes about itself ----
-
-  /** Takes the fleet's pod tasks on `connection` (a connection of its own: BullMQ blocks on it). */
-  podTaskConsumer(connection: Redis, handler: (task: ReceivedPodTask) => Promise<PodTaskOutcome>, opts: PodTaskConsumerOptions): PodTaskConsumer {
-    return new PodTaskConsumer(connection, this.keys.queuePrefix, handler, opts);
-  }
 
   /** Writes the node's heartbeat record (its entry in the node registry). */
   async writeNodeHeartbeat(record: NodeHeartbeat): Promise<void> {

@@ -8,6 +8,7 @@ import { isJobFinished, podDictionary, ttlDeadline, type Job, type JobControlSta
 import { cronJobOwnerOps, cronJobPokeOps } from './cronjobs.js';
 import { eventOps } from './events.js';
 import { stopMessage } from './jobs.js';
+import { enqueueOps } from './queues.js';
 import { putOp, type CommitResult, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
 
 // ---- Jobs ----
@@ -212,6 +213,8 @@ export interface SyncWrite {
   removed: StoredPod[];
   events: JobEvent[];
   now: number;
+  /** The Redis clock when the sync read (ms): the created pods are queued as due then (the controller's `now` may be injected). */
+  redisNow: number;
   /** Schedule the TTL deletion if the new status finishes the Job. */
   scheduleTtl: boolean;
 }
@@ -233,6 +236,7 @@ export async function commitSync(store: JobStore, w: SyncWrite): Promise<CommitR
     ops.push({ op: 'zadd', key: keys.jobPods(uid), member: name });
     ops.push({ op: 'sadd', key: keys.jobUncounted(uid), member: name });
   }
+  ops.push(...enqueueOps(keys, w.created, w.redisNow));
   for (const { pod, rv } of w.stopped) {
     const name = pod.metadata.name ?? '';
     ops.push(await store.podPutOp(keys.pod(ns, name), rv, pod));

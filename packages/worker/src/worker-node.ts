@@ -247,7 +247,7 @@ export class WorkerNode {
       await this.beat();
       this.heartbeat = setInterval(() => this.tick(), this.settings.heartbeatMs);
       this.syncWorker = this.cluster.startSyncRunner();
-      this.taskWorker = this.cluster.store.podTaskConsumer(this.cluster.connection(), (task) => this.runTask(task), { concurrency: this.maxPods });
+      this.taskWorker = this.cluster.podTaskConsumer((task) => this.runTask(task), { concurrency: this.maxPods });
       const { nodeIP: address, allowPrivileged, pullTimeoutMs } = this.settings;
       this.logger.info({ node: this.nodeName, maxPods: this.maxPods, nodeIP: address, allowPrivileged, pullsImages: pullTimeoutMs !== undefined }, `worker node ${this.nodeName} started`);
       if (this.opts.metricsPort !== undefined) {
@@ -334,26 +334,26 @@ export class WorkerNode {
 
   private async runTask(task: ReceivedPodTask): Promise<PodTaskOutcome> {
     if (!task.data) return; // not a task jobfleet wrote
-    const { ns, name, uid } = task.data;
+    const { ns, name } = task.data;
     // Hand the task back for another node (or this one, once its engine answers again).
     if (!this.dockerAnswers) return { retryInMs: 1_000 };
     // Not for this node any more: the task goes back to the queue for another one. Whether this
     // worker still holds its name is checked by the claim itself, in the same step.
     if (this.draining || this.stopped || !this.lease) return { retryInMs: 1_000 };
-    let claimed: StoredPod | 'elsewhere' | 'nameLost' | undefined;
+    let claimed: StoredPod | { elsewhere: number } | 'nameLost' | undefined;
     try {
-      claimed = await this.claim(ns, name, uid, this.lease.token);
+      claimed = await this.claim(ns, name, this.lease.token);
     } catch {
       return; // a record that cannot even be read as a pod: nothing can be run or reported
     }
+    if (!claimed) return;
     if (claimed === 'nameLost') return { retryInMs: 1_000 };
-    if (claimed === 'elsewhere') {
+    if ('elsewhere' in claimed) {
       // Its nodeSelector names another node: back to the queue for the others. It stays Pending while
       // no node matches, as in Kubernetes, retried less often as it waits (1 s to 10 s, the scheduler's backoff bounds).
-      const waited = Date.now() - task.queuedAt;
+      const waited = Date.now() - claimed.elsewhere;
       return { retryInMs: Math.min(UNSCHEDULABLE_MAX_RETRY_MS, Math.max(1_000, waited / 10)) };
     }
-    if (!claimed) return;
     try {
       await this.runClaimed(ns, name, claimed);
     } catch {
@@ -406,17 +406,20 @@ export class WorkerNode {
   }
 
   /**
-   * Takes a Pending pod for this node; undefined when another node has it or it is gone, 'elsewhere'
-   * when its nodeSelector does not match this node's labels.
+   * Takes a Pending pod for this node; undefined when another node has it or it is gone, `elsewhere`
+   * (when the pod was created, ms) when its nodeSelector does not match this node's labels.
    */
-  private async claim(ns: string, name: string, uid: string, leaseToken: string): Promise<StoredPod | 'elsewhere' | 'nameLost' | undefined> {
+  private async claim(ns: string, name: string, leaseToken: string): Promise<StoredPod | { elsewhere: number } | 'nameLost' | undefined> {
     for (;;) {
       const stored = await this.cluster.store.getPod(ns, name);
       const pod = stored?.pod;
-      if (!stored || !pod || pod.metadata.uid !== uid || pod.spec.nodeName || pod.status.phase !== 'Pending' || pod.metadata.deletionTimestamp) return undefined;
+      if (!stored || !pod || pod.spec.nodeName || pod.status.phase !== 'Pending' || pod.metadata.deletionTimestamp) return undefined;
       // A malformed selector is claimed, for the admission check to refuse it.
       const selector: unknown = pod.spec.nodeSelector;
-      if (isStringMap(selector) && !nodeSelectorMatches(selector, nodeLabels(this.nodeName, this.hostLabels))) return 'elsewhere';
+      if (isStringMap(selector) && !nodeSelectorMatches(selector, nodeLabels(this.nodeName, this.hostLabels))) {
+        const created = Date.parse(pod.metadata.creationTimestamp ?? '');
+        return { elsewhere: Number.isFinite(created) ? created : Date.now() };
+      }
       const now = Date.now();
       const claimed: Pod = {
         ...pod,

@@ -30,7 +30,8 @@
             expectUid?, expectRv?                    preconditions (start only)
             uid?                                     the Job's uid (continue only)
             grace?                                   seconds, passed on to the nodes
-            keys: {jobs, pods, ttl, registry, events, lease, again}   keys of the namespace / fleet
+            keys: {jobs, pods, ttl, registry, events, lease, again, podq}   keys of the namespace / fleet
+                                                     (podq: the pod queue, entries "ns/name")
             prefixes: {pod, log, logz, event, jobPods, uncounted, dict, jobEvents, jobLog, nodePods, nodeChannel}
             pods: [{n, rv, f, node?, stop?, force?}]  f: the pod's JSON with "__RV__" as resourceVersion
           }
@@ -96,6 +97,7 @@ for _, pod in ipairs(p.pods) do
       redis.call("ZREM", K.pods, pod.n)
       redis.call("ZREM", jobPods, pod.n)
       redis.call("SREM", uncounted, pod.n)
+      redis.call("ZREM", K.podq, p.ns .. "/" .. pod.n)
       if pod.node and pod.node ~= "" then
         redis.call("SREM", P.nodePods .. pod.node, p.ns .. "/" .. pod.n)
         if pod.stop then

@@ -1,0 +1,162 @@
+/**
+ * The pod queue (TaskQueues' enqueue/take/hand back, takePods-1.lua, handBackPod-1.lua,
+ * enqueuePods-1.lua) and PodTaskConsumer against a real redis-server: an entry goes to one taker,
+ * oldest first, due times hold, the consumer never runs more than its concurrency, wakes on a
+ * message, and closes without losing an entry.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pod } from '@jobfleet/kube';
+import { parsePodQueueEntry, podQueueEntry, type PodTaskOutcome, type ReceivedPodTask } from './queues.js';
+import { StoreConnection, startScratchRedis, type EmbeddedRedis } from './index.js';
+
+let redis: EmbeddedRedis;
+const connections: StoreConnection[] = [];
+beforeAll(async () => {
+  redis = await startScratchRedis();
+});
+afterAll(async () => {
+  await Promise.all(connections.map((c) => c.close()));
+  await redis.stop();
+});
+
+/** A role's connection under a prefix of this test's own (`prefix`: another process of the same fleet). */
+function connect(prefix = `q${randomUUID().slice(0, 8)}`): StoreConnection {
+  const c = new StoreConnection({ redisUrl: redis.url, prefix });
+  connections.push(c);
+  return c;
+}
+
+const pod = (name: string, ns = 'default'): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, uid: `uid-${name}` }, spec: { containers: [] }, status: { phase: 'Pending' } });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+describe('pod queue entries', () => {
+  it.each<[string, ReturnType<typeof parsePodQueueEntry>]>([
+    ['default/p', { ns: 'default', name: 'p' }],
+    ['default/p/u', undefined],
+    ['a', undefined],
+    ['/p', undefined],
+    ['default/', undefined],
+    ['', undefined],
+  ])('%j parses as %j', (entry, parsed) => {
+    expect(parsePodQueueEntry(entry)).toStrictEqual(parsed);
+  });
+
+  it('round-trips a pod', () => {
+    expect(parsePodQueueEntry(podQueueEntry(pod('x', 'ns1')))).toStrictEqual({ ns: 'ns1', name: 'x' });
+  });
+});
+
+describe('TaskQueues pod queue', () => {
+  it('takes oldest first, each entry once across takers, at most the count asked for', async () => {
+    const a = connect();
+    const b = connect(a.store.keys.rv.slice(0, -':rv'.length));
+    await a.queues.enqueuePods([pod('p1')]);
+    await sleep(5);
+    await a.queues.enqueuePods(Array.from({ length: 99 }, (_, i) => pod(`p${i + 2}`)));
+    const first = await a.queues.takePods(1);
+    expect(first.tasks.map((t) => t.data?.name)).toStrictEqual(['p1']);
+    const takes = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).queues.takePods(7)));
+    const names = takes.flatMap((t) => t.tasks.map((x) => x.data?.name));
+    expect(takes.every((t) => t.tasks.length <= 7)).toBe(true);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.length).toBe(99);
+    expect(await a.queues.takePods(10)).toStrictEqual({ tasks: [] });
+  });
+
+  it('queueing a pod again keeps its place; a handed-back entry is due later, and keeps an earlier due time', async () => {
+    const c = connect();
+    await c.queues.enqueuePods([pod('early')]);
+    const [{ dueAt } = { dueAt: 0 }] = await c.queues.queuedPods();
+    await sleep(20);
+    await c.queues.enqueuePods([pod('early')]);
+    expect(await c.queues.queuedPods()).toStrictEqual([{ entry: 'default/early', dueAt }]);
+    const [taken] = (await c.queues.takePods(5)).tasks;
+    await c.queues.handBackPod(taken?.entry ?? '', 60_000);
+    const later = await c.queues.takePods(5);
+    expect(later.tasks).toStrictEqual([]);
+    expect(later.nextDueInMs).toBeGreaterThan(55_000);
+    // Queued again by the controller meanwhile (NX: it keeps the later due time), then handed back sooner: the sooner wins.
+    await c.queues.enqueuePods([pod('early')]);
+    await c.queues.handBackPod(taken?.entry ?? '', 0);
+    expect((await c.queues.takePods(5)).tasks.map((t) => t.entry)).toStrictEqual(['default/early']);
+  });
+
+  it('queues a large batch in pieces (Lua unpack has a limit) and removes entries', async () => {
+    const c = connect();
+    const pods = Array.from({ length: 2_500 }, (_, i) => pod(`big-${i}`));
+    await c.queues.enqueuePods(pods);
+    expect(await c.store.redis.zcard(c.store.keys.podQueue)).toBe(2_500);
+    await c.queues.dequeuePods(pods.map(podQueueEntry));
+    expect(await c.store.redis.exists(c.store.keys.podQueue)).toBe(0);
+  });
+});
+
+describe('PodTaskConsumer', () => {
+  it('runs at most `concurrency` tasks at once, wakes on a queued pod, and hands back what asked for later', async () => {
+    const c = connect();
+    let running = 0;
+    let peak = 0;
+    const seen: string[] = [];
+    const retried = new Set<string>();
+    const handler = async (task: ReceivedPodTask): Promise<PodTaskOutcome> => {
+      running++;
+      peak = Math.max(peak, running);
+      seen.push(task.data?.name ?? '');
+      await sleep(20);
+      running--;
+      // Every tenth pod is handed back once (as for a node that does not match it).
+      if (task.data?.name.endsWith('0') && !retried.has(task.entry)) {
+        retried.add(task.entry);
+        return { retryInMs: 50 };
+      }
+    };
+    // A poll far longer than the test: the wake-up message is what starts the work.
+    const consumer = c.podTaskConsumer(handler, { concurrency: 4, pollMs: 60_000 });
+    await sleep(100); // subscribed
+    await c.queues.enqueuePods(Array.from({ length: 40 }, (_, i) => pod(`w${i}`)));
+    await until(() => seen.length === 44, '40 pods and 4 hand-backs');
+    expect(peak).toBeLessThanOrEqual(4);
+    expect(peak).toBeGreaterThan(1);
+    expect(new Set(seen).size).toBe(40);
+    await consumer.close();
+    expect(await c.store.redis.exists(c.store.keys.podQueue)).toBe(0);
+  });
+
+  it('takes nothing while paused; close waits for running tasks and leaves the untaken queued', async () => {
+    const c = connect();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let started = 0;
+    let finished = 0;
+    const consumer = c.podTaskConsumer(
+      async () => {
+        started++;
+        await gate;
+        finished++;
+      },
+      { concurrency: 2, pollMs: 50 },
+    );
+    await consumer.pause();
+    await c.queues.enqueuePods([pod('a'), pod('b'), pod('c')]);
+    await sleep(200);
+    expect(started).toBe(0);
+    consumer.resume();
+    await until(() => started === 2, 'two tasks started');
+    const closing = consumer.close();
+    await sleep(100);
+    expect(finished).toBe(0);
+    release();
+    await closing;
+    expect(finished).toBe(2);
+    expect((await c.queues.queuedPods()).map((q) => q.entry)).toStrictEqual(['default/c']);
+  });
+});
