@@ -253,6 +253,8 @@ describe('deleteJob', () => {
     const { store, controller } = newCluster();
     await createJob(store, controller, newJob('kept'), NS);
     await expect(deleteJob(store, NS, 'kept', { uid: 'someone-else' })).rejects.toThrow(/Precondition failed: UID in precondition: someone-else/);
+    // A precondition with half a UTF-16 pair (which Lua's JSON decoder refuses) is a precondition that fails, not a 500.
+    await expect(deleteJob(store, NS, 'kept', { uid: 'x\ud83d', resourceVersion: '\udca5' })).rejects.toThrow(/Precondition failed: UID in precondition: x/);
     expect(await store.getJob(NS, 'kept')).toBeDefined();
   });
 });

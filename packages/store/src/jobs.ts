@@ -4,7 +4,7 @@ import { ConflictError, generatedSelector, jobPodLabels, k8sTime, type Job, type
 import { pokeCronJobOf } from './cronjobs.js';
 import type { TaskQueues } from './queues.js';
 import { CHANGES_MAX_LEN, encodeObject, type JobStore } from './store.js';
-import { defineScript } from './scripts.js';
+import { defineScript, scriptJson } from './scripts.js';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
@@ -163,7 +163,7 @@ async function runDelete(store: JobStore, ns: string, name: string, params: Reco
     },
   };
   const jobKey = params.start ? k.job(ns, name) : '';
-  return deleteScript(store).deleteJobBatch(k.rv, k.changes, k.changesIndex, k.changesInfo, jobKey, CHANGES_MAX_LEN, store.changesMaxBytes, JSON.stringify(full), DELETE_BATCH_PODS, DELETE_BATCH_EVENTS);
+  return deleteScript(store).deleteJobBatch(k.rv, k.changes, k.changesIndex, k.changesInfo, jobKey, CHANGES_MAX_LEN, store.changesMaxBytes, scriptJson(full), DELETE_BATCH_PODS, DELETE_BATCH_EVENTS);
 }
 
 /**

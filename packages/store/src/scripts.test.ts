@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadScript, scriptKeyCount } from './scripts.js';
+import { loadScript, scriptJson, scriptKeyCount } from './scripts.js';
 
 describe('the script loader', () => {
   it('puts each shared fragment in once, for every script that includes it', () => {
@@ -17,5 +17,17 @@ describe('the script loader', () => {
     expect(files.length).toBeGreaterThan(4);
     for (const file of files) expect(scriptKeyCount(file)).toBeGreaterThan(0);
     expect(() => scriptKeyCount('nameless.lua')).toThrow(/number of keys/);
+  });
+});
+
+describe('scriptJson', () => {
+  it.each<[string, unknown, string]>([
+    ['a lone high surrogate becomes U+FFFD', { uid: 'x\ud83d' }, '{"uid":"x\ufffd"}'],
+    ['a lone low surrogate becomes U+FFFD', ['\udca5y'], '["\ufffdy"]'],
+    ['a pair stays', { uid: '💥' }, '{"uid":"💥"}'],
+    ['the text of an escape inside a string (an encoded object) stays', { obj: JSON.stringify({ a: '\ud83d' }) }, JSON.stringify({ obj: '{"a":"\\ud83d"}' })],
+    ['plain JSON is JSON.stringify', { a: [1, 'b', null] }, '{"a":[1,"b",null]}'],
+  ])('%s', (_name, value, json) => {
+    expect(scriptJson(value)).toBe(json);
   });
 });

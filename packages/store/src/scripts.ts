@@ -28,3 +28,18 @@ export function defineScript(redis: Redis, name: string, file: string): void {
   // A variable key count (`-5+.lua`): the command's first argument is the number of keys.
   if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: file.endsWith('+.lua') ? undefined : scriptKeyCount(file), lua: loadScript(file) });
 }
+
+/** A lone surrogate: half of a UTF-16 pair without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * JSON for a script's `cjson.decode`, which refuses the `\ud83d` escape JSON.stringify writes for a
+ * lone surrogate (a request may carry one anywhere, e.g. in a DELETE's preconditions): each such
+ * character becomes U+FFFD, as a UTF-8 decoder would make it. Only a JSON with such an escape
+ * (or the text of one) is written again, so the common case costs one scan.
+ */
+export function scriptJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (!/\\u[dD][89a-fA-F]/.test(json)) return json;
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\uFFFD') : v));
+}

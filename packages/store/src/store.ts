@@ -6,7 +6,7 @@ import { redisKeys, type Keys } from './keys.js';
 import { PodCodec } from './pod-codec.js';
 import { PodLogs } from './pod-logs.js';
 import { StatusReportBatcher, type PodStatusReport, type PodStatusResult } from './pod-status-reports.js';
-import { defineScript } from './scripts.js';
+import { defineScript, scriptJson } from './scripts.js';
 
 const RV_PLACEHOLDER = '__RV__';
 /**
@@ -197,7 +197,7 @@ export class JobStore {
       }
       return rest.op === 'put' && rest.request ? { ...rest, k, request: undefined, headroom: this.statusHeadroom } : { ...rest, k };
     });
-    const reply = await this.redis.applyWrites(touched.length, ...touched, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, JSON.stringify(sent), newWriteId());
+    const reply = await this.redis.applyWrites(touched.length, ...touched, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, scriptJson(sent), newWriteId());
     if (reply[0] === 1) {
       await this.durable();
       return { ok: true, rvs: reply.slice(1).map(String) };
