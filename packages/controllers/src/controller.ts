@@ -149,13 +149,13 @@ export class JobController {
         if (await lease.held()) return this.retryAfterLease(ns, name);
         continue; // the holder let go meanwhile: our turn
       }
+      let again = false;
       try {
-        await lease.clearAgain();
         await this.syncWithRetries(ns, name);
       } finally {
-        await lease.release(token);
+        again = await lease.release(token);
       }
-      if (!(await lease.againAsked())) return;
+      if (!again) return;
     }
   }
 

@@ -207,6 +207,10 @@ export class PodTaskConsumer {
   private paused = false;
   private closed = false;
   private kicked = false;
+  /** Whether the last look took a full batch (more may be due). */
+  private moreDue = false;
+  /** Whether the loop sleeps because the node is full. */
+  private waitingForRoom = false;
   private wake: (() => void) | undefined;
   private readonly loop: Promise<void>;
   private readonly pollMs: number;
@@ -249,7 +253,9 @@ export class PodTaskConsumer {
     while (!this.closed) {
       const room = this.opts.concurrency - this.running.size;
       if (this.paused || room <= 0) {
+        this.waitingForRoom = !this.paused;
         await this.sleep(this.pollMs);
+        this.waitingForRoom = false;
         this.kicked = false;
         continue;
       }
@@ -266,6 +272,9 @@ export class PodTaskConsumer {
         await Promise.all(taken.tasks.map((t) => this.queues.handBackPod(t.entry, 0).catch(() => undefined)));
         break;
       }
+      // A full batch may have left more behind: a task that ends then looks again at once. A batch
+      // that emptied what was due leaves the next look to a wake-up message or the poll.
+      this.moreDue = taken.tasks.length >= room;
       for (const task of taken.tasks) this.dispatch(task);
       if (taken.tasks.length === 0) await this.sleep(Math.min(this.pollMs, taken.nextDueInMs ?? this.pollMs));
     }
@@ -281,7 +290,8 @@ export class PodTaskConsumer {
       }
     })().finally(() => {
       this.running.delete(done);
-      this.kick();
+      // More may be due, or the loop waits for room (and was full when entries came): look again.
+      if (this.moreDue || this.waitingForRoom) this.kick();
     });
     this.running.add(done);
   }

@@ -103,6 +103,9 @@ interface ScriptedRedis extends Redis {
   /** reportPodStatus-5+.lua: the number of keys first. */
   reportPodStatus(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
   claimPod(...args: (string | number)[]): Promise<(number | string)[]>;
+  takeSyncLease(lease: string, again: string, token: string, ms: number): Promise<number>;
+  releaseSyncLease(lease: string, again: string, token: string): Promise<number>;
+  releaseLease(lease: string, token: string): Promise<number>;
 }
 
 
@@ -175,6 +178,9 @@ export class JobStore {
     defineScript(redis, 'loadForSync', 'loadForSync-1.lua');
     defineScript(redis, 'reportPodStatus', 'reportPodStatus-5+.lua');
     defineScript(redis, 'claimPod', 'claimPod-10.lua');
+    defineScript(redis, 'takeSyncLease', 'takeSyncLease-2.lua');
+    defineScript(redis, 'releaseSyncLease', 'releaseSyncLease-2.lua');
+    defineScript(redis, 'releaseLease', 'releaseLease-1.lua');
     this.redis = redis as ScriptedRedis;
   }
 
@@ -242,7 +248,7 @@ export class JobStore {
 
   /** Deletes a lease if `token` still holds it. */
   async releaseLease(key: string, token: string): Promise<void> {
-    await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, token);
+    await this.redis.releaseLease(key, token);
   }
 
   async currentResourceVersion(): Promise<string> {

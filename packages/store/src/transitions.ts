@@ -143,29 +143,22 @@ export class JobSyncLease {
     this.again = store.keys.syncAgain(ns, name);
   }
 
-  /** Takes the lease for `ms` if nobody holds it. */
+  /** Takes the lease for `ms` if nobody holds it, and then forgets the "sync again" requests made so far (takeSyncLease-2.lua). */
   async take(token: string, ms: number): Promise<boolean> {
-    return (await this.store.redis.set(this.lease, token, 'PX', ms, 'NX')) !== null;
+    return (await this.store.redis.takeSyncLease(this.lease, this.again, token, ms)) === 1;
   }
 
   async held(): Promise<boolean> {
     return (await this.store.redis.exists(this.lease)) === 1;
   }
 
-  async release(token: string): Promise<void> {
-    await this.store.releaseLease(this.lease, token);
+  /** Lets go of the lease (if still held); true when another sync was asked for meanwhile (releaseSyncLease-2.lua). */
+  async release(token: string): Promise<boolean> {
+    return (await this.store.redis.releaseSyncLease(this.lease, this.again, token)) === 1;
   }
 
   async askAgain(ms: number): Promise<void> {
     await this.store.redis.set(this.again, '1', 'PX', ms);
-  }
-
-  async clearAgain(): Promise<void> {
-    await this.store.redis.del(this.again);
-  }
-
-  async againAsked(): Promise<boolean> {
-    return (await this.store.redis.exists(this.again)) === 1;
   }
 }
 
