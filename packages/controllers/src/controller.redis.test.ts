@@ -201,8 +201,8 @@ describe('deleteJob', () => {
   it('removes every key of the Job: object, pods, logs, events, indexes, TTL entry and tasks', async () => {
     const cluster = newCluster();
     const { store, controller, queues } = cluster;
-    // A first Job, created and deleted, leaves the keys every deployment has (rv, change stream, queues).
-    await createJob(store, controller, newJob('warm-up', { ttlSecondsAfterFinished: 60 }), NS);
+    // A first Job, created and deleted, leaves the keys every deployment has (rv, change stream, the timers' queue).
+    await createJob(store, controller, newJob('warm-up', { ttlSecondsAfterFinished: 60, activeDeadlineSeconds: 3_600 }), NS);
     await deleteJob(store, NS, 'warm-up', { queues });
     const baseline = await keysOf(cluster);
 

@@ -42,7 +42,7 @@ interface SyncSeen {
 }
 /** How long one process may sync a Job before another may take over (a sync takes milliseconds). */
 const SYNC_LEASE_MS = 10_000;
-/** A Pending pod with no worker after this long gets its task added again (lost after a crash). */
+/** A Pending pod with no worker after this long is queued again by a sync (see act). */
 const UNCLAIMED_RETRY_MS = 10_000;
 /** Failed syncs are retried after 100 ms, doubling to 60 s; at most this many Jobs wait for a retry at once. */
 const SYNC_RETRY_BASE_MS = 100;
@@ -323,14 +323,15 @@ export class JobController {
       .map((p) => p.pod)
       .filter((p) => p.status.phase === 'Pending' && !p.spec.nodeName && !p.metadata.deletionTimestamp)
       .filter((p) => now - Date.parse(p.metadata.creationTimestamp ?? '') > UNCLAIMED_RETRY_MS);
-    // The created pods were queued by the commit; those still waiting for a node are queued again.
+    // The created pods were queued by the commit, and an entry a node took but never claimed is
+    // queued again when its lease ends (takePods-2.lua). A pod still waiting for a node after
+    // UNCLAIMED_RETRY_MS is queued again too (a no-op while its entry waits), as belt and braces
+    // for entries lost otherwise (a pod whose creation predates the queue, a Redis restored from an old file).
     await this.queues.enqueuePods(unclaimed);
     if (plan.created.length > 0 || plan.deleted > 0) await trimJobEvents(this.store, job, MAX_EVENTS_PER_JOB);
-    let requeue = decision.requeueAfterMs;
-    if (plan.created.length > 0 || unclaimed.length > 0) requeue = Math.min(requeue ?? Infinity, UNCLAIMED_RETRY_MS + 1000);
+    const requeue = decision.requeueAfterMs;
     if (requeue !== undefined && Number.isFinite(requeue)) await this.queues.scheduleSync(job, requeue, now);
-    const tasked = [...plan.created, ...unclaimed];
-    if ((tasked.length > 0 || requeue !== undefined) && !(await this.stillExists(job))) {
+    if ((unclaimed.length > 0 || requeue !== undefined) && !(await this.stillExists(job))) {
       // Deleted since this sync committed: the deletion removed the timers and queued pods it could
       // see, these came after it (or the deletion comes after this check, and removes them itself).
       await this.queues.removeJobTimers(job.metadata.uid ?? '');

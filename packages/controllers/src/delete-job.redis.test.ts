@@ -143,7 +143,8 @@ describe('deleteJob', () => {
 
   it('a sync that committed just before the deletion leaves no timer or task behind it', async () => {
     const { store, controller, queues } = newCluster();
-    await createJob(store, controller, newJob('warm-up'), NS);
+    // A warm-up Job with a deadline timer leaves the keys every deployment has (the timers' queue).
+    await createJob(store, controller, newJob('warm-up', { activeDeadlineSeconds: 3_600 }), NS);
     await deleteJob(store, NS, 'warm-up', { queues });
     const baseline = await keysOf(store);
     const queueKeys = async () => (await scratch.redis.keys(`${store.keys.queuePrefix}:*`)).filter((k) => !/:(events|meta|id|stalled-check)$/.test(k)).sort();

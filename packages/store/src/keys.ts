@@ -59,6 +59,8 @@ export interface Keys {
   queuePrefix: string;
   /** Pods waiting for a node (ZSET "ns/name" → due ms on the Redis clock), see TaskQueues. */
   podQueue: string;
+  /** Entries of the pod queue a node took and has not claimed yet (ZSET "ns/name" → lease end ms). */
+  podQueueTaken: string;
   /** Pub/sub channel that wakes the nodes when pods are queued. */
   podQueueWake: string;
   /** A namespace's CronJobs (ZSET by name, score 0). */
@@ -110,6 +112,7 @@ export function redisKeys(prefix = 'jf'): Keys {
     ttlSchedule: `${p}:ttl`,
     queuePrefix: `${p}q`,
     podQueue: `${p}:podq`,
+    podQueueTaken: `${p}:podq:taken`,
     podQueueWake: `${p}:podq:wake`,
     cronJobs: (ns) => `${p}:cronjobs:${ns}`,
     cronJob: (ns, name) => `${p}:cronjob:${ns}:${name}`,

@@ -1,8 +1,8 @@
 /**
- * The pod queue (TaskQueues' enqueue/take/hand back, takePods-1.lua, handBackPod-1.lua,
+ * The pod queue (TaskQueues' enqueue/take/hand back/ack, takePods-2.lua, handBackPod-2.lua,
  * enqueuePods-1.lua) and PodTaskConsumer against a real redis-server: an entry goes to one taker,
- * oldest first, due times hold, the consumer never runs more than its concurrency, wakes on a
- * message, and closes without losing an entry.
+ * oldest first, due times hold, a taken entry nobody claimed comes back when its lease ends, the
+ * consumer never runs more than its concurrency, wakes on a message, and closes without losing an entry.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,24 @@ describe('TaskQueues pod queue', () => {
     expect((await c.queues.takePods(5)).tasks.map((t) => t.entry)).toStrictEqual(['default/early']);
   });
 
+  it('a taken entry is held under a lease: let go (ack, hand back) it is gone from the taken set; never let go, it is queued again', async () => {
+    const c = connect();
+    const taken = () => c.store.redis.zrange(c.store.keys.podQueueTaken, 0, -1);
+    await c.queues.enqueuePods([pod('acked'), pod('handed'), pod('lost')]);
+    const batch = await c.queues.takePods(3, 200);
+    expect(batch.tasks.map((t) => t.entry)).toStrictEqual(['default/acked', 'default/handed', 'default/lost']);
+    expect((await taken()).sort()).toStrictEqual(['default/acked', 'default/handed', 'default/lost']);
+    await c.queues.ackPods(['default/acked']);
+    await c.queues.handBackPod('default/handed', 60_000);
+    expect(await taken()).toStrictEqual(['default/lost']);
+    // The node that took "lost" died: nothing is due until its lease ends, then the next take gets it back.
+    expect((await c.queues.takePods(3, 200)).tasks).toStrictEqual([]);
+    await sleep(300);
+    expect((await c.queues.takePods(3, 200)).tasks.map((t) => t.entry)).toStrictEqual(['default/lost']);
+    await c.queues.ackPods(['default/lost']);
+    expect(await c.store.redis.exists(c.store.keys.podQueueTaken)).toBe(0);
+  });
+
   it('queues a large batch in pieces (Lua unpack has a limit) and removes entries', async () => {
     const c = connect();
     const pods = Array.from({ length: 2_500 }, (_, i) => pod(`big-${i}`));
@@ -129,6 +147,8 @@ describe('PodTaskConsumer', () => {
     expect(new Set(seen).size).toBe(40);
     await consumer.close();
     expect(await c.store.redis.exists(c.store.keys.podQueue)).toBe(0);
+    // Every task the handler ended let go of its entry.
+    expect(await c.store.redis.exists(c.store.keys.podQueueTaken)).toBe(0);
   });
 
   it('takes nothing while paused; close waits for running tasks and leaves the untaken queued', async () => {

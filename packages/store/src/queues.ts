@@ -52,11 +52,17 @@ export function enqueueOps(keys: Keys, pods: Pod[], now: number): WriteOp[] {
 const ENQUEUE_BATCH = 1_000;
 /** Entries one takePods call takes at most. */
 const MAX_TAKE = 1_000;
+/**
+ * How long a node may hold a taken entry before claiming its pod: past it, the entry is queued
+ * again for any node (its node died or hung in between). A claim takes milliseconds; one that
+ * comes later finds the pod claimed by the other node, and lets go.
+ */
+export const TAKEN_LEASE_MS = 10_000;
 
 interface QueueRedis extends Redis {
   enqueuePods(queue: string, channel: string, ...entries: string[]): Promise<number>;
-  takePods(queue: string, max: number): Promise<(string | number)[]>;
-  handBackPod(queue: string, entry: string, delayMs: number): Promise<number>;
+  takePods(queue: string, taken: string, max: number, leaseMs: number): Promise<(string | number)[]>;
+  handBackPod(queue: string, taken: string, entry: string, delayMs: number): Promise<number>;
 }
 
 /** What one takePods call got: the entries due (oldest first), and when nothing was, how long until one is. */
@@ -69,8 +75,8 @@ export interface TakenPods {
 /**
  * The fleet's work queues. Pods wait in the pod queue, a ZSET of their entries ("ns/name")
  * scored with the time each is due, written in the same commit as the pods themselves
- * (enqueueOps) and taken by the nodes with one script call for a batch (takePods-1.lua): a pod
- * costs two commands of the queue, where a BullMQ task costs ~34. Job timers (backoff,
+ * (enqueueOps) and taken by the nodes with one script call for a batch (takePods-2.lua), held
+ * under a lease until the claim: a pod costs ~4 commands of the queue, where a BullMQ task costs ~34. Job timers (backoff,
  * deadlines) are BullMQ delayed tasks, one per Job and due time.
  */
 export class TaskQueues {
@@ -85,8 +91,8 @@ export class TaskQueues {
     // Connection errors are retried by ioredis; callers see the failed commands themselves.
     this.sync.on('error', () => undefined);
     defineScript(redis, 'enqueuePods', 'enqueuePods-1.lua');
-    defineScript(redis, 'takePods', 'takePods-1.lua');
-    defineScript(redis, 'handBackPod', 'handBackPod-1.lua');
+    defineScript(redis, 'takePods', 'takePods-2.lua');
+    defineScript(redis, 'handBackPod', 'handBackPod-2.lua');
     this.redis = redis as QueueRedis;
   }
 
@@ -97,9 +103,12 @@ export class TaskQueues {
     }
   }
 
-  /** Takes up to `max` due entries (takePods-1.lua): each is removed from the queue as it is taken. */
-  async takePods(max: number): Promise<TakenPods> {
-    const reply = await this.redis.takePods(this.keys.podQueue, Math.max(1, Math.min(MAX_TAKE, Math.floor(max))));
+  /**
+   * Takes up to `max` due entries (takePods-2.lua): each leaves the queue for the taken set, with a
+   * lease of TAKEN_LEASE_MS, until the node's claim of the pod (or ackPods) removes it there.
+   */
+  async takePods(max: number, leaseMs = TAKEN_LEASE_MS): Promise<TakenPods> {
+    const reply = await this.redis.takePods(this.keys.podQueue, this.keys.podQueueTaken, Math.max(1, Math.min(MAX_TAKE, Math.floor(max))), leaseMs);
     const next = Number(reply[1]);
     const tasks: ReceivedPodTask[] = [];
     for (let i = 2; i + 1 < reply.length; i += 2) {
@@ -109,9 +118,14 @@ export class TaskQueues {
     return { tasks, ...(next >= 0 ? { nextDueInMs: next } : {}) };
   }
 
-  /** Puts a taken entry back, due in `delayMs` (handBackPod-1.lua). */
+  /** Puts a taken entry back, due in `delayMs` (handBackPod-2.lua). */
   async handBackPod(entry: string, delayMs: number): Promise<void> {
-    await this.redis.handBackPod(this.keys.podQueue, entry, Math.max(0, Math.round(delayMs)));
+    await this.redis.handBackPod(this.keys.podQueue, this.keys.podQueueTaken, entry, Math.max(0, Math.round(delayMs)));
+  }
+
+  /** Lets go of taken entries that need no claim (a pod gone, or claimed by another node). */
+  async ackPods(entries: string[]): Promise<void> {
+    if (entries.length > 0) await this.redis.zrem(this.keys.podQueueTaken, ...entries);
   }
 
   /** The queued entries with their due times (ms), oldest first, at most `limit`. */
@@ -178,8 +192,11 @@ export class TaskQueues {
   }
 }
 
-/** What a pod task handler answers: nothing (done), or that the task goes back to the queue for `retryInMs`. */
-export type PodTaskOutcome = void | { retryInMs: number };
+/**
+ * What a pod task handler answers: nothing (done: the consumer lets go of the entry), 'claimed' (the
+ * claim of the pod let go of it already), or that the task goes back to the queue for `retryInMs`.
+ */
+export type PodTaskOutcome = void | 'claimed' | { retryInMs: number };
 
 /** A pod task as a worker sees it: its entry, what to run, and when it was due (ms, Redis clock). */
 export interface ReceivedPodTask {
@@ -199,7 +216,7 @@ export interface PodTaskConsumerOptions {
 /**
  * Takes pod tasks from the fleet's pod queue while the node has room: a batch per script call,
  * woken by the message every enqueue publishes, and looking again every pollMs. A task taken twice
- * (queued again by the controller) is harmless, since the pod's claim is the fence. A handler
+ * (its lease ran out) is harmless, since the pod's claim is the fence. A handler
  * hands a task back for later by answering `{ retryInMs }`.
  */
 export class PodTaskConsumer {
@@ -284,9 +301,11 @@ export class PodTaskConsumer {
     const done: Promise<void> = (async () => {
       try {
         const outcome = await this.handler(task);
+        if (outcome === 'claimed') return;
         if (outcome) await this.queues.handBackPod(task.entry, outcome.retryInMs);
+        else await this.queues.ackPods([task.entry]);
       } catch {
-        // A handler's failure ends its task; the Job controller queues a pod left Pending again.
+        // A handler's failure ends its task: the entry's lease runs out and it is queued again.
       }
     })().finally(() => {
       this.running.delete(done);

@@ -177,7 +177,7 @@ export class JobStore {
     defineScript(redis, 'applyWrites', 'applyWrites-4+.lua');
     defineScript(redis, 'loadForSync', 'loadForSync-1.lua');
     defineScript(redis, 'reportPodStatus', 'reportPodStatus-5+.lua');
-    defineScript(redis, 'claimPod', 'claimPod-10.lua');
+    defineScript(redis, 'claimPod', 'claimPod-11.lua');
     defineScript(redis, 'takeSyncLease', 'takeSyncLease-2.lua');
     defineScript(redis, 'releaseSyncLease', 'releaseSyncLease-2.lua');
     defineScript(redis, 'releaseLease', 'releaseLease-1.lua');
@@ -340,7 +340,7 @@ export class JobStore {
   }
 
   /**
-   * A worker takes a Pending pod for its node (claimPod-10.lua) while `leaseToken` holds the node's
+   * A worker takes a Pending pod for its node (claimPod-11.lua) while `leaseToken` holds the node's
    * name: the pod as claimed, if it still has resourceVersion `rv`, joins the node's pod set, with
    * the scheduler's event (`event`: the writes of eventOps, none when past the event rate) in the
    * same step. ok:false when the pod changed or went since `rv`; nameLost when another worker holds
@@ -357,7 +357,7 @@ export class JobStore {
     const { obj, dict } = await this.codec.encode(encodeObject(pod), pod);
     const reply = await this.redis.claimPod(
       ...[keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, keys.pod(ns, name), keys.nodePods(node)],
-      ...[put?.key ?? keys.event(ns, ''), index?.key ?? keys.events(ns), owned?.key ?? keys.jobEvents(''), keys.nodeLease(node)],
+      ...[put?.key ?? keys.event(ns, ''), index?.key ?? keys.events(ns), owned?.key ?? keys.jobEvents(''), keys.nodeLease(node), keys.podQueueTaken],
       ...[CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, rv, obj, dict, pod.status.phase, ns, name],
       ...[put?.obj ?? '', put?.name ?? '', leaseToken, repeat ? '1' : '0', newWriteId()],
     );

@@ -359,6 +359,7 @@ export class WorkerNode {
     } catch {
       // One pod's failure never ends the worker; a pod left unreported is settled by the sweep (failPodsWithoutRunner).
     }
+    return 'claimed'; // the claim let go of the queue entry
   }
 
   private async runClaimed(ns: string, name: string, claimed: StoredPod): Promise<void> {

@@ -10,6 +10,8 @@
   KEYS[7] the event's hash       KEYS[8] the namespace's event index (ZSET)
   KEYS[9] the Job's event names (SET, deleted with the Job)
   KEYS[10] the node's name lease (its holder's token): a worker that lost its name takes no pod
+  KEYS[11] the pod queue's taken entries (ZSET "ns/name" -> lease end ms): the claim is the entry's
+           acknowledgement, so the pod's entry "ns/name" leaves it in the same step
   ARGV[1] change stream max entries   ARGV[2] change stream max bytes   ARGV[3] max bytes of one object
   ARGV[4] the pod's expected resourceVersion
   ARGV[5] the claimed pod as stored (see PodCodec)   ARGV[6] its dictionary id   ARGV[7] its phase
@@ -49,6 +51,7 @@ redis.call("HSET", KEYS[5], "rv", rv, "obj", ARGV[5], "p", ARGV[7], "w", ARGV[14
 if ARGV[6] ~= "" then redis.call("HSET", KEYS[5], "d", ARGV[6]) end
 appendChange(rv, "MODIFIED", {kind = "Pod", ns = ns, name = name}, ARGV[5], ARGV[6])
 redis.call("SADD", KEYS[6], ns .. "/" .. name)
+redis.call("ZREM", KEYS[11], ns .. "/" .. name)
 
 -- A new event whose name is taken already (never: names are unique per time and sequence) records nothing.
 local existed = ARGV[10] ~= "" and redis.call("EXISTS", KEYS[7]) == 1
