@@ -163,6 +163,17 @@ describe('JobController.syncJob', () => {
     expect((await store.getJob(NS, 'flaky'))?.job.status?.succeeded).toBe(1);
   });
 
+  it("keeps a Job's newest 100 events once it has more than 150; a Job of a few pods is not trimmed", async () => {
+    const { store, controller } = newCluster();
+    const big = await createJob(store, controller, newJob('many-events', { parallelism: 160, completions: 160 }), NS);
+    const names = await store.redis.smembers(store.keys.jobEvents(big.metadata.uid ?? ''));
+    expect(names).toHaveLength(100);
+    // The newest are kept (names sort by creation time), and each one kept still exists.
+    expect((await eventReasons(store, big)).every((r) => r === 'SuccessfulCreate')).toBe(true);
+    const small = await createJob(store, controller, newJob('few-events', { parallelism: 6, completions: 6 }), NS);
+    expect(await store.redis.scard(store.keys.jobEvents(small.metadata.uid ?? ''))).toBe(6);
+  });
+
   it('a sync of a Job that does not exist does nothing', async () => {
     const { store, controller } = newCluster();
     await controller.syncJob(NS, 'nothing-here');

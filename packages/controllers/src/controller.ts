@@ -328,7 +328,11 @@ export class JobController {
     // UNCLAIMED_RETRY_MS is queued again too (a no-op while its entry waits), as belt and braces
     // for entries lost otherwise (a pod whose creation predates the queue, a Redis restored from an old file).
     await this.queues.enqueuePods(unclaimed);
-    if (plan.created.length > 0 || plan.deleted > 0) await trimJobEvents(this.store, job, MAX_EVENTS_PER_JOB);
+    // A Job of a few pods cannot reach the events bound (a pod makes at most ~15 distinct events,
+    // repeats being counted on one): the count is not even read (one round trip of every new Job).
+    const { active = 0, succeeded = 0, failed = 0 } = decision.status;
+    const fewPods = active + succeeded + failed <= MAX_PODS_WITHOUT_TRIM;
+    if ((plan.created.length > 0 || plan.deleted > 0) && !fewPods) await trimJobEvents(this.store, job, MAX_EVENTS_PER_JOB);
     const requeue = decision.requeueAfterMs;
     if (requeue !== undefined && Number.isFinite(requeue)) await this.queues.scheduleSync(job, requeue, now);
     if ((unclaimed.length > 0 || requeue !== undefined) && !(await this.stillExists(job))) {
@@ -343,6 +347,8 @@ export class JobController {
 
 /** Events kept per Job: the newest ones, as Kubernetes keeps events for a limited time only. */
 export const MAX_EVENTS_PER_JOB = 100;
+/** Jobs of at most this many pods (active + succeeded + failed) skip the events trim: 6 × ~15 < 1.5 × MAX_EVENTS_PER_JOB. */
+const MAX_PODS_WITHOUT_TRIM = 6;
 
 /**
  * Stopping a pod is deleting it, as Kubernetes' Job controller does: it gets a deletionTimestamp,
