@@ -103,11 +103,15 @@ describe('janitors', () => {
     await first.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 1_000));
     const second = await startRoleProcess('janitor', options);
+    const secondUp = Date.now();
     try {
       await eventually(() => isGone(fleet, name), 15_000, 'the Job to be deleted by the second janitor');
-      const goneAfter = Date.now() - (await finishTime(done));
-      expect(goneAfter).toBeGreaterThanOrEqual(4_000);
-      expect(goneAfter).toBeLessThan(4_000 + 3_000);
+      const goneAt = Date.now();
+      const deadline = (await finishTime(done)) + 4_000;
+      // Never before its TTL; and on time: soon after whichever came last, the deadline or the
+      // successor being up (a loaded machine can take seconds to start a process, which is no lateness of the janitor's).
+      expect(goneAt).toBeGreaterThanOrEqual(deadline);
+      expect(goneAt - Math.max(deadline, secondUp)).toBeLessThan(5_000);
     } finally {
       await second.kill('SIGTERM');
     }
