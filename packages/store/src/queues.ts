@@ -109,13 +109,9 @@ export class TaskQueues {
    */
   async takePods(max: number, leaseMs = TAKEN_LEASE_MS): Promise<TakenPods> {
     const reply = await this.redis.takePods(this.keys.podQueue, this.keys.podQueueTaken, Math.max(1, Math.min(MAX_TAKE, Math.floor(max))), leaseMs);
-    const next = Number(reply[1]);
-    const tasks: ReceivedPodTask[] = [];
-    for (let i = 2; i + 1 < reply.length; i += 2) {
-      const entry = String(reply[i]);
-      tasks.push({ entry, data: parsePodQueueEntry(entry), queuedAt: Number(reply[i + 1]) });
-    }
-    return { tasks, ...(next >= 0 ? { nextDueInMs: next } : {}) };
+    const [next, ...entries] = reply;
+    const tasks = entries.map((e): ReceivedPodTask => ({ entry: String(e), data: parsePodQueueEntry(String(e)) }));
+    return { tasks, ...(Number(next) >= 0 ? { nextDueInMs: Number(next) } : {}) };
   }
 
   /** Puts a taken entry back, due in `delayMs` (handBackPod-2.lua). */
@@ -198,12 +194,11 @@ export class TaskQueues {
  */
 export type PodTaskOutcome = void | 'claimed' | { retryInMs: number };
 
-/** A pod task as a worker sees it: its entry, what to run, and when it was due (ms, Redis clock). */
+/** A pod task as a worker sees it: its entry, and the pod it names. */
 export interface ReceivedPodTask {
   entry: string;
   /** Undefined when the entry is not one jobfleet wrote. */
   data: PodTask | undefined;
-  queuedAt: number;
 }
 
 export interface PodTaskConsumerOptions {

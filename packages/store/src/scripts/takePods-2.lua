@@ -11,8 +11,8 @@
   KEYS[2] the taken entries (ZSET member -> lease end ms)
   ARGV[1] how many entries at most   ARGV[2] the lease, ms
 
-  Returns {now, nextDueInMs or -1, member1, score1, member2, score2, ...}: the Redis clock (ms), and
-          when nothing was due, how long until the next entry is (-1: the queue is empty).
+  Returns {nextDueInMs or -1, member1, member2, ...}: the entries taken, oldest first, and when
+          nothing was due, how long until the next entry is (-1: the queue is empty).
 ]]
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -24,21 +24,20 @@ if #expired > 0 then
   redis.call("ZREM", KEYS[2], unpack(expired))
 end
 
-local due = redis.call("ZRANGE", KEYS[1], "-inf", now, "BYSCORE", "LIMIT", 0, max, "WITHSCORES")
+local due = redis.call("ZRANGE", KEYS[1], "-inf", now, "BYSCORE", "LIMIT", 0, max)
 if #due == 0 then
   local first = redis.call("ZRANGE", KEYS[1], 0, 0, "WITHSCORES")
-  if first[2] then return {now, math.max(0, tonumber(first[2]) - now)} end
-  return {now, -1}
+  if first[2] then return {math.max(0, tonumber(first[2]) - now)} end
+  return {-1}
 end
-local members, leases = {}, {}
-local until_ = now + tonumber(ARGV[2])
-for i = 1, #due, 2 do
-  members[#members + 1] = due[i]
-  leases[#leases + 1] = until_
-  leases[#leases + 1] = due[i]
+local leases = {}
+local leaseEnd = now + tonumber(ARGV[2])
+for _, member in ipairs(due) do
+  leases[#leases + 1] = leaseEnd
+  leases[#leases + 1] = member
 end
-redis.call("ZREM", KEYS[1], unpack(members))
+redis.call("ZREM", KEYS[1], unpack(due))
 redis.call("ZADD", KEYS[2], unpack(leases))
-local reply = {now, 0}
-for i = 1, #due do reply[#reply + 1] = due[i] end
+local reply = {0}
+for _, member in ipairs(due) do reply[#reply + 1] = member end
 return reply
