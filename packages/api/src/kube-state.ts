@@ -5,7 +5,7 @@
  * (docs/metrics/workload/{job,pod,cronjob}-metrics.md, node-metrics.md), so that dashboards and
  * alerts made for Kubernetes Jobs work unchanged. A scrape reads no pod from Redis.
  */
-import { nodeFromHeartbeat, type CronJob, type Job, type NodeHeartbeat, type OwnerReference, type Pod } from '@jobfleet/kube';
+import { nodeFromHeartbeat, parseTime, type CronJob, type Job, type NodeHeartbeat, type OwnerReference, type Pod } from '@jobfleet/kube';
 import { cronJobNamesPage, getCronJobs, jobNamesPage, podNamesPage, type JobStore } from '@jobfleet/store';
 import type { Change, ChangeFeed } from './change-feed.js';
 
@@ -72,9 +72,8 @@ export interface CronJobSummary {
 }
 
 const seconds = (time: string | undefined): number | undefined => {
-  if (!time) return undefined;
-  const ms = Date.parse(time);
-  return Number.isFinite(ms) ? ms / 1000 : undefined;
+  const ms = parseTime(time);
+  return ms === undefined ? undefined : ms / 1000;
 };
 
 const conditionOf = (status: string | undefined): Condition | undefined =>
@@ -188,7 +187,6 @@ export class KubeStateCache {
   readonly cronJobs = new Map<string, CronJobSummary>();
   readonly pods = new Map<string, PodSummary>();
   /** Pods bound to each node and not finished. */
-  readonly podsPerNode = new Map<string, number>();
   /** Pods were left out since the last list for the bound. */
   full = false;
   /** Whether the first list is done. */
@@ -243,11 +241,13 @@ export class KubeStateCache {
         for await (const names of pages((after) => cronJobNamesPage(this.store, ns, after, LIST_PAGE))) {
           for (const s of await getCronJobs(this.store, ns, names)) if (cronJobs.size < this.maxJobs) cronJobs.set(`${ns}/${s.cronJob.metadata.name}`, summarizeCronJob(s.cronJob, Number(s.rv)));
         }
-        for await (const names of pages((after) => podNamesPage(this.store, ns, after, LIST_PAGE))) {
+        // Past the bound the cache says it is full: the pods left are not read at all.
+        for await (const names of full ? [] : pages((after) => podNamesPage(this.store, ns, after, LIST_PAGE))) {
           for (const s of await this.store.getPods(ns, names, { remember: false })) {
             if (pods.size >= this.maxPods) full = true;
             else pods.set(`${ns}/${s.pod.metadata.name}`, summarizePod(s.pod, Number(s.rv)));
           }
+          if (full) break;
         }
         if (this.stopped || generation !== this.generation) return;
       }
@@ -266,10 +266,9 @@ export class KubeStateCache {
     this.jobs.clear();
     this.cronJobs.clear();
     this.pods.clear();
-    this.podsPerNode.clear();
     for (const [k, v] of jobs) this.jobs.set(k, v);
     for (const [k, v] of cronJobs) this.cronJobs.set(k, v);
-    for (const [k, v] of pods) this.setPod(k, v);
+    for (const [k, v] of pods) this.pods.set(k, v);
     this.full = full;
   }
 
@@ -286,50 +285,24 @@ export class KubeStateCache {
     const key = `${c.ns}/${c.name}`;
     if (c.kind === 'Job') applyTo(this.jobs, key, c, this.maxJobs, (obj) => summarizeJob(obj as unknown as Job, c.rv));
     else if (c.kind === 'CronJob') applyTo(this.cronJobs, key, c, this.maxJobs, (obj) => summarizeCronJob(obj as unknown as CronJob, c.rv));
-    else if (c.kind === 'Pod') {
-      const current = this.pods.get(key);
-      if (current && current.rv >= c.rv) return;
-      if (c.type === 'DELETED') return this.deletePod(key);
-      const obj = parse(c.obj);
-      if (!obj) return;
-      if (!current && this.pods.size >= this.maxPods) {
-        this.full = true;
-        return;
-      }
-      this.setPod(key, summarizePod(obj as unknown as Pod, c.rv));
-    }
+    else if (c.kind === 'Pod' && applyTo(this.pods, key, c, this.maxPods, (obj) => summarizePod(obj as unknown as Pod, c.rv)) === 'left out') this.full = true;
   }
 
-  private setPod(key: string, pod: PodSummary): void {
-    this.deletePod(key);
-    this.pods.set(key, pod);
-    if (isBound(pod)) this.podsPerNode.set(pod.node, (this.podsPerNode.get(pod.node) ?? 0) + 1);
-  }
-
-  private deletePod(key: string): void {
-    const old = this.pods.get(key);
-    if (!old) return;
-    this.pods.delete(key);
-    if (isBound(old)) {
-      const left = (this.podsPerNode.get(old.node) ?? 1) - 1;
-      if (left > 0) this.podsPerNode.set(old.node, left);
-      else this.podsPerNode.delete(old.node);
-    }
-  }
 }
 
-/** A pod that holds a place on its node (as the worker's --max-pods counts it). */
-const isBound = (pod: PodSummary) => pod.node !== '' && (pod.phase === 'Pending' || pod.phase === 'Running');
-
-function applyTo<T extends { rv: number }>(map: Map<string, T>, key: string, c: Change, max: number, summarize: (obj: Record<string, unknown>) => T): void {
+/** Applies a change to one of the maps; 'left out' when a new object did not fit under `max`. */
+function applyTo<T extends { rv: number }>(map: Map<string, T>, key: string, c: Change, max: number, summarize: (obj: Record<string, unknown>) => T): 'left out' | undefined {
   const current = map.get(key);
-  if (current && current.rv >= c.rv) return;
+  if (current && current.rv >= c.rv) return undefined;
   if (c.type === 'DELETED') {
     map.delete(key);
-    return;
+    return undefined;
   }
   const obj = parse(c.obj);
-  if (obj && (current || map.size < max)) map.set(key, summarize(obj));
+  if (!obj) return undefined;
+  if (!current && map.size >= max) return 'left out';
+  map.set(key, summarize(obj));
+  return undefined;
 }
 
 function parse(text: string): Record<string, unknown> | undefined {

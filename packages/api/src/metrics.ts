@@ -180,7 +180,9 @@ export class ApiMetrics {
     this.nodeCapacity.reset();
     this.heartbeatAge.reset();
     for (const hb of nodes) {
-      this.nodePods.set({ node: hb.name }, this.cache.podsPerNode.get(hb.name) ?? 0);
+      // The node's own count, sent with each heartbeat (right even when the cache is past its bound).
+      const running = Number(hb.running);
+      this.nodePods.set({ node: hb.name }, Number.isFinite(running) ? running : 0);
       const capacity = Number(hb.capacity?.pods);
       if (Number.isFinite(capacity)) this.nodeCapacity.set({ node: hb.name }, capacity);
       if (Number.isFinite(hb.heartbeat)) this.heartbeatAge.set({ node: hb.name }, Math.max(0, (now - hb.heartbeat) / 1000));

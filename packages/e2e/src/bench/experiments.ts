@@ -13,12 +13,6 @@
  *                  a convoy. Proposed for WorkerNode.syncOwner (packages/worker/src/worker-node.ts)
  *                  or, better, syncJob resolving each caller after the first sync that started
  *                  after its call (packages/store/src/controller.ts).
- *   dedupe-timers  at most one pending "unclaimed pods" re-sync per Job and process: today
- *                  JobController.act schedules a delayed sync (UNCLAIMED_RETRY_MS + 1 s) after every
- *                  sync that creates pods, so a Job running 1,000 pods/s gets ~20-40 delayed syncs
- *                  per second, which other processes run against the same Job: resourceVersion
- *                  conflicts, backoff sleeps, and finished pods piling up in the uncounted set.
- *                  Proposed for TaskQueues.scheduleSync / JobController.act (packages/store/src).
  *   stream-node-512  CONFIG SET stream-node-max-bytes 512 on the benchmark's Redis: Redis 7.0 gives
  *                  a new stream's first node a listpack of stream-node-max-bytes (4096 by default),
  *                  so every pod's log stream costs ~4.7 KB even for one line. Proposed for the
@@ -26,11 +20,10 @@
  *                  documented Redis settings.
  */
 import { Redis } from 'ioredis';
-import type { Job, Pod } from '@jobfleet/kube';
-import { TaskQueues } from '@jobfleet/store';
+import type { Pod } from '@jobfleet/kube';
 import { WorkerNode } from '@jobfleet/worker';
 
-export const EXPERIMENTS = ['autopipeline', 'sync-no-wait', 'dedupe-timers', 'stream-node-512'] as const;
+export const EXPERIMENTS = ['autopipeline', 'sync-no-wait', 'stream-node-512'] as const;
 export type Experiment = (typeof EXPERIMENTS)[number];
 
 interface WorkerInternals {
@@ -42,18 +35,6 @@ export function applyExperiments(list: Experiment[]): void {
   for (const e of list) {
     if (e === 'autopipeline') {
       (Redis as unknown as { defaultOptions: { enableAutoPipelining: boolean } }).defaultOptions.enableAutoPipelining = true;
-    } else if (e === 'dedupe-timers') {
-      const proto = TaskQueues.prototype as unknown as { scheduleSync(job: Job, delayMs: number, now?: number): Promise<void> };
-      const scheduleSync = proto.scheduleSync;
-      const pendingUntil = new Map<string, number>();
-      proto.scheduleSync = function (this: unknown, job: Job, delayMs: number, now?: number) {
-        const uid = job.metadata.uid ?? '';
-        const at = (now ?? Date.now()) + delayMs;
-        // Another timer of this Job fires before this one would (and re-schedules if still needed).
-        if ((pendingUntil.get(uid) ?? 0) > Date.now() && (pendingUntil.get(uid) ?? 0) <= at) return Promise.resolve();
-        pendingUntil.set(uid, at);
-        return scheduleSync.call(this, job, delayMs, now);
-      };
     } else if (e === 'sync-no-wait') {
       const proto = WorkerNode.prototype as unknown as WorkerInternals;
       const syncOwner = proto.syncOwner;
