@@ -26,7 +26,7 @@ install_err_trap
 cd "$JOBFLEET_REPO_ROOT"
 
 export TURBO_TELEMETRY_DISABLED=${TURBO_TELEMETRY_DISABLED:-1}
-APT_PACKAGES_WANTED="docker.io docker-compose redis-server busybox-static openssl python3-kubernetes chromium"
+APT_PACKAGES_WANTED="docker.io docker-compose redis-server busybox-static openssl python3-kubernetes chromium prometheus"
 BUSYBOX_IMAGE=${JOBFLEET_BUSYBOX_IMAGE:-busybox:latest}   # override only to test the build path
 DOCKERD_LOG=/var/log/jobfleet-dockerd.log
 DOCKERD_WAIT=30

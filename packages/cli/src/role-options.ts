@@ -68,9 +68,13 @@ export function maxPodsOption(): Option {
   return new Option('--max-pods <n>', 'most pods this node runs at once').argParser(nonNegativeInteger).default(DEFAULT_MAX_PODS);
 }
 
-/** --metrics-port (worker, janitor, up): overrides JOBFLEET_METRICS_PORT; unset, the role serves no metrics (the API serves its own at /metrics). */
+/**
+ * --metrics-port (worker, janitor, up), or JOBFLEET_METRICS_PORT; unset, the role serves no metrics
+ * (the API serves its own at /metrics). Read by these commands only: `run`'s embedded roles and
+ * `up`'s janitor serve none whatever the environment says.
+ */
 export function metricsPortOption(): Option {
-  return new Option('--metrics-port <port>', 'serve Prometheus metrics at /metrics on this port (default: none; also JOBFLEET_METRICS_PORT)').argParser(portNumber);
+  return new Option('--metrics-port <port>', 'serve Prometheus metrics at /metrics on this port (default: none)').env('JOBFLEET_METRICS_PORT').argParser(portNumber);
 }
 
 /** Where and how the API listens (api and up). */

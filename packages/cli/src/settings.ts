@@ -24,8 +24,6 @@ export interface RoleSettings {
   watchBufferBytes?: number;
   /** JOBFLEET_CRONJOB_POLL_MS: how often the CronJob controller (API and janitor) checks its schedule. */
   cronJobPollMs?: number;
-  /** JOBFLEET_METRICS_PORT: the port a worker or janitor serves /metrics on (unset: none). */
-  metricsPort?: number;
 }
 
 const ENV_NAMES: Record<keyof Delays, string> = {
@@ -80,17 +78,7 @@ export function roleSettings(env: Env = process.env): RoleSettings {
     nodeTimings: defined({ graceMs: millisFromEnv('JOBFLEET_NODE_GRACE_MS', env), evictionMs: millisFromEnv('JOBFLEET_POD_EVICTION_MS', env) }),
     watchBufferBytes: positiveIntFromEnv('JOBFLEET_WATCH_BUFFER_BYTES', env),
     cronJobPollMs: positiveIntFromEnv('JOBFLEET_CRONJOB_POLL_MS', env),
-    metricsPort: portFromEnv('JOBFLEET_METRICS_PORT', env),
   });
-}
-
-/** A TCP port (0–65535) from the environment, or undefined when unset. */
-function portFromEnv(name: string, env: Env): number | undefined {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (0-65535), got "${env[name]}"`);
-  return n;
 }
 
 /** A worker's settings from the environment (the node name, address and privileges come from its flags). */
@@ -141,8 +129,8 @@ export function workerSettingsFromEnv(env: Env = process.env): WorkerEnvSettings
 /** What of each role's options comes from the environment (the rest comes from its flags). */
 export interface RoleOptionsFromEnv {
   api: Partial<Pick<ApiOptions, 'prefix' | 'limits' | 'delays' | 'nodeGraceMs' | 'watchBufferBytes' | 'cronJobPollMs'>>;
-  worker: WorkerEnvSettings & Partial<Pick<WorkerNodeOptions, 'prefix' | 'limits' | 'delays' | 'nodeTimings' | 'metricsPort'>>;
-  janitor: Partial<Pick<JanitorOptions, 'prefix' | 'limits' | 'delays' | 'nodeTimings' | 'cronJobPollMs' | 'metricsPort'>>;
+  worker: WorkerEnvSettings & Partial<Pick<WorkerNodeOptions, 'prefix' | 'limits' | 'delays' | 'nodeTimings'>>;
+  janitor: Partial<Pick<JanitorOptions, 'prefix' | 'limits' | 'delays' | 'nodeTimings' | 'cronJobPollMs'>>;
 }
 
 /**
@@ -151,12 +139,12 @@ export interface RoleOptionsFromEnv {
  * that start a role pass, so that every role is configured the one way.
  */
 export function roleOptionsFromEnv<R extends keyof RoleOptionsFromEnv>(role: R, env: Env = process.env): RoleOptionsFromEnv[R] {
-  const { prefix, limits, delays, nodeTimings, watchBufferBytes, cronJobPollMs, metricsPort } = roleSettings(env);
+  const { prefix, limits, delays, nodeTimings, watchBufferBytes, cronJobPollMs } = roleSettings(env);
   const common = defined({ prefix, limits, delays });
   const byRole: { [K in keyof RoleOptionsFromEnv]: () => RoleOptionsFromEnv[K] } = {
     api: () => defined({ ...common, nodeGraceMs: nodeTimings.graceMs, watchBufferBytes, cronJobPollMs }),
-    worker: () => ({ ...workerSettingsFromEnv(env), ...common, nodeTimings, ...defined({ metricsPort }) }),
-    janitor: () => defined({ ...common, nodeTimings, cronJobPollMs, metricsPort }),
+    worker: () => ({ ...workerSettingsFromEnv(env), ...common, nodeTimings }),
+    janitor: () => defined({ ...common, nodeTimings, cronJobPollMs }),
   };
   return byRole[role]();
 }

@@ -6,7 +6,8 @@
  * Kubernetes has but jobfleet does not implement are the server's to refuse (Forbidden: not supported
  * by jobfleet). Pure, but for loading the definitions once.
  */
-import { loadDefinitions, type Definitions, type OpenApiSchema } from '@jobfleet/api';
+// The definitions alone (@jobfleet/api/openapi), not the API server: every CLI command loads this module.
+import { loadDefinitions, type Definitions, type Schema as OpenApiSchema } from '@jobfleet/api/openapi';
 import { InvalidArgumentError, Option } from 'commander';
 
 export interface UnknownField {

@@ -123,7 +123,7 @@ export async function startSystem(options: SystemOptions, stack: ShutdownStack):
     const api = await startApiRole({ redis, port: options.port, host: options.host, token: options.token, tls: options.tls, allowPrivileged: options.allowPrivileged, cronJobPollMs: options.cronJobPollMs, logger: options.logger }, stack);
     await startWorkerRole({ redis, nodeName: options.nodeName, nodeIP: options.nodeIP, maxPods: options.maxPods, allowPrivileged: options.allowPrivileged, drainTimeoutMs: options.drainTimeoutMs, ephemeral: options.ephemeralNode, logger: options.logger, metricsPort: options.metricsPort }, stack);
     // One metrics port per process: in one process with a worker, the janitor serves none.
-    await startJanitorRole(redis, stack, { cronJobPollMs: options.cronJobPollMs, logger: options.logger, metricsPort: null });
+    await startJanitorRole(redis, stack, { cronJobPollMs: options.cronJobPollMs, logger: options.logger });
     return { apiUrl: api.url, redis, embeddedRedis: options.redis === undefined };
   } catch (error) {
     await stack.closeAll();
@@ -171,7 +171,7 @@ export interface WorkerRoleOptions {
   /** A node of this process alone (`run`'s embedded worker): its leftover containers go with it. */
   ephemeral?: boolean | undefined;
   logger?: Logger | undefined;
-  /** --metrics-port (default: JOBFLEET_METRICS_PORT, else none). */
+  /** --metrics-port or JOBFLEET_METRICS_PORT of the worker/up command (unset: none). */
   metricsPort?: number | undefined;
 }
 
@@ -210,17 +210,16 @@ function drainTimeoutFromEnv(env: Record<string, string | undefined> = process.e
   return env.JOBFLEET_DRAIN_TIMEOUT_MS && Number.isFinite(n) && n >= 0 ? n : DEFAULT_DRAIN_TIMEOUT_MS;
 }
 
-/** `metricsPort`: --metrics-port (undefined: JOBFLEET_METRICS_PORT, else none; null: none whatever the environment says). */
+/** `metricsPort`: --metrics-port or JOBFLEET_METRICS_PORT of the janitor command (unset: none). */
 export async function startJanitorRole(
   redis: RedisSettings,
   stack: ShutdownStack,
-  options: { cronJobPollMs?: number | undefined; logger?: Logger | undefined; metricsPort?: number | null | undefined } = {},
+  options: { cronJobPollMs?: number | undefined; logger?: Logger | undefined; metricsPort?: number | undefined } = {},
 ): Promise<void> {
   const { startJanitor } = await import('@jobfleet/janitor');
   const poll = options.cronJobPollMs === undefined ? {} : { cronJobPollMs: options.cronJobPollMs };
-  const { metricsPort: envMetricsPort, ...fromEnv } = roleOptionsFromEnv('janitor');
-  const metricsPort = options.metricsPort === null ? undefined : (options.metricsPort ?? envMetricsPort);
-  const janitor = await startJanitor({ ...fromEnv, ...poll, ...(metricsPort === undefined ? {} : { metricsPort }), ...(options.logger ? { logger: options.logger.child({ role: 'janitor' }) } : {}), redisUrl: redis.url, redisConnection: redis.connection });
+  const { metricsPort } = options;
+  const janitor = await startJanitor({ ...roleOptionsFromEnv('janitor'), ...poll, ...(metricsPort === undefined ? {} : { metricsPort }), ...(options.logger ? { logger: options.logger.child({ role: 'janitor' }) } : {}), redisUrl: redis.url, redisConnection: redis.connection });
   stack.push('janitor', () => janitor.close());
 }
 

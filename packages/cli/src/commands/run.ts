@@ -178,10 +178,7 @@ async function follow(client: JobfleetClient, job: Job, options: RunOptions, int
 }
 
 function podLogFollower(client: JobfleetClient, job: Job, writeLine: (line: string) => void): PodLogFollower {
-  const uid = job.metadata.uid;
-  const namespace = job.metadata.namespace ? { namespace: job.metadata.namespace } : {};
-  const selector = uid ? { labelSelector: `${CONTROLLER_UID_LABEL}=${uid}` } : { jobName: job.metadata.name ?? '' };
-  const listPods = (signal: AbortSignal) => client.listPods({ ...selector, ...namespace, signal });
+  const listPods = (signal: AbortSignal) => jobPods(client, job, signal);
   const sink = { writeLine, warn: (message: string) => process.stderr.write(`warning: ${message}\n`) };
   return new PodLogFollower(client, listPods, sink, { prefix: mayRunSeveralPods(job) });
 }
@@ -207,17 +204,18 @@ async function reportFinished(client: JobfleetClient, job: Job): Promise<void> {
     return;
   }
   const failed = new JobFailedError(job, condition);
-  const cause = await podsOf(client, job).then(lastPodCause, () => undefined);
+  // Bounded in time: the Job has finished, the answer is only a hint.
+  const cause = await jobPods(client, job, AbortSignal.timeout(POD_CAUSE_TIMEOUT_MS)).then(lastPodCause, () => undefined);
   if (cause) failed.message = `${failed.message}; ${cause}`;
   throw failed;
 }
 
-/** The Job's pods, for the failure's cause; bounded in time (the Job has finished, the answer is only a hint). */
-function podsOf(client: JobfleetClient, job: Job): Promise<Pod[]> {
+/** The Job's pods: those of its uid (the controller-uid label), else of its name. */
+function jobPods(client: JobfleetClient, job: Job, signal: AbortSignal): Promise<Pod[]> {
   const uid = job.metadata.uid;
   const selector = uid ? { labelSelector: `${CONTROLLER_UID_LABEL}=${uid}` } : { jobName: job.metadata.name ?? '' };
   const namespace = job.metadata.namespace ? { namespace: job.metadata.namespace } : {};
-  return client.listPods({ ...selector, ...namespace, signal: AbortSignal.timeout(POD_CAUSE_TIMEOUT_MS) });
+  return client.listPods({ ...selector, ...namespace, signal });
 }
 
 const POD_CAUSE_TIMEOUT_MS = 5_000;
