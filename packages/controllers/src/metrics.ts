@@ -4,7 +4,7 @@
  * the worker and janitor roles serve their metrics on (`--metrics-port`).
  */
 import { createServer, type Server } from 'node:http';
-import { Counter, exponentialBuckets, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, exponentialBuckets, Gauge, Histogram, Registry } from 'prom-client';
 import { findCondition, isJobFinished, matchPodFailurePolicy, type Job, type Pod, type SyncDecision } from '@jobfleet/kube';
 import { podQueueStats, redisMemory, redisRoundTripSeconds, type JobStore, type TaskQueues } from '@jobfleet/store';
 
@@ -144,6 +144,30 @@ export class StoreGauges {
 }
 
 /** Prometheus' text exposition format, version 0.0.4. */
+/**
+ * The `/metrics` of a role that serves its own (worker, janitor): the process's default metrics, the
+ * store's gauges, what the role adds to `registry`, and the Job controller's metrics of the syncs it ran.
+ */
+export class RoleMetrics {
+  readonly registry = new Registry();
+  private readonly storeGauges: StoreGauges;
+
+  constructor(store: JobStore, queues: TaskQueues, defaultLabels: Record<string, string> = {}) {
+    this.registry.setDefaultLabels(defaultLabels);
+    collectDefaultMetrics({ register: this.registry });
+    this.storeGauges = new StoreGauges(this.registry, store, queues);
+  }
+
+  async render(): Promise<string> {
+    await this.storeGauges.update();
+    return (await this.registry.metrics()) + (await jobControllerRegistry.metrics());
+  }
+
+  serve(port: number, host?: string): Promise<RunningMetricsServer> {
+    return startMetricsServer({ port, host, render: () => this.render() });
+  }
+}
+
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export interface MetricsServerOptions {

@@ -1,7 +1,9 @@
 /** The janitor's --metrics-port: a real Prometheus text endpoint, gone when the janitor stops. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScratchRedis, type EmbeddedRedis } from '@jobfleet/testing';
+import { StoreConnection } from '@jobfleet/store';
 import { startJanitor, type Janitor } from './janitor.js';
+import { JanitorMetrics } from './metrics.js';
 
 let server: EmbeddedRedis;
 let janitor: Janitor;
@@ -29,6 +31,19 @@ describe('janitor metrics', () => {
     expect(text).toContain('# TYPE process_cpu_seconds_total counter');
     expect(text).toContain('# TYPE job_controller_job_syncs_total counter');
     expect((await fetch(`${url}/other`)).status).toBe(404);
+  });
+
+  it('counts the Jobs its TTL collection deleted', async () => {
+    const connection = new StoreConnection({ redisUrl: server.url, prefix: 'janitor-metrics-count' });
+    try {
+      const metrics = new JanitorMetrics(connection.store, connection.queues);
+      metrics.jobsDeleted(0);
+      metrics.jobsDeleted(2);
+      metrics.jobsDeleted(1);
+      expect(await metrics.render()).toMatch(/^jobfleet_janitor_ttl_deleted_jobs_total 3$/m);
+    } finally {
+      await connection.close();
+    }
   });
 
   it('stops serving when the janitor closes', async () => {
