@@ -1,5 +1,8 @@
 /** Long-running commands (up, api, worker, janitor): serve until SIGINT/SIGTERM, then close gracefully. */
-import type { ShutdownStack } from './system.js';
+import type { Logger } from '@jobfleet/controllers';
+import type { RedisFlags, RedisSettings } from './redis-settings.js';
+import { roleLogger, roleRedis, type LogFlags } from './role-options.js';
+import { checkRedis, ShutdownStack } from './system.js';
 
 const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -62,4 +65,18 @@ export async function serve(stack: ShutdownStack, start: () => Promise<void>): P
 async function closeAll(stack: ShutdownStack): Promise<void> {
   const errors = await stack.closeAll();
   if (errors.length > 0) throw new AggregateError(errors, errors.map((e) => e.message).join('; '));
+}
+
+/**
+ * A role command (api, worker, janitor): its Redis from the flags (checked before anything starts),
+ * its logger, then `start` under serve(); the line `start` answers goes to stdout once it runs.
+ */
+export async function runRole(flags: RedisFlags & LogFlags, start: (redis: RedisSettings, logger: Logger, stack: ShutdownStack) => Promise<string>): Promise<void> {
+  const redis = roleRedis(flags) as RedisSettings;
+  const logger = await roleLogger(flags);
+  await checkRedis(redis);
+  const stack = new ShutdownStack();
+  await serve(stack, async () => {
+    process.stdout.write(`${await start(redis, logger, stack)}\n`);
+  });
 }

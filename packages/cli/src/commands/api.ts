@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { serve } from '../lifecycle.js';
-import { redactUrl, addRedisOptions, DEFAULT_REDIS_URL, type RedisFlags, type RedisSettings } from '../redis-settings.js';
-import { addListenOptions, addLogOptions, allowPrivileged, allowPrivilegedOption, apiSecurity, cronJobPollOption, roleLogger, roleRedis, type ListenOptions, type LogFlags } from '../role-options.js';
-import { checkRedis, ShutdownStack, startApiRole } from '../system.js';
+import { runRole } from '../lifecycle.js';
+import { redactUrl, addRedisOptions, DEFAULT_REDIS_URL, type RedisFlags } from '../redis-settings.js';
+import { addListenOptions, addLogOptions, allowPrivileged, allowPrivilegedOption, apiSecurity, cronJobPollOption, type ListenOptions, type LogFlags } from '../role-options.js';
+import { startApiRole } from '../system.js';
 
 interface ApiOptions extends ListenOptions, RedisFlags, LogFlags {
   allowPrivileged?: boolean;
@@ -17,13 +17,9 @@ export function registerApi(program: Command): void {
   ).action(async (options: ApiOptions, command: Command) => {
     const security = apiSecurity(options, command);
     const privileged = allowPrivileged(options.allowPrivileged);
-    const redis = roleRedis(options) as RedisSettings;
-    const logger = await roleLogger(options);
-    await checkRedis(redis);
-    const stack = new ShutdownStack();
-    await serve(stack, async () => {
+    await runRole(options, async (redis, logger, stack) => {
       const api = await startApiRole({ redis, port: options.port, host: options.host, ...security, allowPrivileged: privileged, cronJobPollMs: options.cronjobPollMs, logger }, stack);
-      process.stdout.write(`jobfleet API listening on ${api.url} (Redis ${redactUrl(redis.url)})\n`);
+      return `jobfleet API listening on ${api.url} (Redis ${redactUrl(redis.url)})`;
     });
   });
 }
