@@ -187,7 +187,9 @@ describe.concurrent('kubectl against jobfleet', () => {
 
   it('follows a running pod\'s log with logs -f until the container ends', async () => {
     const name = uniqueName('follow');
-    await ok(['create', '-f', '-'], { input: jobManifest(name, 'echo start; sleep 2; echo end') });
+    // Running for 10 s: long enough for the polling below (one kubectl process per look, seconds each on a
+    // loaded machine) to see it Running; with 2 s, CI once saw it only Pending and then Succeeded.
+    await ok(['create', '-f', '-'], { input: jobManifest(name, 'echo start; sleep 10; echo end') });
     const pod = await waitFor('a running pod', async () => {
       const out = await ok(['get', 'pods', '-l', `job-name=${name}`, '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.phase}{"\\n"}{end}']);
       const running = out.split('\n').find((l) => l.endsWith(' Running'));
