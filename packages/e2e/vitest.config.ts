@@ -12,5 +12,9 @@ export default defineConfig({
     // files that only wait (CronJob schedule times, failovers) no longer hide behind the busy ones.
     maxWorkers: 3,
     pool: 'forks',
+    // One retry on this noisy shared machine (three fleets at once on two cores); flaky-reporter names every
+    // test that needed it, with its first failure, at the end of the run.
+    retry: 1,
+    reporters: ['default', './src/flaky-reporter.ts'],
   },
 });

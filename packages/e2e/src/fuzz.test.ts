@@ -734,7 +734,8 @@ describe("Kubernetes' limits", () => {
     const started = Date.now();
     const answer = await check('POST', jobsPath(), { body: flat });
     expect(answer.status).toBe(413);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Refused before parsing (a parse and validation of 1.5 M elements takes far longer); the margin is for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(10_000);
     const env = Array.from({ length: 5_000 }, (_, i) => ({ name: `VAR_${i}`, value: 'x'.repeat(100) }));
     const big = manifest();
     big.spec.template.spec.containers = [{ name: 'c', image: 'busybox', env } as never];
@@ -752,7 +753,7 @@ describe("Kubernetes' limits", () => {
     const answer = await check('PATCH', jobsPath(NS, existing[0]), { body: JSON.stringify(doubling), contentType: 'application/json-patch+json' });
     expect(answer.status).toBe(422);
     expect(answer.text).toContain('exceeding the limit');
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(10_000); // 2^40 copies would never end
   });
 
   it('values whose toString is not a function are answered with a 4xx', async () => {

@@ -63,10 +63,12 @@ describe('TTL after finished', () => {
     expect(await fleet.client.logs(pods[0]?.metadata.name ?? '')).toBe('done\n');
     expect(await isGone(fleet, name)).toBeUndefined();
 
-    await eventually(() => isGone(fleet, name), 15_000, 'the Job to be deleted');
+    await eventually(() => isGone(fleet, name), 30_000, 'the Job to be deleted');
     const goneAfter = Date.now() - finishedAt;
     expect(goneAfter).toBeGreaterThanOrEqual(3_000);
-    expect(goneAfter).toBeLessThan(3_000 + 3_000); // N+2 s, and the condition time is rounded down to the second
+    // On time: a deadline timer, not a periodic scan or never. On an idle machine N+1 s (the condition time is
+    // rounded down to the second); the margin is for a loaded CI machine, where this once took 7.9 s.
+    expect(goneAfter).toBeLessThan(3_000 + 10_000);
     expect(await fleet.client.listPods({ jobName: name }).catch(() => [])).toEqual([]);
     const podName = pods[0]?.metadata.name ?? '';
     const logStatus = (await fetch(`${fleet.api.url}/api/v1/namespaces/default/pods/${podName}/log`)).status;
@@ -111,7 +113,7 @@ describe('janitors', () => {
       // Never before its TTL; and on time: soon after whichever came last, the deadline or the
       // successor being up (a loaded machine can take seconds to start a process, which is no lateness of the janitor's).
       expect(goneAt).toBeGreaterThanOrEqual(deadline);
-      expect(goneAt - Math.max(deadline, secondUp)).toBeLessThan(5_000);
+      expect(goneAt - Math.max(deadline, secondUp)).toBeLessThan(10_000);
     } finally {
       await second.kill('SIGTERM');
     }

@@ -37,7 +37,7 @@ interface Watched {
   /** Console errors and uncaught exceptions of the page (a CSP violation is one). */
   errors: string[];
   /** Every request the page made, with its headers. */
-  requests: Promise<{ url: string; method: string; headers: Record<string, string> }>[];
+  requests: Promise<{ url: string; method: string; headers: Record<string, string>; status: number | 'failed' }>[];
   loads: number;
 }
 
@@ -51,7 +51,11 @@ async function openPage(): Promise<Watched> {
     if (m.type() === 'error') watched.errors.push(m.text());
   });
   page.on('pageerror', (e) => watched.errors.push(e.message));
-  page.on('request', (r) => watched.requests.push(r.allHeaders().then((headers) => ({ url: r.url(), method: r.method(), headers }))));
+  page.on('request', (r) =>
+    watched.requests.push(
+      Promise.all([r.allHeaders(), r.response().catch(() => null)]).then(([headers, res]) => ({ url: r.url(), method: r.method(), headers, status: res?.status() ?? ('failed' as const) })),
+    ),
+  );
   page.on('load', () => watched.loads++);
   return watched;
 }
@@ -137,10 +141,18 @@ describe('the dashboard against a fleet', () => {
     await detail.page.locator('#events').filter({ hasText: 'Completed' }).waitFor();
     expect(await detail.page.locator('#conditions').textContent()).toContain('CompletionsReached');
 
-    // One load, one list and one watch of Jobs: the page follows the watch, it does not poll.
+    // One load, one list and one watch of Jobs over the Job's ≥ 8 s: the page follows the watch, it does not
+    // poll. One more list-and-watch is allowed: an informer lists again after a 410 or a failed request (CI
+    // saw one on a loaded machine), and a page polling every few seconds would still make several.
     const jobCalls = (await Promise.all(list.requests)).filter((r) => new URL(r.url).pathname === '/apis/batch/v1/jobs');
-    expect(jobCalls.filter((r) => !r.url.includes('watch=')).length).toBe(1);
-    expect(jobCalls.filter((r) => r.url.includes('watch=1')).length).toBe(1);
+    const calls = jobCalls.map((r) => `${r.status} ${r.url}`).join('\n');
+    const lists = jobCalls.filter((r) => !r.url.includes('watch=')).length;
+    const watches = jobCalls.filter((r) => r.url.includes('watch=1')).length;
+    expect(lists, calls).toBeGreaterThanOrEqual(1);
+    expect(lists, calls).toBeLessThanOrEqual(2);
+    expect(watches, calls).toBeGreaterThanOrEqual(1);
+    expect(watches, calls).toBeLessThanOrEqual(2);
+    if (lists + watches > 2) console.log(`the Jobs page listed or watched again:\n${calls}`);
     expect(list.loads).toBe(1);
 
     // Links move within the page (the hash), without loading it again.
