@@ -103,7 +103,7 @@ export const CORE_V1: GroupVersionDef = {
       shortNames: ['ns'],
       subresources: [{ name: 'status', kind: 'Namespace', verbs: ['get'] }],
     },
-    { name: 'nodes', singularName: 'node', kind: 'Node', namespaced: false, verbs: ['get', 'list', 'watch'], shortNames: ['no'], subresources: [{ name: 'status', kind: 'Node', verbs: ['get'] }] },
+    { name: 'nodes', singularName: 'node', kind: 'Node', namespaced: false, verbs: ['delete', 'get', 'list', 'patch', 'watch'], shortNames: ['no'], subresources: [{ name: 'status', kind: 'Node', verbs: ['get'] }] },
     {
       name: 'pods',
       singularName: 'pod',

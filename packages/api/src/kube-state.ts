@@ -5,7 +5,7 @@
  * (docs/metrics/workload/{job,pod,cronjob}-metrics.md, node-metrics.md), so that dashboards and
  * alerts made for Kubernetes Jobs work unchanged. A scrape reads no pod from Redis.
  */
-import { nodeFromHeartbeat, parseTime, type CronJob, type Job, type NodeHeartbeat, type OwnerReference, type Pod } from '@jobfleet/kube';
+import { nodeFromHeartbeat, parseTime, type CronJob, type Job, type NodeHeartbeat, type NodeSpecRecord, type OwnerReference, type Pod } from '@jobfleet/kube';
 import { cronJobNamesPage, getCronJobs, jobNamesPage, podNamesPage, type JobStore } from '@jobfleet/store';
 import type { Change, ChangeFeed } from './change-feed.js';
 
@@ -360,6 +360,8 @@ export interface KubeStateSnapshot {
   pods: Iterable<PodSummary>;
   /** The nodes' heartbeat records, with the time they are judged at and the grace before NotReady. */
   nodes: NodeHeartbeat[];
+  /** What was set on the nodes (labels, taints, cordon), by name. */
+  nodeSpecs?: Record<string, NodeSpecRecord>;
   now: number;
   nodeGraceMs: number;
 }
@@ -455,7 +457,7 @@ export function* renderKubeState(s: KubeStateSnapshot): Generator<string> {
   // A heartbeat record of an unexpected shape is no node, never a failed scrape.
   const nodes = s.nodes.flatMap((hb) => {
     try {
-      return [{ hb, node: nodeFromHeartbeat(hb, s.now, s.nodeGraceMs) }];
+      return [{ hb, node: nodeFromHeartbeat(hb, s.now, s.nodeGraceMs, s.nodeSpecs?.[hb.name]) }];
     } catch {
       return [];
     }

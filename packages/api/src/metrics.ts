@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Counter, Registry } from 'prom-client';
 import type { NodeHeartbeat } from '@jobfleet/kube';
 import { jobControllerRegistry, METRICS_CONTENT_TYPE, StoreGauges, type Cluster } from '@jobfleet/controllers';
-import { logBytesStored, nodeRecords } from '@jobfleet/store';
+import { logBytesStored, storedNodes } from '@jobfleet/store';
 import type { ChangeFeed } from './change-feed.js';
 import { KubeStateCache, renderKubeState, type KubeStateCacheOptions } from './kube-state.js';
 
@@ -149,16 +149,9 @@ export class ApiMetrics {
   async *render(): AsyncGenerator<string> {
     await this.cacheReady();
     const store = this.cluster.store;
-    const [records, now] = await Promise.all([nodeRecords(store).catch(() => ({}) as Record<string, string>), store.now().catch(() => Date.now())]);
-    const nodes: NodeHeartbeat[] = [];
-    for (const text of Object.values(records)) {
-      try {
-        const hb = JSON.parse(text) as NodeHeartbeat;
-        if (hb && typeof hb.name === 'string') nodes.push(hb);
-      } catch {
-        // A record that is not JSON is no node.
-      }
-    }
+    const [stored, now] = await Promise.all([storedNodes(store).catch(() => []), store.now().catch(() => Date.now())]);
+    const nodes = stored.map((n) => n.heartbeat);
+    const nodeSpecs = Object.fromEntries(stored.map((n) => [n.heartbeat.name, n.spec]));
     await this.updateGauges(nodes, now);
     yield await this.registry.metrics();
     yield await jobControllerRegistry.metrics();
@@ -169,6 +162,7 @@ export class ApiMetrics {
       cronJobs: { [Symbol.iterator]: () => cronJobs.values() },
       pods: { [Symbol.iterator]: () => pods.values() },
       nodes,
+      nodeSpecs,
       now,
       nodeGraceMs: this.options.nodeGraceMs,
     });

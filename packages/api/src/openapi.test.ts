@@ -54,8 +54,10 @@ describe('jobfleet marks, derived from its Job parser and its PATCH', () => {
   it('marks Job fields jobfleet refuses as not supported, and those it drops as ignored; leaves supported ones as Kubernetes wrote them', () => {
     const podSpec = 'io.k8s.api.core.v1.PodSpec';
     const container = 'io.k8s.api.core.v1.Container';
-    expect(prop(marked, podSpec, 'affinity')?.description).toMatch(new RegExp(`^${escape(NOT_SUPPORTED_NOTE)}\n\nIf specified, the pod's scheduling constraints`));
-    expect(prop(marked, podSpec, 'affinity')?.['x-jobfleet-supported']).toBe(false);
+    expect(prop(marked, podSpec, 'topologySpreadConstraints')?.description).toMatch(new RegExp(`^${escape(NOT_SUPPORTED_NOTE)}\n\nTopologySpreadConstraints describes`));
+    expect(prop(marked, podSpec, 'topologySpreadConstraints')?.['x-jobfleet-supported']).toBe(false);
+    expect(prop(marked, podSpec, 'affinity')?.['x-jobfleet-supported']).toBeUndefined();
+    expect(prop(marked, podSpec, 'tolerations')?.['x-jobfleet-supported']).toBeUndefined();
     expect(prop(marked, podSpec, 'nodeSelector')?.['x-jobfleet-supported']).toBeUndefined();
     expect(prop(marked, container, 'ports')?.description?.startsWith(IGNORED_NOTE)).toBe(true);
     expect(prop(marked, container, 'ports')?.['x-jobfleet-supported']).toBe('ignored');

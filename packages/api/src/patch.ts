@@ -257,6 +257,13 @@ export const POD_PATCH_SCHEMA: PatchSchema = (path) => {
   return path[0] === 'spec' ? podSpecStrategy(path.slice(1)) : undefined;
 };
 
+/** core/v1 Node's patch strategies: its metadata's; spec.taints has none (replaced whole, as kubectl taint sends it); status lists by type. */
+export const NODE_PATCH_SCHEMA: PatchSchema = (path) => {
+  const key = path.join('.');
+  if (key === 'status.conditions' || key === 'status.addresses') return { mergeKey: 'type' };
+  return objectMetaStrategy(path);
+};
+
 /** The patch strategies of objects that have only metadata lists (Namespaces). */
 export const METADATA_PATCH_SCHEMA: PatchSchema = objectMetaStrategy;
 

@@ -11,6 +11,8 @@ const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 /** What npm links as `jobfleet`: a committed shim that runs dist/bin.js. */
 const SHIM = fileURLToPath(new URL('../bin/jobfleet.js', import.meta.url));
 const REDIS_OPTIONS = ['--redis-url <url>', 'REDIS_PASSWORD', '--redis-username <name>', 'REDIS_USERNAME', '--redis-ca-file <file>', 'REDIS_CA_FILE', '--redis-cert-file <file>', '--redis-key-file <file>'];
+/** What the worker's Node registers with (worker, up): the kubelet's flags, and its capacity. */
+const NODE_OPTIONS = ['--capacity <list>', 'JOBFLEET_CAPACITY', '--node-labels <list>', 'JOBFLEET_NODE_LABELS', '--register-with-taints <list>', 'JOBFLEET_REGISTER_WITH_TAINTS'];
 const COMMANDS = ['up', 'api', 'worker', 'janitor', 'run', 'apply', 'create', 'get', 'describe', 'logs', 'wait', 'delete', 'kubeconfig'];
 
 function jobfleet(args: string[], env: Record<string, string | undefined> = {}) {
@@ -57,9 +59,9 @@ describe('jobfleet --help', () => {
     { command: 'logs', options: ['-f, --follow', '-c, --container <name>', '--tail <lines>', '--timestamps'] },
     { command: 'wait', options: ['--for <condition>', '--timeout <duration>'] },
     { command: 'delete', options: ['--cascade <policy>', '--grace-period <seconds>'] },
-    { command: 'up', options: ['--port <port>', '--host <host>', '--redis-url <url>', '--node-name <name>', '--node-ip <ip>', 'JOBFLEET_NODE_IP', '--max-pods <n>', '--tls-cert-file <file>', '--tls-private-key-file <file>', 'JOBFLEET_TLS_CERT_FILE', 'JOBFLEET_TLS_KEY_FILE', '--allow-privileged', ...REDIS_OPTIONS] },
+    { command: 'up', options: ['--port <port>', '--host <host>', '--redis-url <url>', '--node-name <name>', '--node-ip <ip>', 'JOBFLEET_NODE_IP', '--max-pods <n>', ...NODE_OPTIONS, '--tls-cert-file <file>', '--tls-private-key-file <file>', 'JOBFLEET_TLS_CERT_FILE', 'JOBFLEET_TLS_KEY_FILE', '--allow-privileged', ...REDIS_OPTIONS] },
     { command: 'api', options: ['--port <port>', '--host <host>', '--redis-url <url>', '--tls-cert-file <file>', '--tls-private-key-file <file>', '--allow-privileged', ...REDIS_OPTIONS] },
-    { command: 'worker', options: ['--node-name <name>', '--node-ip <ip>', 'JOBFLEET_NODE_IP', '--max-pods <n>', '--redis-url <url>', '--allow-privileged', ...REDIS_OPTIONS] },
+    { command: 'worker', options: ['--node-name <name>', '--node-ip <ip>', 'JOBFLEET_NODE_IP', '--max-pods <n>', ...NODE_OPTIONS, '--redis-url <url>', '--allow-privileged', ...REDIS_OPTIONS] },
     { command: 'janitor', options: REDIS_OPTIONS },
   ])('$command --help shows its options', ({ command, options }) => {
     const { code, stdout } = jobfleet([command, '--help']);

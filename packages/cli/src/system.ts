@@ -6,6 +6,7 @@
  */
 import type { RunningApi } from '@jobfleet/api';
 import type { Logger } from '@jobfleet/controllers';
+import type { Taint } from '@jobfleet/kube';
 import { redactUrl, redisStartHint, type RedisSettings } from './redis-settings.js';
 import { roleOptionsFromEnv } from './settings.js';
 import { allowPrivileged } from './role-options.js';
@@ -90,6 +91,10 @@ export interface SystemOptions {
   /** The worker's address (hostIP of its pods); default: detected. */
   nodeIP?: string;
   maxPods?: number;
+  /** --capacity, --node-labels, --register-with-taints of the worker (role-options NodeFlags). */
+  capacity?: Record<string, string>;
+  nodeLabels?: Record<string, string>;
+  registerWithTaints?: Taint[];
   token?: string;
   tls?: TlsFiles;
   /** Let the API accept, and the worker run, privileged pods. */
@@ -121,7 +126,7 @@ export async function startSystem(options: SystemOptions, stack: ShutdownStack):
   try {
     const redis = options.redis ?? (await startRedis(options.dataDir, stack));
     const api = await startApiRole({ redis, port: options.port, host: options.host, token: options.token, tls: options.tls, allowPrivileged: options.allowPrivileged, cronJobPollMs: options.cronJobPollMs, logger: options.logger }, stack);
-    await startWorkerRole({ redis, nodeName: options.nodeName, nodeIP: options.nodeIP, maxPods: options.maxPods, allowPrivileged: options.allowPrivileged, drainTimeoutMs: options.drainTimeoutMs, ephemeral: options.ephemeralNode, logger: options.logger, metricsPort: options.metricsPort }, stack);
+    await startWorkerRole({ redis, nodeName: options.nodeName, nodeIP: options.nodeIP, maxPods: options.maxPods, capacity: options.capacity, nodeLabels: options.nodeLabels, registerWithTaints: options.registerWithTaints, allowPrivileged: options.allowPrivileged, drainTimeoutMs: options.drainTimeoutMs, ephemeral: options.ephemeralNode, logger: options.logger, metricsPort: options.metricsPort }, stack);
     // One metrics port per process: in one process with a worker, the janitor serves none.
     await startJanitorRole(redis, stack, { cronJobPollMs: options.cronJobPollMs, logger: options.logger });
     return { apiUrl: api.url, redis, embeddedRedis: options.redis === undefined };
@@ -166,6 +171,9 @@ export interface WorkerRoleOptions {
   nodeName: string;
   nodeIP?: string | undefined;
   maxPods?: number | undefined;
+  capacity?: Record<string, string> | undefined;
+  nodeLabels?: Record<string, string> | undefined;
+  registerWithTaints?: Taint[] | undefined;
   allowPrivileged?: boolean | undefined;
   drainTimeoutMs?: number | undefined;
   /** A node of this process alone (`run`'s embedded worker): its leftover containers go with it. */
@@ -184,6 +192,9 @@ export async function startWorkerRole(options: WorkerRoleOptions, stack: Shutdow
     nodeName: options.nodeName,
     ...(options.nodeIP ? { nodeIP: options.nodeIP } : {}),
     maxPods: options.maxPods ?? DEFAULT_MAX_PODS,
+    ...(options.capacity ? { capacity: options.capacity } : {}),
+    ...(options.nodeLabels ? { nodeLabels: options.nodeLabels } : {}),
+    ...(options.registerWithTaints ? { registerWithTaints: options.registerWithTaints } : {}),
     allowPrivileged: options.allowPrivileged ?? allowPrivileged(undefined),
     ...(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),
     ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),

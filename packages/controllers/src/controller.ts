@@ -209,7 +209,7 @@ export class JobController {
     const now = this.clock ? this.clock() : snapshot.now;
     const { finishedLeftOut } = snapshot;
     const decision = syncJob({ job: stored.job, control: stored.control, pods: pods.map((p) => p.pod), now, delays: this.delays, finishedLeftOut });
-    const plan = await this.plan(stored, pods, decision, now, snapshot.now);
+    const plan = await this.plan(stored, pods, decision, now, snapshot.queueClock);
     seen.job = stored.job;
     seen.action = syncAction(plan.created.length, plan.deleted, decision.counted.length);
     const result = await commitSync(this.store, plan.write);
@@ -231,7 +231,7 @@ export class JobController {
     else this.logger.info({ ...fields, succeeded, failed, reason: finished.reason, message: clip(finished.message ?? '') }, 'Job failed');
   }
 
-  private async plan(stored: StoredJob, pods: StoredPod[], decision: SyncDecision, now: number, redisNow: number) {
+  private async plan(stored: StoredJob, pods: StoredPod[], decision: SyncDecision, now: number, queueClock: number) {
     const { job } = stored;
     const created = await this.newPods(job, decision, now);
     let finishedHere = 0;
@@ -273,7 +273,7 @@ export class JobController {
       removed,
       events,
       now,
-      redisNow,
+      queueClock,
       scheduleTtl: !isJobFinished(job),
     };
     return { write, created, finishedHere, deleted: deleted.length };

@@ -4,7 +4,9 @@
  * server reads the records and the time, these functions build the Kubernetes objects.
  */
 import { k8sTime } from './controller/time.js';
-import type { ConditionStatus, ObjectMeta } from './types.js';
+import type { ConditionStatus, ObjectMeta, Taint } from './types.js';
+import { duplicate, invalid, notSupported, required, type FieldError } from './field-errors.js';
+import { isLabelValue, isQualifiedName, validateAnnotations, validateLabels } from './validation-meta.js';
 
 /** core/v1 Event, as the Job controller records it. */
 export interface CoreEvent {
@@ -46,7 +48,7 @@ export interface Node {
   apiVersion: 'v1';
   kind: 'Node';
   metadata: ObjectMeta;
-  spec: { unschedulable?: boolean };
+  spec: { unschedulable?: boolean; taints?: Taint[] };
   status: {
     capacity: Record<string, string>;
     allocatable: Record<string, string>;
@@ -78,7 +80,10 @@ export interface Namespace {
 /** What a worker node writes into the node registry at each heartbeat (the fields read here). */
 export interface NodeHeartbeat {
   name: string;
-  capacity: { pods: number; cpu?: string | number; memory?: string | number };
+  /** status.capacity (= allocatable): pods, and cpu, memory, nvidia.com/gpu … where known, as quantities. */
+  capacity: { pods: number; cpu?: string | number; memory?: string | number; [resource: string]: string | number | undefined };
+  /** The sum of the requests of the pods it runs (canonical units: cpu in millicores, bytes, counts). */
+  requested?: Record<string, number>;
   running?: number;
   /** ms of the last heartbeat. */
   heartbeat: number;
@@ -130,23 +135,59 @@ function labelText(labels: Record<string, string> | undefined, key: string): str
   return typeof value === 'string' ? value : '';
 }
 
-/** A core/v1 Node from a worker's heartbeat record; uid and creationTimestamp come from its start. */
-export function nodeFromHeartbeat(hb: NodeHeartbeat, now: number, graceMs: number): Node {
+/**
+ * What users set on a Node (kubectl label, annotate, taint, cordon) and what its worker registered
+ * with (--node-labels, --register-with-taints), kept apart from the heartbeat, which the worker
+ * rewrites every few seconds. `version` counts its changes (part of the Node's resourceVersion).
+ */
+export interface NodeSpecRecord {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  taints?: Taint[];
+  unschedulable?: boolean;
+  version?: number;
+}
+
+/** The taint Kubernetes' node lifecycle controller puts on a cordoned (unschedulable) node. */
+export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
+
+/** A node's taints as pods see them: its own, and the unschedulable one while it is cordoned (as Kubernetes shows it). */
+export function effectiveTaints(spec: NodeSpecRecord): Taint[] {
+  const taints = Array.isArray(spec.taints) ? spec.taints : [];
+  if (spec.unschedulable !== true || taints.some((t) => t.key === TAINT_UNSCHEDULABLE)) return taints;
+  return [...taints, { key: TAINT_UNSCHEDULABLE, effect: 'NoSchedule' }];
+}
+
+/** A node's labels: the kubelet's own (name, OS, architecture; they always win), over those users and its flags set. */
+export function nodeLabelsWithSpec(hb: Pick<NodeHeartbeat, 'name' | 'labels'>, spec: NodeSpecRecord): Record<string, string> {
+  return { ...(isStringRecord(spec.labels) ? spec.labels : {}), ...nodeLabels(hb.name, hb.labels) };
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
+/** A core/v1 Node from a worker's heartbeat record and what was set on it; uid and creationTimestamp come from its start. */
+export function nodeFromHeartbeat(hb: NodeHeartbeat, now: number, graceMs: number, spec: NodeSpecRecord = {}): Node {
   const capacity: Record<string, string> = { pods: String(hb.capacity.pods) };
-  if (hb.capacity.cpu !== undefined) capacity.cpu = String(hb.capacity.cpu);
-  if (hb.capacity.memory !== undefined) capacity.memory = String(hb.capacity.memory);
+  for (const [resource, value] of Object.entries(hb.capacity)) {
+    if (resource !== 'pods' && (typeof value === 'string' || typeof value === 'number')) capacity[resource] = String(value);
+  }
+  const taints = effectiveTaints(spec);
+  const annotations = isStringRecord(spec.annotations) ? spec.annotations : {};
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: {
       name: hb.name,
       uid: `node-${hb.name}-${hb.startedAt ?? 0}`,
-      resourceVersion: String(hb.heartbeat),
+      // Changes with each heartbeat and each edit (kubectl label, taint, cordon).
+      resourceVersion: String(hb.heartbeat * 1000 + ((spec.version ?? 0) % 1000)),
       ...(hb.startedAt !== undefined ? { creationTimestamp: k8sTime(hb.startedAt) } : {}),
-      labels: nodeLabels(hb.name, hb.labels),
-      annotations: { [ANNOTATION_RUNNING_PODS]: String(hb.running ?? 0) },
+      labels: nodeLabelsWithSpec(hb, spec),
+      annotations: { ...annotations, [ANNOTATION_RUNNING_PODS]: String(hb.running ?? 0) },
     },
-    spec: {},
+    spec: { ...(spec.unschedulable === true ? { unschedulable: true } : {}), ...(taints.length > 0 ? { taints } : {}) },
     status: {
       capacity,
       allocatable: { ...capacity },
@@ -190,4 +231,63 @@ export function namespaceObject(name: string, record: NamespaceRecord = {}): Nam
     spec: { finalizers: ['kubernetes'] },
     status: { phase: 'Active' },
   };
+}
+
+const TAINT_EFFECTS: readonly string[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/**
+ * The Node fields users may change (kubectl label, annotate, taint, cordon) from a patched Node:
+ * labels and annotations validated as any object's, taints as Kubernetes' validateNodeTaints (a
+ * label key and value, a known effect, unique by key and effect), unschedulable a boolean. The
+ * cordon taint is the API's own view of `unschedulable` and is not stored.
+ */
+export function nodeSpecFromNode(node: { metadata?: unknown; spec?: unknown }): { spec: NodeSpecRecord; errors: FieldError[] } {
+  const meta = (typeof node.metadata === 'object' && node.metadata !== null ? node.metadata : {}) as Record<string, unknown>;
+  const spec = (typeof node.spec === 'object' && node.spec !== null ? node.spec : {}) as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  const map = (value: unknown, field: string): Record<string, string> => {
+    if (value === undefined || value === null) return {};
+    if (isStringRecord(value)) return value;
+    errors.push(invalid(field, value, 'must be a map of strings'));
+    return {};
+  };
+  const { [ANNOTATION_RUNNING_PODS]: _running, ...annotations } = map(meta.annotations, 'metadata.annotations');
+  const labels = map(meta.labels, 'metadata.labels');
+  errors.push(...validateLabels(labels, 'metadata.labels'), ...validateAnnotations(annotations, 'metadata.annotations'));
+  let unschedulable = false;
+  if (spec.unschedulable !== undefined && spec.unschedulable !== null) {
+    if (typeof spec.unschedulable === 'boolean') unschedulable = spec.unschedulable;
+    else errors.push(invalid('spec.unschedulable', spec.unschedulable, 'must be a boolean'));
+  }
+  const taints: Taint[] = [];
+  const raw = spec.taints ?? [];
+  if (!Array.isArray(raw)) errors.push(invalid('spec.taints', raw, 'must be a list of taints'));
+  else {
+    const seen = new Set<string>();
+    raw.forEach((t: unknown, i) => {
+      const field = `spec.taints[${i}]`;
+      if (typeof t !== 'object' || t === null || Array.isArray(t)) {
+        errors.push(invalid(field, t, 'must be an object'));
+        return;
+      }
+      const { key, value, effect, timeAdded } = t as Record<string, unknown>;
+      const k = typeof key === 'string' ? key : '';
+      const v = typeof value === 'string' ? value : '';
+      const e = typeof effect === 'string' ? effect : '';
+      errors.push(...isQualifiedName(k).map((m) => invalid(`${field}.key`, k, m)));
+      const valueErrors = isLabelValue(v);
+      if (valueErrors.length > 0) errors.push(invalid(`${field}.value`, v, valueErrors.join(';')));
+      if (e === '') errors.push(required(`${field}.effect`));
+      else if (!TAINT_EFFECTS.includes(e)) errors.push(notSupported(`${field}.effect`, e, TAINT_EFFECTS));
+      if (seen.has(`${e}\u0000${k}`)) {
+        errors.push({ ...duplicate(field, t), detail: 'taints must be unique by key and effect pair' });
+        return;
+      }
+      seen.add(`${e}\u0000${k}`);
+      // The cordon taint shows `unschedulable`; it is not kept as a taint of its own.
+      if (k === TAINT_UNSCHEDULABLE && e === 'NoSchedule') return;
+      taints.push({ key: k, ...(v ? { value: v } : {}), effect: e as Taint['effect'], ...(typeof timeAdded === 'string' ? { timeAdded } : {}) });
+    });
+  }
+  return { spec: { labels, annotations, taints, unschedulable }, errors };
 }

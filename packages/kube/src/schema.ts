@@ -16,10 +16,13 @@ import type {
   Container,
   HostPathType,
   Job,
+  NodeSelectorOperator,
   PodFailurePolicyAction,
   PodFailurePolicyOnExitCodesRequirement,
   PodReplacementPolicy,
   RestartPolicy,
+  TaintEffect,
+  Toleration,
 } from './types.js';
 
 export const NOT_SUPPORTED_BY_JOBFLEET = 'not supported by jobfleet';
@@ -139,6 +142,40 @@ const volume = z.strictObject({
   hostPath: z.strictObject({ path: str.default(''), type: enumString<HostPathType>().optional() }).optional(),
 });
 
+/** A missing key or operator reads as "", which validation reports as Kubernetes does. */
+const nodeSelectorRequirement = z.strictObject({
+  key: str.default(''),
+  operator: enumString<NodeSelectorOperator>().default('' as NodeSelectorOperator),
+  values: z.array(str).optional(),
+});
+
+const nodeSelectorTerm = z.strictObject({
+  matchExpressions: z.array(nodeSelectorRequirement).optional(),
+  matchFields: z.array(nodeSelectorRequirement).optional(),
+});
+
+/** Node affinity only: podAffinity and podAntiAffinity are fields jobfleet does not support (Forbidden, and so marked in the OpenAPI document). */
+const affinity = z.strictObject({
+  nodeAffinity: z
+    .strictObject({
+      requiredDuringSchedulingIgnoredDuringExecution: z
+        .strictObject({ nodeSelectorTerms: z.array(nodeSelectorTerm).default([]) })
+        .optional(),
+      preferredDuringSchedulingIgnoredDuringExecution: z
+        .array(z.strictObject({ weight: int32.default(0), preference: nodeSelectorTerm.prefault({}) }))
+        .optional(),
+    })
+    .optional(),
+});
+
+const toleration = z.strictObject({
+  key: str.optional(),
+  operator: enumString<NonNullable<Toleration['operator']>>().optional(),
+  value: str.optional(),
+  effect: enumString<TaintEffect>().optional(),
+  tolerationSeconds: int64.optional(),
+});
+
 const podSpec = z.strictObject({
   containers: z.array(container).default([]),
   initContainers: z.array(container).optional(),
@@ -147,6 +184,9 @@ const podSpec = z.strictObject({
   terminationGracePeriodSeconds: int64.optional(),
   volumes: z.array(volume).optional(),
   nodeSelector: stringMap.optional(),
+  affinity: affinity.optional(),
+  tolerations: z.array(toleration).optional(),
+  nodeName: str.optional(),
   dnsPolicy: ignored,
   schedulerName: ignored,
   securityContext: podSecurityContext,

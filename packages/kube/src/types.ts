@@ -120,9 +120,63 @@ export interface PodSpec {
   hostIPC?: boolean;
   /** Run only on a worker whose Node has these labels (`kubernetes.io/hostname`, `kubernetes.io/os`, `kubernetes.io/arch`). */
   nodeSelector?: Record<string, string>;
+  /** Node affinity (required and preferred); pod (anti-)affinity is not supported. */
+  affinity?: Affinity;
+  tolerations?: Toleration[];
   nodeName?: string;
   hostname?: string;
   subdomain?: string;
+}
+
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+
+/** core/v1 Taint: a node's mark that repels pods without a matching toleration. */
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: TaintEffect;
+  timeAdded?: string;
+}
+
+/** core/v1 Toleration. */
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: TaintEffect;
+  tolerationSeconds?: number;
+}
+
+export type NodeSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: NodeSelectorOperator;
+  values?: string[];
+}
+
+/** Requirements ANDed; a NodeSelector's terms are ORed. */
+export interface NodeSelectorTerm {
+  matchExpressions?: NodeSelectorRequirement[];
+  matchFields?: NodeSelectorRequirement[];
+}
+
+export interface NodeSelector {
+  nodeSelectorTerms: NodeSelectorTerm[];
+}
+
+export interface PreferredSchedulingTerm {
+  weight: number;
+  preference: NodeSelectorTerm;
+}
+
+export interface NodeAffinity {
+  requiredDuringSchedulingIgnoredDuringExecution?: NodeSelector;
+  preferredDuringSchedulingIgnoredDuringExecution?: PreferredSchedulingTerm[];
+}
+
+export interface Affinity {
+  nodeAffinity?: NodeAffinity;
 }
 
 export interface PodTemplateSpec {

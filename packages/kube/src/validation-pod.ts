@@ -15,14 +15,21 @@ import { IMAGE_REFERENCE_MESSAGE, isImageReference } from './image-reference.js'
 import { QUANTITY_FORMAT_MESSAGE, tryParseQuantity } from './quantity.js';
 import { NOT_SUPPORTED_BY_JOBFLEET } from './schema.js';
 import type {
+  Affinity,
   Container,
   EnvVar,
   HostPathVolumeSource,
+  NodeAffinity,
+  NodeSelector,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
   PodSecurityContext,
   PodSpec,
   PodTemplateSpec,
+  PreferredSchedulingTerm,
   ResourceRequirements,
   SecurityContext,
+  Toleration,
   Volume,
   VolumeMount,
 } from './types.js';
@@ -30,15 +37,19 @@ import {
   NON_NEGATIVE_MESSAGE,
   invalidEach,
   isDns1123Label,
+  isDns1123Subdomain,
   isEnvVarName,
+  isLabelValue,
   isQualifiedName,
   validateAnnotations,
   validateLabels,
   validateNonNegative,
 } from './validation-meta.js';
 
+/** The extended resource of NVIDIA's device plugin: whole GPUs, which workers hand to containers. */
+export const NVIDIA_GPU_RESOURCE = 'nvidia.com/gpu';
 /** Container resources jobfleet can enforce. */
-export const SUPPORTED_RESOURCES: readonly string[] = ['cpu', 'memory'];
+export const SUPPORTED_RESOURCES: readonly string[] = ['cpu', 'memory', NVIDIA_GPU_RESOURCE];
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
 /** The only restartPolicy a container may have (an init container's): a native sidecar. */
 const SIDECAR_RESTART_POLICY = 'Always';
@@ -113,6 +124,138 @@ export function validatePodSpec(spec: PodSpec, field: string, policy: PodPolicy 
     ...validatePodSecurityContext(spec.securityContext, `${field}.securityContext`),
     // Label syntax, as Kubernetes validates a node selector.
     ...validateLabels(spec.nodeSelector, `${field}.nodeSelector`),
+    ...validateAffinity(spec.affinity, `${field}.affinity`),
+    ...(spec.nodeName ? invalidEach(`${field}.nodeName`, spec.nodeName, isDns1123Subdomain) : []),
+    ...validateTolerations(spec.tolerations ?? [], `${field}.tolerations`),
+  ];
+}
+
+/** validateAffinity: node affinity as Kubernetes checks it (pod (anti-)affinity is not implemented: the schema refuses it as a field jobfleet does not support). */
+function validateAffinity(affinity: Affinity | undefined, field: string): FieldError[] {
+  return affinity?.nodeAffinity ? validateNodeAffinity(affinity.nodeAffinity, `${field}.nodeAffinity`) : [];
+}
+
+/** validateNodeAffinity: required terms must have valid label values (a new object's rule), preferred ones need not. */
+function validateNodeAffinity(na: NodeAffinity, field: string): FieldError[] {
+  const required = na.requiredDuringSchedulingIgnoredDuringExecution;
+  const preferred = na.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+  return [
+    ...(required ? validateNodeSelector(required, false, `${field}.requiredDuringSchedulingIgnoredDuringExecution`) : []),
+    ...validatePreferredSchedulingTerms(preferred, `${field}.preferredDuringSchedulingIgnoredDuringExecution`),
+  ];
+}
+
+/** ValidateNodeSelector. */
+export function validateNodeSelector(selector: NodeSelector, allowInvalidLabelValue: boolean, field: string): FieldError[] {
+  const termsField = `${field}.nodeSelectorTerms`;
+  if (selector.nodeSelectorTerms.length === 0) return [required(termsField, 'must have at least one node selector term')];
+  return selector.nodeSelectorTerms.flatMap((term, i) => validateNodeSelectorTerm(term, allowInvalidLabelValue, `${termsField}[${i}]`));
+}
+
+/** ValidateNodeSelectorTerm. */
+function validateNodeSelectorTerm(term: NodeSelectorTerm, allowInvalidLabelValue: boolean, field: string): FieldError[] {
+  return [
+    ...(term.matchExpressions ?? []).flatMap((rq, j) =>
+      validateNodeSelectorRequirement(rq, allowInvalidLabelValue, `${field}.matchExpressions[${j}]`),
+    ),
+    ...(term.matchFields ?? []).flatMap((rq, j) => validateNodeFieldSelectorRequirement(rq, `${field}.matchFields[${j}]`)),
+  ];
+}
+
+/** ValidateNodeSelectorRequirement: the operator's values, the key a label key, the values label values. */
+function validateNodeSelectorRequirement(rq: NodeSelectorRequirement, allowInvalidLabelValue: boolean, field: string): FieldError[] {
+  const values = rq.values ?? [];
+  const operator: string = rq.operator;
+  const operatorErrors = (): FieldError[] => {
+    switch (operator) {
+      case 'In':
+      case 'NotIn':
+        return values.length === 0 ? [required(`${field}.values`, "must be specified when `operator` is 'In' or 'NotIn'")] : [];
+      case 'Exists':
+      case 'DoesNotExist':
+        return values.length > 0 ? [forbidden(`${field}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")] : [];
+      case 'Gt':
+      case 'Lt':
+        return values.length !== 1 ? [required(`${field}.values`, "must be specified single value when `operator` is 'Lt' or 'Gt'")] : [];
+      default:
+        return [invalid(`${field}.operator`, operator, 'not a valid selector operator')];
+    }
+  };
+  return [
+    ...operatorErrors(),
+    ...invalidEach(`${field}.key`, rq.key, isQualifiedName),
+    ...(allowInvalidLabelValue ? [] : values.flatMap((value, i) => invalidEach(`${field}.values[${i}]`, value, isLabelValue))),
+  ];
+}
+
+/** The field a node field selector may use (nodeFieldSelectorValidators): the node's name. */
+const NODE_NAME_FIELD = 'metadata.name';
+
+/** ValidateNodeFieldSelectorRequirement: only `metadata.name`, In or NotIn, one value that is a node name. */
+function validateNodeFieldSelectorRequirement(rq: NodeSelectorRequirement, field: string): FieldError[] {
+  const values = rq.values ?? [];
+  const operator: string = rq.operator;
+  const operatorErrors =
+    operator === 'In' || operator === 'NotIn'
+      ? values.length !== 1
+        ? [required(`${field}.values`, "must be only one value when `operator` is 'In' or 'NotIn' for node field selector")]
+        : []
+      : [invalid(`${field}.operator`, operator, 'not a valid selector operator')];
+  const keyErrors =
+    rq.key === NODE_NAME_FIELD
+      ? values.flatMap((value, i) => invalidEach(`${field}.values[${i}]`, value, isDns1123Subdomain))
+      : [invalid(`${field}.key`, rq.key, 'not a valid field selector key')];
+  return [...operatorErrors, ...keyErrors];
+}
+
+/** ValidatePreferredSchedulingTerms: weights 1..100; invalid label values are allowed in preferred terms. */
+function validatePreferredSchedulingTerms(terms: readonly PreferredSchedulingTerm[], field: string): FieldError[] {
+  return terms.flatMap((term, i) => [
+    ...(term.weight <= 0 || term.weight > 100 ? [invalid(`${field}[${i}].weight`, term.weight, 'must be in the range 1-100')] : []),
+    ...validateNodeSelectorTerm(term.preference, true, `${field}[${i}].preference`),
+  ]);
+}
+
+const TOLERATION_OPERATORS = ['Equal', 'Exists'];
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** ValidateTolerations. */
+export function validateTolerations(tolerations: readonly Toleration[], field: string): FieldError[] {
+  return tolerations.flatMap((toleration, i) => validateToleration(toleration, `${field}[${i}]`));
+}
+
+function validateToleration(toleration: Toleration, field: string): FieldError[] {
+  const key = toleration.key ?? '';
+  const operator: string = toleration.operator ?? '';
+  const value = toleration.value ?? '';
+  const effect: string = toleration.effect ?? '';
+  const operatorField = `${field}.operator`;
+  const valueErrors = (): FieldError[] => {
+    switch (operator) {
+      // An empty operator means Equal.
+      case '':
+      case 'Equal': {
+        const messages = isLabelValue(value);
+        return messages.length > 0 ? [invalid(operatorField, value, messages.join(';'))] : [];
+      }
+      case 'Exists':
+        return value ? [invalid(operatorField, value, "value must be empty when `operator` is 'Exists'")] : [];
+      default:
+        return [notSupported(operatorField, operator, TOLERATION_OPERATORS)];
+    }
+  };
+  return [
+    ...(key ? invalidEach(`${field}.key`, key, isQualifiedName) : []),
+    // An empty key with Exists means "every taint".
+    ...(!key && operator !== 'Exists'
+      ? [invalid(operatorField, operator, 'operator must be Exists when `key` is empty, which means "match all values and all keys"')]
+      : []),
+    ...(toleration.tolerationSeconds !== undefined && effect !== 'NoExecute'
+      ? [invalid(`${field}.effect`, effect, "effect must be 'NoExecute' when `tolerationSeconds` is set")]
+      : []),
+    ...valueErrors(),
+    // An empty effect means every effect.
+    ...(effect && !TAINT_EFFECTS.includes(effect) ? [notSupported(`${field}.effect`, effect, TAINT_EFFECTS)] : []),
   ];
 }
 
@@ -386,29 +529,60 @@ function validateResources(resources: ResourceRequirements | undefined, field: s
     ...Object.entries(limits).flatMap(([name, q]) => validateResourceQuantity(name, q, `${field}.limits[${name}]`)),
     ...Object.entries(requests).flatMap(([name, q]) => [
       ...validateResourceQuantity(name, q, `${field}.requests[${name}]`),
-      ...validateRequestWithinLimit(name, q, limits[name], `${field}.requests`),
+      ...validateRequestAgainstLimit(name, q, limits[name], field),
     ]),
   ];
 }
 
+/** Kubernetes' helper.IsNativeResource: no domain, or a kubernetes.io one. */
+function isNativeResource(name: string): boolean {
+  return !name.includes('/') || name.includes('kubernetes.io/');
+}
+
+/** Kubernetes' helper.IsOvercommitAllowed: native resources but hugepages (so not nvidia.com/gpu). */
+function isOvercommitAllowed(name: string): boolean {
+  return isNativeResource(name) && !name.startsWith('hugepages-');
+}
+
+/** Kubernetes' helper.IsExtendedResourceName: counted in whole units (helper.IsIntegerResourceName). */
+function isExtendedResource(name: string): boolean {
+  return !isNativeResource(name) && !name.startsWith('requests.');
+}
+
+/** A quantity in thousandths, rounded up as resource.Quantity.MilliValue does. */
+function milliValue(value: number): number {
+  return Math.ceil(Number((value * 1000).toPrecision(15)));
+}
+
+const NOT_INTEGER_MESSAGE = 'must be an integer';
+
+/** ValidateResourceQuantityValue: non-negative, and a whole number for an extended resource. */
 function validateResourceQuantity(name: string, quantity: string | number, field: string): FieldError[] {
   if (!SUPPORTED_RESOURCES.includes(name)) return [forbidden(field, NOT_SUPPORTED_BY_JOBFLEET)];
   const value = tryParseQuantity(quantity);
   if (value === undefined) return [invalid(field, String(quantity), QUANTITY_FORMAT_MESSAGE)];
-  return value < 0 ? [invalid(field, String(quantity), NON_NEGATIVE_MESSAGE)] : [];
+  return [
+    ...(value < 0 ? [invalid(field, String(quantity), NON_NEGATIVE_MESSAGE)] : []),
+    ...(isExtendedResource(name) && milliValue(value) % 1000 !== 0 ? [invalid(field, String(quantity), NOT_INTEGER_MESSAGE)] : []),
+  ];
 }
 
-function validateRequestWithinLimit(
-  name: string,
-  request: string | number,
-  limit: string | number | undefined,
-  field: string,
-): FieldError[] {
-  if (limit === undefined || !SUPPORTED_RESOURCES.includes(name)) return [];
+/**
+ * A request may not exceed its limit; for a resource that cannot be overcommitted it must equal
+ * the limit, and the limit must be set (validateResourceRequirements).
+ */
+function validateRequestAgainstLimit(name: string, request: string | number, limit: string | number | undefined, field: string): FieldError[] {
+  if (!SUPPORTED_RESOURCES.includes(name)) return [];
+  const overcommit = isOvercommitAllowed(name);
+  if (limit === undefined) return overcommit ? [] : [required(`${field}.limits`, 'Limit must be set for non overcommitable resources')];
   const requested = tryParseQuantity(request);
   const allowed = tryParseQuantity(limit);
-  if (requested === undefined || allowed === undefined || requested <= allowed) return [];
-  return [invalid(field, String(request), `must be less than or equal to ${name} limit of ${String(limit)}`)];
+  if (requested === undefined || allowed === undefined) return [];
+  if (!overcommit && milliValue(requested) !== milliValue(allowed)) {
+    return [invalid(`${field}.requests`, String(request), `must be equal to ${name} limit of ${String(limit)}`)];
+  }
+  if (requested <= allowed) return [];
+  return [invalid(`${field}.requests`, String(request), `must be less than or equal to ${name} limit of ${String(limit)}`)];
 }
 
 /** A pod's own deadline must be positive (a Job's may be 0). */

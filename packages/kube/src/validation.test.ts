@@ -334,8 +334,8 @@ describe('validation of volumes, env and resources', () => {
     },
     {
       name: 'a resource jobfleet cannot enforce',
-      manifest: jobWithContainer({ resources: { limits: { 'nvidia.com/gpu': 1 } } }),
-      want: [`${C0}.resources.limits[nvidia.com/gpu]: Forbidden: not supported by jobfleet`],
+      manifest: jobWithContainer({ resources: { limits: { 'example.com/fpga': 1 } } }),
+      want: [`${C0}.resources.limits[example.com/fpga]: Forbidden: not supported by jobfleet`],
     },
     {
       name: 'a pod deadline of 0',
@@ -490,8 +490,8 @@ describe('unsupported fields', () => {
   it.each<{ path: string; manifest: Manifest }>([
     { path: 'spec.podFailurePolicy.rules[0].name', manifest: job({ spec: { podFailurePolicy: { rules: [{ name: 'r', action: 'Ignore', onExitCodes: { operator: 'In', values: [1] } }] } } }) },
     { path: 'spec.successPolicy.rules[0].extra', manifest: job({ spec: { completionMode: 'Indexed', completions: 2, successPolicy: { rules: [{ succeededCount: 1, extra: 1 }] } } }) },
-    { path: `${POD}.affinity`, manifest: jobWithPod({ affinity: {} }) },
-    { path: `${POD}.tolerations`, manifest: jobWithPod({ tolerations: [] }) },
+    { path: `${POD}.topologySpreadConstraints`, manifest: jobWithPod({ topologySpreadConstraints: [] }) },
+    { path: `${POD}.affinity.podAntiAffinity`, manifest: jobWithPod({ affinity: { podAntiAffinity: {} } }) },
     { path: `${POD}.securityContext.fsGroup`, manifest: jobWithPod({ securityContext: { fsGroup: 2000 } }) },
     { path: `${POD}.volumes[0].nfs`, manifest: jobWithPod({ volumes: [{ name: 'n', nfs: { server: 'x', path: '/' } }] }) },
     { path: `${C0}.securityContext.seccompProfile`, manifest: jobWithContainer({ securityContext: { seccompProfile: { type: 'Unconfined' } } }) },
@@ -504,9 +504,9 @@ describe('unsupported fields', () => {
   });
 
   it('reports unsupported fields together with validation errors', () => {
-    const manifest = job({ spec: { completions: -1, podFailurePolicyx: {}, template: { spec: { restartPolicy: 'Always', affinity: {} } } } });
+    const manifest = job({ spec: { completions: -1, podFailurePolicyx: {}, template: { spec: { restartPolicy: 'Always', topologySpreadConstraints: [] } } } });
     expect(invalidMessages(manifest)).toStrictEqual([
-      `${POD}.affinity: Forbidden: not supported by jobfleet`,
+      `${POD}.topologySpreadConstraints: Forbidden: not supported by jobfleet`,
       'spec.podFailurePolicyx: Forbidden: not supported by jobfleet',
       'spec.completions: Invalid value: -1: must be greater than or equal to 0',
       RESTART_POLICY_REQUIRED,

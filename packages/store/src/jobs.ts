@@ -203,6 +203,9 @@ function parsePod(json: string): Pod | undefined {
   }
 }
 
+/** The message on a node's channel telling it that what was set on it changed (a pod's is "ns/name…"). */
+export const NODE_SPEC_MESSAGE = 'spec';
+
 /** The message on a node's channel telling it to stop a pod: "ns/name", or "ns/name grace" in seconds. */
 export function stopMessage(ns: string, pod: string, graceSeconds?: number): string {
   return graceSeconds === undefined ? `${ns}/${pod}` : `${ns}/${pod} ${graceSeconds}`;

@@ -19,6 +19,8 @@ export interface Keys {
   namespaceRecords: string;
   /** Worker nodes (HASH name → Node JSON). */
   nodes: string;
+  /** What users set on Nodes and workers register with: labels, annotations, taints, unschedulable (HASH name → JSON). */
+  nodeSpecs: string;
   /** A namespace's Jobs (ZSET by name, score 0). */
   jobs(ns: string): string;
   job(ns: string, name: string): string;
@@ -90,6 +92,7 @@ export function redisKeys(prefix = 'jf'): Keys {
     namespaces: `${p}:namespaces`,
     namespaceRecords: `${p}:nsrecords`,
     nodes: `${p}:nodes`,
+    nodeSpecs: `${p}:nodespecs`,
     jobs: (ns) => `${p}:jobs:${ns}`,
     job: (ns, name) => `${p}:job:${ns}:${name}`,
     pods: (ns) => `${p}:pods:${ns}`,

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '@jobfleet/kube';
-import { parsePodQueueEntry, podQueueEntry, type PodTaskOutcome, type ReceivedPodTask } from './queues.js';
+import { enqueueOps, parsePodQueueEntry, podQueueEntry, type PodTaskOutcome, type ReceivedPodTask } from './queues.js';
 import { StoreConnection, startScratchRedis, type EmbeddedRedis } from './index.js';
 
 let redis: EmbeddedRedis;
@@ -70,6 +70,54 @@ describe('TaskQueues pod queue', () => {
     expect(new Set(names).size).toBe(names.length);
     expect(names.length).toBe(99);
     expect(await a.queues.takePods(10)).toStrictEqual({ tasks: [] });
+  });
+
+  it('is fair between Jobs: a pod queued behind a backlog of another Job is taken next, as a sync queues it (enqueueOps) or the controller again (enqueuePods); two backlogs take turns', async () => {
+    const c = connect();
+    const keys = c.store.keys;
+    /** The clock a sync reads (loadForSync): the queue's head, or the Redis time. */
+    const clock = async () => {
+      const [, head] = await c.store.redis.zrange(keys.podQueue, 0, 0, 'WITHSCORES');
+      return Math.min(Number(head ?? Infinity), await c.store.now());
+    };
+    const names = (t: { tasks: ReceivedPodTask[] }) => t.tasks.map((x) => x.data?.name ?? '');
+    const big = Array.from({ length: 2_000 }, (_, i) => pod(`big-${i}`));
+    expect((await c.store.commit(enqueueOps(keys, big, await clock()))).ok).toBe(true);
+    const first = await c.queues.takePods(100);
+    expect(names(first)).toStrictEqual(big.slice(0, 100).map((p) => p.metadata.name));
+    // Another Job's pod, queued by its sync: next in line, not after 1,900 pods.
+    expect((await c.store.commit(enqueueOps(keys, [pod('small')], await clock()))).ok).toBe(true);
+    const next = names(await c.queues.takePods(2));
+    expect(next).toContain('small');
+    // Queued again by the controller (enqueuePods): the same.
+    await c.queues.enqueuePods([pod('again')]);
+    const third = names(await c.queues.takePods(2));
+    expect(third).toContain('again');
+    // A second backlog takes turns with the first, one pod each.
+    const other = Array.from({ length: 100 }, (_, i) => pod(`other-${i}`));
+    expect((await c.store.commit(enqueueOps(keys, other, await clock()))).ok).toBe(true);
+    const turns = names(await c.queues.takePods(20));
+    expect(turns.filter((n) => n.startsWith('other-')).length).toBeGreaterThanOrEqual(9);
+    expect(turns.filter((n) => n.startsWith('big-')).length).toBeGreaterThanOrEqual(9);
+    // An entry handed back at once gets its place back (not behind what came since).
+    const [taken] = (await c.queues.takePods(1)).tasks;
+    await c.queues.enqueuePods([pod('later')]);
+    await c.queues.handBackPod(taken?.entry ?? '', 0, taken?.score);
+    expect(names(await c.queues.takePods(1))).toStrictEqual([taken?.data?.name]);
+    // Nothing lost.
+    const rest: string[] = [];
+    for (let t = await c.queues.takePods(500); t.tasks.length > 0; t = await c.queues.takePods(500)) rest.push(...names(t));
+    const all = [...names(first), ...next, ...third, ...turns, taken?.data?.name ?? '', ...rest];
+    expect(new Set(all.filter((n) => n.startsWith('big-'))).size).toBe(2_000);
+    expect(new Set(all.filter((n) => n.startsWith('other-'))).size).toBe(100);
+  });
+
+  it('leaves the entries a node skips (it cannot take them, another can) queued for the others, in their place', async () => {
+    const c = connect();
+    await c.queues.enqueuePods([pod('a'), pod('b'), pod('c')]);
+    expect((await c.queues.takePods(1, undefined, ['default/a'])).tasks.map((t) => t.entry)).toStrictEqual(['default/b']);
+    expect((await c.queues.takePods(5, undefined, ['default/a', 'default/c'])).tasks).toStrictEqual([]);
+    expect((await c.queues.takePods(5)).tasks.map((t) => t.entry)).toStrictEqual(['default/a', 'default/c']);
   });
 
   it('queueing a pod again keeps its place; a handed-back entry is due later, and keeps an earlier due time', async () => {

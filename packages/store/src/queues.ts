@@ -40,18 +40,28 @@ const RETENTION = { removeOnComplete: true, removeOnFail: true } as const;
 const TIMER_GRANULARITY_MS = 250;
 
 /**
- * The writes that queue `pods` (due at `now`, the Redis clock) and wake the nodes, for the commit
- * that creates them: a pod is queued if and only if it was created.
+ * Fair-queue spacing of the entries queued together (ms): two microseconds, the first one after the
+ * clock, so that a Job queued now alternates with the backlog ahead of it (which is two apart too).
  */
-export function enqueueOps(keys: Keys, pods: Pod[], now: number): WriteOp[] {
+const QUEUE_SPACING_MS = 0.002;
+
+/**
+ * The writes that queue `pods` (from `clock`, the queue's clock as the sync read it,
+ * QUEUE_SPACING_MS apart) and wake the nodes, for the commit that creates them: a pod is queued if and
+ * only if it was created.
+ */
+export function enqueueOps(keys: Keys, pods: Pod[], clock: number): WriteOp[] {
   if (pods.length === 0) return [];
-  return [...pods.map((pod): WriteOp => ({ op: 'zadd', key: keys.podQueue, member: podQueueEntry(pod), score: now })), { op: 'publish', channel: keys.podQueueWake, message: '' }];
+  const entries = pods.map((pod, i): WriteOp => ({ op: 'zadd', key: keys.podQueue, member: podQueueEntry(pod), score: (clock + QUEUE_SPACING_MS / 2 + i * QUEUE_SPACING_MS).toFixed(3) }));
+  return [...entries, { op: 'publish', channel: keys.podQueueWake, message: '' }];
 }
 
 /** Entries per enqueuePods script call (Lua's unpack has a limit of a few thousand values). */
 const ENQUEUE_BATCH = 1_000;
 /** Entries one takePods call takes at most. */
 const MAX_TAKE = 1_000;
+/** Entries one takePods call may be asked to leave for other nodes. */
+export const MAX_SKIP = 500;
 /**
  * How long a node may hold a taken entry before claiming its pod: past it, the entry is queued
  * again for any node (its node died or hung in between). A claim takes milliseconds; one that
@@ -61,8 +71,8 @@ export const TAKEN_LEASE_MS = 10_000;
 
 interface QueueRedis extends Redis {
   enqueuePods(queue: string, channel: string, ...entries: string[]): Promise<number>;
-  takePods(queue: string, taken: string, max: number, leaseMs: number): Promise<(string | number)[]>;
-  handBackPod(queue: string, taken: string, entry: string, delayMs: number): Promise<number>;
+  takePods(queue: string, taken: string, max: number, leaseMs: number, ...skip: string[]): Promise<(string | number)[]>;
+  handBackPod(queue: string, taken: string, entry: string, delayMs: number, channel: string, score: string): Promise<number>;
 }
 
 /** What one takePods call got: the entries due (oldest first), and when nothing was, how long until one is. */
@@ -73,11 +83,18 @@ export interface TakenPods {
 }
 
 /**
- * The fleet's work queues. Pods wait in the pod queue, a ZSET of their entries ("ns/name")
- * scored with the time each is due, written in the same commit as the pods themselves
- * (enqueueOps) and taken by the nodes with one script call for a batch (takePods-2.lua), held
- * under a lease until the claim: a pod costs ~4 commands of the queue, where a BullMQ task costs ~34. Job timers (backoff,
- * deadlines) are BullMQ delayed tasks, one per Job and due time.
+ * The fleet's work queues. Pods wait in the pod queue, a ZSET of their entries ("ns/name"),
+ * written in the same commit as the pods themselves (enqueueOps) and taken by the nodes with one
+ * script call for a batch (takePods-2.lua), held under a lease until the claim: a pod costs ~4
+ * commands of the queue, where a BullMQ task costs ~34. Job timers (backoff, deadlines) are BullMQ
+ * delayed tasks, one per Job and due time.
+ *
+ * Fair between Jobs: an entry's score is when it is due (ms), on a fair-queueing clock for entries
+ * ready now. Pods are queued from the queue's head (the lowest score due), two microseconds apart, so
+ * a Job queued behind another's backlog of 100,000 pods takes turns with it from the head on instead
+ * of waiting for its tail (start-time fair queueing, with Jobs as flows: two backlogs interleave one
+ * pod each). An entry handed back for later is scored with the real time it is due (behind what is
+ * ready then); one handed back at once gets back the place it was taken from.
  */
 export class TaskQueues {
   readonly sync: Queue<SyncTask>;
@@ -105,18 +122,20 @@ export class TaskQueues {
 
   /**
    * Takes up to `max` due entries (takePods-2.lua): each leaves the queue for the taken set, with a
-   * lease of TAKEN_LEASE_MS, until the node's claim of the pod (or ackPods) removes it there.
+   * lease of TAKEN_LEASE_MS, until the node's claim of the pod (or ackPods) removes it there. The
+   * entries in `skip` (at most MAX_SKIP: pods this node cannot take but others can) are left queued.
    */
-  async takePods(max: number, leaseMs = TAKEN_LEASE_MS): Promise<TakenPods> {
-    const reply = await this.redis.takePods(this.keys.podQueue, this.keys.podQueueTaken, Math.max(1, Math.min(MAX_TAKE, Math.floor(max))), leaseMs);
-    const [next, ...entries] = reply;
-    const tasks = entries.map((e): ReceivedPodTask => ({ entry: String(e), data: parsePodQueueEntry(String(e)) }));
+  async takePods(max: number, leaseMs = TAKEN_LEASE_MS, skip: readonly string[] = []): Promise<TakenPods> {
+    const reply = await this.redis.takePods(this.keys.podQueue, this.keys.podQueueTaken, Math.max(1, Math.min(MAX_TAKE, Math.floor(max))), leaseMs, ...skip.slice(0, MAX_SKIP));
+    const [next, ...flat] = reply;
+    const tasks: ReceivedPodTask[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) tasks.push({ entry: String(flat[i]), data: parsePodQueueEntry(String(flat[i])), score: String(flat[i + 1]) });
     return { tasks, ...(Number(next) >= 0 ? { nextDueInMs: Number(next) } : {}) };
   }
 
-  /** Puts a taken entry back, due in `delayMs` (handBackPod-2.lua). */
-  async handBackPod(entry: string, delayMs: number): Promise<void> {
-    await this.redis.handBackPod(this.keys.podQueue, this.keys.podQueueTaken, entry, Math.max(0, Math.round(delayMs)));
+  /** Puts a taken entry back, due in `delayMs` (handBackPod-2.lua); one due at once gets back its place (`score`, as taken), else the front, and wakes the nodes. */
+  async handBackPod(entry: string, delayMs: number, score = ''): Promise<void> {
+    await this.redis.handBackPod(this.keys.podQueue, this.keys.podQueueTaken, entry, Math.max(0, Math.round(delayMs)), this.keys.podQueueWake, score);
   }
 
   /** Lets go of taken entries that need no claim (a pod gone, or claimed by another node). */
@@ -199,6 +218,8 @@ export interface ReceivedPodTask {
   entry: string;
   /** Undefined when the entry is not one jobfleet wrote. */
   data: PodTask | undefined;
+  /** Its score when taken: handed back at once, it gets its place in the queue back. */
+  score?: string;
 }
 
 export interface PodTaskConsumerOptions {
@@ -206,6 +227,14 @@ export interface PodTaskConsumerOptions {
   concurrency: number;
   /** How often to look at the queue without a wake-up (entries handed back for later, a missed message); default 1 s. */
   pollMs?: number;
+  /**
+   * How many more tasks the node wants now beyond the concurrency bound (its free resources: 0 while
+   * a pod it took did not fit, until one of its pods ends or the poll; default: no bound). A task
+   * ending looks again at once.
+   */
+  room?: () => number;
+  /** Entries the node cannot take now but another node can: left in the queue for the others. */
+  skip?: () => readonly string[];
 }
 
 /**
@@ -263,7 +292,7 @@ export class PodTaskConsumer {
 
   private async run(): Promise<void> {
     while (!this.closed) {
-      const room = this.opts.concurrency - this.running.size;
+      const room = Math.min(this.opts.concurrency - this.running.size, this.opts.room?.() ?? Infinity);
       if (this.paused || room <= 0) {
         this.waitingForRoom = !this.paused;
         await this.sleep(this.pollMs);
@@ -274,14 +303,14 @@ export class PodTaskConsumer {
       this.kicked = false;
       let taken: TakenPods;
       try {
-        taken = await this.queues.takePods(room);
+        taken = await this.queues.takePods(room, TAKEN_LEASE_MS, this.opts.skip?.() ?? []);
       } catch {
         await this.sleep(this.pollMs); // Redis away: ioredis reconnects, the next look finds the queue
         continue;
       }
       // Taken as the node closed: back to the queue at once for the other nodes.
       if (this.closed) {
-        await Promise.all(taken.tasks.map((t) => this.queues.handBackPod(t.entry, 0).catch(() => undefined)));
+        await Promise.all(taken.tasks.map((t) => this.queues.handBackPod(t.entry, 0, t.score).catch(() => undefined)));
         break;
       }
       // A full batch may have left more behind: a task that ends then looks again at once. A batch
@@ -297,7 +326,7 @@ export class PodTaskConsumer {
       try {
         const outcome = await this.handler(task);
         if (outcome === 'claimed') return;
-        if (outcome) await this.queues.handBackPod(task.entry, outcome.retryInMs);
+        if (outcome) await this.queues.handBackPod(task.entry, outcome.retryInMs, task.score);
         else await this.queues.ackPods([task.entry]);
       } catch {
         // A handler's failure ends its task: the entry's lease runs out and it is queued again.

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { EMPTY_CONTROL_STATE, RequestEntityTooLargeError, type CronJob, type Job, type JobControlState, type NodeHeartbeat, type Pod } from '@jobfleet/kube';
-import { parseStopMessage } from './jobs.js';
+import { NODE_SPEC_MESSAGE, parseStopMessage } from './jobs.js';
 import { redisKeys, type Keys } from './keys.js';
 import { PodCodec } from './pod-codec.js';
 import { PodLogs } from './pod-logs.js';
@@ -59,7 +59,8 @@ export type WriteOp =
   | { op: 'del'; key: string; expect: string; kind: ObjectKind; ns: string; name: string; final?: string }
   | { op: 'set'; key: string; value: string }
   | { op: 'sadd' | 'srem' | 'zrem'; key: string; member: string }
-  | { op: 'zadd'; key: string; member: string; score?: number }
+  /** score: a string keeps its digits (a number goes through Lua's 14-digit printing). */
+  | { op: 'zadd'; key: string; member: string; score?: number | string }
   | { op: 'delkey'; key: string }
   | { op: 'hdel'; key: string; field: string }
   | { op: 'publish'; channel: string; message: string }
@@ -99,13 +100,14 @@ export interface StoredPod {
 interface ScriptedRedis extends Redis {
   /** applyWrites-4+.lua: the number of keys first (4 + the keys the operations touch). */
   applyWrites(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
-  loadForSync(jobKey: string, podKeyPrefix: string, uncountedKeyPrefix: string, maxFinished: number): Promise<string[]>;
+  loadForSync(jobKey: string, queueClock: string, podKeyPrefix: string, uncountedKeyPrefix: string, maxFinished: number): Promise<string[]>;
   /** reportPodStatus-5+.lua: the number of keys first. */
   reportPodStatus(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
   claimPod(...args: (string | number)[]): Promise<(number | string)[]>;
   takeSyncLease(lease: string, again: string, token: string, ms: number): Promise<number>;
   releaseSyncLease(lease: string, again: string, token: string): Promise<number>;
   releaseLease(lease: string, token: string): Promise<number>;
+  putNodeSpec(specs: string, node: string, read: string, next: string, channel: string): Promise<number>;
 }
 
 
@@ -113,6 +115,8 @@ interface ScriptedRedis extends Redis {
 export interface SyncSnapshot {
   /** The Redis clock, ms. */
   now: number;
+  /** The pod queue's fair-queueing clock (ms; see queues.ts): pods this sync creates are queued from it. */
+  queueClock: number;
   job: StoredJob;
   uncounted: StoredPod[];
   /** Finished pods not read this time (past MAX_FINISHED_PER_SYNC): the next sync counts them. */
@@ -175,12 +179,13 @@ export class JobStore {
     this.durability = limits.durability?.replicas ? limits.durability : undefined;
     if (this.durability) redis.on('ready', () => this.connections++);
     defineScript(redis, 'applyWrites', 'applyWrites-4+.lua');
-    defineScript(redis, 'loadForSync', 'loadForSync-1.lua');
+    defineScript(redis, 'loadForSync', 'loadForSync-2.lua');
     defineScript(redis, 'reportPodStatus', 'reportPodStatus-5+.lua');
     defineScript(redis, 'claimPod', 'claimPod-11.lua');
     defineScript(redis, 'takeSyncLease', 'takeSyncLease-2.lua');
     defineScript(redis, 'releaseSyncLease', 'releaseSyncLease-2.lua');
     defineScript(redis, 'releaseLease', 'releaseLease-1.lua');
+    defineScript(redis, 'putNodeSpec', 'putNodeSpec-1.lua');
     this.redis = redis as ScriptedRedis;
   }
 
@@ -247,6 +252,11 @@ export class JobStore {
   }
 
   /** Deletes a lease if `token` still holds it. */
+  /** putNodeSpec-1.lua: 1 when written, 0 when the record is no longer `read`. */
+  putNodeSpec(node: string, read: string, next: string): Promise<number> {
+    return this.redis.putNodeSpec(this.keys.nodeSpecs, node, read, next, this.keys.nodeChannel(node));
+  }
+
   async releaseLease(key: string, token: string): Promise<void> {
     await this.redis.releaseLease(key, token);
   }
@@ -263,18 +273,19 @@ export class JobStore {
 
   /** The Job and its uncounted pods with the Redis clock, in one round trip; undefined when the Job is gone. */
   async loadForSync(ns: string, name: string): Promise<SyncSnapshot | undefined> {
-    const reply = await this.redis.loadForSync(this.keys.job(ns, name), this.keys.pod(ns, ''), this.keys.jobUncounted(''), MAX_FINISHED_PER_SYNC);
+    const reply = await this.redis.loadForSync(this.keys.job(ns, name), this.keys.podQueue, this.keys.pod(ns, ''), this.keys.jobUncounted(''), MAX_FINISHED_PER_SYNC);
     const now = Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
     const [rv, obj, ctl] = [reply[2], reply[3], reply[4]];
     if (!rv || !obj) return undefined;
     const job: StoredJob = { rv, job: JSON.parse(obj) as Job, control: ctl ? (JSON.parse(ctl) as JobControlState) : { ...EMPTY_CONTROL_STATE } };
     const uncounted: StoredPod[] = [];
-    for (let i = 6; i + 3 < reply.length; i += 4) {
+    for (let i = 7; i + 3 < reply.length; i += 4) {
       const podRv = reply[i + 1] ?? '';
       const stored = await this.decodePod(`${ns}/${reply[i]}`, reply[i + 2] ?? '', reply[i + 3], podRv);
       if (stored) uncounted.push(stored);
     }
-    return { now, job, uncounted, finishedLeftOut: Number(reply[5] ?? 0) };
+    const clock = Number(reply[6] || NaN);
+    return { now, queueClock: Number.isFinite(clock) ? clock : now, job, uncounted, finishedLeftOut: Number(reply[5] ?? 0) };
   }
 
   async getPod(ns: string, name: string): Promise<StoredPod | undefined> {
@@ -438,8 +449,9 @@ export class JobStore {
    * Calls `onStop` for every stop message sent to the node (a pod of it is being deleted), on
    * `connection`, which becomes a subscriber: give it a connection of its own.
    */
-  async listenForNodeStops(connection: Redis, node: string, onStop: (message: ReturnType<typeof parseStopMessage>) => void): Promise<void> {
-    connection.on('message', (_channel: string, message: string) => onStop(parseStopMessage(message)));
+  /** Follows the node's channel: pods to stop, and (`onSpec`) changes of what was set on the node (kubectl label, taint, cordon). */
+  async listenForNodeStops(connection: Redis, node: string, onStop: (message: ReturnType<typeof parseStopMessage>) => void, onSpec?: () => void): Promise<void> {
+    connection.on('message', (_channel: string, message: string) => (message === NODE_SPEC_MESSAGE ? onSpec?.() : onStop(parseStopMessage(message))));
     await connection.subscribe(this.keys.nodeChannel(node));
   }
 

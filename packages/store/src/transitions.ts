@@ -4,7 +4,7 @@
  * applyWrites operations internally (one atomic commit each); a change on the hot path gets its
  * own Lua script when it needs one.
  */
-import { isJobFinished, podDictionary, ttlDeadline, type Job, type JobControlState, type JobEvent, type JobStatus, type Pod } from '@jobfleet/kube';
+import { isJobFinished, podDictionary, ttlDeadline, type Job, type JobControlState, type JobEvent, type JobStatus, type NodeHeartbeat, type NodeSpecRecord, type Pod } from '@jobfleet/kube';
 import { cronJobOwnerOps, cronJobPokeOps } from './cronjobs.js';
 import { eventOps } from './events.js';
 import { stopMessage } from './jobs.js';
@@ -206,8 +206,8 @@ export interface SyncWrite {
   removed: StoredPod[];
   events: JobEvent[];
   now: number;
-  /** The Redis clock when the sync read (ms): the created pods are queued as due then (the controller's `now` may be injected). */
-  redisNow: number;
+  /** The pod queue's clock when the sync read (SyncSnapshot.queueClock): the created pods are queued from it. */
+  queueClock: number;
   /** Schedule the TTL deletion if the new status finishes the Job. */
   scheduleTtl: boolean;
 }
@@ -229,7 +229,7 @@ export async function commitSync(store: JobStore, w: SyncWrite): Promise<CommitR
     ops.push({ op: 'zadd', key: keys.jobPods(uid), member: name });
     ops.push({ op: 'sadd', key: keys.jobUncounted(uid), member: name });
   }
-  ops.push(...enqueueOps(keys, w.created, w.redisNow));
+  ops.push(...enqueueOps(keys, w.created, w.queueClock));
   for (const { pod, rv } of w.stopped) {
     const name = pod.metadata.name ?? '';
     ops.push(await store.podPutOp(keys.pod(ns, name), rv, pod));
@@ -350,6 +350,76 @@ export async function forgetNamespace(store: JobStore, name: string): Promise<vo
 /** The node registry: node name → its raw heartbeat record. */
 export function nodeRecords(store: JobStore): Promise<Record<string, string>> {
   return store.redis.hgetall(store.keys.nodes);
+}
+
+/** A registered node: its last heartbeat and what was set on it (kubectl label/taint/cordon, the worker's flags). */
+export interface StoredNode {
+  heartbeat: NodeHeartbeat;
+  spec: NodeSpecRecord;
+}
+
+/** A node spec record as stored, and its text (the compare-and-set token of putNodeSpec). */
+export interface StoredNodeSpec {
+  spec: NodeSpecRecord;
+  text: string;
+}
+
+function parseNodeSpec(text: string | null | undefined): NodeSpecRecord {
+  if (!text) return {};
+  try {
+    const spec = JSON.parse(text) as unknown;
+    return typeof spec === 'object' && spec !== null && !Array.isArray(spec) ? (spec as NodeSpecRecord) : {};
+  } catch {
+    return {}; // a record that is not JSON sets nothing
+  }
+}
+
+function parseHeartbeat(text: string): NodeHeartbeat | undefined {
+  try {
+    const hb = JSON.parse(text) as NodeHeartbeat | null;
+    return hb && typeof hb === 'object' && typeof hb.name === 'string' && typeof hb.capacity === 'object' && hb.capacity !== null ? hb : undefined;
+  } catch {
+    return undefined; // a record that is not JSON is no node
+  }
+}
+
+/** Every node with a heartbeat record (a record of another shape is no node), by name, with its spec record. */
+export async function storedNodes(store: JobStore): Promise<StoredNode[]> {
+  const [[, beats], [, specs]] = (await store.redis.multi().hgetall(store.keys.nodes).hgetall(store.keys.nodeSpecs).exec()) as [[unknown, Record<string, string>], [unknown, Record<string, string>]];
+  return Object.entries(beats)
+    .flatMap(([name, text]) => {
+      const heartbeat = parseHeartbeat(text);
+      return heartbeat && heartbeat.name === name ? [{ heartbeat, spec: parseNodeSpec(specs[name]) }] : [];
+    })
+    .sort((a, b) => (a.heartbeat.name < b.heartbeat.name ? -1 : a.heartbeat.name > b.heartbeat.name ? 1 : 0));
+}
+
+/** What was set on a node (empty when nothing was). */
+export async function nodeSpec(store: JobStore, node: string): Promise<StoredNodeSpec> {
+  const text = (await store.redis.hget(store.keys.nodeSpecs, node)) ?? '';
+  return { spec: parseNodeSpec(text), text };
+}
+
+/** Writes a node's spec record if it is still `read` (putNodeSpec-1.lua); false when it changed meanwhile. */
+export async function putNodeSpec(store: JobStore, node: string, read: StoredNodeSpec, next: NodeSpecRecord): Promise<boolean> {
+  const version = (read.spec.version ?? 0) + 1;
+  return (await store.putNodeSpec(node, read.text, JSON.stringify({ ...next, version }))) === 1;
+}
+
+/**
+ * Records that no node can take a Pending pod now (its PodScheduled condition, False, Unschedulable,
+ * as `pod` carries it) with the scheduler's event, if the pod is still as read; false when it changed
+ * (claimed, deleted) meanwhile.
+ */
+export async function markPodUnschedulable(store: JobStore, read: StoredPod, pod: Pod, event: WriteOp[]): Promise<boolean> {
+  const ns = pod.metadata.namespace ?? 'default';
+  const name = pod.metadata.name ?? '';
+  return (await store.commit([await store.podPutOp(store.keys.pod(ns, name), read.rv, pod), ...event])).ok;
+}
+
+/** Forgets a node (kubectl delete node): its heartbeat and spec records; a live worker registers again at its next heartbeat. */
+export async function forgetNode(store: JobStore, node: string): Promise<void> {
+  await store.redis.multi().hdel(store.keys.nodes, node).hdel(store.keys.nodeSpecs, node).exec();
 }
 
 /** The pods a node holds ("ns/name"). */

@@ -13,6 +13,7 @@ import {
   type ContainerPlacement,
 } from './container-config.js';
 import { LABELS } from './docker.js';
+import { gpusPerContainer } from './gpu.js';
 
 function newPod(containers: Container[] = [{ name: 'main', image: 'busybox' }], extra: { hostname?: string } = {}): Pod {
   return {
@@ -264,5 +265,83 @@ describe('containerCreateOptions: placement, volumes and labels', () => {
     const pod = newPod([c]);
     delete pod.metadata.ownerReferences;
     expect(podLabels(pod, 'n')).toMatchObject({ [LABELS.job]: '', [LABELS.jobUid]: '' });
+  });
+});
+
+describe('containerCreateOptions: NVIDIA GPUs', () => {
+  const request = { Driver: 'nvidia', DeviceIDs: ['1', '3'], Capabilities: [['gpu']] };
+  it.each<{ name: string; env?: EnvVar[]; gpus?: Record<string, string[]>; wantEnv: string[]; wantRequests?: unknown[] }>([
+    { name: 'a node without GPUs, a container that does not mention them: nothing', wantEnv: ['A=1'] },
+    {
+      name: 'given devices: a device request of the nvidia driver, NVIDIA_VISIBLE_DEVICES naming them, compute,utility',
+      gpus: { main: ['1', '3'] },
+      wantEnv: ['A=1', 'NVIDIA_VISIBLE_DEVICES=1,3', 'NVIDIA_DRIVER_CAPABILITIES=compute,utility'],
+      wantRequests: [request],
+    },
+    {
+      name: 'the container\'s own NVIDIA_DRIVER_CAPABILITIES is kept',
+      env: [{ name: 'NVIDIA_DRIVER_CAPABILITIES', value: 'compute,utility,video' }],
+      gpus: { main: ['1', '3'] },
+      wantEnv: ['A=1', 'NVIDIA_DRIVER_CAPABILITIES=compute,utility,video', 'NVIDIA_VISIBLE_DEVICES=1,3'],
+      wantRequests: [request],
+    },
+    {
+      name: 'the container\'s own NVIDIA_VISIBLE_DEVICES cannot widen its devices',
+      env: [{ name: 'NVIDIA_VISIBLE_DEVICES', value: 'all' }],
+      gpus: { main: ['1', '3'] },
+      wantEnv: ['A=1', 'NVIDIA_VISIBLE_DEVICES=1,3', 'NVIDIA_DRIVER_CAPABILITIES=compute,utility'],
+      wantRequests: [request],
+    },
+    {
+      name: 'a GPU node, a container given none (another container of the pod has some): fenced off with void',
+      gpus: { other: ['0'] },
+      wantEnv: ['A=1', 'NVIDIA_VISIBLE_DEVICES=void'],
+    },
+    { name: 'a GPU node, a pod given none: void (overrides the image\'s ENV too)', gpus: {}, wantEnv: ['A=1', 'NVIDIA_VISIBLE_DEVICES=void'] },
+    { name: 'a GPU node, an empty share: void', gpus: { main: [] }, wantEnv: ['A=1', 'NVIDIA_VISIBLE_DEVICES=void'] },
+    {
+      name: 'a node without GPUs, a container that asks for all by env: void',
+      env: [{ name: 'NVIDIA_VISIBLE_DEVICES', value: 'all' }, { name: 'NVIDIA_DRIVER_CAPABILITIES', value: 'all' }],
+      wantEnv: ['A=1', 'NVIDIA_VISIBLE_DEVICES=void', 'NVIDIA_DRIVER_CAPABILITIES=all'],
+    },
+    {
+      name: 'a GPU node, a container without GPUs that asks for one by env: void',
+      env: [{ name: 'NVIDIA_VISIBLE_DEVICES', value: '0' }],
+      gpus: {},
+      wantEnv: ['A=1', 'NVIDIA_VISIBLE_DEVICES=void'],
+    },
+  ])('$name', ({ env = [], gpus, wantEnv, wantRequests }) => {
+    const c: Container = { name: 'main', image: 'cuda', env: [{ name: 'A', value: '1' }, ...env] };
+    const opts = containerCreateOptions(newPod([c]), c, placement(gpus ? { gpus: new Map(Object.entries(gpus)) } : {}));
+    expect(opts.Env).toStrictEqual(wantEnv);
+    expect(opts.HostConfig?.DeviceRequests).toStrictEqual(wantRequests);
+    expect('DeviceRequests' in (opts.HostConfig ?? {})).toBe(wantRequests !== undefined);
+  });
+
+  it('the rest of the body is as without GPUs', () => {
+    const c: Container = { name: 'main', image: 'cuda', resources: { limits: { memory: '1Gi', 'nvidia.com/gpu': 1 } } };
+    const { Env, HostConfig, ...rest } = containerCreateOptions(newPod([c]), c, placement({ gpus: new Map([['main', ['0']]]) }));
+    const { Env: plainEnv, HostConfig: plainHost, ...plainRest } = containerCreateOptions(newPod([c]), c, placement());
+    expect(rest).toStrictEqual(plainRest);
+    const { DeviceRequests, ...host } = HostConfig ?? {};
+    expect(host).toStrictEqual(plainHost);
+    expect(DeviceRequests).toStrictEqual([{ Driver: 'nvidia', DeviceIDs: ['0'], Capabilities: [['gpu']] }]);
+    expect(plainEnv).toStrictEqual([]);
+    expect(Env).toStrictEqual(['NVIDIA_VISIBLE_DEVICES=0', 'NVIDIA_DRIVER_CAPABILITIES=compute,utility']);
+  });
+
+  it('a pod\'s devices go to its containers by their own limits (gpusPerContainer)', () => {
+    const a: Container = { name: 'a', image: 'cuda', resources: { limits: { 'nvidia.com/gpu': 2 } } };
+    const b: Container = { name: 'b', image: 'busybox' };
+    const d: Container = { name: 'd', image: 'cuda', resources: { limits: { 'nvidia.com/gpu': '1' } } };
+    const pod = newPod([a, b, d]);
+    const shares = placement({ gpus: gpusPerContainer(pod, ['0', '1', '2']) });
+    const body = (c: Container) => containerCreateOptions(pod, c, shares);
+    expect(body(a).HostConfig?.DeviceRequests).toStrictEqual([{ Driver: 'nvidia', DeviceIDs: ['0', '1'], Capabilities: [['gpu']] }]);
+    expect(body(a).Env).toContain('NVIDIA_VISIBLE_DEVICES=0,1');
+    expect(body(b).HostConfig?.DeviceRequests).toBeUndefined();
+    expect(body(b).Env).toStrictEqual(['NVIDIA_VISIBLE_DEVICES=void']);
+    expect(body(d).HostConfig?.DeviceRequests).toStrictEqual([{ Driver: 'nvidia', DeviceIDs: ['2'], Capabilities: [['gpu']] }]);
+    expect(body(d).Env).toContain('NVIDIA_VISIBLE_DEVICES=2');
   });
 });

@@ -11,6 +11,11 @@ export interface ContainerPlacement {
   volumes: Map<string, string>;
   /** Image → the user its config names (Docker's `Config.User`, "" for root), for runAsGroup without runAsUser. */
   imageUsers?: ReadonlyMap<string, string>;
+  /**
+   * The pod's NVIDIA GPU device ids by container name (gpusPerContainer of gpu.ts). Set on a node
+   * that hands out GPUs, also for a pod that got none: its containers are then fenced off them.
+   */
+  gpus?: ReadonlyMap<string, readonly string[]>;
 }
 
 export function dockerName(pod: Pod, containerName: string): string {
@@ -161,6 +166,45 @@ export function volumeMounts(pod: Pod, c: Container, placement: ContainerPlaceme
   return { Binds: binds, ...(mounts.length > 0 ? { Mounts: mounts } : {}) };
 }
 
+/** The NVIDIA container toolkit's variables: which devices, and which driver parts (libraries, tools). */
+export const NVIDIA_VISIBLE_DEVICES = 'NVIDIA_VISIBLE_DEVICES';
+export const NVIDIA_DRIVER_CAPABILITIES = 'NVIDIA_DRIVER_CAPABILITIES';
+/** What a container given GPUs gets when its env does not say: CUDA and nvidia-smi, as the CUDA images ask. */
+export const DEFAULT_NVIDIA_DRIVER_CAPABILITIES = 'compute,utility';
+
+/**
+ * A container's GPUs: the devices it was given (placement.gpus) as a Docker device request of the
+ * nvidia driver (what `docker run --gpus '"device=0,1"'` sends), with NVIDIA_VISIBLE_DEVICES naming
+ * them (whatever the container's env said) and NVIDIA_DRIVER_CAPABILITIES compute,utility unless
+ * its env sets it. Returns the env to use (a copy when changed) and the HostConfig fields to add.
+ *
+ * A container given no GPU gets no device request. But the NVIDIA container toolkit reads only the
+ * environment: where Docker's default runtime is `nvidia` (a common GPU host setup), any container
+ * whose env says NVIDIA_VISIBLE_DEVICES=all gets every GPU of the host, and the CUDA images set just
+ * that in their ENV. Kubernetes lets this happen (NVIDIA's device plugin documents that a pod that
+ * requests no GPU sees them all; kubernetes/kubernetes#59629, NVIDIA/k8s-device-plugin#61); its
+ * remedy needs the toolkit's accept-nvidia-visible-devices-envvar-when-unprivileged=false and the
+ * plugin's volume-mounts strategy, which Docker's device requests do not use. So jobfleet sets
+ * NVIDIA_VISIBLE_DEVICES=void (the toolkit then acts as plain runc: no device, no driver; "none"
+ * would still mount the driver) for a container without GPUs when the node hands out GPUs
+ * (placement.gpus set: this overrides the image's ENV too), and on any node when the container's
+ * own env sets NVIDIA_VISIBLE_DEVICES. A container without GPUs on a node without GPUs that does not
+ * mention the variable gets nothing added. A privileged container sees the host's /dev regardless.
+ */
+export function gpuConfig(c: Container, env: Map<string, string>, placement: ContainerPlacement): { env: Map<string, string>; hostConfig: Pick<Docker.HostConfig, 'DeviceRequests'> } {
+  const devices = placement.gpus?.get(c.name) ?? [];
+  if (devices.length > 0) {
+    const out = new Map(env);
+    out.set(NVIDIA_VISIBLE_DEVICES, devices.join(','));
+    if (!out.has(NVIDIA_DRIVER_CAPABILITIES)) out.set(NVIDIA_DRIVER_CAPABILITIES, DEFAULT_NVIDIA_DRIVER_CAPABILITIES);
+    return { env: out, hostConfig: { DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: [...devices], Capabilities: [['gpu']] }] } };
+  }
+  if (placement.gpus === undefined && !env.has(NVIDIA_VISIBLE_DEVICES)) return { env, hostConfig: {} };
+  const out = new Map(env);
+  out.set(NVIDIA_VISIBLE_DEVICES, 'void');
+  return { env: out, hostConfig: {} };
+}
+
 /** The infra container that holds a multi-container pod's network namespace (the host's with hostNetwork). */
 export function infraCreateOptions(pod: Pod, labels: Record<string, string>, pauseImage: string): Docker.ContainerCreateOptions {
   const hostNetwork = pod.spec.hostNetwork === true;
@@ -177,6 +221,7 @@ export function infraCreateOptions(pod: Pod, labels: Record<string, string>, pau
 
 export function containerCreateOptions(pod: Pod, c: Container, placement: ContainerPlacement): Docker.ContainerCreateOptions {
   const vars = resolveEnv(pod, c.env);
+  const gpus = gpuConfig(c, vars, placement);
   const expand = (list: string[] | undefined) => list?.map((s) => expandVars(s, vars));
   const hostNetwork = pod.spec.hostNetwork === true;
   // A container in the host's network namespace (or the infra container's) has that namespace's host name.
@@ -188,7 +233,7 @@ export function containerCreateOptions(pod: Pod, c: Container, placement: Contai
     Image: c.image,
     ...(c.command ? { Entrypoint: expand(c.command) } : {}),
     ...(c.args ? { Cmd: expand(c.args) } : c.command ? { Cmd: [] } : {}),
-    Env: [...vars].map(([k, v]) => `${k}=${v}`),
+    Env: [...gpus.env].map(([k, v]) => `${k}=${v}`),
     ...(c.workingDir ? { WorkingDir: c.workingDir } : {}),
     ...(hostname ? { Hostname: hostname } : {}),
     ...(user !== undefined ? { User: user } : {}),
@@ -202,6 +247,7 @@ export function containerCreateOptions(pod: Pod, c: Container, placement: Contai
       RestartPolicy: { Name: 'no' },
       ...(networkMode ? { NetworkMode: networkMode } : {}),
       ...securityHostConfig(pod, c),
+      ...gpus.hostConfig,
     },
   };
 }

@@ -60,7 +60,7 @@ describe('admitPod', () => {
     { name: 'no container', pod: pod({ containers: [] }), reason: 'CreateContainerConfigError', message: /spec\.containers: Required value/ },
     { name: 'a pod name Docker would refuse', pod: pod({}, { name: '../x' }), reason: 'CreateContainerConfigError', message: /metadata\.name: Invalid value: "\.\.\/x"/ },
     { name: 'a uid that is no name', pod: pod({}, { uid: 'a/b' }), reason: 'CreateContainerConfigError', message: /metadata\.uid/ },
-    { name: 'a field jobfleet does not implement', pod: pod({ affinity: {} }), reason: 'CreateContainerConfigError', message: /spec\.affinity: Forbidden: not supported by jobfleet/ },
+    { name: 'a field jobfleet does not implement', pod: pod({ topologySpreadConstraints: [] }), reason: 'CreateContainerConfigError', message: /spec\.topologySpreadConstraints: Forbidden: not supported by jobfleet/ },
     { name: 'a restartPolicy a Job cannot have', pod: pod({ restartPolicy: 'Always' }), reason: 'CreateContainerConfigError', message: /spec\.restartPolicy: Unsupported value: "Always"/ },
     { name: 'an invalid env name', pod: pod({ containers: [container({ env: [{ name: 'A=B', value: 'x' }] })] }), reason: 'CreateContainerConfigError', message: /spec\.containers\[0\]\.env\[0\]\.name: Invalid value: "A=B"/ },
   ])('refuses $name', ({ pod: input, policy, reason, message }) => {

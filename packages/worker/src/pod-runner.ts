@@ -2,6 +2,7 @@ import { clip, type Logger } from '@jobfleet/controllers';
 import { exponentialBackoff, isSidecar, k8sTime, type Container, type ContainerStatus, type Delays, type Pod, type PodStatus } from '@jobfleet/kube';
 import { containerCreateOptions, infraCreateOptions, podLabels, verifyRunAsNonRoot, type ContainerPlacement } from './container-config.js';
 import { DockerEngine, DockerUnreachableError, UnsafeNameError, dockerErrorMessage, statusCode, type ContainerExit } from './docker.js';
+import { gpusPerContainer } from './gpu.js';
 import type { PodLogWriter } from './log-writer.js';
 import { backOffMessage, goDuration, kubeletPodName, type KubeletEvent } from './kubelet-events.js';
 import { CONTAINER_STATUS_UNKNOWN, derivePodStatus, runningStatus, terminatedState, terminatedStatus, unknownExit, waitingStatus } from './pod-status.js';
@@ -21,6 +22,12 @@ export interface PodRunnerOptions {
   dockerOutageMs?: number;
   /** Where the pod's Warning events are also logged (default: nowhere). */
   logger?: Logger;
+  /**
+   * The NVIDIA GPU ids the pod was assigned (each container gets its share: gpusPerContainer). Set
+   * on a node that hands out GPUs, [] for a pod given none (its containers are then fenced off the
+   * GPUs); unset on a node without GPUs.
+   */
+  gpuDevices?: readonly string[];
 }
 
 /** Default of PodRunnerOptions.dockerOutageMs: as long as Kubernetes leaves the pods of an unresponsive node (5 min). */
@@ -319,7 +326,8 @@ export class PodRunner {
       }
     }
     const labels = podLabels(this.pod, this.opts.nodeName);
-    const placement: ContainerPlacement = { nodeName: this.opts.nodeName, volumes: new Map(), imageUsers };
+    const gpus = this.opts.gpuDevices && gpusPerContainer(this.pod, this.opts.gpuDevices);
+    const placement: ContainerPlacement = { nodeName: this.opts.nodeName, volumes: new Map(), imageUsers, ...(gpus ? { gpus } : {}) };
     for (const v of this.pod.spec.volumes ?? []) {
       if (v.hostPath) continue; // a bind mount of the host's path, made with the container
       const name = `jf_${this.pod.metadata.uid}_${v.name}`;

@@ -1,9 +1,15 @@
 import { hostname } from 'node:os';
-import type { Delays } from '@jobfleet/kube';
-import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, isPodReady, nodeLabels, nodeSelectorMatches, controllerRef, isSidecar, k8sTime, ownerJobUid, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/kube';
+import type { Delays, Taint } from '@jobfleet/kube';
+import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, type NodeSpecRecord, type NodeView, type Fit, effectiveTaints, fitsNode, nodeLabelsWithSpec, podRequests, toResourceList, unschedulableMessage, isPodReady, controllerRef, isSidecar, k8sTime, ownerJobUid, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/kube';
 import { ANNOTATION_NODE_LOST, Cluster, DEFAULT_NODE_TIMINGS, lostPod, selfFenceAfterMs, settleDeletedPod, silentLogger, clip, type Logger, type NodeTimings, type RunningMetricsServer } from '@jobfleet/controllers';
 import {
   eventOps,
+  markPodUnschedulable,
+  MAX_SKIP,
+  nodeSpec,
+  putNodeSpec,
+  storedNodes,
+  type JobStore,
   NodeLease,
   PodTaskConsumer,
   type PodTaskOutcome,
@@ -17,6 +23,8 @@ import { DEFAULT_DOCKER_TIMEOUT_MS, DockerEngine, LABELS } from './docker.js';
 import { DEFAULT_EVENT_BURST, DEFAULT_EVENT_QPS, KubeletEventRecorder, type KubeletEvent } from './kubelet-events.js';
 import { DEFAULT_JOB_LOG_MAX_BYTES, DEFAULT_POD_LOG_MAX_BYTES, PodLogWriter } from './log-writer.js';
 import { nodeIP } from './node-ip.js';
+import { detectGpus } from './gpu.js';
+import { NodeResources, nodeCapacity } from './node-resources.js';
 import { WorkerMetrics } from './metrics.js';
 import { admitPod, refusedPodStatus } from './pod-admission.js';
 import { DEFAULT_DOCKER_OUTAGE_MS, PodRunner, type StatusReporter } from './pod-runner.js';
@@ -30,6 +38,16 @@ export interface WorkerNodeOptions {
   nodeName?: string;
   /** Most pods this node runs at once (default 110, like a kubelet). */
   maxPods?: number;
+  /**
+   * What the node advertises as status.capacity and status.allocatable, by resource name, over what is
+   * detected (the Docker Engine's NCPU and MemTotal, GPUs from nvidia-smi): the CLI's --capacity
+   * cpu=2,memory=4Gi,pods=20,nvidia.com/gpu=1. `pods` here wins over maxPods.
+   */
+  capacity?: Record<string, string>;
+  /** Labels the node registers with, beyond the kubelet's own (the CLI's --node-labels). */
+  nodeLabels?: Record<string, string>;
+  /** Taints the node registers with (the CLI's --register-with-taints key=value:NoSchedule). */
+  registerWithTaints?: Taint[];
   prefix?: string;
   /** Object size and change stream bounds (every role of a fleet must agree). */
   limits?: StoreLimits;
@@ -106,6 +124,15 @@ export const DEFAULT_MAX_PODS = 110;
 const ORPHAN_SWEEP_BEATS = 15;
 /** The longest wait before a pod no node's labels match is offered to the nodes again. */
 const UNSCHEDULABLE_MAX_RETRY_MS = 10_000;
+/**
+ * A pod this node cannot take but another can is left in the queue for the others (takePods' skip
+ * list) for this long, then looked at again (this node may have changed)...
+ */
+const UNFIT_REMEMBER_MS = 5_000;
+/** ...at most this many (the newest); one past them that comes back is handed back a little later each time: 100 ms doubling to 1 s. */
+const UNFIT_REMEMBERED = MAX_SKIP;
+const UNFIT_AGAIN_BASE_MS = 50;
+const UNFIT_AGAIN_MAX_MS = 1_000;
 /** How long after its claim a pod must have a runner on its node. */
 const CLAIM_SETTLE_MS = 30_000;
 /** What close() may take beyond the drain timeout: killing what is left, removing it, reporting it. */
@@ -163,6 +190,32 @@ async function within(promise: Promise<unknown> | undefined, ms: number): Promis
   clearTimeout(timer);
 }
 
+/** A pod this node claimed: as written, its resourceVersion, and the GPUs it was given. */
+interface Claimed extends StoredPod {
+  gpus: string[];
+}
+
+/** A pod that does not fit on this node: why, the pod as read, and when it was created (ms). */
+interface Unfit {
+  unfit: Fit;
+  stored: StoredPod;
+  created: number;
+}
+
+/** Another node as placement sees it: from its last heartbeat (its requests then) and what was set on it. */
+function nodeViewOf(hb: NodeHeartbeat, spec: NodeSpecRecord): NodeView {
+  const running = Number(hb.running);
+  return {
+    name: hb.name,
+    labels: nodeLabelsWithSpec(hb, spec),
+    taints: effectiveTaints(spec),
+    unschedulable: spec.unschedulable === true,
+    allocatable: toResourceList(hb.capacity as Record<string, string | number>),
+    requested: typeof hb.requested === 'object' && hb.requested !== null ? hb.requested : {},
+    podCount: Number.isFinite(running) ? running : 0,
+  };
+}
+
 const isPodFinished = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
 interface RunningPod {
@@ -188,7 +241,13 @@ export class WorkerNode {
   private heartbeat?: NodeJS.Timeout;
   private metrics?: WorkerMetrics;
   private metricsServer?: RunningMetricsServer;
-  private readonly maxPods: number;
+  private maxPods: number;
+  /** What the node has and has handed out (made in start(), from the Docker Engine and --capacity). */
+  private resources!: NodeResources;
+  /** The fleet's nodes as last read, for saying why a pod fits nowhere (read at most once a heartbeat). */
+  private fleet?: { at: number; nodes: Promise<NodeView[]> };
+  /** Queue entries of pods this node cannot take but another can (see UNFIT_REMEMBER_MS). */
+  private readonly unfit = new Map<string, { until: number; times: number }>();
   private readonly timings: NodeTimings;
   private readonly settings: WorkerSettings;
   private draining = false;
@@ -200,7 +259,6 @@ export class WorkerNode {
   private dockerAnswers = true;
   private startedAt?: number;
   private lastBeat = Date.now();
-  private hostCapacity: { cpu?: number; memory?: number } = {};
   /** This node's labels beyond its name (the Docker host's OS and architecture), which pods' nodeSelectors are matched against. */
   private hostLabels: Record<string, string> = {};
   private beating = false;
@@ -236,20 +294,24 @@ export class WorkerNode {
    */
   async start(): Promise<void> {
     if (!(await this.engine.ping())) throw new Error('the Docker Engine does not answer: start dockerd (npm run setup does) or set DOCKER_HOST');
-    this.hostCapacity = await this.engine.capacity();
-    this.hostLabels = await this.engine.platformLabels();
+    const [host, hostLabels, detectedGpus] = await Promise.all([this.engine.capacity(), this.engine.platformLabels(), detectGpus()]);
+    this.hostLabels = hostLabels;
+    const { capacity, gpuDevices } = nodeCapacity({ nodeName: this.nodeName, maxPods: this.maxPods, host, gpuDevices: detectedGpus, overrides: this.opts.capacity });
+    this.resources = new NodeResources(this.nodeName, capacity, gpuDevices);
+    this.maxPods = this.resources.maxPods;
     this.cluster = this.connect();
     try {
       this.lease = new NodeLease(this.cluster.store, this.nodeName, nodeLeaseMs(this.settings.heartbeatMs));
       await this.lease.acquire(this.settings.heartbeatMs);
       await this.removeOrphans('NodeRestarted');
+      await this.register();
       await this.listenForStops();
       await this.beat();
       this.heartbeat = setInterval(() => this.tick(), this.settings.heartbeatMs);
       this.syncWorker = this.cluster.startSyncRunner();
-      this.taskWorker = this.cluster.podTaskConsumer((task) => this.runTask(task), { concurrency: this.maxPods });
+      this.taskWorker = this.cluster.podTaskConsumer((task) => this.runTask(task), { concurrency: this.maxPods, room: () => this.resources.room(), skip: () => this.unfitEntries() });
       const { nodeIP: address, allowPrivileged, pullTimeoutMs } = this.settings;
-      this.logger.info({ node: this.nodeName, maxPods: this.maxPods, nodeIP: address, allowPrivileged, pullsImages: pullTimeoutMs !== undefined }, `worker node ${this.nodeName} started`);
+      this.logger.info({ node: this.nodeName, capacity: this.resources.capacity, labels: this.resources.labels(), nodeIP: address, allowPrivileged, pullsImages: pullTimeoutMs !== undefined }, `worker node ${this.nodeName} started`);
       if (this.opts.metricsPort !== undefined) {
         const cluster = this.cluster;
         this.metrics = new WorkerMetrics({ nodeName: this.nodeName, store: cluster.store, queues: cluster.queues, running: () => this.running.size, capacity: this.maxPods });
@@ -340,7 +402,13 @@ export class WorkerNode {
     // Not for this node any more: the task goes back to the queue for another one. Whether this
     // worker still holds its name is checked by the claim itself, in the same step.
     if (this.draining || this.stopped || !this.lease) return { retryInMs: 1_000 };
-    let claimed: StoredPod | { elsewhere: number } | 'nameLost' | undefined;
+    // A pod this node found it cannot take a moment ago goes back without a read, a little later each time.
+    const seenUnfit = this.unfit.get(task.entry);
+    if (seenUnfit && Date.now() < seenUnfit.until) {
+      seenUnfit.times++;
+      return { retryInMs: Math.min(UNFIT_AGAIN_MAX_MS, UNFIT_AGAIN_BASE_MS * 2 ** seenUnfit.times) };
+    }
+    let claimed: Claimed | Unfit | 'nameLost' | undefined;
     try {
       claimed = await this.claim(ns, name, this.lease.token);
     } catch {
@@ -348,10 +416,19 @@ export class WorkerNode {
     }
     if (!claimed) return;
     if (claimed === 'nameLost') return { retryInMs: 1_000 };
-    if ('elsewhere' in claimed) {
-      // Its nodeSelector names another node: back to the queue for the others. It stays Pending while
-      // no node matches, as in Kubernetes, retried less often as it waits (1 s to 10 s, the scheduler's backoff bounds).
-      const waited = Date.now() - claimed.elsewhere;
+    if ('unfit' in claimed) {
+      const elsewhere = await this.placeElsewhere(claimed).catch(() => 'now' as const);
+      // Some node can take it, now or once it has room: back to the front of the queue, where it
+      // keeps its turn (the nodes are woken). A node that can never take it leaves it to the others
+      // for a while (takePods' skip list); one that is only full takes nothing for a moment.
+      if (elsewhere !== 'never') {
+        if (claimed.unfit.unresolvable) this.rememberUnfit(task.entry);
+        return { retryInMs: 0 };
+      }
+      // No node can ever take it as the fleet is (selector, affinity, taints, cordon, too big):
+      // retried less often as it waits (1 s to 10 s, the scheduler's backoff bounds); a node that
+      // joins or changes takes it then. It stays Pending, Unschedulable, meanwhile.
+      const waited = Date.now() - claimed.created;
       return { retryInMs: Math.min(UNSCHEDULABLE_MAX_RETRY_MS, Math.max(1_000, waited / 10)) };
     }
     try {
@@ -362,7 +439,15 @@ export class WorkerNode {
     return 'claimed'; // the claim let go of the queue entry
   }
 
-  private async runClaimed(ns: string, name: string, claimed: StoredPod): Promise<void> {
+  private async runClaimed(ns: string, name: string, claimed: Claimed): Promise<void> {
+    try {
+      await this.runPod(ns, name, claimed);
+    } finally {
+      this.resources.release(`${ns}/${name}`, claimed.pod.metadata.uid ?? '');
+    }
+  }
+
+  private async runPod(ns: string, name: string, claimed: Claimed): Promise<void> {
     const pod = claimed.pod;
     const { podLogMaxBytes, jobLogMaxBytes, pauseImage, pullTimeoutMs, allowPrivileged, dockerOutageMs } = this.settings;
     // The pod may come from anywhere that can write to Redis: it is checked here, against this node's own policy.
@@ -382,7 +467,7 @@ export class WorkerNode {
     const report: StatusReporter = (status, events) => this.reportStatus(ns, name, status, [], events);
     const runner = this.opts.runtime
       ? this.opts.runtime(pod, report, logs)
-      : new PodRunner(pod, { engine: this.engine, nodeName: this.nodeName, delays: this.cluster.delays, pauseImage, pullTimeoutMs, dockerOutageMs, logger: this.logger }, report, logs);
+      : new PodRunner(pod, { engine: this.engine, nodeName: this.nodeName, delays: this.cluster.delays, pauseImage, pullTimeoutMs, dockerOutageMs, logger: this.logger, ...(this.resources.hasGpus ? { gpuDevices: claimed.gpus } : {}) }, report, logs);
     this.running.set(`${ns}/${name}`, { runner, uid: pod.metadata.uid ?? '', terminationGraceSeconds: pod.spec.terminationGracePeriodSeconds ?? 30, last: claimed });
     let final: PodStatus | undefined;
     try {
@@ -399,6 +484,23 @@ export class WorkerNode {
     if (final && runner.stopReason) await settleDeletedPod(this.cluster.store, ns, name).catch(() => false);
   }
 
+  /**
+   * Registers what the node starts with, as the kubelet does: its --node-labels over the labels
+   * already set on it (kubectl label survives a restart; the flags win for their own keys), and its
+   * --register-with-taints when the node is new (a node registered before keeps the taints users left on it).
+   */
+  private async register(): Promise<void> {
+    const labels = this.opts.nodeLabels ?? {};
+    const taints = this.opts.registerWithTaints ?? [];
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const read = await nodeSpec(this.cluster.store, this.nodeName);
+      const isNew = read.text === '';
+      if (!isNew && Object.entries(labels).every(([k, v]) => read.spec.labels?.[k] === v)) return;
+      const next: NodeSpecRecord = { ...read.spec, labels: { ...read.spec.labels, ...labels }, ...(isNew ? { taints } : {}) };
+      if (await putNodeSpec(this.cluster.store, this.nodeName, read, next)) return;
+    }
+  }
+
   /** Whether this worker still holds its node name (a worker that lost it must not touch its name's containers; claims check it themselves). */
   private async holdsName(): Promise<boolean> {
     if (!this.lease) return false;
@@ -407,19 +509,28 @@ export class WorkerNode {
   }
 
   /**
-   * Takes a Pending pod for this node; undefined when another node has it or it is gone, `elsewhere`
-   * (when the pod was created, ms) when its nodeSelector does not match this node's labels.
+   * Takes a Pending pod for this node; undefined when another node has it or it is gone, `unfit`
+   * (why, and when the pod was created) when it does not fit here: the node's placement rules
+   * (selector, affinity, taints, cordon) and what it has left. What the pod requests is reserved
+   * before the claim is written, and let go if the claim does not happen.
    */
-  private async claim(ns: string, name: string, leaseToken: string): Promise<StoredPod | { elsewhere: number } | 'nameLost' | undefined> {
+  private async claim(ns: string, name: string, leaseToken: string): Promise<Claimed | Unfit | 'nameLost' | undefined> {
+    const key = `${ns}/${name}`;
     for (;;) {
       const stored = await this.cluster.store.getPod(ns, name);
       const pod = stored?.pod;
       if (!stored || !pod || pod.spec.nodeName || pod.status.phase !== 'Pending' || pod.metadata.deletionTimestamp) return undefined;
-      // A malformed selector is claimed, for the admission check to refuse it.
-      const selector: unknown = pod.spec.nodeSelector;
-      if (isStringMap(selector) && !nodeSelectorMatches(selector, nodeLabels(this.nodeName, this.hostLabels))) {
+      const uid = pod.metadata.uid ?? '';
+      // A pod from Redis may be malformed anywhere: one whose placement cannot be read is claimed for the admission check to refuse it.
+      let reservation: ReturnType<NodeResources['reserve']>;
+      try {
+        reservation = this.resources.reserve(key, uid, pod.spec, podRequests(pod.spec));
+      } catch {
+        reservation = this.resources.reserve(key, uid, { containers: [] }, {});
+      }
+      if (reservation.reasons.length > 0) {
         const created = Date.parse(pod.metadata.creationTimestamp ?? '');
-        return { elsewhere: Number.isFinite(created) ? created : Date.now() };
+        return { unfit: reservation, stored, created: Number.isFinite(created) ? created : Date.now() };
       }
       const now = Date.now();
       const claimed: Pod = {
@@ -429,13 +540,86 @@ export class WorkerNode {
       };
       // The claim is the scheduling decision: its event goes in the same step.
       const scheduled = this.schedulerEvents.plan(this.cluster.store, claimed, [{ type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ns}/${name} to ${this.nodeName}`, at: now }]);
-      const result = await this.cluster.store.claimPod({ ns, name, rv: stored.rv, pod: claimed, node: this.nodeName, leaseToken, event: scheduled.ops });
+      let result: Awaited<ReturnType<JobStore['claimPod']>>;
+      try {
+        result = await this.cluster.store.claimPod({ ns, name, rv: stored.rv, pod: claimed, node: this.nodeName, leaseToken, event: scheduled.ops });
+      } catch (err) {
+        this.resources.release(key, uid);
+        throw err;
+      }
       if (result.ok) {
         scheduled.committed();
-        return { pod: claimed, rv: result.rv };
+        return { pod: claimed, rv: result.rv, gpus: reservation.gpus ?? [] };
       }
+      this.resources.release(key, uid);
       if (result.nameLost) return 'nameLost';
     }
+  }
+
+  /**
+   * Where else a pod that does not fit here can go, as the fleet's nodes' last heartbeats and what
+   * was set on them say (nodes silent past the grace do not count): 'now' (another node fits it),
+   * 'later' (only what is in use stands in the way somewhere) or 'never'. When no node fits it now,
+   * says so as the scheduler does (markUnschedulable).
+   */
+  private async placeElsewhere(unfit: Unfit): Promise<'now' | 'later' | 'never'> {
+    const { stored } = unfit;
+    const pod = stored.pod;
+    const requests = podRequests(pod.spec);
+    const others = (await this.fleetNodes()).filter((n) => n.name !== this.nodeName).map((n) => fitsNode(pod.spec, requests, n));
+    if (others.some((f) => f.reasons.length === 0)) return 'now';
+    const fits = [unfit.unfit, ...others];
+    await this.markUnschedulable(stored, unschedulableMessage(fits.length, fits.map((f) => f.reasons)));
+    return fits.some((f) => !f.unresolvable) ? 'later' : 'never';
+  }
+
+  private rememberUnfit(entry: string): void {
+    this.unfit.delete(entry);
+    this.unfit.set(entry, { until: Date.now() + UNFIT_REMEMBER_MS, times: 0 });
+    // The oldest go first (a Map keeps insertion order).
+    while (this.unfit.size > UNFIT_REMEMBERED) this.unfit.delete(this.unfit.keys().next().value as string);
+  }
+
+  /** The entries this node leaves to the others now (see UNFIT_REMEMBER_MS); those whose time is up go. */
+  private unfitEntries(): string[] {
+    const now = Date.now();
+    const out: string[] = [];
+    for (const [entry, { until }] of this.unfit) {
+      if (until <= now) this.unfit.delete(entry);
+      else out.push(entry);
+    }
+    return out;
+  }
+
+  /**
+   * PodScheduled False, reason Unschedulable, with Kubernetes' message ("0/3 nodes are available: 2
+   * Insufficient cpu, 1 node(s) didn't match Pod's node affinity/selector. …") and a FailedScheduling
+   * event; written only when the message changes (every node may look at the pod).
+   */
+  private async markUnschedulable(stored: StoredPod, message: string): Promise<void> {
+    const pod = stored.pod;
+    const current = (Array.isArray(pod.status.conditions) ? pod.status.conditions : []).find((c) => c.type === 'PodScheduled');
+    if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message) return;
+    const now = await this.cluster.store.now();
+    const condition = { type: 'PodScheduled' as const, status: 'False' as const, lastProbeTime: null, lastTransitionTime: current?.status === 'False' && current.lastTransitionTime ? current.lastTransitionTime : k8sTime(now), reason: 'Unschedulable', message };
+    const conditions = [...(pod.status.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), condition];
+    const next: Pod = { ...pod, status: { ...pod.status, conditions } };
+    const event = this.schedulerEvents.plan(this.cluster.store, next, [{ type: 'Warning', reason: 'FailedScheduling', message, at: now }]);
+    if (await markPodUnschedulable(this.cluster.store, stored, next, event.ops)) event.committed();
+  }
+
+  /** The other nodes of the fleet as placement sees them, from their heartbeats and what was set on them (read at most once a heartbeat). */
+  private fleetNodes(): Promise<NodeView[]> {
+    const now = Date.now();
+    if (!this.fleet || now - this.fleet.at > this.settings.heartbeatMs) {
+      const read = (async () => {
+        const [stored, redisNow] = await Promise.all([storedNodes(this.cluster.store), this.cluster.store.now()]);
+        return stored.filter(({ heartbeat }) => redisNow - heartbeat.heartbeat <= this.timings.graceMs).map(({ heartbeat, spec }) => nodeViewOf(heartbeat, spec));
+      })();
+      this.fleet = { at: now, nodes: read };
+      read.catch(() => (this.fleet = undefined));
+    }
+    return this.fleet.nodes;
   }
 
   /**
@@ -501,7 +685,12 @@ export class WorkerNode {
 
   private async listenForStops(): Promise<void> {
     this.subscriber = this.cluster.connection();
-    await this.cluster.store.listenForNodeStops(this.subscriber, this.nodeName, ({ key, graceSeconds }) => void this.checkPod(key, graceSeconds).catch(() => undefined));
+    await this.cluster.store.listenForNodeStops(
+      this.subscriber,
+      this.nodeName,
+      ({ key, graceSeconds }) => void this.checkPod(key, graceSeconds).catch(() => undefined),
+      () => void this.followSpec().catch(() => undefined),
+    );
   }
 
   /**
@@ -540,11 +729,22 @@ export class WorkerNode {
     await this.followDocker(docker);
     const now = await this.cluster.store.now();
     this.startedAt ??= now;
-    const record: NodeHeartbeat = { name: this.nodeName, capacity: { pods: this.maxPods, ...this.hostCapacity }, running: this.running.size, heartbeat: now, docker, startedAt: this.startedAt, address: this.settings.nodeIP, labels: this.hostLabels };
+    await this.followSpec();
+    const capacity = { ...this.resources.capacity, pods: this.maxPods };
+    const record: NodeHeartbeat = { name: this.nodeName, capacity, requested: this.resources.requested(), running: this.running.size, heartbeat: now, docker, startedAt: this.startedAt, address: this.settings.nodeIP, labels: this.hostLabels };
     await this.cluster.store.writeNodeHeartbeat(record);
     this.lastBeat = Date.now();
     await this.checkRunningPods();
     if (++this.beats % ORPHAN_SWEEP_BEATS === 0 && docker && !this.draining) await this.removeOrphans('Orphaned');
+  }
+
+  /**
+   * What users set on the node (kubectl label, taint, cordon) applies to the next pods it takes: read
+   * at each heartbeat and at once when the API says it changed. Pods it left to other nodes are looked at again.
+   */
+  private async followSpec(): Promise<void> {
+    this.resources.follow((await nodeSpec(this.cluster.store, this.nodeName)).spec, this.hostLabels);
+    this.fleet = undefined;
   }
 
   /** Renews the node-name lease; false (and the node stops) when another worker holds it. */
@@ -711,8 +911,4 @@ export async function startWorker(opts: WorkerNodeOptions): Promise<WorkerNode> 
   const node = new WorkerNode(opts);
   await node.start();
   return node;
-}
-
-function isStringMap(value: unknown): value is Record<string, string> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
 }

@@ -21,7 +21,7 @@ describe('SelfSubjectAccessReview decisions: whatever jobfleet serves, nothing e
     { attrs: { verb: 'create', group: 'batch', resource: 'cronjobs', subresource: 'instantiate' }, allowed: false, reason: 'jobfleet does not serve cronjobs/instantiate.batch' },
     { attrs: { verb: 'create', group: 'apps', resource: 'deployments' }, allowed: false, reason: 'jobfleet does not serve deployments.apps' },
     { attrs: { verb: 'create', group: 'batch', resource: 'jobs', version: 'v2' }, allowed: false, reason: 'jobfleet does not serve jobs.batch' },
-    { attrs: { verb: 'delete', group: '', resource: 'nodes' }, allowed: false, reason: 'jobfleet serves nodes with the verbs get, list, watch only' },
+    { attrs: { verb: 'create', group: '', resource: 'nodes' }, allowed: false, reason: 'jobfleet serves nodes with the verbs delete, get, list, patch, watch only' },
     { attrs: { verb: 'create', group: '', resource: 'pods', subresource: 'exec' }, allowed: false, reason: 'jobfleet does not serve pods/exec' },
     { attrs: { verb: '*', group: 'batch', resource: 'jobs' }, allowed: false },
     { attrs: { verb: 'get', group: '*', resource: '*' }, allowed: false },

@@ -1,43 +1,96 @@
 /**
- * core/v1 Nodes, read-only: one per worker in the node registry, built from its heartbeat record
- * (capacity, Ready condition from the heartbeat's age and Docker's answer, start time as age).
+ * core/v1 Nodes: one per worker in the node registry, built from its heartbeat record (capacity,
+ * Ready condition from the heartbeat's age and Docker's answer, start time as age) and what was set
+ * on it: PATCH changes labels, annotations, taints and `spec.unschedulable` (kubectl label, annotate,
+ * taint, cordon, uncordon), DELETE forgets it (a live worker registers again at its next heartbeat).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NotFoundError, nodeFromHeartbeat, type Node, type NodeHeartbeat } from '@jobfleet/kube';
-import { nodeRecords } from '@jobfleet/store';
+import { ConflictError, InvalidError, JobfleetError, NotFoundError, nodeFromHeartbeat, nodeSpecFromNode, type Node } from '@jobfleet/kube';
+import { forgetNode, nodeSpec, putNodeSpec, storedNodes } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
-import { queryBool, queryString } from '../http.js';
+import { patchBody, patchContentType, queryBool, queryString } from '../http.js';
+import { NODE_PATCH_SCHEMA, PatchError, applyPatch, type Json } from '../patch.js';
 import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
 import { nodeFingerprint, pollWatchResponse } from '../poll-watch.js';
 import { sendList, sendObject, watchRenderer } from '../tables.js';
+import { writeOptions } from '../write-options.js';
 
 const NODE_FIELDS = ['metadata.name', 'spec.unschedulable'] as const;
 /** How often a watch of nodes looks at the heartbeats again. */
 const WATCH_POLL_MS = 1000;
+/** Edits of one node at once that keep conflicting are given up after this many tries (409). */
+const PATCH_ATTEMPTS = 10;
 
 async function readNodes(ctx: ApiContext): Promise<{ nodes: Node[]; now: number }> {
   const store = ctx.cluster.store;
-  const [raw, now] = await Promise.all([nodeRecords(store), store.now()]);
-  const grace = ctx.nodeGraceMs;
-  const nodes = Object.values(raw)
-    .map((text) => nodeFromHeartbeat(JSON.parse(text) as NodeHeartbeat, now, grace))
-    .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  const [stored, now] = await Promise.all([storedNodes(store), store.now()]);
+  const nodes = stored.map(({ heartbeat, spec }) => nodeFromHeartbeat(heartbeat, now, ctx.nodeGraceMs, spec));
   return { nodes, now };
+}
+
+async function readNode(ctx: ApiContext, name: string): Promise<{ node: Node; now: number }> {
+  const { nodes, now } = await readNodes(ctx);
+  const node = nodes.find((n) => n.metadata.name === name);
+  if (!node) throw new NotFoundError({ group: '', resource: 'nodes', name });
+  return { node, now };
 }
 
 export function registerNodeRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/v1/nodes', (req, reply) => listNodes(ctx, req, reply));
   const getNode = async (req: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
-    const { nodes, now } = await readNodes(ctx);
-    const node = nodes.find((n) => n.metadata.name === req.params.name);
-    if (!node) throw new NotFoundError({ group: '', resource: 'nodes', name: req.params.name });
+    const { node, now } = await readNode(ctx, req.params.name);
     return sendObject(req, reply, 'nodes', node, async () => now);
   };
   app.get<{ Params: { name: string } }>('/api/v1/nodes/:name', getNode);
   // nodes/status: the same object (the workers write it through their heartbeats, clients only read it).
   app.get<{ Params: { name: string } }>('/api/v1/nodes/:name/status', getNode);
+  app.patch<{ Params: { name: string } }>('/api/v1/nodes/:name', async (req, reply) => {
+    const node = await patchNode(ctx, req, req.params.name);
+    return sendObject(req, reply, 'nodes', node, () => ctx.cluster.store.now());
+  });
+  app.delete<{ Params: { name: string } }>('/api/v1/nodes/:name', async (req, reply) => {
+    const { node } = await readNode(ctx, req.params.name);
+    if (!writeOptions(req).dryRun) await forgetNode(ctx.cluster.store, req.params.name);
+    return reply.send({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: node.metadata.name, kind: 'nodes', uid: node.metadata.uid } });
+  });
 }
 
+/**
+ * Applies a patch to the Node and keeps what users may change (labels, annotations, taints,
+ * unschedulable; see nodeSpecFromNode): a compare-and-set, tried again when another edit came
+ * between. What else it changes (status, capacity: the worker's) is ignored, as Kubernetes ignores
+ * status changes sent to the main resource.
+ */
+async function patchNode(ctx: ApiContext, req: FastifyRequest, name: string): Promise<Node> {
+  const { dryRun } = writeOptions(req);
+  const type = patchContentType(req);
+  const body = patchBody(req);
+  const store = ctx.cluster.store;
+  for (let attempt = 0; attempt < PATCH_ATTEMPTS; attempt++) {
+    const [read, stored, now] = await Promise.all([nodeSpec(store, name), storedNodes(store), store.now()]);
+    const heartbeat = stored.find((n) => n.heartbeat.name === name)?.heartbeat;
+    if (!heartbeat) throw new NotFoundError({ group: '', resource: 'nodes', name });
+    const current = nodeFromHeartbeat(heartbeat, now, ctx.nodeGraceMs, read.spec);
+    let patched: Json;
+    try {
+      patched = applyPatch(type, current as unknown as Json, body, NODE_PATCH_SCHEMA);
+    } catch (err) {
+      if (err instanceof PatchError) throw new JobfleetError(err.message, 422, 'Invalid');
+      throw err;
+    }
+    if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) throw new JobfleetError('the patched object is not a JSON object', 422, 'Invalid');
+    const asked = (patched.metadata ?? {}) as Record<string, unknown>;
+    if (asked.resourceVersion !== undefined && asked.resourceVersion !== current.metadata.resourceVersion) {
+      throw new ConflictError({ group: '', resource: 'nodes', name, detail: 'the object has been modified; please apply your changes to the latest version and try again' });
+    }
+    const { spec, errors } = nodeSpecFromNode(patched);
+    if (errors.length > 0) throw new InvalidError({ name, kind: 'Node', group: '', errors });
+    const next = { ...read.spec, ...spec };
+    if (dryRun) return nodeFromHeartbeat(heartbeat, now, ctx.nodeGraceMs, next);
+    if (await putNodeSpec(store, name, read, next)) return (await readNode(ctx, name)).node;
+  }
+  throw new ConflictError({ group: '', resource: 'nodes', name, detail: 'the node kept changing while the patch was applied; please try again' });
+}
 /** The nodes the request's selectors keep, and the time they were built at. */
 async function selectedNodes(ctx: ApiContext, req: FastifyRequest): Promise<{ items: Node[]; now: number }> {
   const labels = parseLabelSelector(queryString(req, 'labelSelector'));

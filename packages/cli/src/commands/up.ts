@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { cliInvocation, localExample, tryCommands } from '../banner.js';
 import { serve } from '../lifecycle.js';
 import { addRedisOptions, redactUrl, type RedisFlags } from '../redis-settings.js';
-import { addListenOptions, addLogOptions, allowPrivileged, allowPrivilegedOption, apiSecurity, cronJobPollOption, maxPodsOption, metricsPortOption, nodeIpOption, nodeNameOption, roleLogger, roleRedis, type ListenOptions, type LogFlags } from '../role-options.js';
+import { addListenOptions, addLogOptions, allowPrivileged, allowPrivilegedOption, apiSecurity, capacityOption, cronJobPollOption, maxPodsOption, metricsPortOption, nodeIpOption, nodeLabelsOption, nodeNameOption, nodeRegistration, registerWithTaintsOption, roleLogger, roleRedis, type ListenOptions, type LogFlags, type NodeFlags } from '../role-options.js';
 import { checkRedis, EMBEDDED_DATA_DIR, ShutdownStack, startSystem, type RunningSystem } from '../system.js';
 
-interface UpOptions extends ListenOptions, RedisFlags, LogFlags {
+interface UpOptions extends ListenOptions, RedisFlags, LogFlags, NodeFlags {
   nodeName: string;
   nodeIp?: string;
   maxPods: number;
@@ -28,6 +28,9 @@ export function registerUp(program: Command): void {
     .addOption(nodeNameOption())
     .addOption(nodeIpOption())
     .addOption(maxPodsOption())
+    .addOption(capacityOption())
+    .addOption(nodeLabelsOption())
+    .addOption(registerWithTaintsOption())
     .addOption(metricsPortOption())
     .addOption(allowPrivilegedOption('up'))
     .addOption(cronJobPollOption());
@@ -51,6 +54,7 @@ async function up(options: UpOptions, command: Command): Promise<void> {
         nodeName: options.nodeName,
         ...(options.nodeIp ? { nodeIP: options.nodeIp } : {}),
         maxPods: options.maxPods,
+        ...nodeRegistration(options),
         ...security,
         allowPrivileged: privileged,
         logger,
@@ -69,5 +73,5 @@ function upBanner(system: RunningSystem, options: UpOptions, privileged: boolean
   const policy = privileged ? ', privileged pods allowed' : '';
   const example = localExample();
   const commands = tryCommands({ apiUrl: system.apiUrl, cli: cliInvocation(), ...(options.tlsCertFile ? { caFile: options.tlsCertFile } : {}), ...(token ? { token } : {}), ...(example ? { example } : {}) });
-  return `jobfleet is up: API ${system.apiUrl}, Redis ${redis}, worker node ${options.nodeName} (max ${options.maxPods} pods${policy}), janitor\n  try, in another terminal:\n${commands.map((c) => `    ${c}\n`).join('')}`;
+  return `jobfleet is up: API ${system.apiUrl}, Redis ${redis}, worker node ${options.nodeName} (max ${options.capacity?.pods ?? options.maxPods} pods${policy}), janitor\n  try, in another terminal:\n${commands.map((c) => `    ${c}\n`).join('')}`;
 }

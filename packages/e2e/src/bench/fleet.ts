@@ -12,7 +12,7 @@ import { startApi, type RunningApi } from '@jobfleet/api';
 import { JobfleetClient, trueCondition } from '@jobfleet/client';
 import type { Job } from '@jobfleet/kube';
 import { startEmbeddedRedis, type EmbeddedRedis } from '@jobfleet/store';
-import { DockerEngine, startWorker, type PodRuntime, type WorkerNode } from '@jobfleet/worker';
+import { DockerEngine, startWorker, type PodRuntime, type WorkerNode, type WorkerNodeOptions } from '@jobfleet/worker';
 import { instrumentDocker, type DockerCallStats } from './instrument.js';
 import { benchConnection } from './replicas.js';
 import { progress, sleep } from './util.js';
@@ -77,10 +77,13 @@ export interface BenchFleet {
   prefix: string;
   api: RunningApi;
   worker?: WorkerNode;
+  /** Every worker started (the first is `worker`). */
+  workers: WorkerNode[];
   client: JobfleetClient;
   /** Docker calls of the worker (only for the Docker runtime). */
   docker: { stats: () => DockerCallStats; reset: () => void };
-  startWorker(opts: { maxPods: number; runtime?: PodRuntime }): Promise<WorkerNode>;
+  /** Starts a worker (`${prefix}-node` unless named; `extra`: its placement settings: capacity, labels, taints). */
+  startWorker(opts: { maxPods: number; runtime?: PodRuntime; nodeName?: string; extra?: Partial<WorkerNodeOptions> }): Promise<WorkerNode>;
   close(): Promise<void>;
 }
 
@@ -96,20 +99,24 @@ export async function startBenchFleet(redisUrl: string, label: string): Promise<
     api,
     client,
     docker: dockerStats,
-    async startWorker({ maxPods, runtime }) {
-      fleet.worker = await startWorker({
+    workers: [],
+    async startWorker({ maxPods, runtime, nodeName, extra }) {
+      const worker = await startWorker({
         redisUrl,
         ...(redisConnection ? { redisConnection } : {}),
         prefix,
-        nodeName: `${prefix}-node`,
+        nodeName: nodeName ?? `${prefix}-node`,
         maxPods,
         docker: new DockerEngine(docker),
         ...(runtime ? { runtime } : {}),
+        ...extra,
       });
-      return fleet.worker;
+      fleet.worker ??= worker;
+      fleet.workers.push(worker);
+      return worker;
     },
     async close() {
-      await fleet.worker?.close();
+      await Promise.all(fleet.workers.map((w) => w.close()));
       await api.close();
     },
   };

@@ -2,7 +2,7 @@
  * jobfleet benchmarks: `npm run bench [-- --quick]`.
  *
  *   --quick               small sizes (under 2 minutes on 2 cores); default is the full run
- *   --only=a,b            scenarios: overhead, throughput, scale, many (default all)
+ *   --only=a,b            scenarios: overhead, throughput, scale, many, placement (default all)
  *   --rounds=N            rounds of each side of an A/B comparison (quick 4, full 5; throughput ≥ 5)
  *   --redis-wait-replicas=N   give the Redis N replicas and make every write wait for them (WAIT N), as
  *                         `jobfleet --redis-wait-replicas N` does: the cost of a Sentinel set's durability
@@ -32,12 +32,13 @@ import { serverInfo } from './redis-stats.js';
 import { markdownReport, resultsTable } from './report.js';
 import { runManyJobs } from './scenarios/many-jobs.js';
 import { runOverhead } from './scenarios/overhead.js';
+import { runPlacement } from './scenarios/placement.js';
 import { runScale } from './scenarios/scale.js';
 import { attachReplicas } from './replicas.js';
 import { runThroughput } from './scenarios/throughput.js';
 import { progress } from './util.js';
 
-const SCENARIOS = ['overhead', 'throughput', 'scale', 'many'] as const;
+const SCENARIOS = ['overhead', 'throughput', 'scale', 'many', 'placement'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Args {
@@ -162,6 +163,7 @@ async function main(): Promise<void> {
     throughput: runThroughput,
     scale: runScale,
     many: runManyJobs,
+    placement: runPlacement,
   };
   try {
     for (const scenario of args.only) {

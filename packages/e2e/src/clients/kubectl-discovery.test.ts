@@ -118,8 +118,8 @@ describe.concurrent('kubectl discovery, explain and auth against jobfleet', () =
     expect(text).toMatch(/List of containers belonging to the pod\./);
     expect(text).toMatch(/\n {2}image\s+<string>\n/);
     expect(text).toMatch(/\n {2}name\s+<string> -required-\n/);
-    const affinity = await ok(['explain', 'job.spec.template.spec.affinity']);
-    expect(affinity).toMatch(/DESCRIPTION:\s+\[jobfleet: not supported: a Job that sets this field is refused/);
+    const spread = await ok(['explain', 'job.spec.template.spec.topologySpreadConstraints']);
+    expect(spread).toMatch(/DESCRIPTION:\s+\[jobfleet: not supported: a Job that sets this field is refused/);
   });
 
   it('auth can-i answers from what jobfleet serves: create jobs and cronjobs yes, deployments no, delete pods as discovery says', async () => {

@@ -1,5 +1,5 @@
 import { podQOSClass } from '../qos.js';
-import type { Container, Job, Pod, PodStatus } from '../types.js';
+import type { Affinity, Container, Job, NodeSelectorRequirement, Pod, PodStatus } from '../types.js';
 import { COMPLETION_INDEX_ENV, COMPLETION_INDEX_KEY, JOB_TRACKING_FINALIZER, jobPodLabels } from './labels.js';
 import { k8sTime, parseTime } from './time.js';
 
@@ -63,8 +63,13 @@ export function newPodForJob(job: Job, params: NewPodParams): Pod {
             },
           ],
         };
+  const { nodeName: pinnedTo, ...templateSpec } = template.spec;
   const spec = {
-    ...template.spec,
+    ...templateSpec,
+    // A template's nodeName becomes required node affinity to that node, as Kubernetes' DaemonSet
+    // controller does (ReplaceDaemonSetPodNodeNameNodeAffinity): the pod waits, Pending, for that worker
+    // to take it like any other, and spec.nodeName says where it runs once it does.
+    ...(pinnedTo ? { affinity: withNodeNameAffinity(template.spec.affinity, pinnedTo) } : {}),
     // As SetDefaults_PodSpec: every pod has a securityContext (kubectl debug reads it without a nil check).
     securityContext: template.spec.securityContext ?? {},
     containers: template.spec.containers.map(withIndexEnv),
@@ -90,6 +95,15 @@ export function newPodForJob(job: Job, params: NewPodParams): Pod {
     spec,
     status: pendingStatus(job),
   };
+}
+
+/** `affinity` with its required node terms ANDed with `metadata.name In [node]` (one term of that alone when it had none). */
+function withNodeNameAffinity(affinity: Affinity | undefined, node: string): Affinity {
+  const byName: NodeSelectorRequirement = { key: 'metadata.name', operator: 'In', values: [node] };
+  const required = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  const terms = required?.nodeSelectorTerms?.length ? required.nodeSelectorTerms : [{}];
+  const nodeSelectorTerms = terms.map((t) => ({ ...t, matchFields: [...(t.matchFields ?? []).filter((f) => f.key !== 'metadata.name'), byName] }));
+  return { ...affinity, nodeAffinity: { ...affinity?.nodeAffinity, requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms } } };
 }
 
 function pendingStatus(job: Job): PodStatus {

@@ -4,19 +4,22 @@
   ARGV[3] finished ones, so that a backlog of finished pods is counted in bounded steps (as the
   Kubernetes Job controller counts at most 500 per sync) instead of making every sync slower.
 
-  KEYS[1] the Job's hash
+  KEYS[1] the Job's hash   KEYS[2] the pod queue (its fair-queueing clock: see queueClock)
   ARGV[1] prefix of pod keys in the Job's namespace ("<prefix>:pod:<ns>:")
   ARGV[2] prefix of uncounted-set keys ("<prefix>:uncounted:")
   ARGV[3] most finished pods to return
 
   Returns {seconds, microseconds} when the Job does not exist, else
-          {seconds, microseconds, rv, obj, ctl, finishedLeftOut, name1, rv1, obj1, d1, name2, ...}
+          {seconds, microseconds, rv, obj, ctl, finishedLeftOut, queueClock, name1, rv1, obj1, d1, name2, ...}
+  (queueClock: ms, the score pods queued by this sync start from)
   (a pod listed as uncounted but gone is left out).
 ]]
+--- @include "queueClock"
+
 local t = redis.call("TIME")
 local job = redis.call("HMGET", KEYS[1], "rv", "obj", "ctl", "uid")
 if not job[1] then return {t[1], t[2]} end
-local out = {t[1], t[2], job[1], job[2], job[3] or "", 0}
+local out = {t[1], t[2], job[1], job[2], job[3] or "", 0, score(queueClock(KEYS[2], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))}
 local uid = job[4] or cjson.decode(job[2]).metadata.uid
 local finished, maxFinished, leftOut = 0, tonumber(ARGV[3]), 0
 for _, name in ipairs(redis.call("SMEMBERS", ARGV[2] .. uid)) do

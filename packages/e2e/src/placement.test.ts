@@ -1,0 +1,295 @@
+/**
+ * Placement across a mixed fleet (issue #16), against real Redis, Docker and kubectl: workers of
+ * different advertised capacities, labels and taints on one Docker host.
+ * - no node is ever over its allocatable (from the pods' own start/finish times and requests, and
+ *   from what the API showed while they ran);
+ * - nodeSelector, required node affinity, tolerations, a template's nodeName and kubectl cordon are
+ *   honoured;
+ * - a pod that fits nowhere is Pending with PodScheduled=False/Unschedulable, Kubernetes' message and
+ *   a FailedScheduling event, and runs once a fitting worker joins;
+ * - kubectl label, taint, cordon/uncordon and get nodes -o wide work on jobfleet's Nodes;
+ * - a one-pod Job submitted behind a large one runs next (fair queueing between Jobs);
+ * - a GPU pod goes to the GPU node and its container is created with an NVIDIA device request.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Job, Pod } from '@jobfleet/kube';
+import { uniqueName, type Fleet } from './harness.js';
+import { kubectlOk, tableRows, useFleetWithKubectl, type Kubectl } from './kubectl-runner.js';
+
+let fleet: Fleet;
+let kubectl: Kubectl;
+useFleetWithKubectl({ workers: 0 }, (f, k) => {
+  fleet = f;
+  kubectl = k;
+});
+
+const node = (suffix: string) => `${fleet.prefix}-${suffix}`;
+const WAIT_MS = 120_000;
+
+interface PodTemplateExtras {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+  nodeSelector?: Record<string, string>;
+  tolerations?: unknown[];
+  affinity?: unknown;
+  nodeName?: string;
+}
+
+function job(name: string, script: string, pods: number, extras: PodTemplateExtras = {}): Job {
+  const { requests, limits, ...spec } = extras;
+  const resources = { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: {
+      completions: pods,
+      parallelism: pods,
+      backoffLimit: 0,
+      template: { spec: { restartPolicy: 'Never', ...spec, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script], resources }] } },
+    },
+  } as Job;
+}
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = WAIT_MS, seen?: () => Promise<unknown>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const state = seen ? ` (seen: ${JSON.stringify(await seen().catch(String))})` : '';
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}${state}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const podsOf = (name: string) => fleet.client.listPods({ jobName: name });
+const seconds = (t: string | undefined) => Math.floor(Date.parse(t ?? '') / 1000);
+
+describe('placement across a mixed fleet', () => {
+  /** Running pods per node seen by the API while the Jobs ran: [node, cpu millicores requested, pods] per sample. */
+  const samples: { node: string; cpu: number; pods: number }[] = [];
+  let sampling: NodeJS.Timeout | undefined;
+  afterAll(() => clearInterval(sampling));
+
+  it('starts workers that advertise their capacity, labels and taints; kubectl shows them', async () => {
+    await fleet.addWorker({ nodeName: node('small'), capacity: { cpu: '1', memory: '1Gi', pods: '4' }, nodeLabels: { zone: 'a', disk: 'hdd' } });
+    await fleet.addWorker({
+      nodeName: node('big'),
+      capacity: { cpu: '2', memory: '4Gi', pods: '10' },
+      nodeLabels: { zone: 'b', disk: 'ssd' },
+      registerWithTaints: [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }],
+    });
+    await fleet.addWorker({
+      nodeName: node('gpu'),
+      capacity: { cpu: '2', memory: '2Gi', pods: '4', 'nvidia.com/gpu': '2' },
+      nodeLabels: { accelerator: 'nvidia' },
+      registerWithTaints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }],
+    });
+    const wide = tableRows(await kubectlOk(kubectl, ['get', 'nodes', '-o', 'wide']));
+    expect(wide[0]).toEqual(expect.arrayContaining(['NAME', 'STATUS', 'INTERNAL-IP']));
+    expect(wide.map((r) => r[0])).toEqual(expect.arrayContaining([node('small'), node('big'), node('gpu')]));
+    const big = JSON.parse(await kubectlOk(kubectl, ['get', 'node', node('big'), '-o', 'json'])) as { metadata: { labels: Record<string, string> }; spec: { taints?: unknown[] }; status: { allocatable: Record<string, string> } };
+    expect(big.metadata.labels).toMatchObject({ zone: 'b', disk: 'ssd', 'kubernetes.io/hostname': node('big') });
+    expect(big.spec.taints).toEqual([{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }]);
+    expect(big.status.allocatable).toMatchObject({ cpu: '2', memory: '4Gi', pods: '10' });
+    const gpu = JSON.parse(await kubectlOk(kubectl, ['get', 'node', node('gpu'), '-o', 'json'])) as { status: { capacity: Record<string, string> } };
+    expect(gpu.status.capacity['nvidia.com/gpu']).toBe('2');
+
+    sampling = setInterval(() => {
+      void fleet.client.listPods().then((pods) => {
+        const byNode = new Map<string, { cpu: number; pods: number }>();
+        for (const p of pods) {
+          if (p.status?.phase !== 'Running' || !p.spec.nodeName) continue;
+          const cpu = p.spec.containers.reduce((sum, c) => sum + milli(c.resources?.requests?.cpu ?? c.resources?.limits?.cpu), 0);
+          const n = byNode.get(p.spec.nodeName) ?? { cpu: 0, pods: 0 };
+          byNode.set(p.spec.nodeName, { cpu: n.cpu + cpu, pods: n.pods + 1 });
+        }
+        for (const [name, n] of byNode) samples.push({ node: name, ...n });
+      }, () => undefined);
+    }, 200);
+  });
+
+  it('never puts more on a node than it has: a Job of 10 pods of 500m CPU runs 2 at a time on the 1-CPU node, never on nodes whose taints it does not tolerate', async () => {
+    const name = uniqueName('cpu');
+    await fleet.client.createJob(job(name, 'sleep 3', 10, { requests: { cpu: '500m', memory: '64Mi' } }));
+    await fleet.client.waitForCompletion(name, { timeoutMs: WAIT_MS });
+    const pods = await podsOf(name);
+    expect(pods).toHaveLength(10);
+    expect(new Set(pods.map((p) => p.spec.nodeName))).toEqual(new Set([node('small')]));
+    // From the pods' own times (second resolution): within [start + 1 s, finish) each surely ran.
+    expect(mostAtOnce(pods)).toBeLessThanOrEqual(2);
+    expect(mostAtOnce(pods)).toBeGreaterThanOrEqual(1);
+    const seen = samples.filter((s) => s.node === node('small'));
+    expect(Math.max(...seen.map((s) => s.cpu))).toBeLessThanOrEqual(1000);
+    expect(seen.length).toBeGreaterThan(0);
+  });
+
+  it('honours tolerations and required node affinity: pods that tolerate the taint and want zone b run on the big node only, at most 4 at a time by CPU', async () => {
+    const name = uniqueName('affinity');
+    await fleet.client.createJob(
+      job(name, 'sleep 3', 8, {
+        requests: { cpu: '500m' },
+        tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] }] } } },
+      }),
+    );
+    await fleet.client.waitForCompletion(name, { timeoutMs: WAIT_MS });
+    const pods = await podsOf(name);
+    expect(new Set(pods.map((p) => p.spec.nodeName))).toEqual(new Set([node('big')]));
+    expect(mostAtOnce(pods)).toBeLessThanOrEqual(4);
+    expect(Math.max(0, ...samples.filter((s) => s.node === node('big')).map((s) => s.cpu))).toBeLessThanOrEqual(2000);
+  });
+
+  it("a template's nodeName pins its pods to that node; nodeSelector picks by label", async () => {
+    const pinned = uniqueName('pinned');
+    await fleet.client.createJob(job(pinned, 'true', 2, { nodeName: node('small') }));
+    const selected = uniqueName('selected');
+    await fleet.client.createJob(job(selected, 'true', 2, { nodeSelector: { disk: 'ssd' }, tolerations: [{ operator: 'Exists' }] }));
+    await fleet.client.waitForCompletion(pinned, { timeoutMs: WAIT_MS });
+    await fleet.client.waitForCompletion(selected, { timeoutMs: WAIT_MS });
+    expect(new Set((await podsOf(pinned)).map((p) => p.spec.nodeName))).toEqual(new Set([node('small')]));
+    expect(new Set((await podsOf(selected)).map((p) => p.spec.nodeName))).toEqual(new Set([node('big')]));
+  });
+
+  it('a pod that fits nowhere is Pending with Unschedulable and a FailedScheduling event, and runs once a fitting worker joins', async () => {
+    const name = uniqueName('zone-c');
+    await fleet.client.createJob(job(name, 'echo placed', 1, { nodeSelector: { zone: 'c' } }));
+    const pod = await eventually('the pod marked Unschedulable', async () => {
+      const [p] = await podsOf(name);
+      const c = p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
+      return c?.reason === 'Unschedulable' && c.message?.startsWith('0/3 nodes are available') ? p : undefined;
+    });
+    const condition = pod.status?.conditions?.find((x) => x.type === 'PodScheduled');
+    expect(condition?.status).toBe('False');
+    expect(condition?.message).toBe(
+      "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {dedicated: batch}, 1 node(s) had untolerated taint {nvidia.com/gpu: present}. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    );
+    expect(pod.status?.phase).toBe('Pending');
+    const describe = await kubectlOk(kubectl, ['describe', 'pod', pod.metadata.name ?? '']);
+    expect(describe).toMatch(/Warning\s+FailedScheduling\s+.*default-scheduler\s+0\/3 nodes are available/);
+
+    await fleet.addWorker({ nodeName: node('zone-c'), capacity: { cpu: '1', memory: '1Gi', pods: '2' }, nodeLabels: { zone: 'c' } });
+    await fleet.client.waitForCompletion(name, { timeoutMs: WAIT_MS });
+    const [done] = await podsOf(name);
+    expect(done?.spec.nodeName).toBe(node('zone-c'));
+    expect(done?.status?.conditions?.find((x) => x.type === 'PodScheduled')?.status).toBe('True');
+  });
+
+  it('kubectl label, taint and cordon change where new pods go; uncordon and taint removal undo it', async () => {
+    expect(await kubectlOk(kubectl, ['label', 'node', node('zone-c'), 'tier=gold'])).toContain(`node/${node('zone-c')} labeled`);
+    expect(await kubectlOk(kubectl, ['taint', 'node', node('small'), 'maintenance=now:NoSchedule'])).toContain(`node/${node('small')} tainted`);
+    expect(await kubectlOk(kubectl, ['cordon', node('zone-c')])).toContain(`node/${node('zone-c')} cordoned`);
+    const status = tableRows(await kubectlOk(kubectl, ['get', 'node', node('zone-c')]));
+    expect(status[1]?.[1]).toBe('Ready,SchedulingDisabled');
+
+    // Wants tier=gold (only zone-c has it) while zone-c is cordoned: fits nowhere.
+    const name = uniqueName('gold');
+    await fleet.client.createJob(job(name, 'true', 1, { nodeSelector: { tier: 'gold' } }));
+    await eventually(
+      'the gold pod Unschedulable',
+      async () => {
+        const [p] = await podsOf(name);
+        const c = p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
+        return c?.reason === 'Unschedulable' && c.message?.includes('node(s) were unschedulable') ? p : undefined;
+      },
+      WAIT_MS,
+      async () => (await podsOf(name)).map((p) => ({ node: p.spec.nodeName, phase: p.status?.phase, conditions: p.status?.conditions })),
+    );
+    expect(await kubectlOk(kubectl, ['uncordon', node('zone-c')])).toContain(`node/${node('zone-c')} uncordoned`);
+    await fleet.client.waitForCompletion(name, { timeoutMs: WAIT_MS });
+    expect((await podsOf(name))[0]?.spec.nodeName).toBe(node('zone-c'));
+
+    // The small node's new taint keeps untolerating pods away, until it is removed.
+    const away = uniqueName('away');
+    await fleet.client.createJob(job(away, 'true', 1, { nodeSelector: { zone: 'a' } }));
+    await eventually('the zone-a pod Unschedulable by the taint', async () => {
+      const [p] = await podsOf(away);
+      return p?.status?.conditions?.find((x) => x.type === 'PodScheduled')?.message?.includes('untolerated taint {maintenance: now}') ? p : undefined;
+    });
+    expect(await kubectlOk(kubectl, ['taint', 'node', node('small'), 'maintenance=now:NoSchedule-'])).toContain(`node/${node('small')} untainted`);
+    await fleet.client.waitForCompletion(away, { timeoutMs: WAIT_MS });
+    expect((await podsOf(away))[0]?.spec.nodeName).toBe(node('small'));
+  });
+
+  it('is fair between Jobs: a one-pod Job submitted behind a Job of 40 queued pods runs next, not after them', async () => {
+    // The small node alone (zone a): 4 pods at a time, so 36 of the big Job's pods wait in the queue.
+    const big = uniqueName('backlog');
+    await fleet.client.createJob(job(big, 'sleep 1', 40, { nodeSelector: { zone: 'a' } }));
+    await eventually('the big Job running', async () => ((await fleet.client.getJob(big)).status?.active ?? 0) >= 4 || undefined);
+    const small = uniqueName('behind');
+    await fleet.client.createJob(job(small, 'true', 1, { nodeSelector: { zone: 'a' } }));
+    await fleet.client.waitForCompletion(small, { timeoutMs: WAIT_MS });
+    const atSmallDone = (await fleet.client.getJob(big)).status?.succeeded ?? 0;
+    console.log(`fairness: the one-pod Job completed when the big Job had ${atSmallDone} of 40 pods done (first in, first out: ≥ 32)`);
+    expect(atSmallDone).toBeLessThan(24);
+    await fleet.client.waitForCompletion(big, { timeoutMs: WAIT_MS });
+  });
+
+  it('refuses a bad taint or label with a precise Status, changing nothing', async () => {
+    const bad = await kubectl.run(['taint', 'node', node('small'), 'k=v:Sometimes']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/Sometimes/);
+    const label = await kubectl.run(['label', 'node', node('small'), 'bad key=x']);
+    expect(label.code).not.toBe(0);
+    // What kubectl checks itself, the API checks too (any client can send it).
+    const res = await fetch(`${fleet.api.url}/api/v1/nodes/${node('small')}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ metadata: { labels: { 'bad key': 'x' } }, spec: { taints: [{ key: 'k', effect: 'Sometimes' }] } }),
+    });
+    expect(res.status).toBe(422);
+    const status = (await res.json()) as { reason: string; message: string };
+    expect(status.reason).toBe('Invalid');
+    expect(status.message).toContain(`Node "${node('small')}" is invalid: `);
+    expect(status.message).toContain('spec.taints[0].effect: Unsupported value: "Sometimes": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"');
+    expect(status.message).toContain('metadata.labels: Invalid value: "bad key"');
+    const small = JSON.parse(await kubectlOk(kubectl, ['get', 'node', node('small'), '-o', 'json'])) as { metadata: { labels: Record<string, string> }; spec: { taints?: unknown[] } };
+    expect(small.spec.taints ?? []).toEqual([]);
+    expect(small.metadata.labels['bad key']).toBeUndefined();
+  });
+
+  it('a GPU pod goes to the GPU node and its container is created with an NVIDIA device request for its GPUs', async () => {
+    const name = uniqueName('gpu');
+    await fleet.client.createJob(
+      job(name, 'true', 1, { limits: { 'nvidia.com/gpu': '1' }, tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] }),
+    );
+    // This machine has no NVIDIA runtime: Docker refuses the device request it was given, which shows it was made.
+    const pod = await eventually('the GPU pod to end or fail to start', async () => {
+      const [p] = await podsOf(name);
+      const waiting = p?.status?.containerStatuses?.[0]?.state?.waiting;
+      return p && (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' || (waiting && waiting.reason !== 'ContainerCreating')) ? p : undefined;
+    });
+    expect(pod.spec.nodeName).toBe(node('gpu'));
+    const text = JSON.stringify(pod.status);
+    if (pod.status?.phase !== 'Succeeded') expect(text).toMatch(/nvidia/i);
+    await fleet.client.deleteJob(name).catch(() => undefined);
+  });
+});
+
+function milli(q: string | undefined): number {
+  if (!q) return 0;
+  return q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000;
+}
+
+/** The most pods that surely ran at once, from their containers' start and finish (whole seconds: [start + 1, finish)). */
+function mostAtOnce(pods: Pod[]): number {
+  const edges: [number, number][] = [];
+  for (const p of pods) {
+    const term = p.status?.containerStatuses?.[0]?.state?.terminated;
+    const from = seconds(term?.startedAt) + 1;
+    const to = seconds(term?.finishedAt);
+    if (Number.isFinite(from) && Number.isFinite(to) && to > from) edges.push([from, 1], [to, -1]);
+  }
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let most = 0;
+  for (const [, d] of edges) most = Math.max(most, (now += d));
+  return most;
+}

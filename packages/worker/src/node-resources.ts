@@ -1,0 +1,131 @@
+/**
+ * What one worker node has and has handed out: its allocatable resources, the requests of the pods
+ * it holds (running, or being claimed), its GPUs by device, and its labels, taints and cordon as
+ * last read from the store. The worker enforces its own capacity whatever Redis says: a pod is
+ * reserved here, synchronously (no await between the check and the reservation), before its claim
+ * is written, so that concurrent claims never overcommit the node.
+ */
+import { effectiveTaints, fitsNode, nodeLabelsWithSpec, toResourceList, type Fit, type NodeSpecRecord, type NodeView, type PodSpec, type ResourceList } from '@jobfleet/kube';
+import { GpuAllocator } from './gpu.js';
+
+export const GPU_RESOURCE = 'nvidia.com/gpu';
+/** How long the node takes nothing after a pod did not fit in what is left (unless one of its pods ends first). */
+const NO_ROOM_MS = 1_000;
+
+export interface NodeCapacityInput {
+  nodeName: string;
+  maxPods: number;
+  /** Detected by the Docker Engine (NCPU, MemTotal bytes). */
+  host: { cpu?: number; memory?: number };
+  /** GPU device ids detected on the host (nvidia-smi). */
+  gpuDevices: string[];
+  /** --capacity: quantities by resource name, over what was detected. */
+  overrides?: Record<string, string>;
+}
+
+/** status.capacity as the heartbeat carries it (quantities), and the GPU ids the node hands out. */
+export function nodeCapacity(input: NodeCapacityInput): { capacity: Record<string, string>; gpuDevices: string[] } {
+  const capacity: Record<string, string> = { pods: String(input.maxPods) };
+  if (input.host.cpu !== undefined) capacity.cpu = String(input.host.cpu);
+  if (input.host.memory !== undefined) capacity.memory = String(input.host.memory);
+  if (input.gpuDevices.length > 0) capacity[GPU_RESOURCE] = String(input.gpuDevices.length);
+  Object.assign(capacity, input.overrides ?? {});
+  // GPUs declared beyond those detected (or without nvidia-smi) are numbered after them.
+  const gpus = toResourceList({ [GPU_RESOURCE]: capacity[GPU_RESOURCE] ?? '0' })[GPU_RESOURCE] ?? 0;
+  const gpuDevices = input.gpuDevices.slice(0, gpus);
+  for (let i = 0; gpuDevices.length < gpus; i++) if (!gpuDevices.includes(String(i))) gpuDevices.push(String(i));
+  return { capacity, gpuDevices };
+}
+
+interface Held {
+  requests: ResourceList;
+  gpus: string[];
+}
+
+export class NodeResources {
+  readonly allocatable: ResourceList;
+  private readonly held = new Map<string, Held>();
+  private readonly gpus: GpuAllocator;
+  private spec: NodeSpecRecord = {};
+  private hostLabels: Record<string, string> = {};
+  /** Until when the node takes nothing (a pod did not fit in what is left), ms. */
+  private noRoomUntil = 0;
+
+  constructor(
+    readonly nodeName: string,
+    readonly capacity: Record<string, string>,
+    gpuDevices: string[],
+  ) {
+    this.allocatable = toResourceList(capacity);
+    this.gpus = new GpuAllocator(gpuDevices);
+  }
+
+  /** What the store says about this node (labels, taints, cordon), refreshed at each heartbeat. */
+  follow(spec: NodeSpecRecord, hostLabels: Record<string, string>): void {
+    this.spec = spec;
+    this.hostLabels = hostLabels;
+  }
+
+  /** Whether the node hands out GPUs (its pods' containers are then fenced off the GPUs they were not given). */
+  get hasGpus(): boolean {
+    return (this.allocatable[GPU_RESOURCE] ?? 0) > 0;
+  }
+
+  get maxPods(): number {
+    return this.allocatable.pods ?? 0;
+  }
+
+  /** The sum of the requests of the pods held. */
+  requested(): ResourceList {
+    const sum: ResourceList = {};
+    for (const { requests } of this.held.values()) for (const [r, v] of Object.entries(requests)) sum[r] = (sum[r] ?? 0) + v;
+    return sum;
+  }
+
+  labels(): Record<string, string> {
+    return nodeLabelsWithSpec({ name: this.nodeName, labels: this.hostLabels }, this.spec);
+  }
+
+  view(): NodeView {
+    return {
+      name: this.nodeName,
+      labels: this.labels(),
+      taints: effectiveTaints(this.spec),
+      unschedulable: this.spec.unschedulable === true,
+      allocatable: this.allocatable,
+      requested: this.requested(),
+      podCount: this.held.size,
+    };
+  }
+
+  /**
+   * Reserves what the pod requests (and its GPUs) when it fits on this node now; otherwise the
+   * reasons (a pod that fits an empty node but not what is left makes the node take nothing for a
+   * moment). Idempotent per key.
+   */
+  reserve(key: string, podUid: string, spec: PodSpec, requests: ResourceList): Fit & { gpus?: string[] } {
+    const known = this.held.get(key);
+    if (known) return { reasons: [], unresolvable: false, gpus: known.gpus };
+    const fit = fitsNode(spec, requests, this.view());
+    if (fit.reasons.length > 0) {
+      if (!fit.unresolvable) this.noRoomUntil = Date.now() + NO_ROOM_MS;
+      return fit;
+    }
+    const gpus = (requests[GPU_RESOURCE] ?? 0) > 0 ? this.gpus.allocate(podUid, requests[GPU_RESOURCE] ?? 0) : [];
+    if (!gpus) return { reasons: [`Insufficient ${GPU_RESOURCE}`], unresolvable: false };
+    this.held.set(key, { requests, gpus });
+    return { reasons: [], unresolvable: false, gpus };
+  }
+
+  /** Lets go of a pod's reservation (it ended, or its claim did not happen); the node looks for work again. */
+  release(key: string, podUid: string): void {
+    if (!this.held.delete(key)) return;
+    this.gpus.release(podUid);
+    this.noRoomUntil = 0;
+  }
+
+  /** How many more tasks to take now: none for a moment after a pod did not fit in what is left. */
+  room(): number {
+    return Date.now() < this.noRoomUntil ? 0 : Number.POSITIVE_INFINITY;
+  }
+}
