@@ -1,5 +1,5 @@
-import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, controllerRef, k8sTime, ownerJobUid, type NodeHeartbeat, type Pod, type PodCondition } from '@jobfleet/kube';
-import { eventOps, forgetNodePod, nodePodMembers, nodeRecords, onStoreDisconnect, putLostPod, type JobStore } from '@jobfleet/store';
+import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, controllerRef, k8sTime, ownerJobUid, type Pod, type PodCondition } from '@jobfleet/kube';
+import { eventOps, forgetNodePod, heartbeatTime, nodePodMembers, nodeRecords, onStoreDisconnect, putLostPod, type JobStore } from '@jobfleet/store';
 import type { JobController } from './controller.js';
 import { clip, type Logger } from './logger.js';
 
@@ -59,7 +59,7 @@ export class NodeMonitor {
       const nodes = await nodeRecords(this.store);
       for (const [name, raw] of Object.entries(nodes)) {
         // A record that cannot be read (anyone with Redis access could write one) is skipped, not judged.
-        const heartbeat = parseHeartbeat(raw);
+        const heartbeat = heartbeatTime(raw);
         if (heartbeat === undefined) continue;
         const lost = now - heartbeat > this.timings.graceMs;
         this.logNode(name, lost, now - heartbeat);
@@ -122,15 +122,6 @@ function notReadyEvent(nodeName: string, silentMs: number, timings: NodeTimings)
     reason: 'NodeNotReady',
     message: `Node ${nodeName} is not ready: no heartbeat for ${Math.round(silentMs / 1000)} s; the pod ends as NodeLost after ${Math.round(timings.evictionMs / 1000)} s unless the node comes back`,
   };
-}
-
-function parseHeartbeat(raw: string): number | undefined {
-  try {
-    const beat = (JSON.parse(raw) as Partial<NodeHeartbeat> | null)?.heartbeat;
-    return typeof beat === 'number' && Number.isFinite(beat) ? beat : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function markLost(pod: Pod, now: number): Pod {

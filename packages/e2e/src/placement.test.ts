@@ -273,9 +273,10 @@ describe('placement across a mixed fleet', () => {
   });
 });
 
-function milli(q: string | undefined): number {
-  if (!q) return 0;
-  return q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000;
+function milli(q: string | number | undefined): number {
+  if (q === undefined || q === '') return 0;
+  const text = String(q);
+  return text.endsWith('m') ? Number(text.slice(0, -1)) : Number(text) * 1000;
 }
 
 /** The most pods that surely ran at once, from their containers' start and finish (whole seconds: [start + 1, finish)). */

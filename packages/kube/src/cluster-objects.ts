@@ -148,6 +148,31 @@ export interface NodeSpecRecord {
   version?: number;
 }
 
+/**
+ * A node spec record as read from Redis (anyone who can write there may have written anything):
+ * only string maps of labels and annotations, taints that are objects with a string key and a known
+ * effect, a boolean unschedulable and a finite version are kept.
+ */
+export function sanitizeNodeSpec(raw: unknown): NodeSpecRecord {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
+  const r = raw as Record<string, unknown>;
+  const taints = Array.isArray(r.taints)
+    ? r.taints.flatMap((t: unknown): Taint[] => {
+        if (typeof t !== 'object' || t === null) return [];
+        const { key, value, effect, timeAdded } = t as Record<string, unknown>;
+        if (typeof key !== 'string' || typeof effect !== 'string' || !TAINT_EFFECTS.includes(effect)) return [];
+        return [{ key, ...(typeof value === 'string' ? { value } : {}), effect: effect as Taint['effect'], ...(typeof timeAdded === 'string' ? { timeAdded } : {}) }];
+      })
+    : [];
+  return {
+    ...(isStringRecord(r.labels) ? { labels: r.labels } : {}),
+    ...(isStringRecord(r.annotations) ? { annotations: r.annotations } : {}),
+    taints,
+    ...(r.unschedulable === true ? { unschedulable: true } : {}),
+    ...(typeof r.version === 'number' && Number.isFinite(r.version) ? { version: r.version } : {}),
+  };
+}
+
 /** The taint Kubernetes' node lifecycle controller puts on a cordoned (unschedulable) node. */
 export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 

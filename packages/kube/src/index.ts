@@ -93,7 +93,6 @@ export {
   insufficientReason,
   nodeAffinityMatches,
   podRequests,
-  preferredAffinityScore,
   toResourceList,
   toleratesTaint,
   unschedulableMessage,

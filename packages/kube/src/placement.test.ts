@@ -14,7 +14,6 @@ import {
   fitsNode,
   nodeAffinityMatches,
   podRequests,
-  preferredAffinityScore,
   toResourceList,
   toleratesTaint,
   unschedulableMessage,
@@ -320,72 +319,6 @@ describe('NodeAffinity Filter (TestNodeAffinity)', () => {
     const view = node({ name: nodeName, labels });
     expect(nodeAffinityMatches(spec, view)).toBe(fits);
     expect(filter(spec, view)).toStrictEqual(fits ? { reasons: [], unresolvable: false } : { reasons: [AFFINITY], unresolvable: true });
-  });
-});
-
-describe('preferred node affinity (TestNodeAffinityPriority, scores before normalisation)', () => {
-  const label1 = { foo: 'bar' };
-  const label2 = { key: 'value' };
-  const label3 = { az: 'az1' };
-  const label4 = { abc: 'az11', def: 'az22' };
-  const label5 = { foo: 'bar', key: 'value', az: 'az1' };
-  const affinity1: Affinity = {
-    nodeAffinity: {
-      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 2, preference: { matchExpressions: [{ key: 'foo', operator: 'In', values: ['bar'] }] } }],
-    },
-  };
-  const affinity2: Affinity = {
-    nodeAffinity: {
-      preferredDuringSchedulingIgnoredDuringExecution: [
-        { weight: 2, preference: { matchExpressions: [{ key: 'foo', operator: 'In', values: ['bar'] }] } },
-        { weight: 4, preference: { matchExpressions: [{ key: 'key', operator: 'In', values: ['value'] }] } },
-        {
-          weight: 5,
-          preference: {
-            matchExpressions: [
-              { key: 'foo', operator: 'In', values: ['bar'] },
-              { key: 'key', operator: 'In', values: ['value'] },
-              { key: 'az', operator: 'In', values: ['az1'] },
-            ],
-          },
-        },
-      ],
-    },
-  };
-  it.each<{ name: string; affinity?: Affinity; nodes: Record<string, string>[]; want: number[] }>([
-    { name: '"all nodes are same priority as NodeAffinity is nil"', nodes: [label1, label2, label3], want: [0, 0, 0] },
-    {
-      name: '"no node matches preferred scheduling requirements in NodeAffinity of pod so all nodes\' priority is zero"',
-      affinity: affinity1,
-      nodes: [label4, label2, label3],
-      want: [0, 0, 0],
-    },
-    { name: '"only node1 matches the preferred scheduling requirements of pod"', affinity: affinity1, nodes: [label1, label2, label3], want: [2, 0, 0] },
-    {
-      // Upstream normalises these to 18, 100 and 36.
-      name: '"all nodes matches the preferred scheduling requirements of pod but with different priorities "',
-      affinity: affinity2,
-      nodes: [label1, label5, label2],
-      want: [2, 11, 4],
-    },
-  ])('$name', ({ affinity, nodes, want }) => {
-    const spec = pod(affinity ? { affinity } : {});
-    expect(nodes.map((labels, i) => preferredAffinityScore(spec, { name: `node${i + 1}`, labels }))).toStrictEqual(want);
-  });
-
-  it('counts no weight for an empty preference or a weight of 0', () => {
-    const spec = pod({
-      affinity: {
-        nodeAffinity: {
-          preferredDuringSchedulingIgnoredDuringExecution: [
-            { weight: 7, preference: {} },
-            { weight: 0, preference: { matchExpressions: [{ key: 'foo', operator: 'Exists' }] } },
-            { weight: 3, preference: { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node1'] }] } },
-          ],
-        },
-      },
-    });
-    expect(preferredAffinityScore(spec, { name: 'node1', labels: { foo: 'bar' } })).toBe(3);
   });
 });
 

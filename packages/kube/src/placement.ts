@@ -195,14 +195,6 @@ export function nodeAffinityMatches(spec: PodSpec, node: { name: string; labels:
   return required.nodeSelectorTerms.some((term) => termMatches(term, node));
 }
 
-/**
- * Kubernetes' nodeaffinity scoring, unnormalised: the sum of the weights of the preferred terms
- * the node matches (for choosing among nodes that fit).
- */
-export function preferredAffinityScore(spec: PodSpec, node: { name: string; labels: Record<string, string> }): number {
-  const terms = spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
-  return terms.reduce((score, term) => (term.weight !== 0 && termMatches(term.preference, node) ? score + term.weight : score), 0);
-}
 
 /** nodeSelectorTerm.match: matchExpressions against the labels, matchFields against metadata.name. */
 function termMatches(term: NodeSelectorTerm, node: { name: string; labels: Record<string, string> }): boolean {

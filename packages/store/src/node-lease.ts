@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { NodeHeartbeat } from '@jobfleet/kube';
+import { heartbeatTime } from './transitions.js';
 import type { JobStore } from './store.js';
 import { defineScript } from './scripts.js';
 
@@ -77,11 +77,7 @@ export class NodeLease {
   /** How old the node's last heartbeat is (Redis clock), if it has a readable one. */
   async heartbeatAgeMs(): Promise<number | undefined> {
     const [raw, now] = await Promise.all([this.redis.hget(this.store.keys.nodes, this.nodeName), this.store.now()]);
-    try {
-      const beat = raw ? (JSON.parse(raw) as Partial<NodeHeartbeat>).heartbeat : undefined;
-      return typeof beat === 'number' ? now - beat : undefined;
-    } catch {
-      return undefined;
-    }
+    const beat = heartbeatTime(raw);
+    return beat === undefined ? undefined : now - beat;
   }
 }

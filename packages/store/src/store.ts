@@ -107,7 +107,7 @@ interface ScriptedRedis extends Redis {
   takeSyncLease(lease: string, again: string, token: string, ms: number): Promise<number>;
   releaseSyncLease(lease: string, again: string, token: string): Promise<number>;
   releaseLease(lease: string, token: string): Promise<number>;
-  putNodeSpec(specs: string, node: string, read: string, next: string, channel: string): Promise<number>;
+  putNodeSpec(specs: string, node: string, read: string, next: string, channel: string, message: string): Promise<number>;
 }
 
 
@@ -251,12 +251,12 @@ export class JobStore {
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
-  /** Deletes a lease if `token` still holds it. */
-  /** putNodeSpec-1.lua: 1 when written, 0 when the record is no longer `read`. */
+  /** putNodeSpec-1.lua: 1 when written (its worker is told), 0 when the record is no longer `read`. */
   putNodeSpec(node: string, read: string, next: string): Promise<number> {
-    return this.redis.putNodeSpec(this.keys.nodeSpecs, node, read, next, this.keys.nodeChannel(node));
+    return this.redis.putNodeSpec(this.keys.nodeSpecs, node, read, next, this.keys.nodeChannel(node), NODE_SPEC_MESSAGE);
   }
 
+  /** Deletes a lease if `token` still holds it. */
   async releaseLease(key: string, token: string): Promise<void> {
     await this.redis.releaseLease(key, token);
   }
@@ -446,11 +446,11 @@ export class JobStore {
   }
 
   /**
-   * Calls `onStop` for every stop message sent to the node (a pod of it is being deleted), on
-   * `connection`, which becomes a subscriber: give it a connection of its own.
+   * Follows the node's channel on `connection`, which becomes a subscriber (give it a connection of
+   * its own): `onStop` for every stop message (a pod of it is being deleted), `onSpec` when what was
+   * set on the node changed (kubectl label, taint, cordon).
    */
-  /** Follows the node's channel: pods to stop, and (`onSpec`) changes of what was set on the node (kubectl label, taint, cordon). */
-  async listenForNodeStops(connection: Redis, node: string, onStop: (message: ReturnType<typeof parseStopMessage>) => void, onSpec?: () => void): Promise<void> {
+  async listenForNodeMessages(connection: Redis, node: string, onStop: (message: ReturnType<typeof parseStopMessage>) => void, onSpec?: () => void): Promise<void> {
     connection.on('message', (_channel: string, message: string) => (message === NODE_SPEC_MESSAGE ? onSpec?.() : onStop(parseStopMessage(message))));
     await connection.subscribe(this.keys.nodeChannel(node));
   }

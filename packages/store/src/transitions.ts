@@ -4,7 +4,7 @@
  * applyWrites operations internally (one atomic commit each); a change on the hot path gets its
  * own Lua script when it needs one.
  */
-import { isJobFinished, podDictionary, ttlDeadline, type Job, type JobControlState, type JobEvent, type JobStatus, type NodeHeartbeat, type NodeSpecRecord, type Pod } from '@jobfleet/kube';
+import { isJobFinished, podDictionary, ttlDeadline, type Job, type JobControlState, type JobEvent, type JobStatus, type NodeHeartbeat, type NodeSpecRecord, type Pod, sanitizeNodeSpec } from '@jobfleet/kube';
 import { cronJobOwnerOps, cronJobPokeOps } from './cronjobs.js';
 import { eventOps } from './events.js';
 import { stopMessage } from './jobs.js';
@@ -367,17 +367,29 @@ export interface StoredNodeSpec {
 function parseNodeSpec(text: string | null | undefined): NodeSpecRecord {
   if (!text) return {};
   try {
-    const spec = JSON.parse(text) as unknown;
-    return typeof spec === 'object' && spec !== null && !Array.isArray(spec) ? (spec as NodeSpecRecord) : {};
+    return sanitizeNodeSpec(JSON.parse(text));
   } catch {
     return {}; // a record that is not JSON sets nothing
   }
 }
 
-function parseHeartbeat(text: string): NodeHeartbeat | undefined {
+/** The time (ms) of a heartbeat record, if it has a readable one (the node monitor's and the lease's view: capacity may be missing). */
+export function heartbeatTime(text: string | null | undefined): number | undefined {
+  try {
+    const beat = text ? (JSON.parse(text) as Partial<NodeHeartbeat> | null)?.heartbeat : undefined;
+    return typeof beat === 'number' && Number.isFinite(beat) ? beat : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A heartbeat record of the expected shape (name, capacity, finite times), else undefined: no node. */
+export function parseHeartbeat(text: string): NodeHeartbeat | undefined {
   try {
     const hb = JSON.parse(text) as NodeHeartbeat | null;
-    return hb && typeof hb === 'object' && typeof hb.name === 'string' && typeof hb.capacity === 'object' && hb.capacity !== null ? hb : undefined;
+    if (!hb || typeof hb !== 'object' || typeof hb.name !== 'string' || typeof hb.capacity !== 'object' || hb.capacity === null) return undefined;
+    if (heartbeatTime(text) === undefined || (hb.startedAt !== undefined && !Number.isFinite(hb.startedAt))) return undefined;
+    return hb;
   } catch {
     return undefined; // a record that is not JSON is no node
   }

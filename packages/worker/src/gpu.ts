@@ -7,10 +7,10 @@ import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { isSidecar, tryParseQuantity, type Container, type Pod } from '@jobfleet/kube';
+import { NVIDIA_GPU_RESOURCE, isSidecar, tryParseQuantity, type Container, type Pod } from '@jobfleet/kube';
 
 /** The resource name of an NVIDIA GPU, as NVIDIA's device plugin advertises it. */
-export const NVIDIA_GPU = 'nvidia.com/gpu';
+
 
 /** How long nvidia-smi may take before the host counts as having no GPUs. */
 export const DETECT_GPUS_TIMEOUT_MS = 5_000;
@@ -124,10 +124,10 @@ export class GpuAllocator {
  * that is not a non-negative integer (API validation refuses such pods).
  */
 export function containerGpuCount(c: Pick<Container, 'name' | 'resources'>): number {
-  const raw = c.resources?.limits?.[NVIDIA_GPU] ?? c.resources?.requests?.[NVIDIA_GPU];
+  const raw = c.resources?.limits?.[NVIDIA_GPU_RESOURCE] ?? c.resources?.requests?.[NVIDIA_GPU_RESOURCE];
   if (raw === undefined) return 0;
   const n = tryParseQuantity(raw);
-  if (n === undefined || !Number.isInteger(n) || n < 0) throw new RangeError(`container ${c.name}: ${NVIDIA_GPU} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  if (n === undefined || !Number.isInteger(n) || n < 0) throw new RangeError(`container ${c.name}: ${NVIDIA_GPU_RESOURCE} must be a non-negative integer, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -159,7 +159,7 @@ export function gpusPerContainer(pod: Pod, podDevices: readonly string[]): Map<s
   const needed = podGpuCount(pod);
   const devices = [...new Set(podDevices)];
   if (devices.length < needed) {
-    throw new Error(`the pod needs ${needed} ${NVIDIA_GPU} but was given ${devices.length} (${devices.join(',') || 'none'})`);
+    throw new Error(`the pod needs ${needed} ${NVIDIA_GPU_RESOURCE} but was given ${devices.length} (${devices.join(',') || 'none'})`);
   }
   const kept = new Set<string>();
   const out = new Map<string, string[]>();

@@ -17,4 +17,4 @@ export { DEFAULT_DOCKER_TIMEOUT_MS, DockerEngine, DockerUnreachableError, LABELS
 export { DEFAULT_DOCKER_OUTAGE_MS } from './pod-runner.js';
 export { admitPod, type Refusal } from './pod-admission.js';
 export { DEFAULT_POD_LOG_MAX_BYTES } from './log-writer.js';
-export { DETECT_GPUS_TIMEOUT_MS, GpuAllocator, NVIDIA_GPU, containerGpuCount, detectGpus, gpusPerContainer, podGpuCount, type DetectGpusOptions } from './gpu.js';
+export { DETECT_GPUS_TIMEOUT_MS, GpuAllocator, containerGpuCount, detectGpus, gpusPerContainer, podGpuCount, type DetectGpusOptions } from './gpu.js';

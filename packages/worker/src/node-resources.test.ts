@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PodSpec } from '@jobfleet/kube';
 import { podRequests } from '@jobfleet/kube';
-import { NodeResources, nodeCapacity } from './node-resources.js';
+import { NodeResources, nodeCapacity, type NodeCapacityInput } from './node-resources.js';
 
 const spec = (requests: Record<string, string>, extra: Partial<PodSpec> = {}): PodSpec => ({
   containers: [{ name: 'c', image: 'busybox', resources: { requests, limits: requests['nvidia.com/gpu'] ? { 'nvidia.com/gpu': requests['nvidia.com/gpu'] } : {} } }],
@@ -9,18 +9,23 @@ const spec = (requests: Record<string, string>, extra: Partial<PodSpec> = {}): P
 });
 
 function reserve(node: NodeResources, key: string, s: PodSpec) {
-  return node.reserve(key, `uid-${key}`, s, podRequests(s));
+  const r = node.reserve(key, s, podRequests(s));
+  if (r === 'held') throw new Error(`${key} is held`);
+  if (r.token) tokens.set(key, r.token);
+  return r;
 }
+const tokens = new Map<string, string>();
+const release = (node: NodeResources, key: string) => node.release(key, tokens.get(key));
 
 describe('nodeCapacity: what the node advertises', () => {
-  it.each([
+  it.each<{ name: string; input: Omit<NodeCapacityInput, 'maxPods'>; capacity: Record<string, string>; gpus: string[] }>([
     { name: 'detected only', input: { host: { cpu: 2, memory: 4_000_000_000 }, gpuDevices: [] }, capacity: { pods: '110', cpu: '2', memory: '4000000000' }, gpus: [] },
     { name: '--capacity over detected', input: { host: { cpu: 2, memory: 4_000_000_000 }, gpuDevices: [], overrides: { cpu: '1', memory: '1Gi', pods: '20' } }, capacity: { pods: '20', cpu: '1', memory: '1Gi' }, gpus: [] },
     { name: 'GPUs detected', input: { host: {}, gpuDevices: ['0', '1'] }, capacity: { pods: '110', 'nvidia.com/gpu': '2' }, gpus: ['0', '1'] },
     { name: 'fewer GPUs declared than detected', input: { host: {}, gpuDevices: ['0', '1', '2'], overrides: { 'nvidia.com/gpu': '1' } }, capacity: { pods: '110', 'nvidia.com/gpu': '1' }, gpus: ['0'] },
     { name: 'GPUs declared without nvidia-smi', input: { host: {}, gpuDevices: [], overrides: { 'nvidia.com/gpu': '2' } }, capacity: { pods: '110', 'nvidia.com/gpu': '2' }, gpus: ['0', '1'] },
   ])('$name', ({ input, capacity, gpus }) => {
-    const out = nodeCapacity({ nodeName: 'n', maxPods: 110, ...input });
+    const out = nodeCapacity({ maxPods: 110, ...input });
     expect(out.capacity).toEqual(capacity);
     expect(out.gpuDevices).toEqual(gpus);
   });
@@ -37,7 +42,7 @@ describe('NodeResources: a node never hands out more than it has', () => {
     expect(third).toMatchObject({ reasons: ['Insufficient cpu'], unresolvable: false });
     expect(n.requested()).toEqual({ cpu: 800 });
     expect(n.room()).toBe(0); // takes nothing for a moment
-    n.release('a', 'uid-a');
+    release(n, 'a');
     expect(n.room()).toBe(Number.POSITIVE_INFINITY); // a pod ended: look again
     expect(reserve(n, 'c', spec({ cpu: '400m' })).reasons).toEqual([]);
   });
@@ -53,13 +58,28 @@ describe('NodeResources: a node never hands out more than it has', () => {
     expect(reserve(node(), 'mem', spec({ memory: '2Gi' }))).toMatchObject({ reasons: ['Insufficient memory'], unresolvable: true });
   });
 
-  it('is idempotent per pod, and a release of what is not held changes nothing', () => {
+  it("a pod held already is 'held' (its entry came twice): only the reservation's own token lets it go", () => {
     const n = node();
     reserve(n, 'a', spec({ cpu: '500m' }));
-    reserve(n, 'a', spec({ cpu: '500m' }));
+    const first = tokens.get('a');
+    expect(n.reserve('a', spec({ cpu: '500m' }), podRequests(spec({ cpu: '500m' })))).toBe('held');
     expect(n.requested().cpu).toBe(500);
-    n.release('zzz', 'uid-zzz');
+    // The second claim's failure lets go of nothing: it held nothing.
+    n.release('a', undefined);
+    n.release('a', 'r-someone-else');
+    n.release('zzz', first);
     expect(n.requested().cpu).toBe(500);
+    n.release('a', first);
+    expect(n.requested()).toEqual({});
+    n.release('a', first); // twice: nothing more
+    expect(n.requested()).toEqual({});
+  });
+
+  it('a pod that cannot be read is taken asking for nothing (for admission to refuse it), within the pods bound', () => {
+    const n = node();
+    const r = n.reserve('bad', { containers: [] }, {}, true);
+    expect(r).toMatchObject({ reasons: [] });
+    expect(n.view().podCount).toBe(1);
   });
 
   it('follows labels, taints and cordon set on the node', () => {
@@ -82,7 +102,7 @@ describe('NodeResources: a node never hands out more than it has', () => {
     const b = reserve(n, 'b', spec({ 'nvidia.com/gpu': '1' }));
     expect(new Set([...(a.gpus ?? []), ...(b.gpus ?? [])])).toEqual(new Set(['0', '1']));
     expect(reserve(n, 'c', spec({ 'nvidia.com/gpu': '1' })).reasons).toEqual(['Insufficient nvidia.com/gpu']);
-    n.release('a', 'uid-a');
+    release(n, 'a');
     expect(reserve(n, 'c', spec({ 'nvidia.com/gpu': '1' })).gpus).toEqual(a.gpus);
     expect(reserve(new NodeResources('cpu-only', { cpu: '4', pods: '10' }, []), 'g', spec({ 'nvidia.com/gpu': '1' }))).toMatchObject({ reasons: ['Insufficient nvidia.com/gpu'], unresolvable: true });
   });

@@ -9,7 +9,6 @@ import {
   nodeSpec,
   putNodeSpec,
   storedNodes,
-  type JobStore,
   NodeLease,
   PodTaskConsumer,
   type PodTaskOutcome,
@@ -24,7 +23,7 @@ import { DEFAULT_EVENT_BURST, DEFAULT_EVENT_QPS, KubeletEventRecorder, type Kube
 import { DEFAULT_JOB_LOG_MAX_BYTES, DEFAULT_POD_LOG_MAX_BYTES, PodLogWriter } from './log-writer.js';
 import { nodeIP } from './node-ip.js';
 import { detectGpus } from './gpu.js';
-import { NodeResources, nodeCapacity } from './node-resources.js';
+import { NodeResources, nodeCapacity, type Reservation } from './node-resources.js';
 import { WorkerMetrics } from './metrics.js';
 import { admitPod, refusedPodStatus } from './pod-admission.js';
 import { DEFAULT_DOCKER_OUTAGE_MS, PodRunner, type StatusReporter } from './pod-runner.js';
@@ -129,10 +128,9 @@ const UNSCHEDULABLE_MAX_RETRY_MS = 10_000;
  * list) for this long, then looked at again (this node may have changed)...
  */
 const UNFIT_REMEMBER_MS = 5_000;
-/** ...at most this many (the newest); one past them that comes back is handed back a little later each time: 100 ms doubling to 1 s. */
+/** ...at most this many; one past them is handed back due this much later, so that this node does not take it again at once. */
 const UNFIT_REMEMBERED = MAX_SKIP;
-const UNFIT_AGAIN_BASE_MS = 50;
-const UNFIT_AGAIN_MAX_MS = 1_000;
+const UNFIT_FULL_RETRY_MS = 1_000;
 /** How long after its claim a pod must have a runner on its node. */
 const CLAIM_SETTLE_MS = 30_000;
 /** What close() may take beyond the drain timeout: killing what is left, removing it, reporting it. */
@@ -190,9 +188,10 @@ async function within(promise: Promise<unknown> | undefined, ms: number): Promis
   clearTimeout(timer);
 }
 
-/** A pod this node claimed: as written, its resourceVersion, and the GPUs it was given. */
+/** A pod this node claimed: as written, its resourceVersion, the GPUs it was given and its reservation (NodeResources' token). */
 interface Claimed extends StoredPod {
   gpus: string[];
+  reservation: string;
 }
 
 /** A pod that does not fit on this node: why, the pod as read, and when it was created (ms). */
@@ -247,7 +246,9 @@ export class WorkerNode {
   /** The fleet's nodes as last read, for saying why a pod fits nowhere (read at most once a heartbeat). */
   private fleet?: { at: number; nodes: Promise<NodeView[]> };
   /** Queue entries of pods this node cannot take but another can (see UNFIT_REMEMBER_MS). */
-  private readonly unfit = new Map<string, { until: number; times: number }>();
+  private readonly unfit = new Map<string, { until: number }>();
+  /** The text of this node's spec record as last read (a change makes it look at the pods it left again). */
+  private specText?: string;
   private readonly timings: NodeTimings;
   private readonly settings: WorkerSettings;
   private draining = false;
@@ -296,7 +297,7 @@ export class WorkerNode {
     if (!(await this.engine.ping())) throw new Error('the Docker Engine does not answer: start dockerd (npm run setup does) or set DOCKER_HOST');
     const [host, hostLabels, detectedGpus] = await Promise.all([this.engine.capacity(), this.engine.platformLabels(), detectGpus()]);
     this.hostLabels = hostLabels;
-    const { capacity, gpuDevices } = nodeCapacity({ nodeName: this.nodeName, maxPods: this.maxPods, host, gpuDevices: detectedGpus, overrides: this.opts.capacity });
+    const { capacity, gpuDevices } = nodeCapacity({ maxPods: this.maxPods, host, gpuDevices: detectedGpus, overrides: this.opts.capacity });
     this.resources = new NodeResources(this.nodeName, capacity, gpuDevices);
     this.maxPods = this.resources.maxPods;
     this.cluster = this.connect();
@@ -305,7 +306,7 @@ export class WorkerNode {
       await this.lease.acquire(this.settings.heartbeatMs);
       await this.removeOrphans('NodeRestarted');
       await this.register();
-      await this.listenForStops();
+      await this.listenForNodeMessages();
       await this.beat();
       this.heartbeat = setInterval(() => this.tick(), this.settings.heartbeatMs);
       this.syncWorker = this.cluster.startSyncRunner();
@@ -403,11 +404,8 @@ export class WorkerNode {
     // worker still holds its name is checked by the claim itself, in the same step.
     if (this.draining || this.stopped || !this.lease) return { retryInMs: 1_000 };
     // A pod this node found it cannot take a moment ago goes back without a read, a little later each time.
-    const seenUnfit = this.unfit.get(task.entry);
-    if (seenUnfit && Date.now() < seenUnfit.until) {
-      seenUnfit.times++;
-      return { retryInMs: Math.min(UNFIT_AGAIN_MAX_MS, UNFIT_AGAIN_BASE_MS * 2 ** seenUnfit.times) };
-    }
+    // A pod this node left to the others a moment ago (taken in the same batch as it was remembered): back, unread.
+    if ((this.unfit.get(task.entry)?.until ?? 0) > Date.now()) return { retryInMs: 0 };
     let claimed: Claimed | Unfit | 'nameLost' | undefined;
     try {
       claimed = await this.claim(ns, name, this.lease.token);
@@ -417,12 +415,15 @@ export class WorkerNode {
     if (!claimed) return;
     if (claimed === 'nameLost') return { retryInMs: 1_000 };
     if ('unfit' in claimed) {
-      const elsewhere = await this.placeElsewhere(claimed).catch(() => 'now' as const);
+      // Not knowing (Redis away): as if a node had room later.
+      const elsewhere = await this.placeElsewhere(claimed).catch(() => 'later' as const);
       // Some node can take it, now or once it has room: back to the front of the queue, where it
       // keeps its turn (the nodes are woken). A node that can never take it leaves it to the others
       // for a while (takePods' skip list); one that is only full takes nothing for a moment.
       if (elsewhere !== 'never') {
-        if (claimed.unfit.unresolvable) this.rememberUnfit(task.entry);
+        if (!claimed.unfit.unresolvable) return { retryInMs: 0 };
+        // Past what this node can remember to leave to the others: later, so that it does not take it again at once.
+        if (!this.rememberUnfit(task.entry)) return { retryInMs: UNFIT_FULL_RETRY_MS };
         return { retryInMs: 0 };
       }
       // No node can ever take it as the fleet is (selector, affinity, taints, cordon, too big):
@@ -443,7 +444,7 @@ export class WorkerNode {
     try {
       await this.runPod(ns, name, claimed);
     } finally {
-      this.resources.release(`${ns}/${name}`, claimed.pod.metadata.uid ?? '');
+      this.resources.release(`${ns}/${name}`, claimed.reservation);
     }
   }
 
@@ -520,40 +521,54 @@ export class WorkerNode {
       const stored = await this.cluster.store.getPod(ns, name);
       const pod = stored?.pod;
       if (!stored || !pod || pod.spec.nodeName || pod.status.phase !== 'Pending' || pod.metadata.deletionTimestamp) return undefined;
-      const uid = pod.metadata.uid ?? '';
-      // A pod from Redis may be malformed anywhere: one whose placement cannot be read is claimed for the admission check to refuse it.
-      let reservation: ReturnType<NodeResources['reserve']>;
-      try {
-        reservation = this.resources.reserve(key, uid, pod.spec, podRequests(pod.spec));
-      } catch {
-        reservation = this.resources.reserve(key, uid, { containers: [] }, {});
-      }
+      const reservation = this.reserve(key, pod);
+      if (reservation === 'held') return undefined; // its entry came twice: the other claim goes on
       if (reservation.reasons.length > 0) {
         const created = Date.parse(pod.metadata.creationTimestamp ?? '');
         return { unfit: reservation, stored, created: Number.isFinite(created) ? created : Date.now() };
       }
-      const now = Date.now();
-      const claimed: Pod = {
-        ...pod,
-        spec: { ...pod.spec, nodeName: this.nodeName },
-        status: { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: k8sTime(now) }] },
-      };
-      // The claim is the scheduling decision: its event goes in the same step.
-      const scheduled = this.schedulerEvents.plan(this.cluster.store, claimed, [{ type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ns}/${name} to ${this.nodeName}`, at: now }]);
-      let result: Awaited<ReturnType<JobStore['claimPod']>>;
+      // Whatever happens before the claim is written (a malformed pod, Redis), the reservation goes with it.
+      let claimed: Claimed | 'nameLost' | 'conflict' = 'conflict';
       try {
-        result = await this.cluster.store.claimPod({ ns, name, rv: stored.rv, pod: claimed, node: this.nodeName, leaseToken, event: scheduled.ops });
-      } catch (err) {
-        this.resources.release(key, uid);
-        throw err;
+        claimed = await this.writeClaim(stored, leaseToken, reservation);
+      } finally {
+        if (typeof claimed === 'string') this.resources.release(key, reservation.token);
       }
-      if (result.ok) {
-        scheduled.committed();
-        return { pod: claimed, rv: result.rv, gpus: reservation.gpus ?? [] };
-      }
-      this.resources.release(key, uid);
-      if (result.nameLost) return 'nameLost';
+      if (claimed !== 'conflict') return claimed;
     }
+  }
+
+  /**
+   * Reserves what a pod from Redis asks for. A pod whose placement cannot be read (malformed
+   * anywhere) is reserved as one asking for nothing, so that it is claimed and refused by the
+   * admission check; a node whose own record cannot be read takes it the same way.
+   */
+  private reserve(key: string, pod: Pod): Reservation {
+    try {
+      return this.resources.reserve(key, pod.spec, podRequests(pod.spec));
+    } catch {
+      return this.resources.reserve(key, { containers: [] }, {}, true);
+    }
+  }
+
+  /** Writes the claim (the scheduling decision, with its Scheduled event): the claimed pod, or why not. */
+  private async writeClaim(stored: StoredPod, leaseToken: string, reservation: Fit & { gpus?: string[]; token?: string }): Promise<Claimed | 'nameLost' | 'conflict'> {
+    const pod = stored.pod;
+    const ns = pod.metadata.namespace ?? 'default';
+    const name = pod.metadata.name ?? '';
+    const now = Date.now();
+    const claimed: Pod = {
+      ...pod,
+      spec: { ...pod.spec, nodeName: this.nodeName },
+      status: { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: k8sTime(now) }] },
+    };
+    const scheduled = this.schedulerEvents.plan(this.cluster.store, claimed, [{ type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ns}/${name} to ${this.nodeName}`, at: now }]);
+    const result = await this.cluster.store.claimPod({ ns, name, rv: stored.rv, pod: claimed, node: this.nodeName, leaseToken, event: scheduled.ops });
+    if (result.ok) {
+      scheduled.committed();
+      return { pod: claimed, rv: result.rv, gpus: reservation.gpus ?? [], reservation: reservation.token ?? '' };
+    }
+    return result.nameLost ? 'nameLost' : 'conflict';
   }
 
   /**
@@ -569,15 +584,17 @@ export class WorkerNode {
     const others = (await this.fleetNodes()).filter((n) => n.name !== this.nodeName).map((n) => fitsNode(pod.spec, requests, n));
     if (others.some((f) => f.reasons.length === 0)) return 'now';
     const fits = [unfit.unfit, ...others];
-    await this.markUnschedulable(stored, unschedulableMessage(fits.length, fits.map((f) => f.reasons)));
+    // Saying so is best effort (the pod may have changed, or be too big to write): the verdict stands.
+    await this.markUnschedulable(stored, unschedulableMessage(fits.length, fits.map((f) => f.reasons))).catch(() => undefined);
     return fits.some((f) => !f.unresolvable) ? 'later' : 'never';
   }
 
-  private rememberUnfit(entry: string): void {
-    this.unfit.delete(entry);
-    this.unfit.set(entry, { until: Date.now() + UNFIT_REMEMBER_MS, times: 0 });
-    // The oldest go first (a Map keeps insertion order).
-    while (this.unfit.size > UNFIT_REMEMBERED) this.unfit.delete(this.unfit.keys().next().value as string);
+  /** Remembers an entry to leave to the others (UNFIT_REMEMBER_MS); false when the memory is full (of live entries). */
+  private rememberUnfit(entry: string): boolean {
+    this.unfitEntries(); // drops those whose time is up
+    if (this.unfit.size >= UNFIT_REMEMBERED && !this.unfit.has(entry)) return false;
+    this.unfit.set(entry, { until: Date.now() + UNFIT_REMEMBER_MS });
+    return true;
   }
 
   /** The entries this node leaves to the others now (see UNFIT_REMEMBER_MS); those whose time is up go. */
@@ -598,14 +615,17 @@ export class WorkerNode {
    */
   private async markUnschedulable(stored: StoredPod, message: string): Promise<void> {
     const pod = stored.pod;
-    const current = (Array.isArray(pod.status.conditions) ? pod.status.conditions : []).find((c) => c.type === 'PodScheduled');
+    const previous = Array.isArray(pod.status.conditions) ? pod.status.conditions : [];
+    const current = previous.find((c) => c.type === 'PodScheduled');
     if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message) return;
     const now = await this.cluster.store.now();
     const condition = { type: 'PodScheduled' as const, status: 'False' as const, lastProbeTime: null, lastTransitionTime: current?.status === 'False' && current.lastTransitionTime ? current.lastTransitionTime : k8sTime(now), reason: 'Unschedulable', message };
-    const conditions = [...(pod.status.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), condition];
+    const conditions = [...previous.filter((c) => c.type !== 'PodScheduled'), condition];
     const next: Pod = { ...pod, status: { ...pod.status, conditions } };
     const event = this.schedulerEvents.plan(this.cluster.store, next, [{ type: 'Warning', reason: 'FailedScheduling', message, at: now }]);
     if (await markPodUnschedulable(this.cluster.store, stored, next, event.ops)) event.committed();
+    // The pod may run elsewhere: its events are not this node's to correlate (the next message is an event of its own).
+    this.schedulerEvents.forget(pod.metadata.uid ?? '');
   }
 
   /** The other nodes of the fleet as placement sees them, from their heartbeats and what was set on them (read at most once a heartbeat). */
@@ -614,7 +634,14 @@ export class WorkerNode {
     if (!this.fleet || now - this.fleet.at > this.settings.heartbeatMs) {
       const read = (async () => {
         const [stored, redisNow] = await Promise.all([storedNodes(this.cluster.store), this.cluster.store.now()]);
-        return stored.filter(({ heartbeat }) => redisNow - heartbeat.heartbeat <= this.timings.graceMs).map(({ heartbeat, spec }) => nodeViewOf(heartbeat, spec));
+        // A node whose record cannot be read as one (a garbage quantity) is left out, not the whole fleet.
+        return stored.filter(({ heartbeat }) => redisNow - heartbeat.heartbeat <= this.timings.graceMs).flatMap(({ heartbeat, spec }) => {
+          try {
+            return [nodeViewOf(heartbeat, spec)];
+          } catch {
+            return [];
+          }
+        });
       })();
       this.fleet = { at: now, nodes: read };
       read.catch(() => (this.fleet = undefined));
@@ -683,9 +710,9 @@ export class WorkerNode {
     if (owner?.kind === 'Job' && typeof owner.name === 'string') await this.cluster.controller.syncJob(pod.metadata.namespace ?? 'default', owner.name);
   }
 
-  private async listenForStops(): Promise<void> {
+  private async listenForNodeMessages(): Promise<void> {
     this.subscriber = this.cluster.connection();
-    await this.cluster.store.listenForNodeStops(
+    await this.cluster.store.listenForNodeMessages(
       this.subscriber,
       this.nodeName,
       ({ key, graceSeconds }) => void this.checkPod(key, graceSeconds).catch(() => undefined),
@@ -743,8 +770,16 @@ export class WorkerNode {
    * at each heartbeat and at once when the API says it changed. Pods it left to other nodes are looked at again.
    */
   private async followSpec(): Promise<void> {
-    this.resources.follow((await nodeSpec(this.cluster.store, this.nodeName)).spec, this.hostLabels);
-    this.fleet = undefined;
+    const read = await nodeSpec(this.cluster.store, this.nodeName);
+    // Its records deleted (kubectl delete node) while it runs: it registers again, as a kubelet does.
+    if (read.text === '') await this.register();
+    const current = read.text === '' ? await nodeSpec(this.cluster.store, this.nodeName) : read;
+    this.resources.follow(current.spec, this.hostLabels);
+    if (current.text !== this.specText) {
+      this.specText = current.text;
+      this.fleet = undefined;
+      this.unfit.clear(); // what it could not take it may take now
+    }
   }
 
   /** Renews the node-name lease; false (and the node stops) when another worker holds it. */

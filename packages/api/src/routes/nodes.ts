@@ -5,7 +5,7 @@
  * taint, cordon, uncordon), DELETE forgets it (a live worker registers again at its next heartbeat).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, InvalidError, JobfleetError, NotFoundError, nodeFromHeartbeat, nodeSpecFromNode, type Node } from '@jobfleet/kube';
+import { ConflictError, InvalidError, JobfleetError, NotFoundError, nodeFromHeartbeat, nodeSpecFromNode, tooLong, type Node } from '@jobfleet/kube';
 import { forgetNode, nodeSpec, putNodeSpec, storedNodes } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { patchBody, patchContentType, queryBool, queryString } from '../http.js';
@@ -20,6 +20,8 @@ const NODE_FIELDS = ['metadata.name', 'spec.unschedulable'] as const;
 const WATCH_POLL_MS = 1000;
 /** Edits of one node at once that keep conflicting are given up after this many tries (409). */
 const PATCH_ATTEMPTS = 10;
+/** What may be set on one node (labels, annotations, taints), as JSON. */
+const MAX_NODE_SPEC_BYTES = 512 * 1024;
 
 async function readNodes(ctx: ApiContext): Promise<{ nodes: Node[]; now: number }> {
   const store = ctx.cluster.store;
@@ -49,8 +51,14 @@ export function registerNodeRoutes(app: FastifyInstance, ctx: ApiContext): void 
     return sendObject(req, reply, 'nodes', node, () => ctx.cluster.store.now());
   });
   app.delete<{ Params: { name: string } }>('/api/v1/nodes/:name', async (req, reply) => {
-    const { node } = await readNode(ctx, req.params.name);
-    if (!writeOptions(req).dryRun) await forgetNode(ctx.cluster.store, req.params.name);
+    const name = req.params.name;
+    const { node } = await readNode(ctx, name);
+    // The node monitor follows a node by its record: forgotten with pods bound, they would never be settled.
+    const bound = (await ctx.cluster.store.nodePods(name)).length;
+    if (bound > 0) {
+      throw new ConflictError({ group: '', resource: 'nodes', name, detail: `${bound} pod(s) are bound to it: stop its worker (\`jobfleet worker\` hands its pods back on SIGTERM) or wait for them to end, then delete it` });
+    }
+    if (!writeOptions(req).dryRun) await forgetNode(ctx.cluster.store, name);
     return reply.send({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: node.metadata.name, kind: 'nodes', uid: node.metadata.uid } });
   });
 }
@@ -84,6 +92,9 @@ async function patchNode(ctx: ApiContext, req: FastifyRequest, name: string): Pr
       throw new ConflictError({ group: '', resource: 'nodes', name, detail: 'the object has been modified; please apply your changes to the latest version and try again' });
     }
     const { spec, errors } = nodeSpecFromNode(patched);
+    // Every worker reads every node's record: it is bounded (Kubernetes bounds annotations alone to 256 KiB).
+    const bytes = JSON.stringify(spec).length;
+    if (bytes > MAX_NODE_SPEC_BYTES) errors.push(tooLong('metadata', `${bytes} bytes of labels, annotations and taints`, MAX_NODE_SPEC_BYTES));
     if (errors.length > 0) throw new InvalidError({ name, kind: 'Node', group: '', errors });
     const next = { ...read.spec, ...spec };
     if (dryRun) return nodeFromHeartbeat(heartbeat, now, ctx.nodeGraceMs, next);

@@ -123,9 +123,15 @@ describe('@kubernetes/client-node beyond the daily paths', () => {
     expect(await read({ sinceTime })).toBe('late\n');
   }, 60_000);
 
-  it('gets a 405 in Kubernetes\' words for a method a resource does not take (cordoning a node)', async () => {
+  it('gets a 405 in Kubernetes\' words for a method a resource does not take (replacing a node); a cordon by strategic merge patch works', async () => {
     const nodeName = fleet.workers[0]?.nodeName ?? '';
-    const refused = await apiError(() => core.patchNode({ name: nodeName, body: { spec: { unschedulable: true } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch)));
-    expect(refused).toMatchObject({ code: 405, body: { reason: 'MethodNotAllowed', message: 'patch is not supported on resources of kind "nodes"', details: { kind: 'nodes' } } });
+    const node = await core.readNode({ name: nodeName });
+    const refused = await apiError(() => core.replaceNode({ name: nodeName, body: node }));
+    expect(refused).toMatchObject({ code: 405, body: { reason: 'MethodNotAllowed', message: 'update is not supported on resources of kind "nodes"', details: { kind: 'nodes' } } });
+    const cordoned = await core.patchNode({ name: nodeName, body: { spec: { unschedulable: true } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch));
+    expect(cordoned.spec?.unschedulable).toBe(true);
+    expect(cordoned.spec?.taints).toEqual([expect.objectContaining({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })]);
+    const uncordoned = await core.patchNode({ name: nodeName, body: { spec: { unschedulable: null } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch));
+    expect(uncordoned.spec?.unschedulable).toBeUndefined();
   });
 });

@@ -139,10 +139,13 @@ describe.concurrent('kubectl beyond the daily commands', () => {
     expect(debug.stderr).toContain('error: ephemeral containers are disabled for this cluster (error from server: "the server does not serve pods/ephemeralcontainers');
   });
 
-  it('cordon is refused in Kubernetes\' words (405: nodes are read-only)', async () => {
-    // kubectl cordon prints the error and exits 0 all the same.
-    const cordon = await kubectl(['cordon', fleet.workers[0]?.nodeName ?? '']);
-    expect(cordon.stderr).toContain(`unable to cordon node "${fleet.workers[0]?.nodeName}": patch is not supported on resources of kind "nodes"`);
+  it('cordon and uncordon print what kubectl prints against Kubernetes, and show in get nodes', async () => {
+    const node = fleet.workers[0]?.nodeName ?? '';
+    expect(await ok(['cordon', node])).toBe(`node/${node} cordoned\n`);
+    expect(await ok(['cordon', node])).toBe(`node/${node} already cordoned\n`);
+    expect(await ok(['get', 'node', node, '--no-headers'])).toMatch(/\sReady,SchedulingDisabled\s/);
+    expect(await ok(['uncordon', node])).toBe(`node/${node} uncordoned\n`);
+    expect(await ok(['get', 'node', node, '--no-headers'])).toMatch(/\sReady\s/);
   });
 
   it('logs --limit-bytes and --since-time cut the log as the kubelet does; a zero limit is refused', async () => {

@@ -407,8 +407,8 @@ describe('Job (upstream job.go): serial', () => {
     expect(cpu).toBeGreaterThan(0);
     const cpuRequest = String(Math.trunc(0.2 * cpu));
     const name = uniqueName('all-succeed');
-    // 30 pods where upstream runs 90: jobfleet places pods by the worker's maxPods, not by CPU requests,
-    // so more pods only make the test longer.
+    // 30 pods where upstream runs 90: more pods only make the test longer (the worker runs at most its
+    // allocatable CPUs' worth at once; on a 2-core machine the request truncates to 0, as upstream's).
     const manifest = newTestJob('succeed', name, 30, 30, 0);
     manifest.spec.template.spec.containers[0]!.resources = { requests: { cpu: cpuRequest } };
     manifest.spec.template.spec.nodeSelector = { 'kubernetes.io/hostname': testNodeName };

@@ -3,7 +3,7 @@
  * (API, worker, Redis, Docker): delete (which waits for the pod to be gone), delete by label,
  * label, annotate, patch (a refused spec change prints the server's message), get -o yaml, the
  * status subresource, and an eviction through `kubectl create --raw` (kubectl has no evict command;
- * `kubectl drain` also cordons the node, which jobfleet's Nodes do not support).
+ * `kubectl drain` would also cordon the node and evict with DaemonSet logic jobfleet does not serve).
  * HOME is a fresh directory so that kubectl's discovery cache starts empty.
  */
 import { describe, expect, it } from 'vitest';

@@ -5,12 +5,12 @@
 
   KEYS[1] the node specs (HASH node name -> JSON)
   ARGV[1] the node name   ARGV[2] the record as read ("" when there was none)   ARGV[3] the new record
-  ARGV[4] the node's channel: its worker reads the record again at once (NODE_SPEC_MESSAGE)
+  ARGV[4] the node's channel   ARGV[5] the message that makes its worker read the record again at once
 
   Returns 1 when written, 0 when the record changed since it was read.
 ]]
 local current = redis.call("HGET", KEYS[1], ARGV[1])
 if (current or "") ~= ARGV[2] then return 0 end
 redis.call("HSET", KEYS[1], ARGV[1], ARGV[3])
-redis.call("PUBLISH", ARGV[4], "spec")
+redis.call("PUBLISH", ARGV[4], ARGV[5])
 return 1

@@ -16,7 +16,8 @@
 
   Returns {nextDueInMs or -1, member1, score1, member2, score2, ...}: the entries taken, lowest
           first, with their scores (a node that hands one back at once gives it back its place), and
-          when nothing was due, how long until the next entry is (-1: the queue is empty).
+          when nothing was due, how long until the next entry is (-1: the queue is empty, or every
+          entry due is one the node leaves to the others).
 ]]
 --- @include "queueClock"
 
@@ -42,8 +43,10 @@ for i = 1, #scanned, 2 do
   end
 end
 if #due == 0 then
+  -- Entries due, all left to the others: nothing for this node until something changes (a wake-up, the poll).
+  if #scanned > 0 then return {-1} end
   local first = redis.call("ZRANGE", KEYS[1], 0, 0, "WITHSCORES")
-  if first[2] then return {math.max(0, tonumber(first[2]) - now)} end
+  if first[2] then return {math.max(1, math.ceil(tonumber(first[2]) - now))} end
   return {-1}
 end
 local leases, members = {}, {}
