@@ -9,6 +9,8 @@
  * Errors are PatchErrors; the routes answer them with 422 (json-patch) or 400 (malformed patch).
  */
 
+import { JobfleetError } from '@jobfleet/kube';
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
@@ -388,6 +390,22 @@ export type PatchContentType = (typeof PATCH_CONTENT_TYPES)[number];
 
 export function isPatchContentType(value: string): value is PatchContentType {
   return (PATCH_CONTENT_TYPES as readonly string[]).includes(value);
+}
+
+/**
+ * applyPatch for a route: a PatchError is the client's (422 Invalid, as Kubernetes answers), and
+ * the result must be a JSON object.
+ */
+export function applyPatchOrFail(type: PatchContentType, current: unknown, patch: unknown, schema: PatchSchema): JsonObject {
+  let patched: Json;
+  try {
+    patched = applyPatch(type, current as Json, patch, schema);
+  } catch (err) {
+    if (err instanceof PatchError) throw new JobfleetError(err.message, 422, 'Invalid');
+    throw err;
+  }
+  if (!isObject(patched)) throw new JobfleetError('the patched object is not a JSON object', 422, 'Invalid');
+  return patched;
 }
 
 /** Applies a parsed patch body of the given type. */

@@ -11,7 +11,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   BadRequestError,
   InvalidError,
-  JobfleetError,
   parseJob,
   textOf,
   validateJobUpdate,
@@ -22,7 +21,7 @@ import {
 import { updateJob, updateJobStatus } from '@jobfleet/controllers';
 import type { ApiContext } from '../context.js';
 import { decodeBody, patchBody, patchContentType } from '../http.js';
-import { JOB_PATCH_SCHEMA, PATCH_CONTENT_TYPES, PatchError, applyPatch, type Json, type PatchSchema } from '../patch.js';
+import { JOB_PATCH_SCHEMA, applyPatchOrFail, type PatchSchema } from '../patch.js';
 import { sendObject } from '../tables.js';
 import { writeOptions } from '../write-options.js';
 import { checkKind, type NameParams } from './jobs.js';
@@ -100,18 +99,6 @@ export function patchedObject<T extends { metadata: ObjectMeta }>(req: FastifyRe
     if (meta.resourceVersion === current.metadata.resourceVersion) delete meta.resourceVersion;
     return { ...patched, metadata: meta };
   };
-}
-
-function applyPatchOrFail(type: (typeof PATCH_CONTENT_TYPES)[number], current: unknown, patch: unknown, schema: PatchSchema): Record<string, unknown> {
-  let patched: Json;
-  try {
-    patched = applyPatch(type, current as Json, patch, schema);
-  } catch (err) {
-    if (err instanceof PatchError) throw new JobfleetError(err.message, 422, 'Invalid');
-    throw err;
-  }
-  if (!isObject(patched)) throw new JobfleetError('the patched object is not a JSON object', 422, 'Invalid');
-  return patched;
 }
 
 function checkedJobUpdate(current: Job, input: Record<string, unknown>, ctx: ApiContext): Job {

@@ -27,7 +27,7 @@ import { createNamespace, getNamespace, listNamespaces, updateNamespace } from '
 import type { ApiContext } from '../context.js';
 import { decodeBody, patchBody, patchContentType, queryBool, queryString } from '../http.js';
 import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
-import { METADATA_PATCH_SCHEMA, PatchError, applyPatch, type Json } from '../patch.js';
+import { METADATA_PATCH_SCHEMA, applyPatchOrFail } from '../patch.js';
 import { pollWatchResponse } from '../poll-watch.js';
 import { sendList, sendObject, watchRenderer } from '../tables.js';
 import { writeOptions } from '../write-options.js';
@@ -136,13 +136,7 @@ async function patch(ctx: ApiContext, req: FastifyRequest, name: string): Promis
   const record = await getNamespace(store, name, now);
   if (!record) throw new NotFoundError({ group: '', resource: 'namespaces', name });
   const current = namespaceObject(name, record);
-  let patched: Json;
-  try {
-    patched = applyPatch(type, current as unknown as Json, body, METADATA_PATCH_SCHEMA);
-  } catch (err) {
-    if (err instanceof PatchError) throw new JobfleetError(err.message, 422, 'Invalid');
-    throw err;
-  }
+  const patched = applyPatchOrFail(type, current, body, METADATA_PATCH_SCHEMA);
   const metadata = namespaceMeta(name, ((patched as { metadata?: unknown }).metadata ?? {}) as Record<string, unknown>);
   const { [LABEL_NAMESPACE_NAME]: _own, ...labels } = metadata.labels ?? {};
   const meta = { labels, annotations: metadata.annotations ?? {} };

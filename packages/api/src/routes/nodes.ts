@@ -5,11 +5,11 @@
  * taint, cordon, uncordon), DELETE forgets it (a live worker registers again at its next heartbeat).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, InvalidError, JobfleetError, NotFoundError, nodeFromHeartbeat, nodeSpecFromNode, tooLong, type Node } from '@jobfleet/kube';
+import { ConflictError, InvalidError, NotFoundError, nodeFromHeartbeat, nodeSpecFromNode, tooLong, type Node } from '@jobfleet/kube';
 import { forgetNode, nodeSpec, putNodeSpec, storedNodes } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { patchBody, patchContentType, queryBool, queryString } from '../http.js';
-import { NODE_PATCH_SCHEMA, PatchError, applyPatch, type Json } from '../patch.js';
+import { NODE_PATCH_SCHEMA, applyPatchOrFail } from '../patch.js';
 import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
 import { nodeFingerprint, pollWatchResponse } from '../poll-watch.js';
 import { sendList, sendObject, watchRenderer } from '../tables.js';
@@ -79,14 +79,7 @@ async function patchNode(ctx: ApiContext, req: FastifyRequest, name: string): Pr
     const heartbeat = stored.find((n) => n.heartbeat.name === name)?.heartbeat;
     if (!heartbeat) throw new NotFoundError({ group: '', resource: 'nodes', name });
     const current = nodeFromHeartbeat(heartbeat, now, ctx.nodeGraceMs, read.spec);
-    let patched: Json;
-    try {
-      patched = applyPatch(type, current as unknown as Json, body, NODE_PATCH_SCHEMA);
-    } catch (err) {
-      if (err instanceof PatchError) throw new JobfleetError(err.message, 422, 'Invalid');
-      throw err;
-    }
-    if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) throw new JobfleetError('the patched object is not a JSON object', 422, 'Invalid');
+    const patched = applyPatchOrFail(type, current, body, NODE_PATCH_SCHEMA);
     const asked = (patched.metadata ?? {}) as Record<string, unknown>;
     if (asked.resourceVersion !== undefined && asked.resourceVersion !== current.metadata.resourceVersion) {
       throw new ConflictError({ group: '', resource: 'nodes', name, detail: 'the object has been modified; please apply your changes to the latest version and try again' });

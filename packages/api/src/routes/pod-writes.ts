@@ -12,7 +12,7 @@ import { podNamesPage } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { deleteBody, readDeleteOptions } from '../delete-options.js';
 import { decodeBody, patchBody, patchContentType, queryString, sendJson } from '../http.js';
-import { POD_PATCH_SCHEMA, PatchError, applyPatch, type Json } from '../patch.js';
+import { POD_PATCH_SCHEMA, applyPatchOrFail } from '../patch.js';
 import { matches, parseFieldSelector, parseLabelSelector } from '../selectors.js';
 import { sendObject } from '../tables.js';
 import { writeOptions } from '../write-options.js';
@@ -92,14 +92,7 @@ async function patchPod(ctx: ApiContext, req: FastifyRequest, ns: string, name: 
   const type = patchContentType(req);
   const patch = patchBody(req);
   const mutate: PodMutation = (current) => {
-    let patched: Json;
-    try {
-      patched = applyPatch(type, current as unknown as Json, patch, POD_PATCH_SCHEMA);
-    } catch (err) {
-      if (err instanceof PatchError) throw new JobfleetError(err.message, 422, 'Invalid');
-      throw err;
-    }
-    if (!isObject(patched)) throw new JobfleetError('the patched object is not a JSON object', 422, 'Invalid');
+    const patched = applyPatchOrFail(type, current, patch, POD_PATCH_SCHEMA);
     const meta = isObject(patched.metadata) ? patched.metadata : {};
     // A resourceVersion the patch did not change is no precondition: the patch is applied again on a conflict.
     if (meta.resourceVersion === current.metadata.resourceVersion) delete meta.resourceVersion;
