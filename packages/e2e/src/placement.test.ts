@@ -9,6 +9,7 @@
  *   a FailedScheduling event, and runs once a fitting worker joins;
  * - kubectl label, taint, cordon/uncordon and get nodes -o wide work on jobfleet's Nodes;
  * - a one-pod Job submitted behind a large one runs next (fair queueing between Jobs);
+ * - a worker that leaves mid-run hands its pods back, and they finish where they fit;
  * - a GPU pod goes to the GPU node and its container is created with an NVIDIA device request.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -230,6 +231,22 @@ describe('placement across a mixed fleet', () => {
     console.log(`fairness: the one-pod Job completed when the big Job had ${atSmallDone} of 40 pods done (first in, first out: ≥ 32)`);
     expect(atSmallDone).toBeLessThan(24);
     await fleet.client.waitForCompletion(big, { timeoutMs: WAIT_MS });
+  });
+
+  it('a worker that leaves mid-run hands its pods back; they finish on the node that fits them, never over its allocatable, no failure counted', async () => {
+    const leaving = await fleet.addWorker({ nodeName: node('pool-1'), capacity: { cpu: '1', memory: '1Gi', pods: '4' }, nodeLabels: { pool: 'p' } });
+    const name = uniqueName('leave');
+    await fleet.client.createJob(job(name, 'sleep 4', 6, { requests: { cpu: '500m' }, nodeSelector: { pool: 'p' } }));
+    await eventually('two pods running on the first pool node', async () => ((await fleet.client.getJob(name)).status?.active ?? 0) >= 2 || undefined);
+    await fleet.addWorker({ nodeName: node('pool-2'), capacity: { cpu: '1', memory: '1Gi', pods: '4' }, nodeLabels: { pool: 'p' } });
+    await leaving.close(); // drains 2 s, then stops what still runs and hands it back
+    const done = await fleet.client.waitForCompletion(name, { timeoutMs: WAIT_MS });
+    expect(done.status?.succeeded).toBe(6);
+    expect(done.status?.failed ?? 0).toBe(0);
+    const pods = await podsOf(name);
+    expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBeGreaterThanOrEqual(1);
+    for (const n of [node('pool-1'), node('pool-2')]) expect(mostAtOnce(pods.filter((p) => p.spec.nodeName === n && p.status?.phase === 'Succeeded'))).toBeLessThanOrEqual(2);
+    expect(pods.filter((p) => p.status?.phase === 'Succeeded' && p.spec.nodeName === node('pool-2')).length).toBeGreaterThan(0);
   });
 
   it('refuses a bad taint or label with a precise Status, changing nothing', async () => {

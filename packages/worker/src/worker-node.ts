@@ -312,7 +312,7 @@ export class WorkerNode {
       this.syncWorker = this.cluster.startSyncRunner();
       this.taskWorker = this.cluster.podTaskConsumer((task) => this.runTask(task), { concurrency: this.maxPods, room: () => this.resources.room(), skip: () => this.unfitEntries() });
       const { nodeIP: address, allowPrivileged, pullTimeoutMs } = this.settings;
-      this.logger.info({ node: this.nodeName, capacity: this.resources.capacity, labels: this.resources.labels(), nodeIP: address, allowPrivileged, pullsImages: pullTimeoutMs !== undefined }, `worker node ${this.nodeName} started`);
+      this.logger.info({ node: this.nodeName, maxPods: this.maxPods, capacity: this.resources.capacity, labels: this.resources.labels(), nodeIP: address, allowPrivileged, pullsImages: pullTimeoutMs !== undefined }, `worker node ${this.nodeName} started`);
       if (this.opts.metricsPort !== undefined) {
         const cluster = this.cluster;
         this.metrics = new WorkerMetrics({ nodeName: this.nodeName, store: cluster.store, queues: cluster.queues, running: () => this.running.size, capacity: this.maxPods });
@@ -403,7 +403,6 @@ export class WorkerNode {
     // Not for this node any more: the task goes back to the queue for another one. Whether this
     // worker still holds its name is checked by the claim itself, in the same step.
     if (this.draining || this.stopped || !this.lease) return { retryInMs: 1_000 };
-    // A pod this node found it cannot take a moment ago goes back without a read, a little later each time.
     // A pod this node left to the others a moment ago (taken in the same batch as it was remembered): back, unread.
     if ((this.unfit.get(task.entry)?.until ?? 0) > Date.now()) return { retryInMs: 0 };
     let claimed: Claimed | Unfit | 'nameLost' | undefined;

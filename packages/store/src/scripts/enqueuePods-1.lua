@@ -1,8 +1,8 @@
 --[[
-  Queues pods for the worker nodes, due now (at the queue's fair-queueing clock: see queueClock, two
-  microseconds apart, the first one after it, as enqueueOps), and wakes the nodes waiting for work. An entry already queued keeps its place
-  (NX): queueing the same pod again is harmless, so the Job controller may queue every pod it finds
-  Pending without a node.
+  Queues pods for the worker nodes, due now (at the queue's fair-queueing clock: see queueClock; two
+  microseconds apart, the first one after it, as enqueueOps), and wakes the nodes waiting for work.
+  An entry already queued keeps its place (NX): queueing the same pod again is harmless, so the Job
+  controller may queue every pod it finds Pending without a node.
 
   KEYS[1] the pod queue (ZSET member -> due ms)
   ARGV[1] the channel that wakes the nodes   ARGV[2..] entries ("ns/name")
