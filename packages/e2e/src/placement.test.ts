@@ -12,6 +12,7 @@
  * - a worker that leaves mid-run hands its pods back, and they finish where they fit;
  * - a GPU pod goes to the GPU node and its container is created with an NVIDIA device request.
  */
+import Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Job, Pod } from '@jobfleet/kube';
 import { uniqueName, type Fleet } from './harness.js';
@@ -244,7 +245,6 @@ describe('placement across a mixed fleet', () => {
     expect(done.status?.succeeded).toBe(6);
     expect(done.status?.failed ?? 0).toBe(0);
     const pods = await podsOf(name);
-    expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBeGreaterThanOrEqual(1);
     for (const n of [node('pool-1'), node('pool-2')]) expect(mostAtOnce(pods.filter((p) => p.spec.nodeName === n && p.status?.phase === 'Succeeded'))).toBeLessThanOrEqual(2);
     expect(pods.filter((p) => p.status?.phase === 'Succeeded' && p.spec.nodeName === node('pool-2')).length).toBeGreaterThan(0);
   });
@@ -284,8 +284,13 @@ describe('placement across a mixed fleet', () => {
       return p && (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' || (waiting && waiting.reason !== 'ContainerCreating')) ? p : undefined;
     });
     expect(pod.spec.nodeName).toBe(node('gpu'));
-    const text = JSON.stringify(pod.status);
-    if (pod.status?.phase !== 'Succeeded') expect(text).toMatch(/nvidia/i);
+    // Without the NVIDIA runtime (every test machine here) Docker refuses the request, naming the driver:
+    // a container created without the device request would have run and Succeeded.
+    const runtimes = JSON.stringify(((await new Docker().info()) as { Runtimes?: unknown }).Runtimes ?? {});
+    if (!runtimes.includes('nvidia')) {
+      expect(pod.status?.phase).not.toBe('Succeeded');
+      expect(JSON.stringify(pod.status)).toMatch(/nvidia/i);
+    }
     await fleet.client.deleteJob(name).catch(() => undefined);
   });
 });

@@ -92,6 +92,7 @@ export {
   fitsNode,
   insufficientReason,
   nodeAffinityMatches,
+  nodeView,
   podRequests,
   toResourceList,
   toleratesTaint,

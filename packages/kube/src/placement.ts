@@ -4,7 +4,7 @@
  * pod's requests as component-helpers' resource.PodRequests counts them, and the FitError message
  * a pod that fits nowhere gets ("0/3 nodes are available: …"). Pure: no I/O, no clock.
  */
-import { nodeSelectorMatches, TAINT_UNSCHEDULABLE } from './cluster-objects.js';
+import { effectiveTaints, nodeLabelsWithSpec, nodeSelectorMatches, TAINT_UNSCHEDULABLE, type NodeSpecRecord } from './cluster-objects.js';
 import { parseQuantity } from './quantity.js';
 import type { Container, NodeSelectorRequirement, NodeSelectorTerm, PodSpec, Taint, TaintEffect, Toleration } from './types.js';
 import { isLabelValue, isQualifiedName } from './validation-meta.js';
@@ -104,6 +104,14 @@ export interface NodeView {
   /** Sum of podRequests of pods bound to it and not finished. */
   requested: ResourceList;
   podCount: number;
+}
+
+/**
+ * A node as placement sees it: its kubelet labels (name, OS, architecture) over what was set on it,
+ * its taints with the cordon's, what it has and what its pods hold.
+ */
+export function nodeView(node: { name: string; labels?: Record<string, string> | undefined }, spec: NodeSpecRecord, allocatable: ResourceList, requested: ResourceList, podCount: number): NodeView {
+  return { name: node.name, labels: nodeLabelsWithSpec(node, spec), taints: effectiveTaints(spec), unschedulable: spec.unschedulable === true, allocatable, requested, podCount };
 }
 
 export interface Fit {

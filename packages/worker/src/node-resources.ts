@@ -5,7 +5,7 @@
  * reserved here, synchronously (no await between the check and the reservation), before its claim
  * is written, so that concurrent claims never overcommit the node.
  */
-import { NVIDIA_GPU_RESOURCE, effectiveTaints, fitsNode, nodeLabelsWithSpec, toResourceList, type Fit, type NodeSpecRecord, type NodeView, type PodSpec, type ResourceList } from '@jobfleet/kube';
+import { NVIDIA_GPU_RESOURCE, fitsNode, nodeLabelsWithSpec, nodeView, toResourceList, type Fit, type NodeSpecRecord, type NodeView, type PodSpec, type ResourceList } from '@jobfleet/kube';
 import { GpuAllocator } from './gpu.js';
 
 /** How long the node takes nothing after a pod did not fit in what is left (unless one of its pods ends first). */
@@ -91,15 +91,7 @@ export class NodeResources {
   }
 
   view(): NodeView {
-    return {
-      name: this.nodeName,
-      labels: this.labels(),
-      taints: effectiveTaints(this.spec),
-      unschedulable: this.spec.unschedulable === true,
-      allocatable: this.allocatable,
-      requested: this.requested(),
-      podCount: this.held.size,
-    };
+    return nodeView({ name: this.nodeName, labels: this.hostLabels }, this.spec, this.allocatable, this.requested(), this.held.size);
   }
 
   /**

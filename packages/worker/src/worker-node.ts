@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Delays, Taint } from '@jobfleet/kube';
-import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, type NodeSpecRecord, type NodeView, type Fit, effectiveTaints, fitsNode, nodeLabelsWithSpec, podRequests, toResourceList, unschedulableMessage, isPodReady, controllerRef, isSidecar, k8sTime, ownerJobUid, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/kube';
+import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, type NodeSpecRecord, type NodeView, type Fit, fitsNode, nodeView, podRequests, toResourceList, unschedulableMessage, isPodReady, controllerRef, isSidecar, k8sTime, ownerJobUid, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/kube';
 import { ANNOTATION_NODE_LOST, Cluster, DEFAULT_NODE_TIMINGS, lostPod, selfFenceAfterMs, settleDeletedPod, silentLogger, clip, type Logger, type NodeTimings, type RunningMetricsServer } from '@jobfleet/controllers';
 import {
   eventOps,
@@ -204,15 +204,8 @@ interface Unfit {
 /** Another node as placement sees it: from its last heartbeat (its requests then) and what was set on it. */
 function nodeViewOf(hb: NodeHeartbeat, spec: NodeSpecRecord): NodeView {
   const running = Number(hb.running);
-  return {
-    name: hb.name,
-    labels: nodeLabelsWithSpec(hb, spec),
-    taints: effectiveTaints(spec),
-    unschedulable: spec.unschedulable === true,
-    allocatable: toResourceList(hb.capacity as Record<string, string | number>),
-    requested: typeof hb.requested === 'object' && hb.requested !== null ? hb.requested : {},
-    podCount: Number.isFinite(running) ? running : 0,
-  };
+  const requested = typeof hb.requested === 'object' && hb.requested !== null ? hb.requested : {};
+  return nodeView(hb, spec, toResourceList(hb.capacity as Record<string, string | number>), requested, Number.isFinite(running) ? running : 0);
 }
 
 const isPodFinished = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
