@@ -235,18 +235,25 @@ describe('placement across a mixed fleet', () => {
   });
 
   it('a worker that leaves mid-run hands its pods back; they finish on the node that fits them, never over its allocatable, no failure counted', async () => {
-    const leaving = await fleet.addWorker({ nodeName: node('pool-1'), capacity: { cpu: '1', memory: '1Gi', pods: '4' }, nodeLabels: { pool: 'p' } });
+    // Names of this attempt's own (a retry must not meet the first attempt's live pool-2), and a pool label of its own.
     const name = uniqueName('leave');
-    await fleet.client.createJob(job(name, 'sleep 4', 6, { requests: { cpu: '500m' }, nodeSelector: { pool: 'p' } }));
+    const [pool1, pool2] = [node(`${name}-1`), node(`${name}-2`)];
+    const leaving = await fleet.addWorker({ nodeName: pool1, capacity: { cpu: '1', memory: '1Gi', pods: '4' }, nodeLabels: { pool: name } });
+    await fleet.client.createJob(job(name, 'sleep 4', 6, { requests: { cpu: '500m' }, nodeSelector: { pool: name } }));
     await eventually('two pods running on the first pool node', async () => ((await fleet.client.getJob(name)).status?.active ?? 0) >= 2 || undefined);
-    await fleet.addWorker({ nodeName: node('pool-2'), capacity: { cpu: '1', memory: '1Gi', pods: '4' }, nodeLabels: { pool: 'p' } });
+    await fleet.addWorker({ nodeName: pool2, capacity: { cpu: '1', memory: '1Gi', pods: '4' }, nodeLabels: { pool: name } });
     await leaving.close(); // drains 2 s, then stops what still runs and hands it back
-    const done = await fleet.client.waitForCompletion(name, { timeoutMs: WAIT_MS });
+    const done = await fleet.client.waitForCompletion(name, { timeoutMs: WAIT_MS }).catch(async (err: unknown) => {
+      // What stands in the way, for whoever reads a failure: the pods (where, what phase, why) and the nodes.
+      const pods = (await podsOf(name)).map((p) => ({ pod: p.metadata.name, node: p.spec.nodeName, phase: p.status?.phase, deleting: p.metadata.deletionTimestamp, annotations: p.metadata.annotations, conditions: p.status?.conditions?.map((c) => `${c.type}=${c.status} ${c.reason ?? ''} ${c.message ?? ''}`) }));
+      const nodes = await kubectl.run(['get', 'nodes', '-o', 'wide']);
+      throw new Error(`${String(err)}; job status ${JSON.stringify((await fleet.client.getJob(name)).status)}; pods ${JSON.stringify(pods)}; nodes:\n${nodes.stdout}`);
+    });
     expect(done.status?.succeeded).toBe(6);
     expect(done.status?.failed ?? 0).toBe(0);
     const pods = await podsOf(name);
-    for (const n of [node('pool-1'), node('pool-2')]) expect(mostAtOnce(pods.filter((p) => p.spec.nodeName === n && p.status?.phase === 'Succeeded'))).toBeLessThanOrEqual(2);
-    expect(pods.filter((p) => p.status?.phase === 'Succeeded' && p.spec.nodeName === node('pool-2')).length).toBeGreaterThan(0);
+    for (const n of [pool1, pool2]) expect(mostAtOnce(pods.filter((p) => p.spec.nodeName === n && p.status?.phase === 'Succeeded'))).toBeLessThanOrEqual(2);
+    expect(pods.filter((p) => p.status?.phase === 'Succeeded' && p.spec.nodeName === pool2).length).toBeGreaterThan(0);
   });
 
   it('refuses a bad taint or label with a precise Status, changing nothing', async () => {

@@ -56,7 +56,7 @@ describe.skipIf(!hasPythonClient())('the official Python client (python3-kuberne
   it('follows a running pod\'s log (follow=True) until the container ends', () => {
     const lines = value<{ line: string; at: number }[]>('log_follow');
     expect(lines.map((l) => l.line)).toEqual(['first', 'second']);
-    // "second" is written 2 s after "first": the stream waited for it instead of ending at once.
+    // "second" is written 6 s after "first" (a margin for a status report that lags on a loaded machine): the stream waited for it instead of ending at once.
     expect(lines[1]?.at ?? 0).toBeGreaterThan(lines[0]?.at ?? 0);
   });
 

@@ -56,7 +56,7 @@ def _():
 @step("create")
 def _():
     created = batch.create_namespaced_job(NS, job(ECHO, "echo hello from python", {"kind": "echo"}))
-    batch.create_namespaced_job(NS, job(SLOW, "echo first; sleep 2; echo second", {"kind": "slow"}))
+    batch.create_namespaced_job(NS, job(SLOW, "echo first; sleep 6; echo second", {"kind": "slow"}))
     return {"name": created.metadata.name, "uid": created.metadata.uid, "selector": created.spec.selector.match_labels}
 
 
