@@ -81,7 +81,7 @@ describe('JobController.syncJob', () => {
     expect(await eventReasons(store, job)).toStrictEqual(['SuccessfulCreate', 'SuccessfulCreate']);
     // Queued for the nodes in the same commit, due at once.
     const queued = await queues.queuedPods();
-    expect(queued.map((q) => q.entry).sort()).toStrictEqual(pods.map((p) => `${NS}/${p.metadata.name}`).sort());
+    expect(queued.map((q) => q.entry).sort()).toStrictEqual(pods.map(podQueueEntry).sort());
   });
 
   it.each<{ name: string; processes: number }>([
@@ -293,13 +293,13 @@ describe('TaskQueues', () => {
     const delayed = await queues.sync.getDelayed();
     expect(delayed.map((t) => t.id).sort()).toStrictEqual([`sync-j1-${now + 10_000}`, `sync-j1-${now + 20_250}`, `sync-other-${now + 10_000}`]);
     expect(delayed.find((t) => t.id === `sync-j1-${now + 20_250}`)?.opts.delay).toBe(20_250);
-    expect((await queues.queuedPods()).map((q) => q.entry).sort()).toStrictEqual([`${NS}/p-p1`, `${NS}/p-p2`]);
+    expect((await queues.queuedPods()).map((q) => q.entry).sort()).toStrictEqual([podQueueEntry(pod('p1')), podQueueEntry(pod('p2'))]);
 
     await queues.removeJobTimers('j1');
-    await queues.dequeuePods([`${NS}/p-p1`]);
+    await queues.dequeuePods([podQueueEntry(pod('p1'))]);
     expect((await queues.sync.getDelayed()).map((t) => t.id)).toStrictEqual([`sync-other-${now + 10_000}`]);
     expect(await store.redis.exists(timersKey)).toBe(0);
-    expect((await queues.queuedPods()).map((q) => q.entry)).toStrictEqual([`${NS}/p-p2`]);
+    expect((await queues.queuedPods()).map((q) => q.entry)).toStrictEqual([podQueueEntry(pod('p2'))]);
     expect(await store.redis.smembers(`${store.keys.queuePrefix}:timers:other`)).toHaveLength(1);
   });
 

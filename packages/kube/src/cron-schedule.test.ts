@@ -226,7 +226,7 @@ describe('next() is bounded', () => {
     const s = parseCronSchedule(schedule, timeZone);
     const started = performance.now();
     expect(s.next(ms('2024-01-01T00:00:00Z'))).toBeUndefined();
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(5_000); // ~ms alone; an unbounded search for a date that never comes would not end
   });
 
   it('answers undefined, not a throw, for times it cannot represent', () => {

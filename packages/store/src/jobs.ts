@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ConflictError, generatedSelector, jobPodLabels, k8sTime, type Job, type Pod } from '@jobfleet/kube';
 import { pokeCronJobOf } from './cronjobs.js';
-import type { TaskQueues } from './queues.js';
+import { podQueueEntry, type TaskQueues } from './queues.js';
 import { CHANGES_MAX_LEN, encodeObject, type JobStore } from './store.js';
 import { defineScript, scriptJson } from './scripts.js';
 
@@ -76,6 +76,8 @@ interface PodToDelete {
   node?: string;
   stop?: boolean;
   force?: boolean;
+  /** Its pod queue entry, when it has a placement class ("ns/name#class"; "ns/name" goes anyway). */
+  q?: string;
 }
 
 /**
@@ -187,11 +189,24 @@ async function podsToDelete(store: JobStore, ns: string, uid: string, stale: str
     const final = pod ?? { apiVersion: 'v1', kind: 'Pod', metadata: { name: n, namespace: ns }, spec: { containers: [] }, status: {} };
     const node = pod?.spec.nodeName;
     const running = pod ? pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed' : false;
+    const entry = pod ? podQueueEntry(pod) : await queuedEntryOf(store, ns, n);
     out.push({
-      pod: { n, rv: rv ?? '', f: encodeObject(final as Pod), ...(node ? { node, stop: running } : {}), ...(force ? { force } : {}) },
+      pod: { n, rv: rv ?? '', f: encodeObject(final as Pod), ...(node ? { node, stop: running } : {}), ...(force ? { force } : {}), ...(entry?.includes('#') ? { q: entry } : {}) },
     });
   }
   return out;
+}
+
+/** The queue entry of a pod whose object cannot be read (its class cannot be computed): looked for by its name. */
+async function queuedEntryOf(store: JobStore, ns: string, name: string): Promise<string | undefined> {
+  const pattern = `${ns}/${name}#*`.replace(/[?[\]\\]/g, '\\$&').replace(/\*(?!$)/g, '\\*');
+  let cursor = '0';
+  do {
+    const [next, flat] = await store.redis.zscan(store.keys.podQueue, cursor, 'MATCH', pattern, 'COUNT', 1_000);
+    if (flat[0] !== undefined) return flat[0];
+    cursor = next;
+  } while (cursor !== '0');
+  return undefined;
 }
 
 function parsePod(json: string): Pod | undefined {

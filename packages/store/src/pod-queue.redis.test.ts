@@ -1,13 +1,14 @@
 /**
  * The pod queue (TaskQueues' enqueue/take/hand back/ack, takePods-2.lua, handBackPod-2.lua,
- * enqueuePods-1.lua) and PodTaskConsumer against a real redis-server: an entry goes to one taker,
+ * enqueuePods-1.lua) and PodTaskConsumer against a real redis-server: entries carry the pods'
+ * placement classes, and a node's takes leave the classes it skips; an entry goes to one taker,
  * oldest first, due times hold, a taken entry nobody claimed comes back when its lease ends, the
  * consumer never runs more than its concurrency, wakes on a message, and closes without losing an entry.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '@jobfleet/kube';
-import { enqueueOps, parsePodQueueEntry, podQueueEntry, type PodTaskOutcome, type ReceivedPodTask } from './queues.js';
+import type { Pod, PodSpec } from '@jobfleet/kube';
+import { enqueueOps, parsePodQueueEntry, placementClass, podQueueEntry, type PodTaskOutcome, type ReceivedPodTask } from './queues.js';
 import { StoreConnection, startScratchRedis, type EmbeddedRedis } from './index.js';
 
 let redis: EmbeddedRedis;
@@ -28,6 +29,8 @@ function connect(prefix = `q${randomUUID().slice(0, 8)}`): StoreConnection {
 }
 
 const pod = (name: string, ns = 'default'): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, uid: `uid-${name}` }, spec: { containers: [] }, status: { phase: 'Pending' } });
+/** The queue entry of pod(name): "default/name#class". */
+const entry = (name: string) => podQueueEntry(pod(name));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
@@ -46,12 +49,36 @@ describe('pod queue entries', () => {
     ['/p', undefined],
     ['default/', undefined],
     ['', undefined],
+    ['default/p#c1', { ns: 'default', name: 'p', placementClass: 'c1' }],
+    ['default/p#', undefined],
+    ['default/p#a#b', undefined],
+    ['#c1', undefined],
   ])('%j parses as %j', (entry, parsed) => {
     expect(parsePodQueueEntry(entry)).toStrictEqual(parsed);
   });
 
-  it('round-trips a pod', () => {
-    expect(parsePodQueueEntry(podQueueEntry(pod('x', 'ns1')))).toStrictEqual({ ns: 'ns1', name: 'x' });
+  it('round-trips a pod, with its placement class', () => {
+    expect(parsePodQueueEntry(podQueueEntry(pod('x', 'ns1')))).toStrictEqual({ ns: 'ns1', name: 'x', placementClass: placementClass({ containers: [] }) });
+  });
+
+  it("a placement class is what decides statically where a pod can go, whatever the JSON's order or the rest of the pod", () => {
+    const spec = (extra: Partial<PodSpec>, image = 'busybox'): PodSpec => ({ containers: [{ name: 'c', image, resources: { requests: { cpu: '1' } } }], ...extra });
+    const zoneA = placementClass(spec({ nodeSelector: { zone: 'a', disk: 'ssd' }, tolerations: [{ key: 'k', operator: 'Exists' }] }));
+    expect(zoneA).toMatch(/^[\w-]{11}$/);
+    // The same constraints in another key order, another image: the same class.
+    expect(placementClass(spec({ tolerations: [{ operator: 'Exists', key: 'k' }], nodeSelector: { disk: 'ssd', zone: 'a' } }, 'other'))).toBe(zoneA);
+    // Each input that decides apart changes it.
+    const others = [
+      spec({ nodeSelector: { zone: 'b', disk: 'ssd' }, tolerations: [{ key: 'k', operator: 'Exists' }] }),
+      spec({ nodeSelector: { zone: 'a', disk: 'ssd' } }),
+      spec({ nodeSelector: { zone: 'a', disk: 'ssd' }, tolerations: [{ key: 'k', operator: 'Exists' }], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'x', operator: 'Exists' }] }] } } } }),
+      { ...spec({ nodeSelector: { zone: 'a', disk: 'ssd' }, tolerations: [{ key: 'k', operator: 'Exists' }] }), containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '2' } } }] },
+    ];
+    expect(new Set([zoneA, ...others.map(placementClass)]).size).toBe(5);
+    // Bound by a claim (spec.nodeName): the same class, so that the entry it was queued under is found.
+    expect(placementClass({ ...spec({ nodeSelector: { zone: 'a', disk: 'ssd' }, tolerations: [{ key: 'k', operator: 'Exists' }] }), nodeName: 'n1' })).toBe(zoneA);
+    // Requests that cannot be read: no class (the pod is queued as "ns/name", its node reads it).
+    expect(placementClass({ containers: [{ name: 'c', image: 'i', resources: { requests: { cpu: 'lots' } } }] })).toBeUndefined();
   });
 });
 
@@ -112,12 +139,27 @@ describe('TaskQueues pod queue', () => {
     expect(new Set(all.filter((n) => n.startsWith('other-'))).size).toBe(100);
   });
 
-  it('leaves the entries a node skips (it cannot take them, another can) queued for the others, in their place', async () => {
+  it('leaves the entries of the placement classes a node skips (it can never take them) queued for the others, in their place, unread', async () => {
     const c = connect();
-    await c.queues.enqueuePods([pod('a'), pod('b'), pod('c')]);
-    expect((await c.queues.takePods(1, undefined, ['default/a'])).tasks.map((t) => t.entry)).toStrictEqual(['default/b']);
-    expect((await c.queues.takePods(5, undefined, ['default/a', 'default/c'])).tasks).toStrictEqual([]);
-    expect((await c.queues.takePods(5)).tasks.map((t) => t.entry)).toStrictEqual(['default/a', 'default/c']);
+    const zoned = (name: string): Pod => ({ ...pod(name), spec: { containers: [], nodeSelector: { zone: 'x' } } });
+    const zone = placementClass({ containers: [], nodeSelector: { zone: 'x' } }) ?? '';
+    await c.queues.enqueuePods([zoned('a'), pod('b'), zoned('c')]);
+    expect((await c.queues.takePods(1, undefined, [zone])).tasks.map((t) => t.data?.name)).toStrictEqual(['b']);
+    expect(await c.queues.takePods(5, undefined, [zone])).toStrictEqual({ tasks: [] }); // due, all skipped: no "next due" either
+    expect((await c.queues.takePods(5)).tasks.map((t) => t.data)).toStrictEqual([
+      { ns: 'default', name: 'a', placementClass: zone },
+      { ns: 'default', name: 'c', placementClass: zone },
+    ]);
+    // Past more skipped entries than one range holds (chunks of 100 here), the first it may take is found...
+    await c.queues.enqueuePods([...Array.from({ length: 250 }, (_, i) => zoned(`s${i}`)), pod('behind')]);
+    expect((await c.queues.takePods(1, undefined, [zone])).tasks.map((t) => t.data?.name)).toStrictEqual(['behind']);
+    // ...but not past 1,000 of them in one call (a bounded script): that one waits for the others to take theirs.
+    const d = connect();
+    const queued = [...Array.from({ length: 1_000 }, (_, i) => zoned(`t${i}`)), pod('far')];
+    expect((await d.store.commit(enqueueOps(d.store.keys, queued, await d.store.now()))).ok).toBe(true); // in this order
+    expect((await d.queues.takePods(1, undefined, [zone])).tasks).toStrictEqual([]);
+    expect((await d.queues.takePods(1)).tasks.map((t) => t.data?.name)).toStrictEqual(['t0']);
+    expect((await d.queues.takePods(1, undefined, [zone])).tasks.map((t) => t.data?.name)).toStrictEqual(['far']);
   });
 
   it('queueing a pod again keeps its place; a handed-back entry is due later, and keeps an earlier due time', async () => {
@@ -126,7 +168,7 @@ describe('TaskQueues pod queue', () => {
     const [{ dueAt } = { dueAt: 0 }] = await c.queues.queuedPods();
     await sleep(20);
     await c.queues.enqueuePods([pod('early')]);
-    expect(await c.queues.queuedPods()).toStrictEqual([{ entry: 'default/early', dueAt }]);
+    expect(await c.queues.queuedPods()).toStrictEqual([{ entry: entry('early'), dueAt }]);
     const [taken] = (await c.queues.takePods(5)).tasks;
     await c.queues.handBackPod(taken?.entry ?? '', 60_000);
     const later = await c.queues.takePods(5);
@@ -135,7 +177,7 @@ describe('TaskQueues pod queue', () => {
     // Queued again by the controller meanwhile (NX: it keeps the later due time), then handed back sooner: the sooner wins.
     await c.queues.enqueuePods([pod('early')]);
     await c.queues.handBackPod(taken?.entry ?? '', 0);
-    expect((await c.queues.takePods(5)).tasks.map((t) => t.entry)).toStrictEqual(['default/early']);
+    expect((await c.queues.takePods(5)).tasks.map((t) => t.entry)).toStrictEqual([entry('early')]);
   });
 
   it('a taken entry is held under a lease: let go (ack, hand back) it is gone from the taken set; never let go, it is queued again', async () => {
@@ -143,16 +185,16 @@ describe('TaskQueues pod queue', () => {
     const taken = () => c.store.redis.zrange(c.store.keys.podQueueTaken, 0, -1);
     await c.queues.enqueuePods([pod('acked'), pod('handed'), pod('lost')]);
     const batch = await c.queues.takePods(3, 200);
-    expect(batch.tasks.map((t) => t.entry)).toStrictEqual(['default/acked', 'default/handed', 'default/lost']);
-    expect((await taken()).sort()).toStrictEqual(['default/acked', 'default/handed', 'default/lost']);
-    await c.queues.ackPods(['default/acked']);
-    await c.queues.handBackPod('default/handed', 60_000);
-    expect(await taken()).toStrictEqual(['default/lost']);
+    expect(batch.tasks.map((t) => t.entry)).toStrictEqual([entry('acked'), entry('handed'), entry('lost')]);
+    expect((await taken()).sort()).toStrictEqual([entry('acked'), entry('handed'), entry('lost')]);
+    await c.queues.ackPods([entry('acked')]);
+    await c.queues.handBackPod(entry('handed'), 60_000);
+    expect(await taken()).toStrictEqual([entry('lost')]);
     // The node that took "lost" died: nothing is due until its lease ends, then the next take gets it back.
     expect((await c.queues.takePods(3, 200)).tasks).toStrictEqual([]);
     await sleep(300);
-    expect((await c.queues.takePods(3, 200)).tasks.map((t) => t.entry)).toStrictEqual(['default/lost']);
-    await c.queues.ackPods(['default/lost']);
+    expect((await c.queues.takePods(3, 200)).tasks.map((t) => t.entry)).toStrictEqual([entry('lost')]);
+    await c.queues.ackPods([entry('lost')]);
     expect(await c.store.redis.exists(c.store.keys.podQueueTaken)).toBe(0);
   });
 
@@ -225,6 +267,6 @@ describe('PodTaskConsumer', () => {
     release();
     await closing;
     expect(finished).toBe(2);
-    expect((await c.queues.queuedPods()).map((q) => q.entry)).toStrictEqual(['default/c']);
+    expect((await c.queues.queuedPods()).map((q) => q.entry)).toStrictEqual([entry('c')]);
   });
 });

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Job, Pod } from '@jobfleet/kube';
+import { stringify } from 'safe-stable-stringify';
+import { podRequests, type Job, type Pod, type PodSpec } from '@jobfleet/kube';
 import type { Keys } from './keys.js';
 import { defineScript } from './scripts.js';
 import type { WriteOp } from './store.js';
@@ -14,19 +16,47 @@ export const SYNC_QUEUE = 'sync';
 export interface PodTask {
   ns: string;
   name: string;
+  /** The pod's placement class when it was queued (see placementClass). */
+  placementClass?: string;
 }
 
-/** The pod queue's entry of a pod: "ns/name" (names and namespaces hold no "/"). */
+/**
+ * A pod's placement class: a hash of what decides, whatever is in use, whether a node can ever take
+ * it (fitsNode's other inputs: nodeSelector, required node affinity, tolerations and the requests;
+ * not spec.nodeName, which only a claim sets: a template's nodeName is a required node affinity on
+ * the pods). The pods of one Job share it. A node that finds it can never take a pod leaves the
+ * entries of its class to the others, unread (takePods). Undefined for a spec whose requests cannot
+ * be read (its node reads it, and admission refuses it). A pod whose tolerations a client changed
+ * while queued keeps its entry (dequeuePods and deleteJob miss it: taken, it costs one read).
+ */
+export function placementClass(spec: PodSpec): string | undefined {
+  let requests;
+  try {
+    requests = podRequests(spec);
+  } catch {
+    return undefined;
+  }
+  const { nodeSelector, tolerations } = spec;
+  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  // Stable (sorted keys): the class of a pod is the same whoever computes it, from whatever JSON order.
+  const canonical = stringify({ nodeSelector, required, tolerations, requests }) ?? '';
+  return createHash('sha1').update(canonical).digest('base64url').slice(0, 11);
+}
+
+/** The pod queue's entry of a pod: "ns/name#class" (names and namespaces hold no "/" or "#"; see placementClass). */
 export function podQueueEntry(pod: Pod): string {
-  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
+  const entry = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
+  const placement = pod.spec ? placementClass(pod.spec) : undefined;
+  return placement ? `${entry}#${placement}` : entry;
 }
 
-/** The pod an entry names; undefined for an entry jobfleet did not write. */
+/** The pod an entry names (with its placement class); undefined for an entry jobfleet did not write. */
 export function parsePodQueueEntry(entry: string): PodTask | undefined {
-  const parts = entry.split('/');
-  if (parts.length !== 2 || parts.some((part) => part === '')) return undefined;
+  const [path = '', placement, ...rest] = entry.split('#');
+  const parts = path.split('/');
+  if (rest.length > 0 || placement === '' || parts.length !== 2 || parts.some((part) => part === '')) return undefined;
   const [ns = '', name = ''] = parts;
-  return { ns, name };
+  return placement === undefined ? { ns, name } : { ns, name, placementClass: placement };
 }
 
 /** A request to run the Job controller's sync for one Job (used for backoff and deadline timers). */
@@ -60,8 +90,8 @@ export function enqueueOps(keys: Keys, pods: Pod[], clock: number): WriteOp[] {
 const ENQUEUE_BATCH = 1_000;
 /** Entries one takePods call takes at most. */
 const MAX_TAKE = 1_000;
-/** Entries one takePods call may be asked to leave for other nodes. */
-export const MAX_SKIP = 500;
+/** Placement classes one takePods call may be asked to leave for other nodes. */
+export const MAX_SKIP = 64;
 /**
  * How long a node may hold a taken entry before claiming its pod: past it, the entry is queued
  * again for any node (its node died or hung in between). A claim takes milliseconds; one that
@@ -123,7 +153,8 @@ export class TaskQueues {
   /**
    * Takes up to `max` due entries (takePods-2.lua): each leaves the queue for the taken set, with a
    * lease of TAKEN_LEASE_MS, until the node's claim of the pod (or ackPods) removes it there. The
-   * entries in `skip` (at most MAX_SKIP: pods this node cannot take but others can) are left queued.
+   * entries of the placement classes in `skip` (at most MAX_SKIP: pods this node can never take) are
+   * left queued for the others.
    */
   async takePods(max: number, leaseMs = TAKEN_LEASE_MS, skip: readonly string[] = []): Promise<TakenPods> {
     const reply = await this.redis.takePods(this.keys.podQueue, this.keys.podQueueTaken, Math.max(1, Math.min(MAX_TAKE, Math.floor(max))), leaseMs, ...skip.slice(0, MAX_SKIP));
@@ -233,7 +264,7 @@ export interface PodTaskConsumerOptions {
    * ending looks again at once.
    */
   room?: () => number;
-  /** Entries the node cannot take now but another node can: left in the queue for the others. */
+  /** Placement classes (placementClass) of pods the node can never take as it is: left in the queue for the others. */
   skip?: () => readonly string[];
 }
 

@@ -90,6 +90,8 @@ export interface PodClaim {
   leaseToken: string;
   /** The scheduler's Scheduled event, as eventOps writes it (none when past the event rate). */
   event: WriteOp[];
+  /** The pod's queue entry as the node took it (default "ns/name"): the claim lets go of it. */
+  entry?: string;
 }
 
 export interface StoredPod {
@@ -359,7 +361,7 @@ export class JobStore {
    */
   async claimPod(claim: PodClaim): Promise<{ ok: true; rv: string } | { ok: false; nameLost?: true }> {
     const { keys } = this;
-    const { ns, name, rv, pod, node, event, leaseToken } = claim;
+    const { ns, name, rv, pod, node, event, leaseToken, entry = `${ns}/${name}` } = claim;
     // The scheduler's event as eventOps writes it: a new one (put, its namespace index, its Job's set) or a repeat (put).
     const put = event.find((op): op is PutOp => op.op === 'put' && op.kind === 'Event');
     const index = event.find((op): op is Extract<WriteOp, { op: 'zadd' }> => op.op === 'zadd');
@@ -370,7 +372,7 @@ export class JobStore {
       ...[keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, keys.pod(ns, name), keys.nodePods(node)],
       ...[put?.key ?? keys.event(ns, ''), index?.key ?? keys.events(ns), owned?.key ?? keys.jobEvents(''), keys.nodeLease(node), keys.podQueueTaken],
       ...[CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, rv, obj, dict, pod.status.phase, ns, name],
-      ...[put?.obj ?? '', put?.name ?? '', leaseToken, repeat ? '1' : '0', newWriteId()],
+      ...[put?.obj ?? '', put?.name ?? '', leaseToken, repeat ? '1' : '0', newWriteId(), entry],
     );
     if (reply[0] === -2) throw this.tooLarge({ op: 'put', key: keys.pod(ns, name), expect: rv, obj, kind: 'Pod', ns, name }, Number(reply[1]));
     if (reply[0] === -3) return { ok: false, nameLost: true };

@@ -124,11 +124,12 @@ const ORPHAN_SWEEP_BEATS = 15;
 /** The longest wait before a pod no node's labels match is offered to the nodes again. */
 const UNSCHEDULABLE_MAX_RETRY_MS = 10_000;
 /**
- * A pod this node cannot take but another can is left in the queue for the others (takePods' skip
- * list) for this long, then looked at again (this node may have changed)...
+ * The placement class (placementClass) of a pod this node can never take as it is (its labels,
+ * taints, cordon, size) is left in the queue for the others (takePods' skip list), unread, for this
+ * long or until what is set on the node changes, then looked at again...
  */
-const UNFIT_REMEMBER_MS = 5_000;
-/** ...at most this many; one past them is handed back due this much later, so that this node does not take it again at once. */
+const UNFIT_REMEMBER_MS = 30_000;
+/** ...at most this many classes; a pod of one past them (or of none) is handed back due this much later, so that this node does not take it again at once. */
 const UNFIT_REMEMBERED = MAX_SKIP;
 const UNFIT_FULL_RETRY_MS = 1_000;
 /** How long after its claim a pod must have a runner on its node. */
@@ -238,7 +239,7 @@ export class WorkerNode {
   private resources!: NodeResources;
   /** The fleet's nodes as last read, for saying why a pod fits nowhere (read at most once a heartbeat). */
   private fleet?: { at: number; nodes: Promise<NodeView[]> };
-  /** Queue entries of pods this node cannot take but another can (see UNFIT_REMEMBER_MS). */
+  /** Placement classes of pods this node can never take as it is (see UNFIT_REMEMBER_MS). */
   private readonly unfit = new Map<string, { until: number }>();
   /** The text of this node's spec record as last read (a change makes it look at the pods it left again). */
   private specText?: string;
@@ -303,7 +304,7 @@ export class WorkerNode {
       await this.beat();
       this.heartbeat = setInterval(() => this.tick(), this.settings.heartbeatMs);
       this.syncWorker = this.cluster.startSyncRunner();
-      this.taskWorker = this.cluster.podTaskConsumer((task) => this.runTask(task), { concurrency: this.maxPods, room: () => this.resources.room(), skip: () => this.unfitEntries() });
+      this.taskWorker = this.cluster.podTaskConsumer((task) => this.runTask(task), { concurrency: this.maxPods, room: () => this.resources.room(), skip: () => this.unfitClasses() });
       const { nodeIP: address, allowPrivileged, pullTimeoutMs } = this.settings;
       this.logger.info({ node: this.nodeName, maxPods: this.maxPods, capacity: this.resources.capacity, labels: this.resources.labels(), nodeIP: address, allowPrivileged, pullsImages: pullTimeoutMs !== undefined }, `worker node ${this.nodeName} started`);
       if (this.opts.metricsPort !== undefined) {
@@ -390,17 +391,17 @@ export class WorkerNode {
 
   private async runTask(task: ReceivedPodTask): Promise<PodTaskOutcome> {
     if (!task.data) return; // not a task jobfleet wrote
-    const { ns, name } = task.data;
+    const { ns, name, placementClass } = task.data;
     // Hand the task back for another node (or this one, once its engine answers again).
     if (!this.dockerAnswers) return { retryInMs: 1_000 };
     // Not for this node any more: the task goes back to the queue for another one. Whether this
     // worker still holds its name is checked by the claim itself, in the same step.
     if (this.draining || this.stopped || !this.lease) return { retryInMs: 1_000 };
-    // A pod this node left to the others a moment ago (taken in the same batch as it was remembered): back, unread.
-    if ((this.unfit.get(task.entry)?.until ?? 0) > Date.now()) return { retryInMs: 0 };
+    // Of a class this node left to the others a moment ago (taken in the same batch as it was remembered): back, unread.
+    if (placementClass !== undefined && (this.unfit.get(placementClass)?.until ?? 0) > Date.now()) return { retryInMs: 0 };
     let claimed: Claimed | Unfit | 'nameLost' | undefined;
     try {
-      claimed = await this.claim(ns, name, this.lease.token);
+      claimed = await this.claim(ns, name, this.lease.token, task.entry);
     } catch {
       return; // a record that cannot even be read as a pod: nothing can be run or reported
     }
@@ -410,12 +411,12 @@ export class WorkerNode {
       // Not knowing (Redis away): as if a node had room later.
       const elsewhere = await this.placeElsewhere(claimed).catch(() => 'later' as const);
       // Some node can take it, now or once it has room: back to the front of the queue, where it
-      // keeps its turn (the nodes are woken). A node that can never take it leaves it to the others
-      // for a while (takePods' skip list); one that is only full takes nothing for a moment.
+      // keeps its turn (the nodes are woken). A node that can never take it leaves its class to the
+      // others (takePods' skip list); one that is only full takes nothing for a moment.
       if (elsewhere !== 'never') {
         if (!claimed.unfit.unresolvable) return { retryInMs: 0 };
         // Past what this node can remember to leave to the others: later, so that it does not take it again at once.
-        if (!this.rememberUnfit(task.entry)) return { retryInMs: UNFIT_FULL_RETRY_MS };
+        if (placementClass === undefined || !this.rememberUnfit(placementClass)) return { retryInMs: UNFIT_FULL_RETRY_MS };
         return { retryInMs: 0 };
       }
       // No node can ever take it as the fleet is (selector, affinity, taints, cordon, too big):
@@ -507,7 +508,7 @@ export class WorkerNode {
    * (selector, affinity, taints, cordon) and what it has left. What the pod requests is reserved
    * before the claim is written, and let go if the claim does not happen.
    */
-  private async claim(ns: string, name: string, leaseToken: string): Promise<Claimed | Unfit | 'nameLost' | undefined> {
+  private async claim(ns: string, name: string, leaseToken: string, entry: string): Promise<Claimed | Unfit | 'nameLost' | undefined> {
     const key = `${ns}/${name}`;
     for (;;) {
       const stored = await this.cluster.store.getPod(ns, name);
@@ -522,7 +523,7 @@ export class WorkerNode {
       // Whatever happens before the claim is written (a malformed pod, Redis), the reservation goes with it.
       let claimed: Claimed | 'nameLost' | 'conflict' = 'conflict';
       try {
-        claimed = await this.writeClaim(stored, leaseToken, reservation);
+        claimed = await this.writeClaim(stored, leaseToken, reservation, entry);
       } finally {
         if (typeof claimed === 'string') this.resources.release(key, reservation.token);
       }
@@ -544,7 +545,7 @@ export class WorkerNode {
   }
 
   /** Writes the claim (the scheduling decision, with its Scheduled event): the claimed pod, or why not. */
-  private async writeClaim(stored: StoredPod, leaseToken: string, reservation: Fit & { gpus?: string[]; token?: string }): Promise<Claimed | 'nameLost' | 'conflict'> {
+  private async writeClaim(stored: StoredPod, leaseToken: string, reservation: Fit & { gpus?: string[]; token?: string }, entry: string): Promise<Claimed | 'nameLost' | 'conflict'> {
     const pod = stored.pod;
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name ?? '';
@@ -555,7 +556,7 @@ export class WorkerNode {
       status: { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: k8sTime(now) }] },
     };
     const scheduled = this.schedulerEvents.plan(this.cluster.store, claimed, [{ type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ns}/${name} to ${this.nodeName}`, at: now }]);
-    const result = await this.cluster.store.claimPod({ ns, name, rv: stored.rv, pod: claimed, node: this.nodeName, leaseToken, event: scheduled.ops });
+    const result = await this.cluster.store.claimPod({ ns, name, rv: stored.rv, pod: claimed, node: this.nodeName, leaseToken, event: scheduled.ops, entry });
     if (result.ok) {
       scheduled.committed();
       return { pod: claimed, rv: result.rv, gpus: reservation.gpus ?? [], reservation: reservation.token ?? '' };
@@ -581,21 +582,21 @@ export class WorkerNode {
     return fits.some((f) => !f.unresolvable) ? 'later' : 'never';
   }
 
-  /** Remembers an entry to leave to the others (UNFIT_REMEMBER_MS); false when the memory is full (of live entries). */
-  private rememberUnfit(entry: string): boolean {
-    this.unfitEntries(); // drops those whose time is up
-    if (this.unfit.size >= UNFIT_REMEMBERED && !this.unfit.has(entry)) return false;
-    this.unfit.set(entry, { until: Date.now() + UNFIT_REMEMBER_MS });
+  /** Remembers a placement class to leave to the others (UNFIT_REMEMBER_MS); false when the memory is full (of live classes). */
+  private rememberUnfit(placementClass: string): boolean {
+    this.unfitClasses(); // drops those whose time is up
+    if (this.unfit.size >= UNFIT_REMEMBERED && !this.unfit.has(placementClass)) return false;
+    this.unfit.set(placementClass, { until: Date.now() + UNFIT_REMEMBER_MS });
     return true;
   }
 
-  /** The entries this node leaves to the others now (see UNFIT_REMEMBER_MS); those whose time is up go. */
-  private unfitEntries(): string[] {
+  /** The placement classes this node leaves to the others now (see UNFIT_REMEMBER_MS); those whose time is up go. */
+  private unfitClasses(): string[] {
     const now = Date.now();
     const out: string[] = [];
-    for (const [entry, { until }] of this.unfit) {
-      if (until <= now) this.unfit.delete(entry);
-      else out.push(entry);
+    for (const [placementClass, { until }] of this.unfit) {
+      if (until <= now) this.unfit.delete(placementClass);
+      else out.push(placementClass);
     }
     return out;
   }

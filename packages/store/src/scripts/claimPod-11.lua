@@ -10,8 +10,8 @@
   KEYS[7] the event's hash       KEYS[8] the namespace's event index (ZSET)
   KEYS[9] the Job's event names (SET, deleted with the Job)
   KEYS[10] the node's name lease (its holder's token): a worker that lost its name takes no pod
-  KEYS[11] the pod queue's taken entries (ZSET "ns/name" -> lease end ms): the claim is the entry's
-           acknowledgement, so the pod's entry "ns/name" leaves it in the same step
+  KEYS[11] the pod queue's taken entries (ZSET entry -> lease end ms): the claim is the entry's
+           acknowledgement, so the pod's entry (ARGV[15]) leaves it in the same step
   ARGV[1] change stream max entries   ARGV[2] change stream max bytes   ARGV[3] max bytes of one object
   ARGV[4] the pod's expected resourceVersion
   ARGV[5] the claimed pod as stored (see PodCodec)   ARGV[6] its dictionary id   ARGV[7] its phase
@@ -24,6 +24,7 @@
   ARGV[14] the call's write id (random), recorded beside the pod (field w; not the event): a call
            replayed by the client after its reply was lost (a cut connection, a failover) finds the
            pod holding its id, and answers as the first run did instead of "the pod changed"
+  ARGV[15] the pod's queue entry as taken ("ns/name#class", see podQueueEntry)
 
   Returns {1, podRv} when claimed (or replayed: the rv of the claim), {-1, currentRv} when the pod changed or went (nothing written),
           {-2, size} when the pod is over the max object bytes, {-3} when another worker holds the
@@ -51,7 +52,7 @@ redis.call("HSET", KEYS[5], "rv", rv, "obj", ARGV[5], "p", ARGV[7], "w", ARGV[14
 if ARGV[6] ~= "" then redis.call("HSET", KEYS[5], "d", ARGV[6]) end
 appendChange(rv, "MODIFIED", {kind = "Pod", ns = ns, name = name}, ARGV[5], ARGV[6])
 redis.call("SADD", KEYS[6], ns .. "/" .. name)
-redis.call("ZREM", KEYS[11], ns .. "/" .. name)
+redis.call("ZREM", KEYS[11], ARGV[15])
 
 -- A new event whose name is taken already (never: names are unique per time and sequence) records nothing.
 local existed = ARGV[10] ~= "" and redis.call("EXISTS", KEYS[7]) == 1

@@ -31,9 +31,10 @@
             uid?                                     the Job's uid (continue only)
             grace?                                   seconds, passed on to the nodes
             keys: {jobs, pods, ttl, registry, events, lease, again, podq}   keys of the namespace / fleet
-                                                     (podq: the pod queue, entries "ns/name")
+                                                     (podq: the pod queue, entries "ns/name#class")
             prefixes: {pod, log, logz, event, jobPods, uncounted, dict, jobEvents, jobLog, nodePods, nodeChannel}
-            pods: [{n, rv, f, node?, stop?, force?}]  f: the pod's JSON with "__RV__" as resourceVersion
+            pods: [{n, rv, f, node?, stop?, force?, q?}]  f: the pod's JSON with "__RV__" as resourceVersion;
+                                                     q: its queue entry with its class (podQueueEntry)
           }
   ARGV[4] most pods deleted by this call
   ARGV[5] most events deleted by this call
@@ -97,7 +98,7 @@ for _, pod in ipairs(p.pods) do
       redis.call("ZREM", K.pods, pod.n)
       redis.call("ZREM", jobPods, pod.n)
       redis.call("SREM", uncounted, pod.n)
-      redis.call("ZREM", K.podq, p.ns .. "/" .. pod.n)
+      redis.call("ZREM", K.podq, p.ns .. "/" .. pod.n, pod.q or "")
       if pod.node and pod.node ~= "" then
         redis.call("SREM", P.nodePods .. pod.node, p.ns .. "/" .. pod.n)
         if pod.stop then

@@ -1,10 +1,12 @@
 /**
- * 5. Placement's cost (issue #16): the control plane's throughput with placement on vs off, on 20
- * simulated nodes (instant runtime) of one fleet, A/B alternated in the same run.
- * - off: a Job of N pods that ask for nothing (any node takes any pod);
+ * 5. Placement's cost (issue #16): the control plane's throughput with placement on vs off, each on
+ * its own fleet of 20 simulated nodes (instant runtime) sharing one Redis, A/B alternated in the same
+ * run (the idle fleet only polls).
+ * - off: a Job of N pods that ask for nothing, on 20 plain nodes (any node takes any pod);
  * - on: the same Job whose pods request CPU and memory, select a zone by nodeSelector, need required
- *   node affinity and tolerate a taint that half the nodes carry: each node checks every pod it
- *   takes against its labels, taints and what it has left.
+ *   node affinity and tolerate a taint that half the nodes carry, on 20 nodes of which 4 are in the
+ *   other zone: each node checks every pod it claims against its labels, taints and what it has
+ *   left, and the 4 leave the Job's pods to the others.
  * Nodes advertise 8 CPUs, 16 GiB and 20 pods each (the pods' requests never bind: this measures the
  * decisions, not waiting for room).
  */
@@ -45,8 +47,10 @@ export async function runPlacement(ctx: BenchContext): Promise<{ result: Placeme
   const parallelism = size(ctx, 'placement.parallelism', 100, 100);
   const rounds = Math.max(ctx.rounds, size(ctx, 'placement.rounds', 5, 5));
   const fleet = await startBenchFleet(ctx.redis.url, 'p');
+  const plain = await startBenchFleet(ctx.redis.url, 'f');
   try {
     for (let i = 0; i < nodes; i++) {
+      await plain.startWorker({ maxPods: 20, runtime: instantRuntime, nodeName: `${plain.prefix}-n${i}`, extra: { capacity: { cpu: '8', memory: '16Gi', pods: '20' } } });
       // Zone a: every node but a few of zone b (the pods go to zone a only); half of them tainted.
       const zone = i < nodes - 4 ? 'a' : 'b';
       await fleet.startWorker({
@@ -60,16 +64,17 @@ export async function runPlacement(ctx: BenchContext): Promise<{ result: Placeme
         },
       });
     }
-    progress(`placement: ${nodes} simulated nodes up`);
+    progress(`placement: ${nodes} + ${nodes} simulated nodes up`);
     let nodesUsed = 0;
     const run = (placed: boolean) => async (r: number) => {
       const name = uniqueName(placed ? 'placed' : 'free');
+      const { client } = placed ? fleet : plain;
       const t0 = performance.now();
-      await fleet.client.createJob(placed ? placedJob(name, pods, parallelism) : jobManifest(name, { completions: pods, parallelism }));
-      await fleet.client.waitForCompletion(name, { timeoutMs: 600_000 });
+      await client.createJob(placed ? placedJob(name, pods, parallelism) : jobManifest(name, { completions: pods, parallelism }));
+      await client.waitForCompletion(name, { timeoutMs: 600_000 });
       const perSecond = round(pods / ((performance.now() - t0) / 1000), 1);
-      if (placed && r >= 0) nodesUsed = new Set((await fleet.client.listPods({ jobName: name })).map((p) => p.spec.nodeName)).size;
-      await fleet.client.deleteJob(name);
+      if (placed && r >= 0) nodesUsed = new Set((await client.listPods({ jobName: name })).map((p) => p.spec.nodeName)).size;
+      await client.deleteJob(name);
       progress(`placement round ${r < 0 ? 'warm-up' : r + 1}/${rounds}: ${placed ? 'on ' : 'off'} ${perSecond} pods/s`);
       return perSecond;
     };
@@ -98,6 +103,6 @@ export async function runPlacement(ctx: BenchContext): Promise<{ result: Placeme
     ];
     return { result, rows };
   } finally {
-    await fleet.close();
+    await Promise.all([fleet.close(), plain.close()]);
   }
 }
