@@ -7,7 +7,8 @@
  *   honoured;
  * - a pod that fits nowhere is Pending with PodScheduled=False/Unschedulable, Kubernetes' message and
  *   a FailedScheduling event, and runs once a fitting worker joins;
- * - kubectl label, taint, cordon/uncordon and get nodes -o wide work on jobfleet's Nodes;
+ * - kubectl label, taint, cordon/uncordon, get nodes -o wide and describe node (Allocated
+ *   resources) work on jobfleet's Nodes;
  * - a one-pod Job submitted behind a large one runs next (fair queueing between Jobs);
  * - a worker that leaves mid-run hands its pods back, and they finish where they fit;
  * - a GPU pod goes to the GPU node and its container is created with an NVIDIA device request.
@@ -158,6 +159,19 @@ describe('placement across a mixed fleet', () => {
     await fleet.client.waitForCompletion(selected, { timeoutMs: WAIT_MS });
     expect(new Set((await podsOf(pinned)).map((p) => p.spec.nodeName))).toEqual(new Set([node('small')]));
     expect(new Set((await podsOf(selected)).map((p) => p.spec.nodeName))).toEqual(new Set([node('big')]));
+  });
+
+  it('kubectl describe node shows what the pods running on it request (Allocated resources) and lists them', async () => {
+    const name = uniqueName('held');
+    await fleet.client.createJob(job(name, 'sleep 60', 1, { requests: { cpu: '250m', memory: '64Mi' }, nodeName: node('small') }));
+    const running = await eventually('the pod running on the small node', async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running'));
+    const out = await kubectlOk(kubectl, ['describe', 'node', node('small')]);
+    expect(out).toMatch(/Allocated resources:/);
+    // kubectl sums the requests of the node's non-terminated pods (fieldSelector spec.nodeName, status.phase) against its allocatable.
+    expect(out).toMatch(/cpu\s+250m \(25%\)/);
+    expect(out).toMatch(/memory\s+64Mi \(6%\)/);
+    expect(out).toContain(running.metadata.name ?? '?');
+    await fleet.client.deleteJob(name);
   });
 
   it('a pod that fits nowhere is Pending with Unschedulable and a FailedScheduling event, and runs once a fitting worker joins', async () => {
