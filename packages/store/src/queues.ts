@@ -100,7 +100,7 @@ export const MAX_SKIP = 64;
 export const TAKEN_LEASE_MS = 10_000;
 
 interface QueueRedis extends Redis {
-  enqueuePods(queue: string, channel: string, ...entries: string[]): Promise<number>;
+  enqueuePods(queue: string, channel: string, spacingMs: number, ...entries: string[]): Promise<number>;
   takePods(queue: string, taken: string, max: number, leaseMs: number, ...skip: string[]): Promise<(string | number)[]>;
   handBackPod(queue: string, taken: string, entry: string, delayMs: number, channel: string, score: string): Promise<number>;
 }
@@ -146,7 +146,7 @@ export class TaskQueues {
   /** Queues pods again (enqueuePods-1.lua); idempotent: an entry still queued keeps its place. */
   async enqueuePods(pods: Pod[]): Promise<void> {
     for (let i = 0; i < pods.length; i += ENQUEUE_BATCH) {
-      await this.redis.enqueuePods(this.keys.podQueue, this.keys.podQueueWake, ...pods.slice(i, i + ENQUEUE_BATCH).map(podQueueEntry));
+      await this.redis.enqueuePods(this.keys.podQueue, this.keys.podQueueWake, QUEUE_SPACING_MS, ...pods.slice(i, i + ENQUEUE_BATCH).map(podQueueEntry));
     }
   }
 

@@ -78,11 +78,6 @@ export class GpuAllocator {
     this.devices = [...new Set(devices)];
   }
 
-  /** Every device of the node. */
-  get capacity(): number {
-    return this.devices.length;
-  }
-
   /** Devices no pod holds. */
   free(): number {
     return this.devices.length - this.held.size;
