@@ -171,6 +171,11 @@ describe('placement across a mixed fleet', () => {
     expect(out).toMatch(/cpu\s+250m \(25%\)/);
     expect(out).toMatch(/memory\s+64Mi \(6%\)/);
     expect(out).toContain(running.metadata.name ?? '?');
+    // A node with a pod bound to it is not deleted (the node monitor follows its pods by its record): 409, the node stays.
+    const deleted = await kubectl.run(['delete', 'node', node('small')]);
+    expect(deleted.code).not.toBe(0);
+    expect(deleted.stderr).toContain('1 pod(s) are bound to it');
+    expect(tableRows(await kubectlOk(kubectl, ['get', 'node', node('small')]))[1]?.[0]).toBe(node('small'));
     await fleet.client.deleteJob(name);
   });
 
@@ -291,6 +296,12 @@ describe('placement across a mixed fleet', () => {
     const small = JSON.parse(await kubectlOk(kubectl, ['get', 'node', node('small'), '-o', 'json'])) as { metadata: { labels: Record<string, string> }; spec: { taints?: unknown[] } };
     expect(small.spec.taints ?? []).toEqual([]);
     expect(small.metadata.labels['bad key']).toBeUndefined();
+    // Every worker reads every node's record: taints past 512 KiB in all are refused (Kubernetes has no such bound; it has etcd's).
+    const taints = Array.from({ length: 6_000 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(63), effect: 'NoSchedule' }));
+    const big = await fetch(`${fleet.api.url}/api/v1/nodes/${node('small')}`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { taints } }) });
+    expect(big.status).toBe(422);
+    expect(((await big.json()) as { message: string }).message).toContain('metadata: Too long: may not be more than 524288 bytes');
+    expect((JSON.parse(await kubectlOk(kubectl, ['get', 'node', node('small'), '-o', 'json'])) as { spec: { taints?: unknown[] } }).spec.taints ?? []).toEqual([]);
   });
 
   it('a GPU pod goes to the GPU node and its container is created with an NVIDIA device request for its GPUs', async () => {
