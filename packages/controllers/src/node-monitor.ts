@@ -1,6 +1,7 @@
-import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, controllerRef, k8sTime, ownerJobUid, type Pod, type PodCondition } from '@jobfleet/kube';
-import { eventOps, forgetNodePod, heartbeatTime, nodePodMembers, nodeRecords, onStoreDisconnect, putLostPod, type JobStore } from '@jobfleet/store';
+import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, controllerRef, isPodTerminal, k8sTime, noExecuteEviction, ownerJobUid, parseTime, type Pod, type PodCondition, type Taint } from '@jobfleet/kube';
+import { eventOps, forgetNodePod, heartbeatTime, nodePodMembers, nodeRecords, onStoreDisconnect, putLostPod, storedNodes, type JobStore } from '@jobfleet/store';
 import type { JobController } from './controller.js';
+import { evictPodForTaint } from './pod-updates.js';
 import { clip, type Logger } from './logger.js';
 
 export interface NodeTimings {
@@ -55,6 +56,8 @@ export class NodeMonitor {
     try {
       const now = await this.store.now();
       this.connectedSince ??= now;
+      // Live nodes only: nothing to wait for after an outage.
+      await this.evictForNoExecute(now);
       if (now - this.connectedSince <= this.timings.graceMs) return;
       const nodes = await nodeRecords(this.store);
       for (const [name, raw] of Object.entries(nodes)) {
@@ -70,6 +73,35 @@ export class NodeMonitor {
     } catch (err) {
       this.connectedSince = undefined;
       throw err;
+    }
+  }
+
+  /**
+   * The taint eviction controller, for the live nodes with NoExecute taints (kubectl taint … :NoExecute):
+   * a pod that does not tolerate one goes at once, one that tolerates them with tolerationSeconds
+   * once they are up (counted from when the taint was added, or the pod was scheduled if later):
+   * the DisruptionTarget condition (DeletionByTaintManager), a TaintManagerEviction event, then
+   * deleted as by kubectl delete pod (its node stops it; its Job counts and replaces it).
+   */
+  private async evictForNoExecute(now: number): Promise<void> {
+    for (const { heartbeat, spec } of await storedNodes(this.store)) {
+      const taints = (spec.taints ?? []).filter((t) => t.effect === 'NoExecute');
+      if (taints.length === 0 || now - heartbeat.heartbeat > this.timings.graceMs) continue;
+      for (const member of await nodePodMembers(this.store, heartbeat.name)) {
+        const [ns = '', name = ''] = member.split('/');
+        const pod = (await this.store.getPod(ns, name).catch(() => undefined))?.pod;
+        if (!pod || isPodTerminal(pod) || pod.metadata.deletionTimestamp || pod.spec.nodeName !== heartbeat.name) continue;
+        const scheduled = parseTime(pod.status.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True')?.lastTransitionTime) ?? parseTime(pod.status.startTime) ?? 0;
+        const since = (t: Taint) => Math.max(scheduled, parseTime(t.timeAdded) ?? 0);
+        const at = noExecuteEviction(Array.isArray(pod.spec.tolerations) ? pod.spec.tolerations : undefined, taints, since);
+        if (at === undefined || (at !== 'now' && at > now)) continue;
+        const evicted = await evictPodForTaint(this.store, this.controller, ns, name, { uid: pod.metadata.uid }).catch(() => undefined);
+        const jobUid = ownerJobUid(pod);
+        if (!evicted || !jobUid) continue;
+        const event = { type: 'Normal' as const, reason: 'TaintManagerEviction', message: `Marking for deletion Pod ${ns}/${name}` };
+        await this.store.commit(eventOps(this.store, { ...pod, apiVersion: 'v1', kind: 'Pod' }, jobUid, event, now, { component: 'taint-eviction-controller' })).catch(() => undefined);
+        this.logger?.info({ pod: clip(member, 253), node: clip(heartbeat.name, 253) }, 'pod evicted: its node has a NoExecute taint it does not tolerate (any more)');
+      }
     }
   }
 

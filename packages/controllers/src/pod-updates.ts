@@ -10,6 +10,7 @@
 import {
   ConflictError,
   EVICTION_DISRUPTION,
+  TAINT_EVICTION_DISRUPTION,
   InvalidError,
   LABEL_CONTROLLER_UID,
   LABEL_JOB_NAME,
@@ -118,6 +119,15 @@ export async function evictPod(store: JobStore, controller: JobController, ns: s
   return deleteWithCause(store, controller, ns, name, opts, 'eviction');
 }
 
+/**
+ * The taint eviction controller's deletion of a pod whose node has a NoExecute taint it does not
+ * tolerate (any more): the DisruptionTarget condition (reason DeletionByTaintManager), then deleted
+ * as by deletePod. Undefined when there is no such pod.
+ */
+export async function evictPodForTaint(store: JobStore, controller: JobController, ns: string, name: string, opts: DeletePodOptions = {}): Promise<DeletedPod | undefined> {
+  return deleteWithCause(store, controller, ns, name, opts, 'taint');
+}
+
 async function deleteWithCause(store: JobStore, controller: JobController, ns: string, name: string, opts: DeletePodOptions, cause: PodDeletionCause): Promise<DeletedPod | undefined> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const stored = await store.getPod(ns, name);
@@ -127,7 +137,8 @@ async function deleteWithCause(store: JobStore, controller: JobController, ns: s
     const now = await store.now();
     const grace = deletionGracePeriod(pod, opts.gracePeriodSeconds);
     // The eviction API adds its condition to the pod it then deletes, whatever state the pod is in (but not on a dry run).
-    const conditioned = cause === 'eviction' && !opts.dryRun ? withPodCondition(pod, EVICTION_DISRUPTION, now) : undefined;
+    const disruption = cause === 'eviction' ? EVICTION_DISRUPTION : cause === 'taint' ? TAINT_EVICTION_DISRUPTION : undefined;
+    const conditioned = disruption && !opts.dryRun ? withPodCondition(pod, disruption, now) : undefined;
     const marked = markPodDeleted(conditioned ?? pod, { now, graceSeconds: grace, cause });
     const next = marked ?? conditioned;
     if (!next) return { pod: withVersion(stored), removed: false }; // being deleted already, with no longer a grace period

@@ -4,7 +4,7 @@
  * - no node is ever over its allocatable (from the pods' own start/finish times and requests, and
  *   from what the API showed while they ran);
  * - nodeSelector, required node affinity, tolerations, a template's nodeName and kubectl cordon are
- *   honoured;
+ *   honoured; a NoExecute taint evicts what does not tolerate it (at once, or after tolerationSeconds);
  * - a pod that fits nowhere is Pending with PodScheduled=False/Unschedulable, Kubernetes' message and
  *   a FailedScheduling event, and runs once a fitting worker joins;
  * - kubectl label, taint, cordon/uncordon, get nodes -o wide and describe node (Allocated
@@ -14,7 +14,7 @@
  * - a GPU pod goes to the GPU node and its container is created with an NVIDIA device request.
  */
 import Docker from 'dockerode';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Job, Pod } from '@jobfleet/kube';
 import { uniqueName, type Fleet } from './harness.js';
 import { kubectlOk, tableRows, useFleetWithKubectl, type Kubectl } from './kubectl-runner.js';
@@ -237,6 +237,66 @@ describe('placement across a mixed fleet', () => {
     expect(await kubectlOk(kubectl, ['taint', 'node', node('small'), 'maintenance=now:NoSchedule-'])).toContain(`node/${node('small')} untainted`);
     await fleet.client.waitForCompletion(away, { timeoutMs: WAIT_MS });
     expect((await podsOf(away))[0]?.spec.nodeName).toBe(node('small'));
+  });
+
+  it('a NoExecute taint evicts the pods that do not tolerate it at once, those tolerating it for 10 s no sooner than 10 s on, and keeps those tolerating it for ever', async () => {
+    // On the big node (zone b, tainted dedicated=batch:NoSchedule, which they all tolerate).
+    const onBig = (name: string, script: string, noExecute?: { tolerationSeconds?: number }) => {
+      const tolerations = [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }, ...(noExecute ? [{ key: 'evict', operator: 'Exists', effect: 'NoExecute', ...noExecute }] : [])];
+      const j = job(name, script, 1, { nodeSelector: { zone: 'b' }, tolerations });
+      // Evicted pods are not failures: replaced, as Kubernetes' podFailurePolicy Ignore on DisruptionTarget does.
+      j.spec.podFailurePolicy = { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] };
+      return j;
+    };
+    const [goes, later, stays] = [uniqueName('ne-go'), uniqueName('ne-later'), uniqueName('ne-stay')];
+    // Ended by the eviction's SIGTERM (a shell as PID 1 would ignore it, and sleep on to success within the grace period).
+    await fleet.client.createJob(onBig(goes, "trap 'exit 1' TERM; sleep 30 & wait"));
+    await fleet.client.createJob(onBig(later, "trap 'exit 1' TERM; sleep 40 & wait", { tolerationSeconds: 10 }));
+    await fleet.client.createJob(onBig(stays, 'sleep 20', {}));
+    const running = (name: string) => eventually(`${name} running`, async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running'));
+    const [goPod, laterPod, stayPod] = [await running(goes), await running(later), await running(stays)];
+    expect(await kubectlOk(kubectl, ['taint', 'node', node('big'), 'evict=now:NoExecute'])).toContain(`node/${node('big')} tainted`);
+    onTestFinished(async () => void (await kubectl.run(['taint', 'node', node('big'), 'evict=now:NoExecute-']))); // gone for a retry and the next tests
+    const taint = (JSON.parse(await kubectlOk(kubectl, ['get', 'node', node('big'), '-o', 'json'])) as { spec: { taints: { key: string; timeAdded?: string }[] } }).spec.taints.find((t) => t.key === 'evict');
+    const added = Date.parse(taint?.timeAdded ?? '');
+    expect(Number.isFinite(added)).toBe(true); // the API stamps a NoExecute taint with the time it was added
+
+    const disruption = (name: string, uid: string | undefined) =>
+      eventually(`${name}'s pod evicted`, async () => {
+        const p = (await fleet.client.listPods({ jobName: name })).find((x) => x.metadata.uid === uid);
+        return p?.status?.conditions?.find((c) => c.type === 'DisruptionTarget' && c.status === 'True') ? p : undefined;
+      });
+    const goneNow = await disruption(goes, goPod.metadata.uid);
+    const goneLater = await disruption(later, laterPod.metadata.uid);
+    for (const p of [goneNow, goneLater]) {
+      expect(p.status?.conditions?.find((c) => c.type === 'DisruptionTarget')).toMatchObject({ reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint' });
+    }
+    // Not before its tolerationSeconds (times in whole seconds: 1 s of rounding).
+    const evictedAt = (p: Pod) => Date.parse(p.status?.conditions?.find((c) => c.type === 'DisruptionTarget')?.lastTransitionTime ?? '');
+    expect(evictedAt(goneLater) - added).toBeGreaterThanOrEqual(9_000);
+    expect(evictedAt(goneNow)).toBeLessThan(evictedAt(goneLater));
+    const events = await fleet.client.listEvents({ fieldSelector: `involvedObject.name=${goPod.metadata.name}` });
+    expect(events.map((e) => `${e.reason} ${e.message}`)).toContain(`TaintManagerEviction Marking for deletion Pod default/${goPod.metadata.name}`);
+    // Tolerated for ever: still running, as it was, 10 s into the taint (when the 10 s one went), and completes by itself.
+    const stayed = (await podsOf(stays)).find((p) => p.metadata.uid === stayPod.metadata.uid);
+    expect(stayed?.status?.conditions?.some((c) => c.type === 'DisruptionTarget')).toBe(false);
+    expect(stayed?.metadata.deletionTimestamp).toBeUndefined();
+    // The replacements cannot go back while the taint is there; once it is removed they run there, and nothing counted as failed.
+    expect(await kubectlOk(kubectl, ['taint', 'node', node('big'), 'evict=now:NoExecute-'])).toContain(`node/${node('big')} untainted`);
+    for (const name of [goes, later]) {
+      const replacement = await eventually(
+        `${name}'s replacement running`,
+        async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running' && p.metadata.uid !== goPod.metadata.uid && p.metadata.uid !== laterPod.metadata.uid),
+        WAIT_MS,
+        async () => ({ job: (await fleet.client.getJob(name)).status, pods: (await podsOf(name)).map((p) => ({ uid: p.metadata.uid, node: p.spec.nodeName, phase: p.status?.phase, deleting: p.metadata.deletionTimestamp, conditions: p.status?.conditions })) }),
+      );
+      expect(replacement.spec.nodeName).toBe(node('big'));
+      expect((await fleet.client.getJob(name)).status?.failed ?? 0).toBe(0);
+      await fleet.client.deleteJob(name);
+    }
+    const done = await fleet.client.waitForCompletion(stays, { timeoutMs: WAIT_MS });
+    expect(done.status?.succeeded).toBe(1);
+    expect((await podsOf(stays)).find((p) => p.metadata.uid === stayPod.metadata.uid)?.status?.phase).toBe('Succeeded');
   });
 
   it('is fair between Jobs: a one-pod Job submitted behind a Job of 40 queued pods runs next, not after them', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nodeFromHeartbeat, nodeLabels, nodeSelectorMatches, nodeSpecFromNode, sanitizeNodeSpec } from './cluster-objects.js';
+import { nodeFromHeartbeat, nodeLabels, nodeSelectorMatches, nodeSpecFromNode, sanitizeNodeSpec, stampNoExecuteTaints } from './cluster-objects.js';
 import { formatFieldError } from './field-errors.js';
 
 describe('nodeSelectorMatches', () => {
@@ -71,5 +71,29 @@ describe('node spec records', () => {
     expect(node.spec).toStrictEqual({ unschedulable: true, taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }] });
     expect(node.metadata.labels).toStrictEqual({ zone: 'a', 'kubernetes.io/hostname': 'w1' });
     expect(node.status.allocatable).toStrictEqual({ pods: '4', cpu: '2', 'nvidia.com/gpu': '1' });
+  });
+});
+
+describe('stampNoExecuteTaints', () => {
+  const now = Date.parse('2026-11-30T10:00:00Z');
+  it('stamps a new NoExecute taint with now, keeps the time of one it had, and a client\'s own; other effects untouched', () => {
+    const before = [{ key: 'old', effect: 'NoExecute' as const, timeAdded: '2026-11-30T09:00:00Z' }];
+    expect(
+      stampNoExecuteTaints(
+        [
+          { key: 'new', effect: 'NoExecute' },
+          { key: 'old', value: 'changed', effect: 'NoExecute' },
+          { key: 'own', effect: 'NoExecute', timeAdded: '2026-01-01T00:00:00Z' },
+          { key: 'old', effect: 'NoSchedule' },
+        ],
+        before,
+        now,
+      ),
+    ).toStrictEqual([
+      { key: 'new', effect: 'NoExecute', timeAdded: '2026-11-30T10:00:00Z' },
+      { key: 'old', value: 'changed', effect: 'NoExecute', timeAdded: '2026-11-30T09:00:00Z' },
+      { key: 'own', effect: 'NoExecute', timeAdded: '2026-01-01T00:00:00Z' },
+      { key: 'old', effect: 'NoSchedule' },
+    ]);
   });
 });

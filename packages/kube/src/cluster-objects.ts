@@ -261,6 +261,19 @@ export function namespaceObject(name: string, record: NamespaceRecord = {}): Nam
 const TAINT_EFFECTS: readonly string[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
 /**
+ * NoExecute taints get the time they were added (timeAdded), which the taint eviction counts
+ * tolerationSeconds from: the one they had before (same key and effect), else `now`; a client's
+ * own is kept. Other taints are left as they are.
+ */
+export function stampNoExecuteTaints(taints: Taint[], before: Taint[], now: number): Taint[] {
+  return taints.map((t) => {
+    if (t.effect !== 'NoExecute' || t.timeAdded) return t;
+    const earlier = before.find((b) => b.key === t.key && b.effect === t.effect)?.timeAdded;
+    return { ...t, timeAdded: earlier ?? k8sTime(now) };
+  });
+}
+
+/**
  * The Node fields users may change (kubectl label, annotate, taint, cordon) from a patched Node:
  * labels and annotations validated as any object's, taints as Kubernetes' validateNodeTaints (a
  * label key and value, a known effect, unique by key and effect), unschedulable a boolean. The

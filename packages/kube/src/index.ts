@@ -93,6 +93,7 @@ export {
   insufficientReason,
   nodeAffinityMatches,
   nodeView,
+  noExecuteEviction,
   podRequests,
   toResourceList,
   toleratesTaint,

@@ -13,6 +13,7 @@ import {
   fitErrorMessage,
   fitsNode,
   nodeAffinityMatches,
+  noExecuteEviction,
   podRequests,
   toResourceList,
   toleratesTaint,
@@ -432,6 +433,34 @@ describe('TaintToleration Filter (TestTaintTolerationFilter)', () => {
     { name: 'an unknown operator tolerates nothing', toleration: { key: 'k', operator: 'Lt' as 'Exists' }, taint: { key: 'k', effect: 'NoSchedule' }, want: false },
   ])('ToleratesTaint: $name', ({ toleration, taint, want }) => {
     expect(toleratesTaint(toleration, taint)).toBe(want);
+  });
+});
+
+describe('NoExecute eviction (tainteviction controller: TestCreatePod, TestUpdateNodeWithMultipleTaints, getMinTolerationTime)', () => {
+  const noExecute = (key: string, value?: string): Taint => ({ key, ...(value ? { value } : {}), effect: 'NoExecute' });
+  const since = 1_000_000;
+  it.each<[string, Toleration[] | undefined, Taint[], 'now' | number | undefined]>([
+    ['no taints: stays', undefined, [], undefined],
+    ['a NoSchedule taint only: stays (not this controller\'s)', undefined, [{ key: 'k', effect: 'NoSchedule' }], undefined],
+    ['not tolerated: now', undefined, [noExecute('k', 'v')], 'now'],
+    ['tolerated for ever: stays', [{ key: 'k', operator: 'Equal', value: 'v', effect: 'NoExecute' }], [noExecute('k', 'v')], undefined],
+    ['tolerated with another value: now', [{ key: 'k', operator: 'Equal', value: 'w', effect: 'NoExecute' }], [noExecute('k', 'v')], 'now'],
+    ['tolerated for 10 s: 10 s on', [{ key: 'k', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 }], [noExecute('k')], since + 10_000],
+    ['a toleration of every effect counts', [{ key: 'k', operator: 'Exists', tolerationSeconds: 3 }], [noExecute('k')], since + 3_000],
+    ['one taint of two not tolerated: now', [{ key: 'a', operator: 'Exists', effect: 'NoExecute' }], [noExecute('a'), noExecute('b')], 'now'],
+    ['two tolerated, the smallest time wins', [{ key: 'a', operator: 'Exists', tolerationSeconds: 30 }, { key: 'b', operator: 'Exists', tolerationSeconds: 5 }], [noExecute('a'), noExecute('b')], since + 5_000],
+    ['one for ever, one for 5 s: 5 s', [{ key: 'a', operator: 'Exists' }, { key: 'b', operator: 'Exists', tolerationSeconds: 5 }], [noExecute('a'), noExecute('b')], since + 5_000],
+    ['a negative time counts as 0', [{ key: 'k', operator: 'Exists', tolerationSeconds: -4 }], [noExecute('k')], since],
+    ['the first toleration that matches a taint is the one used', [{ operator: 'Exists' }, { key: 'k', operator: 'Exists', tolerationSeconds: 1 }], [noExecute('k')], undefined],
+    ['a toleration unused (no taint of its key) sets no time', [{ key: 'other', operator: 'Exists', tolerationSeconds: 1 }, { key: 'k', operator: 'Exists' }], [noExecute('k')], undefined],
+  ])('%s', (_name, tolerations, taints, expected) => {
+    expect(noExecuteEviction(tolerations, taints, () => since)).toBe(expected);
+  });
+
+  it('counts each taint\'s time from when it applies to the pod: a taint tolerated for 5 s added later goes later', () => {
+    const tolerations: Toleration[] = [{ key: 'a', operator: 'Exists', tolerationSeconds: 5 }, { key: 'b', operator: 'Exists', tolerationSeconds: 60 }];
+    const added: Record<string, number> = { a: since + 100_000, b: since };
+    expect(noExecuteEviction(tolerations, [noExecute('a'), noExecute('b')], (t) => added[t.key] ?? 0)).toBe(since + 60_000);
   });
 });
 

@@ -188,6 +188,25 @@ export function toleratesTaint(toleration: Toleration, taint: Pick<Taint, 'key' 
   return operator === 'Exists';
 }
 
+/**
+ * Kubernetes' taint-eviction controller (pkg/controller/tainteviction, processPodOnNode) for a pod
+ * bound to a node with these taints: 'now' when a NoExecute taint is tolerated by none of the pod's
+ * tolerations; else, when the tolerations used (the first that tolerates each NoExecute taint) set
+ * tolerationSeconds, the time the pod goes: the earliest `since(taint)` + its seconds (a negative
+ * one counting as 0; `since`: from when the taint applies to the pod); undefined when it may stay (no
+ * NoExecute taint, or every one tolerated for ever).
+ */
+export function noExecuteEviction(tolerations: Toleration[] | undefined, taints: Taint[], since: (taint: Taint) => number): 'now' | number | undefined {
+  let at: number | undefined;
+  for (const taint of taints) {
+    if (taint.effect !== 'NoExecute') continue;
+    const used = (tolerations ?? []).find((t) => toleratesTaint(t, taint));
+    if (!used) return 'now';
+    if (typeof used.tolerationSeconds === 'number') at = Math.min(at ?? Infinity, since(taint) + Math.max(0, used.tolerationSeconds) * 1000);
+  }
+  return at;
+}
+
 /** The node fields a matchFields requirement can select on. */
 const NODE_NAME_FIELD = 'metadata.name';
 

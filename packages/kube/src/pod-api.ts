@@ -17,10 +17,13 @@ import { isQualifiedName, validateAnnotations, validateLabels } from './validati
 import { deepEqual, FIELD_IMMUTABLE_MESSAGE, selectorMatches } from './validation.js';
 
 
-export type PodDeletionCause = 'api' | 'eviction';
+export type PodDeletionCause = 'api' | 'eviction' | 'taint';
 
 /** The condition the eviction subresource adds before it deletes a pod (Kubernetes' exact reason and message). */
 export const EVICTION_DISRUPTION = { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' } as const;
+
+/** The condition the taint eviction controller adds before it deletes a pod of a NoExecute-tainted node (Kubernetes' exact reason and message). */
+export const TAINT_EVICTION_DISRUPTION = { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint' } as const;
 
 /** The pod conditions jobfleet's workers set: a client may not write them through pods/status. */
 export const WORKER_POD_CONDITIONS: readonly string[] = ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready', 'PodReadyToStartContainers'];

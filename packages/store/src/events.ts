@@ -4,7 +4,7 @@ import { encodeObject, type JobStore, type WriteOp } from './store.js';
 
 /** Who records an event: the Job controller, or the kubelet-like worker of a node. */
 export interface EventSource {
-  component: 'job-controller' | 'kubelet' | 'default-scheduler' | 'cronjob-controller' | 'node-controller';
+  component: 'job-controller' | 'kubelet' | 'default-scheduler' | 'cronjob-controller' | 'node-controller' | 'taint-eviction-controller';
   /** The node, for events a worker records. */
   host?: string;
 }

@@ -5,7 +5,7 @@
  * taint, cordon, uncordon), DELETE forgets it (a live worker registers again at its next heartbeat).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, InvalidError, NotFoundError, nodeFromHeartbeat, nodeSpecFromNode, tooLong, type Node } from '@jobfleet/kube';
+import { ConflictError, InvalidError, NotFoundError, nodeFromHeartbeat, nodeSpecFromNode, stampNoExecuteTaints, tooLong, type Node } from '@jobfleet/kube';
 import { forgetNode, nodeSpec, putNodeSpec, storedNodes } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { patchBody, patchContentType, queryBool, queryString } from '../http.js';
@@ -89,7 +89,7 @@ async function patchNode(ctx: ApiContext, req: FastifyRequest, name: string): Pr
     const bytes = JSON.stringify(spec).length;
     if (bytes > MAX_NODE_SPEC_BYTES) errors.push(tooLong('metadata', `${bytes} bytes of labels, annotations and taints`, MAX_NODE_SPEC_BYTES));
     if (errors.length > 0) throw new InvalidError({ name, kind: 'Node', group: '', errors });
-    const next = { ...read.spec, ...spec };
+    const next = { ...read.spec, ...spec, ...(spec.taints ? { taints: stampNoExecuteTaints(spec.taints, read.spec.taints ?? [], now) } : {}) };
     if (dryRun) return nodeFromHeartbeat(heartbeat, now, ctx.nodeGraceMs, next);
     if (await putNodeSpec(store, name, read, next)) return (await readNode(ctx, name)).node;
   }
