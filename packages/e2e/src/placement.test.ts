@@ -15,8 +15,9 @@
  */
 import Docker from 'dockerode';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
-import type { Job, Pod } from '@jobfleet/kube';
+import type { Pod } from '@jobfleet/kube';
 import { uniqueName, type Fleet } from './harness.js';
+import { eventually, milliCpu, placementJob } from './placement-fixtures.js';
 import { kubectlOk, tableRows, useFleetWithKubectl, type Kubectl } from './kubectl-runner.js';
 
 let fleet: Fleet;
@@ -29,48 +30,7 @@ useFleetWithKubectl({ workers: 0 }, (f, k) => {
 const node = (suffix: string) => `${fleet.prefix}-${suffix}`;
 const WAIT_MS = 120_000;
 
-interface PodTemplateExtras {
-  requests?: Record<string, string>;
-  limits?: Record<string, string>;
-  nodeSelector?: Record<string, string>;
-  tolerations?: unknown[];
-  affinity?: unknown;
-  nodeName?: string;
-}
-
-function job(name: string, script: string, pods: number, extras: PodTemplateExtras = {}): Job {
-  const { requests, limits, ...spec } = extras;
-  const resources = { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name },
-    spec: {
-      completions: pods,
-      parallelism: pods,
-      backoffLimit: 0,
-      template: { spec: { restartPolicy: 'Never', ...spec, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script], resources }] } },
-    },
-  } as Job;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = WAIT_MS, seen?: () => Promise<unknown>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      const state = seen ? ` (seen: ${JSON.stringify(await seen().catch(String))})` : '';
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}${state}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const job = placementJob;
 
 const podsOf = (name: string) => fleet.client.listPods({ jobName: name });
 const seconds = (t: string | undefined) => Math.floor(Date.parse(t ?? '') / 1000);
@@ -110,7 +70,7 @@ describe('placement across a mixed fleet', () => {
         const byNode = new Map<string, { cpu: number; pods: number }>();
         for (const p of pods) {
           if (p.status?.phase !== 'Running' || !p.spec.nodeName) continue;
-          const cpu = p.spec.containers.reduce((sum, c) => sum + milli(c.resources?.requests?.cpu ?? c.resources?.limits?.cpu), 0);
+          const cpu = p.spec.containers.reduce((sum, c) => sum + milliCpu(c.resources?.requests?.cpu ?? c.resources?.limits?.cpu), 0);
           const n = byNode.get(p.spec.nodeName) ?? { cpu: 0, pods: 0 };
           byNode.set(p.spec.nodeName, { cpu: n.cpu + cpu, pods: n.pods + 1 });
         }
@@ -220,8 +180,7 @@ describe('placement across a mixed fleet', () => {
         const c = p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
         return c?.reason === 'Unschedulable' && c.message?.includes('node(s) were unschedulable') ? p : undefined;
       },
-      WAIT_MS,
-      async () => (await podsOf(name)).map((p) => ({ node: p.spec.nodeName, phase: p.status?.phase, conditions: p.status?.conditions })),
+      { seen: async () => (await podsOf(name)).map((p) => ({ node: p.spec.nodeName, phase: p.status?.phase, conditions: p.status?.conditions })) },
     );
     expect(await kubectlOk(kubectl, ['uncordon', node('zone-c')])).toContain(`node/${node('zone-c')} uncordoned`);
     await fleet.client.waitForCompletion(name, { timeoutMs: WAIT_MS });
@@ -287,8 +246,7 @@ describe('placement across a mixed fleet', () => {
       const replacement = await eventually(
         `${name}'s replacement running`,
         async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running' && p.metadata.uid !== goPod.metadata.uid && p.metadata.uid !== laterPod.metadata.uid),
-        WAIT_MS,
-        async () => ({ job: (await fleet.client.getJob(name)).status, pods: (await podsOf(name)).map((p) => ({ uid: p.metadata.uid, node: p.spec.nodeName, phase: p.status?.phase, deleting: p.metadata.deletionTimestamp, conditions: p.status?.conditions })) }),
+        { seen: async () => ({ job: (await fleet.client.getJob(name)).status, pods: (await podsOf(name)).map((p) => ({ uid: p.metadata.uid, node: p.spec.nodeName, phase: p.status?.phase, deleting: p.metadata.deletionTimestamp, conditions: p.status?.conditions })) }) },
       );
       expect(replacement.spec.nodeName).toBe(node('big'));
       expect((await fleet.client.getJob(name)).status?.failed ?? 0).toBe(0);
@@ -386,12 +344,6 @@ describe('placement across a mixed fleet', () => {
     await fleet.client.deleteJob(name).catch(() => undefined);
   });
 });
-
-function milli(q: string | number | undefined): number {
-  if (q === undefined || q === '') return 0;
-  const text = String(q);
-  return text.endsWith('m') ? Number(text.slice(0, -1)) : Number(text) * 1000;
-}
 
 /** The most pods that surely ran at once, from their containers' start and finish (whole seconds: [start + 1, finish)). */
 function mostAtOnce(pods: Pod[]): number {

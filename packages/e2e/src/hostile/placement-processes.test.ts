@@ -24,6 +24,7 @@ import type { Job, Pod, Taint } from '@jobfleet/kube';
 import { freePort } from '@jobfleet/store';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
 import { testRedis, uniqueName } from '../harness.js';
+import { eventually, milliCpu, placementJob, type PodTemplateExtras } from '../placement-fixtures.js';
 import { startRoleProcess, type RoleProcess } from '../processes.js';
 import { removeContainersOf } from './worker-processes.js';
 
@@ -108,35 +109,9 @@ async function startWorkerProcess(key: NodeKey): Promise<void> {
   workers.set(key, w);
 }
 
-interface PodTemplateExtras {
-  requests?: Record<string, string>;
-  nodeSelector?: Record<string, string>;
-  tolerations?: unknown[];
-  affinity?: unknown;
-}
-
-function job(name: string, script: string, pods: number, extras: PodTemplateExtras = {}, spec: Record<string, unknown> = {}): Job {
-  const { requests, ...podSpec } = extras;
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name },
-    spec: {
-      completions: pods,
-      parallelism: pods,
-      backoffLimit: 0,
-      ...spec,
-      template: {
-        spec: {
-          restartPolicy: 'Never',
-          terminationGracePeriodSeconds: 1,
-          ...podSpec,
-          containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script], resources: requests ? { requests } : {} }],
-        },
-      },
-    },
-  } as Job;
-}
+/** The pods end within 1 s of a stop (the node killed, a deletion). */
+const job = (name: string, script: string, pods: number, extras: PodTemplateExtras = {}, spec: Record<string, unknown> = {}): Job =>
+  placementJob(name, script, pods, { terminationGracePeriodSeconds: 1, ...extras }, spec);
 
 const podsOf = (name: string) => client.listPods({ jobName: name });
 
@@ -163,35 +138,13 @@ async function state(names: string[]): Promise<unknown> {
   return out;
 }
 
-/** Polls `probe` until it returns a value; on timeout, fails saying what was awaited and what was seen. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, seen: () => Promise<unknown>, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}; seen: ${JSON.stringify(await seen().catch(String))}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function completed(name: string, all: string[]): Promise<Job> {
   return client.waitForCompletion(name, { timeoutMs: WAIT_MS }).catch(async (err: unknown) => {
     throw new Error(`${String(err)}; state: ${JSON.stringify(await state(all))}`);
   });
 }
 
-function milli(q: string | number | undefined): number {
-  if (q === undefined || q === '') return 0;
-  const text = String(q);
-  return text.endsWith('m') ? Number(text.slice(0, -1)) : Number(text) * 1000;
-}
-
-const cpuOf = (p: Pod) => p.spec.containers.reduce((sum, c) => sum + milli(c.resources?.requests?.cpu ?? c.resources?.limits?.cpu), 0);
+const cpuOf = (p: Pod) => p.spec.containers.reduce((sum, c) => sum + milliCpu(c.resources?.requests?.cpu ?? c.resources?.limits?.cpu), 0);
 
 interface Toleration {
   key?: string;
@@ -313,7 +266,7 @@ describe('placement across worker processes of a mixed fleet, one of them SIGKIL
         const events = await client.listEvents({ fieldSelector: `involvedObject.name=${p.metadata.name ?? ''}` });
         return events.some((e) => e.reason === 'FailedScheduling') ? p : undefined;
       },
-      seen,
+      { seen },
     );
     const scheduled = pending.status.conditions?.find((x) => x.type === 'PodScheduled');
     expect(scheduled?.status).toBe('False');
@@ -332,7 +285,7 @@ describe('placement across worker processes of a mixed fleet, one of them SIGKIL
         const on = (key: NodeKey) => pods.some((p) => p.status.phase === 'Running' && p.spec.nodeName === nodeName(key));
         return pods.length === 10 && on('small-1') && on('small-2') ? pods : undefined;
       },
-      seen,
+      { seen },
     );
     const initialNames = new Set(initial.map((p) => p.metadata.name));
     await workers.get('small-2')?.kill('SIGKILL');
@@ -389,7 +342,7 @@ describe('placement across worker processes of a mixed fleet, one of them SIGKIL
       const on = pods.filter((p) => p.spec.nodeName === nodeName(key));
       const most = peak(on, key === 'small-2' ? lostEnds : new Map());
       console.log(`${nodeName(key)}: ${on.length} pods (${most.counted} ran ≥ 1 s), at most ${most.cpu}m CPU and ${most.pods} pods at once (allocatable ${NODES[key].capacity.cpu} CPU, ${NODES[key].capacity.pods} pods)`);
-      expect(most.cpu, `CPU requested at once on ${nodeName(key)}`).toBeLessThanOrEqual(milli(NODES[key].capacity.cpu));
+      expect(most.cpu, `CPU requested at once on ${nodeName(key)}`).toBeLessThanOrEqual(milliCpu(NODES[key].capacity.cpu));
       expect(most.pods, `pods at once on ${nodeName(key)}`).toBeLessThanOrEqual(Number(NODES[key].capacity.pods));
     }
     // The measure sees pods run together where they may (else the bound above says nothing).
