@@ -7,7 +7,7 @@
  *   honoured; a NoExecute taint evicts what does not tolerate it (at once, or after tolerationSeconds);
  * - a pod that fits nowhere is Pending with PodScheduled=False/Unschedulable, Kubernetes' message and
  *   a FailedScheduling event, and runs once a fitting worker joins;
- * - kubectl label, taint, cordon/uncordon, get nodes -o wide and describe node (Allocated
+ * - kubectl label, taint, cordon/uncordon, drain, get nodes -o wide and describe node (Allocated
  *   resources) work on jobfleet's Nodes;
  * - a one-pod Job submitted behind a large one runs next (fair queueing between Jobs);
  * - a worker that leaves mid-run hands its pods back, and they finish where they fit;
@@ -208,9 +208,10 @@ describe('placement across a mixed fleet', () => {
       return j;
     };
     const [goes, later, stays] = [uniqueName('ne-go'), uniqueName('ne-later'), uniqueName('ne-stay')];
-    // Ended by the eviction's SIGTERM (a shell as PID 1 would ignore it, and sleep on to success within the grace period).
-    await fleet.client.createJob(onBig(goes, "trap 'exit 1' TERM; sleep 30 & wait"));
-    await fleet.client.createJob(onBig(later, "trap 'exit 1' TERM; sleep 40 & wait", { tolerationSeconds: 10 }));
+    // Ended by the eviction's SIGTERM (a shell as PID 1 would ignore it, and sleep on to success within the grace
+    // period), 5 s later: an evicted pod is listed, with its condition, until it ends and its Job counts it.
+    await fleet.client.createJob(onBig(goes, "trap 'sleep 5; exit 1' TERM; sleep 30 & wait"));
+    await fleet.client.createJob(onBig(later, "trap 'sleep 5; exit 1' TERM; sleep 40 & wait", { tolerationSeconds: 10 }));
     await fleet.client.createJob(onBig(stays, 'sleep 20', {}));
     const running = (name: string) => eventually(`${name} running`, async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running'));
     const [goPod, laterPod, stayPod] = [await running(goes), await running(later), await running(stays)];
@@ -221,10 +222,14 @@ describe('placement across a mixed fleet', () => {
     expect(Number.isFinite(added)).toBe(true); // the API stamps a NoExecute taint with the time it was added
 
     const disruption = (name: string, uid: string | undefined) =>
-      eventually(`${name}'s pod evicted`, async () => {
-        const p = (await fleet.client.listPods({ jobName: name })).find((x) => x.metadata.uid === uid);
-        return p?.status?.conditions?.find((c) => c.type === 'DisruptionTarget' && c.status === 'True') ? p : undefined;
-      });
+      eventually(
+        `${name}'s pod evicted`,
+        async () => {
+          const p = (await fleet.client.listPods({ jobName: name })).find((x) => x.metadata.uid === uid);
+          return p?.status?.conditions?.find((c) => c.type === 'DisruptionTarget' && c.status === 'True') ? p : undefined;
+        },
+        { seen: async () => ({ node: await kubectlOk(kubectl, ['get', 'node', node('big'), '-o', 'jsonpath={.spec.taints}']), pods: (await podsOf(name)).map((p) => ({ uid: p.metadata.uid, phase: p.status?.phase, deleting: p.metadata.deletionTimestamp, conditions: p.status?.conditions })) }) },
+      );
     const goneNow = await disruption(goes, goPod.metadata.uid);
     const goneLater = await disruption(later, laterPod.metadata.uid);
     for (const p of [goneNow, goneLater]) {
@@ -255,6 +260,31 @@ describe('placement across a mixed fleet', () => {
     const done = await fleet.client.waitForCompletion(stays, { timeoutMs: WAIT_MS });
     expect(done.status?.succeeded).toBe(1);
     expect((await podsOf(stays)).find((p) => p.metadata.uid === stayPod.metadata.uid)?.status?.phase).toBe('Succeeded');
+  });
+
+  it('kubectl drain cordons the node and evicts its pods through the eviction API; they come back once it is uncordoned', async () => {
+    const name = uniqueName('drained');
+    const j = job(name, "trap 'exit 1' TERM; sleep 60 & wait", 1, { nodeSelector: { zone: 'a' } });
+    j.spec.podFailurePolicy = { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] };
+    await fleet.client.createJob(j);
+    const first = await eventually('the pod running on the small node', async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running'));
+    expect(first.spec.nodeName).toBe(node('small'));
+    onTestFinished(async () => void (await kubectl.run(['uncordon', node('small')])));
+    const drained = await kubectlOk(kubectl, ['drain', node('small'), '--ignore-daemonsets', '--timeout=120s']);
+    expect(drained).toContain(`node/${node('small')} cordoned`);
+    expect(drained).toContain(`evicting pod default/${first.metadata.name}`);
+    expect(drained).toContain(`node/${node('small')} drained`);
+    // Evicted (the eviction API's condition), gone, not counted; its replacement waits: zone a is cordoned.
+    expect((await podsOf(name)).some((p) => p.metadata.uid === first.metadata.uid)).toBe(false);
+    await eventually('the replacement Unschedulable', async () => {
+      const p = (await podsOf(name)).find((x) => x.metadata.uid !== first.metadata.uid);
+      return p?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message?.includes('node(s) were unschedulable') ? p : undefined;
+    });
+    expect((await fleet.client.getJob(name)).status?.failed ?? 0).toBe(0);
+    expect(await kubectlOk(kubectl, ['uncordon', node('small')])).toContain(`node/${node('small')} uncordoned`);
+    const again = await eventually('the replacement running', async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running'));
+    expect(again.spec.nodeName).toBe(node('small'));
+    await fleet.client.deleteJob(name);
   });
 
   it('is fair between Jobs: a one-pod Job submitted behind a Job of 40 queued pods runs next, not after them', async () => {
