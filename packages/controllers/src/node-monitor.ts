@@ -1,5 +1,5 @@
 import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, controllerRef, isPodTerminal, k8sTime, noExecuteEviction, ownerJobUid, parseTime, type Pod, type PodCondition, type Taint } from '@jobfleet/kube';
-import { eventOps, forgetNodePod, heartbeatTime, nodePodMembers, nodeRecords, onStoreDisconnect, putLostPod, storedNodes, type JobStore } from '@jobfleet/store';
+import { eventOps, forgetNodePod, heartbeatTime, nodePodMembers, nodeRecords, nodeSpecRecords, onStoreDisconnect, putLostPod, type JobStore } from '@jobfleet/store';
 import type { JobController } from './controller.js';
 import { evictPodForTaint } from './pod-updates.js';
 import { clip, type Logger } from './logger.js';
@@ -56,10 +56,10 @@ export class NodeMonitor {
     try {
       const now = await this.store.now();
       this.connectedSince ??= now;
-      // Live nodes only: nothing to wait for after an outage.
-      await this.evictForNoExecute(now);
-      if (now - this.connectedSince <= this.timings.graceMs) return;
       const nodes = await nodeRecords(this.store);
+      // Live nodes only: nothing to wait for after an outage.
+      await this.evictForNoExecute(now, nodes);
+      if (now - this.connectedSince <= this.timings.graceMs) return;
       for (const [name, raw] of Object.entries(nodes)) {
         // A record that cannot be read (anyone with Redis access could write one) is skipped, not judged.
         const heartbeat = heartbeatTime(raw);
@@ -83,14 +83,15 @@ export class NodeMonitor {
    * the DisruptionTarget condition (DeletionByTaintManager), a TaintManagerEviction event, then
    * deleted as by kubectl delete pod (its node stops it; its Job counts and replaces it).
    */
-  private async evictForNoExecute(now: number): Promise<void> {
-    for (const { heartbeat, spec } of await storedNodes(this.store)) {
+  private async evictForNoExecute(now: number, heartbeats: Record<string, string>): Promise<void> {
+    for (const [nodeName, spec] of Object.entries(await nodeSpecRecords(this.store))) {
       const taints = (spec.taints ?? []).filter((t) => t.effect === 'NoExecute');
-      if (taints.length === 0 || now - heartbeat.heartbeat > this.timings.graceMs) continue;
-      for (const member of await nodePodMembers(this.store, heartbeat.name)) {
+      const heartbeat = heartbeatTime(heartbeats[nodeName]);
+      if (taints.length === 0 || heartbeat === undefined || now - heartbeat > this.timings.graceMs) continue;
+      for (const member of await nodePodMembers(this.store, nodeName)) {
         const [ns = '', name = ''] = member.split('/');
         const pod = (await this.store.getPod(ns, name).catch(() => undefined))?.pod;
-        if (!pod || isPodTerminal(pod) || pod.metadata.deletionTimestamp || pod.spec.nodeName !== heartbeat.name) continue;
+        if (!pod || isPodTerminal(pod) || pod.metadata.deletionTimestamp || pod.spec.nodeName !== nodeName) continue;
         const scheduled = parseTime(pod.status.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True')?.lastTransitionTime) ?? parseTime(pod.status.startTime) ?? 0;
         const since = (t: Taint) => Math.max(scheduled, parseTime(t.timeAdded) ?? 0);
         const at = noExecuteEviction(Array.isArray(pod.spec.tolerations) ? pod.spec.tolerations : undefined, taints, since);
@@ -100,7 +101,7 @@ export class NodeMonitor {
         if (!evicted || !jobUid) continue;
         const event = { type: 'Normal' as const, reason: 'TaintManagerEviction', message: `Marking for deletion Pod ${ns}/${name}` };
         await this.store.commit(eventOps(this.store, { ...pod, apiVersion: 'v1', kind: 'Pod' }, jobUid, event, now, { component: 'taint-eviction-controller' })).catch(() => undefined);
-        this.logger?.info({ pod: clip(member, 253), node: clip(heartbeat.name, 253) }, 'pod evicted: its node has a NoExecute taint it does not tolerate (any more)');
+        this.logger?.info({ pod: clip(member, 253), node: clip(nodeName, 253) }, 'pod evicted: its node has a NoExecute taint it does not tolerate (any more)');
       }
     }
   }

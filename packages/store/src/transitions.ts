@@ -406,6 +406,19 @@ export async function storedNodes(store: JobStore): Promise<StoredNode[]> {
     .sort((a, b) => (a.heartbeat.name < b.heartbeat.name ? -1 : a.heartbeat.name > b.heartbeat.name ? 1 : 0));
 }
 
+/** One node (one round trip): its heartbeat (undefined when it has none of the expected shape) and what was set on it, with its text. */
+export async function storedNode(store: JobStore, node: string): Promise<{ heartbeat: NodeHeartbeat | undefined; spec: StoredNodeSpec }> {
+  const [[, beat], [, text]] = (await store.redis.multi().hget(store.keys.nodes, node).hget(store.keys.nodeSpecs, node).exec()) as [[unknown, string | null], [unknown, string | null]];
+  const heartbeat = beat ? parseHeartbeat(beat) : undefined;
+  return { heartbeat: heartbeat?.name === node ? heartbeat : undefined, spec: { spec: parseNodeSpec(text), text: text ?? '' } };
+}
+
+/** What was set on every node that has a spec record, by name. */
+export async function nodeSpecRecords(store: JobStore): Promise<Record<string, NodeSpecRecord>> {
+  const texts = await store.redis.hgetall(store.keys.nodeSpecs);
+  return Object.fromEntries(Object.entries(texts).map(([name, text]) => [name, parseNodeSpec(text)]));
+}
+
 /** What was set on a node (empty when nothing was). */
 export async function nodeSpec(store: JobStore, node: string): Promise<StoredNodeSpec> {
   const text = (await store.redis.hget(store.keys.nodeSpecs, node)) ?? '';

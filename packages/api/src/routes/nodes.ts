@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, InvalidError, NotFoundError, nodeFromHeartbeat, nodeSpecFromNode, stampNoExecuteTaints, tooLong, type Node } from '@jobfleet/kube';
-import { forgetNode, nodeSpec, putNodeSpec, storedNodes } from '@jobfleet/store';
+import { forgetNode, putNodeSpec, storedNode, storedNodes } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { patchBody, patchContentType, queryBool, queryString } from '../http.js';
 import { NODE_PATCH_SCHEMA, applyPatchOrFail } from '../patch.js';
@@ -31,10 +31,10 @@ async function readNodes(ctx: ApiContext): Promise<{ nodes: Node[]; now: number 
 }
 
 async function readNode(ctx: ApiContext, name: string): Promise<{ node: Node; now: number }> {
-  const { nodes, now } = await readNodes(ctx);
-  const node = nodes.find((n) => n.metadata.name === name);
-  if (!node) throw new NotFoundError({ group: '', resource: 'nodes', name });
-  return { node, now };
+  const store = ctx.cluster.store;
+  const [{ heartbeat, spec }, now] = await Promise.all([storedNode(store, name), store.now()]);
+  if (!heartbeat) throw new NotFoundError({ group: '', resource: 'nodes', name });
+  return { node: nodeFromHeartbeat(heartbeat, now, ctx.nodeGraceMs, spec.spec), now };
 }
 
 export function registerNodeRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -75,8 +75,7 @@ async function patchNode(ctx: ApiContext, req: FastifyRequest, name: string): Pr
   const body = patchBody(req);
   const store = ctx.cluster.store;
   for (let attempt = 0; attempt < PATCH_ATTEMPTS; attempt++) {
-    const [read, stored, now] = await Promise.all([nodeSpec(store, name), storedNodes(store), store.now()]);
-    const heartbeat = stored.find((n) => n.heartbeat.name === name)?.heartbeat;
+    const [{ heartbeat, spec: read }, now] = await Promise.all([storedNode(store, name), store.now()]);
     if (!heartbeat) throw new NotFoundError({ group: '', resource: 'nodes', name });
     const current = nodeFromHeartbeat(heartbeat, now, ctx.nodeGraceMs, read.spec);
     const patched = applyPatchOrFail(type, current, body, NODE_PATCH_SCHEMA);
