@@ -1,5 +1,5 @@
 /** What the placement e2e tests (placement.test.ts, hostile/placement-processes.test.ts) share: a Job builder, a poll that says what it waited for, CPU quantities. */
-import type { Job } from '@jobfleet/kube';
+import { toResourceList, type Job } from '@jobfleet/kube';
 
 export interface PodTemplateExtras {
   requests?: Record<string, string>;
@@ -49,9 +49,7 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   }
 }
 
-/** A CPU quantity in millicores ("500m", "2", 1.5). */
+/** A CPU quantity in millicores ("500m", "2", 1.5), as Kubernetes reads it. */
 export function milliCpu(q: string | number | undefined): number {
-  if (q === undefined || q === '') return 0;
-  const text = String(q);
-  return text.endsWith('m') ? Number(text.slice(0, -1)) : Number(text) * 1000;
+  return q === undefined || q === '' ? 0 : (toResourceList({ cpu: q }).cpu ?? 0);
 }

@@ -18,6 +18,7 @@ import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Pod } from '@jobfleet/kube';
 import { uniqueName, type Fleet } from './harness.js';
 import { eventually, milliCpu, placementJob } from './placement-fixtures.js';
+import { maxOverlap } from './timing.js';
 import { kubectlOk, tableRows, useFleetWithKubectl, type Kubectl } from './kubectl-runner.js';
 
 let fleet: Fleet;
@@ -241,11 +242,14 @@ describe('placement across a mixed fleet', () => {
     expect(evictedAt(goneNow)).toBeLessThan(evictedAt(goneLater));
     const events = await fleet.client.listEvents({ fieldSelector: `involvedObject.name=${goPod.metadata.name}` });
     expect(events.map((e) => `${e.reason} ${e.message}`)).toContain(`TaintManagerEviction Marking for deletion Pod default/${goPod.metadata.name}`);
-    // Tolerated for ever: still running, as it was, 10 s into the taint (when the 10 s one went), and completes by itself.
+    // Tolerated for ever: not evicted 10 s into the taint (when the 10 s one went); it completes by itself.
     const stayed = (await podsOf(stays)).find((p) => p.metadata.uid === stayPod.metadata.uid);
     expect(stayed?.status?.conditions?.some((c) => c.type === 'DisruptionTarget')).toBe(false);
     expect(stayed?.metadata.deletionTimestamp).toBeUndefined();
-    // The replacements cannot go back while the taint is there; once it is removed they run there, and nothing counted as failed.
+    // The replacements cannot go back while the taint is there (the big node is the only one they fit)...
+    const replaced = [...(await podsOf(goes)), ...(await podsOf(later))].filter((p) => p.metadata.uid !== goPod.metadata.uid && p.metadata.uid !== laterPod.metadata.uid);
+    expect(replaced.filter((p) => p.spec.nodeName).map((p) => p.metadata.name)).toEqual([]);
+    // ...once it is removed they run there, and nothing counted as failed.
     expect(await kubectlOk(kubectl, ['taint', 'node', node('big'), 'evict=now:NoExecute-'])).toContain(`node/${node('big')} untainted`);
     for (const name of [goes, later]) {
       const replacement = await eventually(
@@ -307,7 +311,7 @@ describe('placement across a mixed fleet', () => {
     const [pool1, pool2] = [node(`${name}-1`), node(`${name}-2`)];
     const leaving = await fleet.addWorker({ nodeName: pool1, capacity: { cpu: '1', memory: '1Gi', pods: '4' }, nodeLabels: { pool: name } });
     await fleet.client.createJob(job(name, 'sleep 4', 6, { requests: { cpu: '500m' }, nodeSelector: { pool: name } }));
-    await eventually('two pods running on the first pool node', async () => ((await fleet.client.getJob(name)).status?.active ?? 0) >= 2 || undefined);
+    await eventually('two pods running on the first pool node', async () => ((await podsOf(name)).filter((p) => p.spec.nodeName === pool1 && p.status?.phase === 'Running').length >= 2) || undefined);
     await fleet.addWorker({ nodeName: pool2, capacity: { cpu: '1', memory: '1Gi', pods: '4' }, nodeLabels: { pool: name } });
     await leaving.close(); // drains 2 s, then stops what still runs and hands it back
     const done = await fleet.client.waitForCompletion(name, { timeoutMs: WAIT_MS }).catch(async (err: unknown) => {
@@ -377,16 +381,11 @@ describe('placement across a mixed fleet', () => {
 
 /** The most pods that surely ran at once, from their containers' start and finish (whole seconds: [start + 1, finish)). */
 function mostAtOnce(pods: Pod[]): number {
-  const edges: [number, number][] = [];
-  for (const p of pods) {
-    const term = p.status?.containerStatuses?.[0]?.state?.terminated;
-    const from = seconds(term?.startedAt) + 1;
-    const to = seconds(term?.finishedAt);
-    if (Number.isFinite(from) && Number.isFinite(to) && to > from) edges.push([from, 1], [to, -1]);
-  }
-  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let now = 0;
-  let most = 0;
-  for (const [, d] of edges) most = Math.max(most, (now += d));
-  return most;
+  return maxOverlap(
+    pods.flatMap((p) => {
+      const term = p.status?.containerStatuses?.[0]?.state?.terminated;
+      const [start, end] = [seconds(term?.startedAt) + 1, seconds(term?.finishedAt)];
+      return Number.isFinite(start) && Number.isFinite(end) && end > start ? [{ start, end }] : [];
+    }),
+  );
 }

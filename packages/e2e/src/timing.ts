@@ -16,6 +16,8 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
 export interface Interval {
   start: number;
   end: number;
+  /** What it counts for (a pod's CPU request, say); 1 when unset. */
+  weight?: number;
 }
 
 /**
@@ -37,11 +39,11 @@ export async function runIntervals(client: JobfleetClient, pods: Pod[]): Promise
   return out;
 }
 
-/** The most intervals that overlap at one instant. */
+/** The most intervals (or the largest sum of their weights) that overlap at one instant; one that ends as another starts does not overlap it. */
 export function maxOverlap(intervals: Interval[]): number {
   const points = intervals.flatMap((i) => [
-    { t: i.start, d: 1 },
-    { t: i.end, d: -1 },
+    { t: i.start, d: i.weight ?? 1 },
+    { t: i.end, d: -(i.weight ?? 1) },
   ]);
   points.sort((a, b) => a.t - b.t || a.d - b.d);
   let current = 0;

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { kubeconfigYaml } from '@jobfleet/cli';
 import type { Job, Pod } from '@jobfleet/kube';
 import { startFleet, type Fleet } from '../harness.js';
@@ -200,6 +200,7 @@ describe.concurrent('kubectl beyond the daily commands', () => {
 describe('kubectl on nodes', () => {
   it('cordon and uncordon print what kubectl prints against Kubernetes, and show in get nodes', async () => {
     const node = fleet.workers[0]?.nodeName ?? '';
+    onTestFinished(async () => void (await kubectl(['uncordon', node]))); // a retry starts from an uncordoned node
     expect(await ok(['cordon', node])).toBe(`node/${node} cordoned\n`);
     expect(await ok(['cordon', node])).toBe(`node/${node} already cordoned\n`);
     expect(await ok(['get', 'node', node, '--no-headers'])).toMatch(/\sReady,SchedulingDisabled\s/);
