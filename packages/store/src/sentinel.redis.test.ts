@@ -74,7 +74,8 @@ describe('a Sentinel set', () => {
     expect(portOf(redis)).toBe(from);
     await redis.wait(1, 1_000);
     // A manual failover: the old primary stays up and becomes a replica; our connection is still on it.
-    await direct(set.sentinels[0]?.port ?? 0, (c) => c.call('SENTINEL', 'failover', set.name));
+    // The test before's failover may still be finishing (the sentinel answers INPROG until its replicas follow): asked again until it starts.
+    await expectEventually(async () => (await direct(set.sentinels[0]?.port ?? 0, (c) => c.call('SENTINEL', 'failover', set.name))) === 'OK');
     const to = await set.failedOver(from);
     await expectEventually(async () => ((await direct(from, (c) => c.call('ROLE'))) as string[])[0] === 'slave');
     expect(portOf(redis)).toBe(from);
