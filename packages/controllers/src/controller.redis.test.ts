@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { k8sTime, type Job, type Pod, type PodPhase } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
 import { scratchCluster } from './test-cluster.js';
-import { deleteJob, parseStopMessage, podQueueEntry, putOp, stopMessage, type JobStore } from '@jobfleet/store';
+import { deleteJob, insertJob, parseStopMessage, podQueueEntry, prepareNewJob, putOp, stopMessage, type JobStore } from '@jobfleet/store';
 import { createJob } from './jobs.js';
 import { defaultedJob as newJob } from '@jobfleet/testing';
 
@@ -197,6 +197,51 @@ describe('JobController.syncJob', () => {
     expect(timers).toStrictEqual([`sync-${job.metadata.uid}-${NOW + 5_000}`]);
     const delayed = await queues.sync.getDelayed();
     expect(delayed.map((t) => [t.id, t.data])).toStrictEqual([[timers[0], { ns: NS, name: 'timed', uid: job.metadata.uid }]]);
+  });
+});
+
+describe('the pod queue between namespaces', () => {
+  /** Whose pods the next `n` takes of the queue hand out: pods per Job ("ns/job"). */
+  async function turns(cluster: Cluster, n: number): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const { data } of (await cluster.queues.takePods(n)).tasks) {
+      const job = `${data?.ns}/${(data?.name ?? '').replace(/-[^-]+$/, '')}`;
+      out[job] = (out[job] ?? 0) + 1;
+    }
+    return out;
+  }
+
+  it('namespaces take turns as Jobs do: three Jobs of one namespace and one of another, created together, each namespace gets half the turns', async () => {
+    const cluster = newCluster();
+    const { store, controller } = cluster;
+    const jobs: [string, string][] = [['team-a', 'a1'], ['team-a', 'a2'], ['team-a', 'a3'], ['team-b', 'b1']];
+    for (const [ns, name] of jobs) expect((await insertJob(store, prepareNewJob(newJob(name, { parallelism: 40, completions: 40 }), ns, Date.now()))).ok).toBe(true);
+    for (const [ns, name] of jobs) await controller.syncJob(ns, name);
+    const got = await turns(cluster, 40);
+    // Jobs alone as flows (no namespace level): 10 turns each, team-b 10 of 40.
+    expect(got['team-b/b1']).toBeGreaterThanOrEqual(19);
+    expect(got['team-b/b1']).toBeLessThanOrEqual(21);
+    for (const a of ['a1', 'a2', 'a3']) expect(got[`team-a/${a}`]).toBeGreaterThanOrEqual(6);
+  });
+
+  it('a Job created behind a namespace with a backlog is queued as far apart as that namespace has Jobs waiting; one with nothing to queue leaves the flows', async () => {
+    const cluster = newCluster();
+    const { store, controller } = cluster;
+    await createJob(store, controller, newJob('busy-1', { parallelism: 60, completions: 60 }), 'busy');
+    await createJob(store, controller, newJob('busy-2', { parallelism: 60, completions: 60 }), 'busy');
+    await createJob(store, controller, newJob('quiet-1', { parallelism: 30, completions: 30 }), 'quiet');
+    // busy-1 queued alone (1 apart), busy-2 two apart, quiet-1 one apart: in the next 30 turns quiet has
+    // ~1/(1 + 1 + 1/2) of them, ~12; with Jobs alone as flows it would have 10 (a third).
+    const got = await turns(cluster, 30);
+    expect(got['quiet/quiet-1']).toBeGreaterThanOrEqual(11);
+    // The flows of a namespace: a Job with pods queued has its last entry's score, one created suspended
+    // or with nothing to queue has none.
+    await createJob(store, controller, newJob('idle', { parallelism: 0, completions: 1 }), 'quiet');
+    await createJob(store, controller, newJob('held', { parallelism: 1, completions: 1, suspend: true }), 'quiet');
+    expect(await store.redis.zrange(store.keys.podQueueFlows('quiet'), 0, -1)).toStrictEqual(['quiet-1']);
+    // Deleting a Job removes it from its namespace's flows.
+    await deleteJob(store, 'quiet', 'quiet-1', { queues: cluster.queues });
+    expect(await store.redis.exists(store.keys.podQueueFlows('quiet'))).toBe(0);
   });
 });
 

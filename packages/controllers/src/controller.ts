@@ -28,6 +28,7 @@ import {
   type JobStore,
   type StoredJob,
   type StoredPod,
+  type SyncSnapshot,
   type TaskQueues,
 } from '@jobfleet/store';
 import { clip, silentLogger, type Logger } from './logger.js';
@@ -209,7 +210,7 @@ export class JobController {
     const now = this.clock ? this.clock() : snapshot.now;
     const { finishedLeftOut } = snapshot;
     const decision = syncJob({ job: stored.job, control: stored.control, pods: pods.map((p) => p.pod), now, delays: this.delays, finishedLeftOut });
-    const plan = await this.plan(stored, pods, decision, now, snapshot.queueClock);
+    const plan = await this.plan(stored, pods, decision, now, snapshot);
     seen.job = stored.job;
     seen.action = syncAction(plan.created.length, plan.deleted, decision.counted.length);
     const result = await commitSync(this.store, plan.write);
@@ -231,7 +232,7 @@ export class JobController {
     else this.logger.info({ ...fields, succeeded, failed, reason: finished.reason, message: clip(finished.message ?? '') }, 'Job failed');
   }
 
-  private async plan(stored: StoredJob, pods: StoredPod[], decision: SyncDecision, now: number, queueClock: number) {
+  private async plan(stored: StoredJob, pods: StoredPod[], decision: SyncDecision, now: number, { queueClock, queueFlow }: Pick<SyncSnapshot, 'queueClock' | 'queueFlow'>) {
     const { job } = stored;
     const created = await this.newPods(job, decision, now);
     let finishedHere = 0;
@@ -274,6 +275,7 @@ export class JobController {
       events,
       now,
       queueClock,
+      queueFlow,
       scheduleTtl: !isJobFinished(job),
     };
     return { write, created, finishedHere, deleted: deleted.length };

@@ -10,6 +10,7 @@
  * - kubectl label, taint, cordon/uncordon, drain, get nodes -o wide and describe node (Allocated
  *   resources) work on jobfleet's Nodes;
  * - a one-pod Job submitted behind a large one runs next (fair queueing between Jobs);
+ * - preferred node affinity and PreferNoSchedule taints steer pods while the best node has room;
  * - a worker that leaves mid-run hands its pods back, and they finish where they fit;
  * - a GPU pod goes to the GPU node and its container is created with an NVIDIA device request.
  */
@@ -303,6 +304,40 @@ describe('placement across a mixed fleet', () => {
     console.log(`fairness: the one-pod Job completed when the big Job had ${atSmallDone} of 40 pods done (first in, first out: ≥ 32)`);
     expect(atSmallDone).toBeLessThan(24);
     await fleet.client.waitForCompletion(big, { timeoutMs: WAIT_MS });
+  });
+
+  it('preferred node affinity and PreferNoSchedule taints steer pods to the node that scores best while it has room; past its room, the rest run elsewhere', async () => {
+    const pool = uniqueName('prefer');
+    const [ssd, spot] = [node(`${pool}-ssd`), node(`${pool}-spot`)];
+    await fleet.addWorker({ nodeName: ssd, capacity: { cpu: '2', memory: '2Gi', pods: '4' }, nodeLabels: { pool, disk: 'ssd' } });
+    await fleet.addWorker({ nodeName: spot, capacity: { cpu: '2', memory: '2Gi', pods: '4' }, nodeLabels: { pool, disk: 'hdd' }, registerWithTaints: [{ key: 'spot', value: 'true', effect: 'PreferNoSchedule' }] });
+    const prefer = (disk: string) => ({ nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: [disk] }] } }] } });
+    const nodesOf = async (name: string) => (await podsOf(name)).map((p) => p.spec.nodeName).sort();
+    // Either node fits every pod here; without scores, pods would spread over both.
+    const wantsSsd = `${pool}-ssd`;
+    const plain = `${pool}-plain`;
+    const wantsHdd = `${pool}-hdd`;
+    await fleet.client.createJob(job(wantsSsd, 'sleep 1', 3, { nodeSelector: { pool }, affinity: prefer('ssd') }));
+    await fleet.client.waitForCompletion(wantsSsd, { timeoutMs: WAIT_MS });
+    expect(await nodesOf(wantsSsd)).toStrictEqual([ssd, ssd, ssd]);
+    // No preference: the node without a PreferNoSchedule taint the pod does not tolerate.
+    await fleet.client.createJob(job(plain, 'sleep 1', 3, { nodeSelector: { pool } }));
+    await fleet.client.waitForCompletion(plain, { timeoutMs: WAIT_MS });
+    expect(await nodesOf(plain)).toStrictEqual([ssd, ssd, ssd]);
+    // Tolerating the taint and preferring hdd: the spot node.
+    await fleet.client.createJob(job(wantsHdd, 'sleep 1', 3, { nodeSelector: { pool }, affinity: prefer('hdd'), tolerations: [{ key: 'spot', operator: 'Exists' }] }));
+    await fleet.client.waitForCompletion(wantsHdd, { timeoutMs: WAIT_MS });
+    expect(await nodesOf(wantsHdd)).toStrictEqual([spot, spot, spot]);
+    // Six long pods preferring ssd, which runs 4 at a time: the other 2 run on the spot node meanwhile (a preference, not a requirement).
+    const overflow = `${pool}-overflow`;
+    await fleet.client.createJob(job(overflow, 'sleep 20', 6, { nodeSelector: { pool }, affinity: prefer('ssd') }));
+    const running = await eventually('all 6 pods running', async () => {
+      const pods = (await podsOf(overflow)).filter((p) => p.status?.phase === 'Running');
+      return pods.length === 6 ? pods : undefined;
+    }, { timeoutMs: WAIT_MS, seen: () => nodesOf(overflow) });
+    expect(running.filter((p) => p.spec.nodeName === ssd)).toHaveLength(4);
+    expect(running.filter((p) => p.spec.nodeName === spot)).toHaveLength(2);
+    await fleet.client.deleteJob(overflow);
   });
 
   it('a worker that leaves mid-run hands its pods back; they finish on the node that fits them, never over its allocatable, no failure counted', async () => {

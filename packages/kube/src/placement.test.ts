@@ -12,9 +12,11 @@ import { describe, expect, it } from 'vitest';
 import {
   fitErrorMessage,
   fitsNode,
+  mayPreferOtherNodes,
   nodeAffinityMatches,
   noExecuteEviction,
   podRequests,
+  preferenceScores,
   toResourceList,
   toleratesTaint,
   unschedulableMessage,
@@ -461,6 +463,56 @@ describe('NoExecute eviction (tainteviction controller: TestCreatePod, TestUpdat
     const tolerations: Toleration[] = [{ key: 'a', operator: 'Exists', tolerationSeconds: 5 }, { key: 'b', operator: 'Exists', tolerationSeconds: 60 }];
     const added: Record<string, number> = { a: since + 100_000, b: since };
     expect(noExecuteEviction(tolerations, [noExecute('a'), noExecute('b')], (t) => added[t.key] ?? 0)).toBe(since + 60_000);
+  });
+});
+
+describe('scores (TestNodeAffinityPriority, TestTaintTolerationScore): NodeAffinity × 2 + TaintToleration × 3', () => {
+  const prefer = (weight: number, ...matchExpressions: NonNullable<NodeSelectorTerm['matchExpressions']>) => ({ weight, preference: { matchExpressions } });
+  const preferred = (...terms: ReturnType<typeof prefer>[]): Affinity => ({ nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: terms } });
+  const affinity2 = preferred(
+    prefer(2, { key: 'foo', operator: 'In', values: ['bar'] }),
+    prefer(4, { key: 'key', operator: 'In', values: ['value'] }),
+    prefer(5, { key: 'foo', operator: 'In', values: ['bar'] }, { key: 'key', operator: 'In', values: ['value'] }, { key: 'az', operator: 'In', values: ['az1'] }),
+  );
+  const [label1, label2, label3, label5] = [{ foo: 'bar' }, { key: 'value' }, { az: 'az1' }, { foo: 'bar', key: 'value', az: 'az1' }];
+  // No taints: TaintToleration gives every node 100 (× 3 = 300); the NodeAffinity part is Kubernetes' expected list × 2.
+  it.each<{ name: string; spec: PodSpec; labels: Record<string, string>[]; affinity: number[] }>([
+    { name: 'all nodes are same priority as NodeAffinity is nil', spec: pod(), labels: [label1, label2, label3], affinity: [0, 0, 0] },
+    { name: 'no node matches preferred scheduling requirements in NodeAffinity of pod', spec: pod({ affinity: preferred(prefer(2, { key: 'foo', operator: 'In', values: ['bar'] })) }), labels: [label2, label3, label3], affinity: [0, 0, 0] },
+    { name: 'only node1 matches the preferred scheduling requirements of pod', spec: pod({ affinity: preferred(prefer(2, { key: 'foo', operator: 'In', values: ['bar'] })) }), labels: [label1, label2, label3], affinity: [100, 0, 0] },
+    { name: 'all nodes matches the preferred scheduling requirements of pod but with different priorities', spec: pod({ affinity: affinity2 }), labels: [label1, label5, label2], affinity: [18, 100, 36] },
+    { name: 'a term of weight 0 or without requirements counts for nothing', spec: pod({ affinity: preferred(prefer(0, { key: 'foo', operator: 'In', values: ['bar'] }), { weight: 7, preference: {} } as ReturnType<typeof prefer>) }), labels: [label1, label2], affinity: [0, 0] },
+  ])('$name', ({ spec, labels, affinity }) => {
+    const nodes = labels.map((l, i) => node({ name: `node${i + 1}`, labels: l }));
+    expect(preferenceScores(spec, nodes)).toStrictEqual(affinity.map((a) => 2 * a + 3 * 100));
+  });
+
+  const preferNo = (key: string, value: string, effect: Taint['effect'] = 'PreferNoSchedule'): Taint => ({ key, value, effect });
+  it.each<{ name: string; tolerations: Toleration[]; taints: Taint[][]; want: number[] }>([
+    { name: 'node with taints tolerated by the pod, gets a higher score than those node with intolerable taints', tolerations: [{ key: 'foo', operator: 'Equal', value: 'bar', effect: 'PreferNoSchedule' }], taints: [[preferNo('foo', 'bar')], [preferNo('foo', 'blah')]], want: [100, 0] },
+    { name: 'the nodes that all of their taints are tolerated by the pod, get the same score, no matter how many tolerable taints a node has', tolerations: [{ key: 'cpu-type', operator: 'Equal', value: 'arm64', effect: 'PreferNoSchedule' }, { key: 'disk-type', operator: 'Equal', value: 'ssd', effect: 'PreferNoSchedule' }], taints: [[], [preferNo('cpu-type', 'arm64')], [preferNo('cpu-type', 'arm64'), preferNo('disk-type', 'ssd')]], want: [100, 100, 100] },
+    { name: 'the more intolerable taints a node has, the lower score it gets', tolerations: [{ key: 'foo', operator: 'Equal', value: 'bar', effect: 'PreferNoSchedule' }], taints: [[], [preferNo('cpu-type', 'arm64')], [preferNo('cpu-type', 'arm64'), preferNo('disk-type', 'ssd')]], want: [100, 50, 0] },
+    { name: 'only taints and tolerations that have effect PreferNoSchedule are checked by taints-tolerations priority function', tolerations: [{ key: 'cpu-type', operator: 'Equal', value: 'arm64', effect: 'NoSchedule' }, { key: 'disk-type', operator: 'Equal', value: 'ssd', effect: 'NoSchedule' }], taints: [[], [preferNo('cpu-type', 'arm64', 'NoSchedule')], [preferNo('cpu-type', 'arm64'), preferNo('disk-type', 'ssd')]], want: [100, 100, 0] },
+    { name: 'Default behaviour No taints and tolerations, lands on node with no taints', tolerations: [], taints: [[], [preferNo('cpu-type', 'arm64')]], want: [100, 0] },
+  ])('$name', ({ tolerations, taints, want }) => {
+    const nodes = taints.map((t, i) => node({ name: `node${i + 1}`, taints: t }));
+    // No preferred affinity: NodeAffinity gives every node 0; the TaintToleration part is Kubernetes' expected list × 3.
+    expect(preferenceScores(pod({ tolerations }), nodes)).toStrictEqual(want.map((w) => 3 * w));
+  });
+
+  it('adds the two, weighted: a preferred zone does not outweigh an intolerable PreferNoSchedule taint', () => {
+    const spec = pod({ affinity: preferred(prefer(50, { key: 'zone', operator: 'In', values: ['a'] })) });
+    const nodes = [node({ name: 'a', labels: { zone: 'a' }, taints: [preferNo('spot', 'true')] }), node({ name: 'b', labels: { zone: 'b' } })];
+    expect(preferenceScores(spec, nodes)).toStrictEqual([200, 300]);
+  });
+
+  it.each<{ name: string; spec: PodSpec; taints: Taint[]; want: boolean }>([
+    { name: 'no preferences, no PreferNoSchedule taint: no node scores higher', spec: pod(), taints: [preferNo('x', 'y', 'NoSchedule')], want: false },
+    { name: 'preferred node affinity', spec: pod({ affinity: preferred(prefer(1, { key: 'zone', operator: 'Exists' })) }), taints: [], want: true },
+    { name: 'a PreferNoSchedule taint the pod does not tolerate', spec: pod(), taints: [preferNo('spot', 'true')], want: true },
+    { name: 'a PreferNoSchedule taint the pod tolerates', spec: pod({ tolerations: [{ key: 'spot', operator: 'Exists' }] }), taints: [preferNo('spot', 'true')], want: false },
+  ])('mayPreferOtherNodes: $name', ({ spec, taints, want }) => {
+    expect(mayPreferOtherNodes(spec, node({ taints }))).toBe(want);
   });
 });
 

@@ -207,6 +207,60 @@ export function noExecuteEviction(tolerations: Toleration[] | undefined, taints:
   return at;
 }
 
+/** The scheduler's highest score per plugin (framework.MaxNodeScore). */
+const MAX_NODE_SCORE = 100;
+/** The default profile's weights of the two score plugins jobfleet runs (kube-scheduler config v1 defaults). */
+const NODE_AFFINITY_WEIGHT = 2;
+const TAINT_TOLERATION_WEIGHT = 3;
+
+/**
+ * Whether a node's score could be below another's for this pod: the pod has preferred node affinity
+ * (a term of non-zero weight), or the node has a PreferNoSchedule taint the pod does not tolerate.
+ * False: every node scores the same or this one is among the best, so no other is preferred to it.
+ */
+export function mayPreferOtherNodes(spec: PodSpec, node: Pick<NodeView, 'taints'>): boolean {
+  return preferredTerms(spec).length > 0 || intolerablePreferNoSchedule(spec, node.taints) > 0;
+}
+
+/**
+ * The default scheduler's score of each node for a pod from its NodeAffinity and TaintToleration
+ * plugins (pkg/scheduler/framework/plugins/{nodeaffinity,tainttoleration}, Kubernetes 1.32): the sum
+ * of the weights of the preferred terms a node matches, and the number of PreferNoSchedule taints it
+ * has that the pod does not tolerate, each normalized over `nodes` to 0–100 (the taints' reversed:
+ * fewer is better) as DefaultNormalizeScore does, times the plugin's weight (2 and 3). The other
+ * score plugins (resources, spread, image locality) are not run.
+ */
+export function preferenceScores(spec: PodSpec, nodes: readonly Pick<NodeView, 'name' | 'labels' | 'taints'>[]): number[] {
+  const terms = preferredTerms(spec);
+  const affinity = nodes.map((node) => terms.reduce((sum, term) => (termMatches(term.preference, node) ? sum + term.weight : sum), 0));
+  const taints = nodes.map((node) => intolerablePreferNoSchedule(spec, node.taints));
+  const affinityScores = normalizeScores(affinity, false);
+  const taintScores = normalizeScores(taints, true);
+  return nodes.map((_, i) => NODE_AFFINITY_WEIGHT * (affinityScores[i] ?? 0) + TAINT_TOLERATION_WEIGHT * (taintScores[i] ?? 0));
+}
+
+/** The preferred terms that count: non-zero weight and a non-empty preference (NewPreferredSchedulingTerms). */
+function preferredTerms(spec: PodSpec) {
+  const terms = spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+  return terms.filter((t) => t.weight !== 0 && ((t.preference.matchExpressions ?? []).length > 0 || (t.preference.matchFields ?? []).length > 0));
+}
+
+/** countIntolerableTaintsPreferNoSchedule: the tolerations with effect PreferNoSchedule or none, against the node's PreferNoSchedule taints. */
+function intolerablePreferNoSchedule(spec: PodSpec, taints: readonly Taint[]): number {
+  const tolerations = (spec.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+  return taints.filter((taint) => taint.effect === 'PreferNoSchedule' && !tolerationsTolerate(tolerations, taint)).length;
+}
+
+/** helper.DefaultNormalizeScore(MaxNodeScore, reverse): scaled to 0–100 by the highest (integer division); all 0 (reversed: 100) when the highest is 0. */
+function normalizeScores(scores: number[], reverse: boolean): number[] {
+  const max = Math.max(0, ...scores);
+  if (max === 0) return scores.map(() => (reverse ? MAX_NODE_SCORE : 0));
+  return scores.map((score) => {
+    const scaled = Math.trunc((MAX_NODE_SCORE * score) / max);
+    return reverse ? MAX_NODE_SCORE - scaled : scaled;
+  });
+}
+
 /** The node fields a matchFields requirement can select on. */
 const NODE_NAME_FIELD = 'metadata.name';
 

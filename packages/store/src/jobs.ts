@@ -149,7 +149,7 @@ async function runDelete(store: JobStore, ns: string, name: string, params: Reco
     name,
     ...params,
     ...(opts.gracePeriodSeconds !== undefined ? { grace: opts.gracePeriodSeconds } : {}),
-    keys: { jobs: k.jobs(ns), pods: k.pods(ns), ttl: k.ttlSchedule, registry: k.deletingJobs, events: k.events(ns), lease: k.syncLease(ns, name), again: k.syncAgain(ns, name), podq: k.podQueue },
+    keys: { jobs: k.jobs(ns), pods: k.pods(ns), ttl: k.ttlSchedule, registry: k.deletingJobs, events: k.events(ns), lease: k.syncLease(ns, name), again: k.syncAgain(ns, name), podq: k.podQueue, flows: k.podQueueFlows(ns) },
     prefixes: {
       pod: k.pod(ns, ''),
       log: k.podLog(ns, ''),

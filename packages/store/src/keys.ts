@@ -65,6 +65,12 @@ export interface Keys {
   podQueueTaken: string;
   /** Pub/sub channel that wakes the nodes when pods are queued. */
   podQueueWake: string;
+  /**
+   * A namespace's Jobs as flows of the pod queue (ZSET Job name → score of the Job's last queued
+   * entry; +inf from its creation to its first queued pods): how many of them have pods waiting sets
+   * how far apart a Job's pods are queued, so that namespaces take turns as Jobs do (see TaskQueues).
+   */
+  podQueueFlows(ns: string): string;
   /** A namespace's CronJobs (ZSET by name, score 0). */
   cronJobs(ns: string): string;
   /** A CronJob: hash {rv, obj, uid, w}. Its events are listed under jobEvents(its uid). */
@@ -117,6 +123,7 @@ export function redisKeys(prefix = 'jf'): Keys {
     podQueue: `${p}:podq`,
     podQueueTaken: `${p}:podq:taken`,
     podQueueWake: `${p}:podq:wake`,
+    podQueueFlows: (ns) => `${p}:podq:flows:${ns}`,
     cronJobs: (ns) => `${p}:cronjobs:${ns}`,
     cronJob: (ns, name) => `${p}:cronjob:${ns}:${name}`,
     cronJobJobs: (uid) => `${p}:cronjobjobs:${uid}`,

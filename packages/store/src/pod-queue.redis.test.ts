@@ -6,7 +6,7 @@
  * consumer never runs more than its concurrency, wakes on a message, and closes without losing an entry.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Pod, PodSpec } from '@jobfleet/kube';
 import { enqueueOps, parsePodQueueEntry, placementClass, podQueueEntry, type PodTaskOutcome, type ReceivedPodTask } from './queues.js';
 import { StoreConnection, startScratchRedis, type EmbeddedRedis } from './index.js';
@@ -61,7 +61,7 @@ describe('pod queue entries', () => {
     expect(parsePodQueueEntry(podQueueEntry(pod('x', 'ns1')))).toStrictEqual({ ns: 'ns1', name: 'x', placementClass: placementClass({ containers: [] }) });
   });
 
-  it("a placement class is what decides statically where a pod can go, whatever the JSON's order or the rest of the pod", () => {
+  it("a placement class is what decides statically where a pod can go (and which node it prefers), whatever the JSON's order or the rest of the pod", () => {
     const spec = (extra: Partial<PodSpec>, image = 'busybox'): PodSpec => ({ containers: [{ name: 'c', image, resources: { requests: { cpu: '1' } } }], ...extra });
     const zoneA = placementClass(spec({ nodeSelector: { zone: 'a', disk: 'ssd' }, tolerations: [{ key: 'k', operator: 'Exists' }] }));
     expect(zoneA).toMatch(/^[\w-]{11}$/);
@@ -73,8 +73,10 @@ describe('pod queue entries', () => {
       spec({ nodeSelector: { zone: 'a', disk: 'ssd' } }),
       spec({ nodeSelector: { zone: 'a', disk: 'ssd' }, tolerations: [{ key: 'k', operator: 'Exists' }], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'x', operator: 'Exists' }] }] } } } }),
       { ...spec({ nodeSelector: { zone: 'a', disk: 'ssd' }, tolerations: [{ key: 'k', operator: 'Exists' }] }), containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '2' } } }] },
+      // Preferred node affinity: which node scores best (a node leaves the class to better ones a moment).
+      spec({ nodeSelector: { zone: 'a', disk: 'ssd' }, tolerations: [{ key: 'k', operator: 'Exists' }], affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: { matchExpressions: [{ key: 'x', operator: 'Exists' }] } }] } } }),
     ];
-    expect(new Set([zoneA, ...others.map(placementClass)]).size).toBe(5);
+    expect(new Set([zoneA, ...others.map(placementClass)]).size).toBe(6);
     // Bound by a claim (spec.nodeName): the same class, so that the entry it was queued under is found.
     expect(placementClass({ ...spec({ nodeSelector: { zone: 'a', disk: 'ssd' }, tolerations: [{ key: 'k', operator: 'Exists' }] }), nodeName: 'n1' })).toBe(zoneA);
     // Requests that cannot be read: no class (the pod is queued as "ns/name", its node reads it).
@@ -239,6 +241,30 @@ describe('PodTaskConsumer', () => {
     expect(await c.store.redis.exists(c.store.keys.podQueue)).toBe(0);
     // Every task the handler ended let go of its entry.
     expect(await c.store.redis.exists(c.store.keys.podQueueTaken)).toBe(0);
+  });
+
+  it('is not woken by pods of only the placement classes it leaves to the others (enqueue or hand back); is by any other', async () => {
+    const prefix = `q${randomUUID().slice(0, 8)}`;
+    const [c, d] = [connect(prefix), connect(prefix)];
+    const zoned = (name: string): Pod => ({ ...pod(name), spec: { containers: [], nodeSelector: { zone: 'elsewhere' } } });
+    const skipped = placementClass(zoned('x').spec) ?? '';
+    const seen: string[] = [];
+    const takes = vi.spyOn(c.queues, 'takePods');
+    const consumer = c.podTaskConsumer(async (task) => void seen.push(task.data?.name ?? ''), { concurrency: 4, pollMs: 60_000, skip: () => [skipped] });
+    await until(() => takes.mock.calls.length >= 1, 'the first look');
+    await sleep(100); // subscribed, and the first look done
+    const before = takes.mock.calls.length;
+    expect((await c.store.commit(enqueueOps(c.store.keys, [zoned('z1'), zoned('z2')], await c.store.now()))).ok).toBe(true);
+    // Another node took one and handed it back at once: the message names its class too.
+    const [other] = (await d.queues.takePods(1)).tasks;
+    await d.queues.handBackPod(other?.entry ?? '', 0, other?.score);
+    await sleep(300); // a wake-up arrives in milliseconds
+    expect(takes.mock.calls.length).toBe(before);
+    // A pod of another class (or of none) wakes it.
+    expect((await c.store.commit(enqueueOps(c.store.keys, [pod('plain')], await c.store.now()))).ok).toBe(true);
+    await until(() => seen.includes('plain'), 'the plain pod taken');
+    expect(seen).toStrictEqual(['plain']);
+    await consumer.close();
   });
 
   it('takes nothing while paused; close waits for running tasks and leaves the untaken queued', async () => {

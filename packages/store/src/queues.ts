@@ -38,8 +38,10 @@ export function placementClass(spec: PodSpec): string | undefined {
   }
   const { nodeSelector, tolerations } = spec;
   const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  // Preferred node affinity decides which node scores best (a node leaves the class to better ones a moment).
+  const preferred = spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution;
   // Stable (sorted keys): the class of a pod is the same whoever computes it, from whatever JSON order.
-  const canonical = stringify({ nodeSelector, required, tolerations, requests }) ?? '';
+  const canonical = stringify({ nodeSelector, required, tolerations, requests, ...(preferred ? { preferred } : {}) }) ?? '';
   return createHash('sha1').update(canonical).digest('base64url').slice(0, 11);
 }
 
@@ -72,18 +74,52 @@ const TIMER_GRANULARITY_MS = 250;
 /**
  * Fair-queue spacing of the entries queued together (ms): two microseconds, the first one after the
  * clock, so that a Job queued now alternates with the backlog ahead of it (which is two apart too).
+ * A Job's pods are queued that many times further apart as its namespace has Jobs with pods waiting
+ * (QueueFlow.flows), so that namespaces take turns as Jobs do.
  */
 const QUEUE_SPACING_MS = 0.002;
 
+/** A Job as a flow of the pod queue, as its sync reads it (loadForSync-3.lua, keys.podQueueFlows). */
+export interface QueueFlow {
+  /** Jobs of its namespace with pods queued past the queue's clock, or just created (none queued yet), itself included (≥ 1). */
+  flows: number;
+  /** The score of its last queued entry: Infinity from its creation to its first sync; undefined when it has none. */
+  tail?: number;
+}
+
 /**
- * The writes that queue `pods` (from `clock`, the queue's clock as the sync read it,
- * QUEUE_SPACING_MS apart) and wake the nodes, for the commit that creates them: a pod is queued if and
- * only if it was created.
+ * The writes that queue `pods` (from `clock`, the queue's clock as the sync read it, spaced as
+ * QUEUE_SPACING_MS says) and wake the nodes, for the commit that creates them: a pod is queued if and
+ * only if it was created. With the Job's `flow`, the Job's tail in its namespace's flows is kept
+ * (the highest score it has queued), or dropped when its first sync queues nothing.
  */
-export function enqueueOps(keys: Keys, pods: Pod[], clock: number): WriteOp[] {
-  if (pods.length === 0) return [];
-  const entries = pods.map((pod, i): WriteOp => ({ op: 'zadd', key: keys.podQueue, member: podQueueEntry(pod), score: (clock + QUEUE_SPACING_MS / 2 + i * QUEUE_SPACING_MS).toFixed(3) }));
-  return [...entries, { op: 'publish', channel: keys.podQueueWake, message: '' }];
+export function enqueueOps(keys: Keys, pods: Pod[], clock: number, flow?: QueueFlow & { ns: string; name: string }): WriteOp[] {
+  const flowKey = flow && keys.podQueueFlows(flow.ns);
+  if (pods.length === 0) return flow?.tail === Infinity && flowKey ? [{ op: 'zrem', key: flowKey, member: flow.name }] : [];
+  const spacing = QUEUE_SPACING_MS * Math.max(1, flow?.flows ?? 1);
+  const scores = pods.map((_, i) => clock + spacing / 2 + i * spacing);
+  const entries = pods.map(podQueueEntry);
+  const ops = entries.map((member, i): WriteOp => ({ op: 'zadd', key: keys.podQueue, member, score: (scores[i] ?? clock).toFixed(3) }));
+  if (flow && flowKey) {
+    const tail = Math.max(scores[scores.length - 1] ?? clock, flow.tail !== undefined && Number.isFinite(flow.tail) ? flow.tail : -Infinity);
+    ops.push({ op: 'zadd', key: flowKey, member: flow.name, score: tail.toFixed(3) });
+  }
+  return [...ops, { op: 'publish', channel: keys.podQueueWake, message: wakeMessage(entries) }];
+}
+
+/**
+ * The wake-up message for queued entries: their placement classes, space-separated, so that a node
+ * that leaves all of them to the others is not woken for nothing; "" (wake every node) when one has
+ * none. handBackPod-2.lua says the same of the one entry it hands back.
+ */
+export function wakeMessage(entries: string[]): string {
+  const classes = new Set<string>();
+  for (const entry of entries) {
+    const placement = parsePodQueueEntry(entry)?.placementClass;
+    if (placement === undefined) return '';
+    classes.add(placement);
+  }
+  return [...classes].join(' ');
 }
 
 /** Entries per enqueuePods script call (Lua's unpack has a limit of a few thousand values). */
@@ -264,7 +300,10 @@ export interface PodTaskConsumerOptions {
    * ending looks again at once.
    */
   room?: () => number;
-  /** Placement classes (placementClass) of pods the node can never take as it is: left in the queue for the others. */
+  /**
+   * Placement classes (placementClass) of pods the node can never take as it is: left in the queue
+   * for the others, and a wake-up that names only such classes is not looked at.
+   */
   skip?: () => readonly string[];
 }
 
@@ -295,13 +334,20 @@ export class PodTaskConsumer {
     private readonly opts: PodTaskConsumerOptions,
   ) {
     this.pollMs = opts.pollMs ?? 1_000;
-    subscriber.on('message', (channel: string) => {
-      if (channel === wakeChannel) this.kick();
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === wakeChannel && !this.leftToOthers(message)) this.kick();
     });
     // Connection errors are retried by ioredis (which subscribes again); the poll covers the gap.
     subscriber.on('error', () => undefined);
     void subscriber.subscribe(wakeChannel).catch(() => undefined);
     this.loop = this.run();
+  }
+
+  /** Whether a wake-up names the placement classes of what was queued (wakeMessage), all of them ones the node leaves to the others. */
+  private leftToOthers(message: string): boolean {
+    if (message === '' || !this.opts.skip) return false;
+    const skip = this.opts.skip();
+    return skip.length > 0 && message.split(' ').every((placement) => skip.includes(placement));
   }
 
   private kick(): void {

@@ -6,6 +6,7 @@ import { redisKeys, type Keys } from './keys.js';
 import { PodCodec } from './pod-codec.js';
 import { PodLogs } from './pod-logs.js';
 import { StatusReportBatcher, type PodStatusReport, type PodStatusResult } from './pod-status-reports.js';
+import type { QueueFlow } from './queues.js';
 import { defineScript, scriptJson } from './scripts.js';
 
 const RV_PLACEHOLDER = '__RV__';
@@ -102,7 +103,7 @@ export interface StoredPod {
 interface ScriptedRedis extends Redis {
   /** applyWrites-4+.lua: the number of keys first (4 + the keys the operations touch). */
   applyWrites(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
-  loadForSync(jobKey: string, queueClock: string, podKeyPrefix: string, uncountedKeyPrefix: string, maxFinished: number): Promise<string[]>;
+  loadForSync(jobKey: string, queueClock: string, flows: string, podKeyPrefix: string, uncountedKeyPrefix: string, maxFinished: number, name: string): Promise<string[]>;
   /** reportPodStatus-5+.lua: the number of keys first. */
   reportPodStatus(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
   claimPod(...args: (string | number)[]): Promise<(number | string)[]>;
@@ -119,6 +120,8 @@ export interface SyncSnapshot {
   now: number;
   /** The pod queue's fair-queueing clock (ms; see queues.ts): pods this sync creates are queued from it. */
   queueClock: number;
+  /** The Job as a flow of the pod queue (see QueueFlow): how far apart the pods this sync creates are queued. */
+  queueFlow: QueueFlow;
   job: StoredJob;
   uncounted: StoredPod[];
   /** Finished pods not read this time (past MAX_FINISHED_PER_SYNC): the next sync counts them. */
@@ -181,7 +184,7 @@ export class JobStore {
     this.durability = limits.durability?.replicas ? limits.durability : undefined;
     if (this.durability) redis.on('ready', () => this.connections++);
     defineScript(redis, 'applyWrites', 'applyWrites-4+.lua');
-    defineScript(redis, 'loadForSync', 'loadForSync-2.lua');
+    defineScript(redis, 'loadForSync', 'loadForSync-3.lua');
     defineScript(redis, 'reportPodStatus', 'reportPodStatus-5+.lua');
     defineScript(redis, 'claimPod', 'claimPod-11.lua');
     defineScript(redis, 'takeSyncLease', 'takeSyncLease-2.lua');
@@ -275,19 +278,20 @@ export class JobStore {
 
   /** The Job and its uncounted pods with the Redis clock, in one round trip; undefined when the Job is gone. */
   async loadForSync(ns: string, name: string): Promise<SyncSnapshot | undefined> {
-    const reply = await this.redis.loadForSync(this.keys.job(ns, name), this.keys.podQueue, this.keys.pod(ns, ''), this.keys.jobUncounted(''), MAX_FINISHED_PER_SYNC);
+    const reply = await this.redis.loadForSync(this.keys.job(ns, name), this.keys.podQueue, this.keys.podQueueFlows(ns), this.keys.pod(ns, ''), this.keys.jobUncounted(''), MAX_FINISHED_PER_SYNC, name);
     const now = Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
     const [rv, obj, ctl] = [reply[2], reply[3], reply[4]];
     if (!rv || !obj) return undefined;
     const job: StoredJob = { rv, job: JSON.parse(obj) as Job, control: ctl ? (JSON.parse(ctl) as JobControlState) : { ...EMPTY_CONTROL_STATE } };
     const uncounted: StoredPod[] = [];
-    for (let i = 7; i + 3 < reply.length; i += 4) {
+    for (let i = 9; i + 3 < reply.length; i += 4) {
       const podRv = reply[i + 1] ?? '';
       const stored = await this.decodePod(`${ns}/${reply[i]}`, reply[i + 2] ?? '', reply[i + 3], podRv);
       if (stored) uncounted.push(stored);
     }
     const clock = Number(reply[6] || NaN);
-    return { now, queueClock: Number.isFinite(clock) ? clock : now, job, uncounted, finishedLeftOut: Number(reply[5] ?? 0) };
+    const queueFlow = { flows: Math.max(1, Number(reply[7]) || 1), ...(reply[8] ? { tail: reply[8].includes('inf') ? Infinity : Number(reply[8]) } : {}) };
+    return { now, queueClock: Number.isFinite(clock) ? clock : now, queueFlow, job, uncounted, finishedLeftOut: Number(reply[5] ?? 0) };
   }
 
   async getPod(ns: string, name: string): Promise<StoredPod | undefined> {

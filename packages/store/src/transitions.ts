@@ -4,11 +4,11 @@
  * applyWrites operations internally (one atomic commit each); a change on the hot path gets its
  * own Lua script when it needs one.
  */
-import { isJobFinished, podDictionary, ttlDeadline, type Job, type JobControlState, type JobEvent, type JobStatus, type NodeHeartbeat, type NodeSpecRecord, type Pod, sanitizeNodeSpec } from '@jobfleet/kube';
+import { isJobFinished, isManagedExternally, podDictionary, ttlDeadline, type Job, type JobControlState, type JobEvent, type JobStatus, type NodeHeartbeat, type NodeSpecRecord, type Pod, sanitizeNodeSpec } from '@jobfleet/kube';
 import { cronJobOwnerOps, cronJobPokeOps } from './cronjobs.js';
 import { eventOps } from './events.js';
 import { stopMessage } from './jobs.js';
-import { enqueueOps } from './queues.js';
+import { enqueueOps, type QueueFlow } from './queues.js';
 import { putOp, type CommitResult, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
 
 // ---- Jobs ----
@@ -27,6 +27,8 @@ export function insertJobOps(store: JobStore, job: Job): WriteOp[] {
     { op: 'set', key: store.keys.podDictionary(job.metadata.uid ?? ''), value: podDictionary(job) },
     { op: 'zadd', key: store.keys.jobs(ns), member: name },
     { op: 'sadd', key: store.keys.namespaces, member: ns },
+    // A flow of its namespace in the pod queue from now on (see QueueFlow): Jobs created together share their namespace's turns from their first pods on.
+    ...(job.spec.suspend || isManagedExternally(job) ? [] : [{ op: 'zadd', key: store.keys.podQueueFlows(ns), member: name, score: '+inf' } as const]),
     ...cronJobOwnerOps(store, job),
   ];
 }
@@ -208,6 +210,8 @@ export interface SyncWrite {
   now: number;
   /** The pod queue's clock when the sync read (SyncSnapshot.queueClock): the created pods are queued from it. */
   queueClock: number;
+  /** The Job as a flow of the pod queue when the sync read (SyncSnapshot.queueFlow): how far apart they are queued. */
+  queueFlow: QueueFlow;
   /** Schedule the TTL deletion if the new status finishes the Job. */
   scheduleTtl: boolean;
 }
@@ -229,7 +233,7 @@ export async function commitSync(store: JobStore, w: SyncWrite): Promise<CommitR
     ops.push({ op: 'zadd', key: keys.jobPods(uid), member: name });
     ops.push({ op: 'sadd', key: keys.jobUncounted(uid), member: name });
   }
-  ops.push(...enqueueOps(keys, w.created, w.queueClock));
+  ops.push(...enqueueOps(keys, w.created, w.queueClock, { ...w.queueFlow, ns, name: job.metadata.name ?? '' }));
   for (const { pod, rv } of w.stopped) {
     const name = pod.metadata.name ?? '';
     ops.push(await store.podPutOp(keys.pod(ns, name), rv, pod));

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Delays, Taint } from '@jobfleet/kube';
-import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, type NodeSpecRecord, type NodeView, type Fit, fitsNode, nodeView, podRequests, toResourceList, unschedulableMessage, isPodReady, controllerRef, isSidecar, k8sTime, ownerJobUid, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/kube';
+import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, type NodeSpecRecord, type NodeView, type Fit, fitsNode, mayPreferOtherNodes, nodeView, podRequests, preferenceScores, toResourceList, unschedulableMessage, isPodReady, controllerRef, isSidecar, k8sTime, ownerJobUid, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/kube';
 import { ANNOTATION_NODE_LOST, Cluster, DEFAULT_NODE_TIMINGS, lostPod, selfFenceAfterMs, settleDeletedPod, silentLogger, clip, type Logger, type NodeTimings, type RunningMetricsServer } from '@jobfleet/controllers';
 import {
   eventOps,
@@ -132,6 +132,16 @@ const UNFIT_REMEMBER_MS = 30_000;
 /** ...at most this many classes; a pod of one past them (or of none) is handed back due this much later, so that this node does not take it again at once. */
 const UNFIT_REMEMBERED = MAX_SKIP;
 const UNFIT_FULL_RETRY_MS = 1_000;
+/**
+ * A pod that fits here but scores higher on another node that fits it now (preferred node affinity,
+ * PreferNoSchedule taints: preferenceScores, as that node's last heartbeat says) is left to the
+ * better nodes: its class is skipped this long, then looked at again...
+ */
+const PREFER_OTHERS_MS = 1_000;
+/** ...for at most this long per pod from the first time this node left it (a better node that does not take it, full since its heartbeat, does not hold it for ever)... */
+const PREFER_OTHERS_MAX_MS = 5_000;
+/** ...remembering at most this many pods (past it, the memory starts again). */
+const PREFER_OTHERS_REMEMBERED = 10_000;
 /** How long after its claim a pod must have a runner on its node. */
 const CLAIM_SETTLE_MS = 30_000;
 /** What close() may take beyond the drain timeout: killing what is left, removing it, reporting it. */
@@ -195,6 +205,9 @@ interface Claimed extends StoredPod {
   reservation: string;
 }
 
+/** A pod that fits here, left to a node that scores higher for it (PREFER_OTHERS_MS). */
+const PREFERS_OTHERS = 'prefersOthers';
+
 /** A pod that does not fit on this node: why, the pod as read, and when it was created (ms). */
 interface Unfit {
   unfit: Fit;
@@ -241,6 +254,8 @@ export class WorkerNode {
   private fleet?: { at: number; nodes: Promise<NodeView[]> };
   /** Placement classes of pods this node can never take as it is (see UNFIT_REMEMBER_MS). */
   private readonly unfit = new Map<string, { until: number }>();
+  /** Pods this node left to nodes that score higher for them ("ns/name" → when first; see PREFER_OTHERS_MAX_MS). */
+  private readonly leftToOthers = new Map<string, number>();
   /** The text of this node's spec record as last read (a change makes it look at the pods it left again). */
   private specText?: string;
   private readonly timings: NodeTimings;
@@ -399,7 +414,7 @@ export class WorkerNode {
     if (this.draining || this.stopped || !this.lease) return { retryInMs: 1_000 };
     // Of a class this node left to the others a moment ago (taken in the same batch as it was remembered): back, unread.
     if (placementClass !== undefined && (this.unfit.get(placementClass)?.until ?? 0) > Date.now()) return { retryInMs: 0 };
-    let claimed: Claimed | Unfit | 'nameLost' | undefined;
+    let claimed: Claimed | Unfit | 'nameLost' | typeof PREFERS_OTHERS | undefined;
     try {
       claimed = await this.claim(ns, name, this.lease.token, task.entry);
     } catch {
@@ -407,6 +422,11 @@ export class WorkerNode {
     }
     if (!claimed) return;
     if (claimed === 'nameLost') return { retryInMs: 1_000 };
+    if (claimed === PREFERS_OTHERS) {
+      // Back in its place for the better nodes (woken); this node skips the class a moment.
+      if (placementClass === undefined || !this.rememberUnfit(placementClass, PREFER_OTHERS_MS)) return { retryInMs: PREFER_OTHERS_MS };
+      return { retryInMs: 0 };
+    }
     if ('unfit' in claimed) {
       // Not knowing (Redis away): as if a node had room later.
       const elsewhere = await this.placeElsewhere(claimed).catch(() => 'later' as const);
@@ -508,7 +528,7 @@ export class WorkerNode {
    * (selector, affinity, taints, cordon) and what it has left. What the pod requests is reserved
    * before the claim is written, and let go if the claim does not happen.
    */
-  private async claim(ns: string, name: string, leaseToken: string, entry: string): Promise<Claimed | Unfit | 'nameLost' | undefined> {
+  private async claim(ns: string, name: string, leaseToken: string, entry: string): Promise<Claimed | Unfit | 'nameLost' | typeof PREFERS_OTHERS | undefined> {
     const key = `${ns}/${name}`;
     for (;;) {
       const stored = await this.cluster.store.getPod(ns, name);
@@ -519,6 +539,10 @@ export class WorkerNode {
       if (reservation.reasons.length > 0) {
         const created = Date.parse(pod.metadata.creationTimestamp ?? '');
         return { unfit: reservation, stored, created: Number.isFinite(created) ? created : Date.now() };
+      }
+      if (await this.prefersOthers(key, pod).catch(() => false)) {
+        this.resources.release(key, reservation.token);
+        return PREFERS_OTHERS;
       }
       // Whatever happens before the claim is written (a malformed pod, Redis), the reservation goes with it.
       let claimed: Claimed | 'nameLost' | 'conflict' = 'conflict';
@@ -582,11 +606,35 @@ export class WorkerNode {
     return fits.some((f) => !f.unresolvable) ? 'later' : 'never';
   }
 
-  /** Remembers a placement class to leave to the others (UNFIT_REMEMBER_MS); false when the memory is full (of live classes). */
-  private rememberUnfit(placementClass: string): boolean {
+  /**
+   * Whether a pod that fits here scores higher on another node that fits it now, by the
+   * scheduler's NodeAffinity and TaintToleration scores (preferenceScores; a tie stays here), the
+   * others as their last heartbeats say; for PREFER_OTHERS_MAX_MS at most from the first time this
+   * node left the pod to them.
+   */
+  private async prefersOthers(key: string, pod: Pod): Promise<boolean> {
+    const self = this.resources.view();
+    if (!mayPreferOtherNodes(pod.spec, self)) return false;
+    const now = Date.now();
+    const first = this.leftToOthers.get(key);
+    if (first !== undefined && now - first > PREFER_OTHERS_MAX_MS) return false;
+    const requests = podRequests(pod.spec);
+    const others = (await this.fleetNodes()).filter((n) => n.name !== this.nodeName && fitsNode(pod.spec, requests, n).reasons.length === 0);
+    if (others.length === 0) return false;
+    const [mine = 0, ...theirs] = preferenceScores(pod.spec, [self, ...others]);
+    if (!theirs.some((score) => score > mine)) return false;
+    if (first === undefined) {
+      if (this.leftToOthers.size >= PREFER_OTHERS_REMEMBERED) this.leftToOthers.clear();
+      this.leftToOthers.set(key, now);
+    }
+    return true;
+  }
+
+  /** Remembers a placement class to leave to the others (for `ms`, UNFIT_REMEMBER_MS unless given); false when the memory is full (of live classes). */
+  private rememberUnfit(placementClass: string, ms = UNFIT_REMEMBER_MS): boolean {
     this.unfitClasses(); // drops those whose time is up
     if (this.unfit.size >= UNFIT_REMEMBERED && !this.unfit.has(placementClass)) return false;
-    this.unfit.set(placementClass, { until: Date.now() + UNFIT_REMEMBER_MS });
+    this.unfit.set(placementClass, { until: Date.now() + ms });
     return true;
   }
 

@@ -30,8 +30,9 @@
             expectUid?, expectRv?                    preconditions (start only)
             uid?                                     the Job's uid (continue only)
             grace?                                   seconds, passed on to the nodes
-            keys: {jobs, pods, ttl, registry, events, lease, again, podq}   keys of the namespace / fleet
-                                                     (podq: the pod queue, entries "ns/name#class")
+            keys: {jobs, pods, ttl, registry, events, lease, again, podq, flows}   keys of the namespace / fleet
+                                                     (podq: the pod queue, entries "ns/name#class";
+                                                     flows: the namespace's Jobs as queue flows)
             prefixes: {pod, log, logz, event, jobPods, uncounted, dict, jobEvents, jobLog, nodePods, nodeChannel}
             pods: [{n, rv, f, node?, stop?, force?, q?}]  f: the pod's JSON with "__RV__" as resourceVersion;
                                                      q: its queue entry with its class (podQueueEntry)
@@ -66,6 +67,7 @@ if p.start then
   appendChange(rv, "DELETED", {kind = "Job", ns = p.ns, name = p.name}, jobObj, "")
   redis.call("ZREM", K.jobs, p.name)
   redis.call("ZREM", K.ttl, p.ns .. "/" .. p.name)
+  redis.call("ZREM", K.flows, p.name)
   redis.call("DEL", K.lease, K.again)
 end
 if uid == "" then return {1, "done", "", jobObj} end

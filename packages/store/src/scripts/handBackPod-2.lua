@@ -9,7 +9,8 @@
 
   KEYS[1] the pod queue (ZSET member -> due ms)   KEYS[2] the taken entries (ZSET member -> lease end ms)
   ARGV[1] the entry ("ns/name")   ARGV[2] delay, ms
-  ARGV[3] the wake-up channel: an entry due at once (the pod fits another node) wakes the nodes
+  ARGV[3] the wake-up channel: an entry due at once (the pod fits another node) wakes the nodes,
+          the message naming its placement class ("" without one: see wakeMessage in queues.ts)
   ARGV[4] the entry's score when it was taken ("": unknown)
 
   Returns the time it is due (ms; now when due at once).
@@ -27,5 +28,5 @@ if tonumber(ARGV[2]) == 0 then
 end
 redis.call("ZADD", KEYS[1], "LT", at, ARGV[1])
 redis.call("ZREM", KEYS[2], ARGV[1])
-if tonumber(ARGV[2]) == 0 then redis.call("PUBLISH", ARGV[3], "") end
+if tonumber(ARGV[2]) == 0 then redis.call("PUBLISH", ARGV[3], string.match(ARGV[1], "#([^#]+)$") or "") end
 return due
