@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ANNOTATION_DELETED, ConflictError, InvalidError, applyJobDefaults, k8sTime, type Job, type Pod } from '@jobfleet/kube';
-import { deleteJob, type StoredPod } from '@jobfleet/store';
+import { deleteJob, podQueueEntry, type StoredPod } from '@jobfleet/store';
 import { createJob } from './jobs.js';
 import { scratchCluster } from './test-cluster.js';
 import { deleteNamespace } from './namespaces.js';
@@ -252,6 +252,31 @@ describe('owners: release and adoption', () => {
       /pod updates may not change fields other than/,
     );
     expect((await scratch.store.getPod(NS, name))?.rv).toBe(pod.rv);
+  });
+});
+
+describe('a queued pod whose tolerations a client adds', () => {
+  it('moves to the entry of its new placement class, in the same place; a bound pod is not queued again', async () => {
+    const job = await created();
+    const pod = await onlyPod(job);
+    const name = pod.pod.metadata.name ?? '';
+    const keys = scratch.store.keys;
+    const before = podQueueEntry(pod.pod);
+    const score = await scratch.cluster.redis.zscore(keys.podQueue, before);
+    expect(score).not.toBeNull();
+    const tolerate = (key: string) => (current: Pod): Pod => ({ ...current, spec: { ...current.spec, tolerations: [...(current.spec.tolerations ?? []), { key, operator: 'Exists', effect: 'NoSchedule' }] } });
+    const written = await updatePod(scratch.store, scratch.cluster.controller, NS, name, tolerate('dedicated'));
+    expect(written.spec.tolerations).toStrictEqual([{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }]);
+    const after = podQueueEntry(written);
+    expect(after).not.toBe(before);
+    expect(await scratch.cluster.redis.zscore(keys.podQueue, before)).toBeNull();
+    expect(await scratch.cluster.redis.zscore(keys.podQueue, after)).toBe(score);
+    // Bound to a node (taken and claimed): a change queues nothing.
+    await scratch.cluster.queues.dequeuePods([after]);
+    await runOnNode((await scratch.store.getPod(NS, name)) as StoredPod, 'node-q');
+    const later = await updatePod(scratch.store, scratch.cluster.controller, NS, name, tolerate('other'));
+    expect(await scratch.cluster.redis.zscore(keys.podQueue, podQueueEntry(later))).toBeNull();
+    expect(await scratch.cluster.redis.zscore(keys.podQueue, after)).toBeNull();
   });
 });
 

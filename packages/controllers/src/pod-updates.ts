@@ -221,7 +221,7 @@ export async function updatePod(store: JobStore, controller: JobController, ns: 
     if (errors.length > 0) throw new InvalidError({ group: '', kind: 'Pod', name, errors });
     if (deepEqual(next, stored.pod)) return withVersion(stored);
     if (opts.dryRun) return { ...next, metadata: { ...next.metadata, resourceVersion: stored.rv } };
-    const result = await putPod(store, stored.rv, next);
+    const result = await putPod(store, stored.rv, next, { previous: stored.pod });
     if (!result.ok) {
       if (typeof precondition === 'string' && precondition !== '') throw podConflict(name);
       continue;

@@ -200,6 +200,29 @@ describe('placement across a mixed fleet', () => {
     expect((await podsOf(away))[0]?.spec.nodeName).toBe(node('small'));
   });
 
+  it('kubectl patch adds a toleration to a pod waiting for a tainted node: it runs there; kubectl label works on a pod with tolerations', async () => {
+    const name = uniqueName('tolerate-later');
+    await fleet.client.createJob(job(name, 'echo placed', 1, { nodeSelector: { zone: 'b' } }));
+    const pod = await eventually('the pod marked Unschedulable (the zone-b node is tainted)', async () => {
+      const [p] = await podsOf(name);
+      return p?.status?.conditions?.find((x) => x.type === 'PodScheduled')?.reason === 'Unschedulable' ? p : undefined;
+    });
+    const podName = pod.metadata.name ?? '';
+    // Only additions to a pod's tolerations are allowed, as Kubernetes: changing one is refused.
+    await kubectlOk(kubectl, ['patch', 'pod', podName, '-p', JSON.stringify({ spec: { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }] } })]);
+    const refused = await kubectl.run(['patch', 'pod', podName, '-p', JSON.stringify({ spec: { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'other', effect: 'NoSchedule' }] } })]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('existing toleration can not be modified except its tolerationSeconds');
+    const done = await fleet.client.waitForCompletion(name, { timeoutMs: WAIT_MS });
+    expect(done.status?.succeeded).toBe(1);
+    const [ran] = await podsOf(name);
+    expect(ran?.spec.nodeName).toBe(node('big'));
+    expect(ran?.spec.tolerations).toStrictEqual([{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }]);
+    // A pod with tolerations takes label changes (its tolerations sent back unchanged).
+    await kubectlOk(kubectl, ['label', 'pod', podName, 'checked=yes']);
+    expect((await podsOf(name))[0]?.metadata.labels?.checked).toBe('yes');
+  });
+
   it('a NoExecute taint evicts the pods that do not tolerate it at once, those tolerating it for 10 s no sooner than 10 s on, and keeps those tolerating it for ever', async () => {
     // On the big node (zone b, tainted dedicated=batch:NoSchedule, which they all tolerate).
     const onBig = (name: string, script: string, noExecute?: { tolerationSeconds?: number }) => {

@@ -219,7 +219,14 @@ describe('podUpdate (ValidatePodUpdate)', () => {
         'spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)\n- spec.restartPolicy: "Never"\n+ spec.restartPolicy: "OnFailure"',
       ],
     },
-    { name: 'tolerations', change: (p) => (p.spec.tolerations = [{ key: 'k', operator: 'Exists' }]), want: ['spec.tolerations: Forbidden: not supported by jobfleet'] },
+    // Kubernetes' TestPodUpdate toleration cases (validateOnlyAddedTolerations), on a running pod.
+    { name: 'added valid new toleration', stored: pod({ spec: { tolerations: [{ key: 'key1', value: 'value1', operator: 'Equal', effect: 'NoExecute', tolerationSeconds: 10 }] } }), change: (p) => p.spec.tolerations.push({ key: 'key2', value: 'value2', operator: 'Equal', effect: 'NoExecute', tolerationSeconds: 10 }), want: [] },
+    { name: 'modified existing toleration value', stored: pod({ spec: { tolerations: [{ key: 'key1', value: 'value1', operator: 'Equal', effect: 'NoExecute', tolerationSeconds: 10 }] } }), change: (p) => (p.spec.tolerations[0].value = 'value2'), want: ['spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds'] },
+    { name: 'modified tolerationSeconds in existing toleration', stored: pod({ spec: { tolerations: [{ key: 'key1', value: 'value1', operator: 'Equal', effect: 'NoExecute', tolerationSeconds: 10 }] } }), change: (p) => (p.spec.tolerations[0].tolerationSeconds = 20), want: [] },
+    { name: 'removed existing toleration', stored: pod({ spec: { tolerations: [{ key: 'key1', value: 'value1', operator: 'Equal', effect: 'NoExecute', tolerationSeconds: 10 }] } }), change: (p) => (p.spec.tolerations = []), want: ['spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds'] },
+    { name: 'added invalid new toleration', stored: pod({ spec: { tolerations: [{ key: 'key1', value: 'value1', operator: 'Equal', effect: 'NoExecute', tolerationSeconds: 10 }] } }), change: (p) => p.spec.tolerations.push({ key: 'key2', value: 'value2', operator: 'Equal', effect: 'NoSchedule', tolerationSeconds: 10 }), want: ["spec.tolerations[1].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set"] },
+    { name: 'a toleration that is not one', change: (p) => (p.spec.tolerations = [{ key: 'k', colour: 'red' }]), want: [expect.stringMatching(/^spec\.tolerations: Invalid value: .*must be a list of tolerations$/) as unknown as string] },
+    { name: 'unchanged tolerations with a label change', stored: pod({ spec: { tolerations: [{ key: 'key1', value: 'value1', operator: 'Equal', effect: 'NoExecute', tolerationSeconds: 10 }] } }), change: (p) => (p.metadata.labels.extra = 'x'), want: [] },
     { name: 'activeDeadlineSeconds may not grow', stored: pod({ spec: { activeDeadlineSeconds: 10, nodeName: undefined } }), change: (p) => (p.spec.activeDeadlineSeconds = 20), want: ['spec.activeDeadlineSeconds: Invalid value: 20: must be less than or equal to previous value'] },
     { name: 'activeDeadlineSeconds may not be removed', stored: pod({ spec: { activeDeadlineSeconds: 10, nodeName: undefined } }), change: (p) => delete p.spec.activeDeadlineSeconds, want: ['spec.activeDeadlineSeconds: Invalid value: "null": must not update from a positive integer to nil value'] },
     {
@@ -244,6 +251,22 @@ describe('podUpdate (ValidatePodUpdate)', () => {
     expect(result.errors).toStrictEqual([]);
     expect(result.pod.metadata).toMatchObject({ labels: { app: 'x' }, uid: 'pod-uid', deletionTimestamp: '2025-01-01T00:00:30Z', creationTimestamp: '2025-01-01T00:00:00Z' });
     expect(result.pod.status).toStrictEqual(stored.status);
+  });
+
+  it('a running pod takes an added toleration (and a changed tolerationSeconds); the rest of its spec stays', () => {
+    const stored = pod({ spec: { tolerations: [{ key: 'spot', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }] } });
+    const result = update(stored, (p) => {
+      p.spec.tolerations[0].tolerationSeconds = 5;
+      p.spec.tolerations.push({ key: 'maintenance', operator: 'Exists', effect: 'NoExecute' });
+    });
+    expect(result.errors).toStrictEqual([]);
+    expect(result.pod.spec).toStrictEqual({
+      ...stored.spec,
+      tolerations: [
+        { key: 'spot', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 },
+        { key: 'maintenance', operator: 'Exists', effect: 'NoExecute' },
+      ],
+    });
   });
 
   it('a pod no worker took yet, or one that ended, takes a new image and a shorter deadline', () => {

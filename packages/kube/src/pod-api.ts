@@ -12,7 +12,8 @@ import { forbidden, invalid, required, textOf, type FieldError } from './field-e
 import { isImageReference, IMAGE_REFERENCE_MESSAGE } from './image-reference.js';
 import { ANNOTATION_DELETED, JOB_TRACKING_FINALIZER } from './controller/labels.js';
 import { k8sTime, parseTime } from './controller/time.js';
-import type { Job, ObjectMeta, OwnerReference, Pod, PodCondition, PodSpec, PodStatus } from './types.js';
+import type { Job, ObjectMeta, OwnerReference, Pod, PodCondition, PodSpec, PodStatus, Toleration } from './types.js';
+import { validateTolerations } from './validation-pod.js';
 import { isQualifiedName, validateAnnotations, validateLabels } from './validation-meta.js';
 import { deepEqual, FIELD_IMMUTABLE_MESSAGE, selectorMatches } from './validation.js';
 
@@ -356,6 +357,52 @@ function finalizersUpdate(old: ObjectMeta, input: unknown, path: string, errors:
 }
 
 /** Empty values (null, "", {}, []) are left out, as Kubernetes' semantic equality finds them equal to unset ones. */
+/** A toleration as a client sent it: an object of the Toleration fields of their types, or undefined. */
+function asToleration(value: unknown): Toleration | undefined {
+  if (!isObject(value)) return undefined;
+  const { key, operator, value: v, effect, tolerationSeconds, ...rest } = value;
+  if (Object.keys(rest).length > 0) return undefined;
+  if (![key, operator, v, effect].every((f) => f === undefined || f === null || typeof f === 'string')) return undefined;
+  if (!(tolerationSeconds === undefined || tolerationSeconds === null || (typeof tolerationSeconds === 'number' && Number.isSafeInteger(tolerationSeconds)))) return undefined;
+  const out: Toleration = {};
+  if (typeof key === 'string' && key) out.key = key;
+  if (typeof operator === 'string' && operator) out.operator = operator as Toleration['operator'];
+  if (typeof v === 'string' && v) out.value = v;
+  if (typeof effect === 'string' && effect) out.effect = effect as Toleration['effect'];
+  if (typeof tolerationSeconds === 'number') out.tolerationSeconds = tolerationSeconds;
+  return out;
+}
+
+/**
+ * Kubernetes' validateOnlyAddedTolerations for a pod update: every toleration the pod has must still
+ * be there, the same but for its tolerationSeconds; new ones may be added (on a running pod too: a
+ * toleration added in time keeps it from a NoExecute taint's eviction); then ValidateTolerations of the
+ * whole list. The new list when it differs from the old one, undefined when it does not (or is refused).
+ */
+function updatedTolerations(old: readonly Toleration[], input: unknown, errors: FieldError[]): Toleration[] | undefined {
+  if (input === undefined || input === null) {
+    if (old.length > 0) errors.push(forbidden('spec.tolerations', 'existing toleration can not be modified except its tolerationSeconds'));
+    return undefined;
+  }
+  const list = Array.isArray(input) ? input.map(asToleration) : undefined;
+  if (!list || list.some((t) => t === undefined)) {
+    errors.push(invalid('spec.tolerations', input, 'must be a list of tolerations'));
+    return undefined;
+  }
+  const next = list as Toleration[];
+  const same = (a: Toleration, b: Toleration) => (a.key ?? '') === (b.key ?? '') && (a.operator ?? '') === (b.operator ?? '') && (a.value ?? '') === (b.value ?? '') && (a.effect ?? '') === (b.effect ?? '');
+  if (!old.every((o) => next.some((n) => same(o, n)))) {
+    errors.push(forbidden('spec.tolerations', 'existing toleration can not be modified except its tolerationSeconds'));
+    return undefined;
+  }
+  const invalidOnes = validateTolerations(next, 'spec.tolerations');
+  if (invalidOnes.length > 0) {
+    errors.push(...invalidOnes);
+    return undefined;
+  }
+  return deepEqual(normalized(next), normalized(old)) ? undefined : next;
+}
+
 function normalized(value: unknown): unknown {
   if (Array.isArray(value)) {
     const items = value.map(normalized);
@@ -419,10 +466,9 @@ function specUpdate(stored: Pod, input: unknown): { spec: PodSpec; errors: Field
     errors.push(invalid('spec.activeDeadlineSeconds', null, 'must not update from a positive integer to nil value'));
   }
   next.activeDeadlineSeconds = oldDeadline;
-  if (next.tolerations !== undefined && next.tolerations !== null && normalized(next.tolerations) !== undefined) {
-    errors.push(forbidden('spec.tolerations', 'not supported by jobfleet'));
-    delete next.tolerations;
-  }
+  const tolerations = updatedTolerations(old.tolerations ?? [], next.tolerations, errors);
+  if (tolerations) changed = true;
+  next.tolerations = old.tolerations;
   if (errors.length === 0 && !deepEqual(normalized(next), normalized(old))) {
     errors.push(forbidden('spec', `pod updates may not change fields other than ${UPDATABLE_POD_SPEC_FIELDS.join(',')}\n${specDiff(old, next)}`));
   }
@@ -437,6 +483,7 @@ function specUpdate(stored: Pod, input: unknown): { spec: PodSpec; errors: Field
     ...(old.initContainers ? { initContainers: old.initContainers.map((c, i) => ({ ...c, image: imageOf(input.initContainers, i, c.image) })) } : {}),
   };
   if (typeof input.activeDeadlineSeconds === 'number') spec.activeDeadlineSeconds = input.activeDeadlineSeconds;
+  if (tolerations) spec.tolerations = tolerations;
   return { spec, errors };
 }
 

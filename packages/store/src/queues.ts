@@ -26,8 +26,8 @@ export interface PodTask {
  * not spec.nodeName, which only a claim sets: a template's nodeName is a required node affinity on
  * the pods). The pods of one Job share it. A node that finds it can never take a pod leaves the
  * entries of its class to the others, unread (takePods). Undefined for a spec whose requests cannot
- * be read (its node reads it, and admission refuses it). A pod whose tolerations a client changed
- * while queued keeps its entry (dequeuePods and deleteJob miss it: taken, it costs one read).
+ * be read (its node reads it, and admission refuses it). A pod whose tolerations a client changes
+ * while queued moves to its new class's entry in the same place (putPod).
  */
 export function placementClass(spec: PodSpec): string | undefined {
   let requests;

@@ -8,7 +8,7 @@ import { isJobFinished, isManagedExternally, podDictionary, ttlDeadline, type Jo
 import { cronJobOwnerOps, cronJobPokeOps } from './cronjobs.js';
 import { eventOps } from './events.js';
 import { stopMessage } from './jobs.js';
-import { enqueueOps, type QueueFlow } from './queues.js';
+import { enqueueOps, podQueueEntry, wakeMessage, type QueueFlow } from './queues.js';
 import { putOp, type CommitResult, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
 
 // ---- Jobs ----
@@ -285,13 +285,31 @@ export function removePod(store: JobStore, jobUid: string, stored: StoredPod): P
  * Writes a pod read at resourceVersion `expect`; with `stopGraceSeconds`, its node is told (in the
  * same commit) to stop it with that grace period.
  */
-export async function putPod(store: JobStore, expect: string, pod: Pod, opts: { stopGraceSeconds?: number } = {}): Promise<CommitResult> {
+export async function putPod(store: JobStore, expect: string, pod: Pod, opts: { stopGraceSeconds?: number; previous?: Pod } = {}): Promise<CommitResult> {
   const ns = pod.metadata.namespace ?? 'default';
   const name = pod.metadata.name ?? '';
   const ops: WriteOp[] = [await store.podPutOp(store.keys.pod(ns, name), expect, pod)];
   const node = pod.spec.nodeName;
   if (opts.stopGraceSeconds !== undefined && node) ops.push({ op: 'publish', channel: store.keys.nodeChannel(node), message: stopMessage(ns, name, opts.stopGraceSeconds) });
+  if (opts.previous) ops.push(...(await requeueOps(store, opts.previous, pod)));
   return store.commit(ops);
+}
+
+/**
+ * A queued pod whose placement class a client changed (tolerations added) moves to the entry of its
+ * new class in the same place, so that nodes that left the old class to the others look at it again.
+ * Not queued (taken, bound): nothing (whoever took it reads the pod as it is).
+ */
+async function requeueOps(store: JobStore, previous: Pod, pod: Pod): Promise<WriteOp[]> {
+  const [from, to] = [podQueueEntry(previous), podQueueEntry(pod)];
+  if (from === to || pod.spec.nodeName) return [];
+  const score = await store.redis.zscore(store.keys.podQueue, from);
+  if (score === null) return [];
+  return [
+    { op: 'zrem', key: store.keys.podQueue, member: from },
+    { op: 'zadd', key: store.keys.podQueue, member: to, score },
+    { op: 'publish', channel: store.keys.podQueueWake, message: wakeMessage([to]) },
+  ];
 }
 
 /** Whether the pod is among the Job's uncounted pods. */
