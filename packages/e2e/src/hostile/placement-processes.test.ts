@@ -15,7 +15,10 @@
  * - no pod ran on a node whose labels or taints it does not allow, and at no instant was the sum of
  *   the CPU requests (or the number) of the pods running on a node above its allocatable: from the
  *   finished pods' own start and finish times (for the pods of the killed node, whose end no worker
- *   reported, the end Docker recorded for their containers).
+ *   reported, the end Docker recorded for their containers);
+ * - (a second fleet) a one-pod Job submitted behind a 40-pod backlog on the same node runs next, and a
+ *   GPU pod goes to the GPU worker process, whose Docker container is created with an NVIDIA device
+ *   request (refused by a Docker Engine without the NVIDIA runtime, naming the driver).
  */
 import Docker from 'dockerode';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -44,12 +47,14 @@ interface NodeSpec {
   taints: Taint[];
 }
 const BATCH_TAINT: Taint = { key: 'dedicated', value: 'batch', effect: 'NoSchedule' };
-const NODES: Record<'big' | 'small-1' | 'small-2' | 'wide', NodeSpec> = {
+const NODES: Record<'big' | 'small-1' | 'small-2' | 'wide' | 'gpu', NodeSpec> = {
   big: { capacity: { cpu: '2', memory: '2Gi', pods: '8' }, labels: { zone: 'a' }, taints: [BATCH_TAINT] },
   'small-1': { capacity: { cpu: '1', memory: '1Gi', pods: '4' }, labels: { zone: 'b' }, taints: [] },
   'small-2': { capacity: { cpu: '1', memory: '1Gi', pods: '4' }, labels: { zone: 'b' }, taints: [] },
   // Started only once the Job that fits nowhere else is seen Unschedulable.
   wide: { capacity: { cpu: '4', memory: '2Gi', pods: '2' }, labels: { zone: 'c' }, taints: [] },
+  // The second test's: one GPU, for pods that tolerate its taint.
+  gpu: { capacity: { cpu: '1', memory: '1Gi', pods: '2', 'nvidia.com/gpu': '1' }, labels: { accelerator: 'nvidia' }, taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }] },
 };
 type NodeKey = keyof typeof NODES;
 
@@ -212,7 +217,7 @@ function peak(pods: Pod[], ends: Map<string, number>): { cpu: number; pods: numb
   return { cpu: maxOverlap(intervals), pods: maxOverlap(intervals.map(({ start, end }) => ({ start, end }))), counted: intervals.length };
 }
 
-describe('placement across worker processes of a mixed fleet, one of them SIGKILLed', () => {
+describe('placement across worker processes of a mixed fleet', () => {
   it('keeps every pod where its selector, affinity and tolerations allow, never over a node\'s allocatable; the killed node\'s pods are replaced on the surviving zone-b node', async () => {
     await startFleet();
     for (const key of ['big', 'small-1', 'small-2'] as const) await startWorkerProcess(key);
@@ -338,5 +343,45 @@ describe('placement across worker processes of a mixed fleet, one of them SIGKIL
     }
     // The measure sees pods run together where they may (else the bound above says nothing).
     expect(peak(podsA, new Map()).pods).toBeGreaterThanOrEqual(2);
+  });
+
+  it('starts a one-pod Job promptly behind a large backlog, and gives a GPU pod the GPU worker with an NVIDIA device request', async () => {
+    await startFleet();
+    for (const key of ['small-1', 'gpu'] as const) await startWorkerProcess(key);
+    const big = uniqueName('backlog');
+    const small = uniqueName('behind');
+    const gpu = uniqueName('gpu');
+    const all = [big, small, gpu];
+    const seen = () => state(all);
+    // The small node runs 4 pods at a time: 36 of the 40 wait in the queue.
+    await client.createJob(job(big, 'sleep 1', 40, { nodeSelector: { zone: 'b' } }));
+    await eventually('the big Job running', async () => ((await podsOf(big)).filter((p) => p.status.phase === 'Running').length >= 2 ? true : undefined), { seen });
+    await client.createJob(job(small, 'true', 1, { nodeSelector: { zone: 'b' } }));
+    await completed(small, all);
+    const atSmallDone = (await client.getJob(big)).status?.succeeded ?? 0;
+    console.log(`fairness (worker processes): the one-pod Job completed when the big Job had ${atSmallDone} of 40 pods done (first in, first out: ≥ 32)`);
+    expect(atSmallDone).toBeLessThan(24);
+
+    await client.createJob(job(gpu, 'true', 1, { limits: { 'nvidia.com/gpu': '1' }, tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] }));
+    const pod = await eventually(
+      'the GPU pod to end or fail to start',
+      async () => {
+        const [p] = await podsOf(gpu);
+        const waiting = p?.status.containerStatuses?.[0]?.state.waiting;
+        return p && (p.status.phase === 'Succeeded' || p.status.phase === 'Failed' || (waiting && waiting.reason !== 'ContainerCreating')) ? p : undefined;
+      },
+      { seen },
+    );
+    expect(pod.spec.nodeName).toBe(nodeName('gpu'));
+    // Without the NVIDIA runtime (every test machine here) Docker refuses the device request, naming the
+    // driver and capability it was given: a container created without it would have run and Succeeded.
+    const runtimes = JSON.stringify(((await new Docker().info()) as { Runtimes?: unknown }).Runtimes ?? {});
+    if (!runtimes.includes('nvidia')) {
+      expect(pod.status.phase).not.toBe('Succeeded');
+      expect(JSON.stringify(pod.status)).toContain('could not select device driver \\"nvidia\\" with capabilities: [[gpu]]');
+    } else {
+      expect(pod.status.phase).toBe('Succeeded');
+    }
+    expect((await completed(big, all)).status).toMatchObject({ succeeded: 40 });
   });
 });
