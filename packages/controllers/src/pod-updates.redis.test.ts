@@ -264,7 +264,7 @@ describe('a queued pod whose tolerations a client adds', () => {
     const before = podQueueEntry(pod.pod);
     const score = await scratch.cluster.redis.zscore(keys.podQueue, before);
     expect(score).not.toBeNull();
-    const tolerate = (key: string) => (current: Pod): Pod => ({ ...current, spec: { ...current.spec, tolerations: [...(current.spec.tolerations ?? []), { key, operator: 'Exists', effect: 'NoSchedule' }] } });
+    const tolerate = (key: string) => (current: Pod): Record<string, unknown> => ({ ...current, spec: { ...current.spec, tolerations: [...(current.spec.tolerations ?? []), { key, operator: 'Exists', effect: 'NoSchedule' }] } });
     const written = await updatePod(scratch.store, scratch.cluster.controller, NS, name, tolerate('dedicated'));
     expect(written.spec.tolerations).toStrictEqual([{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }]);
     const after = podQueueEntry(written);
