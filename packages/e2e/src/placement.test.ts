@@ -18,9 +18,10 @@ import Docker from 'dockerode';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Pod } from '@jobfleet/kube';
 import { uniqueName, type Fleet } from './harness.js';
-import { eventually, milliCpu, placementJob } from './placement-fixtures.js';
-import { maxOverlap } from './timing.js';
+import { milliCpu, placementJob } from './placement-fixtures.js';
+import { eventually, maxOverlap } from './timing.js';
 import { kubectlOk, tableRows, useFleetWithKubectl, type Kubectl } from './kubectl-runner.js';
+import { httpJson } from './upstream/job-fixtures.js';
 
 let fleet: Fleet;
 let kubectl: Kubectl;
@@ -126,7 +127,7 @@ describe('placement across a mixed fleet', () => {
   it('kubectl describe node shows what the pods running on it request (Allocated resources) and lists them', async () => {
     const name = uniqueName('held');
     await fleet.client.createJob(job(name, 'sleep 60', 1, { requests: { cpu: '250m', memory: '64Mi' }, nodeName: node('small') }));
-    const running = await eventually('the pod running on the small node', async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running'));
+    const running = await eventually(async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running'), WAIT_MS, 'the pod running on the small node');
     const out = await kubectlOk(kubectl, ['describe', 'node', node('small')]);
     expect(out).toMatch(/Allocated resources:/);
     // kubectl sums the requests of the node's non-terminated pods (fieldSelector spec.nodeName, status.phase) against its allocatable.
@@ -144,11 +145,11 @@ describe('placement across a mixed fleet', () => {
   it('a pod that fits nowhere is Pending with Unschedulable and a FailedScheduling event, and runs once a fitting worker joins', async () => {
     const name = uniqueName('zone-c');
     await fleet.client.createJob(job(name, 'echo placed', 1, { nodeSelector: { zone: 'c' } }));
-    const pod = await eventually('the pod marked Unschedulable', async () => {
+    const pod = await eventually(async () => {
       const [p] = await podsOf(name);
       const c = p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
       return c?.reason === 'Unschedulable' && c.message?.startsWith('0/3 nodes are available') ? p : undefined;
-    });
+    }, WAIT_MS, 'the pod marked Unschedulable');
     const condition = pod.status?.conditions?.find((x) => x.type === 'PodScheduled');
     expect(condition?.status).toBe('False');
     expect(condition?.message).toBe(
@@ -175,15 +176,11 @@ describe('placement across a mixed fleet', () => {
     // Wants tier=gold (only zone-c has it) while zone-c is cordoned: fits nowhere.
     const name = uniqueName('gold');
     await fleet.client.createJob(job(name, 'true', 1, { nodeSelector: { tier: 'gold' } }));
-    await eventually(
-      'the gold pod Unschedulable',
-      async () => {
+    await eventually(async () => {
         const [p] = await podsOf(name);
         const c = p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
         return c?.reason === 'Unschedulable' && c.message?.includes('node(s) were unschedulable') ? p : undefined;
-      },
-      { seen: async () => (await podsOf(name)).map((p) => ({ node: p.spec.nodeName, phase: p.status?.phase, conditions: p.status?.conditions })) },
-    );
+      }, WAIT_MS, 'the gold pod Unschedulable', async () => (await podsOf(name)).map((p) => ({ node: p.spec.nodeName, phase: p.status?.phase, conditions: p.status?.conditions })));
     expect(await kubectlOk(kubectl, ['uncordon', node('zone-c')])).toContain(`node/${node('zone-c')} uncordoned`);
     await fleet.client.waitForCompletion(name, { timeoutMs: WAIT_MS });
     expect((await podsOf(name))[0]?.spec.nodeName).toBe(node('zone-c'));
@@ -191,10 +188,10 @@ describe('placement across a mixed fleet', () => {
     // The small node's new taint keeps untolerating pods away, until it is removed.
     const away = uniqueName('away');
     await fleet.client.createJob(job(away, 'true', 1, { nodeSelector: { zone: 'a' } }));
-    await eventually('the zone-a pod Unschedulable by the taint', async () => {
+    await eventually(async () => {
       const [p] = await podsOf(away);
       return p?.status?.conditions?.find((x) => x.type === 'PodScheduled')?.message?.includes('untolerated taint {maintenance: now}') ? p : undefined;
-    });
+    }, WAIT_MS, 'the zone-a pod Unschedulable by the taint');
     expect(await kubectlOk(kubectl, ['taint', 'node', node('small'), 'maintenance=now:NoSchedule-'])).toContain(`node/${node('small')} untainted`);
     await fleet.client.waitForCompletion(away, { timeoutMs: WAIT_MS });
     expect((await podsOf(away))[0]?.spec.nodeName).toBe(node('small'));
@@ -203,10 +200,10 @@ describe('placement across a mixed fleet', () => {
   it('kubectl patch adds a toleration to a pod waiting for a tainted node: it runs there; kubectl label works on a pod with tolerations', async () => {
     const name = uniqueName('tolerate-later');
     await fleet.client.createJob(job(name, 'echo placed', 1, { nodeSelector: { zone: 'b' } }));
-    const pod = await eventually('the pod marked Unschedulable (the zone-b node is tainted)', async () => {
+    const pod = await eventually(async () => {
       const [p] = await podsOf(name);
       return p?.status?.conditions?.find((x) => x.type === 'PodScheduled')?.reason === 'Unschedulable' ? p : undefined;
-    });
+    }, WAIT_MS, 'the pod marked Unschedulable (the zone-b node is tainted)');
     const podName = pod.metadata.name ?? '';
     // Only additions to a pod's tolerations are allowed, as Kubernetes: changing one is refused.
     await kubectlOk(kubectl, ['patch', 'pod', podName, '-p', JSON.stringify({ spec: { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }] } })]);
@@ -238,7 +235,7 @@ describe('placement across a mixed fleet', () => {
     await fleet.client.createJob(onBig(goes, "trap 'sleep 5; exit 1' TERM; sleep 30 & wait"));
     await fleet.client.createJob(onBig(later, "trap 'sleep 5; exit 1' TERM; sleep 40 & wait", { tolerationSeconds: 10 }));
     await fleet.client.createJob(onBig(stays, 'sleep 20', {}));
-    const running = (name: string) => eventually(`${name} running`, async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running'));
+    const running = (name: string) => eventually(async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running'), WAIT_MS, `${name} running`);
     const [goPod, laterPod, stayPod] = [await running(goes), await running(later), await running(stays)];
     expect(await kubectlOk(kubectl, ['taint', 'node', node('big'), 'evict=now:NoExecute'])).toContain(`node/${node('big')} tainted`);
     onTestFinished(async () => void (await kubectl.run(['taint', 'node', node('big'), 'evict=now:NoExecute-']))); // gone for a retry and the next tests
@@ -247,14 +244,10 @@ describe('placement across a mixed fleet', () => {
     expect(Number.isFinite(added)).toBe(true); // the API stamps a NoExecute taint with the time it was added
 
     const disruption = (name: string, uid: string | undefined) =>
-      eventually(
-        `${name}'s pod evicted`,
-        async () => {
+      eventually(async () => {
           const p = (await fleet.client.listPods({ jobName: name })).find((x) => x.metadata.uid === uid);
           return p?.status?.conditions?.find((c) => c.type === 'DisruptionTarget' && c.status === 'True') ? p : undefined;
-        },
-        { seen: async () => ({ node: await kubectlOk(kubectl, ['get', 'node', node('big'), '-o', 'jsonpath={.spec.taints}']), pods: (await podsOf(name)).map((p) => ({ uid: p.metadata.uid, phase: p.status?.phase, deleting: p.metadata.deletionTimestamp, conditions: p.status?.conditions })) }) },
-      );
+        }, WAIT_MS, `${name}'s pod evicted`, async () => ({ node: await kubectlOk(kubectl, ['get', 'node', node('big'), '-o', 'jsonpath={.spec.taints}']), pods: (await podsOf(name)).map((p) => ({ uid: p.metadata.uid, phase: p.status?.phase, deleting: p.metadata.deletionTimestamp, conditions: p.status?.conditions })) }));
     const goneNow = await disruption(goes, goPod.metadata.uid);
     const goneLater = await disruption(later, laterPod.metadata.uid);
     for (const p of [goneNow, goneLater]) {
@@ -276,11 +269,7 @@ describe('placement across a mixed fleet', () => {
     // ...once it is removed they run there, and nothing counted as failed.
     expect(await kubectlOk(kubectl, ['taint', 'node', node('big'), 'evict=now:NoExecute-'])).toContain(`node/${node('big')} untainted`);
     for (const name of [goes, later]) {
-      const replacement = await eventually(
-        `${name}'s replacement running`,
-        async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running' && p.metadata.uid !== goPod.metadata.uid && p.metadata.uid !== laterPod.metadata.uid),
-        { seen: async () => ({ job: (await fleet.client.getJob(name)).status, pods: (await podsOf(name)).map((p) => ({ uid: p.metadata.uid, node: p.spec.nodeName, phase: p.status?.phase, deleting: p.metadata.deletionTimestamp, conditions: p.status?.conditions })) }) },
-      );
+      const replacement = await eventually(async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running' && p.metadata.uid !== goPod.metadata.uid && p.metadata.uid !== laterPod.metadata.uid), WAIT_MS, `${name}'s replacement running`, async () => ({ job: (await fleet.client.getJob(name)).status, pods: (await podsOf(name)).map((p) => ({ uid: p.metadata.uid, node: p.spec.nodeName, phase: p.status?.phase, deleting: p.metadata.deletionTimestamp, conditions: p.status?.conditions })) }));
       expect(replacement.spec.nodeName).toBe(node('big'));
       expect((await fleet.client.getJob(name)).status?.failed ?? 0).toBe(0);
       await fleet.client.deleteJob(name);
@@ -295,7 +284,7 @@ describe('placement across a mixed fleet', () => {
     const j = job(name, "trap 'exit 1' TERM; sleep 60 & wait", 1, { nodeSelector: { zone: 'a' } });
     j.spec.podFailurePolicy = { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] };
     await fleet.client.createJob(j);
-    const first = await eventually('the pod running on the small node', async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running'));
+    const first = await eventually(async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running'), WAIT_MS, 'the pod running on the small node');
     expect(first.spec.nodeName).toBe(node('small'));
     onTestFinished(async () => void (await kubectl.run(['uncordon', node('small')])));
     const drained = await kubectlOk(kubectl, ['drain', node('small'), '--ignore-daemonsets', '--timeout=120s']);
@@ -304,13 +293,13 @@ describe('placement across a mixed fleet', () => {
     expect(drained).toContain(`node/${node('small')} drained`);
     // Evicted (the eviction API's condition), gone, not counted; its replacement waits: zone a is cordoned.
     expect((await podsOf(name)).some((p) => p.metadata.uid === first.metadata.uid)).toBe(false);
-    await eventually('the replacement Unschedulable', async () => {
+    await eventually(async () => {
       const p = (await podsOf(name)).find((x) => x.metadata.uid !== first.metadata.uid);
       return p?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message?.includes('node(s) were unschedulable') ? p : undefined;
-    });
+    }, WAIT_MS, 'the replacement Unschedulable');
     expect((await fleet.client.getJob(name)).status?.failed ?? 0).toBe(0);
     expect(await kubectlOk(kubectl, ['uncordon', node('small')])).toContain(`node/${node('small')} uncordoned`);
-    const again = await eventually('the replacement running', async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running'));
+    const again = await eventually(async () => (await podsOf(name)).find((p) => p.status?.phase === 'Running'), WAIT_MS, 'the replacement running');
     expect(again.spec.nodeName).toBe(node('small'));
     await fleet.client.deleteJob(name);
   });
@@ -319,7 +308,7 @@ describe('placement across a mixed fleet', () => {
     // The small node alone (zone a): 4 pods at a time, so 36 of the big Job's pods wait in the queue.
     const big = uniqueName('backlog');
     await fleet.client.createJob(job(big, 'sleep 1', 40, { nodeSelector: { zone: 'a' } }));
-    await eventually('the big Job running', async () => ((await fleet.client.getJob(big)).status?.active ?? 0) >= 4 || undefined);
+    await eventually(async () => ((await fleet.client.getJob(big)).status?.active ?? 0) >= 4 || undefined, WAIT_MS, 'the big Job running');
     const small = uniqueName('behind');
     await fleet.client.createJob(job(small, 'true', 1, { nodeSelector: { zone: 'a' } }));
     await fleet.client.waitForCompletion(small, { timeoutMs: WAIT_MS });
@@ -354,10 +343,10 @@ describe('placement across a mixed fleet', () => {
     // Six long pods preferring ssd, which runs 4 at a time: the other 2 run on the spot node meanwhile (a preference, not a requirement).
     const overflow = `${pool}-overflow`;
     await fleet.client.createJob(job(overflow, 'sleep 20', 6, { nodeSelector: { pool }, affinity: prefer('ssd') }));
-    const running = await eventually('all 6 pods running', async () => {
+    const running = await eventually(async () => {
       const pods = (await podsOf(overflow)).filter((p) => p.status?.phase === 'Running');
       return pods.length === 6 ? pods : undefined;
-    }, { timeoutMs: WAIT_MS, seen: () => nodesOf(overflow) });
+    }, WAIT_MS, 'all 6 pods running', () => nodesOf(overflow));
     expect(running.filter((p) => p.spec.nodeName === ssd)).toHaveLength(4);
     expect(running.filter((p) => p.spec.nodeName === spot)).toHaveLength(2);
     await fleet.client.deleteJob(overflow);
@@ -369,7 +358,7 @@ describe('placement across a mixed fleet', () => {
     const [pool1, pool2] = [node(`${name}-1`), node(`${name}-2`)];
     const leaving = await fleet.addWorker({ nodeName: pool1, capacity: { cpu: '1', memory: '1Gi', pods: '4' }, nodeLabels: { pool: name } });
     await fleet.client.createJob(job(name, 'sleep 4', 6, { requests: { cpu: '500m' }, nodeSelector: { pool: name } }));
-    await eventually('two pods running on the first pool node', async () => ((await podsOf(name)).filter((p) => p.spec.nodeName === pool1 && p.status?.phase === 'Running').length >= 2) || undefined);
+    await eventually(async () => ((await podsOf(name)).filter((p) => p.spec.nodeName === pool1 && p.status?.phase === 'Running').length >= 2) || undefined, WAIT_MS, 'two pods running on the first pool node');
     await fleet.addWorker({ nodeName: pool2, capacity: { cpu: '1', memory: '1Gi', pods: '4' }, nodeLabels: { pool: name } });
     await leaving.close(); // drains 2 s, then stops what still runs and hands it back
     const done = await fleet.client.waitForCompletion(name, { timeoutMs: WAIT_MS }).catch(async (err: unknown) => {
@@ -392,13 +381,10 @@ describe('placement across a mixed fleet', () => {
     const label = await kubectl.run(['label', 'node', node('small'), 'bad key=x']);
     expect(label.code).not.toBe(0);
     // What kubectl checks itself, the API checks too (any client can send it).
-    const res = await fetch(`${fleet.api.url}/api/v1/nodes/${node('small')}`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/merge-patch+json' },
-      body: JSON.stringify({ metadata: { labels: { 'bad key': 'x' } }, spec: { taints: [{ key: 'k', effect: 'Sometimes' }] } }),
-    });
+    const mergePatch = (body: unknown) => httpJson(fleet.api.url, 'PATCH', `/api/v1/nodes/${node('small')}`, body, 'application/merge-patch+json');
+    const res = await mergePatch({ metadata: { labels: { 'bad key': 'x' } }, spec: { taints: [{ key: 'k', effect: 'Sometimes' }] } });
     expect(res.status).toBe(422);
-    const status = (await res.json()) as { reason: string; message: string };
+    const status = res.body as { reason: string; message: string };
     expect(status.reason).toBe('Invalid');
     expect(status.message).toContain(`Node "${node('small')}" is invalid: `);
     expect(status.message).toContain('spec.taints[0].effect: Unsupported value: "Sometimes": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"');
@@ -408,9 +394,9 @@ describe('placement across a mixed fleet', () => {
     expect(small.metadata.labels['bad key']).toBeUndefined();
     // Every worker reads every node's record: taints past 512 KiB in all are refused (Kubernetes has no such bound; it has etcd's).
     const taints = Array.from({ length: 6_000 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(63), effect: 'NoSchedule' }));
-    const big = await fetch(`${fleet.api.url}/api/v1/nodes/${node('small')}`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { taints } }) });
+    const big = await mergePatch({ spec: { taints } });
     expect(big.status).toBe(422);
-    expect(((await big.json()) as { message: string }).message).toContain('metadata: Too long: may not be more than 524288 bytes');
+    expect((big.body as { message: string }).message).toContain('metadata: Too long: may not be more than 524288 bytes');
     expect((JSON.parse(await kubectlOk(kubectl, ['get', 'node', node('small'), '-o', 'json'])) as { spec: { taints?: unknown[] } }).spec.taints ?? []).toEqual([]);
   });
 
@@ -420,11 +406,11 @@ describe('placement across a mixed fleet', () => {
       job(name, 'true', 1, { limits: { 'nvidia.com/gpu': '1' }, tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] }),
     );
     // This machine has no NVIDIA runtime: Docker refuses the device request it was given, which shows it was made.
-    const pod = await eventually('the GPU pod to end or fail to start', async () => {
+    const pod = await eventually(async () => {
       const [p] = await podsOf(name);
       const waiting = p?.status?.containerStatuses?.[0]?.state?.waiting;
       return p && (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' || (waiting && waiting.reason !== 'ContainerCreating')) ? p : undefined;
-    });
+    }, WAIT_MS, 'the GPU pod to end or fail to start');
     expect(pod.spec.nodeName).toBe(node('gpu'));
     // Without the NVIDIA runtime (every test machine here) Docker refuses the request, naming the driver:
     // a container created without the device request would have run and Succeeded.

@@ -2,13 +2,20 @@
 import type { JobfleetClient } from '@jobfleet/client';
 import type { Pod } from '@jobfleet/kube';
 
-/** Polls `check` until it returns a value (not undefined, not false); fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+/** Polls `check` until it returns a value (not undefined, not false); past `timeoutMs`, fails saying what was awaited, the last error and what `seen` shows. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string, seen?: () => Promise<unknown>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let last: unknown;
   for (;;) {
-    const value = await check().catch(() => undefined);
+    const value = await check().catch((err: unknown) => {
+      last = err;
+      return undefined;
+    });
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const state = seen ? `; seen: ${JSON.stringify(await seen().catch(String))}` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}${state}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

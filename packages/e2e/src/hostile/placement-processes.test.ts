@@ -25,12 +25,13 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobfleetClient } from '@jobfleet/client';
 import type { Job, Pod, Taint } from '@jobfleet/kube';
 import { freePort } from '@jobfleet/store';
-import { DockerEngine, LABELS } from '@jobfleet/worker';
+import { LABELS } from '@jobfleet/worker';
 import { testRedis, uniqueName } from '../harness.js';
-import { eventually, milliCpu, placementJob, type PodTemplateExtras } from '../placement-fixtures.js';
+import { milliCpu, placementJob, type PodTemplateExtras } from '../placement-fixtures.js';
 import { startRoleProcess, type RoleProcess } from '../processes.js';
-import { maxOverlap } from '../timing.js';
-import { removeContainersOf } from './worker-processes.js';
+import { eventually, maxOverlap } from '../timing.js';
+import { httpJson } from '../upstream/job-fixtures.js';
+import { containersOf, removeContainersOf } from './worker-processes.js';
 
 const GRACE_MS = 3_000;
 const EVICTION_MS = 6_000;
@@ -187,7 +188,7 @@ function allows(node: NodeSpec, pod: Pod): boolean {
 async function dockerEnds(node: string): Promise<Map<string, number>> {
   const docker = new Docker();
   const out = new Map<string, number>();
-  for (const c of await new DockerEngine().listManaged({ [LABELS.node]: node })) {
+  for (const c of await containersOf(node)) {
     const info = await docker.getContainer(c.Id).inspect();
     const pod = info.Config.Labels[LABELS.pod];
     const end = info.State.Running ? Date.now() : Date.parse(info.State.FinishedAt);
@@ -224,7 +225,7 @@ describe('placement across worker processes of a mixed fleet', () => {
 
     // Each worker process registered its Node as it was told.
     for (const key of ['big', 'small-1', 'small-2'] as const) {
-      const node = (await (await fetch(`${apiUrl}/api/v1/nodes/${nodeName(key)}`)).json()) as { metadata: { labels: Record<string, string> }; spec: { taints?: Taint[] }; status: { allocatable: Record<string, string> } };
+      const node = (await httpJson(apiUrl, 'GET', `/api/v1/nodes/${nodeName(key)}`)).body as { metadata: { labels: Record<string, string> }; spec: { taints?: Taint[] }; status: { allocatable: Record<string, string> } };
       expect(node.status.allocatable).toMatchObject(NODES[key].capacity);
       expect(node.metadata.labels).toMatchObject({ ...NODES[key].labels, 'kubernetes.io/hostname': nodeName(key) });
       expect(node.spec.taints ?? []).toEqual(NODES[key].taints);
@@ -250,17 +251,13 @@ describe('placement across worker processes of a mixed fleet', () => {
     // 3 CPUs: more than any of the three nodes has (and the big one's taint is not tolerated).
     await client.createJob(job(nowhere, 'echo placed', 1, { requests: { cpu: '3' } }));
 
-    const pending = await eventually(
-      'the pod that fits nowhere to be Unschedulable with a FailedScheduling event',
-      async () => {
+    const pending = await eventually(async () => {
         const [p] = await podsOf(nowhere);
         const c = p?.status.conditions?.find((x) => x.type === 'PodScheduled');
         if (!p || c?.reason !== 'Unschedulable' || !c.message?.includes('nodes are available')) return undefined;
         const events = await client.listEvents({ fieldSelector: `involvedObject.name=${p.metadata.name ?? ''}` });
         return events.some((e) => e.reason === 'FailedScheduling') ? p : undefined;
-      },
-      { seen },
-    );
+      }, WAIT_MS, 'the pod that fits nowhere to be Unschedulable with a FailedScheduling event', seen);
     const scheduled = pending.status.conditions?.find((x) => x.type === 'PodScheduled');
     expect(scheduled?.status).toBe('False');
     expect(scheduled?.message).toMatch(/^0\/3 nodes are available: .*Insufficient cpu/);
@@ -271,15 +268,11 @@ describe('placement across worker processes of a mixed fleet', () => {
     expect(failedScheduling?.message).toContain('nodes are available');
 
     // The fault: once the zone-b Job runs on both small nodes, one of them is killed (its containers run on, unreported).
-    const initial = await eventually(
-      'the zone-b Job running on both small nodes',
-      async () => {
+    const initial = await eventually(async () => {
         const pods = await podsOf(zoneB);
         const on = (key: NodeKey) => pods.some((p) => p.status.phase === 'Running' && p.spec.nodeName === nodeName(key));
         return pods.length === 10 && on('small-1') && on('small-2') ? pods : undefined;
-      },
-      { seen },
-    );
+      }, WAIT_MS, 'the zone-b Job running on both small nodes', seen);
     const initialNames = new Set(initial.map((p) => p.metadata.name));
     await workers.get('small-2')?.kill('SIGKILL');
     workers.delete('small-2');
@@ -355,7 +348,7 @@ describe('placement across worker processes of a mixed fleet', () => {
     const seen = () => state(all);
     // The small node runs 4 pods at a time: 36 of the 40 wait in the queue.
     await client.createJob(job(big, 'sleep 1', 40, { nodeSelector: { zone: 'b' } }));
-    await eventually('the big Job running', async () => ((await podsOf(big)).filter((p) => p.status.phase === 'Running').length >= 2 ? true : undefined), { seen });
+    await eventually(async () => ((await podsOf(big)).filter((p) => p.status.phase === 'Running').length >= 2 ? true : undefined), WAIT_MS, 'the big Job running', seen);
     await client.createJob(job(small, 'true', 1, { nodeSelector: { zone: 'b' } }));
     await completed(small, all);
     const atSmallDone = (await client.getJob(big)).status?.succeeded ?? 0;
@@ -363,15 +356,11 @@ describe('placement across worker processes of a mixed fleet', () => {
     expect(atSmallDone).toBeLessThan(24);
 
     await client.createJob(job(gpu, 'true', 1, { limits: { 'nvidia.com/gpu': '1' }, tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] }));
-    const pod = await eventually(
-      'the GPU pod to end or fail to start',
-      async () => {
+    const pod = await eventually(async () => {
         const [p] = await podsOf(gpu);
         const waiting = p?.status.containerStatuses?.[0]?.state.waiting;
         return p && (p.status.phase === 'Succeeded' || p.status.phase === 'Failed' || (waiting && waiting.reason !== 'ContainerCreating')) ? p : undefined;
-      },
-      { seen },
-    );
+      }, WAIT_MS, 'the GPU pod to end or fail to start', seen);
     expect(pod.spec.nodeName).toBe(nodeName('gpu'));
     // Without the NVIDIA runtime (every test machine here) Docker refuses the device request, naming the
     // driver and capability it was given: a container created without it would have run and Succeeded.
