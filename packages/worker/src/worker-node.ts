@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Delays, Taint } from '@jobfleet/kube';
-import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, type NodeSpecRecord, type NodeView, type Fit, fitsNode, mayPreferOtherNodes, nodeView, podRequests, preferenceScores, toResourceList, unschedulableMessage, isPodReady, controllerRef, isSidecar, k8sTime, ownerJobUid, podQOSClass, podRestartCount, type Pod, type PodStatus } from '@jobfleet/kube';
+import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, type NodeHeartbeat, type NodeSpecRecord, type NodeView, type Fit, fitsNode, mayPreferOtherNodes, nodeView, podRequests, preferenceScores, toResourceList, unschedulableMessage, isPodReady, controllerRef, isSidecar, k8sTime, ownerJobUid, podQOSClass, podRestartCount, type Pod, type PodStatus, type ResourceList } from '@jobfleet/kube';
 import { ANNOTATION_NODE_LOST, Cluster, DEFAULT_NODE_TIMINGS, lostPod, selfFenceAfterMs, settleDeletedPod, silentLogger, clip, type Logger, type NodeTimings, type RunningMetricsServer } from '@jobfleet/controllers';
 import {
   eventOps,
@@ -208,11 +208,21 @@ interface Claimed extends StoredPod {
 /** A pod that fits here, left to a node that scores higher for it (PREFER_OTHERS_MS). */
 const PREFERS_OTHERS = 'prefersOthers';
 
-/** A pod that does not fit on this node: why, the pod as read, and when it was created (ms). */
+/** A pod that does not fit on this node: why, the pod as read, what it requests, and when it was created (ms). */
 interface Unfit {
   unfit: Fit;
   stored: StoredPod;
+  requests: ResourceList;
   created: number;
+}
+
+/** What a pod from Redis requests (podRequests), computed once per claim; undefined when it cannot be read (malformed anywhere). */
+function requestsOf(pod: Pod): ResourceList | undefined {
+  try {
+    return podRequests(pod.spec);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Another node as placement sees it: from its last heartbeat (its requests then) and what was set on it. */
@@ -534,13 +544,14 @@ export class WorkerNode {
       const stored = await this.cluster.store.getPod(ns, name);
       const pod = stored?.pod;
       if (!stored || !pod || pod.spec.nodeName || pod.status.phase !== 'Pending' || pod.metadata.deletionTimestamp) return undefined;
-      const reservation = this.reserve(key, pod);
+      const requests = requestsOf(pod);
+      const reservation = this.reserve(key, pod, requests);
       if (reservation === 'held') return undefined; // its entry came twice: the other claim goes on
-      if (reservation.reasons.length > 0) {
+      if (reservation.reasons.length > 0 && requests) {
         const created = Date.parse(pod.metadata.creationTimestamp ?? '');
-        return { unfit: reservation, stored, created: Number.isFinite(created) ? created : Date.now() };
+        return { unfit: reservation, stored, requests, created: Number.isFinite(created) ? created : Date.now() };
       }
-      if (await this.prefersOthers(key, pod).catch(() => false)) {
+      if (requests && (await this.prefersOthers(key, pod, requests).catch(() => false))) {
         this.resources.release(key, reservation.token);
         return PREFERS_OTHERS;
       }
@@ -560,12 +571,13 @@ export class WorkerNode {
    * anywhere) is reserved as one asking for nothing, so that it is claimed and refused by the
    * admission check; a node whose own record cannot be read takes it the same way.
    */
-  private reserve(key: string, pod: Pod): Reservation {
+  private reserve(key: string, pod: Pod, requests: ResourceList | undefined): Reservation {
     try {
-      return this.resources.reserve(key, pod.spec, podRequests(pod.spec));
+      if (requests) return this.resources.reserve(key, pod.spec, requests);
     } catch {
-      return this.resources.reserve(key, { containers: [] }, {}, true);
+      // the node's own record cannot be read: as below
     }
+    return this.resources.reserve(key, { containers: [] }, {}, true);
   }
 
   /** Writes the claim (the scheduling decision, with its Scheduled event): the claimed pod, or why not. */
@@ -595,9 +607,8 @@ export class WorkerNode {
    * says so as the scheduler does (markUnschedulable).
    */
   private async placeElsewhere(unfit: Unfit): Promise<'now' | 'later' | 'never'> {
-    const { stored } = unfit;
+    const { stored, requests } = unfit;
     const pod = stored.pod;
-    const requests = podRequests(pod.spec);
     const others = (await this.fleetNodes()).filter((n) => n.name !== this.nodeName).map((n) => fitsNode(pod.spec, requests, n));
     if (others.some((f) => f.reasons.length === 0)) return 'now';
     const fits = [unfit.unfit, ...others];
@@ -612,13 +623,12 @@ export class WorkerNode {
    * others as their last heartbeats say; for PREFER_OTHERS_MAX_MS at most from the first time this
    * node left the pod to them.
    */
-  private async prefersOthers(key: string, pod: Pod): Promise<boolean> {
+  private async prefersOthers(key: string, pod: Pod, requests: ResourceList): Promise<boolean> {
     const self = this.resources.view();
     if (!mayPreferOtherNodes(pod.spec, self)) return false;
     const now = Date.now();
     const first = this.leftToOthers.get(key);
     if (first !== undefined && now - first > PREFER_OTHERS_MAX_MS) return false;
-    const requests = podRequests(pod.spec);
     const others = (await this.fleetNodes()).filter((n) => n.name !== this.nodeName && fitsNode(pod.spec, requests, n).reasons.length === 0);
     if (others.length === 0) return false;
     const [mine = 0, ...theirs] = preferenceScores(pod.spec, [self, ...others]);
