@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { k8sTime, type Job, type Pod, type PodPhase } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
 import { scratchCluster } from './test-cluster.js';
-import { deleteJob, insertJob, parseStopMessage, podQueueEntry, prepareNewJob, putOp, stopMessage, type JobStore } from '@jobfleet/store';
+import { deleteJob, eventOps, insertJob, parseStopMessage, podQueueEntry, prepareNewJob, putOp, stopMessage, type JobStore } from '@jobfleet/store';
 import { createJob } from './jobs.js';
 import { defaultedJob as newJob } from '@jobfleet/testing';
 
@@ -165,13 +165,54 @@ describe('JobController.syncJob', () => {
 
   it("keeps a Job's newest 100 events once it has more than 150; a Job of a few pods is not trimmed", async () => {
     const { store, controller } = newCluster();
-    const big = await createJob(store, controller, newJob('many-events', { parallelism: 160, completions: 160 }), NS);
+    // 160 events of its pods' nodes (kubelet events are listed under the Job too), then its first sync.
+    const big = prepareNewJob(newJob('many-events', { parallelism: 20, completions: 20 }), NS, Date.now());
+    expect((await insertJob(store, big)).ok).toBe(true);
+    for (let i = 0; i < 160; i++) {
+      const event = { type: 'Normal' as const, reason: 'Pulled', message: `Container image "busybox" already present on machine (${i})` };
+      expect((await store.commit(eventOps(store, big, big.metadata.uid ?? '', event, Date.now() - 60_000 + i, { component: 'kubelet', host: 'n1' }))).ok).toBe(true);
+    }
+    await controller.syncJob(NS, 'many-events');
     const names = await store.redis.smembers(store.keys.jobEvents(big.metadata.uid ?? ''));
     expect(names).toHaveLength(100);
-    // The newest are kept (names sort by creation time), and each one kept still exists.
-    expect((await eventReasons(store, big)).every((r) => r === 'SuccessfulCreate')).toBe(true);
+    // The newest are kept (names sort by creation time), and each one kept still exists: the sync's own among them.
+    const reasons = await eventReasons(store, big);
+    expect(reasons).toHaveLength(100);
+    expect(reasons.filter((r) => r === 'SuccessfulCreate')).toHaveLength(10);
     const small = await createJob(store, controller, newJob('few-events', { parallelism: 6, completions: 6 }), NS);
     expect(await store.redis.scard(store.keys.jobEvents(small.metadata.uid ?? ''))).toBe(6);
+  });
+
+  it('records similar events as Kubernetes\' event aggregator: 9 SuccessfulCreate events, then one "(combined from similar events)" event whose count grows', async () => {
+    const { store, controller } = newCluster();
+    const job = await createJob(store, controller, newJob('combined', { parallelism: 30, completions: 31, backoffLimit: 10 }), NS);
+    const events = async () => {
+      const names = await store.redis.smembers(store.keys.jobEvents(job.metadata.uid ?? ''));
+      const objs = await Promise.all(names.map(async (n) => JSON.parse((await store.redis.hget(store.keys.event(NS, n), 'obj')) ?? '{}') as { reason: string; message: string; count: number; firstTimestamp: string; lastTimestamp: string }));
+      return objs.filter((e) => e.reason === 'SuccessfulCreate');
+    };
+    const first = await events();
+    expect(first).toHaveLength(10);
+    const combined = first.filter((e) => e.message.startsWith('(combined from similar events): Created pod: combined-'));
+    expect(combined).toHaveLength(1);
+    expect(combined[0]?.count).toBe(21);
+    expect(first.filter((e) => e.count === 1)).toHaveLength(9);
+    // Trimmed since (a Job's events are bounded): the aggregate's next write lists it again, or it would outlive the Job.
+    const uid = job.metadata.uid ?? '';
+    const aggregateName = (await Promise.all((await store.redis.smembers(store.keys.jobEvents(uid))).map(async (n) => ((await store.redis.hget(store.keys.event(NS, n), 'obj')) ?? '').includes('(combined') ? n : ''))).find((n) => n) ?? '';
+    expect(aggregateName).not.toBe('');
+    await store.redis.del(store.keys.event(NS, aggregateName));
+    await store.redis.srem(store.keys.jobEvents(uid), aggregateName);
+    await store.redis.zrem(store.keys.events(NS), aggregateName);
+    // A pod fails: its replacement joins the same aggregate (one more, no new event).
+    const [pod] = await podsOf(store, job);
+    await finishPod(store, pod?.metadata.name ?? '', 'Failed');
+    await controller.syncJob(NS, 'combined');
+    const second = await events();
+    expect(second).toHaveLength(10);
+    expect(second.find((e) => e.message.startsWith('(combined'))?.count).toBe(22);
+    expect(await store.redis.sismember(store.keys.jobEvents(uid), aggregateName)).toBe(1);
+    expect(await store.redis.zscore(store.keys.events(NS), aggregateName)).not.toBeNull();
   });
 
   it('a sync of a Job that does not exist does nothing', async () => {

@@ -3,6 +3,7 @@ import {
   ANNOTATION_COUNTED,
   ANNOTATION_STOP_REASON,
   REASON,
+  correlateEvents,
   isJobFinished,
   isManagedExternally,
   k8sTime,
@@ -12,6 +13,7 @@ import {
   syncJob,
   type Delays,
   type Job,
+  type JobControlState,
   type JobEvent,
   type Pod,
   type PodToStop,
@@ -255,17 +257,25 @@ export class JobController {
       rewritten.push({ pod: { ...current.pod, metadata: { ...current.pod.metadata, annotations } }, rv: current.rv });
     }
     const removed = decision.remove.flatMap((name) => byName.get(name) ?? []);
-    const events = [
-      ...created.map((p): JobEvent => ({ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${p.metadata.name}` })),
-      ...deleted.map((name): JobEvent => ({ type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${name}` })),
-      ...decision.events,
-    ];
-    const jobChanged =
-      JSON.stringify(decision.status) !== JSON.stringify(job.status ?? {}) || JSON.stringify(decision.control) !== JSON.stringify(stored.control);
+    // Similar events are combined as Kubernetes' event aggregator does: a Job of 2,000 pods records 9
+    // SuccessfulCreate events and one "(combined from similar events)" event counting the rest.
+    const correlated = correlateEvents(
+      [
+        ...created.map((p): JobEvent => ({ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${p.metadata.name}` })),
+        ...deleted.map((name): JobEvent => ({ type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${name}` })),
+        ...decision.events,
+      ],
+      stored.control.events,
+      now,
+      () => ({ name: `${job.metadata.name}.${now.toString(16).padStart(12, '0')}${randomSuffix(Math.random, 6)}`, uid: randomUUID(), first: k8sTime(now) }),
+    );
+    const events = correlated.events;
+    const control: JobControlState = Object.keys(correlated.state).length > 0 ? { ...decision.control, events: correlated.state } : decision.control;
+    const jobChanged = JSON.stringify(decision.status) !== JSON.stringify(job.status ?? {}) || JSON.stringify(control) !== JSON.stringify(stored.control);
     const write = {
       stored,
       status: decision.status,
-      control: decision.control,
+      control,
       jobChanged,
       created,
       stopped,

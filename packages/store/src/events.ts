@@ -23,6 +23,8 @@ export interface EventDetails {
   count?: number;
   /** When it first happened (default: now). */
   firstTimestamp?: string;
+  /** Whether the event under `name` was written before, so that this rewrites it (default: count above 1). */
+  exists?: boolean;
 }
 
 /**
@@ -58,11 +60,12 @@ export function eventOps(
     reportingComponent: source.component,
     reportingInstance: source.host ?? '',
   };
-  // A repeat rewrites the event whatever its version (its indexes exist already). It must go in one
-  // commit with a compare-and-set write of its pod, so that it never recreates an event of a deleted Job.
-  if (count > 1) return [{ op: 'put', key: store.keys.event(ns, name), expect: '*', obj: encodeObject(obj), kind: 'Event', ns, name }];
+  // A repeat rewrites the event whatever its version, and lists it again (idempotent: the Job's events
+  // may have been trimmed since, and an event listed nowhere would outlive its Job). It must go in one
+  // commit with a compare-and-set write of its pod or Job, so that it never recreates an event of a deleted Job.
+  const repeat = details.exists ?? count > 1;
   return [
-    { op: 'put', key: store.keys.event(ns, name), expect: '', obj: encodeObject(obj), kind: 'Event', ns, name },
+    { op: 'put', key: store.keys.event(ns, name), expect: repeat ? '*' : '', obj: encodeObject(obj), kind: 'Event', ns, name },
     { op: 'zadd', key: store.keys.events(ns), member: name },
     { op: 'sadd', key: store.keys.jobEvents(jobUid), member: name },
   ];

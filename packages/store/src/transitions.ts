@@ -4,7 +4,7 @@
  * applyWrites operations internally (one atomic commit each); a change on the hot path gets its
  * own Lua script when it needs one.
  */
-import { isJobFinished, isManagedExternally, podDictionary, ttlDeadline, type Job, type JobControlState, type JobEvent, type JobStatus, type NodeHeartbeat, type NodeSpecRecord, type Pod, sanitizeNodeSpec } from '@jobfleet/kube';
+import { isJobFinished, isManagedExternally, podDictionary, ttlDeadline, type CorrelatedEvent, type Job, type JobControlState, type JobStatus, type NodeHeartbeat, type NodeSpecRecord, type Pod, sanitizeNodeSpec } from '@jobfleet/kube';
 import { cronJobOwnerOps, cronJobPokeOps } from './cronjobs.js';
 import { eventOps } from './events.js';
 import { stopMessage } from './jobs.js';
@@ -206,7 +206,8 @@ export interface SyncWrite {
   counted: string[];
   /** Pods counted and ended after their deletion: their objects go. */
   removed: StoredPod[];
-  events: JobEvent[];
+  /** The events to record; one joining an aggregate (correlateEvents) rewrites or creates that event. */
+  events: CorrelatedEvent[];
   now: number;
   /** The pod queue's clock when the sync read (SyncSnapshot.queueClock): the created pods are queued from it. */
   queueClock: number;
@@ -244,7 +245,10 @@ export async function commitSync(store: JobStore, w: SyncWrite): Promise<CommitR
   for (const stored of w.removed) ops.push(...podRemovalOps(store, uid, stored));
   const next: Job = { ...job, status: w.status };
   if (w.jobChanged || ops.length > 0) ops.push(putOp(keys.job(ns, job.metadata.name ?? ''), w.stored.rv, next, w.control));
-  for (const event of w.events) ops.push(...eventOps(store, job, uid, event, w.now));
+  for (const { aggregate, ...event } of w.events) {
+    const details = aggregate ? { name: aggregate.name, uid: aggregate.uid, count: aggregate.count, firstTimestamp: aggregate.first, exists: aggregate.exists } : {};
+    ops.push(...eventOps(store, job, uid, event, w.now, undefined, details));
+  }
   const ttl = w.scheduleTtl ? ttlScheduleOp(store, next) : undefined;
   if (ttl) ops.push(ttl);
   // A CronJob's Job that finishes now: its CronJob is synced at once (status.active, history limits).

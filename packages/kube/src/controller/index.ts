@@ -7,3 +7,4 @@ export * from './time.js';
 export * from './failure-policy.js';
 export * from './success-policy.js';
 export * from './cronjob.js';
+export * from './events.js';

@@ -5,6 +5,7 @@
  * The caller commits the result atomically (compare-and-set on the Job's resourceVersion), so a
  * pod is counted exactly once even when several processes sync the same Job at the same time.
  */
+import type { EventAggregates } from './events.js';
 import type { Job, JobCondition, JobConditionType, JobStatus, Pod } from '../types.js';
 import { backoffRemaining, exponentialBackoff, nextBackoffRecord, type BackoffRecord, type Delays } from './backoff.js';
 import { matchPodFailurePolicy } from './failure-policy.js';
@@ -40,6 +41,8 @@ export interface IndexFailureRecord {
 export interface JobControlState extends BackoffRecord {
   /** Per completion index awaiting a replacement pod (backoffLimitPerIndex only). */
   indexes?: Record<string, IndexFailureRecord>;
+  /** The controller's similar events about the Job, as the event aggregator counts them (see correlateEvents). */
+  events?: EventAggregates;
 }
 
 export const EMPTY_CONTROL_STATE: JobControlState = { failuresInRow: 0 };
