@@ -185,6 +185,17 @@ describe.concurrent('kubectl against jobfleet', () => {
     expect(events.slice(1).map((e) => e.slice(1, 4))).toContainEqual(['Normal', 'Completed', `job/${name}`]);
   });
 
+  it('describes a Job of 14 pods with 9 SuccessfulCreate events and one combined from the rest (x5), as Kubernetes\' event aggregator', async () => {
+    const name = uniqueName('combined');
+    await ok(['apply', '-f', '-'], { input: jobManifest(name, 'true', { parallelism: 14, completions: 14 }) });
+    await ok(['wait', '--for=condition=complete', `job/${name}`, '--timeout=120s']);
+    const described = await ok(['describe', 'job', name]);
+    const creates = described.split('\n').filter((l) => /Normal\s+SuccessfulCreate/.test(l));
+    expect(creates.filter((l) => /job-controller\s+Created pod: /.test(l))).toHaveLength(9);
+    expect(creates.filter((l) => /\(x5 over \S+\)\s+job-controller\s+\(combined from similar events\): Created pod: /.test(l))).toHaveLength(1);
+    expect(creates).toHaveLength(10);
+  });
+
   it('follows a running pod\'s log with logs -f until the container ends', async () => {
     const name = uniqueName('follow');
     // Running for 10 s: long enough for the polling below (one kubectl process per look, seconds each on a
