@@ -13,6 +13,7 @@ import { isImageReference, IMAGE_REFERENCE_MESSAGE } from './image-reference.js'
 import { ANNOTATION_DELETED, JOB_TRACKING_FINALIZER } from './controller/labels.js';
 import { k8sTime, parseTime } from './controller/time.js';
 import type { Job, ObjectMeta, OwnerReference, Pod, PodCondition, PodSpec, PodStatus, Toleration } from './types.js';
+import { tolerationsSchema } from './schema.js';
 import { validateTolerations } from './validation-pod.js';
 import { isQualifiedName, validateAnnotations, validateLabels } from './validation-meta.js';
 import { deepEqual, FIELD_IMMUTABLE_MESSAGE, selectorMatches } from './validation.js';
@@ -356,23 +357,6 @@ function finalizersUpdate(old: ObjectMeta, input: unknown, path: string, errors:
   return [...new Set(finalizers)];
 }
 
-/** Empty values (null, "", {}, []) are left out, as Kubernetes' semantic equality finds them equal to unset ones. */
-/** A toleration as a client sent it: an object of the Toleration fields of their types, or undefined. */
-function asToleration(value: unknown): Toleration | undefined {
-  if (!isObject(value)) return undefined;
-  const { key, operator, value: v, effect, tolerationSeconds, ...rest } = value;
-  if (Object.keys(rest).length > 0) return undefined;
-  if (![key, operator, v, effect].every((f) => f === undefined || f === null || typeof f === 'string')) return undefined;
-  if (!(tolerationSeconds === undefined || tolerationSeconds === null || (typeof tolerationSeconds === 'number' && Number.isSafeInteger(tolerationSeconds)))) return undefined;
-  const out: Toleration = {};
-  if (typeof key === 'string' && key) out.key = key;
-  if (typeof operator === 'string' && operator) out.operator = operator as Toleration['operator'];
-  if (typeof v === 'string' && v) out.value = v;
-  if (typeof effect === 'string' && effect) out.effect = effect as Toleration['effect'];
-  if (typeof tolerationSeconds === 'number') out.tolerationSeconds = tolerationSeconds;
-  return out;
-}
-
 /**
  * Kubernetes' validateOnlyAddedTolerations for a pod update: every toleration the pod has must still
  * be there, the same but for its tolerationSeconds; new ones may be added (on a running pod too: a
@@ -384,12 +368,12 @@ function updatedTolerations(old: readonly Toleration[], input: unknown, errors: 
     if (old.length > 0) errors.push(forbidden('spec.tolerations', 'existing toleration can not be modified except its tolerationSeconds'));
     return undefined;
   }
-  const list = Array.isArray(input) ? input.map(asToleration) : undefined;
-  if (!list || list.some((t) => t === undefined)) {
+  const parsed = tolerationsSchema.safeParse(input);
+  if (!parsed.success) {
     errors.push(invalid('spec.tolerations', input, 'must be a list of tolerations'));
     return undefined;
   }
-  const next = list as Toleration[];
+  const next: Toleration[] = parsed.data;
   const same = (a: Toleration, b: Toleration) => (a.key ?? '') === (b.key ?? '') && (a.operator ?? '') === (b.operator ?? '') && (a.value ?? '') === (b.value ?? '') && (a.effect ?? '') === (b.effect ?? '');
   if (!old.every((o) => next.some((n) => same(o, n)))) {
     errors.push(forbidden('spec.tolerations', 'existing toleration can not be modified except its tolerationSeconds'));
@@ -403,6 +387,7 @@ function updatedTolerations(old: readonly Toleration[], input: unknown, errors: 
   return deepEqual(normalized(next), normalized(old)) ? undefined : next;
 }
 
+/** Empty values (null, "", {}, []) are left out, as Kubernetes' semantic equality finds them equal to unset ones. */
 function normalized(value: unknown): unknown {
   if (Array.isArray(value)) {
     const items = value.map(normalized);

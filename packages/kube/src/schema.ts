@@ -176,6 +176,9 @@ const toleration = z.strictObject({
   tolerationSeconds: int64.optional(),
 });
 
+/** A pod's tolerations as a client sends them (a pod update checks them against the old ones: pod-api.ts). */
+export const tolerationsSchema = z.array(toleration);
+
 const podSpec = z.strictObject({
   containers: z.array(container).default([]),
   initContainers: z.array(container).optional(),
