@@ -88,10 +88,11 @@ export class NodeMonitor {
       const taints = (spec.taints ?? []).filter((t) => t.effect === 'NoExecute');
       const heartbeat = heartbeatTime(heartbeats[nodeName]);
       if (taints.length === 0 || heartbeat === undefined || now - heartbeat > this.timings.graceMs) continue;
-      for (const member of await nodePodMembers(this.store, nodeName)) {
-        const [ns = '', name = ''] = member.split('/');
-        const pod = (await this.store.getPod(ns, name).catch(() => undefined))?.pod;
-        if (!pod || isPodTerminal(pod) || pod.metadata.deletionTimestamp || pod.spec.nodeName !== nodeName) continue;
+      for (const pod of await this.podsOf(nodeName)) {
+        const ns = pod.metadata.namespace ?? 'default';
+        const name = pod.metadata.name ?? '';
+        const member = `${ns}/${name}`;
+        if (isPodTerminal(pod) || pod.metadata.deletionTimestamp || pod.spec.nodeName !== nodeName) continue;
         const scheduled = parseTime(pod.status.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True')?.lastTransitionTime) ?? parseTime(pod.status.startTime) ?? 0;
         const since = (t: Taint) => Math.max(scheduled, parseTime(t.timeAdded) ?? 0);
         const at = noExecuteEviction(Array.isArray(pod.spec.tolerations) ? pod.spec.tolerations : undefined, taints, since);
@@ -104,6 +105,18 @@ export class NodeMonitor {
         this.logger?.info({ pod: clip(member, 253), node: clip(nodeName, 253) }, 'pod evicted: its node has a NoExecute taint it does not tolerate (any more)');
       }
     }
+  }
+
+  /** The pods a node holds, read with one round trip per namespace (a pod that cannot be read is left out). */
+  private async podsOf(nodeName: string): Promise<Pod[]> {
+    const byNamespace = new Map<string, string[]>();
+    for (const member of await nodePodMembers(this.store, nodeName)) {
+      const [ns = '', name = ''] = member.split('/');
+      byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), name]);
+    }
+    const pods: Pod[] = [];
+    for (const [ns, names] of byNamespace) for (const { pod } of await this.store.getPods(ns, names).catch(() => [])) pods.push(pod);
+    return pods;
   }
 
   private logNode(name: string, lost: boolean, silentMs: number): void {
