@@ -267,7 +267,7 @@ export class JobController {
       ],
       stored.control.events,
       now,
-      () => ({ name: `${job.metadata.name}.${now.toString(16).padStart(12, '0')}${randomSuffix(Math.random, 6)}`, uid: randomUUID(), first: k8sTime(now) }),
+      () => ({ name: `${job.metadata.name}.${now.toString(16).padStart(12, '0')}${randomSuffix(Math.random, 6)}`, uid: randomUUID(), firstTimestamp: k8sTime(now) }),
     );
     const events = correlated.events;
     const control: JobControlState = Object.keys(correlated.state).length > 0 ? { ...decision.control, events: correlated.state } : decision.control;

@@ -245,10 +245,8 @@ export async function commitSync(store: JobStore, w: SyncWrite): Promise<CommitR
   for (const stored of w.removed) ops.push(...podRemovalOps(store, uid, stored));
   const next: Job = { ...job, status: w.status };
   if (w.jobChanged || ops.length > 0) ops.push(putOp(keys.job(ns, job.metadata.name ?? ''), w.stored.rv, next, w.control));
-  for (const { aggregate, ...event } of w.events) {
-    const details = aggregate ? { name: aggregate.name, uid: aggregate.uid, count: aggregate.count, firstTimestamp: aggregate.first, exists: aggregate.exists } : {};
-    ops.push(...eventOps(store, job, uid, event, w.now, undefined, details));
-  }
+  // An event that joined an aggregate is written as that event (its name, uid, count, first time).
+  for (const { aggregate, ...event } of w.events) ops.push(...eventOps(store, job, uid, event, w.now, undefined, aggregate));
   const ttl = w.scheduleTtl ? ttlScheduleOp(store, next) : undefined;
   if (ttl) ops.push(ttl);
   // A CronJob's Job that finishes now: its CronJob is synced at once (status.active, history limits).

@@ -4,7 +4,7 @@ import type { JobEvent } from './sync.js';
 
 const created = (i: number): JobEvent => ({ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: p-${i}` });
 let ids = 0;
-const identity = () => ({ name: `agg-${++ids}`, uid: `uid-${ids}`, first: 'T' });
+const identity = () => ({ name: `agg-${++ids}`, uid: `uid-${ids}`, firstTimestamp: 'T' });
 
 describe('correlateEvents (client-go EventAggregator, maxEvents 10 in 10 minutes)', () => {
   it('records 9 similar events one by one, then one aggregate whose count grows, in one write per call', () => {

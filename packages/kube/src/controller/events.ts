@@ -21,8 +21,8 @@ export const COMBINED_FROM_SIMILAR = '(combined from similar events): ';
 export interface EventAggregate {
   name: string;
   uid: string;
-  /** Its firstTimestamp. */
-  first: string;
+  /** When the first of the events it combines happened. */
+  firstTimestamp: string;
   count: number;
 }
 
@@ -42,7 +42,7 @@ export function correlateEvents(
   events: readonly JobEvent[],
   state: EventAggregates | undefined,
   now: number,
-  newIdentity: () => { name: string; uid: string; first: string },
+  newIdentity: () => { name: string; uid: string; firstTimestamp: string },
 ): { events: CorrelatedEvent[]; state: EventAggregates } {
   const next: EventAggregates = { ...(state ?? {}) };
   const out: CorrelatedEvent[] = [];
