@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { BadRequestError, type Delays, JobfleetError, NotFoundError, RequestEntityTooLargeError, ServiceUnavailableError, toStatus, UnauthorizedError } from '@jobfleet/kube';
 import { Cluster, CronJobController, DEFAULT_NODE_TIMINGS, redactUrlPassword, silentLogger, type Logger } from '@jobfleet/controllers';
-import type { RedisConnectionOptions, StoreLimits } from '@jobfleet/store';
+import { redisSettingsAdvice, type RedisConnectionOptions, type StoreLimits } from '@jobfleet/store';
 import { ChangeFeed } from './change-feed.js';
 import { ApiMetrics } from './metrics.js';
 import type { ApiContext } from './context.js';
@@ -232,6 +232,7 @@ export async function startApi(opts: ApiOptions): Promise<RunningApi> {
   // The feed has named the store (its epoch) before the first request: no write of the API's own
   // comes after its start. A Redis that is down does not keep the API from starting.
   await feed.untilReady().catch(() => undefined);
+  for (const advice of await redisSettingsAdvice(cluster.store).catch(() => [])) logger.warn(advice);
   const nodeGraceMs = opts.nodeGraceMs ?? DEFAULT_NODE_TIMINGS.graceMs;
   const metrics = new ApiMetrics(cluster, feed, { nodeGraceMs });
   const app = buildServer({ cluster, feed, allowPrivileged, watchBufferBytes, nodeGraceMs }, { ...opts, metrics });

@@ -9,6 +9,7 @@ import { parseJob, type Job, type Pod } from '@jobfleet/kube';
 import { budgetMarker, deleteJob, PodLogs, type LogLimits, type NewLogChunk, type PodLogTarget } from '@jobfleet/store';
 import { createJob } from './index.js';
 import { scratchCluster } from './test-cluster.js';
+import { podLogMemory } from '@jobfleet/testing';
 
 const scratch = scratchCluster();
 const NS = 'default';
@@ -28,13 +29,8 @@ async function jobWithPods(n = 1): Promise<{ job: Job; targets: PodLogTarget[] }
 const chunk = (data: Buffer | string, container = 'c', stream: 'stdout' | 'stderr' = 'stdout'): NewLogChunk => ({ container, stream, time: Date.now(), data: Buffer.from(data) });
 const limits = (podMaxBytes: number, jobMaxBytes = 0): LogLimits => ({ podMaxBytes, jobMaxBytes });
 
-/** What a pod's log takes in Redis: its stream and its archive, as MEMORY USAGE counts them. */
-async function memoryOf(t: PodLogTarget): Promise<number> {
-  const keys = [scratch.store.keys.podLog(t.ns, t.name), scratch.store.keys.podLogArchive(t.ns, t.name)];
-  let total = 0;
-  for (const k of keys) total += Number((await scratch.redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '0')) ?? 0);
-  return total;
-}
+/** What a pod's log takes in Redis: its stream and its archive (in the pod's hash), as MEMORY USAGE counts them. */
+const memoryOf = (t: PodLogTarget) => podLogMemory(scratch.redis, { pod: scratch.store.keys.pod(t.ns, t.name), stream: scratch.store.keys.podLog(t.ns, t.name) });
 
 const text = async (t: PodLogTarget, after?: string) => (await scratch.store.logs.read(t.ns, t.name, after)).map((c) => c.data).join('');
 
@@ -49,7 +45,7 @@ describe('PodLogs', () => {
     const binary = Buffer.from([0, 1, 2, 0xff, 0x0a, 0x20, 0x0a]);
     await logs.write(t, limits(KIB * KIB), [chunk(binary), chunk('last\n')], true);
     expect(await scratch.redis.exists(scratch.store.keys.podLog(NS, t.name))).toBe(0);
-    const archived = await scratch.redis.getBuffer(scratch.store.keys.podLogArchive(NS, t.name));
+    const archived = await scratch.redis.hgetBuffer(scratch.store.keys.pod(NS, t.name), 'l');
     expect(archived?.includes(binary)).toBe(true);
     const all = await logs.read(NS, t.name);
     expect(all.map((c) => c.id)).toStrictEqual([...first.map((c) => c.id), all[2]?.id, all[3]?.id]);

@@ -69,3 +69,20 @@ describe('requirePassword', () => {
     expect((await start({ requirePassword: true })).password).toBe(password);
   });
 });
+
+describe('the settings', () => {
+  it('never evicts, and keeps a finished pod (a hash with a ~300-byte value and its short log) as one listpack', async () => {
+    const redis = await start();
+    const client = new Redis(redis.url);
+    try {
+      expect(await client.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
+      await client.hset('pod', 'rv', '1', 'obj', 'Z1:' + 'a'.repeat(300), 'p', 'Succeeded', 'l', 'JFL1\n1-0 1 c stdout 3\nok\n');
+      // Redis' default (64 bytes a value) would make it a hash table, ~300 B more per pod.
+      expect(await client.object('ENCODING', 'pod')).toBe('listpack');
+      await client.hset('big', 'obj', 'a'.repeat(1025));
+      expect(await client.object('ENCODING', 'big')).toBe('hashtable');
+    } finally {
+      client.disconnect();
+    }
+  });
+});

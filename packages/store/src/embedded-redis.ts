@@ -38,6 +38,14 @@ export class DataDirLockedError extends Error {
   }
 }
 
+/**
+ * The settings jobfleet wants of every redis-server it starts (and the README asks of any other):
+ * keys never evicted, and hashes with values up to 1 KiB kept as one compact listpack. A pod's hash
+ * (its compressed body and status, ~300 B, its short log) is past Redis' default of 64 bytes per
+ * value, which makes it a hash table: 840 B of Redis per finished pod instead of ~530 (MEMORY USAGE,
+ * BENCHMARKS.md). The old name (Redis 6's hash-max-ziplist-value) is the one both 6 and 7 accept.
+ */
+export const REDIS_SERVER_SETTINGS: readonly string[] = ['--maxmemory-policy', 'noeviction', '--hash-max-ziplist-value', '1024'];
 const LOCK_FILE = 'jobfleet.lock';
 const CONFIG_FILE = 'redis.conf';
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
@@ -201,7 +209,7 @@ function killGroup(child: ChildProcess): void {
 
 /**
  * Starts a private redis-server on loopback with its data under `dir`, with the settings jobfleet
- * requires (maxmemory-policy noeviction, appendonly yes). It runs in its own session and process group
+ * requires (REDIS_SERVER_SETTINGS, appendonly yes). It runs in its own session and process group
  * (a terminal's Ctrl-C goes to jobfleet alone, which stops it last), under a watchdog that stops it
  * when this process ends, and `dir` is locked for it (see lockDataDir). Needs the `redis-server`
  * binary (Debian package redis-server; `npm run setup` installs it).
@@ -215,7 +223,7 @@ export async function startEmbeddedRedis(dir: string, options: EmbeddedRedisOpti
     const port = options.port ?? (await freePort());
     const config = options.requirePassword ? passwordConfig(dataDir) : undefined;
     if (config) chmodSync(dataDir, 0o700); // the data (and the password) are for this user alone
-    const args = [...(config ? [config.file] : []), '--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--maxmemory-policy', 'noeviction', '--save', ''];
+    const args = [...(config ? [config.file] : []), '--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, ...REDIS_SERVER_SETTINGS, '--save', ''];
     args.push('--appendonly', options.persistence === false ? 'no' : 'yes', '--protected-mode', 'yes', '--loglevel', 'warning');
     const started = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'jobfleet-redis-watchdog', 'redis-server', ...args], { detached: true, stdio: ['pipe', 'ignore', 'pipe'] });
     child = started;

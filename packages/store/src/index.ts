@@ -1,4 +1,4 @@
-export { DataDirLockedError, freePort, lockDataDir, startEmbeddedRedis, startScratchRedis, type EmbeddedRedis, type EmbeddedRedisOptions } from './embedded-redis.js';
+export { DataDirLockedError, freePort, lockDataDir, REDIS_SERVER_SETTINGS, startEmbeddedRedis, startScratchRedis, type EmbeddedRedis, type EmbeddedRedisOptions } from './embedded-redis.js';
 export * from './store.js';
 export * from './queues.js';
 export * from './jobs.js';
@@ -15,4 +15,5 @@ export * from './events.js';
 export * from './keys.js';
 export * from './redis-url.js';
 export * from './metrics.js';
+export * from './redis-settings.js';
 export { startSentinelSet, type SentinelNode, type SentinelSet, type SentinelSetOptions } from './sentinel-set.js';

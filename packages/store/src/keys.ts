@@ -26,6 +26,7 @@ export interface Keys {
   job(ns: string, name: string): string;
   /** A namespace's pods (ZSET by name, score 0). */
   pods(ns: string): string;
+  /** A pod (HASH: rv, obj, its dictionary d, phase p, write ids w/lw, and its archived log l once it ended). */
   pod(ns: string, name: string): string;
   /** All pod names of one Job (ZSET by name, score 0: pages like a namespace index). */
   jobPods(jobUid: string): string;
@@ -41,7 +42,10 @@ export interface Keys {
   deletingJobs: string;
   /** A running pod's log (STREAM of chunks). */
   podLog(ns: string, name: string): string;
-  /** A finished pod's log, archived from its stream (binary-safe STRING, see PodLogs). */
+  /**
+   * A finished pod's log as it was archived before the archive moved into the pod's hash (field l,
+   * see PodLogs): still read and deleted, never written.
+   */
   podLogArchive(ns: string, name: string): string;
   /** A namespace's events (ZSET by name). */
   events(ns: string): string;

@@ -1,7 +1,7 @@
 /** The Redis-side figures of the metrics (metrics.ts) against a real Redis and BullMQ's pods queue. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '@jobfleet/kube';
-import { logBytesStored, parseInfo, podQueueStats, redisMemory, redisRoundTripSeconds, StoreConnection, startScratchRedis, type EmbeddedRedis } from './index.js';
+import { logBytesStored, parseInfo, redisSettingsAdvice, podQueueStats, redisMemory, redisRoundTripSeconds, StoreConnection, startScratchRedis, type EmbeddedRedis } from './index.js';
 
 let redis: EmbeddedRedis;
 let cluster: StoreConnection;
@@ -53,5 +53,23 @@ describe('Redis figures', () => {
     await cluster.store.redis.set(k.jobLogBytes('j3'), 'garbage');
     const uids = ['j1', 'j2', 'j3', 'missing', ...Array.from({ length: 1500 }, (_, i) => `none-${i}`)];
     expect(await logBytesStored(cluster.store, uids)).toBe(123);
+  });
+});
+
+describe('redisSettingsAdvice', () => {
+  it('says nothing of a Redis set as jobfleet wants, and names each setting that differs, with its fix', async () => {
+    const admin = cluster.store.redis;
+    expect(await redisSettingsAdvice(cluster.store)).toStrictEqual([]);
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    await admin.config('SET', 'hash-max-listpack-value', '64');
+    try {
+      const advice = await redisSettingsAdvice(cluster.store);
+      expect(advice).toHaveLength(2);
+      expect(advice[0]).toMatch(/^Redis runs with maxmemory-policy allkeys-lru: jobfleet requires noeviction .*CONFIG SET maxmemory-policy noeviction/);
+      expect(advice[1]).toMatch(/^Redis keeps hashes with a value over 64 bytes as hash tables: .*set hash-max-listpack-value 1024/);
+    } finally {
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.config('SET', 'hash-max-listpack-value', '1024');
+    }
   });
 });

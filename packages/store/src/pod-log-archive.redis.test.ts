@@ -58,9 +58,11 @@ describe('a log written whole at its finish', () => {
     expect(await redis.exists(store.keys.podLog('default', 'direct'))).toBe(0);
     expect((await jobBytes()) - before - streamedCost).toBe(streamedCost);
 
-    const archive = await redis.getBuffer(store.keys.podLogArchive('default', 'direct'));
+    // The archive is field l of the pod's hash, no key of its own.
+    const archive = await redis.hgetBuffer(store.keys.pod('default', 'direct'), 'l');
     expect(archive?.toString('utf8')).toContain('hello\n');
-    expect(archive).toEqual(await redis.getBuffer(store.keys.podLogArchive('default', 'streamed')));
+    expect(archive).toEqual(await redis.hgetBuffer(store.keys.pod('default', 'streamed'), 'l'));
+    expect(await redis.exists(store.keys.podLogArchive('default', 'direct'), store.keys.podLogArchive('default', 'streamed'))).toBe(0);
     expect(await store.logs.read('default', 'direct')).toEqual(await store.logs.read('default', 'streamed'));
     expect((await store.logs.write(direct, limits, chunks(), true)).status).toBe('finished');
   });

@@ -70,8 +70,8 @@ interface LogRedis extends Redis {
 
 /**
  * A pod's log in Redis: a stream while the pod runs (so any API process can follow it), archived
- * into one compact binary-safe string when the pod ends — a Redis stream costs kilobytes even for
- * one line, the archive a few dozen bytes. Readers see one sequence of chunks either way. Every
+ * into one compact binary-safe string in the pod's hash when the pod ends — a Redis stream costs
+ * kilobytes even for one line, the archive a few dozen bytes. Readers see one sequence of chunks either way. Every
  * write goes through writePodLog-4.lua: only while the pod exists, bounded per pod and per Job
  * in bytes as stored.
  */
@@ -90,7 +90,9 @@ export class PodLogs {
   async read(ns: string, name: string, afterId?: string): Promise<LogChunk[]> {
     const live = await this.redis.xrangeBuffer(this.keys.podLog(ns, name), afterId ? `(${afterId}` : '-', '+');
     if (live.length > 0) return live.map(([id, fields]) => fromStream(String(id), fields));
-    const archived = await this.redis.getBuffer(this.keys.podLogArchive(ns, name));
+    // The archive is field l of the pod's hash; a pod archived before that has it as a key of its own.
+    const [[, inHash] = [], [, ownKey] = []] = ((await this.redis.pipeline().hgetBuffer(this.keys.pod(ns, name), 'l').getBuffer(this.keys.podLogArchive(ns, name)).exec()) ?? []) as [unknown, Buffer | null][];
+    const archived = inHash ?? ownKey;
     if (!archived) return [];
     return parseArchive(archived).filter((c) => isAfter(c.id, afterId));
   }

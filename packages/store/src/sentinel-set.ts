@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from './embedded-redis.js';
+import { freePort, REDIS_SERVER_SETTINGS } from './embedded-redis.js';
 
 export interface SentinelSetOptions {
   /** Replicas besides the primary (default 1). */
@@ -99,7 +99,7 @@ function processNode(port: number, command: string, args: string[]): SentinelNod
 export async function startSentinelSet(options: SentinelSetOptions = {}): Promise<SentinelSet> {
   const { replicas = 1, sentinels: sentinelCount = 3, downAfterMs = 1_000, failoverTimeoutMs = 3_000, name = 'jobfleet' } = options;
   const dir = mkdtempSync(join(tmpdir(), 'jobfleet-sentinel-'));
-  const dataArgs = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', `dump-${port}.rdb`, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'];
+  const dataArgs = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', `dump-${port}.rdb`, '--save', '', '--appendonly', 'no', ...REDIS_SERVER_SETTINGS];
   const primaryPort = await freePort();
   const nodes: Array<SentinelNode & { start(): Promise<void> }> = [processNode(primaryPort, 'redis-server', dataArgs(primaryPort)) as SentinelNode & { start(): Promise<void> }];
   for (let i = 0; i < replicas; i++) {

@@ -30,3 +30,24 @@ export function defaultedJob(name: string, spec: Partial<JobSpec> = {}): Job {
     },
   };
 }
+
+/** What podLogMemory needs of a Redis client (this package does not import ioredis: any client with `call` will do). */
+export interface RedisCaller {
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+}
+
+/**
+ * Bytes of Redis a pod's log holds, as MEMORY USAGE counts them: its stream while the pod runs, and
+ * once it ended its archive, field l of the pod's hash — measured as what the hash takes beyond a
+ * copy of itself without that field (the copy is removed again).
+ */
+export async function podLogMemory(redis: RedisCaller, keys: { pod: string; stream: string }): Promise<number> {
+  const usage = async (key: string) => Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
+  const copy = `${keys.pod}:without-log`;
+  await redis.call('COPY', keys.pod, copy, 'REPLACE');
+  await redis.call('HDEL', copy, 'l');
+  const withoutLog = await usage(copy);
+  await redis.call('DEL', copy);
+  const withLog = await usage(keys.pod);
+  return (await usage(keys.stream)) + (withLog > 0 ? withLog - withoutLog : 0);
+}

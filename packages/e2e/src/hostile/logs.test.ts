@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '@jobfleet/kube';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
+import { podLogMemory } from '@jobfleet/testing';
 
 const KIB = 1024;
 const POD_MAX = 256 * KIB;
@@ -38,14 +39,8 @@ describe('log bounds', () => {
     await fleet?.close();
   });
 
-  /** MEMORY USAGE of a pod's log keys (its stream while it runs, its archive once it ended). */
-  async function logMemory(pod: string): Promise<number> {
-    let total = 0;
-    for (const key of [`${fleet.prefix}:log:default:${pod}`, `${fleet.prefix}:logz:default:${pod}`]) {
-      total += Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
-    }
-    return total;
-  }
+  /** MEMORY USAGE of a pod's log (its stream while it runs, its archive in the pod's hash once it ended). */
+  const logMemory = (pod: string) => podLogMemory(redis, { pod: `${fleet.prefix}:pod:default:${pod}`, stream: `${fleet.prefix}:log:default:${pod}` });
 
   async function podsOf(name: string): Promise<string[]> {
     return (await fleet.client.listPods({ jobName: name })).map((p) => p.metadata.name ?? '');

@@ -15,16 +15,19 @@
   ids stay increasing, so a follower resumes after the last id it read (logs keep the time of
   each chunk in field t, and in field r the run of the container that wrote it, its restartCount,
   when not 0). Mode "finish" also moves the stream into the archive, a compact binary-safe string
-  ("JFL1\n", then per entry "<id> <t> <container> <stream> <length>[ <run>]\n<data>"), after which
-  nothing more is appended. A pod whose whole output arrives with its finish (it ended before its
+  ("JFL1\n", then per entry "<id> <t> <container> <stream> <length>[ <run>]\n<data>") kept in the
+  pod's hash (field l: it goes with the pod, and costs a short log tens of bytes where a key of
+  its own cost ~140), after which nothing more is appended. A pod whose whole output arrives with its finish (it ended before its
   log's first flush, within the per-pod bound and the Job's budget) gets the same archive written
   directly, never creating a stream (a stream costs Redis a 4 KiB node, and five more commands).
   The archive keeps, of each container, its last two runs (the current
   one and the previous, which `logs --previous` reads), as the kubelet keeps one previous log per
   container; while the pod runs, output of older runs goes only as the per-pod bound pushes it out.
 
-  KEYS[1] the pod's hash        KEYS[2] its log stream
-  KEYS[3] its log archive       KEYS[4] the Job's log byte counter
+  KEYS[1] the pod's hash (its archive: field l)        KEYS[2] its log stream
+  KEYS[3] its archive as a key of its own, as written before the archive moved into the hash: only
+          looked at (a pod archived so is "finished")
+  KEYS[4] the Job's log byte counter
   ARGV[1] "append" | "finish"
   ARGV[2] the Job's uid (the pod's dictionary id)   ARGV[3] the pod's uid
   ARGV[4] pod max bytes         ARGV[5] Job max bytes (0: none)
@@ -75,7 +78,7 @@ if ARGV[1] == "append" and pod[3] then
   local id, storedBefore, droppedBefore = string.match(pod[3], "^(%S+) (%d+) (%d+)$")
   if id == ARGV[7] then return {"ok", tonumber(storedBefore), tonumber(droppedBefore)} end
 end
-if redis.call("EXISTS", KEYS[3]) == 1 then return {"finished", 0, 0} end
+if redis.call("HEXISTS", KEYS[1], "l") == 1 or redis.call("EXISTS", KEYS[3]) == 1 then return {"finished", 0, 0} end
 
 local function startOf(id) return tonumber(string.match(id, "^(%d+)")) end
 local function field(fields, name)
@@ -151,7 +154,7 @@ local function archive(entries, pending)
       size = size - #parts[first]
       first = first + 1
     end
-    redis.call("SET", KEYS[3], "JFL1\n" .. table.concat(parts, "", first))
+    redis.call("HSET", KEYS[1], "l", "JFL1\n" .. table.concat(parts, "", first))
     if jobMax > 0 then redis.call("INCRBY", KEYS[4], pending + allocated(size) - counted) end
   end
   if not last then return end

@@ -184,7 +184,7 @@ export async function runScale(ctx: BenchContext): Promise<{ result: ScaleResult
     };
     const rows: Row[] = [
       { id: '3a', name: `Scale: one Job of ${pods} instant pods, parallelism ${parallelism}: wall time`, target: '', value: round(wallMs / 1000, 1), unit: 's', detail: `${result.podsPerSecond} pods/s` },
-      { id: '3b', name: 'Redis memory per finished pod (used_memory delta ÷ pods, incl. its log)', target: '≤ 1,024 B', value: result.memory.perPodBytes, unit: 'B', pass: result.memory.perPodBytes <= 1024 },
+      { id: '3b', name: 'Redis memory per finished pod (used_memory delta ÷ pods, incl. its log)', target: '≤ 512 B', value: result.memory.perPodBytes, unit: 'B', pass: result.memory.perPodBytes <= 512 },
       {
         id: '3c',
         name: `GET the Job: median at 100 pods → at ${pods} pods`,
