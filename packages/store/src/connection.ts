@@ -51,7 +51,7 @@ export class StoreConnection {
 
   /** Takes the fleet's pod tasks for `handler` (with a connection of its own for the wake-up messages). */
   podTaskConsumer(handler: (task: ReceivedPodTask) => Promise<PodTaskOutcome>, opts: PodTaskConsumerOptions): PodTaskConsumer {
-    return new PodTaskConsumer(this.queues, this.connection(), this.store.keys.podQueueWake, handler, opts);
+    return new PodTaskConsumer(this.queues, this.connection(), this.store.keys.podQueueWake, handler, opts, (refs) => this.store.getPodsAt(refs));
   }
 
   /** Consumes the delayed sync tasks (backoff and deadline timers) with `sync`; each task is marked done after it. */

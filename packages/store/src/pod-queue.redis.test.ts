@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Pod, PodSpec } from '@jobfleet/kube';
 import { enqueueOps, parsePodQueueEntry, placementClass, podQueueEntry, type PodTaskOutcome, type ReceivedPodTask } from './queues.js';
-import { StoreConnection, startScratchRedis, type EmbeddedRedis } from './index.js';
+import { putOp, StoreConnection, startScratchRedis, type EmbeddedRedis } from './index.js';
 
 let redis: EmbeddedRedis;
 const connections: StoreConnection[] = [];
@@ -241,6 +241,25 @@ describe('PodTaskConsumer', () => {
     expect(await c.store.redis.exists(c.store.keys.podQueue)).toBe(0);
     // Every task the handler ended let go of its entry.
     expect(await c.store.redis.exists(c.store.keys.podQueueTaken)).toBe(0);
+  });
+
+  it("hands each task its pod as read with the batch (one round trip for the batch), null for a pod that is not there", async () => {
+    const c = connect();
+    const pods = [pod('r1'), pod('r2', 'other'), pod('r3')];
+    // r1 and r2 (of another namespace) exist; r3 is queued without a pod (deleted since).
+    expect((await c.store.commit([putOp(c.store.keys.pod('default', 'r1'), '', pods[0]!), putOp(c.store.keys.pod('other', 'r2'), '', pods[1]!)])).ok).toBe(true);
+    await c.queues.enqueuePods(pods);
+    const hmgets = vi.spyOn(c.store.redis, 'hmget');
+    const got = new Map<string, ReceivedPodTask['stored']>();
+    const consumer = c.podTaskConsumer(async (task) => void got.set(task.data?.name ?? '', task.stored), { concurrency: 10, pollMs: 20 });
+    await until(() => got.size === 3, 'the three tasks');
+    await consumer.close();
+    expect(got.get('r1')?.pod.metadata.uid).toBe('uid-r1');
+    expect(got.get('r2')?.pod.metadata).toMatchObject({ namespace: 'other', uid: 'uid-r2' });
+    expect(got.get('r3')).toBeNull();
+    // Read in one pipeline, not one HMGET per pod.
+    expect(hmgets).not.toHaveBeenCalled();
+    expect(await c.store.getPodsAt([{ ns: 'other', name: 'r2' }, { ns: 'default', name: 'none' }, { ns: 'default', name: 'r1' }])).toMatchObject([{ pod: { metadata: { name: 'r2' } } }, undefined, { pod: { metadata: { name: 'r1' } } }]);
   });
 
   it('is not woken by pods of only the placement classes it leaves to the others (enqueue or hand back); is by any other', async () => {

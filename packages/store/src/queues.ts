@@ -5,7 +5,7 @@ import { stringify } from 'safe-stable-stringify';
 import { podRequests, type Job, type Pod, type PodSpec } from '@jobfleet/kube';
 import type { Keys } from './keys.js';
 import { defineScript } from './scripts.js';
-import type { WriteOp } from './store.js';
+import type { StoredPod, WriteOp } from './store.js';
 
 export const SYNC_QUEUE = 'sync';
 
@@ -287,7 +287,16 @@ export interface ReceivedPodTask {
   data: PodTask | undefined;
   /** Its score when taken: handed back at once, it gets its place in the queue back. */
   score?: string;
+  /**
+   * The pod as read with its batch, right after the take (one round trip for the batch, not one per
+   * pod): null when there was no such pod; undefined when it was not read (the read failed), and the
+   * handler reads it itself. A claim still compares its resourceVersion: a pod changed since is read again.
+   */
+  stored?: StoredPod | null;
 }
+
+/** Reads the pods of a taken batch in one round trip (JobStore.getPodsAt). */
+export type TakenPodsReader = (refs: readonly { ns: string; name: string }[]) => Promise<(StoredPod | undefined)[]>;
 
 export interface PodTaskConsumerOptions {
   /** Tasks handled at once (the node's pod capacity). */
@@ -332,6 +341,7 @@ export class PodTaskConsumer {
     wakeChannel: string,
     private readonly handler: (task: ReceivedPodTask) => Promise<PodTaskOutcome>,
     private readonly opts: PodTaskConsumerOptions,
+    private readonly readPods?: TakenPodsReader,
   ) {
     this.pollMs = opts.pollMs ?? 1_000;
     subscriber.on('message', (channel: string, message: string) => {
@@ -393,9 +403,18 @@ export class PodTaskConsumer {
       // A full batch may have left more behind: a task that ends then looks again at once. A batch
       // that emptied what was due leaves the next look to a wake-up message or the poll.
       this.moreDue = taken.tasks.length >= room;
+      await this.readTaken(taken.tasks);
       for (const task of taken.tasks) this.dispatch(task);
       if (taken.tasks.length === 0) await this.sleep(Math.min(this.pollMs, taken.nextDueInMs ?? this.pollMs));
     }
+  }
+
+  /** Reads the batch's pods in one round trip; a failed read leaves each handler to read its own. */
+  private async readTaken(tasks: ReceivedPodTask[]): Promise<void> {
+    const withData = tasks.filter((t): t is ReceivedPodTask & { data: PodTask } => t.data !== undefined);
+    if (!this.readPods || withData.length === 0) return;
+    const pods = await this.readPods(withData.map((t) => t.data)).catch(() => undefined);
+    if (pods) withData.forEach((t, i) => (t.stored = pods[i] ?? null));
   }
 
   private dispatch(task: ReceivedPodTask): void {

@@ -299,25 +299,41 @@ export class JobStore {
     return rv && obj ? this.decodePod(`${ns}/${name}`, obj, dict, rv) : undefined;
   }
 
-  /** The pods that exist among `names`, in one round trip. */
   /**
    * The pods that exist among `names`, in one round trip. `remember: false` (a listing of every pod,
    * as the metrics cache makes) leaves the decoded-pod cache to the syncs, and skips a pod that
    * cannot be decoded instead of failing.
    */
   async getPods(ns: string, names: string[], opts: { remember?: boolean } = {}): Promise<StoredPod[]> {
-    if (names.length === 0) return [];
+    const pods = await this.readPods(
+      names.map((name) => ({ ns, name })),
+      opts.remember !== false,
+    );
+    return pods.filter((p): p is StoredPod => p !== undefined);
+  }
+
+  /**
+   * The pods at `refs`, of any namespaces, in one round trip: one answer per ref, in order,
+   * undefined where there is no such pod. A worker reads the pods of a batch it took so.
+   */
+  getPodsAt(refs: readonly { ns: string; name: string }[]): Promise<(StoredPod | undefined)[]> {
+    return this.readPods(refs, true);
+  }
+
+  /** `remember: false` skips a pod that cannot be decoded (undefined) and leaves the decoded-pod cache alone. */
+  private async readPods(refs: readonly { ns: string; name: string }[], remember: boolean): Promise<(StoredPod | undefined)[]> {
+    if (refs.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const name of names) pipeline.hmget(this.keys.pod(ns, name), 'rv', 'obj', 'd');
+    for (const { ns, name } of refs) pipeline.hmget(this.keys.pod(ns, name), 'rv', 'obj', 'd');
     const replies = (await pipeline.exec()) ?? [];
-    const out: StoredPod[] = [];
-    for (const [i, [err, value]] of replies.entries()) {
-      const [rv, obj, dict] = (value ?? []) as (string | null)[];
-      if (err || !rv || !obj) continue;
-      const stored = opts.remember === false ? await this.decodeOnce(obj, dict, rv).catch(() => undefined) : await this.decodePod(`${ns}/${names[i]}`, obj, dict, rv);
-      if (stored) out.push(stored);
-    }
-    return out;
+    return Promise.all(
+      refs.map(async ({ ns, name }, i) => {
+        const [err, value] = replies[i] ?? [];
+        const [rv, obj, dict] = (value ?? []) as (string | null)[];
+        if (err || !rv || !obj) return undefined;
+        return remember ? this.decodePod(`${ns}/${name}`, obj, dict, rv) : this.decodeOnce(obj, dict, rv).catch(() => undefined);
+      }),
+    );
   }
 
   /**

@@ -426,7 +426,7 @@ export class WorkerNode {
     if (placementClass !== undefined && (this.unfit.get(placementClass)?.until ?? 0) > Date.now()) return { retryInMs: 0 };
     let claimed: Claimed | Unfit | 'nameLost' | typeof PREFERS_OTHERS | undefined;
     try {
-      claimed = await this.claim(ns, name, this.lease.token, task.entry);
+      claimed = await this.claim(ns, name, this.lease.token, task.entry, task.stored);
     } catch {
       return; // a record that cannot even be read as a pod: nothing can be run or reported
     }
@@ -538,10 +538,11 @@ export class WorkerNode {
    * (selector, affinity, taints, cordon) and what it has left. What the pod requests is reserved
    * before the claim is written, and let go if the claim does not happen.
    */
-  private async claim(ns: string, name: string, leaseToken: string, entry: string): Promise<Claimed | Unfit | 'nameLost' | typeof PREFERS_OTHERS | undefined> {
+  /** `read`: the pod as read with its batch (null: there was none), else it is read here; a conflict reads it again. */
+  private async claim(ns: string, name: string, leaseToken: string, entry: string, read?: StoredPod | null): Promise<Claimed | Unfit | 'nameLost' | typeof PREFERS_OTHERS | undefined> {
     const key = `${ns}/${name}`;
-    for (;;) {
-      const stored = await this.cluster.store.getPod(ns, name);
+    for (let first = read; ; first = undefined) {
+      const stored = first === undefined ? await this.cluster.store.getPod(ns, name) : (first ?? undefined);
       const pod = stored?.pod;
       if (!stored || !pod || pod.spec.nodeName || pod.status.phase !== 'Pending' || pod.metadata.deletionTimestamp) return undefined;
       const requests = requestsOf(pod);
