@@ -4,7 +4,7 @@
  * counts on new pods, pods counted while terminating (TerminatingOrFailed), the node monitor's
  * DisruptionTarget condition.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { k8sTime, type Delays, type Job, type JobSpec, type Pod, type PodPhase } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
 import { scratchCluster } from './test-cluster.js';
@@ -221,5 +221,31 @@ describe('the node monitor', () => {
     const status = (await store.getJob(NS, 'lost'))?.job.status;
     expect(status).toMatchObject({ failed: 0, active: 1 });
     expect(status?.conditions ?? []).toStrictEqual([]);
+  });
+
+  it("reads a lost node's pods a batch per round trip; one garbage record among them is passed over, the others end", async () => {
+    const { store, controller } = newCluster();
+    const job = await createJob(store, controller, newJob('lost-many', { parallelism: 3, completions: 3 }), NS);
+    const names = (await podsOf(store, job)).map((p) => p.metadata.name ?? '');
+    expect(names).toHaveLength(3);
+    for (const name of names) await setPod(store, name, 'Running', 'gone-3');
+    const now = await store.now();
+    await scratch.redis.hset(store.keys.nodes, 'gone-3', JSON.stringify({ name: 'gone-3', heartbeat: now - 60_000 }));
+    const monitor = new NodeMonitor(store, controller, { graceMs: 0, evictionMs: 60_000 });
+    Reflect.set(monitor, 'connectedSince', now - 10_000);
+    const reads = vi.spyOn(store, 'getPod');
+    await monitor.check();
+    expect(reads).not.toHaveBeenCalled(); // the three in one batch read
+    for (const name of names) expect((await store.getPod(NS, name))?.pod.status.reason).toBe('NodeLost');
+
+    // A record that is not a pod: the batch is read pod by pod, the garbage passed over, the others go on (evicted).
+    const [garbage = '', ...others] = names;
+    await scratch.redis.hset(store.keys.pod(NS, garbage), 'rv', '999999', 'obj', '{"metadata":', 'd', '');
+    Reflect.set(monitor, 'timings', { ...Reflect.get(monitor, 'timings'), evictionMs: 0 });
+    reads.mockClear();
+    await monitor.check();
+    expect(reads).toHaveBeenCalledTimes(3);
+    for (const name of others) expect((await store.getPod(NS, name))?.pod.status.phase).toBe('Failed');
+    expect(await scratch.redis.sismember(store.keys.nodePods('gone-3'), `${NS}/${garbage}`)).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, controllerRef, isPodTerminal, k8sTime, noExecuteEviction, ownerJobUid, parseTime, type Pod, type PodCondition, type Taint } from '@jobfleet/kube';
-import { eventOps, forgetNodePod, heartbeatTime, nodePodMembers, nodeRecords, nodeSpecRecords, onStoreDisconnect, putLostPod, type JobStore } from '@jobfleet/store';
+import { eventOps, forgetNodePod, heartbeatTime, nodePodMembers, nodeRecords, nodeSpecRecords, onStoreDisconnect, putLostPod, type JobStore, type StoredPod } from '@jobfleet/store';
 import type { JobController } from './controller.js';
 import { evictPodForTaint } from './pod-updates.js';
 import { clip, type Logger } from './logger.js';
@@ -107,16 +107,38 @@ export class NodeMonitor {
     }
   }
 
-  /** The pods a node holds, read with one round trip per namespace (a pod that cannot be read is left out). */
+  /** The pods a node holds (a pod that cannot be read is left out). */
   private async podsOf(nodeName: string): Promise<Pod[]> {
-    const byNamespace = new Map<string, string[]>();
-    for (const member of await nodePodMembers(this.store, nodeName)) {
-      const [ns = '', name = ''] = member.split('/');
-      byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), name]);
+    const read = await this.readNodePods(await nodePodMembers(this.store, nodeName)).catch(() => []);
+    return read.flatMap((r) => (r.stored ? [r.stored.pod] : []));
+  }
+
+  /**
+   * The pods of a node's pod set members, a batch of them per round trip; a batch with a record that
+   * cannot be read as a pod (hostile or torn data) is read pod by pod, and that one is `unreadable`.
+   */
+  private async readNodePods(members: string[]): Promise<{ member: string; stored?: StoredPod; unreadable?: true }[]> {
+    const out: { member: string; stored?: StoredPod; unreadable?: true }[] = [];
+    for (let i = 0; i < members.length; i += NODE_POD_READ_BATCH) {
+      const batch = members.slice(i, i + NODE_POD_READ_BATCH);
+      const read = await this.store.getPodsAt(batch.map(podRef)).catch((err: unknown) => {
+        if (unreadable(err)) return undefined;
+        throw err;
+      });
+      if (read) {
+        batch.forEach((member, j) => out.push({ member, ...(read[j] ? { stored: read[j] } : {}) }));
+        continue;
+      }
+      for (const member of batch) {
+        const { ns, name } = podRef(member);
+        const stored = await this.store.getPod(ns, name).catch((err: unknown) => {
+          if (unreadable(err)) return 'unreadable' as const;
+          throw err;
+        });
+        out.push(stored === 'unreadable' ? { member, unreadable: true } : { member, ...(stored ? { stored } : {}) });
+      }
     }
-    const pods: Pod[] = [];
-    for (const [ns, names] of byNamespace) for (const { pod } of await this.store.getPods(ns, names).catch(() => [])) pods.push(pod);
-    return pods;
+    return out;
   }
 
   private logNode(name: string, lost: boolean, silentMs: number): void {
@@ -130,20 +152,19 @@ export class NodeMonitor {
   }
 
   private async handleLostNode(nodeName: string, now: number, heartbeat: number): Promise<void> {
-    const members = await nodePodMembers(this.store, nodeName);
-    for (const member of members) {
+    for (const { member, stored, unreadable: skip } of await this.readNodePods(await nodePodMembers(this.store, nodeName))) {
+      // One unreadable pod record must not keep the node's other pods from being handled.
+      if (skip) continue;
       try {
-        await this.handleLostPod(nodeName, member, now, heartbeat);
+        await this.handleLostPod(nodeName, member, stored, now, heartbeat);
       } catch (err) {
-        // One unreadable pod record must not keep the node's other pods from being handled.
-        if (!(err instanceof SyntaxError || err instanceof TypeError)) throw err;
+        if (!unreadable(err)) throw err;
       }
     }
   }
 
-  private async handleLostPod(nodeName: string, member: string, now: number, heartbeat: number): Promise<void> {
-    const [ns = '', name = ''] = member.split('/');
-    const stored = await this.store.getPod(ns, name);
+  private async handleLostPod(nodeName: string, member: string, stored: StoredPod | undefined, now: number, heartbeat: number): Promise<void> {
+    const { ns } = podRef(member);
     const pod = stored?.pod;
     if (!stored || !pod || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed' || pod.spec.nodeName !== nodeName) {
       await forgetNodePod(this.store, nodeName, member);
@@ -159,6 +180,20 @@ export class NodeMonitor {
     const owner = controllerRef(pod);
     if (result.ok && owner?.kind === 'Job') await this.controller.syncJob(ns, owner.name);
   }
+}
+
+/** Pods of a node read in one round trip. */
+const NODE_POD_READ_BATCH = 500;
+
+/** A node's pod set member ("ns/name") as a pod reference. */
+function podRef(member: string): { ns: string; name: string } {
+  const [ns = '', name = ''] = member.split('/');
+  return { ns, name };
+}
+
+/** A pod record that cannot be read as a pod (hostile or torn data), as JSON.parse and the decoding fail on it. */
+function unreadable(err: unknown): boolean {
+  return err instanceof SyntaxError || err instanceof TypeError;
 }
 
 /** Kubernetes' node controller records NodeNotReady on the pods of a node that stopped reporting; this one also says what follows. */
