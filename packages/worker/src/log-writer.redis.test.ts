@@ -144,6 +144,26 @@ describe('PodLogWriter bounds (the sink stands in for Redis)', () => {
     expect(seen).toStrictEqual(['kept\n']);
   });
 
+  it('a pod that printed nothing costs no call, at its finish either; one that printed gets its archive call', async () => {
+    const calls: [number, boolean][] = [];
+    const sink: PodLogSink = async (chunks, finish) => {
+      calls.push([chunks.length, finish]);
+      return ok;
+    };
+    const silent = new PodLogWriter(sink);
+    await silent.flush();
+    await silent.finish();
+    expect(calls).toStrictEqual([]);
+    const chatty = new PodLogWriter(sink);
+    chatty.write('c', 'stdout', Buffer.from('x'));
+    await chatty.flush();
+    await chatty.finish();
+    expect(calls).toStrictEqual([
+      [1, false],
+      [0, true],
+    ]);
+  });
+
   it('stops writing once the sink says the pod is gone', async () => {
     let calls = 0;
     const writer = new PodLogWriter(async () => {

@@ -36,6 +36,8 @@ export class PodLogWriter {
   private flushing?: Promise<void>;
   /** The pod is gone (its Job was deleted) or its log was archived: output is dropped. */
   private closed = false;
+  /** Whether any output was handed to the sink: a pod that printed nothing has no log to archive. */
+  private wrote = false;
   /** Output dropped from the buffer while Redis was slow, in bytes. */
   droppedBytes = 0;
 
@@ -77,7 +79,7 @@ export class PodLogWriter {
     return this.flushing;
   }
 
-  /** The pod ended: writes what is buffered and archives the log. Never throws. */
+  /** The pod ended: writes what is buffered and archives the log (a pod that printed nothing costs no call). Never throws. */
   async finish(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -92,7 +94,9 @@ export class PodLogWriter {
       const batch = this.pending.map(({ container, instance, stream, time, parts }): NewLogChunk => ({ container, stream, time, data: Buffer.concat(parts), ...(instance > 0 ? { instance } : {}) }));
       this.pending = [];
       this.pendingBytes = 0;
-      if (batch.length === 0 && !finish) return;
+      // Nothing to append, and (at the finish) nothing ever written to archive: no call at all.
+      if (batch.length === 0 && (!finish || !this.wrote)) return;
+      this.wrote = true;
       try {
         const result = await this.sink(batch, finish);
         if (result.status !== 'ok') this.closed = true;
