@@ -243,6 +243,24 @@ describe('PodTaskConsumer', () => {
     expect(await c.store.redis.exists(c.store.keys.podQueueTaken)).toBe(0);
   });
 
+  it('looks again at once when a task is handed back for later after the queue was found empty (not a whole poll later)', async () => {
+    const c = connect();
+    let takes = 0;
+    // One pod, handed back once, a moment after the loop found nothing more due and went to sleep.
+    const consumer = c.podTaskConsumer(
+      async () => {
+        if (++takes > 1) return;
+        await sleep(100);
+        return { retryInMs: 10 };
+      },
+      { concurrency: 2, pollMs: 60_000 },
+    );
+    await sleep(100); // subscribed
+    await c.queues.enqueuePods([pod('once')]);
+    await until(() => takes === 2, 'the pod taken again', 5_000);
+    await consumer.close();
+  });
+
   it("hands each task its pod as read with the batch (one round trip for the batch), null for a pod that is not there", async () => {
     const c = connect();
     const pods = [pod('r1'), pod('r2', 'other'), pod('r3')];

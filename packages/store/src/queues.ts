@@ -418,19 +418,23 @@ export class PodTaskConsumer {
   }
 
   private dispatch(task: ReceivedPodTask): void {
+    let handedBack = false;
     const done: Promise<void> = (async () => {
       try {
         const outcome = await this.handler(task);
         if (outcome === 'claimed') return;
-        if (outcome) await this.queues.handBackPod(task.entry, outcome.retryInMs, task.score);
-        else await this.queues.ackPods([task.entry]);
+        if (outcome) {
+          await this.queues.handBackPod(task.entry, outcome.retryInMs, task.score);
+          handedBack = true;
+        } else await this.queues.ackPods([task.entry]);
       } catch {
         // A handler's failure ends its task: the entry's lease runs out and it is queued again.
       }
     })().finally(() => {
       this.running.delete(done);
-      // More may be due, or the loop waits for room (and was full when entries came): look again.
-      if (this.moreDue || this.waitingForRoom) this.kick();
+      // More may be due, or the loop waits for room (and was full when entries came), or an entry
+      // was handed back for later after the loop found nothing due (it would sleep a whole poll): look again.
+      if (this.moreDue || this.waitingForRoom || handedBack) this.kick();
     });
     this.running.add(done);
   }
