@@ -89,8 +89,28 @@ describe('change stream bounds', () => {
     ({ rvs } = await streamContent(store));
     expect(rvs.length).toBe(10_000);
     expect(rvs[0]).toBe(627);
-    expect(await scratch.redis.zcard(store.keys.changesIndex)).toBe(10_000);
+    // Checkpoints, not an index entry per change: the first, one per 1 MiB (1/64 of the byte bound) appended, where the trim cut.
+    expect(await scratch.redis.zcard(store.keys.changesIndex)).toBeLessThan(10);
     expect(await scratch.redis.hget(store.keys.changesInfo, 'trimmed')).toBe('626');
+  });
+
+  it('a trim by count, then trims by bytes: both bounds hold after every write, the trim point exact', async () => {
+    const maxBytes = 4_000_000;
+    const store = newStore({ changesMaxBytes: maxBytes });
+    const put = (from: number, n: number, bytes = 0) => store.commit(Array.from({ length: n }, (_, i) => putOp(store.keys.pod('default', `p${from + i}`), '', pod(`p${from + i}`, bytes))));
+    expect((await put(0, 10_001)).ok).toBe(true); // ~3 MB: past 10,000 changes, not past the bytes
+    let { rvs, bytes } = await streamContent(store);
+    expect(rvs.length).toBe(9_375);
+    for (let i = 0; i < 40; i++) {
+      expect((await put(20_000 + i, 1, 100_000)).ok).toBe(true);
+      ({ rvs, bytes } = await streamContent(store));
+      expect(bytes).toBeLessThanOrEqual(maxBytes);
+      expect(rvs.length).toBeLessThanOrEqual(10_000);
+      expect(await scratch.redis.hget(store.keys.changesInfo, 'trimmed')).toBe(String((rvs[0] ?? 0) - 1));
+    }
+    // Trimmed to near the byte bound (the newest 100 kB changes, a checkpoint apart at most), not emptied.
+    expect(bytes).toBeGreaterThan(maxBytes * 0.75);
+    expect(rvs[rvs.length - 1]).toBe(10_041);
   });
 });
 
