@@ -7,9 +7,9 @@ export interface Keys {
   rv: string;
   /** Change stream: one entry per write, id `<rv>-0`, read by watches. */
   changes: string;
-  /** The change stream's entries by their first byte (ZSET rv → offset): trims the stream by bytes. */
+  /** Checkpoints of the change stream (ZSET rv → offset of the entry's first byte; one per 1/64 of its byte bound): where a trim by bytes cuts. */
   changesIndex: string;
-  /** The change stream's counters (HASH bytes: appended in all, trimmed: highest resourceVersion trimmed). */
+  /** The change stream's counters (HASH bytes: appended in all, start: offset the kept entries count from, trimmed: highest resourceVersion trimmed). */
   changesInfo: string;
   /** Random id of this store, set once: a store that lost it was reset (flushed, restarted empty). */
   epoch: string;
