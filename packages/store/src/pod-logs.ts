@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 import { defineScript } from './scripts.js';
 
@@ -65,7 +65,7 @@ export function budgetMarker(limits: LogLimits): string {
 const ARCHIVE_MAGIC = 'JFL1\n';
 
 interface LogRedis extends Redis {
-  writePodLog(pod: string, stream: string, archive: string, jobBytes: string, ...args: (string | number | Buffer)[]): Promise<[string, number, number]>;
+  writePodLog(...args: WritePodLogArgs): Promise<[string, number, number]>;
 }
 
 /**
@@ -102,6 +102,16 @@ export class PodLogs {
    * Nothing is written when the pod is gone (status "gone").
    */
   async write(target: PodLogTarget, limits: LogLimits, chunks: NewLogChunk[], finish = false): Promise<LogWriteResult> {
+    const [status, stored, droppedBytes] = await this.redis.writePodLog(...this.writeArgs(target, limits, chunks, finish));
+    return { status: status as LogWriteStatus, stored: Number(stored), droppedBytes: Number(droppedBytes) };
+  }
+
+  /** The same write (with finish) added to a pipeline, sent with what else the pipeline holds; its answer is not read. */
+  finishIn(pipeline: ChainableCommander, { target, limits, chunks }: { target: PodLogTarget; limits: LogLimits; chunks: NewLogChunk[] }): void {
+    (pipeline as ChainableCommander & { writePodLog(...args: WritePodLogArgs): ChainableCommander }).writePodLog(...this.writeArgs(target, limits, chunks, true));
+  }
+
+  private writeArgs(target: PodLogTarget, limits: LogLimits, chunks: NewLogChunk[], finish: boolean): WritePodLogArgs {
     const { ns, name } = target;
     // A pod without a Job (none is made so) has no Job budget to share.
     const jobMaxBytes = target.jobUid ? limits.jobMaxBytes : 0;
@@ -109,10 +119,11 @@ export class PodLogs {
     // The write id: ioredis resends a call whose reply was lost, and the script answers it without appending twice.
     const args: (string | number | Buffer)[] = [finish ? 'finish' : 'append', target.jobUid, target.podUid, podMaxBytes, jobMaxBytes, budgetMarker(limits), randomBytes(6).toString('base64url')];
     for (const c of chunks) args.push(c.container, c.stream, String(c.time), c.data, String(instanceOf(c.instance)));
-    const [status, stored, droppedBytes] = await this.redis.writePodLog(this.keys.pod(ns, name), this.keys.podLog(ns, name), this.keys.podLogArchive(ns, name), this.keys.jobLogBytes(target.jobUid), ...args);
-    return { status: status as LogWriteStatus, stored: Number(stored), droppedBytes: Number(droppedBytes) };
+    return [this.keys.pod(ns, name), this.keys.podLog(ns, name), this.keys.podLogArchive(ns, name), this.keys.jobLogBytes(target.jobUid), ...args];
   }
 }
+
+type WritePodLogArgs = [pod: string, stream: string, archive: string, jobBytes: string, ...args: (string | number | Buffer)[]];
 
 /** A restart count as the log stores it: a small non-negative integer, anything else counts as 0. */
 function instanceOf(value: unknown): number {

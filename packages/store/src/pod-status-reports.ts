@@ -1,4 +1,5 @@
 import type { Pod } from '@jobfleet/kube';
+import type { LogLimits, NewLogChunk, PodLogTarget } from './pod-logs.js';
 
 /** A worker's report of one pod's status: the pod as the report leaves it (only its status differs from the stored one). */
 export interface PodStatusReport {
@@ -9,6 +10,19 @@ export interface PodStatusReport {
   pod: Pod;
   /** The node running it: the pod leaves the node's pod set once it ended. */
   node: string;
+  /**
+   * The pod's last output, to be archived with its log (PodLogs.write with finish) in the same
+   * request, before the status: nobody sees the pod finished before its whole log. Archived even
+   * when the status is refused.
+   */
+  log?: PodLogFinish;
+}
+
+/** What a pod's log still needs at its end: its last output, and the archive. */
+export interface PodLogFinish {
+  target: PodLogTarget;
+  limits: LogLimits;
+  chunks: NewLogChunk[];
 }
 
 /**

@@ -4,7 +4,7 @@
  * reports ready together go in one script call, and a stale report is refused.
  */
 import { randomUUID } from 'node:crypto';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { newPodForJob, parseJob, podDictionary, type Job, type Pod, type PodStatus } from '@jobfleet/kube';
 import { eventOps } from './events.js';
 import { JobStore, encodeObject } from './store.js';
@@ -168,5 +168,43 @@ describe('claimPod', () => {
     expect(await scratch.redis.smembers(store.keys.nodePods(NODE))).toEqual([]);
     expect((await store.getPod('default', 'j-ggggg'))?.pod.spec.nodeName).toBeUndefined();
     expect((await store.claimPod({ ns: 'default', name: 'j-ggggg', rv, pod: claimed, node: NODE, leaseToken: 'lease-of-another-worker', event: [] })).ok).toBe(true);
+  });
+});
+
+describe('reportPodStatus with the log’s last output', () => {
+  const limits = { podMaxBytes: 64 * 1024, jobMaxBytes: 0 };
+  const finishOf = (pod: Pod, text: string) => ({
+    target: { ns: 'default', name: pod.metadata.name ?? '', podUid: pod.metadata.uid ?? '', jobUid: job.metadata.uid ?? '' },
+    limits,
+    chunks: [{ container: 'c', stream: 'stdout' as const, time: 1, data: Buffer.from(text) }],
+  });
+
+  it('archives the log before the final status, in the same request; a refused status leaves it archived all the same', async () => {
+    const { pod, rv } = await createPod('j-logged');
+    const calls = await evalCalls();
+    const pipelines = vi.spyOn(store.redis, 'pipeline');
+    const alone = vi.spyOn(store.logs, 'write');
+    const result = await store.reportPodStatus({ ns: 'default', name: 'j-logged', rv, pod: { ...pod, status: succeeded() }, node: NODE, log: finishOf(pod, 'last words\n') });
+    expect(result.ok).toBe(true);
+    expect(await evalCalls()).toBe(calls + 2); // the archive, then the status: one pipeline
+    expect(pipelines).toHaveBeenCalledTimes(1);
+    expect(alone).not.toHaveBeenCalled();
+    expect((await store.logs.read('default', 'j-logged')).map((c) => c.data)).toStrictEqual(['last words\n']);
+    expect((await store.getPod('default', 'j-logged'))?.pod.status.phase).toBe('Succeeded');
+
+    const other = await createPod('j-refused');
+    const refused = await store.reportPodStatus({ ns: 'default', name: 'j-refused', rv: '1', pod: { ...other.pod, status: succeeded() }, node: NODE, log: finishOf(other.pod, 'kept\n') });
+    expect(refused).toStrictEqual({ ok: false, reason: 'conflict' });
+    expect((await store.logs.read('default', 'j-refused')).map((c) => c.data)).toStrictEqual(['kept\n']);
+  });
+
+  it('archives the log when the status cannot be written alone (the Job’s dictionary is gone: the worker then writes the whole pod)', async () => {
+    const { pod, rv } = await createPod('j-whole');
+    await scratch.redis.del(store.keys.podDictionary(job.metadata.uid ?? ''));
+    // Another process, which never read the dictionary: its status cannot be compressed.
+    const fresh = new JobStore(scratch.redis, store.keys.pod('d', 'n').slice(0, -':pod:d:n'.length));
+    const result = await fresh.reportPodStatus({ ns: 'default', name: 'j-whole', rv, pod: { ...pod, status: succeeded() }, node: NODE, log: finishOf(pod, 'whole\n') });
+    expect(result).toStrictEqual({ ok: false, reason: 'whole' });
+    expect((await fresh.logs.read('default', 'j-whole')).map((c) => c.data)).toStrictEqual(['whole\n']);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
 import { EMPTY_CONTROL_STATE, RequestEntityTooLargeError, type CronJob, type Job, type JobControlState, type NodeHeartbeat, type Pod } from '@jobfleet/kube';
 import { NODE_SPEC_MESSAGE, parseStopMessage } from './jobs.js';
 import { redisKeys, type Keys } from './keys.js';
@@ -406,7 +406,17 @@ export class JobStore {
     const encoded = await Promise.all(reports.map((r) => this.codec.encodeStatus(r.pod)));
     const results: PodStatusResult[] = reports.map(() => ({ ok: false, reason: 'whole' }));
     const sent = reports.flatMap((r, i) => (encoded[i] === undefined ? [] : [i]));
-    if (sent.length === 0) return results;
+    // Logs to archive go first in the same request (one pipeline): Redis runs them before the statuses.
+    const logs = reports.flatMap((r) => (r.log ? [r.log] : []));
+    let pipeline: ChainableCommander | undefined;
+    if (logs.length > 0) {
+      pipeline = this.redis.pipeline();
+      for (const log of logs) this.logs.finishIn(pipeline, log);
+    }
+    if (sent.length === 0) {
+      await pipeline?.exec();
+      return results;
+    }
     const podKeys: string[] = [];
     const args: string[] = [];
     for (const i of sent) {
@@ -415,7 +425,14 @@ export class JobStore {
       podKeys.push(keys.pod(r.ns, r.name));
       args.push(r.rv, encoded[i] as string, phase, r.ns, r.name, phase === 'Succeeded' || phase === 'Failed' ? '1' : '0');
     }
-    const reply = await this.redis.reportPodStatus(5 + podKeys.length, keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, keys.nodePods(node), ...podKeys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, newWriteId(), ...args);
+    const call = [5 + podKeys.length, keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, keys.nodePods(node), ...podKeys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, newWriteId(), ...args] as const;
+    let reply: (number | string)[];
+    if (pipeline) {
+      const replies = (await (pipeline as ChainableCommander & { reportPodStatus(...args: (string | number)[]): ChainableCommander }).reportPodStatus(...call).exec()) ?? [];
+      const [err, value] = replies[replies.length - 1] ?? [new Error('no reply to reportPodStatus')];
+      if (err) throw err;
+      reply = value as (number | string)[];
+    } else reply = await this.redis.reportPodStatus(...call);
     let written = false;
     sent.forEach((i, j) => {
       const value = reply[j];

@@ -164,6 +164,33 @@ describe('PodLogWriter bounds (the sink stands in for Redis)', () => {
     ]);
   });
 
+  it('takeLast hands over what is buffered for the final report, and closes: nothing is written after', async () => {
+    const sent: string[] = [];
+    const sink: PodLogSink = async (chunks) => {
+      sent.push(...chunks.map((c) => c.data.toString()));
+      return ok;
+    };
+    const writer = new PodLogWriter(sink);
+    expect(await new PodLogWriter(sink).takeLast()).toBeUndefined(); // printed nothing: no archive
+    writer.write('c', 'stdout', Buffer.from('early\n'));
+    await writer.flush();
+    writer.write('c', 'stderr', Buffer.from('last\n'));
+    const last = await writer.takeLast();
+    expect(sent).toStrictEqual(['early\n']);
+    expect(last?.map((c) => [c.stream, c.data.toString()])).toStrictEqual([['stderr', 'last\n']]);
+    writer.write('c', 'stdout', Buffer.from('late\n'));
+    await writer.flush();
+    expect(sent).toStrictEqual(['early\n']);
+    expect(await writer.takeLast()).toBeUndefined();
+    // Output that waited behind a write in flight is written by it (in order); the archive then has nothing new.
+    const behind = new PodLogWriter(sink);
+    behind.write('c', 'stdout', Buffer.from('one\n'));
+    void behind.flush();
+    behind.write('c', 'stdout', Buffer.from('two\n'));
+    expect(await behind.takeLast()).toStrictEqual([]);
+    expect(sent.slice(1)).toStrictEqual(['one\n', 'two\n']);
+  });
+
   it('stops writing once the sink says the pod is gone', async () => {
     let calls = 0;
     const writer = new PodLogWriter(async () => {

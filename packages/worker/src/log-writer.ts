@@ -75,35 +75,50 @@ export class PodLogWriter {
     clearTimeout(this.timer);
     this.timer = undefined;
     // One write at a time: output arriving meanwhile waits in the bounded buffer.
-    this.flushing ??= this.drain(false).finally(() => (this.flushing = undefined));
+    this.flushing ??= this.drain().finally(() => (this.flushing = undefined));
     return this.flushing;
   }
 
   /** The pod ended: writes what is buffered and archives the log (a pod that printed nothing costs no call). Never throws. */
   async finish(): Promise<void> {
+    const last = await this.takeLast();
+    if (last) await this.sink(last, true).catch(() => undefined);
+  }
+
+  /**
+   * The pod ended: the output still buffered, for the caller to send with the log's archive call
+   * (the worker sends it with the pod's final status, PodStatusReport.log); undefined when no
+   * archive is needed (nothing was ever printed, or the log is closed). Nothing is written after.
+   */
+  async takeLast(): Promise<NewLogChunk[] | undefined> {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.flushing;
-    await this.drain(true);
+    if (this.closed) return undefined;
     this.closed = true;
+    const last = this.takePending();
+    return last.length > 0 || this.wrote ? last : undefined;
   }
 
-  private async drain(finish: boolean): Promise<void> {
+  private takePending(): NewLogChunk[] {
+    const chunks = this.pending.map(({ container, instance, stream, time, parts }): NewLogChunk => ({ container, stream, time, data: Buffer.concat(parts), ...(instance > 0 ? { instance } : {}) }));
+    this.pending = [];
+    this.pendingBytes = 0;
+    return chunks;
+  }
+
+  private async drain(): Promise<void> {
     do {
       if (this.closed) return;
-      const batch = this.pending.map(({ container, instance, stream, time, parts }): NewLogChunk => ({ container, stream, time, data: Buffer.concat(parts), ...(instance > 0 ? { instance } : {}) }));
-      this.pending = [];
-      this.pendingBytes = 0;
-      // Nothing to append, and (at the finish) nothing ever written to archive: no call at all.
-      if (batch.length === 0 && (!finish || !this.wrote)) return;
+      const batch = this.takePending();
+      if (batch.length === 0) return;
       this.wrote = true;
       try {
-        const result = await this.sink(batch, finish);
+        const result = await this.sink(batch, false);
         if (result.status !== 'ok') this.closed = true;
       } catch {
         // Redis failed this write: the batch is lost, later output is still written.
       }
-      if (finish) return;
     } while (this.pending.length > 0);
   }
 }

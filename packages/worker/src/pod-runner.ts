@@ -1,5 +1,6 @@
 import { clip, type Logger } from '@jobfleet/controllers';
 import { exponentialBackoff, isSidecar, k8sTime, type Container, type ContainerStatus, type Delays, type Pod, type PodStatus } from '@jobfleet/kube';
+import type { NewLogChunk } from '@jobfleet/store';
 import { containerCreateOptions, infraCreateOptions, podLabels, verifyRunAsNonRoot, type ContainerPlacement } from './container-config.js';
 import { DockerEngine, DockerUnreachableError, UnsafeNameError, dockerErrorMessage, statusCode, type ContainerExit } from './docker.js';
 import { gpusPerContainer } from './gpu.js';
@@ -40,7 +41,11 @@ const OUTAGE_RETRY_MAX_MS = 5_000;
  * Publishes a new pod status, with the kubelet's events about what happened since the last one
  * (written with it); resolves false when the pod is gone (its Job was deleted).
  */
-export type StatusReporter = (status: PodStatus, events?: readonly KubeletEvent[]) => Promise<boolean>;
+/**
+ * Writes a pod's status; `lastOutput` (at its end): what its log still needs, archived in the same
+ * request before the status (PodLogWriter.takeLast).
+ */
+export type StatusReporter = (status: PodStatus, events?: readonly KubeletEvent[], lastOutput?: NewLogChunk[]) => Promise<boolean>;
 
 interface StopRequest {
   reason: string;
@@ -209,6 +214,7 @@ export class PodRunner {
   private async runToEnd(): Promise<PodStatus | undefined> {
     const deadline = this.startDeadlineTimer();
     let failure: Failure | undefined;
+    let lastOutput: NewLogChunk[] | undefined;
     try {
       failure = await this.prepare();
       if (!failure) await this.runContainers();
@@ -223,11 +229,12 @@ export class PodRunner {
       clearTimeout(deadline);
       if (!this.abandoned) {
         await this.cleanup(this.outageSince !== undefined); // the containers end first, so no output comes after the archive
-        await this.logs.finish();
+        lastOutput = await this.logs.takeLast();
       }
     }
     if (this.abandoned) return undefined;
-    return this.publish(true, failure);
+    // The log is archived with the final status, in the same request and before it.
+    return this.publish(true, failure, lastOutput);
   }
 
   /** How a failure that stopped the pod is reported. */
@@ -627,15 +634,15 @@ export class PodRunner {
   }
 
   /** Reports the pod's status; reports go one at a time, each with the statuses of its turn, so none overtakes a later one. */
-  private publish(finished: boolean, failure?: Failure): Promise<PodStatus> {
-    const next = this.publishing.then(() => this.publishNow(finished, failure));
+  private publish(finished: boolean, failure?: Failure, lastOutput?: NewLogChunk[]): Promise<PodStatus> {
+    const next = this.publishing.then(() => this.publishNow(finished, failure, lastOutput));
     this.publishing = next.catch(() => undefined);
     return next;
   }
 
   private publishing: Promise<unknown> = Promise.resolve();
 
-  private async publishNow(finished: boolean, failure?: Failure): Promise<PodStatus> {
+  private async publishNow(finished: boolean, failure?: Failure, lastOutput?: NewLogChunk[]): Promise<PodStatus> {
     const ips = this.podIPs ?? [];
     const base = {
       startTime: this.pod.status.startTime ?? this.startTime,
@@ -651,7 +658,7 @@ export class PodRunner {
     if (finished) this.finalPublished = true;
     const events = this.events;
     this.events = [];
-    const alive = await this.report(status, events);
+    const alive = await this.report(status, events, lastOutput);
     if (!alive) this.stop('Deleted', this.pod.spec.terminationGracePeriodSeconds ?? 30);
     return status;
   }

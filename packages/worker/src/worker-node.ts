@@ -11,6 +11,8 @@ import {
   storedNodes,
   NodeLease,
   PodTaskConsumer,
+  type PodLogFinish,
+  type PodStatusResult,
   type PodTaskOutcome,
   type ReceivedPodTask,
   type RedisConnectionOptions,
@@ -487,8 +489,10 @@ export class WorkerNode {
       return;
     }
     const store = this.cluster.store;
-    const logs = new PodLogWriter((chunks, finish) => store.logs.write({ ns, name, podUid: pod.metadata.uid ?? '', jobUid: ownerJobUid(pod) }, { podMaxBytes: podLogMaxBytes, jobMaxBytes: jobLogMaxBytes }, chunks, finish), podLogMaxBytes);
-    const report: StatusReporter = (status, events) => this.reportStatus(ns, name, status, [], events);
+    const target = { ns, name, podUid: pod.metadata.uid ?? '', jobUid: ownerJobUid(pod) };
+    const limits = { podMaxBytes: podLogMaxBytes, jobMaxBytes: jobLogMaxBytes };
+    const logs = new PodLogWriter((chunks, finish) => store.logs.write(target, limits, chunks, finish), podLogMaxBytes);
+    const report: StatusReporter = (status, events, lastOutput) => this.reportStatus(ns, name, status, [], events, lastOutput && { target, limits, chunks: lastOutput });
     const runner = this.opts.runtime
       ? this.opts.runtime(pod, report, logs)
       : new PodRunner(pod, { engine: this.engine, nodeName: this.nodeName, delays: this.cluster.delays, pauseImage, pullTimeoutMs, dockerOutageMs, logger: this.logger, ...(this.resources.hasGpus ? { gpuDevices: claimed.gpus } : {}) }, report, logs);
@@ -705,23 +709,38 @@ export class WorkerNode {
    * Writes the pod's status (with `extra` writes and the kubelet's `events` in the same commit);
    * false when the pod no longer exists or was already ended by someone else (the node monitor).
    * Stops the pod if it is being deleted. A pod stopped because this node shuts down is handed
-   * back: it is marked so that the controller replaces it without counting a failure.
+   * back: it is marked so that the controller replaces it without counting a failure. `log` (at the
+   * pod's end) is archived before the status, in the same request when the status is written alone.
    */
-  private async reportStatus(ns: string, name: string, status: PodStatus, extra: WriteOp[] = [], events: readonly KubeletEvent[] = []): Promise<boolean> {
+  private async reportStatus(ns: string, name: string, status: PodStatus, extra: WriteOp[] = [], events: readonly KubeletEvent[] = [], log?: PodLogFinish): Promise<boolean> {
     const running = this.running.get(`${ns}/${name}`);
+    // The log's archive, on its own (before a whole write, or when no status is written): at most once.
+    const archive = async () => {
+      const last = log;
+      log = undefined;
+      if (last) await this.cluster.store.logs.write(last.target, last.limits, last.chunks, true).catch(() => undefined);
+    };
     // Start from the version this node wrote last; re-read only when someone else wrote since.
     let stored = running?.last ?? (await this.cluster.store.getPod(ns, name));
     for (;; stored = await this.cluster.store.getPod(ns, name)) {
-      if (!stored || isPodFinished(stored.pod)) return false;
+      if (!stored || isPodFinished(stored.pod)) {
+        await archive();
+        return false;
+      }
       const before = stored.pod;
       const handedBack = this.draining && isPodFinished({ ...before, status }) && this.running.get(`${ns}/${name}`)?.runner.stopReason === 'NodeShutdown';
       const annotations = handedBack ? { ...(before.metadata.annotations ?? {}), [ANNOTATION_STOP_REASON]: 'NodeShutdown' } : before.metadata.annotations;
       const after: Pod = { ...before, metadata: { ...before.metadata, ...(annotations ? { annotations } : {}) }, status: this.withNodeFields(before, status) };
       const recorded = this.kubeletEvents.plan(this.cluster.store, before, events);
       // A report of the status alone writes only the status (batched with the node's other reports).
-      let result = handedBack || extra.length > 0 || recorded.ops.length > 0 ? undefined : await this.cluster.store.reportPodStatus({ ns, name, rv: stored.rv, pod: after, node: this.nodeName });
+      let result: PodStatusResult | undefined;
+      if (!handedBack && extra.length === 0 && recorded.ops.length === 0) {
+        result = await this.cluster.store.reportPodStatus({ ns, name, rv: stored.rv, pod: after, node: this.nodeName, ...(log ? { log } : {}) });
+        log = undefined; // archived with it, whatever became of the status
+      }
       if (result?.ok === false && result.reason === 'conflict') continue;
       if (!result?.ok) {
+        await archive();
         const committed = await this.cluster.store.putNodePod(stored.rv, after, this.nodeName, { extra: [...extra, ...recorded.ops] });
         if (!committed.ok) continue;
         result = { ok: true, rv: committed.rvs[0] ?? '' };

@@ -36,7 +36,8 @@ export const instantRuntime: PodRuntime = (pod, report, logs): RunningPodLike =>
       }));
       await report(derivePodStatus(pod, { startTime, containerStatuses: running }, Date.now(), false));
       for (const c of pod.spec.containers) logs.write(c.name, 'stdout', Buffer.from(BENCH_LOG_LINE));
-      await logs.finish();
+      // As the pod runner does: the log's last output goes with the final status, archived before it in the same request.
+      const lastOutput = await logs.takeLast();
       const finishedAt = k8sTime(Date.now());
       const terminated: ContainerStatus[] = running.map((s) => ({
         ...s,
@@ -45,7 +46,7 @@ export const instantRuntime: PodRuntime = (pod, report, logs): RunningPodLike =>
         state: { terminated: { exitCode: 0, reason: 'Completed', startedAt, finishedAt, containerID: s.containerID } },
       }));
       const done = derivePodStatus(pod, { startTime, containerStatuses: terminated }, Date.now(), true);
-      await report(done);
+      await report(done, [], lastOutput);
       return done;
     },
   };
