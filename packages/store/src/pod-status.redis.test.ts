@@ -145,6 +145,18 @@ describe('claimPod', () => {
     ]);
   });
 
+  it('claims made in one turn go in one request, each with its own answer', async () => {
+    const pods = await Promise.all(['j-turn1', 'j-turn2', 'j-turn3'].map((n) => pendingPod(n)));
+    const pipelines = vi.spyOn(store.redis, 'pipeline');
+    const results = await Promise.all(
+      pods.map(({ pod, rv }, i) => store.claimPod({ ns: 'default', name: pod.metadata.name ?? '', rv: i === 1 ? '1' : rv, pod: { ...pod, spec: { ...pod.spec, nodeName: NODE } }, node: NODE, leaseToken: 'lease-a', event: [] })),
+    );
+    expect(pipelines).toHaveBeenCalledTimes(1);
+    pipelines.mockRestore();
+    expect(results.map((r) => r.ok)).toStrictEqual([true, false, true]); // the second was based on a stale resourceVersion
+    expect((await scratch.redis.smembers(store.keys.nodePods(NODE))).sort()).toStrictEqual(['default/j-turn1', 'default/j-turn3']);
+  });
+
   it('refuses a pod that changed since it was read, writing nothing', async () => {
     const { pod, rv } = await pendingPod('j-fffff');
     const claimed: Pod = { ...pod, spec: { ...pod.spec, nodeName: NODE } };
@@ -189,6 +201,7 @@ describe('reportPodStatus with the log’s last output', () => {
     expect(await evalCalls()).toBe(calls + 2); // the archive, then the status: one pipeline
     expect(pipelines).toHaveBeenCalledTimes(1);
     expect(alone).not.toHaveBeenCalled();
+    pipelines.mockRestore();
     expect((await store.logs.read('default', 'j-logged')).map((c) => c.data)).toStrictEqual(['last words\n']);
     expect((await store.getPod('default', 'j-logged'))?.pod.status.phase).toBe('Succeeded');
 

@@ -6,6 +6,7 @@ import { redisKeys, type Keys } from './keys.js';
 import { PodCodec } from './pod-codec.js';
 import { PodLogs } from './pod-logs.js';
 import { StatusReportBatcher, type PodStatusReport, type PodStatusResult } from './pod-status-reports.js';
+import { TurnPipeline } from './turn-pipeline.js';
 import type { QueueFlow } from './queues.js';
 import { defineScript, scriptJson } from './scripts.js';
 
@@ -170,6 +171,7 @@ export class JobStore {
   readonly statusHeadroom: number;
   private readonly decoded = new Map<string, StoredPod>();
   private readonly statusReports = new StatusReportBatcher((node, reports) => this.writeStatuses(node, reports));
+  private readonly claims: TurnPipeline;
   private readonly durability: Durability | undefined;
   /** Connections made so far (durable(): a write's reply and its WAIT must come from the same primary). */
   private connections = 0;
@@ -178,6 +180,7 @@ export class JobStore {
     this.keys = redisKeys(prefix);
     this.codec = new PodCodec(redis, this.keys);
     this.logs = new PodLogs(redis, this.keys);
+    this.claims = new TurnPipeline(redis);
     this.maxObjectBytes = limits.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
     this.changesMaxBytes = limits.changesMaxBytes ?? DEFAULT_CHANGES_MAX_BYTES;
     this.statusHeadroom = Math.floor(this.maxObjectBytes / 24);
@@ -388,12 +391,14 @@ export class JobStore {
     const owned = event.find((op): op is Extract<WriteOp, { op: 'sadd' | 'srem' | 'zrem' }> => op.op === 'sadd');
     const repeat = put !== undefined && put.expect === '*';
     const { obj, dict } = await this.codec.encode(encodeObject(pod), pod);
-    const reply = await this.redis.claimPod(
+    const args = [
       ...[keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, keys.pod(ns, name), keys.nodePods(node)],
       ...[put?.key ?? keys.event(ns, ''), index?.key ?? keys.events(ns), owned?.key ?? keys.jobEvents(''), keys.nodeLease(node), keys.podQueueTaken],
       ...[CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, rv, obj, dict, pod.status.phase, ns, name],
       ...[put?.obj ?? '', put?.name ?? '', leaseToken, repeat ? '1' : '0', newWriteId(), entry],
-    );
+    ];
+    // The claims of a batch a worker took are made in one turn: they go in one request.
+    const reply = await this.claims.call<(number | string)[]>((pipeline) => (pipeline as ChainableCommander & Pick<ScriptedRedis, 'claimPod'>).claimPod(...args));
     if (reply[0] === -2) throw this.tooLarge({ op: 'put', key: keys.pod(ns, name), expect: rv, obj, kind: 'Pod', ns, name }, Number(reply[1]));
     if (reply[0] === -3) return { ok: false, nameLost: true };
     if (reply[0] !== 1) return { ok: false };
