@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 import { defineScript } from './scripts.js';
+import { newWriteId } from './write-id.js';
 
 export interface LogChunk {
   /** Stream entry id; a follower resumes after it. */
@@ -117,7 +117,7 @@ export class PodLogs {
     const jobMaxBytes = target.jobUid ? limits.jobMaxBytes : 0;
     const podMaxBytes = Math.max(MIN_POD_LOG_MAX_BYTES, limits.podMaxBytes);
     // The write id: ioredis resends a call whose reply was lost, and the script answers it without appending twice.
-    const args: (string | number | Buffer)[] = [finish ? 'finish' : 'append', target.jobUid, target.podUid, podMaxBytes, jobMaxBytes, budgetMarker(limits), randomBytes(6).toString('base64url')];
+    const args: (string | number | Buffer)[] = [finish ? 'finish' : 'append', target.jobUid, target.podUid, podMaxBytes, jobMaxBytes, budgetMarker(limits), newWriteId()];
     for (const c of chunks) args.push(c.container, c.stream, String(c.time), c.data, String(instanceOf(c.instance)));
     return [this.keys.pod(ns, name), this.keys.podLog(ns, name), this.keys.podLogArchive(ns, name), this.keys.jobLogBytes(target.jobUid), ...args];
   }

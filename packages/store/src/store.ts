@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Redis, type ChainableCommander } from 'ioredis';
 import { EMPTY_CONTROL_STATE, RequestEntityTooLargeError, type CronJob, type Job, type JobControlState, type NodeHeartbeat, type Pod } from '@jobfleet/kube';
 import { NODE_SPEC_MESSAGE, parseStopMessage } from './jobs.js';
@@ -7,6 +6,7 @@ import { PodCodec } from './pod-codec.js';
 import { PodLogs } from './pod-logs.js';
 import { StatusReportBatcher, type PodStatusReport, type PodStatusResult } from './pod-status-reports.js';
 import { TurnPipeline } from './turn-pipeline.js';
+import { newWriteId } from './write-id.js';
 import type { QueueFlow } from './queues.js';
 import { defineScript, scriptJson } from './scripts.js';
 
@@ -28,16 +28,6 @@ export const DEFAULT_MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 const DECODED_CACHE_SIZE = 20_000;
 /** Finished pods one sync counts at most (Kubernetes' Job controller: 500). */
 const MAX_FINISHED_PER_SYNC = 500;
-
-/**
- * A transition call's id, stored beside what it writes (hash field w): ioredis sends a command again
- * when the connection died before its reply (a failover, a cut), and the script, finding its own id
- * on the object, answers as the first run did instead of meeting its own write as a conflict. It is
- * compared only with the last write of one object, so 48 random bits are plenty (8 bytes stored).
- */
-function newWriteId(): string {
-  return randomBytes(6).toString('base64url');
-}
 
 export type ObjectKind = 'Job' | 'Pod' | 'Event' | 'CronJob';
 
