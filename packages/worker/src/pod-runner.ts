@@ -39,11 +39,9 @@ const OUTAGE_RETRY_MAX_MS = 5_000;
 
 /**
  * Publishes a new pod status, with the kubelet's events about what happened since the last one
- * (written with it); resolves false when the pod is gone (its Job was deleted).
- */
-/**
- * Writes a pod's status; `lastOutput` (at its end): what its log still needs, archived in the same
- * request before the status (PodLogWriter.takeLast).
+ * (written with it); resolves false when the pod is gone (its Job was deleted). `lastOutput` (at
+ * the pod's end): what its log still needs, archived in the same request before the status
+ * (PodLogWriter.takeLast).
  */
 export type StatusReporter = (status: PodStatus, events?: readonly KubeletEvent[], lastOutput?: NewLogChunk[]) => Promise<boolean>;
 

@@ -540,9 +540,9 @@ export class WorkerNode {
    * Takes a Pending pod for this node; undefined when another node has it or it is gone, `unfit`
    * (why, and when the pod was created) when it does not fit here: the node's placement rules
    * (selector, affinity, taints, cordon) and what it has left. What the pod requests is reserved
-   * before the claim is written, and let go if the claim does not happen.
+   * before the claim is written, and let go if the claim does not happen. `read`: the pod as read
+   * with its batch (null: there was none), else it is read here; a conflict reads it again.
    */
-  /** `read`: the pod as read with its batch (null: there was none), else it is read here; a conflict reads it again. */
   private async claim(ns: string, name: string, leaseToken: string, entry: string, read?: StoredPod | null): Promise<Claimed | Unfit | 'nameLost' | typeof PREFERS_OTHERS | undefined> {
     const key = `${ns}/${name}`;
     for (let first = read; ; first = undefined) {
