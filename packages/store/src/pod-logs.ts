@@ -71,9 +71,9 @@ interface LogRedis extends Redis {
 /**
  * A pod's log in Redis: a stream while the pod runs (so any API process can follow it), archived
  * into one compact binary-safe string in the pod's hash when the pod ends — a Redis stream costs
- * kilobytes even for one line, the archive a few dozen bytes. Readers see one sequence of chunks either way. Every
- * write goes through writePodLog-4.lua: only while the pod exists, bounded per pod and per Job
- * in bytes as stored.
+ * kilobytes even for one line, the archive a few dozen bytes. Readers see one sequence of chunks
+ * either way. Every write goes through writePodLog-4.lua: only while the pod exists, bounded per
+ * pod and per Job in bytes as stored.
  */
 export class PodLogs {
   private readonly redis: LogRedis;
