@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { WANTED_HASH_VALUE_BYTES } from './redis-settings.js';
 
 export interface EmbeddedRedis {
   url: string;
@@ -45,7 +46,7 @@ export class DataDirLockedError extends Error {
  * value, which makes it a hash table: 840 B of Redis per finished pod instead of ~530 (MEMORY USAGE,
  * BENCHMARKS.md). The old name (Redis 6's hash-max-ziplist-value) is the one both 6 and 7 accept.
  */
-export const REDIS_SERVER_SETTINGS: readonly string[] = ['--maxmemory-policy', 'noeviction', '--hash-max-ziplist-value', '1024'];
+export const REDIS_SERVER_SETTINGS: readonly string[] = ['--maxmemory-policy', 'noeviction', '--hash-max-ziplist-value', String(WANTED_HASH_VALUE_BYTES)];
 const LOCK_FILE = 'jobfleet.lock';
 const CONFIG_FILE = 'redis.conf';
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;

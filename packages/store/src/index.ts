@@ -1,4 +1,4 @@
-export { DataDirLockedError, freePort, lockDataDir, REDIS_SERVER_SETTINGS, startEmbeddedRedis, startScratchRedis, type EmbeddedRedis, type EmbeddedRedisOptions } from './embedded-redis.js';
+export { DataDirLockedError, freePort, lockDataDir, startEmbeddedRedis, startScratchRedis, type EmbeddedRedis, type EmbeddedRedisOptions } from './embedded-redis.js';
 export * from './store.js';
 export * from './queues.js';
 export * from './jobs.js';

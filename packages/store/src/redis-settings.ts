@@ -5,8 +5,11 @@
  */
 import type { JobStore } from './store.js';
 
-/** Values up to this many bytes keep a finished pod's hash one listpack (see REDIS_SERVER_SETTINGS). */
-const WANTED_HASH_VALUE_BYTES = 1024;
+/**
+ * hash-max-listpack-value jobfleet wants: values up to this many bytes keep a finished pod's hash
+ * one listpack (REDIS_SERVER_SETTINGS passes it to the redis-servers jobfleet starts).
+ */
+export const WANTED_HASH_VALUE_BYTES = 1024;
 
 /**
  * One line per setting that differs from what jobfleet needs, saying what to set. Empty when all is
