@@ -33,10 +33,15 @@ async function newPod(): Promise<{ job: Job; target: PodLogTarget; writer: PodLo
   const [name = ''] = await cluster.store.podNamesOfJob(job.metadata.uid ?? '');
   const pod = (await cluster.store.getPod(NS, name))?.pod;
   const target = { ns: NS, name, podUid: pod?.metadata.uid ?? '', jobUid: job.metadata.uid ?? '' };
-  return { job, target, writer: new PodLogWriter((chunks, finish) => cluster.store.logs.write(target, LIMITS, chunks, finish)) };
+  return { job, target, writer: new PodLogWriter((chunks) => cluster.store.logs.write(target, LIMITS, chunks)) };
 }
 
 const read = (t: PodLogTarget) => cluster.store.logs.read(t.ns, t.name);
+/** The pod's end as the worker writes it: its last output archived (with its final status, in the worker). */
+async function finish(t: PodLogTarget, writer: PodLogWriter): Promise<void> {
+  const last = await writer.takeLast();
+  if (last) await cluster.store.logs.write(t, LIMITS, last, true);
+}
 const ok: LogWriteResult = { status: 'ok', stored: 0, droppedBytes: 0 };
 
 describe('PodLogWriter with the store', () => {
@@ -64,14 +69,14 @@ describe('PodLogWriter with the store', () => {
     expect((await read(target)).map((c) => c.data.length)).toStrictEqual([65536, 65536, 10]);
   });
 
-  it('flushes by itself shortly after a write, and archives on finish', async () => {
+  it('flushes by itself shortly after a write, and archives its last output at the end', async () => {
     const { target, writer } = await newPod();
     writer.write('main', 'stdout', Buffer.from('later\n'));
     const deadline = Date.now() + 3_000;
     while ((await read(target)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect((await read(target)).map((c) => c.data)).toStrictEqual(['later\n']);
     writer.write('main', 'stdout', Buffer.from('last\n'));
-    await writer.finish();
+    await finish(target, writer);
     expect(await cluster.redis.exists(cluster.store.keys.podLog(NS, target.name))).toBe(0);
     expect((await read(target)).map((c) => c.data)).toStrictEqual(['later\n', 'last\n']);
   });
@@ -84,7 +89,7 @@ describe('PodLogWriter with the store', () => {
     writer.write('main', 'stdout', Buffer.from('after\n'));
     await writer.flush();
     writer.write('main', 'stdout', Buffer.from('at the end\n'));
-    await writer.finish();
+    await finish(target, writer);
     expect(await cluster.redis.exists(cluster.store.keys.podLog(NS, target.name), cluster.store.keys.podLogArchive(NS, target.name))).toBe(0);
   });
 });
@@ -140,28 +145,8 @@ describe('PodLogWriter bounds (the sink stands in for Redis)', () => {
     fail = false;
     writer.write('c', 'stdout', Buffer.from('kept\n'));
     await expect(writer.flush()).resolves.toBeUndefined();
-    await expect(writer.finish()).resolves.toBeUndefined();
+    expect((await writer.takeLast())?.length).toBe(0);
     expect(seen).toStrictEqual(['kept\n']);
-  });
-
-  it('a pod that printed nothing costs no call, at its finish either; one that printed gets its archive call', async () => {
-    const calls: [number, boolean][] = [];
-    const sink: PodLogSink = async (chunks, finish) => {
-      calls.push([chunks.length, finish]);
-      return ok;
-    };
-    const silent = new PodLogWriter(sink);
-    await silent.flush();
-    await silent.finish();
-    expect(calls).toStrictEqual([]);
-    const chatty = new PodLogWriter(sink);
-    chatty.write('c', 'stdout', Buffer.from('x'));
-    await chatty.flush();
-    await chatty.finish();
-    expect(calls).toStrictEqual([
-      [1, false],
-      [0, true],
-    ]);
   });
 
   it('takeLast hands over what is buffered for the final report, and closes: nothing is written after', async () => {
@@ -201,7 +186,7 @@ describe('PodLogWriter bounds (the sink stands in for Redis)', () => {
     await writer.flush();
     writer.write('c', 'stdout', Buffer.from('y'));
     await writer.flush();
-    await writer.finish();
+    expect(await writer.takeLast()).toBeUndefined(); // no archive either
     expect(calls).toBe(1);
   });
 });

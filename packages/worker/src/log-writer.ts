@@ -6,9 +6,9 @@ const FLUSH_INTERVAL_MS = 100;
 const MAX_CHUNK_BYTES = 64 * 1024;
 
 /**
- * Where a pod's output goes: appends chunks to its log (`finish`: then archives it). In the
- * worker, `PodLogs.write` for one pod, which writes only while the pod exists and keeps the
- * per-pod and per-Job bounds.
+ * Where a pod's output goes: appends chunks to its log (the archive at its end goes with its final
+ * status: takeLast). In the worker, `PodLogs.write` for one pod, which writes only while the pod
+ * exists and keeps the per-pod and per-Job bounds.
  */
 interface PendingChunk {
   container: string;
@@ -20,7 +20,7 @@ interface PendingChunk {
   size: number;
 }
 
-export type PodLogSink = (chunks: NewLogChunk[], finish: boolean) => Promise<LogWriteResult>;
+export type PodLogSink = (chunks: NewLogChunk[]) => Promise<LogWriteResult>;
 
 /**
  * Copies a pod's container output into its log in Redis, so any API process can serve and
@@ -79,16 +79,11 @@ export class PodLogWriter {
     return this.flushing;
   }
 
-  /** The pod ended: writes what is buffered and archives the log (a pod that printed nothing costs no call). Never throws. */
-  async finish(): Promise<void> {
-    const last = await this.takeLast();
-    if (last) await this.sink(last, true).catch(() => undefined);
-  }
-
   /**
    * The pod ended: the output still buffered, for the caller to send with the log's archive call
    * (the worker sends it with the pod's final status, PodStatusReport.log); undefined when no
-   * archive is needed (nothing was ever printed, or the log is closed). Nothing is written after.
+   * archive is needed (nothing was ever printed: no call at all, or the log is closed). Nothing is
+   * written after. Never throws.
    */
   async takeLast(): Promise<NewLogChunk[] | undefined> {
     clearTimeout(this.timer);
@@ -114,7 +109,7 @@ export class PodLogWriter {
       if (batch.length === 0) return;
       this.wrote = true;
       try {
-        const result = await this.sink(batch, false);
+        const result = await this.sink(batch);
         if (result.status !== 'ok') this.closed = true;
       } catch {
         // Redis failed this write: the batch is lost, later output is still written.

@@ -491,7 +491,7 @@ export class WorkerNode {
     const store = this.cluster.store;
     const target = { ns, name, podUid: pod.metadata.uid ?? '', jobUid: ownerJobUid(pod) };
     const limits = { podMaxBytes: podLogMaxBytes, jobMaxBytes: jobLogMaxBytes };
-    const logs = new PodLogWriter((chunks, finish) => store.logs.write(target, limits, chunks, finish), podLogMaxBytes);
+    const logs = new PodLogWriter((chunks) => store.logs.write(target, limits, chunks), podLogMaxBytes);
     const report: StatusReporter = (status, events, lastOutput) => this.reportStatus(ns, name, status, [], events, lastOutput && { target, limits, chunks: lastOutput });
     const runner = this.opts.runtime
       ? this.opts.runtime(pod, report, logs)
