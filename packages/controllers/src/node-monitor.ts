@@ -109,34 +109,17 @@ export class NodeMonitor {
 
   /** The pods a node holds (a pod that cannot be read is left out). */
   private async podsOf(nodeName: string): Promise<Pod[]> {
-    const read = await this.readNodePods(await nodePodMembers(this.store, nodeName)).catch(() => []);
-    return read.flatMap((r) => (r.stored ? [r.stored.pod] : []));
+    const reads = await this.readNodePods(await nodePodMembers(this.store, nodeName)).catch(() => []);
+    return reads.flatMap(({ read }) => (read && read !== 'unreadable' ? [read.pod] : []));
   }
 
-  /**
-   * The pods of a node's pod set members, a batch of them per round trip; a batch with a record that
-   * cannot be read as a pod (hostile or torn data) is read pod by pod, and that one is `unreadable`.
-   */
-  private async readNodePods(members: string[]): Promise<{ member: string; stored?: StoredPod; unreadable?: true }[]> {
-    const out: { member: string; stored?: StoredPod; unreadable?: true }[] = [];
+  /** The pods of a node's pod set members, a batch of them per round trip ('unreadable': a record that cannot be read as a pod). */
+  private async readNodePods(members: string[]): Promise<{ member: string; read: StoredPod | undefined | 'unreadable' }[]> {
+    const out: { member: string; read: StoredPod | undefined | 'unreadable' }[] = [];
     for (let i = 0; i < members.length; i += NODE_POD_READ_BATCH) {
       const batch = members.slice(i, i + NODE_POD_READ_BATCH);
-      const read = await this.store.getPodsAt(batch.map(podRef)).catch((err: unknown) => {
-        if (unreadable(err)) return undefined;
-        throw err;
-      });
-      if (read) {
-        batch.forEach((member, j) => out.push({ member, ...(read[j] ? { stored: read[j] } : {}) }));
-        continue;
-      }
-      for (const member of batch) {
-        const { ns, name } = podRef(member);
-        const stored = await this.store.getPod(ns, name).catch((err: unknown) => {
-          if (unreadable(err)) return 'unreadable' as const;
-          throw err;
-        });
-        out.push(stored === 'unreadable' ? { member, unreadable: true } : { member, ...(stored ? { stored } : {}) });
-      }
+      const reads = await this.store.getPodsAt(batch.map(podRef));
+      batch.forEach((member, j) => out.push({ member, read: reads[j] }));
     }
     return out;
   }
@@ -152,11 +135,11 @@ export class NodeMonitor {
   }
 
   private async handleLostNode(nodeName: string, now: number, heartbeat: number): Promise<void> {
-    for (const { member, stored, unreadable: skip } of await this.readNodePods(await nodePodMembers(this.store, nodeName))) {
+    for (const { member, read } of await this.readNodePods(await nodePodMembers(this.store, nodeName))) {
       // One unreadable pod record must not keep the node's other pods from being handled.
-      if (skip) continue;
+      if (read === 'unreadable') continue;
       try {
-        await this.handleLostPod(nodeName, member, stored, now, heartbeat);
+        await this.handleLostPod(nodeName, member, read, now, heartbeat);
       } catch (err) {
         if (!unreadable(err)) throw err;
       }

@@ -277,7 +277,9 @@ describe('PodTaskConsumer', () => {
     expect(got.get('r3')).toBeNull();
     // Read in one pipeline, not one HMGET per pod.
     expect(hmgets).not.toHaveBeenCalled();
-    expect(await c.store.getPodsAt([{ ns: 'other', name: 'r2' }, { ns: 'default', name: 'none' }, { ns: 'default', name: 'r1' }])).toMatchObject([{ pod: { metadata: { name: 'r2' } } }, undefined, { pod: { metadata: { name: 'r1' } } }]);
+    // A record that is not a pod is named so, the others read all the same.
+    await c.store.redis.hset(c.store.keys.pod('default', 'bad'), 'rv', '7', 'obj', '{"metadata":', 'd', '');
+    expect(await c.store.getPodsAt([{ ns: 'other', name: 'r2' }, { ns: 'default', name: 'none' }, { ns: 'default', name: 'bad' }, { ns: 'default', name: 'r1' }])).toMatchObject([{ pod: { metadata: { name: 'r2' } } }, undefined, 'unreadable', { pod: { metadata: { name: 'r1' } } }]);
   });
 
   it('is not woken by pods of only the placement classes it leaves to the others (enqueue or hand back); is by any other', async () => {

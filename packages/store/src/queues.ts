@@ -296,7 +296,7 @@ export interface ReceivedPodTask {
 }
 
 /** Reads the pods of a taken batch in one round trip (JobStore.getPodsAt). */
-export type TakenPodsReader = (refs: readonly { ns: string; name: string }[]) => Promise<(StoredPod | undefined)[]>;
+export type TakenPodsReader = (refs: readonly { ns: string; name: string }[]) => Promise<(StoredPod | undefined | 'unreadable')[]>;
 
 export interface PodTaskConsumerOptions {
   /** Tasks handled at once (the node's pod capacity). */
@@ -414,7 +414,12 @@ export class PodTaskConsumer {
     const withData = tasks.filter((t): t is ReceivedPodTask & { data: PodTask } => t.data !== undefined);
     if (!this.readPods || withData.length === 0) return;
     const pods = await this.readPods(withData.map((t) => t.data)).catch(() => undefined);
-    if (pods) withData.forEach((t, i) => (t.stored = pods[i] ?? null));
+    if (!pods) return;
+    for (const [i, t] of withData.entries()) {
+      const read = pods[i];
+      // An unreadable record is left to the handler's own read (which fails on it as before).
+      if (read !== 'unreadable') t.stored = read ?? null;
+    }
   }
 
   private dispatch(task: ReceivedPodTask): void {

@@ -298,35 +298,36 @@ export class JobStore {
    * cannot be decoded instead of failing.
    */
   async getPods(ns: string, names: string[], opts: { remember?: boolean } = {}): Promise<StoredPod[]> {
-    const pods = await this.readPods(
+    const pods = await Promise.all(await this.readPods(
       names.map((name) => ({ ns, name })),
       opts.remember !== false,
-    );
+    ));
     return pods.filter((p): p is StoredPod => p !== undefined);
   }
 
   /**
    * The pods at `refs`, of any namespaces, in one round trip: one answer per ref, in order,
-   * undefined where there is no such pod. A worker reads the pods of a batch it took so.
+   * undefined where there is no such pod, 'unreadable' where the record cannot be read as a pod
+   * (hostile or torn data; a Redis error still rejects). A worker reads the pods of a batch it took
+   * so, and the node monitor a node's pods.
    */
-  getPodsAt(refs: readonly { ns: string; name: string }[]): Promise<(StoredPod | undefined)[]> {
-    return this.readPods(refs, true);
+  async getPodsAt(refs: readonly { ns: string; name: string }[]): Promise<(StoredPod | undefined | 'unreadable')[]> {
+    const reads = await this.readPods(refs, true);
+    return Promise.all(reads.map((read) => read.catch((err: unknown) => (err instanceof SyntaxError || err instanceof TypeError ? ('unreadable' as const) : Promise.reject(err)))));
   }
 
-  /** `remember: false` skips a pod that cannot be decoded (undefined) and leaves the decoded-pod cache alone. */
-  private async readPods(refs: readonly { ns: string; name: string }[], remember: boolean): Promise<(StoredPod | undefined)[]> {
+  /** One decoding per ref; `remember: false` skips a pod that cannot be decoded (undefined) and leaves the decoded-pod cache alone. */
+  private async readPods(refs: readonly { ns: string; name: string }[], remember: boolean): Promise<Promise<StoredPod | undefined>[]> {
     if (refs.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const { ns, name } of refs) pipeline.hmget(this.keys.pod(ns, name), 'rv', 'obj', 'd');
     const replies = (await pipeline.exec()) ?? [];
-    return Promise.all(
-      refs.map(async ({ ns, name }, i) => {
-        const [err, value] = replies[i] ?? [];
-        const [rv, obj, dict] = (value ?? []) as (string | null)[];
-        if (err || !rv || !obj) return undefined;
-        return remember ? this.decodePod(`${ns}/${name}`, obj, dict, rv) : this.decodeOnce(obj, dict, rv).catch(() => undefined);
-      }),
-    );
+    return refs.map(async ({ ns, name }, i) => {
+      const [err, value] = replies[i] ?? [];
+      const [rv, obj, dict] = (value ?? []) as (string | null)[];
+      if (err || !rv || !obj) return undefined;
+      return remember ? this.decodePod(`${ns}/${name}`, obj, dict, rv) : this.decodeOnce(obj, dict, rv).catch(() => undefined);
+    });
   }
 
   /**

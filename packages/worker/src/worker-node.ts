@@ -872,25 +872,21 @@ export class WorkerNode {
    * Stops running pods that were deleted or marked for deletion meanwhile (a missed message), and
    * takes back those the node monitor marked lost while this node was silent: it is back before
    * they were evicted, so they run on (their place in the Job's parallelism was kept for them).
-   * One read per namespace.
+   * One read for all (a record that cannot be read as a pod is left alone).
    */
   private async checkRunningPods(): Promise<void> {
-    const byNs = new Map<string, string[]>();
-    for (const key of this.running.keys()) {
+    const refs = [...this.running.keys()].map((key) => {
       const [ns = '', name = ''] = key.split('/');
-      byNs.set(ns, [...(byNs.get(ns) ?? []), name]);
-    }
-    for (const [ns, names] of byNs) {
-      const pods = await this.cluster.store.getPods(ns, names).catch(() => undefined);
-      if (!pods) continue;
-      const found = new Map(pods.map((p) => [p.pod.metadata.name, p]));
-      for (const name of names) {
-        const running = this.running.get(`${ns}/${name}`);
-        const stored = found.get(name);
-        if (!running) continue;
-        if (stored && stored.pod.metadata.uid === running.uid && isMarkedLost(stored.pod) && !isPodFinished(stored.pod)) await this.reclaim(ns, name, stored, running);
-        else stopIfDeleted(running, stored?.pod);
-      }
+      return { ns, name };
+    });
+    const reads = await this.cluster.store.getPodsAt(refs).catch(() => undefined);
+    if (!reads) return;
+    for (const [i, { ns, name }] of refs.entries()) {
+      const running = this.running.get(`${ns}/${name}`);
+      const stored = reads[i];
+      if (!running || stored === 'unreadable') continue;
+      if (stored && stored.pod.metadata.uid === running.uid && isMarkedLost(stored.pod) && !isPodFinished(stored.pod)) await this.reclaim(ns, name, stored, running);
+      else stopIfDeleted(running, stored?.pod);
     }
   }
 
