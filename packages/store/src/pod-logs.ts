@@ -48,6 +48,13 @@ export const DEFAULT_JOB_LOG_MAX_BYTES = 64 * 1024 * 1024;
 /** Smallest per-pod bound (a smaller setting counts as this): an entry must fit, its data and its share of Redis' overhead. */
 export const MIN_POD_LOG_MAX_BYTES = 4 * 1024;
 
+/** What a pod's log still needs at its end: its last output, and the archive. */
+export interface PodLogFinish {
+  target: PodLogTarget;
+  limits: LogLimits;
+  chunks: NewLogChunk[];
+}
+
 export type LogWriteStatus = 'ok' | 'gone' | 'finished';
 
 export interface LogWriteResult {
@@ -88,10 +95,15 @@ export class PodLogs {
 
   /** The chunks after `afterId` (all without it), from the stream or, once the pod ended, the archive. */
   async read(ns: string, name: string, afterId?: string): Promise<LogChunk[]> {
-    const live = await this.redis.xrangeBuffer(this.keys.podLog(ns, name), afterId ? `(${afterId}` : '-', '+');
-    if (live.length > 0) return live.map(([id, fields]) => fromStream(String(id), fields));
-    // The archive is field l of the pod's hash; a pod archived before that has it as a key of its own.
-    const [[, inHash] = [], [, ownKey] = []] = ((await this.redis.pipeline().hgetBuffer(this.keys.pod(ns, name), 'l').getBuffer(this.keys.podLogArchive(ns, name)).exec()) ?? []) as [unknown, Buffer | null][];
+    // One request: the stream, and the archive (field l of the pod's hash; a pod archived before
+    // that has it as a key of its own).
+    const [[, live] = [], [, inHash] = [], [, ownKey] = []] = ((await this.redis
+      .pipeline()
+      .xrangeBuffer(this.keys.podLog(ns, name), afterId ? `(${afterId}` : '-', '+')
+      .hgetBuffer(this.keys.pod(ns, name), 'l')
+      .getBuffer(this.keys.podLogArchive(ns, name))
+      .exec()) ?? []) as [[unknown, [Buffer, Buffer[]][] | null]?, [unknown, Buffer | null]?, [unknown, Buffer | null]?];
+    if (live && live.length > 0) return live.map(([id, fields]) => fromStream(String(id), fields));
     const archived = inHash ?? ownKey;
     if (!archived) return [];
     return parseArchive(archived).filter((c) => isAfter(c.id, afterId));
@@ -107,7 +119,7 @@ export class PodLogs {
   }
 
   /** The same write (with finish) added to a pipeline, sent with what else the pipeline holds; its answer is not read. */
-  finishIn(pipeline: ChainableCommander, { target, limits, chunks }: { target: PodLogTarget; limits: LogLimits; chunks: NewLogChunk[] }): void {
+  finishIn(pipeline: ChainableCommander, { target, limits, chunks }: PodLogFinish): void {
     (pipeline as ChainableCommander & { writePodLog(...args: WritePodLogArgs): ChainableCommander }).writePodLog(...this.writeArgs(target, limits, chunks, true));
   }
 

@@ -1,5 +1,5 @@
 import type { Pod } from '@jobfleet/kube';
-import type { LogLimits, NewLogChunk, PodLogTarget } from './pod-logs.js';
+import type { PodLogFinish } from './pod-logs.js';
 
 /** A worker's report of one pod's status: the pod as the report leaves it (only its status differs from the stored one). */
 export interface PodStatusReport {
@@ -18,12 +18,6 @@ export interface PodStatusReport {
   log?: PodLogFinish;
 }
 
-/** What a pod's log still needs at its end: its last output, and the archive. */
-export interface PodLogFinish {
-  target: PodLogTarget;
-  limits: LogLimits;
-  chunks: NewLogChunk[];
-}
 
 /**
  * ok: written (its new resourceVersion). conflict: the pod changed (or went) since `rv`: read it

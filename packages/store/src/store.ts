@@ -161,7 +161,8 @@ export class JobStore {
   readonly statusHeadroom: number;
   private readonly decoded = new Map<string, StoredPod>();
   private readonly statusReports = new StatusReportBatcher((node, reports) => this.writeStatuses(node, reports));
-  private readonly claims: TurnPipeline;
+  /** The script calls of one turn (a batch's claims, a node's status reports with their logs' archives) in one request. */
+  private readonly turn: TurnPipeline;
   private readonly durability: Durability | undefined;
   /** Connections made so far (durable(): a write's reply and its WAIT must come from the same primary). */
   private connections = 0;
@@ -170,7 +171,7 @@ export class JobStore {
     this.keys = redisKeys(prefix);
     this.codec = new PodCodec(redis, this.keys);
     this.logs = new PodLogs(redis, this.keys);
-    this.claims = new TurnPipeline(redis);
+    this.turn = new TurnPipeline(redis);
     this.maxObjectBytes = limits.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
     this.changesMaxBytes = limits.changesMaxBytes ?? DEFAULT_CHANGES_MAX_BYTES;
     this.statusHeadroom = Math.floor(this.maxObjectBytes / 24);
@@ -389,7 +390,7 @@ export class JobStore {
       ...[put?.obj ?? '', put?.name ?? '', leaseToken, repeat ? '1' : '0', newWriteId(), entry],
     ];
     // The claims of a batch a worker took are made in one turn: they go in one request.
-    const reply = await this.claims.call<(number | string)[]>((pipeline) => (pipeline as ChainableCommander & Pick<ScriptedRedis, 'claimPod'>).claimPod(...args));
+    const reply = await this.turn.call<(number | string)[]>((pipeline) => (pipeline as ChainableCommander & Pick<ScriptedRedis, 'claimPod'>).claimPod(...args));
     if (reply[0] === -2) throw this.tooLarge({ op: 'put', key: keys.pod(ns, name), expect: rv, obj, kind: 'Pod', ns, name }, Number(reply[1]));
     if (reply[0] === -3) return { ok: false, nameLost: true };
     if (reply[0] !== 1) return { ok: false };
@@ -402,15 +403,11 @@ export class JobStore {
     const encoded = await Promise.all(reports.map((r) => this.codec.encodeStatus(r.pod)));
     const results: PodStatusResult[] = reports.map(() => ({ ok: false, reason: 'whole' }));
     const sent = reports.flatMap((r, i) => (encoded[i] === undefined ? [] : [i]));
-    // Logs to archive go first in the same request (one pipeline): Redis runs them before the statuses.
-    const logs = reports.flatMap((r) => (r.log ? [r.log] : []));
-    let pipeline: ChainableCommander | undefined;
-    if (logs.length > 0) {
-      pipeline = this.redis.pipeline();
-      for (const log of logs) this.logs.finishIn(pipeline, log);
-    }
+    // Logs to archive go first in the same request (the turn's pipeline): Redis runs them before the
+    // statuses. Their answers are not needed: a log never fails its pod.
+    const archived = reports.flatMap(({ log }) => (log ? [this.turn.call((p) => this.logs.finishIn(p, log)).catch(() => undefined)] : []));
     if (sent.length === 0) {
-      await pipeline?.exec();
+      await Promise.all(archived);
       return results;
     }
     const podKeys: string[] = [];
@@ -422,13 +419,7 @@ export class JobStore {
       args.push(r.rv, encoded[i] as string, phase, r.ns, r.name, phase === 'Succeeded' || phase === 'Failed' ? '1' : '0');
     }
     const call = [5 + podKeys.length, keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, keys.nodePods(node), ...podKeys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, newWriteId(), ...args] as const;
-    let reply: (number | string)[];
-    if (pipeline) {
-      const replies = (await (pipeline as ChainableCommander & { reportPodStatus(...args: (string | number)[]): ChainableCommander }).reportPodStatus(...call).exec()) ?? [];
-      const [err, value] = replies[replies.length - 1] ?? [new Error('no reply to reportPodStatus')];
-      if (err) throw err;
-      reply = value as (number | string)[];
-    } else reply = await this.redis.reportPodStatus(...call);
+    const reply = await this.turn.call<(number | string)[]>((p) => (p as ChainableCommander & Pick<ScriptedRedis, 'reportPodStatus'>).reportPodStatus(...call));
     let written = false;
     sent.forEach((i, j) => {
       const value = reply[j];
