@@ -149,7 +149,8 @@ export class JobController {
     for (let turn = 0; turn < MAX_ATTEMPTS; turn++) {
       if (!(await lease.take(token, SYNC_LEASE_MS))) {
         await lease.askAgain(2 * SYNC_LEASE_MS);
-        if (await lease.held()) return this.retryAfterLease(ns, name);
+        const heldForMs = await lease.heldForMs();
+        if (heldForMs > 0) return this.retryAfterLease(ns, name, heldForMs);
         continue; // the holder let go meanwhile: our turn
       }
       let again = false;
@@ -162,14 +163,18 @@ export class JobController {
     }
   }
 
-  /** In case the holder of the lease dies before it syncs again: try once more when the lease has expired. */
-  private retryAfterLease(ns: string, name: string): void {
+  /**
+   * In case the holder of the lease dies before it syncs again: try once more when the lease has
+   * expired (`heldForMs` from now, as Redis counts it, not a whole lease term: a holder killed
+   * mid-sync holds up its Job only for what was left of its lease).
+   */
+  private retryAfterLease(ns: string, name: string, heldForMs: number): void {
     const key = `${ns}/${name}`;
     if (this.closed || this.leaseRetries.has(key)) return;
     const timer = setTimeout(() => {
       this.leaseRetries.delete(key);
       void this.syncJob(ns, name).catch(() => undefined);
-    }, SYNC_LEASE_MS + 100);
+    }, heldForMs + 100);
     timer.unref();
     this.leaseRetries.set(key, timer);
   }

@@ -180,8 +180,10 @@ describe('deletion', () => {
         return list.find((p) => p.status.phase === 'Failed') ? list : undefined;
       }, 15_000, 'the lost pod to be marked Failed');
       expect(pods.find((p) => p.status.phase === 'Failed')?.status, JSON.stringify(pods.map((p) => p.status), null, 1)).toMatchObject({ reason: 'NodeRestarted' });
-      // The Job's status follows once a sync has counted the pod (whichever process holds the sync lease).
-      await eventually(async () => ((await fleet.client.getJob(name)).status?.failed === 1 ? true : undefined), 10_000, 'the failure to be counted');
+      // The Job's status follows once a sync has counted the pod (whichever process holds the sync
+      // lease: the killed worker may have held it mid-sync, and then the sync waits for the rest of
+      // its 10 s term).
+      await eventually(async () => ((await fleet.client.getJob(name)).status?.failed === 1 ? true : undefined), 20_000, 'the failure to be counted');
     } finally {
       await fleet.client.deleteJob(name).catch(() => undefined);
       await eventually(async () => ((await docker.listManaged({ [LABELS.job]: name })).length === 0 ? true : undefined), 15_000, 'the containers to be removed');

@@ -150,8 +150,9 @@ export class JobSyncLease {
     return (await this.store.redis.takeSyncLease(this.lease, this.again, token, ms)) === 1;
   }
 
-  async held(): Promise<boolean> {
-    return (await this.store.redis.exists(this.lease)) === 1;
+  /** How long the lease is still held, in ms (0 when nobody holds it): a process turned away retries then. */
+  async heldForMs(): Promise<number> {
+    return Math.max(0, await this.store.redis.pttl(this.lease));
   }
 
   /** Lets go of the lease (if still held); true when another sync was asked for meanwhile (releaseSyncLease-2.lua). */
