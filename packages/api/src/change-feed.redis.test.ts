@@ -44,14 +44,19 @@ function pod(name: string, label = 'x'): Pod {
   };
 }
 
-/** A fresh key prefix, store and started feed per test. */
+/** A fresh key prefix, store and started feed per test; `decoded` counts the objects the feed decoded. */
 async function setup(limits: { changesMaxBytes?: number } = {}) {
+  const counter = { decoded: 0 };
   const prefix = `t${randomUUID().slice(0, 8)}`;
   const storeRedis = new Redis(server.url);
   const blocking = new Redis(server.url);
   blocking.on('error', () => undefined);
   const store = new JobStore(storeRedis, prefix, limits);
-  const feed = new ChangeFeed(new ChangeStream(blocking, reader, store.keys), { checkIntervalMs: 100 });
+  const countingDecoder = async (obj: string) => {
+    counter.decoded++;
+    return obj;
+  };
+  const feed = new ChangeFeed(new ChangeStream(blocking, reader, store.keys, countingDecoder), { checkIntervalMs: 100 });
   feed.start();
   cleanup.push(async () => {
     await feed.stop();
@@ -74,7 +79,7 @@ async function setup(limits: { changesMaxBytes?: number } = {}) {
   const probeRv = await write('probe');
   await until(() => probe.some((c) => c.rv === probeRv), 'the feed to start');
   stopProbe();
-  return { store, feed, write, remove, probeRv };
+  return { store, feed, write, remove, probeRv, counter };
 }
 
 async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -106,6 +111,31 @@ describe('ChangeFeed', () => {
     await new Promise((r) => setTimeout(r, 200)); // nothing more may come
     expect(got.map((c) => c.rv)).toStrictEqual(want);
     unsubscribe();
+  });
+
+  it('decodes only the changes a subscriber wants; the others reach it as passed, in their place in the order, history and live', async () => {
+    const { feed, write, counter, probeRv } = await setup();
+    const history = [await write('h-0'), await write('h-1')];
+    const events: string[] = [];
+    const decodedBefore = counter.decoded;
+    // Wants nothing that is written (pods of another namespace): every change only passes by.
+    const stopNone = await feed.subscribe(probeRv, { change: (c) => void events.push(`change ${c.rv}`), wants: (kind, ns) => kind === 'Pod' && ns === 'other', passed: (rv) => void events.push(`passed ${rv}`) });
+    await until(() => events.length >= history.length, 'the history to pass by');
+    const live = [await write('l-0'), await write('l-1')];
+    await until(() => events.length >= history.length + live.length, 'the live changes to pass by');
+    expect(events).toStrictEqual([...history, ...live].map((rv) => `passed ${rv}`));
+    expect(counter.decoded - decodedBefore).toBe(0);
+
+    // A subscriber that wants the pods of default gets them whole: each live change decoded once for all.
+    const got: number[] = [];
+    const stopAll = await feed.subscribe(live[1] ?? 0, { change: (c) => void got.push(c.rv), wants: (kind, ns) => kind === 'Pod' && ns === 'default' });
+    const more = [await write('m-0'), await write('m-1'), await write('m-2')];
+    await until(() => got.length >= more.length && events.length >= history.length + live.length + more.length, 'the later changes');
+    expect(got).toStrictEqual(more);
+    expect(events.slice(-more.length)).toStrictEqual(more.map((rv) => `passed ${rv}`));
+    expect(counter.decoded - decodedBefore).toBe(more.length);
+    stopNone();
+    stopAll();
   });
 
   it('each change carries type, kind, namespace, name and the stored object with its resourceVersion', async () => {

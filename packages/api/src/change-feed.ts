@@ -1,5 +1,5 @@
 import { ServiceUnavailableError } from '@jobfleet/kube';
-import type { Change, ChangeStream, StreamEntry } from '@jobfleet/store';
+import type { Change, ChangeHead, ChangeStream, StreamState } from '@jobfleet/store';
 
 export type { Change };
 
@@ -14,6 +14,13 @@ export interface FeedListener {
    * backpressure); live changes never wait: a subscriber that cannot keep up must end itself.
    */
   change(change: Change): void | Promise<void>;
+  /**
+   * Whether the subscriber wants a change of this kind in this namespace (default: every change).
+   * One nobody wants is never decoded (its object inflated): only `passed` hears of it.
+   */
+  wants?(kind: string, ns: string): boolean;
+  /** A change the subscriber did not want went by, in its place in the order (a watch's bookmark names the last one). */
+  passed?(rv: number): void;
   /**
    * The subscription ended from the feed's side: ResourceVersionTooOldError when changes were lost
    * for it (trimmed from the stream before it read them, or the store was reset), else a store error.
@@ -105,18 +112,23 @@ export class ChangeFeed {
     while (!this.stopped) {
       try {
         if (!this.started) {
-          await this.checkStore([]);
+          this.checkStore([], await this.stream.state());
           this.position = await this.stream.lastRv();
           this.started = true;
           this.markReady();
         }
-        const entries = await this.stream.readLive(this.position, this.pageEntries, this.checkIntervalMs);
-        if (!(await this.checkStore(entries))) continue;
+        const { entries, state } = await this.stream.readLive(this.position, this.pageEntries, this.checkIntervalMs);
+        if (!this.checkStore(entries, state)) continue;
         for (const entry of entries) {
+          const head = this.stream.head(entry);
+          // A change no live subscriber wants is not decoded. Between this check and the dispatch
+          // only the decoding awaits: a subscriber that goes live meanwhile is one the dispatch sees
+          // (and a change it wants was decoded); without the await, nothing can go live in between.
+          let change: Change | undefined;
           // A Redis error here leaves the position before this entry: the retry reads it again.
-          const change = await this.stream.decode(entry);
+          if (this.wanted(head)) change = await this.stream.decode(head);
           this.position = entry.rv;
-          if (change) this.dispatch(change);
+          this.dispatch(head, change);
         }
       } catch {
         if (!this.stopped) await new Promise((r) => setTimeout(r, 500));
@@ -124,12 +136,23 @@ export class ChangeFeed {
     }
   }
 
-  private dispatch(change: Change): void {
+  private wanted(head: ChangeHead): boolean {
+    for (const sub of this.subscriptions) if (sub.live && wants(sub, head)) return true;
+    return false;
+  }
+
+  /**
+   * Hands a live change to each live subscriber: whole to those that want it, as passed to the
+   * others. A change someone wants was decoded (`change`, undefined when its object can no longer
+   * be read: then it is left out, as a deleted Job's pods are).
+   */
+  private dispatch(head: ChangeHead, change: Change | undefined): void {
     for (const sub of this.subscriptions) {
-      if (!sub.live || change.rv <= sub.delivered) continue;
-      sub.delivered = change.rv;
+      if (!sub.live || head.rv <= sub.delivered) continue;
+      sub.delivered = head.rv;
       try {
-        void Promise.resolve(sub.listener.change(change)).catch((err: unknown) => this.end(sub, err));
+        if (!wants(sub, head)) sub.listener.passed?.(head.rv);
+        else if (change) void Promise.resolve(sub.listener.change(change)).catch((err: unknown) => this.end(sub, err));
       } catch (err) {
         this.end(sub, err);
       }
@@ -140,9 +163,7 @@ export class ChangeFeed {
    * Checks, after a read of the stream and before dispatching `entries`, that the store was not
    * reset and that nothing was trimmed before the feed read it. False when `entries` must be dropped.
    */
-  private async checkStore(entries: StreamEntry[]): Promise<boolean> {
-    // A new store, one from before epochs, or a reset one: the first process to look names it.
-    const { epoch, counter, trimmed } = await this.stream.state();
+  private checkStore(entries: readonly { rv: number }[], { epoch, counter, trimmed }: StreamState): boolean {
     const known = this.epoch;
     this.epoch = epoch;
     const last = entries.length > 0 ? (entries[entries.length - 1]?.rv ?? 0) : this.position;
@@ -232,16 +253,22 @@ export class ChangeFeed {
         return;
       }
       for (const entry of page) {
-        const change = await this.stream.decode(entry);
+        const head = this.stream.head(entry);
+        const change = wants(sub, head) ? await this.stream.decode(head) : undefined;
         if (sub.closed) return;
         const rv = entry.rv;
-        if (change && rv > sub.delivered) {
+        if (rv > sub.delivered) {
           sub.delivered = rv;
-          await sub.listener.change(change);
+          if (change) await sub.listener.change(change);
+          else if (!wants(sub, head)) sub.listener.passed?.(rv);
           if (sub.closed) return;
         }
         sub.readUpTo = Math.max(sub.readUpTo, rv);
       }
     }
   }
+}
+
+function wants(sub: Subscription, head: ChangeHead): boolean {
+  return sub.listener.wants?.(head.kind, head.ns) ?? true;
 }

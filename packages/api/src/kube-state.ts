@@ -11,6 +11,9 @@ import type { Change, ChangeFeed } from './change-feed.js';
 
 type Condition = 'true' | 'false' | 'unknown';
 
+/** The kinds the cache keeps: the feed decodes no other change (events, nodes) for it. */
+const CACHED_KINDS = new Set(['Job', 'CronJob', 'Pod']);
+
 /** What the Job families need of a Job. */
 export interface JobSummary {
   ns: string;
@@ -254,6 +257,7 @@ export class KubeStateCache {
       this.replaceAll(jobs, cronJobs, pods, full);
       this.unsubscribe = await this.feed.subscribe(fromRv, {
         change: (c) => this.apply(c),
+        wants: (kind) => CACHED_KINDS.has(kind),
         end: () => this.scheduleRelist(),
       });
       this.synced = true;

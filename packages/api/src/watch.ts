@@ -162,15 +162,17 @@ export async function watchResponse(ctx: ApiContext, req: FastifyRequest, reply:
     send('ERROR', expired ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err.message, reason: 'Expired', code: 410 } : toStatus(err));
     finish();
   };
+  // Changes of other kinds and namespaces only move the bookmarks' resourceVersion on (the feed does not decode them for this watch).
+  const wants = (kind: string, ns: string) => kind === spec.kind && (spec.ns === undefined || ns === spec.ns);
+  const passed = (rv: number) => void (lastRv = rv);
   const change = (c: Change): Promise<void> | undefined => {
     lastRv = c.rv;
-    if (c.kind !== spec.kind || (spec.ns !== undefined && c.ns !== spec.ns)) return undefined;
     const obj = objectOf(c);
     if (spec.keep(obj)) send(c.type, render(obj, c.type));
     return whenDrained();
   };
   try {
-    const stop = await ctx.feed.subscribe(fromRv, { change, end: fail });
+    const stop = await ctx.feed.subscribe(fromRv, { change, wants, passed, end: fail });
     if (closed) stop();
     else unsubscribe = stop;
   } catch (err) {

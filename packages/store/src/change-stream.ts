@@ -17,6 +17,13 @@ export interface Change {
   obj: string;
 }
 
+/** A change as its stream entry names it, its object still as stored. */
+export interface ChangeHead extends Omit<Change, 'obj'> {
+  stored: string;
+  /** The compression dictionary's id ('' for an object stored as JSON). */
+  dictId: string;
+}
+
 /** Turns a stored object (possibly compressed, see PodCodec) into JSON with its resourceVersion. */
 export type ObjectDecoder = (obj: string, dictId: string, rv: string) => Promise<string | undefined>;
 
@@ -62,10 +69,25 @@ export class ChangeStream {
     return last[0] ? rvOf(last[0][0]) : 0;
   }
 
-  /** Entries after `afterRv`, at most `count`, waiting up to `blockMs` for the first. */
-  async readLive(afterRv: number, count: number, blockMs: number): Promise<StreamEntry[]> {
-    const reply = (await this.blocking.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.keys.changes, `${afterRv}-0`)) as [string, RawEntry[]][] | null;
-    return (reply?.[0]?.[1] ?? []).map(entry);
+  /**
+   * Entries after `afterRv`, at most `count`, waiting up to `blockMs` for the first, and the
+   * stream's state read right after them (in the same request: Redis runs the reads of the state
+   * once the blocking read has returned).
+   */
+  async readLive(afterRv: number, count: number, blockMs: number): Promise<{ entries: StreamEntry[]; state: StreamState }> {
+    const replies = (await this.blocking
+      .pipeline()
+      .xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.keys.changes, `${afterRv}-0`)
+      .get(this.keys.epoch)
+      .get(this.keys.rv)
+      .hget(this.keys.changesInfo, 'trimmed')
+      .exec()) as [Error | null, unknown][] | null;
+    if (!replies) throw new Error('the change stream read was not answered');
+    const [read, named, counter, trimmed] = replies.map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    }) as [[string, RawEntry[]][] | null, string | null, string | null, string | null];
+    return { entries: (read?.[0]?.[1] ?? []).map(entry), state: await this.toState(named, counter, trimmed) };
   }
 
   /** Entries after `afterRv`, at most `count`, without waiting. */
@@ -78,6 +100,11 @@ export class ChangeStream {
     type Reply = [unknown, string | null];
     const replies = (await this.reader.multi().get(this.keys.epoch).get(this.keys.rv).hget(this.keys.changesInfo, 'trimmed').exec()) as [Reply, Reply, Reply];
     const [[, named], [, counter], [, trimmed]] = replies;
+    return this.toState(named, counter, trimmed);
+  }
+
+  private async toState(named: string | null, counter: string | null, trimmed: string | null): Promise<StreamState> {
+    // A new store, one from before epochs, or a reset one: the first process to look names it.
     let epoch = named;
     if (!epoch) {
       await this.reader.set(this.keys.epoch, randomUUID(), 'NX');
@@ -97,13 +124,18 @@ export class ChangeStream {
     return { counter: Number(counter ?? 0), trimmed: Number(trimmed ?? 0), oldestRv: oldest[0] ? rvOf(oldest[0][0]) : undefined };
   }
 
-  /** The change of an entry; undefined when its object can no longer be read (its Job, with the dictionary, is gone). */
-  async decode(e: StreamEntry): Promise<Change | undefined> {
+  /** What an entry says of its change, read from its fields alone: its object is not decoded (inflated) yet. */
+  head(e: StreamEntry): ChangeHead {
     const f: Record<string, string> = {};
     for (let i = 0; i + 1 < e.fields.length; i += 2) f[e.fields[i] ?? ''] = e.fields[i + 1] ?? '';
-    const obj = await this.decoder(f.o ?? '', f.d ?? '', String(e.rv));
-    if (obj === undefined) return undefined;
-    return { rv: e.rv, type: f.t as Change['type'], kind: f.k ?? '', ns: f.ns ?? '', name: f.n ?? '', obj };
+    return { rv: e.rv, type: f.t as Change['type'], kind: f.k ?? '', ns: f.ns ?? '', name: f.n ?? '', stored: f.o ?? '', dictId: f.d ?? '' };
+  }
+
+  /** The change of an entry; undefined when its object can no longer be read (its Job, with the dictionary, is gone). */
+  async decode(head: ChangeHead): Promise<Change | undefined> {
+    const { stored, dictId, ...change } = head;
+    const obj = await this.decoder(stored, dictId, String(head.rv));
+    return obj === undefined ? undefined : { ...change, obj };
   }
 
   /** Ends a blocking read under way (the feed stops). */

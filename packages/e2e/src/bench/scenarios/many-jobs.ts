@@ -8,7 +8,7 @@ import { trueCondition } from '@jobfleet/client';
 import { jobManifest, startBenchFleet } from '../fleet.js';
 import { instantRuntime } from '../instant-runtime.js';
 import { diffCounters, snapshotCounters } from '../instrument.js';
-import { clientList, commandStats, countByName, diffCommandStats } from '../redis-stats.js';
+import { clientList, commandStats, countByName, diffCommandStats, perUnit, redisCpuSeconds } from '../redis-stats.js';
 import { size, type BenchContext, type Row } from '../context.js';
 import { processMeter, progress, round } from '../util.js';
 
@@ -19,6 +19,10 @@ export interface ManyJobsResult {
   jobsPerSecond: number;
   nodeCpuMs: number;
   redisCommandsPerJob: number;
+  /** Redis server CPU (user + sys) over the run. */
+  redisCpuMs: number;
+  /** Commands per Job by name, most frequent first (scripts' own commands counted too). */
+  commandsByName: { command: string; perUnit: number; usecPerUnit: number; usecPerCall: number }[];
   syncsPerJob: number;
   scheduleSyncPerJob: number;
   connections: {
@@ -99,6 +103,7 @@ export async function runManyJobs(ctx: BenchContext): Promise<{ result: ManyJobs
     const names = new Set(Array.from({ length: jobs }, (_, i) => `many-${String(i).padStart(5, '0')}`));
     const abort = new AbortController();
     const stats0 = await commandStats(admin);
+    const redisCpu0 = await redisCpuSeconds(admin);
     const counters0 = snapshotCounters();
     const meter = processMeter();
     const watching = allComplete(fleet.api.url, names, abort.signal, (n) => progress(`many jobs: ${n}/${jobs} Complete`));
@@ -113,6 +118,7 @@ export async function runManyJobs(ctx: BenchContext): Promise<{ result: ManyJobs
     const proc = meter();
     const counters = diffCounters(counters0, snapshotCounters());
     const stats = diffCommandStats(stats0, await commandStats(admin));
+    const redisCpuMs = ((await redisCpuSeconds(admin)) - redisCpu0) * 1000;
     abort.abort();
     sampling = false;
     await sampler;
@@ -126,6 +132,8 @@ export async function runManyJobs(ctx: BenchContext): Promise<{ result: ManyJobs
       jobsPerSecond: round(jobs / (allCompleteMs / 1000), 1),
       nodeCpuMs: round(proc.cpuMs, 0),
       redisCommandsPerJob: round(Object.values(stats).reduce((a, b) => a + b.calls, 0) / jobs, 1),
+      redisCpuMs: round(redisCpuMs, 0),
+      commandsByName: perUnit(stats, jobs).map((c) => ({ ...c, perUnit: round(c.perUnit, 2), usecPerUnit: round(c.usecPerUnit, 1), usecPerCall: round(c.usecPerCall, 2) })),
       syncsPerJob: round(counters.syncsRun / jobs, 2),
       scheduleSyncPerJob: round(counters.scheduleSyncCalls / jobs, 2),
       connections: {
@@ -139,7 +147,7 @@ export async function runManyJobs(ctx: BenchContext): Promise<{ result: ManyJobs
       },
     };
     const rows: Row[] = [
-      { id: '4a', name: `Many Jobs: ${jobs} one-pod Jobs submitted at once, until all Complete`, target: '', value: round(allCompleteMs / 1000, 2), unit: 's', detail: `${result.jobsPerSecond} Jobs/s; submit took ${(submitMs / 1000).toFixed(2)} s` },
+      { id: '4a', name: `Many Jobs: ${jobs} one-pod Jobs submitted at once, until all Complete`, target: '', value: round(allCompleteMs / 1000, 2), unit: 's', detail: `${result.jobsPerSecond} Jobs/s; submit took ${(submitMs / 1000).toFixed(2)} s; Node CPU ${result.nodeCpuMs} ms, Redis CPU ${result.redisCpuMs} ms` },
       {
         id: '4b',
         name: `Redis connections of the worker: idle → peak with ${jobs} Jobs`,
