@@ -52,6 +52,8 @@ export interface EncodedPod {
  */
 export class PodCodec {
   private readonly cache = new Map<string, Buffer | null>();
+  /** Reads of dictionaries under way. */
+  private readonly reading = new Map<string, Promise<Buffer | null>>();
   private readonly bodies = new Map<string, string>();
   private bodyBytes = 0;
 
@@ -62,6 +64,9 @@ export class PodCodec {
 
   /** The object to store for a pod (from encodeObject's JSON of it), and the id of the dictionary it needs (empty: plain JSON). */
   async encode(json: string, pod: Pod): Promise<EncodedPod> {
+    // A pod waiting for a node is written again whole when one claims it (spec.nodeName): it stays
+    // JSON until then, one of at most its Job's parallelism, so that its body is compressed once.
+    if (!pod.spec?.nodeName && !hasEnded(pod)) return { obj: json, dict: '' };
     const dictId = ownerJobUid(pod);
     const dictionary = dictId ? await this.dictionary(dictId) : null;
     if (!dictionary) return { obj: json, dict: '' };
@@ -121,8 +126,14 @@ export class PodCodec {
   private async dictionary(jobUid: string): Promise<Buffer | null> {
     const cached = this.cache.get(jobUid);
     if (cached) return cached;
-    const value = await this.redis.getBuffer(this.keys.podDictionary(jobUid));
-    if (value) {
+    // The pods of a batch a worker claimed are encoded together: one read of their Job's dictionary serves them all.
+    let reading = this.reading.get(jobUid);
+    if (!reading) {
+      reading = this.redis.getBuffer(this.keys.podDictionary(jobUid)).finally(() => this.reading.delete(jobUid));
+      this.reading.set(jobUid, reading);
+    }
+    const value = await reading;
+    if (value && !this.cache.has(jobUid)) {
       if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
       this.cache.set(jobUid, value);
     }
@@ -140,9 +151,12 @@ export class PodCodec {
  * whatever its phase, out of their sight.
  */
 function storedStatus(statusJson: string, pod: Pod, dictionary: Buffer): string {
-  const ended = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-  if (!ended && !statusJson.includes('"__RV__"') && !statusJson.includes('"resourceVersion":')) return statusJson;
+  if (!hasEnded(pod) && !statusJson.includes('"__RV__"') && !statusJson.includes('"resourceVersion":')) return statusJson;
   return deflate(statusJson, dictionary);
+}
+
+function hasEnded(pod: Pod): boolean {
+  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 }
 
 function inflate(base64: string, dictionary: Buffer): string {

@@ -97,9 +97,10 @@ describe('a write whose reply is lost, replayed by the client after it reconnect
     return { result, rvBefore, rvs: Number(await direct.get(store.keys.rv)) - rvBefore, changes: (await direct.xlen(store.keys.changes)) - changesBefore };
   }
 
-  /** A pod of the Job as the controller writes it (compressed with the Job's dictionary), Pending. */
-  async function pendingPod(name: string): Promise<{ pod: Pod; rv: string }> {
-    const p = newPodForJob(job, { name, uid: randomUUID(), now: Date.now() });
+  /** A pod of the Job as the controller writes it, Pending; with `nodeName`, as its claim left it (compressed with the Job's dictionary). */
+  async function pendingPod(name: string, nodeName?: string): Promise<{ pod: Pod; rv: string }> {
+    const created = newPodForJob(job, { name, uid: randomUUID(), now: Date.now() });
+    const p = nodeName ? { ...created, spec: { ...created.spec, nodeName } } : created;
     const result = await store.commit([await store.podPutOp(store.keys.pod('default', name), '', p)]);
     if (!result.ok) throw new Error('create failed');
     return { pod: p, rv: result.rvs[0] ?? '' };
@@ -158,8 +159,8 @@ describe('a write whose reply is lost, replayed by the client after it reconnect
   });
 
   it('a status report answers written with its resourceVersion (not a conflict); of a batch, each pod as the first run', async () => {
-    const reported = await pendingPod('j-report');
-    const stale = await pendingPod('j-stale');
+    const reported = await pendingPod('j-report', NODE);
+    const stale = await pendingPod('j-stale', NODE);
     await store.commit([putOp(store.keys.pod('default', 'j-stale'), stale.rv, { ...stale.pod, status: running() })]); // its report below is based on an old rv
     const { result, rvBefore, rvs, changes } = await cut(() =>
       Promise.all([
