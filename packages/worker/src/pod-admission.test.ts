@@ -76,6 +76,19 @@ describe('admitPod', () => {
     expect(admitPod(pod({ hostPID: true, containers: [container({ image: 'x/../y' })] }), { ...NODE, allowPrivileged: true })?.reason).toBe('InvalidImageName');
   });
 
+  it('answers each pod as if it were the first: a spec checked before, under another policy or with one field changed, gets its own answer', () => {
+    const privileged = pod({ containers: [container({ securityContext: { privileged: true } })] });
+    for (let i = 0; i < 3; i++) {
+      expect(admitPod(privileged, { ...NODE, allowPrivileged: true })).toBeUndefined();
+      expect(admitPod(privileged, NODE)?.reason).toBe('Forbidden');
+      expect(admitPod(pod(), NODE)).toBeUndefined();
+      // The same pod but for the image: another spec, checked on its own.
+      expect(admitPod(pod({ containers: [container({ image: 'Not A Reference' })] }), NODE)?.reason).toBe('InvalidImageName');
+      // Another pod of the same spec (another name): the spec's answer, the metadata checked anew.
+      expect(admitPod(pod({}, { name: 'Bad_Name' }), NODE)?.message).toMatch(/metadata\.name/);
+    }
+  });
+
   it('names policy errors first, and lists at most 10 errors', () => {
     const many = pod({ hostIPC: true, containers: Array.from({ length: 30 }, (_, i) => container({ name: `c${i}`, image: `BAD${i}` })) });
     const refusal = admitPod(many, NODE);
