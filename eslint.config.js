@@ -34,6 +34,7 @@ const REDIS_POKING_TESTS = [
   'packages/e2e/src/hostile/redis-full.test.ts',
   'packages/e2e/src/hostile/redis-wipe.test.ts',
   'packages/e2e/src/hostile/watch-memory.test.ts',
+  'packages/e2e/src/watch-events.test.ts',
 ];
 
 export default tseslint.config(
