@@ -50,6 +50,8 @@ describe('PodCodec', () => {
       expect((await statusPart()).startsWith('{'), version.status.phase).toBe(plain);
       expect((await scratch.store.getPod('default', 'phases-abcde'))?.pod).toStrictEqual({ ...version, metadata: { resourceVersion: rv, ...version.metadata } });
     }
+    // Its JSON while pending made its hash a hash table; ended, it is written anew, compact.
+    expect(await scratch.redis.object('ENCODING', key)).toBe('listpack');
   });
 
   it('writes plain JSON for a pod whose Job has no dictionary', async () => {

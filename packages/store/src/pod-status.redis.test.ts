@@ -69,6 +69,28 @@ describe('reportPodStatus', () => {
     expect(await scratch.redis.hget(store.keys.pod('default', 'j-aaaaa'), 'p')).toBe('Running');
   });
 
+  it("writes an ended pod's hash anew when an earlier, larger value left it a hash table: Redis then keeps it compact", async () => {
+    // Waiting for a node, the pod is JSON: with a large annotation, past hash-max-listpack-value.
+    const created = newPodForJob(job, { name: 'j-compact', uid: randomUUID(), now: Date.now() });
+    const pending: Pod = { ...created, metadata: { ...created.metadata, annotations: { note: 'n'.repeat(2_000) } } };
+    const key = store.keys.pod('default', 'j-compact');
+    const put = await store.commit([await store.podPutOp(key, '', pending)]);
+    if (!put.ok) throw new Error('create failed');
+    expect(await scratch.redis.object('ENCODING', key)).toBe('hashtable');
+    const claimed: Pod = { ...pending, spec: { ...pending.spec, nodeName: NODE } };
+    const claim = await store.commit([await store.podPutOp(key, put.rvs[0] ?? '', claimed), { op: 'sadd', key: store.keys.nodePods(NODE), member: 'default/j-compact' }]);
+    if (!claim.ok) throw new Error('claim failed');
+    const started = await store.reportPodStatus({ ns: 'default', name: 'j-compact', rv: claim.rvs[0] ?? '', pod: { ...claimed, status: running() }, node: NODE });
+    if (!started.ok) throw new Error('report failed');
+    expect(await scratch.redis.object('ENCODING', key)).toBe('hashtable'); // not ended: left as it is
+    const fieldsBefore = Object.keys(await scratch.redis.hgetall(key)).sort();
+    const ended = await store.reportPodStatus({ ns: 'default', name: 'j-compact', rv: started.rv, pod: { ...claimed, status: succeeded() }, node: NODE });
+    if (!ended.ok) throw new Error('report failed');
+    expect(await scratch.redis.object('ENCODING', key)).toBe('listpack');
+    expect(Object.keys(await scratch.redis.hgetall(key)).sort()).toStrictEqual(fieldsBefore);
+    expect(JSON.stringify((await store.getPod('default', 'j-compact'))?.pod)).toBe(encodeObject({ ...claimed, status: succeeded() } as Pod).replace('"__RV__"', `"${ended.rv}"`));
+  });
+
   it('reads an ended pod back whole, and takes it off its node', async () => {
     const { pod, rv } = await createPod('j-bbbbb');
     const after: Pod = { ...pod, status: succeeded() };

@@ -107,6 +107,7 @@ for i, op in ipairs(ops) do
 end
 
 --- @include "appendChange"
+--- @include "compactHash"
 
 local result = {1}
 for _, op in ipairs(ops) do
@@ -123,6 +124,7 @@ for _, op in ipairs(ops) do
     if op.uid then redis.call("HSET", op.key, "uid", op.uid) end
     if op.phase then redis.call("HSET", op.key, "p", op.phase) end
     if op.dict then redis.call("HSET", op.key, "d", op.dict) end
+    if op.kind == "Pod" and (op.phase == "Succeeded" or op.phase == "Failed") then compactHash(op.key) end
     appendChange(rv, existed and "MODIFIED" or "ADDED", op, obj, op.dict or "")
     result[#result + 1] = rv
   elseif op.op == "del" then

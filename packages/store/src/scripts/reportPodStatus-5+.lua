@@ -29,6 +29,7 @@ local maxBytes = tonumber(ARGV[2])
 local maxObject = tonumber(ARGV[3])
 
 --- @include "appendChange"
+--- @include "compactHash"
 
 local result = {}
 local pods = #KEYS - 5
@@ -52,7 +53,10 @@ for i = 1, pods do
       local rv = redis.call("INCR", KEYS[1])
       redis.call("HSET", key, "rv", rv, "obj", obj, "p", phase, "w", ARGV[4])
       appendChange(rv, "MODIFIED", {kind = "Pod", ns = ns, name = name}, obj, stored[3] or "")
-      if ended == "1" then redis.call("SREM", KEYS[5], ns .. "/" .. name) end
+      if ended == "1" then
+        redis.call("SREM", KEYS[5], ns .. "/" .. name)
+        compactHash(key)
+      end
       result[i] = tostring(rv)
     end
   end
