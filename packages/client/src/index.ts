@@ -77,6 +77,7 @@ export { ServerUnreachableError, JobFailedError, WaitTimeoutError } from './erro
 /** The HTTP layer, for requests the client has no method for (the CLI's `version`, `get -w`, `get -A`). */
 export { HttpTransport, type Query, type RequestOptions } from './http.js';
 export { httpsFetch } from './https-fetch.js';
+export { readLines } from './lines.js';
 export type { WatchTiming } from './watch.js';
 export {
   JobfleetError,

@@ -6,6 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readLines } from '@jobfleet/client';
 import type { Job } from '@jobfleet/kube';
 import { redisKeys } from '@jobfleet/store';
 import { startFleet, uniqueName, type Fleet } from './harness.js';
@@ -36,20 +37,14 @@ const job = (name: string, labels: Record<string, string>): Job =>
 function watchLines(query: string, rv: string) {
   const lines: string[] = [];
   const abort = new AbortController();
+  const watch = { lines, failure: undefined as unknown, stop: () => (abort.abort(), done) };
   const done = (async () => {
     const res = await fetch(`${fleet.api.url}/apis/batch/v1/namespaces/default/jobs?watch=1&resourceVersion=${rv}${query}`, { signal: abort.signal });
-    const decoder = new TextDecoder();
-    let buffered = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffered += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        lines.push(buffered.slice(0, nl));
-        buffered = buffered.slice(nl + 1);
-      }
-    }
-  })().catch(() => undefined);
-  return { lines, stop: () => (abort.abort(), done) };
+    if (res.body) for await (const line of readLines(res.body)) lines.push(line);
+  })().catch((err: unknown) => {
+    if (!abort.signal.aborted) watch.failure = err;
+  });
+  return watch;
 }
 
 it('sends each change on one line, equal to what GET answers; a selector filters; a foreign record cannot break the lines', async () => {
@@ -68,7 +63,14 @@ it('sends each change on one line, equal to what GET answers; a selector filters
   const foreign = `{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"foreign","namespace":"default","resourceVersion":"${foreignRv}","labels":{"team":"blue"}},\n"spec":{}}`;
   await redis.xadd(keys.changes, `${foreignRv}-0`, 't', 'ADDED', 'k', 'Job', 'ns', 'default', 'n', 'foreign', 'o', foreign, 'd', '');
   const sawForeign = (lines: string[]) => lines.some((l) => l.includes('"name":"foreign"'));
-  await eventually(async () => (sawForeign(all.lines) && sawForeign(selected.lines) ? true : undefined), 15_000, 'the watches to see the changes');
+  await eventually(
+    async () => {
+      for (const w of [all, selected]) if (w.failure) throw w.failure;
+      return sawForeign(all.lines) && sawForeign(selected.lines) ? true : undefined;
+    },
+    15_000,
+    'the watches to see the changes',
+  );
   // The controller's status writes of the two Jobs come as MODIFIED: wait for GET and the watch to agree.
   await eventually(async () => {
     const got = await Promise.all([blue, red].map((n) => fleet.client.getJob(n)));
