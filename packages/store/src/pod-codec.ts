@@ -46,9 +46,10 @@ export interface EncodedPod {
  * The dictionary lives in Redis rather than being recomputed, so processes of different versions
  * always agree on it.
  *
- * A pod of a Job is stored as "Z1:" + its body (metadata and spec) + "\n" + its status, each
- * compressed on its own: a status report (`reportPodStatus-5+.lua`) replaces only what follows the
- * newline, so the worker neither encodes nor compresses the pod's unchanged part on each report.
+ * A pod of a Job that a node claimed is stored as "Z1:" + its compressed body (metadata and spec) +
+ * "\n" + its status (JSON until the pod ends, then compressed: see storedStatus): a status report
+ * (`reportPodStatus-5+.lua`) replaces only what follows the newline, so the worker neither encodes
+ * nor compresses the pod's unchanged part on each report. A pod waiting for a node is plain JSON.
  */
 export class PodCodec {
   private readonly cache = new Map<string, Buffer | null>();
