@@ -291,11 +291,15 @@ describe('PodTaskConsumer', () => {
     const takes = vi.spyOn(c.queues, 'takePods');
     const consumer = c.podTaskConsumer(async (task) => void seen.push(task.data?.name ?? ''), { concurrency: 4, pollMs: 60_000, skip: () => [skipped] });
     await until(() => takes.mock.calls.length >= 1, 'the first look');
-    await sleep(100); // subscribed, and the first look done
+    await takes.mock.results[0]?.value; // done: a look still under way would see the pods queued below
+    await sleep(100); // subscribed
     const before = takes.mock.calls.length;
     expect((await c.store.commit(enqueueOps(c.store.keys, [zoned('z1'), zoned('z2')], await c.store.now()))).ok).toBe(true);
-    // Another node took one and handed it back at once: the message names its class too.
-    const [other] = (await d.queues.takePods(1)).tasks;
+    // Another node took one and handed it back at once: the message names its class too. (Queued
+    // within the millisecond the clock was read, an entry may not be due yet: that node looks again.
+    // Handing back nothing would wake every node.)
+    let other: ReceivedPodTask | undefined;
+    await until(async () => (other = (await d.queues.takePods(1)).tasks[0]) !== undefined, 'the other node to take one');
     await d.queues.handBackPod(other?.entry ?? '', 0, other?.score);
     await sleep(300); // a wake-up arrives in milliseconds
     expect(takes.mock.calls.length).toBe(before);
