@@ -97,7 +97,7 @@ function podErrors(pod: unknown, policy: AdmissionPolicy): FieldError[] {
 /** Spec checks done, by the policy and the spec's JSON: the pods of a Job share their template's spec. */
 const specChecks = new Map<string, readonly FieldError[]>();
 const SPEC_CHECKS_KEPT = 256;
-/** A spec whose JSON is longer is checked every time (the cache stays within ~4 MiB). */
+/** A spec whose JSON is longer is checked every time (the cache keeps at most 256 × 16 Ki characters, ~8 MiB). */
 const SPEC_CHECK_KEY_MAX = 16 * 1024;
 
 /**
