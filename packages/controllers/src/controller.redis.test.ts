@@ -3,7 +3,7 @@
  * count each finished pod exactly once, deletion leaves no key behind, timers are removed.
  */
 import { Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { k8sTime, type Job, type Pod, type PodPhase } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
 import { scratchCluster } from './test-cluster.js';
@@ -64,6 +64,30 @@ async function eventReasons(store: JobStore, job: Job): Promise<string[]> {
 }
 
 describe('JobController.syncJob', () => {
+  it('a sync turned away by the lease of a holder that died retries when that lease expires, not a whole lease term later', async () => {
+    const c = newCluster();
+    const job = await createJob(c.store, c.controller, newJob('leased', { completions: 1, parallelism: 1 }), NS);
+    const [pod] = await podsOf(c.store, job);
+    await finishPod(c.store, pod?.metadata.name ?? '', 'Succeeded');
+    // A process died mid-sync: its lease has 300 ms left (a term is 10 s).
+    await c.store.redis.set(c.store.keys.syncLease(NS, 'leased'), 'dead', 'PX', 300);
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      await c.controller.syncJob(NS, 'leased'); // turned away: it schedules its retry
+      expect((await c.store.getJob(NS, 'leased'))?.job.status?.succeeded ?? 0).toBe(0);
+      await new Promise((r) => setImmediate(r));
+      await c.store.redis.del(c.store.keys.syncLease(NS, 'leased')); // the 300 ms went by
+      vi.advanceTimersByTime(1_000); // far less than a term: only a retry at the lease's end runs
+    } finally {
+      vi.useRealTimers();
+    }
+    const deadline = Date.now() + 10_000;
+    while (((await c.store.getJob(NS, 'leased'))?.job.status?.succeeded ?? 0) !== 1) {
+      if (Date.now() > deadline) throw new Error('the retried sync never counted the pod');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
   it('the first sync (createJob) creates the pods, marks them uncounted and queues them', async () => {
     const { store, controller, queues } = newCluster();
     const job = await createJob(store, controller, newJob('first', { parallelism: 2, completions: 3 }), NS);

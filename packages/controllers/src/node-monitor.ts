@@ -1,5 +1,5 @@
 import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, controllerRef, isPodTerminal, k8sTime, noExecuteEviction, ownerJobUid, parseTime, type Pod, type PodCondition, type Taint } from '@jobfleet/kube';
-import { eventOps, forgetNodePod, heartbeatTime, nodePodMembers, nodeRecords, nodeSpecRecords, onStoreDisconnect, putLostPod, type JobStore, type StoredPod } from '@jobfleet/store';
+import { eventOps, forgetNodePod, heartbeatTime, isUnreadableRecord, nodePodMembers, nodePodRef, nodeRecords, nodeSpecRecords, onStoreDisconnect, putLostPod, type JobStore, type StoredPod } from '@jobfleet/store';
 import type { JobController } from './controller.js';
 import { evictPodForTaint } from './pod-updates.js';
 import { clip, type Logger } from './logger.js';
@@ -118,7 +118,7 @@ export class NodeMonitor {
     const out: { member: string; read: StoredPod | undefined | 'unreadable' }[] = [];
     for (let i = 0; i < members.length; i += NODE_POD_READ_BATCH) {
       const batch = members.slice(i, i + NODE_POD_READ_BATCH);
-      const reads = await this.store.getPodsAt(batch.map(podRef));
+      const reads = await this.store.getPodsAt(batch.map(nodePodRef));
       batch.forEach((member, j) => out.push({ member, read: reads[j] }));
     }
     return out;
@@ -141,13 +141,13 @@ export class NodeMonitor {
       try {
         await this.handleLostPod(nodeName, member, read, now, heartbeat);
       } catch (err) {
-        if (!unreadable(err)) throw err;
+        if (!isUnreadableRecord(err)) throw err;
       }
     }
   }
 
   private async handleLostPod(nodeName: string, member: string, stored: StoredPod | undefined, now: number, heartbeat: number): Promise<void> {
-    const { ns } = podRef(member);
+    const { ns } = nodePodRef(member);
     const pod = stored?.pod;
     if (!stored || !pod || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed' || pod.spec.nodeName !== nodeName) {
       await forgetNodePod(this.store, nodeName, member);
@@ -168,16 +168,6 @@ export class NodeMonitor {
 /** Pods of a node read in one round trip. */
 const NODE_POD_READ_BATCH = 500;
 
-/** A node's pod set member ("ns/name") as a pod reference. */
-function podRef(member: string): { ns: string; name: string } {
-  const [ns = '', name = ''] = member.split('/');
-  return { ns, name };
-}
-
-/** A pod record that cannot be read as a pod (hostile or torn data), as JSON.parse and the decoding fail on it. */
-function unreadable(err: unknown): boolean {
-  return err instanceof SyntaxError || err instanceof TypeError;
-}
 
 /** Kubernetes' node controller records NodeNotReady on the pods of a node that stopped reporting; this one also says what follows. */
 function notReadyEvent(nodeName: string, silentMs: number, timings: NodeTimings) {

@@ -123,6 +123,11 @@ export interface SyncSnapshot {
  * Serialises a Kubernetes object with the resourceVersion placeholder as the first metadata field,
  * so the Lua script can put the new resourceVersion in without decoding the JSON.
  */
+/** A record that cannot be read as its kind (hostile or torn data), as JSON.parse and the decoding fail on it; a Redis error is not one. */
+export function isUnreadableRecord(err: unknown): boolean {
+  return err instanceof SyntaxError || err instanceof TypeError;
+}
+
 export function encodeObject(obj: { apiVersion: string; kind: string; metadata: object }): string {
   const { apiVersion, kind, metadata, ...rest } = obj as { apiVersion: string; kind: string; metadata: Record<string, unknown> };
   const { resourceVersion: _ignored, ...meta } = metadata;
@@ -314,7 +319,7 @@ export class JobStore {
    */
   async getPodsAt(refs: readonly { ns: string; name: string }[]): Promise<(StoredPod | undefined | 'unreadable')[]> {
     const reads = await this.readPods(refs, true);
-    return Promise.all(reads.map((read) => read.catch((err: unknown) => (err instanceof SyntaxError || err instanceof TypeError ? ('unreadable' as const) : Promise.reject(err)))));
+    return Promise.all(reads.map((read) => read.catch((err: unknown) => (isUnreadableRecord(err) ? ('unreadable' as const) : Promise.reject(err)))));
   }
 
   /** One decoding per ref; `remember: false` skips a pod that cannot be decoded (undefined) and leaves the decoded-pod cache alone. */

@@ -472,6 +472,12 @@ export async function forgetNode(store: JobStore, node: string): Promise<void> {
   await store.redis.multi().hdel(store.keys.nodes, node).hdel(store.keys.nodeSpecs, node).exec();
 }
 
+/** A node's pod set member ("ns/name", as nodePodMembers lists them) as a pod reference. */
+export function nodePodRef(member: string): { ns: string; name: string } {
+  const [ns = '', name = ''] = member.split('/');
+  return { ns, name };
+}
+
 /** The pods a node holds ("ns/name"). */
 export function nodePodMembers(store: JobStore, node: string): Promise<string[]> {
   return store.redis.smembers(store.keys.nodePods(node));

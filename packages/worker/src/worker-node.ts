@@ -7,6 +7,7 @@ import {
   markPodUnschedulable,
   MAX_SKIP,
   nodeSpec,
+  nodePodRef,
   putNodeSpec,
   storedNodes,
   NodeLease,
@@ -797,7 +798,7 @@ export class WorkerNode {
   private async checkPod(key: string, graceSeconds?: number): Promise<void> {
     const running = this.running.get(key);
     if (!running) return;
-    const [ns = '', name = ''] = key.split('/');
+    const { ns, name } = nodePodRef(key);
     const stored = await this.cluster.store.getPod(ns, name).catch(() => 'unknown' as const);
     if (stored !== 'unknown') stopIfDeleted(running, stored?.pod, graceSeconds);
   }
@@ -875,10 +876,7 @@ export class WorkerNode {
    * One read for all (a record that cannot be read as a pod is left alone).
    */
   private async checkRunningPods(): Promise<void> {
-    const refs = [...this.running.keys()].map((key) => {
-      const [ns = '', name = ''] = key.split('/');
-      return { ns, name };
-    });
+    const refs = [...this.running.keys()].map(nodePodRef);
     const reads = await this.cluster.store.getPodsAt(refs).catch(() => undefined);
     if (!reads) return;
     for (const [i, { ns, name }] of refs.entries()) {
@@ -957,7 +955,7 @@ export class WorkerNode {
     const now = await store.now();
     for (const key of members.filter((k) => !this.running.has(k))) {
       try {
-        const [ns = '', name = ''] = key.split('/');
+        const { ns, name } = nodePodRef(key);
         const pod = (await store.getPod(ns, name))?.pod;
         const scheduledAt = Date.parse(pod?.status.conditions?.find((c) => c.type === 'PodScheduled')?.lastTransitionTime ?? '');
         if (pod && reason === 'Orphaned' && !(now - scheduledAt > CLAIM_SETTLE_MS)) continue;
@@ -975,7 +973,7 @@ export class WorkerNode {
    * leftovers) leaves the pod unsettled, unless it was a native sidecar: the app containers decide.
    */
   private async settleLeftoverPod(key: string, uid: string, reason: 'NodeRestarted' | 'Orphaned', exited: ReadonlyMap<string, RecordedContainer>, running: ReadonlySet<string> = new Set()): Promise<void> {
-    const [ns = '', name = ''] = key.split('/');
+    const { ns, name } = nodePodRef(key);
     const stored = await this.cluster.store.getPod(ns, name);
     const pod = stored?.pod;
     if (!stored || !pod || pod.metadata.uid !== uid || isPodFinished(pod)) {
