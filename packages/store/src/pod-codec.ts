@@ -1,6 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
-import { ownerJobUid, type Pod } from '@jobfleet/kube';
+import { isPodFinished, ownerJobUid, type Pod } from '@jobfleet/kube';
 import type { Keys } from './keys.js';
 
 /** Marks a compressed object; anything else is plain JSON. */
@@ -156,8 +156,9 @@ function storedStatus(statusJson: string, pod: Pod, dictionary: Buffer): string 
   return deflate(statusJson, dictionary);
 }
 
+/** A pod without a status (a record of any shape may be written again) has not ended. */
 function hasEnded(pod: Pod): boolean {
-  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+  return pod.status !== undefined && isPodFinished(pod);
 }
 
 function inflate(base64: string, dictionary: Buffer): string {
