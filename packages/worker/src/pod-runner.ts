@@ -656,6 +656,9 @@ export class PodRunner {
     if (finished) this.finalPublished = true;
     const events = this.events;
     this.events = [];
+    // A log follower stops at a terminated container: what it printed must be in the log before a
+    // status says so (the final status carries its last output itself).
+    if (!finished) await this.logs.flush();
     const alive = await this.report(status, events, lastOutput);
     if (!alive) this.stop('Deleted', this.pod.spec.terminationGracePeriodSeconds ?? 30);
     return status;
