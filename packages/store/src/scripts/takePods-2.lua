@@ -43,9 +43,13 @@ for i = 3, #ARGV do
 end
 -- Without classes to skip, one range of max entries; with them, ranges until max are found.
 local chunk = skipping and math.max(2 * max, 100) or max
+-- Due: scored before the clock's next millisecond. Entries queued together are scored from the
+-- clock 2 microseconds apart, so those queued within the current millisecond are due too (compared
+-- with `now` itself, all but the first would wait for the next millisecond, and another take).
+local dueBefore = "(" .. (now + 1)
 local due, scannedAny, offset = {}, false, 0
 repeat
-  local scanned = redis.call("ZRANGE", KEYS[1], "-inf", now, "BYSCORE", "LIMIT", offset, chunk, "WITHSCORES")
+  local scanned = redis.call("ZRANGE", KEYS[1], "-inf", dueBefore, "BYSCORE", "LIMIT", offset, chunk, "WITHSCORES")
   for i = 1, #scanned, 2 do
     scannedAny = true
     local class = skipping and string.match(scanned[i], "#([^#]+)$")
