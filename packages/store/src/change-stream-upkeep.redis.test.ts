@@ -16,14 +16,19 @@ function pod(name: string, label: string): Pod {
 }
 
 /** The commands that scripts ran on the store's change stream keys during `run` (MONITOR), by name. */
-async function streamCommands(store: JobStore, run: () => Promise<void>): Promise<string[]> {
+function streamCommands(store: JobStore, run: () => Promise<void>): Promise<string[]> {
   const streamKeys = new Set([store.keys.changes, store.keys.changesIndex, store.keys.changesInfo]);
+  return scriptCommands((key) => streamKeys.has(key), run);
+}
+
+/** The commands that scripts ran on the keys `of` accepts during `run` (MONITOR), by name. */
+async function scriptCommands(of: (key: string) => boolean, run: () => Promise<void>): Promise<string[]> {
   const seen: string[] = [];
   // Earlier commands' reports may still be on their way: let them arrive before listening.
   await scratch.redis.ping();
   await new Promise((r) => setTimeout(r, 50));
   const listener = (_time: string, args: string[], source: string) => {
-    if (source === 'lua' && streamKeys.has(args[1] ?? '')) seen.push((args[0] ?? '').toUpperCase());
+    if (source === 'lua' && of(args[1] ?? '')) seen.push((args[0] ?? '').toUpperCase());
   };
   scratch.monitored.on('monitor', listener);
   try {
@@ -66,6 +71,23 @@ it('an append below the bounds costs XADD and HINCRBY, one HMGET per script call
   });
   const written = Number(await scratch.redis.hget(small.keys.changesInfo, 'bytes'));
   expect(count(many, 'ZADD')).toBe(1 + Math.floor(written / (64 * 1024)));
+});
+
+it("a batch's resourceVersions take one INCRBY, and each put one HSET of its fields (its existence known from its check)", async () => {
+  const store = scratch.newStore();
+  const pods = Array.from({ length: 20 }, (_, i) => pod(`w${i}`, 'x'));
+  await store.commit([putOp(store.keys.pod('default', 'w0'), '', pods[0] as Pod)]);
+  const prefix = store.keys.rv.slice(0, -'rv'.length);
+  const objects = await scriptCommands(
+    (key) => key.startsWith(prefix) && key !== store.keys.changes && key !== store.keys.changesIndex && key !== store.keys.changesInfo,
+    async () => {
+      const ops = pods.map((p, i) => ({ ...putOp(store.keys.pod('default', `w${i}`), i === 0 ? '*' : '', p), dict: 'd', phase: 'Pending', uid: `u${i}` }));
+      expect(await store.commit(ops)).toMatchObject({ ok: true });
+    },
+  );
+  expect(objects.sort()).toStrictEqual(['INCRBY', ...Array<string>(20).fill('HMGET'), ...Array<string>(20).fill('HSET')].sort());
+  expect(await scratch.redis.get(store.keys.rv)).toBe('21');
+  expect(await scratch.redis.hgetall(store.keys.pod('default', 'w3'))).toMatchObject({ rv: '5', p: 'Pending', uid: 'u3', d: 'd' });
 });
 
 it('a full stream is trimmed in batches: ~4 commands an append, the byte bound holding after every write', async () => {

@@ -115,9 +115,24 @@ describe('reportPodStatus', () => {
     expect(results.map((r) => r.ok)).toEqual([true, true, true, false]);
     expect(results[3]).toEqual({ ok: false, reason: 'conflict' });
     expect(Number(await scratch.redis.get(store.keys.rv))).toBe(Number(rvBefore) + 3);
+    // Their resourceVersions follow each other, in the order of the reports.
+    expect(results.slice(0, 3).map((r) => (r.ok ? Number(r.rv) - Number(rvBefore) : 0))).toEqual([1, 2, 3]);
     // The stale report wrote nothing: the pod is still Running, and on its node.
     expect((await store.getPod('default', 'j-c0004'))?.pod.status.phase).toBe('Running');
     expect(await scratch.redis.smembers(store.keys.nodePods(NODE))).toEqual(['default/j-c0004']);
+  });
+
+  it('refuses the second of two reports of one pod in one call: the first changed what it was based on', async () => {
+    const { pod, rv } = await createPod('j-c0005');
+    const calls = await evalCalls();
+    const [first, second] = await Promise.all([
+      store.reportPodStatus({ ns: 'default', name: 'j-c0005', rv, pod: { ...pod, status: running() }, node: NODE }),
+      store.reportPodStatus({ ns: 'default', name: 'j-c0005', rv, pod: { ...pod, status: succeeded() }, node: NODE }),
+    ]);
+    expect(await evalCalls()).toBe(calls + 1);
+    expect(first.ok).toBe(true);
+    expect(second).toEqual({ ok: false, reason: 'conflict' });
+    expect((await store.getPod('default', 'j-c0005'))?.pod.status.phase).toBe('Running');
   });
 
   it('refuses a report of a pod deleted and created again under its name', async () => {

@@ -247,6 +247,18 @@ describe('applyWrites: several writes in one batch', () => {
     expect(a?.pod.metadata.labels).toStrictEqual({ second: 'write' });
   });
 
+  it('a key deleted and put again in one batch: DELETED, then ADDED; put and put again: ADDED, then MODIFIED', async () => {
+    await store.commit([put('x', '')]);
+    expect(await store.commit([{ op: 'del', key: podKey('x'), expect: '1', kind: 'Pod', ns: 'default', name: 'x' }, put('x', '*'), put('y', ''), put('y', '*')])).toStrictEqual({ ok: true, rvs: ['2', '3', '4', '5'] });
+    expect((await changes()).map((c) => [c.id, c.fields.t, c.fields.n])).toStrictEqual([
+      ['1-0', 'ADDED', 'x'],
+      ['2-0', 'DELETED', 'x'],
+      ['3-0', 'ADDED', 'x'],
+      ['4-0', 'ADDED', 'y'],
+      ['5-0', 'MODIFIED', 'y'],
+    ]);
+  });
+
   it('index operations take no rv and append no change', async () => {
     const result = await store.commit([
       { op: 'sadd', key: store.keys.jobPods('u'), member: 'p1' },

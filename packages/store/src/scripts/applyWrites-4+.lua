@@ -1,7 +1,7 @@
 --[[
   Applies a batch of object writes atomically, each guarded by the resourceVersion it expects.
   Every object is a hash {rv, obj}. Each put/del takes a new resourceVersion from the global
-  counter and appends one entry to the change stream (id "<rv>-0") for watches. The stream is
+  counter (a call's are consecutive, taken with one INCRBY) and appends one entry to the change stream (id "<rv>-0") for watches. The stream is
   bounded both in entries and in bytes: an append that crosses a bound trims the oldest entries
   until both are down to 15/16 (the newest entry always stays; see appendChange). The index (ZSET
   rv -> offset of the entry's first byte in all bytes ever appended) finds the first entry to keep
@@ -82,6 +82,10 @@ local function refused(answer)
   return answer
 end
 
+-- Whether each object key holds an object (what the checks read, then what this call wrote): a
+-- put's change is ADDED or MODIFIED by it, without reading the key again.
+local present = {}
+
 for i, op in ipairs(ops) do
   if op.op == "put" then
     local size = #op.obj + #(op.ctl or "")
@@ -94,6 +98,7 @@ for i, op in ipairs(ops) do
   if op.op == "put" or op.op == "del" then
     local stored = redis.call("HMGET", op.key, "rv", "w")
     local current = stored[1]
+    if present[op.key] == nil then present[op.key] = current and true or false end
     -- This call's id on a put's object: a replay (caught here even when the put expects "*").
     if op.op == "put" and op.kind ~= "Event" and writeId ~= "" and stored[2] == writeId and current then return firstAnswer(op, current) end
     if op.expect == "" then
@@ -109,30 +114,31 @@ end
 --- @include "appendChange"
 --- @include "compactHash"
 
+-- The call's resourceVersions, consecutive: one counter increment for all its puts and deletes.
+local firstRv = writes > 0 and redis.call("INCRBY", KEYS[1], writes) - writes + 1
 local result = {1}
 for _, op in ipairs(ops) do
   if op.op == "put" then
-    local rv = redis.call("INCR", KEYS[1])
+    local rv = firstRv + op.at
     local obj = string.gsub(op.obj, '"__RV__"', '"' .. rv .. '"', 1)
-    local existed = redis.call("EXISTS", op.key) == 1
-    if op.kind == "Event" then
-      redis.call("HSET", op.key, "rv", rv, "obj", obj)
-    else
-      redis.call("HSET", op.key, "rv", rv, "obj", obj, "w", writeId)
-    end
-    if op.ctl then redis.call("HSET", op.key, "ctl", op.ctl) end
-    if op.uid then redis.call("HSET", op.key, "uid", op.uid) end
-    if op.phase then redis.call("HSET", op.key, "p", op.phase) end
-    if op.dict then redis.call("HSET", op.key, "d", op.dict) end
+    local fields = {"rv", rv, "obj", obj}
+    if op.kind ~= "Event" then fields[#fields + 1] = "w"; fields[#fields + 1] = writeId end
+    if op.ctl then fields[#fields + 1] = "ctl"; fields[#fields + 1] = op.ctl end
+    if op.uid then fields[#fields + 1] = "uid"; fields[#fields + 1] = op.uid end
+    if op.phase then fields[#fields + 1] = "p"; fields[#fields + 1] = op.phase end
+    if op.dict then fields[#fields + 1] = "d"; fields[#fields + 1] = op.dict end
+    redis.call("HSET", op.key, unpack(fields))
     if op.kind == "Pod" and (op.phase == "Succeeded" or op.phase == "Failed") then compactHash(op.key) end
-    appendChange(rv, existed and "MODIFIED" or "ADDED", op, obj, op.dict or "")
+    appendChange(rv, present[op.key] and "MODIFIED" or "ADDED", op, obj, op.dict or "")
+    present[op.key] = true
     result[#result + 1] = rv
   elseif op.op == "del" then
-    local rv = redis.call("INCR", KEYS[1])
+    local rv = firstRv + op.at
     local old = op.final or redis.call("HGET", op.key, "obj") or "{}"
     local oldRv = redis.call("HGET", op.key, "rv") or ""
     local obj = string.gsub(old, '"resourceVersion":"' .. oldRv .. '"', '"resourceVersion":"' .. rv .. '"', 1)
     redis.call("DEL", op.key)
+    present[op.key] = false
     appendChange(rv, "DELETED", op, obj, "")
     result[#result + 1] = rv
   elseif op.op == "sadd" then
@@ -147,6 +153,7 @@ for _, op in ipairs(ops) do
     redis.call("SET", op.key, op.value)
   elseif op.op == "delkey" then
     redis.call("DEL", op.key)
+    if present[op.key] ~= nil then present[op.key] = false end
   elseif op.op == "hdel" then
     redis.call("HDEL", op.key, op.field)
   elseif op.op == "publish" then

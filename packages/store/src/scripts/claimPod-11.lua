@@ -48,8 +48,11 @@ if #ARGV[5] > maxObject then return {-2, #ARGV[5]} end
 --- @include "appendChange"
 
 local rv = redis.call("INCR", KEYS[1])
-redis.call("HSET", KEYS[5], "rv", rv, "obj", ARGV[5], "p", ARGV[7], "w", ARGV[14])
-if ARGV[6] ~= "" then redis.call("HSET", KEYS[5], "d", ARGV[6]) end
+if ARGV[6] ~= "" then
+  redis.call("HSET", KEYS[5], "rv", rv, "obj", ARGV[5], "p", ARGV[7], "w", ARGV[14], "d", ARGV[6])
+else
+  redis.call("HSET", KEYS[5], "rv", rv, "obj", ARGV[5], "p", ARGV[7], "w", ARGV[14])
+end
 appendChange(rv, "MODIFIED", {kind = "Pod", ns = ns, name = name}, ARGV[5], ARGV[6])
 redis.call("SADD", KEYS[6], ns .. "/" .. name)
 redis.call("ZREM", KEYS[11], ARGV[15])

@@ -31,15 +31,19 @@ local maxObject = tonumber(ARGV[3])
 --- @include "appendChange"
 --- @include "compactHash"
 
-local result = {}
+-- First every pod's check, then one counter increment for the pods written (their resourceVersions
+-- consecutive, in order), then the writes.
+local result, writes, written, planned = {}, {}, 0, {}
 local pods = #KEYS - 5
 for i = 1, pods do
   local key = KEYS[5 + i]
   local a = 5 + (i - 1) * 6
-  local expect, status, phase, ns, name, ended = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+  local expect, status = ARGV[a], ARGV[a + 1]
   local stored = redis.call("HMGET", key, "rv", "obj", "d", "w")
   local split = stored[2] and string.sub(stored[2], 1, 3) == "Z1:" and string.find(stored[2], "\n", 1, true)
-  if stored[1] and stored[1] ~= expect and stored[4] == ARGV[4] then
+  if planned[key] then
+    result[i] = -1 -- a second report of a pod in one call: the first one changes what it was based on
+  elseif stored[1] and stored[1] ~= expect and stored[4] == ARGV[4] then
     result[i] = stored[1]
   elseif stored[1] ~= expect then
     result[i] = -1
@@ -50,15 +54,22 @@ for i = 1, pods do
     if #obj > maxObject then
       result[i] = -3
     else
-      local rv = redis.call("INCR", KEYS[1])
-      redis.call("HSET", key, "rv", rv, "obj", obj, "p", phase, "w", ARGV[4])
-      appendChange(rv, "MODIFIED", {kind = "Pod", ns = ns, name = name}, obj, stored[3] or "")
-      if ended == "1" then
-        redis.call("SREM", KEYS[5], ns .. "/" .. name)
-        compactHash(key)
-      end
-      result[i] = tostring(rv)
+      written = written + 1
+      planned[key] = true
+      writes[#writes + 1] = {i = i, key = key, obj = obj, dict = stored[3] or "", a = a}
     end
   end
+end
+local rv = written > 0 and redis.call("INCRBY", KEYS[1], written) - written
+for _, w in ipairs(writes) do
+  rv = rv + 1
+  local phase, ns, name, ended = ARGV[w.a + 2], ARGV[w.a + 3], ARGV[w.a + 4], ARGV[w.a + 5]
+  redis.call("HSET", w.key, "rv", rv, "obj", w.obj, "p", phase, "w", ARGV[4])
+  appendChange(rv, "MODIFIED", {kind = "Pod", ns = ns, name = name}, w.obj, w.dict)
+  if ended == "1" then
+    redis.call("SREM", KEYS[5], ns .. "/" .. name)
+    compactHash(w.key)
+  end
+  result[w.i] = tostring(rv)
 end
 return result
