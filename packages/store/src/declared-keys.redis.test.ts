@@ -1,16 +1,18 @@
 /**
  * Redis requires a script to touch only the keys it is given in KEYS (no Redis Cluster or proxy
  * runs one that does not). This watches, with MONITOR on a real redis-server, every command
- * applyWrites runs inside Lua and checks that each key it touches was among the KEYS of the call.
+ * applyWrites and loadForSync run inside Lua and checks that each key they touch was among the KEYS
+ * of the call.
  */
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { Job, Pod } from '@jobfleet/kube';
-import { putOp, type WriteOp } from './store.js';
+import { JobStore, putOp, type WriteOp } from './store.js';
+import { insertJob } from './transitions.js';
 import { scratchStore } from './test-store.js';
 
 /** Commands scripts run whose first argument is a key (PUBLISH's is a channel, not a key). */
-const FIRST_ARG_IS_KEY = new Set(['HGET', 'HSET', 'HDEL', 'HMGET', 'HINCRBY', 'INCR', 'EXISTS', 'DEL', 'SET', 'GET', 'SADD', 'SREM', 'ZADD', 'ZREM', 'ZCARD', 'ZRANGE', 'ZRANGEBYSCORE', 'ZREMRANGEBYSCORE', 'ZSCORE', 'XADD', 'XTRIM']);
+const FIRST_ARG_IS_KEY = new Set(['HGET', 'HSET', 'HDEL', 'HMGET', 'HINCRBY', 'INCR', 'INCRBY', 'EXISTS', 'SMEMBERS', 'ZCOUNT', 'HLEN', 'HGETALL', 'DEL', 'SET', 'GET', 'SADD', 'SREM', 'ZADD', 'ZREM', 'ZCARD', 'ZRANGE', 'ZRANGEBYSCORE', 'ZREMRANGEBYSCORE', 'ZSCORE', 'XADD', 'XTRIM']);
 
 const scratch = scratchStore({ monitor: true });
 
@@ -18,6 +20,9 @@ const scratch = scratchStore({ monitor: true });
 async function watch(run: () => Promise<unknown>): Promise<{ calls: string[][]; scripts: string[][] }> {
   const calls: string[][] = [];
   const scripts: string[][] = [];
+  // Earlier commands' reports may still be on their way: let them arrive before listening.
+  await scratch.redis.ping();
+  await new Promise((r) => setTimeout(r, 50));
   const listener = (_time: string, args: string[], source: string) => (source === 'lua' ? scripts : calls).push(args);
   scratch.monitored.on('monitor', listener);
   try {
@@ -34,6 +39,25 @@ function job(ns: string, name: string): Job {
   return { apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: ns, uid: randomUUID() }, spec: { template: { spec: { containers: [{ name: 'c', image: 'busybox' }] } } }, status: {} } as Job;
 }
 
+/** Runs `run`, checks that every key each script call touched was among that call's KEYS; how many commands were checked, in how many script calls. */
+async function scriptKeysDeclared(run: () => Promise<unknown>): Promise<{ checked: number; scriptCalls: number }> {
+  const { calls, scripts } = await watch(run);
+  const evals = calls.filter((args) => /^EVAL(SHA)?$/i.test(args[0] ?? ''));
+  expect(evals.length, 'a script ran').toBeGreaterThan(0);
+  // MONITOR lists a script's call before the commands it runs.
+  const declared = new Set(evals.flatMap((call) => call.slice(3, 3 + Number(call[2]))));
+  expect(scripts.length).toBeGreaterThan(0);
+  let checked = 0;
+  for (const args of scripts) {
+    const command = (args[0] ?? '').toUpperCase();
+    if (!FIRST_ARG_IS_KEY.has(command)) continue;
+    expect(declared, `${command} ${args[1]} is not among the script's KEYS`).toContain(args[1]);
+    if (command === 'EXISTS' || command === 'DEL') for (const key of args.slice(2)) expect(declared).toContain(key);
+    checked++;
+  }
+  return { checked, scriptCalls: evals.length };
+}
+
 it('every key applyWrites touches is declared in KEYS: puts, deletes, index upkeep, guards, the change stream', async () => {
   const store = scratch.newStore({ changesMaxBytes: 2_000 });
   const k = store.keys;
@@ -47,22 +71,40 @@ it('every key applyWrites touches is declared in KEYS: puts, deletes, index upke
     ...Array.from({ length: 10 }, (_, i) => [putOp(k.job('ns', `j${i}`), '', job('ns', `j${i}`))]),
   ];
   let checkedScripts = 0;
-  for (const ops of writes) {
-    const { calls, scripts } = await watch(() => store.commit(ops));
-    const call = calls.find((args) => /^EVAL(SHA)?$/i.test(args[0] ?? ''));
-    expect(call, 'the commit runs one script').toBeDefined();
-    const numKeys = Number(call?.[2]);
-    const declared = new Set(call?.slice(3, 3 + numKeys));
-    expect(scripts.length).toBeGreaterThan(0);
-    for (const args of scripts) {
-      const command = (args[0] ?? '').toUpperCase();
-      if (!FIRST_ARG_IS_KEY.has(command)) continue;
-      expect(declared, `${command} ${args[1]} is not among the script's KEYS`).toContain(args[1]);
-      if (command === 'EXISTS' || command === 'DEL') for (const key of args.slice(2)) expect(declared).toContain(key);
-      checkedScripts++;
-    }
-  }
+  for (const ops of writes) checkedScripts += (await scriptKeysDeclared(() => store.commit(ops))).checked;
   // The test saw the work it is about: writes, index upkeep and trims of the stream.
   expect(checkedScripts).toBeGreaterThan(40);
   expect(Number(await scratch.redis.hget(k.changesInfo, 'trimmed'))).toBeGreaterThan(0);
+});
+
+it('loadForSync reads only the pods it is given: a cold process asks again naming the uid, then the pods; a warm one reads in one call', async () => {
+  const writer = scratch.newStore();
+  const k = writer.keys;
+  const j = job('ns', 'sync');
+  const uid = j.metadata.uid ?? '';
+  expect((await insertJob(writer, j)).ok).toBe(true);
+  const pod = (name: string): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'busybox' }] }, status: { phase: 'Pending' } });
+  // Pods another process created: the writer's hint does not know them.
+  const created: WriteOp[] = ['a', 'b', 'c'].flatMap((n): WriteOp[] => [putOp(k.pod('ns', n), '', pod(n)), { op: 'sadd', key: k.jobUncounted(uid), member: n }]);
+  expect((await writer.commit(created)).ok).toBe(true);
+  const names = (s: Awaited<ReturnType<JobStore['loadForSync']>>) => s?.uncounted.map((p) => p.pod.metadata.name).sort();
+  let snapshot: Awaited<ReturnType<JobStore['loadForSync']>>;
+  // The writer knows the uid: it asks again once, naming the pods.
+  expect(await scriptKeysDeclared(async () => (snapshot = await writer.loadForSync('ns', 'sync')))).toMatchObject({ scriptCalls: 2 });
+  expect(names(snapshot)).toStrictEqual(['a', 'b', 'c']);
+  // A process that never saw the Job: uid, then pods, then the read.
+  const cold = new JobStore(scratch.redis, k.rv.slice(0, -':rv'.length));
+  expect(await scriptKeysDeclared(async () => (snapshot = await cold.loadForSync('ns', 'sync')))).toMatchObject({ scriptCalls: 3 });
+  expect(names(snapshot)).toStrictEqual(['a', 'b', 'c']);
+  // A pod listed but gone is remembered as listed: the next read takes one call.
+  await scratch.redis.del(k.pod('ns', 'b'));
+  expect(await scriptKeysDeclared(async () => (snapshot = await cold.loadForSync('ns', 'sync')))).toMatchObject({ scriptCalls: 1 });
+  expect(names(snapshot)).toStrictEqual(['a', 'c']);
+  expect(await scriptKeysDeclared(async () => (snapshot = await cold.loadForSync('ns', 'sync')))).toMatchObject({ scriptCalls: 1 });
+  // The Job deleted and created again under its name (another uid): its pods are not the old one's.
+  await scratch.redis.del(k.job('ns', 'sync'));
+  expect((await insertJob(writer, job('ns', 'sync'))).ok).toBe(true);
+  expect(await scriptKeysDeclared(async () => (snapshot = await cold.loadForSync('ns', 'sync')))).toMatchObject({ scriptCalls: 2 });
+  expect(snapshot?.uncounted).toStrictEqual([]);
+  expect(await cold.loadForSync('ns', 'gone')).toBeUndefined();
 });

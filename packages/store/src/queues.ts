@@ -79,7 +79,7 @@ const TIMER_GRANULARITY_MS = 250;
  */
 const QUEUE_SPACING_MS = 0.002;
 
-/** A Job as a flow of the pod queue, as its sync reads it (loadForSync-3.lua, keys.podQueueFlows). */
+/** A Job as a flow of the pod queue, as its sync reads it (loadForSync-4+.lua, keys.podQueueFlows). */
 export interface QueueFlow {
   /** Jobs of its namespace with pods queued past the queue's clock, or just created (none queued yet), itself included (≥ 1). */
   flows: number;

@@ -5,6 +5,7 @@ import { redisKeys, type Keys } from './keys.js';
 import { PodCodec } from './pod-codec.js';
 import { PodLogs } from './pod-logs.js';
 import { StatusReportBatcher, type PodStatusReport, type PodStatusResult } from './pod-status-reports.js';
+import { SyncHints } from './sync-hints.js';
 import { TurnPipeline } from './turn-pipeline.js';
 import { newWriteId } from './write-id.js';
 import type { QueueFlow } from './queues.js';
@@ -28,6 +29,8 @@ export const DEFAULT_MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 const DECODED_CACHE_SIZE = 20_000;
 /** Finished pods one sync counts at most (Kubernetes' Job controller: 500). */
 const MAX_FINISHED_PER_SYNC = 500;
+/** Reads of one sync's snapshot at most, each naming the uncounted pods the one before found (see loadForSync). */
+const MAX_SYNC_LOAD_ATTEMPTS = 5;
 
 export type ObjectKind = 'Job' | 'Pod' | 'Event' | 'CronJob';
 
@@ -94,7 +97,8 @@ export interface StoredPod {
 interface ScriptedRedis extends Redis {
   /** applyWrites-4+.lua: the number of keys first (4 + the keys the operations touch). */
   applyWrites(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
-  loadForSync(jobKey: string, queueClock: string, flows: string, podKeyPrefix: string, uncountedKeyPrefix: string, maxFinished: number, name: string): Promise<string[]>;
+  /** loadForSync-4+.lua: the number of keys first (4 + the pods named). */
+  loadForSync(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
   /** reportPodStatus-5+.lua: the number of keys first. */
   reportPodStatus(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
   claimPod(...args: (string | number)[]): Promise<(number | string)[]>;
@@ -164,6 +168,8 @@ export class JobStore {
    * status the Job controller adds: a Job accepted near the limit must still be able to run.
    */
   readonly statusHeadroom: number;
+  /** Each Job's uid and uncounted pods as this process last saw them: the keys loadForSync reads. */
+  readonly syncHints = new SyncHints();
   private readonly decoded = new Map<string, StoredPod>();
   private readonly statusReports = new StatusReportBatcher((node, reports) => this.writeStatuses(node, reports));
   /** The script calls of one turn (a batch's claims, a node's status reports with their logs' archives) in one request. */
@@ -183,7 +189,7 @@ export class JobStore {
     this.durability = limits.durability?.replicas ? limits.durability : undefined;
     if (this.durability) redis.on('ready', () => this.connections++);
     defineScript(redis, 'applyWrites', 'applyWrites-4+.lua');
-    defineScript(redis, 'loadForSync', 'loadForSync-3.lua');
+    defineScript(redis, 'loadForSync', 'loadForSync-4+.lua');
     defineScript(redis, 'reportPodStatus', 'reportPodStatus-5+.lua');
     defineScript(redis, 'claimPod', 'claimPod-11.lua');
     defineScript(redis, 'takeSyncLease', 'takeSyncLease-2.lua');
@@ -275,19 +281,56 @@ export class JobStore {
     return { rv, job: JSON.parse(obj) as Job, control: ctl ? (JSON.parse(ctl) as JobControlState) : { ...EMPTY_CONTROL_STATE } };
   }
 
-  /** The Job and its uncounted pods with the Redis clock, in one round trip; undefined when the Job is gone. */
+  /**
+   * The Job and its uncounted pods with the Redis clock, in one round trip when this process's hint
+   * of the Job's uid and uncounted pods covers them (the script reads only keys it is given), else
+   * in two or three (a Job's first sync here, or pods another process added); undefined when the Job is gone.
+   */
   async loadForSync(ns: string, name: string): Promise<SyncSnapshot | undefined> {
-    const reply = await this.redis.loadForSync(this.keys.job(ns, name), this.keys.podQueue, this.keys.podQueueFlows(ns), this.keys.pod(ns, ''), this.keys.jobUncounted(''), MAX_FINISHED_PER_SYNC, name);
+    for (let attempt = 1; ; attempt++) {
+      const hint = this.syncHints.get(ns, name);
+      const names = hint ? [...hint.names] : [];
+      const reply = await this.redis.loadForSync(
+        4 + names.length,
+        this.keys.job(ns, name),
+        this.keys.podQueue,
+        this.keys.podQueueFlows(ns),
+        this.keys.jobUncounted(hint?.uid ?? ''),
+        ...names.map((n) => this.keys.pod(ns, n)),
+        MAX_FINISHED_PER_SYNC,
+        name,
+        hint?.uid ?? '',
+        ...names,
+      );
+      if (reply[2] === '!') {
+        // Another uid or pods not named: ask again naming them (they change only between calls).
+        if (attempt >= MAX_SYNC_LOAD_ATTEMPTS) throw new Error(`the uncounted pods of Job ${ns}/${name} changed during each of ${attempt} reads; the sync is retried`);
+        this.syncHints.set(ns, name, reply[3] ?? '', reply.slice(4));
+        continue;
+      }
+      return this.syncSnapshot(ns, name, hint?.uid ?? '', reply);
+    }
+  }
+
+  private async syncSnapshot(ns: string, name: string, uid: string, reply: string[]): Promise<SyncSnapshot | undefined> {
     const now = Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
     const [rv, obj, ctl] = [reply[2], reply[3], reply[4]];
-    if (!rv || !obj) return undefined;
+    if (!rv || !obj) {
+      this.syncHints.forget(ns, name);
+      return undefined;
+    }
     const job: StoredJob = { rv, job: JSON.parse(obj) as Job, control: ctl ? (JSON.parse(ctl) as JobControlState) : { ...EMPTY_CONTROL_STATE } };
+    const unread = Number(reply[9] ?? 0);
+    const members = reply.slice(10, 10 + unread);
     const uncounted: StoredPod[] = [];
-    for (let i = 9; i + 3 < reply.length; i += 4) {
+    for (let i = 10 + unread; i + 3 < reply.length; i += 4) {
+      const podName = reply[i] ?? '';
+      members.push(podName);
       const podRv = reply[i + 1] ?? '';
-      const stored = await this.decodePod(`${ns}/${reply[i]}`, reply[i + 2] ?? '', reply[i + 3], podRv);
+      const stored = await this.decodePod(`${ns}/${podName}`, reply[i + 2] ?? '', reply[i + 3], podRv);
       if (stored) uncounted.push(stored);
     }
+    this.syncHints.set(ns, name, uid, members);
     const clock = Number(reply[6] || NaN);
     const queueFlow = { flows: Math.max(1, Number(reply[7]) || 1), ...(reply[8] ? { tail: reply[8].includes('inf') ? Infinity : Number(reply[8]) } : {}) };
     return { now, queueClock: Number.isFinite(clock) ? clock : now, queueFlow, job, uncounted, finishedLeftOut: Number(reply[5] ?? 0) };

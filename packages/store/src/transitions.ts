@@ -15,7 +15,10 @@ import { putOp, type CommitResult, type JobStore, type StoredJob, type StoredPod
 
 /** Stores a new Job (ok: false when one of that name exists): its object, pod dictionary and indexes. */
 export async function insertJob(store: JobStore, job: Job): Promise<CommitResult> {
-  return store.commit(insertJobOps(store, job));
+  const result = await store.commit(insertJobOps(store, job));
+  // Its first sync (here, at once) reads it with no pods in one round trip.
+  if (result.ok) store.syncHints.set(job.metadata.namespace ?? 'default', job.metadata.name ?? '', job.metadata.uid ?? '', []);
+  return result;
 }
 
 /** The writes storing a new Job (the first one fails when one of that name exists); a CronJob's Job also joins its index. */
@@ -253,7 +256,12 @@ export async function commitSync(store: JobStore, w: SyncWrite): Promise<CommitR
   // A CronJob's Job that finishes now: its CronJob is synced at once (status.active, history limits).
   if (w.scheduleTtl && isJobFinished(next)) ops.push(...cronJobPokeOps(store, next));
   if (ops.length === 0) return undefined;
-  return store.commit(ops);
+  const result = await store.commit(ops);
+  if (result.ok) {
+    const name = job.metadata.name ?? '';
+    store.syncHints.update(ns, name, uid, w.created.map((p) => p.metadata.name ?? ''), [...w.counted, ...w.removed.map((p) => p.pod.metadata.name ?? '')]);
+  }
+  return result;
 }
 
 // ---- pods ----
