@@ -9,10 +9,11 @@ import { expect, it } from 'vitest';
 import type { Job, Pod } from '@jobfleet/kube';
 import { JobStore, putOp, type WriteOp } from './store.js';
 import { insertJob } from './transitions.js';
+import { deleteJob } from './jobs.js';
 import { scratchStore } from './test-store.js';
 
 /** Commands scripts run whose first argument is a key (PUBLISH's is a channel, not a key). */
-const FIRST_ARG_IS_KEY = new Set(['HGET', 'HSET', 'HDEL', 'HMGET', 'HINCRBY', 'INCR', 'INCRBY', 'EXISTS', 'SMEMBERS', 'ZCOUNT', 'HLEN', 'HGETALL', 'DEL', 'SET', 'GET', 'SADD', 'SREM', 'ZADD', 'ZREM', 'ZCARD', 'ZRANGE', 'ZRANGEBYSCORE', 'ZREMRANGEBYSCORE', 'ZSCORE', 'XADD', 'XTRIM']);
+const FIRST_ARG_IS_KEY = new Set(['HGET', 'HEXISTS', 'SCARD', 'HSET', 'HDEL', 'HMGET', 'HINCRBY', 'INCR', 'INCRBY', 'EXISTS', 'SMEMBERS', 'ZCOUNT', 'HLEN', 'HGETALL', 'DEL', 'SET', 'GET', 'SADD', 'SREM', 'ZADD', 'ZREM', 'ZCARD', 'ZRANGE', 'ZRANGEBYSCORE', 'ZREMRANGEBYSCORE', 'ZSCORE', 'XADD', 'XTRIM']);
 
 const scratch = scratchStore({ monitor: true });
 
@@ -107,4 +108,31 @@ it('loadForSync reads only the pods it is given: a cold process asks again namin
   expect(await scriptKeysDeclared(async () => (snapshot = await cold.loadForSync('ns', 'sync')))).toMatchObject({ scriptCalls: 2 });
   expect(snapshot?.uncounted).toStrictEqual([]);
   expect(await cold.loadForSync('ns', 'gone')).toBeUndefined();
+});
+
+it('every key deleteJob touches is declared: the Job, its pods with their logs and node sets, its events, and what is left last', async () => {
+  const store = scratch.newStore();
+  const k = store.keys;
+  const j = job('ns', 'del');
+  const uid = j.metadata.uid ?? '';
+  expect((await insertJob(store, j)).ok).toBe(true);
+  const pod = (name: string, node?: string): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...(node ? { nodeName: node } : {}) }, status: { phase: node ? 'Running' : 'Pending' } });
+  const pods: WriteOp[] = [pod('a', 'n1'), pod('b')].flatMap((p): WriteOp[] => {
+    const n = p.metadata.name ?? '';
+    return [putOp(k.pod('ns', n), '', p), { op: 'zadd', key: k.jobPods(uid), member: n }, { op: 'zadd', key: k.pods('ns'), member: n }, { op: 'sadd', key: k.jobUncounted(uid), member: n }];
+  });
+  expect((await store.commit([...pods, { op: 'sadd', key: k.nodePods('n1'), member: 'ns/a' }])).ok).toBe(true);
+  await scratch.redis.xadd(k.podLog('ns', 'a'), '*', 'l', 'hello');
+  for (const e of ['e1', 'e2']) {
+    await scratch.redis.hset(k.event('ns', e), 'rv', '1', 'obj', '{}');
+    await scratch.redis.zadd(k.events('ns'), 0, e);
+    await scratch.redis.sadd(k.jobEvents(uid), e);
+  }
+  const { checked, scriptCalls } = await scriptKeysDeclared(() => deleteJob(store, 'ns', 'del'));
+  expect(scriptCalls).toBeGreaterThanOrEqual(2); // the Job with its pods, then its events and the rest
+  expect(checked).toBeGreaterThan(20);
+  const left = await scratch.redis.exists(k.job('ns', 'del'), k.pod('ns', 'a'), k.pod('ns', 'b'), k.podLog('ns', 'a'), k.event('ns', 'e1'), k.event('ns', 'e2'), k.jobEvents(uid), k.jobPods(uid), k.jobUncounted(uid), k.podDictionary(uid));
+  expect(left).toBe(0);
+  expect(await scratch.redis.smembers(k.nodePods('n1'))).toStrictEqual([]);
+  expect(await scratch.redis.zrange(k.events('ns'), 0, -1)).toStrictEqual([]);
 });

@@ -36,21 +36,23 @@ export function prepareNewJob(job: Job, ns: string, now: number): Job {
   };
 }
 
-/** Pods one call of deleteJob-5.lua deletes at most: a few milliseconds of Redis each (see README). */
+/** Pods one call of deleteJob-19+.lua deletes at most: a few milliseconds of Redis each (see README). */
 export const DELETE_BATCH_PODS = 100;
 /** Events one call deletes at most. */
 const DELETE_BATCH_EVENTS = 1_000;
 /** A pod found changed this many times in a row is deleted with the last object read. */
 const STALE_ROUNDS_BEFORE_FORCE = 3;
-
+/** Starts of a deletion at most, each after the Job found under its name was replaced by another (another uid). */
+const MAX_START_ATTEMPTS = 5;
 
 interface DeleteRedis extends Redis {
-  deleteJobBatch(rvKey: string, changes: string, changesIndex: string, changesInfo: string, jobKey: string, maxLen: number, maxBytes: number, params: string, maxPods: number, maxEvents: number): Promise<(string | number)[]>;
+  /** deleteJob-19+.lua: the number of keys first (19 + the pods' and events' keys). */
+  deleteJobBatch(numKeys: number, ...args: (string | number)[]): Promise<(string | number)[]>;
 }
 
 function deleteScript(store: JobStore): DeleteRedis {
   const redis = store.redis as unknown as DeleteRedis;
-  defineScript(store.redis, 'deleteJobBatch', 'deleteJob-5.lua');
+  defineScript(store.redis, 'deleteJobBatch', 'deleteJob-19+.lua');
   return redis;
 }
 
@@ -83,7 +85,7 @@ interface PodToDelete {
 /**
  * Deletes a Job with everything it owns: pods, their logs, events, indexes, timers and tasks.
  * Nothing but the caller's preconditions can refuse it (ConflictError, as Kubernetes' 409): the
- * controller's and the workers' writes never make it fail or retry (deleteJob-5.lua). The Job is
+ * controller's and the workers' writes never make it fail or retry (deleteJob-19+.lua). The Job is
  * gone with the first call; its pods follow in bounded batches, each pod with a DELETED event
  * carrying its last object. Should this process die half-way, the janitor finishes the deletion
  * from the registry. Returns the deleted Job, or undefined when there was none.
@@ -108,21 +110,29 @@ export async function deleteJob(store: JobStore, ns: string, name: string, opts:
  * first batch of pods. deleteJob goes on with the rest; resumeDeletion does for a process that died.
  */
 export async function startJobDeletion(store: JobStore, ns: string, name: string, opts: DeleteJobOptions = {}) {
-  const current = await store.getJob(ns, name);
-  const firstPods = current ? await podsToDelete(store, ns, current.job.metadata.uid ?? '', [], new Map()) : [];
-  const reply = await runDelete(store, ns, name, { start: true, expectUid: opts.uid, expectRv: opts.resourceVersion, pods: firstPods.map((p) => p.pod) }, opts);
-  if (reply[0] === 0) return undefined;
-  if (reply[0] === -1) {
-    const [field, actual] = [String(reply[1]), String(reply[2])];
-    const detail =
-      field === 'uid'
-        ? `Precondition failed: UID in precondition: ${opts.uid}, UID in object meta: ${actual}`
-        : `Precondition failed: ResourceVersion in precondition: ${opts.resourceVersion}, ResourceVersion in object meta: ${actual}`;
-    throw new ConflictError({ group: 'batch', resource: 'jobs', name, detail });
+  for (let attempt = 1; ; attempt++) {
+    const current = await store.getJob(ns, name);
+    const uid = current?.job.metadata.uid ?? '';
+    const batch = current ? await nextToDelete(store, ns, uid, [], new Map()) : { pods: [], events: [] };
+    const reply = await runDelete(store, ns, name, uid, { start: true, expectUid: opts.uid, expectRv: opts.resourceVersion, ...batch }, opts);
+    if (reply[0] === 0) return undefined;
+    if (reply[0] === -1) {
+      const [field, actual] = [String(reply[1]), String(reply[2])];
+      const detail =
+        field === 'uid'
+          ? `Precondition failed: UID in precondition: ${opts.uid}, UID in object meta: ${actual}`
+          : `Precondition failed: ResourceVersion in precondition: ${opts.resourceVersion}, ResourceVersion in object meta: ${actual}`;
+      throw new ConflictError({ group: 'batch', resource: 'jobs', name, detail });
+    }
+    if (reply[0] === -2) {
+      // Another Job of that name since it was read (deleted and created again): read it again.
+      if (attempt >= MAX_START_ATTEMPTS) throw new Error(`the Job ${ns}/${name} was replaced by another of its name during each of ${attempt} attempts to delete it; try again`);
+      continue;
+    }
+    // A CronJob's Job gone (by hand, its TTL, the CronJob's history limit): its CronJob's status.active follows at once.
+    await pokeCronJobOf(store, JSON.parse(String(reply[3])) as Job);
+    return { job: JSON.parse(String(reply[3])) as Job, uid: String(reply[2]), reply, more: reply[1] === 'more' };
   }
-  // A CronJob's Job gone (by hand, its TTL, the CronJob's history limit): its CronJob's status.active follows at once.
-  await pokeCronJobOf(store, JSON.parse(String(reply[3])) as Job);
-  return { job: JSON.parse(String(reply[3])) as Job, uid: String(reply[2]), reply, more: reply[1] === 'more' };
 }
 
 /** Carries on with a deletion another process started (the janitor, after that process died). */
@@ -136,36 +146,52 @@ async function finishDeletion(store: JobStore, ns: string, name: string, uid: st
   while (reply[1] === 'more') {
     const stale = reply.slice(4).map(String);
     for (const n of stale) staleRounds.set(n, (staleRounds.get(n) ?? 0) + 1);
-    const batch = await podsToDelete(store, ns, uid, stale, staleRounds);
-    reply = await runDelete(store, ns, name, { start: false, uid, pods: batch.map((p) => p.pod) }, opts);
+    const batch = await nextToDelete(store, ns, uid, stale, staleRounds);
+    reply = await runDelete(store, ns, name, uid, { start: false, ...batch }, opts);
   }
   await opts.queues?.removeJobTimers(uid);
 }
 
-async function runDelete(store: JobStore, ns: string, name: string, params: Record<string, unknown>, opts: DeleteJobOptions): Promise<(string | number)[]> {
+/** One call of deleteJob-19+.lua: every key it may touch in KEYS, the pods and events named by their keys' index there. */
+async function runDelete(store: JobStore, ns: string, name: string, uid: string, params: { start: boolean; expectUid?: string; expectRv?: string; pods: PodToDelete[]; events: string[] }, opts: DeleteJobOptions): Promise<(string | number)[]> {
   const k = store.keys;
+  const keys = [k.rv, k.changes, k.changesIndex, k.changesInfo, k.job(ns, name), k.jobs(ns), k.pods(ns), k.ttlSchedule, k.deletingJobs, k.events(ns), k.syncLease(ns, name), k.syncAgain(ns, name), k.podQueue, k.podQueueFlows(ns)];
+  keys.push(k.jobPods(uid), k.jobUncounted(uid), k.podDictionary(uid), k.jobEvents(uid), k.jobLogBytes(uid));
+  const index = new Map<string, number>();
+  const at = (key: string) => {
+    let i = index.get(key);
+    if (i === undefined) {
+      i = keys.push(key);
+      index.set(key, i);
+    }
+    return i;
+  };
+  const pods = params.pods.map((pod) => ({ ...pod, k: at(k.pod(ns, pod.n)), l: at(k.podLog(ns, pod.n)), z: at(k.podLogArchive(ns, pod.n)), ...(pod.node ? { nk: at(k.nodePods(pod.node)) } : {}) }));
+  const events = params.events.map((e) => ({ e, k: at(k.event(ns, e)) }));
   const full = {
     ns,
     name,
-    ...params,
+    uid,
+    start: params.start,
+    ...(params.expectUid !== undefined ? { expectUid: params.expectUid } : {}),
+    ...(params.expectRv !== undefined ? { expectRv: params.expectRv } : {}),
     ...(opts.gracePeriodSeconds !== undefined ? { grace: opts.gracePeriodSeconds } : {}),
-    keys: { jobs: k.jobs(ns), pods: k.pods(ns), ttl: k.ttlSchedule, registry: k.deletingJobs, events: k.events(ns), lease: k.syncLease(ns, name), again: k.syncAgain(ns, name), podq: k.podQueue, flows: k.podQueueFlows(ns) },
-    prefixes: {
-      pod: k.pod(ns, ''),
-      log: k.podLog(ns, ''),
-      logz: k.podLogArchive(ns, ''),
-      event: k.event(ns, ''),
-      jobPods: k.jobPods(''),
-      uncounted: k.jobUncounted(''),
-      dict: k.podDictionary(''),
-      jobEvents: k.jobEvents(''),
-      jobLog: k.jobLogBytes(''),
-      nodePods: k.nodePods(''),
-      nodeChannel: k.nodeChannel(''),
-    },
+    nodeChannel: k.nodeChannel(''),
+    pods,
+    events,
   };
-  const jobKey = params.start ? k.job(ns, name) : '';
-  return deleteScript(store).deleteJobBatch(k.rv, k.changes, k.changesIndex, k.changesInfo, jobKey, CHANGES_MAX_LEN, store.changesMaxBytes, scriptJson(full), DELETE_BATCH_PODS, DELETE_BATCH_EVENTS);
+  return deleteScript(store).deleteJobBatch(keys.length, ...keys, CHANGES_MAX_LEN, store.changesMaxBytes, scriptJson(full), DELETE_BATCH_PODS, DELETE_BATCH_EVENTS);
+}
+
+/**
+ * What the next call deletes: the next batch of the Job's pods (podsToDelete) or, once none is
+ * left, a batch of its events' names (the script deletes only those still in the Job's event set).
+ */
+async function nextToDelete(store: JobStore, ns: string, uid: string, stale: string[], staleRounds: Map<string, number>): Promise<{ pods: PodToDelete[]; events: string[] }> {
+  const pods = (await podsToDelete(store, ns, uid, stale, staleRounds)).map((p) => p.pod);
+  if (pods.length > 0 || !uid) return { pods, events: [] };
+  const events = await store.redis.srandmember(store.keys.jobEvents(uid), DELETE_BATCH_EVENTS);
+  return { pods, events };
 }
 
 /**

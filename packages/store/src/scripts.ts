@@ -14,7 +14,7 @@ export function loadScript(file: string): string {
 }
 
 /**
- * The number of keys a script takes, from its file name (`deleteJob-5.lua` → 5); for a script
+ * The number of keys a script takes, from its file name (`claimPod-11.lua` → 11); for a script
  * taking a variable number (`reportPodStatus-5+.lua`: 5 and then one per pod), the least.
  */
 export function scriptKeyCount(file: string): number {
