@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, SentinelConnector, type RedisOptions, type SentinelConnectionOptions } from 'ioredis';
 import { parseRedisUrl, redisUrlOptions } from './redis-url.js';
 import type { Durability } from './store.js';
 
@@ -67,13 +67,37 @@ class CoalescingRedis extends Redis {
 type NetStream = Redis['stream'];
 
 /**
+ * Through the sentinels with writes confirmed on `replicas` replicas (`--redis-wait-replicas`): a
+ * connection takes a primary only when it has that many replicas connected or it was promoted from a
+ * replica (INFO replication: connected_slaves, second_repl_offset; in ioredis' ready check), else it asks
+ * the sentinels again. Right after a failover, a sentinel that has not heard of it yet still names the
+ * old primary; restarted without its data, that one answers as a primary, empty and alone, until the
+ * sentinels make it a replica (~10 s), and a role connected to it then would read nothing: a Job "not
+ * found", a worker's pods gone (the failover test under load saw the first).
+ */
+function connectorRequiringReplicas(replicas: number): NonNullable<RedisOptions['Connector']> {
+  return class extends SentinelConnector {
+    constructor(options: unknown) {
+      super(options as SentinelConnectionOptions);
+    }
+
+    override check(info: { role?: string; connected_slaves?: string; second_repl_offset?: string }): boolean {
+      const promoted = info.second_repl_offset !== undefined && info.second_repl_offset !== '-1';
+      return super.check(info) && (promoted || Number(info.connected_slaves ?? 0) >= replicas);
+    }
+  };
+}
+
+/**
  * Every Redis connection of jobfleet is made here (BullMQ's blocking connections are duplicates of
  * these, with the same credentials, TLS and sentinels): `url` is a `redis://`, `rediss://` or
  * `redis+sentinel://` URL (see redis-url.ts; a malformed one throws a RedisUrlError).
  */
 export function newRedis(url: string, extra: RedisOptions = {}, connection: RedisConnectionOptions = {}): Redis {
   const target = redisUrlOptions(parseRedisUrl(url), connection);
-  const options: RedisOptions = { retryStrategy, reconnectOnError, maxRetriesPerRequest: null, enableReadyCheck: true, ...redisConnectionSettings(connection), ...target.options, ...extra };
+  const replicas = connection.durability?.replicas ?? 0;
+  const requireReplicas = replicas > 0 && target.options.sentinels ? { Connector: connectorRequiringReplicas(replicas) } : {};
+  const options: RedisOptions = { retryStrategy, reconnectOnError, maxRetriesPerRequest: null, enableReadyCheck: true, ...redisConnectionSettings(connection), ...target.options, ...requireReplicas, ...extra };
   const redis = target.url === undefined ? new CoalescingRedis(options) : new CoalescingRedis(target.url, options);
   redis.on('error', () => undefined); // reconnection is automatic; callers see failed commands
   return redis;

@@ -99,6 +99,29 @@ describe('a Sentinel set', () => {
       api.disconnect();
     }
   }, 60_000);
+
+  it('with writes confirmed on a replica, a connection does not take a primary restarted alone (empty) until a replica follows it', async () => {
+    // A set of its own: a primary and one replica. The replica dies, the primary restarts without its data.
+    const own = await startSentinelSet({ replicas: 1, downAfterMs: 1_000, failoverTimeoutMs: 3_000 });
+    const durable = newRedis(own.url, {}, { durability: { replicas: 1, timeoutMs: 200 } });
+    const plain = newRedis(own.url);
+    try {
+      const [primary, replica] = own.nodes;
+      await replica?.kill('SIGKILL');
+      await primary?.kill('SIGKILL');
+      await primary?.restart();
+      expect(await plain.dbsize()).toBe(0); // without durability, the lone empty primary is taken
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(durable.status).not.toBe('ready');
+      await replica?.restart(); // a replica of that primary again
+      await expectEventually(async () => durable.status === 'ready', 30_000);
+      expect(portOf(durable)).toBe(primary?.port);
+    } finally {
+      durable.disconnect();
+      plain.disconnect();
+      await own.stop();
+    }
+  }, 90_000);
 });
 
 async function expectEventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
