@@ -116,7 +116,7 @@ describe('@kubernetes/client-node against jobfleet', () => {
   });
 
   it('follows a running pod\'s log until the container ends', async () => {
-    const name = `cn-slow-${run}`;
+    const name = `cn-slow-${run}-${randomUUID().slice(0, 4)}`; // a name of its own per attempt: a retry must not meet the first attempt's Job
     await batch.createNamespacedJob({ namespace: NS, body: job(name, 'echo first; sleep 2; echo second') });
     let podName = '';
     const deadline = Date.now() + 60_000;
