@@ -1,4 +1,4 @@
-import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, controllerRef, isPodTerminal, k8sTime, noExecuteEviction, ownerJobUid, parseTime, type Pod, type PodCondition, type Taint } from '@jobfleet/kube';
+import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, controllerRef, isPodFinished, k8sTime, noExecuteEviction, ownerJobUid, parseTime, type Pod, type PodCondition, type Taint } from '@jobfleet/kube';
 import { eventOps, forgetNodePod, heartbeatTime, isUnreadableRecord, nodePodMembers, nodePodRef, nodeRecords, nodeSpecRecords, onStoreDisconnect, putLostPod, type JobStore, type StoredPod } from '@jobfleet/store';
 import type { JobController } from './controller.js';
 import { evictPodForTaint } from './pod-updates.js';
@@ -92,7 +92,7 @@ export class NodeMonitor {
         const ns = pod.metadata.namespace ?? 'default';
         const name = pod.metadata.name ?? '';
         const member = `${ns}/${name}`;
-        if (isPodTerminal(pod) || pod.metadata.deletionTimestamp || pod.spec.nodeName !== nodeName) continue;
+        if (isPodFinished(pod) || pod.metadata.deletionTimestamp || pod.spec.nodeName !== nodeName) continue;
         const scheduled = parseTime(pod.status.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True')?.lastTransitionTime) ?? parseTime(pod.status.startTime) ?? 0;
         const since = (t: Taint) => Math.max(scheduled, parseTime(t.timeAdded) ?? 0);
         const at = noExecuteEviction(Array.isArray(pod.spec.tolerations) ? pod.spec.tolerations : undefined, taints, since);
@@ -149,7 +149,7 @@ export class NodeMonitor {
   private async handleLostPod(nodeName: string, member: string, stored: StoredPod | undefined, now: number, heartbeat: number): Promise<void> {
     const { ns } = nodePodRef(member);
     const pod = stored?.pod;
-    if (!stored || !pod || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed' || pod.spec.nodeName !== nodeName) {
+    if (!stored || !pod || isPodFinished(pod) || pod.spec.nodeName !== nodeName) {
       await forgetNodePod(this.store, nodeName, member);
       return;
     }

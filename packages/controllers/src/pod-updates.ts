@@ -21,7 +21,7 @@ import {
   deletionGracePeriod,
   isPodDeleted,
   isPodRemovable,
-  isPodTerminal,
+  isPodFinished,
   markPodDeleted,
   ownershipChange,
   podStatusUpdate,
@@ -148,7 +148,7 @@ async function deleteWithCause(store: JobStore, controller: JobController, ns: s
     const node = next.spec.nodeName;
     const result = removeNow
       ? await removePod(store, job?.uid ?? '', { pod: next, rv: stored.rv })
-      : await putPod(store, stored.rv, next, node && !isPodTerminal(next) ? { stopGraceSeconds: grace } : {});
+      : await putPod(store, stored.rv, next, node && !isPodFinished(next) ? { stopGraceSeconds: grace } : {});
     if (!result.ok) continue; // read again: a stale resourceVersion precondition then answers 409
     // A pod no worker took is queued: a node would find it gone, but need not take it.
     if (!node) await opts.queues?.dequeuePods([podQueueEntry(pod)]).catch(() => undefined);
@@ -184,7 +184,7 @@ function checkPreconditions(name: string, pod: Pod, rv: string, opts: DeletePodO
 export async function settleDeletedPod(store: JobStore, ns: string, name: string): Promise<boolean> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const stored = await store.getPod(ns, name);
-    if (!stored || !isPodDeleted(stored.pod) || !isPodTerminal(stored.pod)) return false;
+    if (!stored || !isPodDeleted(stored.pod) || !isPodFinished(stored.pod)) return false;
     if (!isPodRemovable(stored.pod, await isCounted(store, stored.pod))) return false;
     const result = await removePod(store, trackingJob(stored.pod)?.uid ?? '', stored);
     if (result.ok) return true;
@@ -280,7 +280,7 @@ export async function reconcilePodOwner(store: JobStore, controller: JobControll
       synced.push(change.job.metadata.name ?? '');
     } else if (change.kind === 'adopt') {
       // A pod that ended before the adoption is listed with the Job but not counted by it: it may have been counted already.
-      write.adopt = { pod: adoptedPod(pod, change.job), job: change.job, uncounted: !isPodTerminal(pod) };
+      write.adopt = { pod: adoptedPod(pod, change.job), job: change.job, uncounted: !isPodFinished(pod) };
       synced.push(change.job.metadata.name ?? '');
     }
     const result = await commitOwnerChange(store, ns, name, stored.rv, write);

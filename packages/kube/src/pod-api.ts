@@ -11,6 +11,7 @@ import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from './defaults.js';
 import { forbidden, invalid, required, textOf, type FieldError } from './field-errors.js';
 import { isImageReference, IMAGE_REFERENCE_MESSAGE } from './image-reference.js';
 import { ANNOTATION_DELETED, JOB_TRACKING_FINALIZER } from './controller/labels.js';
+import { isPodFinished } from './controller/pods.js';
 import { k8sTime, parseTime } from './controller/time.js';
 import type { Job, ObjectMeta, OwnerReference, Pod, PodCondition, PodSpec, PodStatus, Toleration } from './types.js';
 import { tolerationsSchema } from './schema.js';
@@ -33,10 +34,6 @@ export const WORKER_POD_CONDITIONS: readonly string[] = ['PodScheduled', 'Initia
 /** The Job controller that reconciles Jobs whose spec.managedBy is unset. */
 const JOB_CONTROLLER = 'kubernetes.io/job-controller';
 
-export function isPodTerminal(pod: Pod): boolean {
-  return pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed';
-}
-
 /** Deleted through the API (or evicted): the object goes once its containers ended and no finalizer holds it. */
 export function isPodDeleted(pod: Pod): boolean {
   return pod.metadata.deletionTimestamp !== undefined && pod.metadata.annotations?.[ANNOTATION_DELETED] !== undefined;
@@ -49,7 +46,7 @@ export function isPodDeleted(pod: Pod): boolean {
  */
 export function deletionGracePeriod(pod: Pod, requested?: number): number {
   let period = requested ?? pod.spec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
-  if (!pod.spec.nodeName || isPodTerminal(pod)) period = 0;
+  if (!pod.spec.nodeName || isPodFinished(pod)) period = 0;
   return period < 0 ? 1 : period;
 }
 
@@ -83,7 +80,7 @@ export function markPodDeleted(pod: Pod, opts: PodDeletionOptions): Pod | undefi
     deletionTimestamp,
     deletionGracePeriodSeconds: graceSeconds,
   };
-  const unclaimed = !pod.spec.nodeName && !isPodTerminal(pod);
+  const unclaimed = !pod.spec.nodeName && !isPodFinished(pod);
   return { ...pod, metadata, status: unclaimed ? { ...pod.status, phase: 'Failed' } : pod.status };
 }
 
@@ -108,7 +105,7 @@ export function withPodCondition(pod: Pod, condition: Omit<PodCondition, 'lastTr
  * pod; any other finalizer holds it until a client removes it.
  */
 export function isPodRemovable(pod: Pod, counted: boolean): boolean {
-  if (!isPodDeleted(pod) || !isPodTerminal(pod) || !counted) return false;
+  if (!isPodDeleted(pod) || !isPodFinished(pod) || !counted) return false;
   return (pod.metadata.finalizers ?? []).every((f) => f === JOB_TRACKING_FINALIZER);
 }
 
@@ -409,7 +406,7 @@ function specUpdate(stored: Pod, input: unknown): { spec: PodSpec; errors: Field
   const errors: FieldError[] = [];
   const next = structuredClone(input);
   // Before the deep comparison, the fields a client may change take the stored values (mungedPodSpec).
-  const running = Boolean(old.nodeName) && !isPodTerminal(stored);
+  const running = Boolean(old.nodeName) && !isPodFinished(stored);
   let changed = false;
   for (const list of ['containers', 'initContainers'] as const) {
     const before = old[list] ?? [];

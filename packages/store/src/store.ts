@@ -1,5 +1,5 @@
 import { Redis, type ChainableCommander } from 'ioredis';
-import { EMPTY_CONTROL_STATE, RequestEntityTooLargeError, type CronJob, type Job, type JobControlState, type NodeHeartbeat, type Pod } from '@jobfleet/kube';
+import { EMPTY_CONTROL_STATE, isPodFinished, RequestEntityTooLargeError, type CronJob, type Job, type JobControlState, type NodeHeartbeat, type Pod } from '@jobfleet/kube';
 import { NODE_SPEC_MESSAGE, parseStopMessage } from './jobs.js';
 import { redisKeys, type Keys } from './keys.js';
 import { PodCodec } from './pod-codec.js';
@@ -464,7 +464,7 @@ export class JobStore {
       const r = reports[i] as PodStatusReport;
       const phase = r.pod.status.phase;
       podKeys.push(keys.pod(r.ns, r.name));
-      args.push(r.rv, encoded[i] as string, phase, r.ns, r.name, phase === 'Succeeded' || phase === 'Failed' ? '1' : '0');
+      args.push(r.rv, encoded[i] as string, phase, r.ns, r.name, isPodFinished(r.pod) ? '1' : '0');
     }
     const call = [5 + podKeys.length, keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, keys.nodePods(node), ...podKeys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, newWriteId(), ...args] as const;
     const reply = await this.turn.call<(number | string)[]>((p) => (p as ChainableCommander & Pick<ScriptedRedis, 'reportPodStatus'>).reportPodStatus(...call));
@@ -515,7 +515,7 @@ export class JobStore {
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name ?? '';
     const ops: WriteOp[] = [await this.podPutOp(this.keys.pod(ns, name), expect, pod), ...(opts.extra ?? [])];
-    if (opts.leaveNode || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') ops.push({ op: 'srem', key: this.keys.nodePods(node), member: `${ns}/${name}` });
+    if (opts.leaveNode || isPodFinished(pod)) ops.push({ op: 'srem', key: this.keys.nodePods(node), member: `${ns}/${name}` });
     return this.commit(ops);
   }
 

@@ -5,7 +5,7 @@
  * (after an in-place restart).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestError, InvalidError, forbidden, invalid, type ContainerStatus, type FieldError, type Pod } from '@jobfleet/kube';
+import { BadRequestError, InvalidError, forbidden, invalid, isPodFinished, type ContainerStatus, type FieldError, type Pod } from '@jobfleet/kube';
 import type { LogChunk } from '@jobfleet/store';
 import type { ApiContext } from '../context.js';
 import { parseQueryBool, parseQueryInt, queryString } from '../http.js';
@@ -218,7 +218,7 @@ export function logRun(pod: Pod, container: string, previous: boolean): number {
 
 /** The run followed will write no more: the pod ended, the run ended (terminated), or a later run began or waits to. */
 function runDone(pod: Pod, container: string, run: number): boolean {
-  if (pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') return true;
+  if (isPodFinished(pod)) return true;
   const s = containerStatus(pod, container);
   return s === undefined || s.state.terminated !== undefined || s.restartCount > run;
 }

@@ -130,8 +130,10 @@ export function podIndex(pod: Pod): number | undefined {
   return raw === undefined ? undefined : Number(raw);
 }
 
+/** Ended: Succeeded or Failed (false for a record without a status, as hostile data may be). */
 export function isPodFinished(pod: Pod): boolean {
-  return pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed';
+  const phase = (pod.status as Pod['status'] | undefined)?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
 }
 
 export function podRestartCount(pod: Pod): number {
