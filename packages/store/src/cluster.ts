@@ -38,6 +38,9 @@ export function redisConnectionSettings(connection: RedisConnectionOptions = {})
  */
 const reconnectOnError = (error: Error) => (/^(READONLY|UNBLOCKED)\b/.test(error.message) ? 2 : false);
 
+/** Commands of one turn written at once before the socket is corked for the rest of the turn. */
+const UNCORKED_PER_TURN = 2;
+
 /**
  * A connection whose commands written in one turn of the event loop leave in few writes: the first
  * two go at once, and a third one in the same turn corks the socket until the end of that turn's I/O
@@ -49,9 +52,6 @@ const reconnectOnError = (error: Error) => (/^(READONLY|UNBLOCKED)\b/.test(error
  * the CPU of the throughput benchmark, whose commands mostly go in pipelines already. Replies are
  * unchanged and in order; a command waits at most until the end of the loop's current turn.
  */
-/** Commands of one turn written at once before the socket is corked for the rest of the turn. */
-const UNCORKED_PER_TURN = 2;
-
 class CoalescingRedis extends Redis {
   /** Commands written in this turn so far (reset by a setImmediate at the turn's end). */
   private inTurn = 0;
