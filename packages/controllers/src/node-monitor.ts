@@ -168,7 +168,6 @@ export class NodeMonitor {
 /** Pods of a node read in one round trip. */
 const NODE_POD_READ_BATCH = 500;
 
-
 /** Kubernetes' node controller records NodeNotReady on the pods of a node that stopped reporting; this one also says what follows. */
 function notReadyEvent(nodeName: string, silentMs: number, timings: NodeTimings) {
   return {

@@ -4,7 +4,7 @@ import { ConflictError, generatedSelector, jobPodLabels, k8sTime, type Job, type
 import { pokeCronJobOf } from './cronjobs.js';
 import { podQueueEntry, type TaskQueues } from './queues.js';
 import { CHANGES_MAX_LEN, encodeObject, type JobStore } from './store.js';
-import { defineScript, scriptJson } from './scripts.js';
+import { declaredKeys, defineScript, scriptJson } from './scripts.js';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
@@ -155,17 +155,12 @@ async function finishDeletion(store: JobStore, ns: string, name: string, uid: st
 /** One call of deleteJob-19+.lua: every key it may touch in KEYS, the pods and events named by their keys' index there. */
 async function runDelete(store: JobStore, ns: string, name: string, uid: string, params: { start: boolean; expectUid?: string; expectRv?: string; pods: PodToDelete[]; events: string[] }, opts: DeleteJobOptions): Promise<(string | number)[]> {
   const k = store.keys;
-  const keys = [k.rv, k.changes, k.changesIndex, k.changesInfo, k.job(ns, name), k.jobs(ns), k.pods(ns), k.ttlSchedule, k.deletingJobs, k.events(ns), k.syncLease(ns, name), k.syncAgain(ns, name), k.podQueue, k.podQueueFlows(ns)];
-  keys.push(k.jobPods(uid), k.jobUncounted(uid), k.podDictionary(uid), k.jobEvents(uid), k.jobLogBytes(uid));
-  const index = new Map<string, number>();
-  const at = (key: string) => {
-    let i = index.get(key);
-    if (i === undefined) {
-      i = keys.push(key);
-      index.set(key, i);
-    }
-    return i;
-  };
+  // KEYS[1..19] as the script's header lists them, then the pods' and events' keys.
+  const { keys, at } = declaredKeys([
+    k.rv, k.changes, k.changesIndex, k.changesInfo, k.job(ns, name), k.jobs(ns), k.pods(ns), k.ttlSchedule, k.deletingJobs, k.events(ns),
+    k.syncLease(ns, name), k.syncAgain(ns, name), k.podQueue, k.podQueueFlows(ns),
+    k.jobPods(uid), k.jobUncounted(uid), k.podDictionary(uid), k.jobEvents(uid), k.jobLogBytes(uid),
+  ]);
   const pods = params.pods.map((pod) => ({ ...pod, k: at(k.pod(ns, pod.n)), l: at(k.podLog(ns, pod.n)), z: at(k.podLogArchive(ns, pod.n)), ...(pod.node ? { nk: at(k.nodePods(pod.node)) } : {}) }));
   const events = params.events.map((e) => ({ e, k: at(k.event(ns, e)) }));
   const full = {

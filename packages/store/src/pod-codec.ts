@@ -67,7 +67,7 @@ export class PodCodec {
   async encode(json: string, pod: Pod): Promise<EncodedPod> {
     // A pod waiting for a node is written again whole when one claims it (spec.nodeName): it stays
     // JSON until then, one of at most its Job's parallelism, so that its body is compressed once.
-    if (!pod.spec?.nodeName && !hasEnded(pod)) return { obj: json, dict: '' };
+    if (!pod.spec?.nodeName && !isPodFinished(pod)) return { obj: json, dict: '' };
     const dictId = ownerJobUid(pod);
     const dictionary = dictId ? await this.dictionary(dictId) : null;
     if (!dictionary) return { obj: json, dict: '' };
@@ -152,13 +152,8 @@ export class PodCodec {
  * whatever its phase, out of their sight.
  */
 function storedStatus(statusJson: string, pod: Pod, dictionary: Buffer): string {
-  if (!hasEnded(pod) && !statusJson.includes('"__RV__"') && !statusJson.includes('"resourceVersion":')) return statusJson;
+  if (!isPodFinished(pod) && !statusJson.includes('"__RV__"') && !statusJson.includes('"resourceVersion":')) return statusJson;
   return deflate(statusJson, dictionary);
-}
-
-/** A pod without a status (a record of any shape may be written again) has not ended. */
-function hasEnded(pod: Pod): boolean {
-  return pod.status !== undefined && isPodFinished(pod);
 }
 
 function inflate(base64: string, dictionary: Buffer): string {

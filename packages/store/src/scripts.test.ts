@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadScript, scriptJson, scriptKeyCount } from './scripts.js';
+import { declaredKeys, loadScript, scriptJson, scriptKeyCount } from './scripts.js';
 
 describe('the script loader', () => {
   it('puts each shared fragment in once, for every script that includes it', () => {
@@ -17,6 +17,14 @@ describe('the script loader', () => {
     expect(files.length).toBeGreaterThan(4);
     for (const file of files) expect(scriptKeyCount(file)).toBeGreaterThan(0);
     expect(() => scriptKeyCount('nameless.lua')).toThrow(/number of keys/);
+  });
+});
+
+describe('declaredKeys', () => {
+  it('lists the fixed keys first, then each further key once, answering its 1-based index in KEYS', () => {
+    const declared = declaredKeys(['rv', 'changes']);
+    expect([declared.at('a'), declared.at('b'), declared.at('a'), declared.at('c')]).toStrictEqual([3, 4, 3, 5]);
+    expect(declared.keys).toStrictEqual(['rv', 'changes', 'a', 'b', 'c']);
   });
 });
 

@@ -29,6 +29,27 @@ export function defineScript(redis: Redis, name: string, file: string): void {
   if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: file.endsWith('+.lua') ? undefined : scriptKeyCount(file), lua: loadScript(file) });
 }
 
+/**
+ * The KEYS of a script call that names further keys by their index (applyWrites' operations,
+ * deleteJob's pods and events): `fixed` first, then each key given to `at` once, in order. `at`
+ * answers the key's 1-based index in KEYS, as Lua indexes it.
+ */
+export function declaredKeys(fixed: readonly string[]): { keys: string[]; at(key: string): number } {
+  const keys = [...fixed];
+  const index = new Map<string, number>();
+  return {
+    keys,
+    at(key) {
+      let i = index.get(key);
+      if (i === undefined) {
+        i = keys.push(key);
+        index.set(key, i);
+      }
+      return i;
+    },
+  };
+}
+
 /** A lone surrogate: half of a UTF-16 pair without its other half. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 

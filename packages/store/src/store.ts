@@ -9,7 +9,7 @@ import { SyncHints } from './sync-hints.js';
 import { TurnPipeline } from './turn-pipeline.js';
 import { newWriteId } from './write-id.js';
 import type { QueueFlow } from './queues.js';
-import { defineScript, scriptJson } from './scripts.js';
+import { declaredKeys, defineScript, scriptJson } from './scripts.js';
 
 const RV_PLACEHOLDER = '__RV__';
 /**
@@ -123,15 +123,15 @@ export interface SyncSnapshot {
   finishedLeftOut: number;
 }
 
-/**
- * Serialises a Kubernetes object with the resourceVersion placeholder as the first metadata field,
- * so the Lua script can put the new resourceVersion in without decoding the JSON.
- */
 /** A record that cannot be read as its kind (hostile or torn data), as JSON.parse and the decoding fail on it; a Redis error is not one. */
 export function isUnreadableRecord(err: unknown): boolean {
   return err instanceof SyntaxError || err instanceof TypeError;
 }
 
+/**
+ * Serialises a Kubernetes object with the resourceVersion placeholder as the first metadata field,
+ * so the Lua script can put the new resourceVersion in without decoding the JSON.
+ */
 export function encodeObject(obj: { apiVersion: string; kind: string; metadata: object }): string {
   const { apiVersion, kind, metadata, ...rest } = obj as { apiVersion: string; kind: string; metadata: Record<string, unknown> };
   const { resourceVersion: _ignored, ...meta } = metadata;
@@ -206,19 +206,14 @@ export class JobStore {
   async commit(ops: WriteOp[]): Promise<CommitResult> {
     // Every key an operation touches goes in KEYS (Redis requires it); the operation names it by its index.
     const { keys } = this;
-    const touched = [keys.rv, keys.changes, keys.changesIndex, keys.changesInfo];
-    const index = new Map<string, number>();
+    const declared = declaredKeys([keys.rv, keys.changes, keys.changesIndex, keys.changesInfo]);
     const sent = ops.map((op) => {
       if (!('key' in op)) return op;
       const { key, ...rest } = op;
-      let k = index.get(key);
-      if (k === undefined) {
-        k = touched.push(key);
-        index.set(key, k);
-      }
+      const k = declared.at(key);
       return rest.op === 'put' && rest.request ? { ...rest, k, request: undefined, headroom: this.statusHeadroom } : { ...rest, k };
     });
-    const reply = await this.redis.applyWrites(touched.length, ...touched, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, scriptJson(sent), newWriteId());
+    const reply = await this.redis.applyWrites(declared.keys.length, ...declared.keys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, scriptJson(sent), newWriteId());
     if (reply[0] === 1) {
       await this.durable();
       return { ok: true, rvs: reply.slice(1).map(String) };

@@ -235,7 +235,6 @@ function nodeViewOf(hb: NodeHeartbeat, spec: NodeSpecRecord): NodeView {
   return nodeView(hb, spec, toResourceList(hb.capacity as Record<string, string | number>), requested, Number.isFinite(running) ? running : 0);
 }
 
-
 interface RunningPod {
   runner: RunningPodLike;
   uid: string;

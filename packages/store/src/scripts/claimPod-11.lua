@@ -48,11 +48,9 @@ if #ARGV[5] > maxObject then return {-2, #ARGV[5]} end
 --- @include "appendChange"
 
 local rv = redis.call("INCR", KEYS[1])
-if ARGV[6] ~= "" then
-  redis.call("HSET", KEYS[5], "rv", rv, "obj", ARGV[5], "p", ARGV[7], "w", ARGV[14], "d", ARGV[6])
-else
-  redis.call("HSET", KEYS[5], "rv", rv, "obj", ARGV[5], "p", ARGV[7], "w", ARGV[14])
-end
+local fields = {"rv", rv, "obj", ARGV[5], "p", ARGV[7], "w", ARGV[14]}
+if ARGV[6] ~= "" then fields[#fields + 1] = "d"; fields[#fields + 1] = ARGV[6] end
+redis.call("HSET", KEYS[5], unpack(fields))
 appendChange(rv, "MODIFIED", {kind = "Pod", ns = ns, name = name}, ARGV[5], ARGV[6])
 redis.call("SADD", KEYS[6], ns .. "/" .. name)
 redis.call("ZREM", KEYS[11], ARGV[15])
