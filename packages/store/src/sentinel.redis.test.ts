@@ -122,6 +122,23 @@ describe('a Sentinel set', () => {
       await own.stop();
     }
   }, 90_000);
+
+  it('with writes confirmed on a replica, a connection takes a primary promoted by a failover even before a replica follows it (reads go on)', async () => {
+    const own = await startSentinelSet({ replicas: 1, downAfterMs: 1_000, failoverTimeoutMs: 3_000 });
+    const durable = newRedis(own.url, {}, { durability: { replicas: 1, timeoutMs: 200 } });
+    try {
+      const [primary, replica] = own.nodes;
+      await durable.set('kept', 'yes');
+      await durable.wait(1, 1_000);
+      await primary?.kill('SIGKILL'); // stays dead: the promoted replica has no replica of its own
+      expect(await own.failedOver(primary?.port ?? 0)).toBe(replica?.port);
+      expect(await durable.get('kept')).toBe('yes');
+      expect(portOf(durable)).toBe(replica?.port);
+    } finally {
+      durable.disconnect();
+      await own.stop();
+    }
+  }, 90_000);
 });
 
 async function expectEventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {

@@ -42,8 +42,4 @@ export class SyncHints {
   forget(ns: string, name: string): void {
     this.hints.delete(`${ns}/${name}`);
   }
-
-  get size(): number {
-    return this.hints.size;
-  }
 }
