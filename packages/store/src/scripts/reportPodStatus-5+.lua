@@ -33,7 +33,7 @@ local maxObject = tonumber(ARGV[3])
 
 -- First every pod's check, then one counter increment for the pods written (their resourceVersions
 -- consecutive, in order), then the writes.
-local result, writes, written, planned = {}, {}, 0, {}
+local result, writes, planned = {}, {}, {}
 local pods = #KEYS - 5
 for i = 1, pods do
   local key = KEYS[5 + i]
@@ -54,13 +54,12 @@ for i = 1, pods do
     if #obj > maxObject then
       result[i] = -3
     else
-      written = written + 1
       planned[key] = true
       writes[#writes + 1] = {i = i, key = key, obj = obj, dict = stored[3] or "", a = a}
     end
   end
 end
-local rv = written > 0 and redis.call("INCRBY", KEYS[1], written) - written
+local rv = #writes > 0 and redis.call("INCRBY", KEYS[1], #writes) - #writes
 for _, w in ipairs(writes) do
   rv = rv + 1
   local phase, ns, name, ended = ARGV[w.a + 2], ARGV[w.a + 3], ARGV[w.a + 4], ARGV[w.a + 5]
