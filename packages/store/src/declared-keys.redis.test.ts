@@ -36,6 +36,11 @@ async function watch(run: () => Promise<unknown>): Promise<{ calls: string[][]; 
   return { calls, scripts };
 }
 
+/** A pod of namespace "ns", Running on `node` when given, else Pending. */
+function pod(name: string, node?: string): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...(node ? { nodeName: node } : {}) }, status: { phase: node ? 'Running' : 'Pending' } };
+}
+
 function job(ns: string, name: string): Job {
   return { apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: ns, uid: randomUUID() }, spec: { template: { spec: { containers: [{ name: 'c', image: 'busybox' }] } } }, status: {} } as Job;
 }
@@ -62,11 +67,10 @@ async function scriptKeysDeclared(run: () => Promise<unknown>): Promise<{ checke
 it('every key applyWrites touches is declared in KEYS: puts, deletes, index upkeep, guards, the change stream', async () => {
   const store = scratch.newStore({ changesMaxBytes: 2_000 });
   const k = store.keys;
-  const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'busybox' }] }, status: { phase: 'Pending' } };
   const writes: WriteOp[][] = [
     [putOp(k.job('ns', 'j'), '', job('ns', 'j')), { op: 'zadd', key: k.jobs('ns'), member: 'j' }, { op: 'sadd', key: k.namespaces, member: 'ns' }, { op: 'set', key: k.podDictionary('u'), value: 'x' }],
     [{ op: 'require', key: k.job('ns', 'j'), field: 'obj', value: 'no' }], // a failed guard: reads, writes nothing
-    [putOp(k.pod('ns', 'p'), '*', pod), { op: 'publish', channel: k.nodeChannel('n'), message: 'ns/p' }, { op: 'zrem', key: k.pods('ns'), member: 'q' }],
+    [putOp(k.pod('ns', 'p'), '*', pod('p')), { op: 'publish', channel: k.nodeChannel('n'), message: 'ns/p' }, { op: 'zrem', key: k.pods('ns'), member: 'q' }],
     [{ op: 'del', key: k.pod('ns', 'p'), expect: '*', kind: 'Pod', ns: 'ns', name: 'p' }, { op: 'srem', key: k.namespaces, member: 'x' }, { op: 'delkey', key: k.podLog('ns', 'p') }],
     // Enough changes to trim the stream (its bound is 2,000 bytes): the trim's keys too.
     ...Array.from({ length: 10 }, (_, i) => [putOp(k.job('ns', `j${i}`), '', job('ns', `j${i}`))]),
@@ -84,7 +88,6 @@ it('loadForSync reads only the pods it is given: a cold process asks again namin
   const j = job('ns', 'sync');
   const uid = j.metadata.uid ?? '';
   expect((await insertJob(writer, j)).ok).toBe(true);
-  const pod = (name: string): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'busybox' }] }, status: { phase: 'Pending' } });
   // Pods another process created: the writer's hint does not know them.
   const created: WriteOp[] = ['a', 'b', 'c'].flatMap((n): WriteOp[] => [putOp(k.pod('ns', n), '', pod(n)), { op: 'sadd', key: k.jobUncounted(uid), member: n }]);
   expect((await writer.commit(created)).ok).toBe(true);
@@ -116,7 +119,6 @@ it('every key deleteJob touches is declared: the Job, its pods with their logs a
   const j = job('ns', 'del');
   const uid = j.metadata.uid ?? '';
   expect((await insertJob(store, j)).ok).toBe(true);
-  const pod = (name: string, node?: string): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...(node ? { nodeName: node } : {}) }, status: { phase: node ? 'Running' : 'Pending' } });
   const pods: WriteOp[] = [pod('a', 'n1'), pod('b')].flatMap((p): WriteOp[] => {
     const n = p.metadata.name ?? '';
     return [putOp(k.pod('ns', n), '', p), { op: 'zadd', key: k.jobPods(uid), member: n }, { op: 'zadd', key: k.pods('ns'), member: n }, { op: 'sadd', key: k.jobUncounted(uid), member: n }];
