@@ -37,6 +37,14 @@ const REDIS_POKING_TESTS = [
   'packages/e2e/src/watch-events.test.ts',
 ];
 
+/**
+ * The roles call the store's transitions: how a change is written (its write operations, a bare
+ * commit of them) is the store's to decide. Tests may still set up state below the transitions.
+ */
+const ROLE_SOURCES = ['packages/{api,worker,janitor,controllers,cli,client}/src/**/*.ts'];
+const WRITES = [{ name: '@jobfleet/store', importNames: ['WriteOp', 'PutOp', 'putOp'], message: 'Call a store transition (add one in packages/store/src/transitions.ts if needed), not raw write operations.' }];
+const BARE_COMMIT = { selector: "CallExpression > MemberExpression.callee[property.name='commit']", message: 'Call a store transition (add one in packages/store/src/transitions.ts if needed), not JobStore.commit.' };
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/*.js', '**/*.mjs', 'packages/*/examples/**'] },
   js.configs.recommended,
@@ -48,6 +56,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-explicit-any': 'off',
       'no-empty': ['error', { allowEmptyCatch: true }],
+    },
+  },
+  {
+    files: ROLE_SOURCES,
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...INTERNALS, ...REDIS], paths: WRITES }],
+      'no-restricted-syntax': ['error', BARE_COMMIT],
     },
   },
   {

@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { k8sTime, type Job, type Pod, type PodPhase } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
 import { scratchCluster } from './test-cluster.js';
-import { deleteJob, eventOps, insertJob, parseStopMessage, podQueueEntry, prepareNewJob, putOp, stopMessage, type JobStore } from '@jobfleet/store';
+import { deleteJob, insertJob, parseStopMessage, podQueueEntry, prepareNewJob, putOp, recordJobEvent, stopMessage, type JobStore } from '@jobfleet/store';
 import { createJob } from './jobs.js';
 import { defaultedJob as newJob } from '@jobfleet/testing';
 
@@ -194,7 +194,7 @@ describe('JobController.syncJob', () => {
     expect((await insertJob(store, big)).ok).toBe(true);
     for (let i = 0; i < 160; i++) {
       const event = { type: 'Normal' as const, reason: 'Pulled', message: `Container image "busybox" already present on machine (${i})` };
-      expect((await store.commit(eventOps(store, big, big.metadata.uid ?? '', event, Date.now() - 60_000 + i, { component: 'kubelet', host: 'n1' }))).ok).toBe(true);
+      expect(await recordJobEvent(store, 'many-events', { about: big, jobUid: big.metadata.uid ?? '', event, at: Date.now() - 60_000 + i, source: { component: 'kubelet', host: 'n1' } })).toBe(true);
     }
     await controller.syncJob(NS, 'many-events');
     const names = await store.redis.smembers(store.keys.jobEvents(big.metadata.uid ?? ''));

@@ -1,5 +1,5 @@
 import { ANNOTATION_DELETED, ANNOTATION_NODE_LOST, controllerRef, isPodFinished, k8sTime, noExecuteEviction, ownerJobUid, parseTime, type Pod, type PodCondition, type Taint } from '@jobfleet/kube';
-import { eventOps, forgetNodePod, heartbeatTime, isUnreadableRecord, nodePodMembers, nodePodRef, nodeRecords, nodeSpecRecords, onStoreDisconnect, putLostPod, type JobStore, type StoredPod } from '@jobfleet/store';
+import { forgetNodePod, heartbeatTime, isUnreadableRecord, nodePodMembers, nodePodRef, nodeRecords, nodeSpecRecords, onStoreDisconnect, putLostPod, recordJobEvent, type EventRecord, type JobStore, type StoredPod } from '@jobfleet/store';
 import type { JobController } from './controller.js';
 import { evictPodForTaint } from './pod-updates.js';
 import { clip, type Logger } from './logger.js';
@@ -99,9 +99,10 @@ export class NodeMonitor {
         if (at === undefined || (at !== 'now' && at > now)) continue;
         const evicted = await evictPodForTaint(this.store, this.controller, ns, name, { uid: pod.metadata.uid }).catch(() => undefined);
         const jobUid = ownerJobUid(pod);
-        if (!evicted || !jobUid) continue;
+        const owner = controllerRef(pod);
+        if (!evicted || !jobUid || owner?.kind !== 'Job') continue;
         const event = { type: 'Normal' as const, reason: 'TaintManagerEviction', message: `Marking for deletion Pod ${ns}/${name}` };
-        await this.store.commit(eventOps(this.store, { ...pod, apiVersion: 'v1', kind: 'Pod' }, jobUid, event, now, { component: 'taint-eviction-controller' })).catch(() => undefined);
+        await recordJobEvent(this.store, owner.name, { about: { ...pod, apiVersion: 'v1', kind: 'Pod' }, jobUid, event, at: now, source: { component: 'taint-eviction-controller' } }).catch(() => undefined);
         this.logger?.info({ pod: clip(member, 253), node: clip(nodeName, 253) }, 'pod evicted: its node has a NoExecute taint it does not tolerate (any more)');
       }
     }
@@ -158,8 +159,8 @@ export class NodeMonitor {
     if (!next) return;
     // Marked lost: the node controller's Warning NodeNotReady on the pod, once (in the commit that marks it).
     const jobUid = Number.isNaN(lostAt) ? ownerJobUid(pod) : undefined;
-    const event = jobUid ? eventOps(this.store, { ...pod, apiVersion: 'v1', kind: 'Pod' }, jobUid, notReadyEvent(nodeName, now - heartbeat, this.timings), now, { component: 'node-controller' }) : [];
-    const result = await putLostPod(this.store, stored.rv, next, nodeName, event);
+    const events: EventRecord[] = jobUid ? [{ about: { ...pod, apiVersion: 'v1', kind: 'Pod' }, jobUid, event: notReadyEvent(nodeName, now - heartbeat, this.timings), at: now, source: { component: 'node-controller' } }] : [];
+    const result = await putLostPod(this.store, stored.rv, next, nodeName, events);
     const owner = controllerRef(pod);
     if (result.ok && owner?.kind === 'Job') await this.controller.syncJob(ns, owner.name);
   }

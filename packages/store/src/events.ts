@@ -28,6 +28,25 @@ export interface EventDetails {
 }
 
 /**
+ * One event to record, as the roles hand it to the store (which alone turns it into writes): what
+ * it is about, the Job whose events list it, what happened, when, who says so, and how it repeats.
+ */
+export interface EventRecord {
+  about: Job | Pod | CronJob;
+  jobUid: string;
+  event: JobEvent;
+  /** When it happened (ms). */
+  at: number;
+  source?: EventSource;
+  details?: EventDetails;
+}
+
+/** The writes of `records` (see eventOps). */
+export function eventRecordOps(store: JobStore, records: readonly EventRecord[] = []): WriteOp[] {
+  return records.flatMap((r) => eventOps(store, r.about, r.jobUid, r.event, r.at, r.source, r.details));
+}
+
+/**
  * The writes recording one event about a Job or one of its pods. Every event is also listed under
  * its Job (`jobEvents`), so that deleting the Job deletes its events, its pods' ones included.
  */

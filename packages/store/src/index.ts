@@ -11,7 +11,7 @@ export * from './node-lease.js';
 export * from './namespaces.js';
 export * from './pod-logs.js';
 export * from './pod-status-reports.js';
-export * from './events.js';
+export type { EventDetails, EventRecord, EventSource } from './events.js';
 export * from './keys.js';
 export * from './redis-url.js';
 export * from './metrics.js';

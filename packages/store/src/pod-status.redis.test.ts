@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { newPodForJob, parseJob, podDictionary, type Job, type Pod, type PodStatus } from '@jobfleet/kube';
-import { eventOps } from './events.js';
 import { JobStore, encodeObject } from './store.js';
 import { scratchStore } from './test-store.js';
 
@@ -161,7 +160,7 @@ describe('claimPod', () => {
     return { pod, rv: result.ok ? (result.rvs[0] ?? '') : '' };
   }
   const scheduledEvent = (pod: Pod, name: string) =>
-    eventOps(store, pod, job.metadata.uid ?? '', { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned default/${pod.metadata.name} to ${NODE}` }, Date.now(), { component: 'default-scheduler' }, { name });
+    ({ about: pod, jobUid: job.metadata.uid ?? '', event: { type: 'Normal' as const, reason: 'Scheduled', message: `Successfully assigned default/${pod.metadata.name} to ${NODE}` }, at: Date.now(), source: { component: 'default-scheduler' as const }, details: { name } });
 
   it('writes the claimed pod, puts it on its node and records the Scheduled event, each change in resourceVersion order', async () => {
     const { pod, rv } = await pendingPod('j-eeeee');
@@ -187,7 +186,7 @@ describe('claimPod', () => {
     const pods = await Promise.all(['j-turn1', 'j-turn2', 'j-turn3'].map((n) => pendingPod(n)));
     const pipelines = vi.spyOn(store.redis, 'pipeline');
     const results = await Promise.all(
-      pods.map(({ pod, rv }, i) => store.claimPod({ ns: 'default', name: pod.metadata.name ?? '', rv: i === 1 ? '1' : rv, pod: { ...pod, spec: { ...pod.spec, nodeName: NODE } }, node: NODE, leaseToken: 'lease-a', event: [] })),
+      pods.map(({ pod, rv }, i) => store.claimPod({ ns: 'default', name: pod.metadata.name ?? '', rv: i === 1 ? '1' : rv, pod: { ...pod, spec: { ...pod.spec, nodeName: NODE } }, node: NODE, leaseToken: 'lease-a' })),
     );
     expect(pipelines).toHaveBeenCalledTimes(1);
     pipelines.mockRestore();
@@ -198,7 +197,7 @@ describe('claimPod', () => {
   it('refuses a pod that changed since it was read, writing nothing', async () => {
     const { pod, rv } = await pendingPod('j-fffff');
     const claimed: Pod = { ...pod, spec: { ...pod.spec, nodeName: NODE } };
-    expect((await store.claimPod({ ns: 'default', name: 'j-fffff', rv, pod: claimed, node: NODE, leaseToken: 'lease-a', event: [] })).ok).toBe(true);
+    expect((await store.claimPod({ ns: 'default', name: 'j-fffff', rv, pod: claimed, node: NODE, leaseToken: 'lease-a' })).ok).toBe(true);
     const rvBefore = await scratch.redis.get(store.keys.rv);
     const other: Pod = { ...pod, spec: { ...pod.spec, nodeName: 'node-b' } };
     expect(await store.claimPod({ ns: 'default', name: 'j-fffff', rv, pod: other, node: 'node-b', leaseToken: 'lease-b', event: scheduledEvent(other, 'j-fffff.2') })).toEqual({ ok: false });
@@ -217,7 +216,7 @@ describe('claimPod', () => {
     expect(await scratch.redis.get(store.keys.rv)).toBe(rvBefore);
     expect(await scratch.redis.smembers(store.keys.nodePods(NODE))).toEqual([]);
     expect((await store.getPod('default', 'j-ggggg'))?.pod.spec.nodeName).toBeUndefined();
-    expect((await store.claimPod({ ns: 'default', name: 'j-ggggg', rv, pod: claimed, node: NODE, leaseToken: 'lease-of-another-worker', event: [] })).ok).toBe(true);
+    expect((await store.claimPod({ ns: 'default', name: 'j-ggggg', rv, pod: claimed, node: NODE, leaseToken: 'lease-of-another-worker' })).ok).toBe(true);
   });
 });
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPodForJob, parseJob, podDictionary, type Job, type Pod, type PodStatus } from '@jobfleet/kube';
 import { newRedis } from './cluster.js';
 import { startScratchRedis, type EmbeddedRedis } from './embedded-redis.js';
-import { eventOps } from './events.js';
+import type { EventRecord } from './events.js';
 import { JobStore, putOp } from './store.js';
 import { insertJob } from './transitions.js';
 
@@ -148,14 +148,14 @@ describe('a write whose reply is lost, replayed by the client after it reconnect
   it("a worker's claim answers claimed with the pod's resourceVersion (not lost): pod, node set and Scheduled event written once", async () => {
     const { pod: p, rv } = await pendingPod('j-claim');
     const claimed: Pod = { ...p, spec: { ...p.spec, nodeName: NODE } };
-    const event = eventOps(store, claimed, job.metadata.uid ?? '', { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned default/j-claim to ${NODE}` }, Date.now(), { component: 'default-scheduler' }, { name: 'j-claim.1' });
+    const event: EventRecord = { about: claimed, jobUid: job.metadata.uid ?? '', event: { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned default/j-claim to ${NODE}` }, at: Date.now(), source: { component: 'default-scheduler' }, details: { name: 'j-claim.1' } };
     const { result, rvBefore, rvs, changes } = await cut(() => store.claimPod({ ns: 'default', name: 'j-claim', rv, pod: claimed, node: NODE, leaseToken: 'lease-r', event }));
     expect(result).toEqual({ ok: true, rv: String(rvBefore + 1) });
     expect([rvs, changes]).toEqual([2, 2]); // the pod and its event
     expect((await store.getPod('default', 'j-claim'))?.rv).toBe(String(rvBefore + 1));
     expect(await direct.zrange(store.keys.events('default'), 0, -1)).toEqual(['j-claim.1']);
     // A claim of the pod from the rv it had before, by another call, is still refused.
-    expect(await store.claimPod({ ns: 'default', name: 'j-claim', rv, pod: claimed, node: NODE, leaseToken: 'lease-r', event: [] })).toEqual({ ok: false });
+    expect(await store.claimPod({ ns: 'default', name: 'j-claim', rv, pod: claimed, node: NODE, leaseToken: 'lease-r' })).toEqual({ ok: false });
   });
 
   it('a status report answers written with its resourceVersion (not a conflict); of a batch, each pod as the first run', async () => {

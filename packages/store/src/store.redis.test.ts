@@ -6,7 +6,9 @@ import { Redis } from 'ioredis';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Job, Pod } from '@jobfleet/kube';
 import { JobStore, encodeObject, putOp, type WriteOp } from './store.js';
+import type { EventRecord } from './events.js';
 import { scratchStore } from './test-store.js';
+import { insertJob, recordJobEvent } from './transitions.js';
 
 const scratch = scratchStore();
 let store: JobStore;
@@ -298,6 +300,23 @@ describe('applyWrites: several writes in one batch', () => {
   it('an empty batch succeeds and writes nothing', async () => {
     expect(await store.commit([])).toStrictEqual({ ok: true, rvs: [] });
     expect(await snapshot()).toStrictEqual({});
+  });
+});
+
+describe('recordJobEvent', () => {
+  it("writes an event on its own only while its Job exists with the record's uid: never one that outlives its Job", async () => {
+    const j = job('evented');
+    expect((await insertJob(store, j)).ok).toBe(true);
+    const record = (name: string, jobUid = 'uid-evented'): EventRecord => ({ about: j, jobUid, event: { type: 'Normal', reason: 'R', message: 'm' }, at: Date.now(), details: { name } });
+    expect(await recordJobEvent(store, 'evented', record('e1'))).toBe(true);
+    expect(await store.redis.smembers(store.keys.jobEvents('uid-evented'))).toStrictEqual(['e1']);
+    // A Job of that name with another uid (deleted and created again): the event is not written.
+    expect(await recordJobEvent(store, 'evented', record('e2', 'uid-of-an-older-job'))).toBe(false);
+    expect(await store.redis.exists(store.keys.event('default', 'e2'), store.keys.jobEvents('uid-of-an-older-job'))).toBe(0);
+    // No Job of that name at all.
+    expect(await recordJobEvent(store, 'gone', record('e3'))).toBe(false);
+    expect(await store.redis.exists(store.keys.event('default', 'e3'))).toBe(0);
+    expect(await store.redis.zrange(store.keys.events('default'), 0, -1)).toStrictEqual(['e1']);
   });
 });
 

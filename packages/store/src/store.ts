@@ -1,5 +1,6 @@
 import { Redis, type ChainableCommander } from 'ioredis';
 import { EMPTY_CONTROL_STATE, isPodFinished, RequestEntityTooLargeError, type CronJob, type Job, type JobControlState, type NodeHeartbeat, type Pod } from '@jobfleet/kube';
+import { eventRecordOps, type EventRecord } from './events.js';
 import { NODE_SPEC_MESSAGE, parseStopMessage } from './jobs.js';
 import { redisKeys, type Keys } from './keys.js';
 import { PodCodec } from './pod-codec.js';
@@ -83,8 +84,8 @@ export interface PodClaim {
   node: string;
   /** The token of the node's name lease the worker holds. */
   leaseToken: string;
-  /** The scheduler's Scheduled event, as eventOps writes it (none when past the event rate). */
-  event: WriteOp[];
+  /** The scheduler's Scheduled event (none when past the event rate). */
+  event?: EventRecord;
   /** The pod's queue entry as the node took it (default "ns/name"): the claim lets go of it. */
   entry?: string;
 }
@@ -413,14 +414,15 @@ export class JobStore {
   /**
    * A worker takes a Pending pod for its node (claimPod-11.lua) while `leaseToken` holds the node's
    * name: the pod as claimed, if it still has resourceVersion `rv`, joins the node's pod set, with
-   * the scheduler's event (`event`: the writes of eventOps, none when past the event rate) in the
+   * the scheduler's event (`event`, none when past the event rate) in the
    * same step. ok:false when the pod changed or went since `rv`; nameLost when another worker holds
    * the node's name (nothing written).
    */
   async claimPod(claim: PodClaim): Promise<{ ok: true; rv: string } | { ok: false; nameLost?: true }> {
     const { keys } = this;
-    const { ns, name, rv, pod, node, event, leaseToken, entry = `${ns}/${name}` } = claim;
+    const { ns, name, rv, pod, node, leaseToken, entry = `${ns}/${name}` } = claim;
     // The scheduler's event as eventOps writes it: a new one (put, its namespace index, its Job's set) or a repeat (put).
+    const event = eventRecordOps(this, claim.event ? [claim.event] : []);
     const put = event.find((op): op is PutOp => op.op === 'put' && op.kind === 'Event');
     const index = event.find((op): op is Extract<WriteOp, { op: 'zadd' }> => op.op === 'zadd');
     const owned = event.find((op): op is Extract<WriteOp, { op: 'sadd' | 'srem' | 'zrem' }> => op.op === 'sadd');
@@ -503,13 +505,13 @@ export class JobStore {
   }
 
   /**
-   * A whole write of a pod its node runs, read at resourceVersion `expect`, with `extra` writes
-   * (events) in the same commit; once it has ended (or with leaveNode) it leaves the node's pod set.
+   * A whole write of a pod its node runs, read at resourceVersion `expect`, with `events` recorded
+   * in the same commit; once it has ended (or with leaveNode) it leaves the node's pod set.
    */
-  async putNodePod(expect: string, pod: Pod, node: string, opts: { extra?: WriteOp[]; leaveNode?: boolean } = {}): Promise<CommitResult> {
+  async putNodePod(expect: string, pod: Pod, node: string, opts: { events?: readonly EventRecord[]; leaveNode?: boolean } = {}): Promise<CommitResult> {
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name ?? '';
-    const ops: WriteOp[] = [await this.podPutOp(this.keys.pod(ns, name), expect, pod), ...(opts.extra ?? [])];
+    const ops: WriteOp[] = [await this.podPutOp(this.keys.pod(ns, name), expect, pod), ...eventRecordOps(this, opts.events)];
     if (opts.leaveNode || isPodFinished(pod)) ops.push({ op: 'srem', key: this.keys.nodePods(node), member: `${ns}/${name}` });
     return this.commit(ops);
   }

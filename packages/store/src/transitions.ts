@@ -6,7 +6,7 @@
  */
 import { isJobFinished, isManagedExternally, podDictionary, ttlDeadline, type CorrelatedEvent, type Job, type JobControlState, type JobStatus, type NodeHeartbeat, type NodeSpecRecord, type Pod, sanitizeNodeSpec } from '@jobfleet/kube';
 import { cronJobOwnerOps, cronJobPokeOps } from './cronjobs.js';
-import { eventOps } from './events.js';
+import { eventOps, eventRecordOps, type EventRecord } from './events.js';
 import { stopMessage } from './jobs.js';
 import { enqueueOps, podQueueEntry, wakeMessage, type QueueFlow } from './queues.js';
 import { putOp, type CommitResult, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
@@ -469,10 +469,10 @@ export async function putNodeSpec(store: JobStore, node: string, read: StoredNod
  * as `pod` carries it) with the scheduler's event, if the pod is still as read; false when it changed
  * (claimed, deleted) meanwhile.
  */
-export async function markPodUnschedulable(store: JobStore, read: StoredPod, pod: Pod, event: WriteOp[]): Promise<boolean> {
+export async function markPodUnschedulable(store: JobStore, read: StoredPod, pod: Pod, events: readonly EventRecord[]): Promise<boolean> {
   const ns = pod.metadata.namespace ?? 'default';
   const name = pod.metadata.name ?? '';
-  return (await store.commit([await store.podPutOp(store.keys.pod(ns, name), read.rv, pod), ...event])).ok;
+  return (await store.commit([await store.podPutOp(store.keys.pod(ns, name), read.rv, pod), ...eventRecordOps(store, events)])).ok;
 }
 
 /** Forgets a node (kubectl delete node): its heartbeat and spec records; a live worker registers again at its next heartbeat. */
@@ -496,11 +496,22 @@ export async function forgetNodePod(store: JobStore, node: string, member: strin
   await store.redis.srem(store.keys.nodePods(node), member);
 }
 
+/**
+ * Records an event on its own, not in the write of what it is about: only while its Job (named
+ * `jobName`, with the record's jobUid) exists, so that it never outlives the Job that lists it.
+ * False when the Job is gone.
+ */
+export async function recordJobEvent(store: JobStore, jobName: string, record: EventRecord): Promise<boolean> {
+  const ns = record.about.metadata.namespace ?? 'default';
+  const guard: WriteOp = { op: 'require', key: store.keys.job(ns, jobName), field: 'uid', value: record.jobUid };
+  return (await store.commit([guard, ...eventRecordOps(store, [record])])).ok;
+}
+
 /** Writes a pod of a lost node read at `rv`; once it has ended (Failed), it leaves the node's set in the same commit. */
-export async function putLostPod(store: JobStore, expect: string, pod: Pod, node: string, extra: WriteOp[] = []): Promise<CommitResult> {
+export async function putLostPod(store: JobStore, expect: string, pod: Pod, node: string, events: readonly EventRecord[] = []): Promise<CommitResult> {
   const ns = pod.metadata.namespace ?? 'default';
   const name = pod.metadata.name ?? '';
-  const ops: WriteOp[] = [await store.podPutOp(store.keys.pod(ns, name), expect, pod), ...extra];
+  const ops: WriteOp[] = [await store.podPutOp(store.keys.pod(ns, name), expect, pod), ...eventRecordOps(store, events)];
   if (pod.status.phase === 'Failed') ops.push({ op: 'srem', key: store.keys.nodePods(node), member: `${ns}/${name}` });
   return store.commit(ops);
 }

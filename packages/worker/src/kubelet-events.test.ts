@@ -1,12 +1,8 @@
-/** The kubelet's event messages, rate limit and correlator, as pure decisions over the writes they make. */
+/** The kubelet's event messages, rate limit and correlator, as pure decisions over the events they record. */
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '@jobfleet/kube';
-import { redisKeys } from '@jobfleet/store';
-import type { JobStore, WriteOp } from '@jobfleet/store';
-import { backOffMessage, goDuration, KubeletEventRecorder, kubeletPodName, type KubeletEvent } from './kubelet-events.js';
+import { backOffMessage, goDuration, KubeletEventRecorder, kubeletPodName, type EventPlan, type KubeletEvent } from './kubelet-events.js';
 
-// eventOps reads only the key layout of the store: a stand-in with the real layout.
-const store = { keys: redisKeys('jf') } as unknown as JobStore;
 const pod: Pod = {
   apiVersion: 'v1',
   kind: 'Pod',
@@ -15,7 +11,8 @@ const pod: Pod = {
   status: { phase: 'Running' },
 };
 const ev = (reason: string, at: number, message = `m-${reason}`): KubeletEvent => ({ type: 'Normal', reason, message, fieldPath: 'spec.containers{main}', at });
-const puts = (ops: WriteOp[]) => ops.filter((o): o is Extract<WriteOp, { op: 'put' }> => o.op === 'put').map((o) => ({ name: o.name, expect: o.expect, obj: JSON.parse(o.obj) as Record<string, unknown> }));
+/** What the store is asked to write of each event: its name, count and first time (a count above 1 rewrites the event of that name). */
+const recorded = (plan: EventPlan) => plan.events.map((r) => ({ name: r.details?.name, count: r.details?.count, firstTimestamp: r.details?.firstTimestamp, at: r.at }));
 
 describe('kubelet event texts', () => {
   it.each([
@@ -38,47 +35,43 @@ describe('KubeletEventRecorder', () => {
   const recorder = (qps = 50, burst = 100, clock = () => 0) => new KubeletEventRecorder({ qps, burst, source: { component: 'kubelet', host: 'node-1' }, clock });
 
   it('records an event about the pod and its container, listed under its Job, from the kubelet of the node', () => {
-    const plan = recorder().plan(store, pod, [ev('Started', 1_000, 'Started container main')]);
-    const [put] = puts(plan.ops);
-    expect(put?.expect).toBe('');
-    expect(put?.obj).toMatchObject({
-      reason: 'Started',
-      message: 'Started container main',
-      type: 'Normal',
-      count: 1,
+    const plan = recorder().plan(pod, [ev('Started', 1_000, 'Started container main')]);
+    expect(plan.events).toHaveLength(1);
+    expect(plan.events[0]).toMatchObject({
+      about: { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'ns', name: 'pi-abcde', uid: 'pod-uid' } },
+      jobUid: 'job-uid',
+      event: { type: 'Normal', reason: 'Started', message: 'Started container main' },
+      at: 1_000,
       source: { component: 'kubelet', host: 'node-1' },
-      involvedObject: { kind: 'Pod', namespace: 'ns', name: 'pi-abcde', uid: 'pod-uid', fieldPath: 'spec.containers{main}' },
-      firstTimestamp: '1970-01-01T00:00:01Z',
+      details: { fieldPath: 'spec.containers{main}', count: 1, firstTimestamp: '1970-01-01T00:00:01Z' },
     });
-    expect(plan.ops).toContainEqual({ op: 'sadd', key: store.keys.jobEvents('job-uid'), member: put?.name });
-    expect(plan.ops).toContainEqual({ op: 'zadd', key: store.keys.events('ns'), member: put?.name });
   });
 
   it('a repeat rewrites the first event with its count once the first was committed (the correlator), also within one batch', () => {
     const r = recorder();
-    const first = r.plan(store, pod, [ev('BackOff', 1_000)]);
-    const name = puts(first.ops)[0]?.name;
+    const first = r.plan(pod, [ev('BackOff', 1_000)]);
+    const name = recorded(first)[0]?.name;
     // Not committed (its commit lost a race): the next plan records it anew.
-    expect(puts(r.plan(store, pod, [ev('BackOff', 2_000)]).ops)[0]).toMatchObject({ expect: '' });
+    const lost = recorded(r.plan(pod, [ev('BackOff', 2_000)]))[0];
+    expect(lost).toMatchObject({ count: 1 });
+    expect(lost?.name).not.toBe(name);
     first.committed();
-    const again = r.plan(store, pod, [ev('BackOff', 2_000), ev('BackOff', 3_000), ev('Other', 3_000)]);
-    const [second, third, other] = puts(again.ops);
-    expect(second).toMatchObject({ name, expect: '*', obj: { count: 2, firstTimestamp: '1970-01-01T00:00:01Z', lastTimestamp: '1970-01-01T00:00:02Z' } });
-    expect(third).toMatchObject({ name, expect: '*', obj: { count: 3, lastTimestamp: '1970-01-01T00:00:03Z' } });
+    const [second, third, other] = recorded(r.plan(pod, [ev('BackOff', 2_000), ev('BackOff', 3_000), ev('Other', 3_000)]));
+    expect(second).toStrictEqual({ name, count: 2, firstTimestamp: '1970-01-01T00:00:01Z', at: 2_000 });
+    expect(third).toStrictEqual({ name, count: 3, firstTimestamp: '1970-01-01T00:00:01Z', at: 3_000 });
+    expect(other).toMatchObject({ count: 1 });
     expect(other?.name).not.toBe(name);
-    // Each event, a repeat too, is listed under its namespace and Job (idempotent: a repeat's listing may have been trimmed since).
-    expect(again.ops.filter((o) => o.op !== 'put')).toHaveLength(6);
-    again.committed();
     r.forget('pod-uid');
-    expect(puts(r.plan(store, pod, [ev('BackOff', 4_000)]).ops)[0]).toMatchObject({ expect: '', obj: { count: 1 } });
+    expect(recorded(r.plan(pod, [ev('BackOff', 4_000)]))[0]).toMatchObject({ count: 1, firstTimestamp: '1970-01-01T00:00:04Z' });
   });
 
   it('an event with another message or container is another event', () => {
     const r = recorder();
-    const a = r.plan(store, pod, [ev('Pulled', 0, 'x')]);
+    const a = r.plan(pod, [ev('Pulled', 0, 'x')]);
     a.committed();
-    const b = puts(r.plan(store, pod, [ev('Pulled', 1, 'y'), { ...ev('Pulled', 1, 'x'), fieldPath: 'spec.initContainers{log}' }]).ops);
-    expect(b.map((p) => p.expect)).toStrictEqual(['', '']);
+    const b = recorded(r.plan(pod, [ev('Pulled', 1, 'y'), { ...ev('Pulled', 1, 'x'), fieldPath: 'spec.initContainers{log}' }]));
+    expect(b.map((e) => e.count)).toStrictEqual([1, 1]);
+    expect(new Set([recorded(a)[0]?.name, ...b.map((e) => e.name)]).size).toBe(3);
   });
 
   it('keeps to the node rate: a burst, then qps a second; what is over it is dropped', () => {
@@ -86,17 +79,17 @@ describe('KubeletEventRecorder', () => {
     const r = recorder(2, 3, () => now);
     const many = (n: number) => Array.from({ length: n }, (_, i) => ev(`R${now}-${i}`, now));
     // Plans made at the same time (pods reporting together) share the rate.
-    expect(puts(r.plan(store, pod, many(2)).ops)).toHaveLength(2);
-    expect(puts(r.plan(store, pod, many(5)).ops)).toHaveLength(1);
-    expect(puts(r.plan(store, pod, many(5)).ops)).toHaveLength(0);
+    expect(r.plan(pod, many(2)).events).toHaveLength(2);
+    expect(r.plan(pod, many(5)).events).toHaveLength(1);
+    expect(r.plan(pod, many(5)).events).toHaveLength(0);
     now = 1_000;
-    expect(puts(r.plan(store, pod, many(5)).ops)).toHaveLength(2);
+    expect(r.plan(pod, many(5)).events).toHaveLength(2);
     now = 60_000;
-    expect(puts(r.plan(store, pod, many(5)).ops)).toHaveLength(3); // never more than the burst
+    expect(r.plan(pod, many(5)).events).toHaveLength(3); // never more than the burst
   });
 
   it('records nothing for a pod without a Job (its events would have no owner to go with) or with qps 0 and burst 0', () => {
-    expect(recorder().plan(store, { ...pod, metadata: { ...pod.metadata, ownerReferences: [] } }, [ev('Started', 0)]).ops).toStrictEqual([]);
-    expect(recorder(0, 0).plan(store, pod, [ev('Started', 0)]).ops).toStrictEqual([]);
+    expect(recorder().plan({ ...pod, metadata: { ...pod.metadata, ownerReferences: [] } }, [ev('Started', 0)]).events).toStrictEqual([]);
+    expect(recorder(0, 0).plan(pod, [ev('Started', 0)]).events).toStrictEqual([]);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { k8sTime, ownerJobUid, type Pod } from '@jobfleet/kube';
-import { eventOps, type EventSource, type JobStore, type WriteOp } from '@jobfleet/store';
+import type { EventRecord, EventSource } from '@jobfleet/store';
 
 /** One event about a pod, as the pod runner records it. */
 export interface KubeletEvent {
@@ -68,9 +68,9 @@ interface Recorded {
   firstTimestamp: string;
 }
 
-/** The writes of a batch of events, and what to remember once they are committed. */
+/** A batch of events to record, and what to remember once they are committed. */
 export interface EventPlan {
-  ops: WriteOp[];
+  events: EventRecord[];
   /** Call once the writes are committed: later repeats of these events update them. */
   committed(): void;
 }
@@ -86,7 +86,7 @@ export interface KubeletEventRecorderOptions {
 }
 
 /**
- * Turns a node's events into writes: new events within the node's rate, repeats as updates of
+ * Turns a node's events into event records: new events within the node's rate, repeats as updates of
  * the event they repeat. Events past the rate are dropped, as the kubelet's recorder drops what its
  * rate limit holds back; a node that runs thousands of short pods a second thus writes at most
  * `qps` events a second, not several per pod.
@@ -105,19 +105,19 @@ export class KubeletEventRecorder {
   }
 
   /**
-   * The writes recording `events` about `pod` (a Job's pod; others have nowhere to be listed),
-   * to be committed with a compare-and-set write of the pod itself. The events take their share
+   * The records of `events` about `pod` (a Job's pod; others have nowhere to be listed), to be
+   * committed with a compare-and-set write of the pod itself. The events take their share
    * of the rate at once (plans made at the same time never exceed it together); what they are is
    * remembered only once `committed()`, so a plan whose commit lost its race is made again anew.
    */
-  plan(store: JobStore, pod: Pod, events: readonly KubeletEvent[]): EventPlan {
+  plan(pod: Pod, events: readonly KubeletEvent[]): EventPlan {
     const jobUid = ownerJobUid(pod);
     const podUid = pod.metadata.uid ?? '';
-    if (!jobUid || events.length === 0) return { ops: [], committed: () => undefined };
+    if (!jobUid || events.length === 0) return { events: [], committed: () => undefined };
     const about: Pod = { ...pod, apiVersion: 'v1', kind: 'Pod' };
     const known = this.recorded.get(podUid) ?? new Map<string, Recorded>();
     const updates = new Map<string, Recorded>();
-    const ops: WriteOp[] = [];
+    const records: EventRecord[] = [];
     this.refill();
     for (const e of events) {
       if (this.tokens < 1) break;
@@ -128,11 +128,12 @@ export class KubeletEventRecorder {
       const next: Recorded = repeat
         ? { ...before, count: before.count + 1 }
         : { name: eventName(pod, e.at), uid: randomUUID(), count: 1, first: e.at, firstTimestamp: k8sTime(e.at) };
-      ops.push(...eventOps(store, about, jobUid, e, e.at, this.opts.source, { ...(e.fieldPath ? { fieldPath: e.fieldPath } : {}), name: next.name, uid: next.uid, count: next.count, firstTimestamp: next.firstTimestamp }));
+      const details = { ...(e.fieldPath ? { fieldPath: e.fieldPath } : {}), name: next.name, uid: next.uid, count: next.count, firstTimestamp: next.firstTimestamp };
+      records.push({ about, jobUid, event: { type: e.type, reason: e.reason, message: e.message }, at: e.at, source: this.opts.source, details });
       updates.set(key, next);
     }
     return {
-      ops,
+      events: records,
       committed: () => {
         if (updates.size === 0) return;
         for (const [key, r] of updates) known.set(key, r);

@@ -3,7 +3,6 @@ import type { Delays, Taint } from '@jobfleet/kube';
 import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, isPodFinished, type NodeHeartbeat, type NodeSpecRecord, type NodeView, type Fit, fitsNode, mayPreferOtherNodes, nodeView, podRequests, preferenceScores, toResourceList, unschedulableMessage, isPodReady, controllerRef, isSidecar, k8sTime, ownerJobUid, podQOSClass, podRestartCount, type Pod, type PodStatus, type ResourceList } from '@jobfleet/kube';
 import { ANNOTATION_NODE_LOST, Cluster, DEFAULT_NODE_TIMINGS, lostPod, selfFenceAfterMs, settleDeletedPod, silentLogger, clip, type Logger, type NodeTimings, type RunningMetricsServer } from '@jobfleet/controllers';
 import {
-  eventOps,
   markPodUnschedulable,
   MAX_SKIP,
   nodeSpec,
@@ -19,7 +18,7 @@ import {
   type RedisConnectionOptions,
   type StoreLimits,
   type StoredPod,
-  type WriteOp,
+  type EventRecord,
 } from '@jobfleet/store';
 import { DEFAULT_DOCKER_TIMEOUT_MS, DockerEngine, LABELS } from './docker.js';
 import { DEFAULT_EVENT_BURST, DEFAULT_EVENT_QPS, KubeletEventRecorder, type KubeletEvent } from './kubelet-events.js';
@@ -482,7 +481,7 @@ export class WorkerNode {
       const now = await this.cluster.store.now();
       const about = { ...pod, apiVersion: 'v1', kind: 'Pod' } as Pod;
       const jobUid = ownerJobUid(about);
-      const event = jobUid ? eventOps(this.cluster.store, about, jobUid, { type: 'Warning', reason: refusal.reason, message: refusal.message }, now, { component: 'kubelet', host: this.nodeName }) : [];
+      const event: EventRecord[] = jobUid ? [{ about, jobUid, event: { type: 'Warning', reason: refusal.reason, message: refusal.message }, at: now, source: { component: 'kubelet', host: this.nodeName } }] : [];
       await this.reportStatus(ns, name, refusedPodStatus(pod, refusal, now), event);
       await this.syncOwner(pod);
       return;
@@ -595,8 +594,8 @@ export class WorkerNode {
       spec: { ...pod.spec, nodeName: this.nodeName },
       status: { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: k8sTime(now) }] },
     };
-    const scheduled = this.schedulerEvents.plan(this.cluster.store, claimed, [{ type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ns}/${name} to ${this.nodeName}`, at: now }]);
-    const result = await this.cluster.store.claimPod({ ns, name, rv: stored.rv, pod: claimed, node: this.nodeName, leaseToken, event: scheduled.ops, entry });
+    const scheduled = this.schedulerEvents.plan(claimed, [{ type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ns}/${name} to ${this.nodeName}`, at: now }]);
+    const result = await this.cluster.store.claimPod({ ns, name, rv: stored.rv, pod: claimed, node: this.nodeName, leaseToken, ...(scheduled.events[0] ? { event: scheduled.events[0] } : {}), entry });
     if (result.ok) {
       scheduled.committed();
       return { pod: claimed, rv: result.rv, gpus: reservation.gpus ?? [], reservation: reservation.token ?? '' };
@@ -677,8 +676,8 @@ export class WorkerNode {
     const condition = { type: 'PodScheduled' as const, status: 'False' as const, lastProbeTime: null, lastTransitionTime: current?.status === 'False' && current.lastTransitionTime ? current.lastTransitionTime : k8sTime(now), reason: 'Unschedulable', message };
     const conditions = [...previous.filter((c) => c.type !== 'PodScheduled'), condition];
     const next: Pod = { ...pod, status: { ...pod.status, conditions } };
-    const event = this.schedulerEvents.plan(this.cluster.store, next, [{ type: 'Warning', reason: 'FailedScheduling', message, at: now }]);
-    if (await markPodUnschedulable(this.cluster.store, stored, next, event.ops)) event.committed();
+    const event = this.schedulerEvents.plan(next, [{ type: 'Warning', reason: 'FailedScheduling', message, at: now }]);
+    if (await markPodUnschedulable(this.cluster.store, stored, next, event.events)) event.committed();
     // The pod may run elsewhere: its events are not this node's to correlate (the next message is an event of its own).
     this.schedulerEvents.forget(pod.metadata.uid ?? '');
   }
@@ -705,13 +704,13 @@ export class WorkerNode {
   }
 
   /**
-   * Writes the pod's status (with `extra` writes and the kubelet's `events` in the same commit);
+   * Writes the pod's status (with the `recorded` events and the kubelet's `events` in the same commit);
    * false when the pod no longer exists or was already ended by someone else (the node monitor).
    * Stops the pod if it is being deleted. A pod stopped because this node shuts down is handed
    * back: it is marked so that the controller replaces it without counting a failure. `log` (at the
    * pod's end) is archived before the status, in the same request when the status is written alone.
    */
-  private async reportStatus(ns: string, name: string, status: PodStatus, extra: WriteOp[] = [], events: readonly KubeletEvent[] = [], log?: PodLogFinish): Promise<boolean> {
+  private async reportStatus(ns: string, name: string, status: PodStatus, recorded: readonly EventRecord[] = [], events: readonly KubeletEvent[] = [], log?: PodLogFinish): Promise<boolean> {
     const running = this.running.get(`${ns}/${name}`);
     // The log's archive, on its own (before a whole write, or when no status is written): at most once.
     const archive = async () => {
@@ -730,21 +729,21 @@ export class WorkerNode {
       const handedBack = this.draining && isPodFinished({ ...before, status }) && this.running.get(`${ns}/${name}`)?.runner.stopReason === 'NodeShutdown';
       const annotations = handedBack ? { ...(before.metadata.annotations ?? {}), [ANNOTATION_STOP_REASON]: 'NodeShutdown' } : before.metadata.annotations;
       const after: Pod = { ...before, metadata: { ...before.metadata, ...(annotations ? { annotations } : {}) }, status: this.withNodeFields(before, status) };
-      const recorded = this.kubeletEvents.plan(this.cluster.store, before, events);
+      const planned = this.kubeletEvents.plan(before, events);
       // A report of the status alone writes only the status (batched with the node's other reports).
       let result: PodStatusResult | undefined;
-      if (!handedBack && extra.length === 0 && recorded.ops.length === 0) {
+      if (!handedBack && recorded.length === 0 && planned.events.length === 0) {
         result = await this.cluster.store.reportPodStatus({ ns, name, rv: stored.rv, pod: after, node: this.nodeName, ...(log ? { log } : {}) });
         log = undefined; // archived with it, whatever became of the status
       }
       if (result?.ok === false && result.reason === 'conflict') continue;
       if (!result?.ok) {
         await archive();
-        const committed = await this.cluster.store.putNodePod(stored.rv, after, this.nodeName, { extra: [...extra, ...recorded.ops] });
+        const committed = await this.cluster.store.putNodePod(stored.rv, after, this.nodeName, { events: [...recorded, ...planned.events] });
         if (!committed.ok) continue;
         result = { ok: true, rv: committed.rvs[0] ?? '' };
       }
-      recorded.committed();
+      planned.committed();
       if (running) running.last = { pod: after, rv: result.rv };
       if (before.metadata.deletionTimestamp && !isMarkedLost(before)) this.running.get(`${ns}/${name}`)?.runner.stop('Terminated', before.metadata.deletionGracePeriodSeconds ?? 30);
       const changed = before.status.phase !== after.status.phase || podRestartCount(before) !== podRestartCount(after) || isPodReady(before) !== isPodReady(after);
