@@ -31,6 +31,11 @@ export interface JobfleetClientOptions {
   fetch?: typeof fetch;
   /** Watch reconnection and polling intervals. */
   watchTiming?: Partial<WatchTiming>;
+  /**
+   * Calls with a whole answer in flight at once, each on a kept-alive connection; more wait their
+   * turn (watches and followed logs are not counted). Default: 64 (DEFAULT_MAX_REQUESTS_IN_FLIGHT).
+   */
+  maxRequestsInFlight?: number;
 }
 
 export interface CallOptions {
@@ -160,7 +165,7 @@ export class JobfleetClient {
 
   constructor(options: JobfleetClientOptions = {}) {
     const server = options.server ?? process.env.JOBFLEET_SERVER ?? DEFAULT_SERVER;
-    this.http = new HttpTransport(server, options.token ?? process.env.JOBFLEET_TOKEN, options.fetch ?? tlsFetch(server, options));
+    this.http = new HttpTransport(server, options.token ?? process.env.JOBFLEET_TOKEN, options.fetch ?? tlsFetch(server, options), options.maxRequestsInFlight);
     this.server = this.http.server;
     this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
     this.watchTiming = { ...DEFAULT_WATCH_TIMING, ...options.watchTiming };

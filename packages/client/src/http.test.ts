@@ -67,3 +67,72 @@ describe('an unreachable server', () => {
     await server.close();
   });
 });
+
+describe('calls in flight at once', () => {
+  let server: FakeApiServer | undefined;
+  afterEach(async () => server?.close());
+
+  /** A server that holds every request until released, counting those it holds at once. */
+  async function holdingServer() {
+    let held: (() => void)[] = [];
+    let most = 0;
+    const fake = await fakeApiServer(
+      (request, response) =>
+        new Promise<void>((resolve) => {
+          held.push(() => {
+            sendJson(response, 200, { kind: 'Job', metadata: { name: request.url.pathname.split('/').pop() } });
+            resolve();
+          });
+          most = Math.max(most, held.length);
+        }),
+    );
+    const release = () => {
+      const now = held;
+      held = [];
+      for (const r of now) r();
+    };
+    return { fake, release, most: () => most, held: () => held.length };
+  }
+
+  it('at most maxRequestsInFlight; the others wait their turn and all are answered', async () => {
+    const s = await holdingServer();
+    server = s.fake;
+    const client = new JobfleetClient({ server: server.url, maxRequestsInFlight: 3 });
+    const calls = Promise.all(Array.from({ length: 10 }, (_, i) => client.getJob(`j${i}`)));
+    for (let answered = 0; answered < 10; ) {
+      await new Promise((r) => setTimeout(r, 20));
+      answered += s.held();
+      s.release();
+    }
+    const jobs = await calls;
+    expect(jobs.map((j) => j.metadata.name)).toStrictEqual(Array.from({ length: 10 }, (_, i) => `j${i}`));
+    expect(s.most()).toBe(3);
+    expect(server.requests).toHaveLength(10);
+  });
+
+  it('a call aborted while it waits leaves the line without being sent; a failed call gives its turn back', async () => {
+    const s = await holdingServer();
+    server = s.fake;
+    const client = new JobfleetClient({ server: server.url, maxRequestsInFlight: 1 });
+    const first = client.getJob('first');
+    const abort = new AbortController();
+    const waiting = client.getJob('aborted', { signal: abort.signal }).catch((e: unknown) => e);
+    const third = client.getJob('third');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.held()).toBe(1);
+    abort.abort();
+    expect(((await waiting) as Error).name).toBe('AbortError');
+    s.release();
+    await first;
+    await new Promise((r) => setTimeout(r, 50));
+    s.release();
+    await third;
+    expect(server.requests.map((r) => r.url.pathname.split('/').pop())).toStrictEqual(['first', 'third']);
+    // An error answer frees its turn too.
+    await server.close();
+    server = await fakeApiServer((_, response) => sendJson(response, 404, statusBody(404, 'NotFound', 'jobs.batch "x" not found')));
+    const failing = new JobfleetClient({ server: server.url, maxRequestsInFlight: 1 });
+    for (let i = 0; i < 3; i++) await expect(failing.getJob('x')).rejects.toBeInstanceOf(NotFoundError);
+    expect(() => new JobfleetClient({ maxRequestsInFlight: 0 })).toThrow(/at least 1/);
+  });
+});

@@ -75,7 +75,7 @@ export {
 } from './client.js';
 export { ServerUnreachableError, JobFailedError, WaitTimeoutError } from './errors.js';
 /** The HTTP layer, for requests the client has no method for (the CLI's `version`, `get -w`, `get -A`). */
-export { HttpTransport, type Query, type RequestOptions } from './http.js';
+export { DEFAULT_MAX_REQUESTS_IN_FLIGHT, HttpTransport, type Query, type RequestOptions } from './http.js';
 export { httpsFetch } from './https-fetch.js';
 export { readLines } from './lines.js';
 export type { WatchTiming } from './watch.js';
