@@ -35,6 +35,9 @@ const MAX_SYNC_LOAD_ATTEMPTS = 5;
 
 export type ObjectKind = 'Job' | 'Pod' | 'Event' | 'CronJob';
 
+/** applyWrites-4+.lua's arguments before the objects' texts (see its header). */
+const APPLY_WRITES_FIXED_ARGS = 5;
+
 /** One write of applyWrites-4+.lua; see the script's header for the semantics. */
 export type WriteOp =
   | {
@@ -208,13 +211,33 @@ export class JobStore {
     // Every key an operation touches goes in KEYS (Redis requires it); the operation names it by its index.
     const { keys } = this;
     const declared = declaredKeys([keys.rv, keys.changes, keys.changesIndex, keys.changesInfo]);
+    // Objects, their bookkeeping and values travel as arguments of their own, named by their index in
+    // ARGV: inside the operations' JSON each would be escaped again (a stringify and a cjson.decode
+    // of every quote of every object).
+    const texts: string[] = [];
+    const argv = (text: string) => APPLY_WRITES_FIXED_ARGS + texts.push(text);
     const sent = ops.map((op) => {
       if (!('key' in op)) return op;
-      const { key, ...rest } = op;
-      const k = declared.at(key);
-      return rest.op === 'put' && rest.request ? { ...rest, k, request: undefined, headroom: this.statusHeadroom } : { ...rest, k };
+      switch (op.op) {
+        case 'put': {
+          const { key, obj, ctl, request, ...rest } = op;
+          return { ...rest, k: declared.at(key), o: argv(obj), ...(ctl === undefined ? {} : { c: argv(ctl) }), ...(request ? { headroom: this.statusHeadroom } : {}) };
+        }
+        case 'set': {
+          const { key, value, ...rest } = op;
+          return { ...rest, k: declared.at(key), v: argv(value) };
+        }
+        case 'del': {
+          const { key, final, ...rest } = op;
+          return { ...rest, k: declared.at(key), ...(final === undefined ? {} : { f: argv(final) }) };
+        }
+        default: {
+          const { key, ...rest } = op;
+          return { ...rest, k: declared.at(key) };
+        }
+      }
     });
-    const reply = await this.redis.applyWrites(declared.keys.length, ...declared.keys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, scriptJson(sent), newWriteId());
+    const reply = await this.redis.applyWrites(declared.keys.length, ...declared.keys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, scriptJson(sent), newWriteId(), ...texts);
     if (reply[0] === 1) {
       await this.durable();
       return { ok: true, rvs: reply.slice(1).map(String) };

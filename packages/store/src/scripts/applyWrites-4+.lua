@@ -17,16 +17,17 @@
   ARGV[1] change stream max entries
   ARGV[2] change stream max bytes
   ARGV[3] max bytes of one stored object (obj + ctl), as etcd's request limit
-  ARGV[4] JSON array of operations:
-    {op="put", k, expect, obj, kind, ns, name, ctl?, dict?, uid?, phase?, headroom?}
+  ARGV[4] JSON array of operations (an object, its ctl, a set's value and a del's final are not in
+          the JSON but arguments of their own, named by their index in ARGV: "o", "c", "v", "f"):
+    {op="put", k, expect, o (obj), kind, ns, name, c (ctl)?, dict?, uid?, phase?, headroom?}
         expect: "" must not exist, "*" any, else the current rv; ctl: controller bookkeeping stored
         beside the object; dict: id of the dictionary the obj is compressed with (pods), kept with it;
         uid, phase: the object's uid / a pod's phase, kept beside it so that scripts need not decode it;
         headroom: bytes the object must leave free below ARGV[3] (a user's write keeps room for the
         status the controller adds later)
-    {op="del", k, expect, kind, ns, name, final?}
+    {op="del", k, expect, kind, ns, name, f (final)?}
         final: the object's JSON for the DELETED event (when the stored one is compressed)
-    {op="set", k, value}
+    {op="set", k, v (value)}
     {op="sadd"|"srem"|"zadd"|"zrem", k, member, score?}     index upkeep, unconditional
     {op="delkey", k}
     {op="hdel", k, field}                                   drops a field of a hash (a record of a registry)
@@ -40,6 +41,7 @@
           as a conflict. Its resourceVersions are rebuilt from that put's (one call's are
           consecutive). Not recognised: a call without such a put (events, deletes and index upkeep
           only; events carry no id, as the field would cost each one ~48 bytes of Redis).
+  ARGV[6..] the operations' objects, ctls, values and finals (see ARGV[4])
   The object JSON carries the placeholder "__RV__" where its resourceVersion goes.
 
   Returns {1, rv1, rv2, ...} (one rv per put/del, in order) on success (and on a replay of a call
@@ -58,6 +60,10 @@ local writeId = ARGV[5] or ""
 local writes, firstPut = 0, nil
 for _, op in ipairs(ops) do
   if op.k then op.key = KEYS[op.k] end
+  if op.o then op.obj = ARGV[op.o] end
+  if op.c then op.ctl = ARGV[op.c] end
+  if op.v then op.value = ARGV[op.v] end
+  if op.f then op.final = ARGV[op.f] end
   if op.op == "put" or op.op == "del" then
     op.at = writes
     writes = writes + 1
