@@ -118,6 +118,14 @@ describe('redisSettings: flags and REDIS_PASSWORD into one connection setting', 
     expect(redisSettings({ redisUrl: url, redisWaitReplicas: 0 }, {})).toEqual({ url, connection: {} });
   });
 
+  it('through Sentinel, writes wait for one replica unless --redis-wait-replicas says otherwise; a single Redis waits for none', () => {
+    const durability = (replicas: number) => ({ durability: { replicas, timeoutMs: REDIS_WAIT_TIMEOUT_MS } });
+    expect(redisSettings({ redisUrl: 'redis+sentinel://s1:26379/jobs' }, {})?.connection).toEqual(durability(1));
+    expect(redisSettings({ redisUrl: 'redis+sentinel://s1:26379/jobs', redisWaitReplicas: 2 }, {})?.connection).toEqual(durability(2));
+    expect(redisSettings({ redisUrl: 'redis+sentinel://s1:26379/jobs', redisWaitReplicas: 0 }, {})?.connection).toEqual({});
+    expect(redisSettings({ redisUrl: 'redis://h:6379' }, {})?.connection).toEqual({});
+  });
+
   it.each([
     { name: 'a Sentinel URL without the master name', flags: { redisUrl: 'redis+sentinel://:s3cret@s1:26379' }, message: /^--redis-url \(REDIS_URL\): a Sentinel URL must end with the master's name.*redis\+sentinel:\/\/:\*\*\*@s1:26379$/ },
     { name: 'TLS files with a Sentinel URL', flags: { redisUrl: 'redis+sentinel://s1/m', redisCaFile: 'ca.crt' }, message: /need a rediss:\/\/ URL/ },

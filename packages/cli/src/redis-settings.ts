@@ -15,6 +15,9 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 /** How long a write waits for --redis-wait-replicas replicas (one WAIT) before the API answers 503 (workers wait on). */
 export const REDIS_WAIT_TIMEOUT_MS = 1_000;
 
+/** Replicas a write waits for through a Sentinel set when --redis-wait-replicas is not given (0 to opt out). */
+export const DEFAULT_SENTINEL_WAIT_REPLICAS = 1;
+
 /** What @jobfleet/store's RedisConnectionOptions holds (declared here so that client commands load no role package). */
 export interface RedisConnection {
   username?: string;
@@ -57,7 +60,7 @@ export function addRedisOptions(command: Command, defaultUrl?: string): Command 
     .addOption(new Option('--redis-cert-file <file>', 'PEM client certificate for a Redis that asks for one (rediss://)').env('REDIS_CERT_FILE'))
     .addOption(new Option('--redis-key-file <file>', 'the PEM private key of --redis-cert-file').env('REDIS_KEY_FILE'))
     .addOption(
-      new Option('--redis-wait-replicas <n>', 'after every write, wait until N Redis replicas have it (WAIT), so that a failover loses no acknowledged write; with Sentinel: 1')
+      new Option('--redis-wait-replicas <n>', 'after every write, wait until N Redis replicas have it (WAIT), so that a failover loses no acknowledged write (default: 1 with a Sentinel URL, else 0)')
         .env('JOBFLEET_REDIS_WAIT_REPLICAS')
         .argParser(nonNegativeInteger),
     );
@@ -81,7 +84,10 @@ export function redisSettings(flags: RedisFlags, env: Record<string, string | un
   const password = env.REDIS_PASSWORD || undefined;
   // Sentinels get the data nodes' password unless they have their own (environment only, as REDIS_PASSWORD).
   const sentinelPassword = parsed.kind === 'sentinel' ? env.REDIS_SENTINEL_PASSWORD || undefined : undefined;
-  const durability = redisWaitReplicas ? { replicas: redisWaitReplicas, timeoutMs: REDIS_WAIT_TIMEOUT_MS } : undefined;
+  // Through Sentinel, writes wait for one replica unless told otherwise: a failover would otherwise take
+  // back what was acknowledged (a Job created, a completion counted), which is what Sentinel is there to avoid.
+  const replicas = redisWaitReplicas ?? (parsed.kind === 'sentinel' ? DEFAULT_SENTINEL_WAIT_REPLICAS : 0);
+  const durability = replicas > 0 ? { replicas, timeoutMs: REDIS_WAIT_TIMEOUT_MS } : undefined;
   const tls = tlsFiles
     ? {
         ...(redisCaFile ? { ca: readPem(redisCaFile, '--redis-ca-file') } : {}),
