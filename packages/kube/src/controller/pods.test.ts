@@ -6,6 +6,7 @@ import {
   isPodFinished,
   isPodReady,
   newPodForJob,
+  podDictionary,
   podFinishTime,
   podGenerateName,
   podIndex,
@@ -283,4 +284,23 @@ describe('pod helpers', () => {
     { name: '0', annotations: { [COMPLETION_INDEX_KEY]: '0' }, want: 0 },
     { name: '42', annotations: { [COMPLETION_INDEX_KEY]: '42' }, want: 42 },
   ])('podIndex: $name', ({ annotations, want }) => expect(podIndex(pod({}, annotations))).toBe(want));
+});
+
+describe('podDictionary', () => {
+  it("is the Job's pod waiting, then finished on a node, as JSON: the same for the same Job, leaving the template alone", () => {
+    const job = newJob('pi');
+    const before = JSON.stringify(job);
+    const dictionary = podDictionary(job);
+    expect(podDictionary(job)).toBe(dictionary);
+    expect(JSON.stringify(job)).toBe(before);
+    const split = dictionary.indexOf('}{"apiVersion"') + 1;
+    const [pending, finished] = [JSON.parse(dictionary.slice(0, split)) as Pod, JSON.parse(dictionary.slice(split)) as Pod];
+    expect(pending).toStrictEqual(JSON.parse(JSON.stringify(newPodForJob(job, { name: 'pi-bcdfg', uid: '00000000-0000-0000-0000-000000000000', now: 0 }))));
+    expect(pending.spec.nodeName).toBeUndefined();
+    // The finished one differs from the waiting one in its node and status only.
+    expect({ ...finished, spec: { ...finished.spec, nodeName: undefined }, status: undefined }).toStrictEqual({ ...pending, spec: { ...pending.spec, nodeName: undefined }, status: undefined });
+    expect(finished.spec.nodeName).toBe('node');
+    expect(finished.status).toMatchObject({ phase: 'Succeeded', containerStatuses: [{ name: 'main', state: { terminated: { reason: 'Completed' } } }, { name: 'side' }] });
+    expect(Object.keys(finished).at(-1)).toBe('status');
+  });
 });

@@ -188,10 +188,10 @@ function deletionTime(pod: Pod): number | undefined {
  */
 export function podDictionary(job: Job): string {
   const pending = newPodForJob(job, { name: `${job.metadata.name}-bcdfg`, uid: '00000000-0000-0000-0000-000000000000', now: 0 });
-  const pod = structuredClone(pending);
   const t = '1970-01-01T00:00:00Z';
   const condition = (type: string, status: string) => ({ type, status, lastProbeTime: null, lastTransitionTime: t });
-  pod.spec.nodeName = 'node';
+  // A copy of what differs only (a structuredClone of the whole pod took ~40 µs of each Job's creation).
+  const pod: Pod = { ...pending, spec: { ...pending.spec, nodeName: 'node' } };
   // As a worker reports it (the kubelet's conditions, in its order; the node's fields last).
   pod.status = {
     startTime: t,
