@@ -336,12 +336,7 @@ export class JobfleetClient {
 
   /** The container's log so far, as text. */
   async logs(podName: string, options: LogOptions = {}): Promise<string> {
-    const response = await this.http.request('GET', podsPath(this.ns(options), podName) + '/log', {
-      query: logQuery(options, false),
-      accept: 'text/plain',
-      signal: options.signal,
-    });
-    return response.text();
+    return this.http.call('GET', podsPath(this.ns(options), podName) + '/log', { query: logQuery(options, false), accept: 'text/plain', signal: options.signal }, (response) => response.text());
   }
 
   /** The container's log line by line (without the newline), following it while it runs unless follow is false. */
@@ -379,8 +374,7 @@ export class JobfleetClient {
       ...(options.preconditions ? { preconditions: options.preconditions } : {}),
     };
     const body = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: this.ns(options) }, deleteOptions };
-    const response = await this.http.request('POST', podsPath(this.ns(options), name) + '/eviction', { body, signal: options.signal });
-    await response.body?.cancel();
+    await this.http.call('POST', podsPath(this.ns(options), name) + '/eviction', { body, signal: options.signal }, async (response) => response.body?.cancel());
   }
 
   /**
@@ -422,8 +416,7 @@ export class JobfleetClient {
       propagationPolicy: options.propagationPolicy ?? 'Background',
       ...(options.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: options.gracePeriodSeconds }),
     };
-    const response = await this.http.request('DELETE', resourcePath(resource, this.ns(options), name), { body, signal: options.signal });
-    await response.body?.cancel();
+    await this.http.call('DELETE', resourcePath(resource, this.ns(options), name), { body, signal: options.signal }, async (response) => response.body?.cancel());
   }
 
   private eventsAbout(kind: string, metadata: ObjectMeta, options: CallOptions): Promise<CoreEvent[]> {

@@ -28,7 +28,7 @@ const PROBLEM_BY_CODE: Record<string, string> = {
 };
 
 /**
- * Calls with a whole answer (create, get, list, patch, …) in flight at once by default; more wait
+ * Calls with a whole answer (create, get, list, patch, delete, evict, a log read whole, …) in flight at once by default; more wait
  * their turn. Each takes a connection of its own (HTTP/1.1), kept alive for the next: without a
  * bound, 1,000 concurrent calls opened 1,000 sockets (a file descriptor and an accept each on both
  * sides), and submitting 1,000 Jobs at once took ~20 % longer than through 64 reused ones (see
@@ -124,15 +124,21 @@ export class HttpTransport {
     return response;
   }
 
-  /** A call with a whole JSON answer: one of at most maxRequestsInFlight at once (the others wait their turn). */
-  async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  /**
+   * A call whose answer `read` takes whole (a non-2xx one becomes its error class): one of at most
+   * maxRequestsInFlight at once, the others wait their turn. Streams (watches, followed logs) use request.
+   */
+  async call<T>(method: string, path: string, options: RequestOptions, read: (response: Response) => Promise<T>): Promise<T> {
     await this.slots.take(options.signal);
     try {
-      const response = await this.request(method, path, options);
-      return (await response.json()) as T;
+      return await read(await this.request(method, path, options));
     } finally {
       this.slots.give();
     }
+  }
+
+  json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return this.call(method, path, options, (response) => response.json() as Promise<T>);
   }
 
   /** undici rejects with TypeError("fetch failed") whenever no HTTP answer came back; aborts pass through. */
