@@ -90,23 +90,6 @@ describe('reportPodStatus', () => {
     expect(JSON.stringify((await store.getPod('default', 'j-compact'))?.pod)).toBe(encodeObject({ ...claimed, status: succeeded() } as Pod).replace('"__RV__"', `"${ended.rv}"`));
   });
 
-  it("a claim writes a waiting pod's hash anew when its JSON left it a hash table: compact from the claim on, every field kept", async () => {
-    const created = newPodForJob(job, { name: 'j-claimc', uid: randomUUID(), now: Date.now() });
-    const pending: Pod = { ...created, metadata: { ...created.metadata, annotations: { note: 'n'.repeat(2_000) } } };
-    const key = store.keys.pod('default', 'j-claimc');
-    const put = await store.commit([await store.podPutOp(key, '', pending)]);
-    if (!put.ok) throw new Error('create failed');
-    expect(await scratch.redis.object('ENCODING', key)).toBe('hashtable');
-    const fieldsBefore = Object.keys(await scratch.redis.hgetall(key));
-    const claimed: Pod = { ...pending, spec: { ...pending.spec, nodeName: NODE } };
-    const result = await store.claimPod({ ns: 'default', name: 'j-claimc', rv: put.rvs[0] ?? '', pod: claimed, node: NODE, leaseToken: 'lease-a' });
-    if (!result.ok) throw new Error('claim failed');
-    expect(await scratch.redis.object('ENCODING', key)).toBe('listpack');
-    // Every field a waiting pod had, and the dictionary of its now compressed body.
-    expect(Object.keys(await scratch.redis.hgetall(key)).sort()).toStrictEqual([...fieldsBefore, 'd'].sort());
-    expect(JSON.stringify((await store.getPod('default', 'j-claimc'))?.pod)).toBe(encodeObject(claimed).replace('"__RV__"', `"${result.rv}"`));
-  });
-
   it('reads an ended pod back whole, and takes it off its node', async () => {
     const { pod, rv } = await createPod('j-bbbbb');
     const after: Pod = { ...pod, status: succeeded() };

@@ -48,11 +48,6 @@ if #ARGV[5] > maxObject then return {-2, #ARGV[5]} end
 --- @include "appendChange"
 
 local rv = redis.call("INCR", KEYS[1])
--- A pod waiting for a node is stored as JSON, often past hash-max-listpack-value (1 KiB), which made
--- its hash a hash table (see compactHash). The claim writes every field a waiting pod has (rv, obj,
--- p, w, d: a log or a status report comes only once a node runs it), so it writes the hash anew,
--- compact, now: rewriting it at the pod's end instead took four commands (HLEN, HGETALL, DEL, HSET).
-if redis.call("OBJECT", "ENCODING", KEYS[5]) == "hashtable" then redis.call("DEL", KEYS[5]) end
 local fields = {"rv", rv, "obj", ARGV[5], "p", ARGV[7], "w", ARGV[14]}
 if ARGV[6] ~= "" then fields[#fields + 1] = "d"; fields[#fields + 1] = ARGV[6] end
 redis.call("HSET", KEYS[5], unpack(fields))
