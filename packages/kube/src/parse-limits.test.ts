@@ -42,6 +42,30 @@ describe('nesting depth', () => {
   });
 });
 
+describe('JSON read by the scan of its characters (no YAML lexer)', () => {
+  it('is read as JSON.parse reads it: brackets, braces, colons and escaped quotes inside strings are text', () => {
+    const value = { apiVersion: 'v1', kind: 'X', a: `\\"${'[{'.repeat(300)}:,"`, b: ['\\', '"]'], c: { d: [[1], { e: null }] } };
+    expect(parseManifests(JSON.stringify(value))).toStrictEqual([value]);
+    expect(parseManifests(`  \n${JSON.stringify(value, null, 2)}`)).toStrictEqual([value]);
+  });
+
+  it('nesting right at the limit is read, one level more refused as before', () => {
+    const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+    expect(parseManifests(nested(MAX_NESTING_DEPTH - 1))).toHaveLength(1);
+    const err = thrown(() => parseManifests(nested(MAX_NESTING_DEPTH + 1)));
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect((err as Error).message).toBe(TOO_DEEP);
+  });
+
+  it('a flow mapping that is not JSON, and JSON that is not valid, go on to the YAML parser as before', () => {
+    expect(parseManifests('{a: 1, b: [x, y]}')).toStrictEqual([{ a: 1, b: ['x', 'y'] }]);
+    expect(parseManifests("{a: '[[[', b: \"]]\"}")).toStrictEqual([{ a: '[[[', b: ']]' }]);
+    expect(parseManifests('{"a": }')).toStrictEqual([{ a: null }]); // YAML reads it
+    // Neither: JSON's error, with its place.
+    expect((thrown(() => parseManifests('{"a":[1}')) as Error).message).toBe("error parsing JSON at line 1, column 8: Expected ',' or ']' after array element in JSON at position 7");
+  });
+});
+
 describe('token count', () => {
   it('refuses a flat list of millions of elements with RequestEntityTooLarge, quickly', () => {
     const started = Date.now();
