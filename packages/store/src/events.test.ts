@@ -1,19 +1,19 @@
 /** How an event the roles hand over (EventRecord) is written: a new one, a repeat, and where each is listed. */
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '@jobfleet/kube';
+import { newPodForJob, type Job, type Pod } from '@jobfleet/kube';
 import { eventRecordOps, type EventRecord } from './events.js';
 import { redisKeys } from './keys.js';
 import type { JobStore, WriteOp } from './store.js';
 
 // eventOps reads only the key layout of the store: a stand-in with the real layout.
 const store = { keys: redisKeys('jf') } as unknown as JobStore;
-const pod: Pod = {
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name: 'pi-abcde', namespace: 'ns', uid: 'pod-uid', ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'pi', uid: 'job-uid', controller: true }] },
-  spec: { containers: [{ name: 'main', image: 'busybox' }] },
-  status: { phase: 'Running' },
+const job: Job = {
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name: 'pi', namespace: 'ns', uid: 'job-uid' },
+  spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] } } },
 };
+const pod: Pod = newPodForJob(job, { name: 'pi-abcde', uid: 'pod-uid', now: 0 });
 const record = (details: EventRecord['details'] = {}): EventRecord => ({
   about: pod,
   jobUid: 'job-uid',
