@@ -113,6 +113,24 @@ it('loadForSync reads only the pods it is given: a cold process asks again namin
   expect(await cold.loadForSync('ns', 'gone')).toBeUndefined();
 });
 
+it("a process that claimed a pod of a Job it did not create reads that Job in one call (the claim tells it the uid and the pod)", async () => {
+  const writer = scratch.newStore();
+  const k = writer.keys;
+  const j = job('ns', 'claimed');
+  const uid = j.metadata.uid ?? '';
+  expect((await insertJob(writer, j)).ok).toBe(true);
+  const owned: Pod = { ...pod('w1'), metadata: { name: 'w1', namespace: 'ns', ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'claimed', uid, controller: true }] } };
+  const created = await writer.commit([putOp(k.pod('ns', 'w1'), '', owned), { op: 'sadd', key: k.jobUncounted(uid), member: 'w1' }]);
+  if (!created.ok) throw new Error('create failed');
+  // Another process (a worker) claims it, then syncs its Job.
+  const worker = new JobStore(scratch.redis, k.rv.slice(0, -':rv'.length));
+  const claim = await worker.claimPod({ ns: 'ns', name: 'w1', rv: created.rvs[0] ?? '', pod: { ...owned, spec: { ...owned.spec, nodeName: 'n1' } }, node: 'n1', leaseToken: 't' });
+  expect(claim.ok).toBe(true);
+  let snapshot: Awaited<ReturnType<JobStore['loadForSync']>>;
+  expect(await scriptKeysDeclared(async () => (snapshot = await worker.loadForSync('ns', 'claimed')))).toMatchObject({ scriptCalls: 1 });
+  expect(snapshot?.uncounted.map((p) => p.pod.metadata.name)).toStrictEqual(['w1']);
+});
+
 it('every key deleteJob touches is declared: the Job, its pods with their logs and node sets, its events, and what is left last', async () => {
   const store = scratch.newStore();
   const k = store.keys;

@@ -1,5 +1,5 @@
 import { Redis, type ChainableCommander } from 'ioredis';
-import { EMPTY_CONTROL_STATE, isPodFinished, RequestEntityTooLargeError, type CronJob, type Job, type JobControlState, type NodeHeartbeat, type Pod } from '@jobfleet/kube';
+import { controllerRef, EMPTY_CONTROL_STATE, isPodFinished, RequestEntityTooLargeError, type CronJob, type Job, type JobControlState, type NodeHeartbeat, type Pod } from '@jobfleet/kube';
 import { eventRecordOps, type EventRecord } from './events.js';
 import { NODE_SPEC_MESSAGE, parseStopMessage } from './jobs.js';
 import { redisKeys, type Keys } from './keys.js';
@@ -462,6 +462,12 @@ export class JobStore {
     if (reply[0] === -2) throw this.tooLarge({ op: 'put', key: keys.pod(ns, name), expect: rv, obj, kind: 'Pod', ns, name }, Number(reply[1]));
     if (reply[0] === -3) return { ok: false, nameLost: true };
     if (reply[0] !== 1) return { ok: false };
+    // A claimed pod has not ended: it is in its Job's uncounted set. The sync this node's report of
+    // it will ask for then reads the Job in one call (without the hint, a process that did not create
+    // the Job takes three: its uid, then its pods, then the read).
+    // (The pod may come from anyone who can write to Redis: only a well-formed reference is taken.)
+    const owner = Array.isArray(pod.metadata?.ownerReferences) ? controllerRef(pod) : undefined;
+    if (owner?.kind === 'Job' && typeof owner.name === 'string' && typeof owner.uid === 'string' && owner.uid) this.syncHints.update(ns, owner.name, owner.uid, [name], []);
     await this.durable();
     return { ok: true, rv: String(reply[1]) };
   }
