@@ -1,6 +1,6 @@
 /** The global options (--server, --token, -n, TLS trust) and the client they describe. */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_NAMESPACE, DEFAULT_SERVER, HttpTransport, httpsFetch, JobfleetClient, type JobfleetClientOptions } from '@jobfleet/client';
+import { DEFAULT_NAMESPACE, DEFAULT_SERVER, HttpTransport, JobfleetClient, nodeFetch, type JobfleetClientOptions } from '@jobfleet/client';
 import { Option, type Command } from 'commander';
 import { UsageError } from './errors.js';
 
@@ -54,8 +54,7 @@ export function clientFor(command: Command): JobfleetClient {
 export function transportFor(command: Command): HttpTransport {
   const { server, token, ca, insecureSkipTlsVerify } = clientOptions(command);
   const url = server ?? DEFAULT_SERVER;
-  const tls = url.startsWith('https:') && (ca !== undefined || insecureSkipTlsVerify) ? httpsFetch({ ...(ca === undefined ? {} : { ca }), rejectUnauthorized: !insecureSkipTlsVerify }) : undefined;
-  return new HttpTransport(url, token, tls);
+  return new HttpTransport(url, token, nodeFetch({ ...(ca === undefined ? {} : { ca }), rejectUnauthorized: !insecureSkipTlsVerify }));
 }
 
 /** A PEM file's contents; a file that cannot be read is one error line naming the option. */

@@ -1,7 +1,7 @@
 import { fromStatus, parseManifests, type CoreEvent, type CronJob, type Job, type JobCondition, type ObjectMeta, type Pod, type TableColumnDefinition } from '@jobfleet/kube';
 import { JobFailedError, WaitTimeoutError } from './errors.js';
 import { HttpTransport, syntheticStatus } from './http.js';
-import { httpsFetch } from './https-fetch.js';
+import { nodeFetch } from './node-fetch.js';
 import { readLines } from './lines.js';
 import { DEFAULT_WATCH_TIMING, watchJobStates, type WatchTiming } from './watch.js';
 
@@ -27,7 +27,7 @@ export interface JobfleetClientOptions {
   ca?: string | Buffer;
   /** Do not verify an https server's certificate (kubectl's insecure-skip-tls-verify). */
   insecureSkipTlsVerify?: boolean;
-  /** fetch implementation (default: Node's global fetch; node:https when `ca` or insecureSkipTlsVerify is set). */
+  /** fetch implementation (default: nodeFetch, over node:http and node:https, with `ca` and insecureSkipTlsVerify). */
   fetch?: typeof fetch;
   /** Watch reconnection and polling intervals. */
   watchTiming?: Partial<WatchTiming>;
@@ -165,7 +165,7 @@ export class JobfleetClient {
 
   constructor(options: JobfleetClientOptions = {}) {
     const server = options.server ?? process.env.JOBFLEET_SERVER ?? DEFAULT_SERVER;
-    this.http = new HttpTransport(server, options.token ?? process.env.JOBFLEET_TOKEN, options.fetch ?? tlsFetch(server, options), options.maxRequestsInFlight);
+    this.http = new HttpTransport(server, options.token ?? process.env.JOBFLEET_TOKEN, options.fetch ?? tlsFetch(options), options.maxRequestsInFlight);
     this.server = this.http.server;
     this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
     this.watchTiming = { ...DEFAULT_WATCH_TIMING, ...options.watchTiming };
@@ -516,10 +516,9 @@ export function jobFromCronJob(cronJob: CronJob, jobName?: string): Job {
   };
 }
 
-/** node:https with the TLS options fetch cannot take, when they matter (an https server). */
-function tlsFetch(server: string, options: JobfleetClientOptions): typeof fetch | undefined {
-  if (!server.startsWith('https:') || (options.ca === undefined && !options.insecureSkipTlsVerify)) return undefined;
-  return httpsFetch({ ...(options.ca === undefined ? {} : { ca: options.ca }), rejectUnauthorized: !options.insecureSkipTlsVerify });
+/** The client's transport (nodeFetch), with the TLS options of an https server. */
+function tlsFetch(options: JobfleetClientOptions): typeof fetch {
+  return nodeFetch({ ...(options.ca === undefined ? {} : { ca: options.ca }), rejectUnauthorized: !options.insecureSkipTlsVerify });
 }
 
 export function resourcePath(resource: ResourceType, namespace: string, name?: string): string {

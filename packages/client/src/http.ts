@@ -5,6 +5,7 @@
  */
 import { fromStatus, type Status } from '@jobfleet/kube';
 import { ServerUnreachableError, TLS_HINT } from './errors.js';
+import { nodeFetch } from './node-fetch.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -86,7 +87,7 @@ export class HttpTransport {
   constructor(
     server: string,
     private readonly token: string | undefined,
-    fetchImpl: typeof fetch = globalThis.fetch,
+    fetchImpl: typeof fetch = nodeFetch(),
     maxRequestsInFlight = DEFAULT_MAX_REQUESTS_IN_FLIGHT,
   ) {
     this.server = server.replace(/\/+$/, '');

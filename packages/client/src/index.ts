@@ -2,7 +2,7 @@
  * @jobfleet/client — the programmatic way to enqueue and follow batch/v1 Jobs on a jobfleet server.
  *
  * The server speaks the Kubernetes REST API (`/apis/batch/v1/namespaces/{ns}/jobs`, `/api/v1/.../pods`,
- * watch streams, pod logs), so every call here has a `kubectl` counterpart. Uses Node 20's global fetch.
+ * watch streams, pod logs), so every call here has a `kubectl` counterpart. Speaks HTTP through node:http(s) (nodeFetch).
  *
  * @example
  * ```ts
@@ -76,7 +76,7 @@ export {
 export { ServerUnreachableError, JobFailedError, WaitTimeoutError } from './errors.js';
 /** The HTTP layer, for requests the client has no method for (the CLI's `version`, `get -w`, `get -A`). */
 export { DEFAULT_MAX_REQUESTS_IN_FLIGHT, HttpTransport, type Query, type RequestOptions } from './http.js';
-export { httpsFetch } from './https-fetch.js';
+export { nodeFetch, type TlsOptions } from './node-fetch.js';
 export { readLines } from './lines.js';
 export type { WatchTiming } from './watch.js';
 export {

@@ -1,14 +1,17 @@
 /**
- * fetch over node:https, for a server whose certificate Node's global fetch cannot check by itself:
- * one signed by a private CA (a self-signed `jobfleet up --tls-cert-file`), or no check at all.
- * Node 20's fetch takes such options only through an undici Agent, and the undici package is not a
- * dependency, so this covers what HttpTransport sends: a method, headers, a string body and a signal.
+ * fetch over node:http and node:https: the client's transport. Node's global fetch (undici) cost
+ * ~0.45 ms of CPU more per request on this machine (its web-stream and fetch-spec machinery): the
+ * 1,000 Jobs of the benchmark, client and server in one process, took 17 % less CPU over node:http
+ * (BENCHMARKS.md, session 7). It also takes what Node 20's fetch takes only through an undici Agent
+ * (the undici package is not a dependency): the CAs of a server signed by a private CA (a
+ * self-signed `jobfleet up --tls-cert-file`), or no check at all. It covers what HttpTransport sends:
+ * a method, headers, a string body and a signal; connections are kept alive (Node's global agents).
  * It fails like fetch: TypeError("fetch failed") with the cause when no answer came, the signal's
  * reason on an abort, and a streamed body that errors with TypeError("terminated") if the connection
- * drops mid-body.
+ * drops mid-body. Redirects are not followed (the API server sends none).
  */
-import type { IncomingMessage } from 'node:http';
-import { request } from 'node:https';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 export interface TlsOptions {
   /** PEM certificates of the CAs to trust (instead of the system's). */
@@ -20,21 +23,21 @@ export interface TlsOptions {
 /** Statuses whose Response must have no body. */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
-export function httpsFetch(tls: TlsOptions): typeof fetch {
+/** fetch over node:http for http:// URLs and node:https (with `tls`) for https:// ones. */
+export function nodeFetch(tls: TlsOptions = {}): typeof fetch {
   return (input, init = {}) =>
     new Promise<Response>((resolve, reject) => {
-      if (typeof input !== 'string' && !(input instanceof URL)) throw new TypeError('httpsFetch takes a URL, not a Request');
+      if (typeof input !== 'string' && !(input instanceof URL)) throw new TypeError('nodeFetch takes a URL, not a Request');
       const signal = init.signal ?? undefined;
       signal?.throwIfAborted();
       const body = typeof init.body === 'string' ? Buffer.from(init.body) : undefined;
       const headers = Object.fromEntries(new Headers(init.headers));
       if (body) headers['content-length'] = String(body.length);
-      const req = request(input, {
-        method: init.method ?? 'GET',
-        headers,
-        ...(tls.ca === undefined ? {} : { ca: tls.ca }),
-        rejectUnauthorized: tls.rejectUnauthorized ?? true,
-      });
+      const url = typeof input === 'string' ? new URL(input) : input;
+      const req =
+        url.protocol === 'https:'
+          ? httpsRequest(url, { method: init.method ?? 'GET', headers, ...(tls.ca === undefined ? {} : { ca: tls.ca }), rejectUnauthorized: tls.rejectUnauthorized ?? true })
+          : httpRequest(url, { method: init.method ?? 'GET', headers });
       const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : undefined);
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => signal?.removeEventListener('abort', onAbort);
