@@ -8,7 +8,9 @@
  * a method, headers, a string body and a signal; connections are kept alive (Node's global agents).
  * It fails like fetch: TypeError("fetch failed") with the cause when no answer came, the signal's
  * reason on an abort, and a streamed body that errors with TypeError("terminated") if the connection
- * drops mid-body. Redirects are not followed (the API server sends none).
+ * drops mid-body. Redirects are not followed (the API server sends none). There is no body timeout
+ * (undici's is 300 s): a watch ends when the server ends it, or when TCP keep-alive (the agents'
+ * keepAlive sockets) finds the peer gone.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
