@@ -1,6 +1,15 @@
+/** The last second formatted: most calls in a busy second ask for that one (a Job's creation makes ~30). */
+let lastSecond = Number.NaN;
+let lastText = '';
+
 /** Kubernetes timestamps: RFC 3339 in UTC with whole seconds, as metav1.Time marshals them. */
 export function k8sTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 export function parseTime(text: string | undefined): number | undefined {
