@@ -1,7 +1,7 @@
 /**
  * fetch over node:http and node:https: the client's transport. Node's global fetch (undici) cost
  * ~0.45 ms of CPU more per request on this machine (its web-stream and fetch-spec machinery): the
- * 1,000 Jobs of the benchmark, client and server in one process, took 17 % less CPU over node:http
+ * 1,000 Jobs of the benchmark, client and server in one process, took ~19 % less CPU over node:http
  * (BENCHMARKS.md, session 7). It also takes what Node 20's fetch takes only through an undici Agent
  * (the undici package is not a dependency): the CAs of a server signed by a private CA (a
  * self-signed `jobfleet up --tls-cert-file`), or no check at all. It covers what HttpTransport sends:

@@ -45,6 +45,14 @@ function job(ns: string, name: string): Job {
   return { apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: ns, uid: randomUUID() }, spec: { template: { spec: { containers: [{ name: 'c', image: 'busybox' }] } } }, status: {} } as Job;
 }
 
+/** A store of its own holding a new Job of namespace "ns" named `name`: the store, its keys, the Job's uid. */
+async function storeWithJob(name: string): Promise<{ store: JobStore; k: JobStore['keys']; uid: string }> {
+  const store = scratch.newStore();
+  const j = job('ns', name);
+  expect((await insertJob(store, j)).ok).toBe(true);
+  return { store, k: store.keys, uid: j.metadata.uid ?? '' };
+}
+
 /** Runs `run`, checks that every key each script call touched was among that call's KEYS; how many commands were checked, in how many script calls. */
 async function scriptKeysDeclared(run: () => Promise<unknown>): Promise<{ checked: number; scriptCalls: number }> {
   const { calls, scripts } = await watch(run);
@@ -83,11 +91,7 @@ it('every key applyWrites touches is declared in KEYS: puts, deletes, index upke
 });
 
 it('loadForSync reads only the pods it is given: a cold process asks again naming the uid, then the pods; a warm one reads in one call', async () => {
-  const writer = scratch.newStore();
-  const k = writer.keys;
-  const j = job('ns', 'sync');
-  const uid = j.metadata.uid ?? '';
-  expect((await insertJob(writer, j)).ok).toBe(true);
+  const { store: writer, k, uid } = await storeWithJob('sync');
   // Pods another process created: the writer's hint does not know them.
   const created: WriteOp[] = ['a', 'b', 'c'].flatMap((n): WriteOp[] => [putOp(k.pod('ns', n), '', pod(n)), { op: 'sadd', key: k.jobUncounted(uid), member: n }]);
   expect((await writer.commit(created)).ok).toBe(true);
@@ -114,11 +118,7 @@ it('loadForSync reads only the pods it is given: a cold process asks again namin
 });
 
 it("a process that claimed a pod of a Job it did not create reads that Job in one call (the claim tells it the uid and the pod)", async () => {
-  const writer = scratch.newStore();
-  const k = writer.keys;
-  const j = job('ns', 'claimed');
-  const uid = j.metadata.uid ?? '';
-  expect((await insertJob(writer, j)).ok).toBe(true);
+  const { store: writer, k, uid } = await storeWithJob('claimed');
   const owned: Pod = { ...pod('w1'), metadata: { name: 'w1', namespace: 'ns', ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'claimed', uid, controller: true }] } };
   const created = await writer.commit([putOp(k.pod('ns', 'w1'), '', owned), { op: 'sadd', key: k.jobUncounted(uid), member: 'w1' }]);
   if (!created.ok) throw new Error('create failed');
@@ -132,11 +132,7 @@ it("a process that claimed a pod of a Job it did not create reads that Job in on
 });
 
 it('every key deleteJob touches is declared: the Job, its pods with their logs and node sets, its events, and what is left last', async () => {
-  const store = scratch.newStore();
-  const k = store.keys;
-  const j = job('ns', 'del');
-  const uid = j.metadata.uid ?? '';
-  expect((await insertJob(store, j)).ok).toBe(true);
+  const { store, k, uid } = await storeWithJob('del');
   const pods: WriteOp[] = [pod('a', 'n1'), pod('b')].flatMap((p): WriteOp[] => {
     const n = p.metadata.name ?? '';
     return [putOp(k.pod('ns', n), '', p), { op: 'zadd', key: k.jobPods(uid), member: n }, { op: 'zadd', key: k.pods('ns'), member: n }, { op: 'sadd', key: k.jobUncounted(uid), member: n }];
