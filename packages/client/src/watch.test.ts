@@ -87,6 +87,44 @@ describe('watchJob', () => {
     expect(watchVersions(server)).toEqual(['1', '2', '4']);
   });
 
+  it('a stream silent past idleTimeoutMs (a connection that died without a word) is opened again from where it stood', async () => {
+    server = await serve(
+      [jobAt('1')],
+      [
+        (response) => {
+          response.writeHead(200, { 'Content-Type': 'application/json' });
+          response.write(watchLine('MODIFIED', jobAt('2'))); // then nothing, and the connection stays
+        },
+        (response) => response.end(watchLine('MODIFIED', jobAt('3', { type: 'Complete' }))),
+      ],
+    );
+    const watching = new JobfleetClient({ server: server.url, watchTiming: { ...fastTiming, idleTimeoutMs: 200 } });
+    expect(await versionsUntilFinished(watching)).toEqual(['1', '2', '3']);
+    expect(watchVersions(server)).toEqual(['1', '2']);
+  });
+
+  it('a server that never answers the watch request is asked again after idleTimeoutMs; bookmarks keep a quiet stream open', async () => {
+    let bookmarks: NodeJS.Timeout | undefined;
+    server = await serve(
+      [jobAt('1')],
+      [
+        () => undefined, // no answer at all
+        (response) => {
+          response.writeHead(200, { 'Content-Type': 'application/json' });
+          bookmarks = setInterval(() => response.write(watchLine('BOOKMARK', { metadata: { resourceVersion: '1' } })), 50);
+          setTimeout(() => {
+            clearInterval(bookmarks);
+            response.end(watchLine('MODIFIED', jobAt('2', { type: 'Complete' })));
+          }, 600);
+        },
+      ],
+    );
+    const watching = new JobfleetClient({ server: server.url, watchTiming: { ...fastTiming, idleTimeoutMs: 200 } });
+    expect(await versionsUntilFinished(watching)).toEqual(['1', '2']);
+    // The second stream lived 600 ms, three idle timeouts, on its bookmarks: no third request.
+    expect(watchVersions(server)).toEqual(['1', '1']);
+  });
+
   it('skips repeated states', async () => {
     server = await serve([jobAt('1')], [(response) => response.end(watchLine('ADDED', jobAt('1')) + watchLine('MODIFIED', jobAt('2', { type: 'Complete' })))]);
     expect(await versionsUntilFinished(client())).toEqual(['1', '2']);

@@ -24,9 +24,51 @@ export interface WatchTiming {
   reconnectDelayMs: number;
   /** Consecutive failed reconnections (server unreachable) tolerated before giving up. */
   maxReconnectFailures: number;
+  /**
+   * A watch whose stream brings nothing (not even the bookmark a jobfleet server sends every 10 s)
+   * for this long, from its request on, is closed and opened again: a connection that died without
+   * a word (a host lost, a NAT entry dropped) would otherwise hold it forever.
+   */
+  idleTimeoutMs: number;
 }
 
-export const DEFAULT_WATCH_TIMING: WatchTiming = { pollIntervalMs: 1000, reconnectDelayMs: 1000, maxReconnectFailures: 10 };
+export const DEFAULT_WATCH_TIMING: WatchTiming = { pollIntervalMs: 1000, reconnectDelayMs: 1000, maxReconnectFailures: 10, idleTimeoutMs: 60_000 };
+
+/** Aborts a watch stream that stays silent for `ms`; each sign of life (touch) starts the wait anew. */
+class IdleWatch {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout;
+  /** The caller's signal and this one's: either ends the stream. */
+  readonly signal: AbortSignal;
+
+  constructor(
+    private readonly ms: number,
+    caller: AbortSignal | undefined,
+  ) {
+    this.signal = caller ? AbortSignal.any([caller, this.controller.signal]) : this.controller.signal;
+    this.timer = this.arm();
+  }
+
+  /** Whether this watch, not the caller, ended the stream. */
+  get fired(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  touch(): void {
+    clearTimeout(this.timer);
+    this.timer = this.arm();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private arm(): NodeJS.Timeout {
+    const timer = setTimeout(() => this.controller.abort(new Error(`the watch stream was silent for ${this.ms} ms`)), this.ms);
+    timer.unref();
+    return timer;
+  }
+}
 
 export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -63,8 +105,22 @@ export async function* watchJobStates(source: JobWatchSource, signal?: AbortSign
   let serverErrors = 0;
   for (;;) {
     signal?.throwIfAborted();
-    const response = await openWithRetries(source, cursor, signal, timing, () => ++failures);
-    failures = 0;
+    const idle = new IdleWatch(timing.idleTimeoutMs, signal);
+    let response: Response;
+    let outcome: StreamOutcome;
+    try {
+      response = await openWithRetries(source, cursor, idle, timing, () => ++failures);
+      idle.touch();
+      failures = 0;
+      outcome = response.ok ? yield* consumeStream(response, cursor, idle) : 'ended'; // not ok: read below
+    } catch (error) {
+      if (!idle.fired || signal?.aborted) throw error;
+      // Silent too long: as if the connection had dropped.
+      await sleep(timing.reconnectDelayMs, signal);
+      continue;
+    } finally {
+      idle.stop();
+    }
     if (!response.ok) {
       const status = await readStatus(response);
       if (status.code === 410) {
@@ -75,7 +131,6 @@ export async function* watchJobStates(source: JobWatchSource, signal?: AbortSign
       yield* pollJobStates(source, cursor, signal, timing);
       return;
     }
-    const outcome = yield* consumeStream(response, cursor, signal);
     if (typeof outcome === 'object') {
       // A server error ends the stream (its store went away, as etcd can for the API server): watch
       // again after a pause, as client-go's reflector does; the next answer says what became of it.
@@ -95,22 +150,24 @@ async function* refetch(source: JobWatchSource, cursor: WatchCursor, signal?: Ab
   if (cursor.advance(job)) yield job;
 }
 
-async function openWithRetries(source: JobWatchSource, cursor: WatchCursor, signal: AbortSignal | undefined, timing: WatchTiming, countFailure: () => number): Promise<Response> {
+async function openWithRetries(source: JobWatchSource, cursor: WatchCursor, idle: IdleWatch, timing: WatchTiming, countFailure: () => number): Promise<Response> {
   for (;;) {
     try {
-      return await source.openWatch(cursor.resourceVersion, signal);
+      return await source.openWatch(cursor.resourceVersion, idle.signal);
     } catch (error) {
       if (!(error instanceof ServerUnreachableError) || countFailure() > timing.maxReconnectFailures) throw error;
-      await sleep(timing.reconnectDelayMs, signal);
+      await sleep(timing.reconnectDelayMs, idle.signal);
+      idle.touch();
     }
   }
 }
 
-async function* consumeStream(response: Response, cursor: WatchCursor, signal?: AbortSignal): AsyncGenerator<Job, StreamOutcome> {
+async function* consumeStream(response: Response, cursor: WatchCursor, idle: IdleWatch): AsyncGenerator<Job, StreamOutcome> {
   if (!response.body) return 'ended';
   let delivered = false;
   try {
     for await (const line of readLines(response.body)) {
+      idle.touch();
       if (line.trim() === '') continue;
       delivered = true;
       const event = parseWatchEvent(line);
@@ -127,7 +184,7 @@ async function* consumeStream(response: Response, cursor: WatchCursor, signal?: 
       }
     }
   } catch (error) {
-    if (signal?.aborted || !isConnectionDrop(error)) throw error;
+    if (idle.fired || idle.signal.aborted || !isConnectionDrop(error)) throw error;
   }
   return delivered ? 'delivered' : 'ended';
 }
