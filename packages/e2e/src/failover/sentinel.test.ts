@@ -76,6 +76,23 @@ function containerStarts(jobName: string): { uids: string[]; stop(): void } {
   return { uids, stop: () => proc.kill('SIGTERM') };
 }
 
+/**
+ * What made the Job fail, for the failure message: its failed pods (phase reason and message, each
+ * container's end, the node) and the events of the Job and its pods (a failover the fleet did not
+ * ride out leaves its mark there: a node marked lost, a pod refused, a status written twice).
+ */
+async function whatFailed(jobName: string): Promise<string> {
+  const pods = await client.listPods({ jobName }).catch(() => []);
+  const failed = pods
+    .filter((p) => p.status.phase === 'Failed')
+    .map((p) => `pod ${p.metadata.name} on ${p.spec.nodeName}: ${p.status.reason ?? ''} ${p.status.message ?? ''} ${JSON.stringify(p.status.containerStatuses?.map((c) => c.state))} annotations ${JSON.stringify(p.metadata.annotations ?? {})}`);
+  const events = await client.listEvents().catch(() => []);
+  const lines = events
+    .filter((e) => (e.involvedObject?.name ?? '').startsWith(jobName))
+    .map((e) => `event ${e.lastTimestamp} ${e.involvedObject?.kind}/${e.involvedObject?.name} ${e.type} ${e.reason}: ${e.message} (${e.source?.component ?? ''})`);
+  return [...failed, ...lines.slice(-60)].join('\n');
+}
+
 describe('a Redis Sentinel failover under a running Job', () => {
   it('loses no acknowledged Job, counts every completion once, and no role is restarted', async () => {
     const name = uniqueName('failover');
@@ -117,7 +134,9 @@ describe('a Redis Sentinel failover under a running Job', () => {
     const recoveredMs = Date.now() - failedOverAt;
 
     const tKill = failedOverAt - t0;
-    const done = await client.waitForCompletion(name, { timeoutMs: 180_000 });
+    const done = await client.waitForCompletion(name, { timeoutMs: 180_000 }).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${await whatFailed(name)}`);
+    });
     const tDone = Date.now() - t0;
     probing = false;
     await probe;
