@@ -143,7 +143,7 @@ export class HttpTransport {
     return this.call(method, path, options, (response) => response.json() as Promise<T>);
   }
 
-  /** undici rejects with TypeError("fetch failed") whenever no HTTP answer came back; aborts pass through. */
+  /** fetch (nodeFetch, as undici) rejects with TypeError("fetch failed") whenever no HTTP answer came back; aborts pass through. */
   private connectionError(error: unknown): unknown {
     if (!(error instanceof TypeError) || error.message !== 'fetch failed') return error;
     const hint = isCertificateProblem(connectionErrorCode(error)) ? TLS_HINT : undefined;

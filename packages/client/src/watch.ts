@@ -184,7 +184,7 @@ async function* consumeStream(response: Response, cursor: WatchCursor, idle: Idl
       }
     }
   } catch (error) {
-    if (idle.fired || idle.signal.aborted || !isConnectionDrop(error)) throw error;
+    if (idle.signal.aborted || !isConnectionDrop(error)) throw error;
   }
   return delivered ? 'delivered' : 'ended';
 }
@@ -202,7 +202,7 @@ function errorStatus(event: WatchEvent): Status {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 500, reason: 'InternalError', message: 'watch ERROR event without a Status' };
 }
 
-/** undici reports a connection closed mid-body as TypeError("terminated"). */
+/** fetch (undici, and nodeFetch after it) reports a connection closed mid-body as TypeError("terminated"). */
 function isConnectionDrop(error: unknown): boolean {
   return error instanceof TypeError;
 }

@@ -98,11 +98,10 @@ export class NodeMonitor {
         const at = noExecuteEviction(Array.isArray(pod.spec.tolerations) ? pod.spec.tolerations : undefined, taints, since);
         if (at === undefined || (at !== 'now' && at > now)) continue;
         const evicted = await evictPodForTaint(this.store, this.controller, ns, name, { uid: pod.metadata.uid }).catch(() => undefined);
-        const jobUid = ownerJobUid(pod);
         const owner = controllerRef(pod);
-        if (!evicted || !jobUid || owner?.kind !== 'Job') continue;
+        if (!evicted || owner?.kind !== 'Job') continue;
         const event = { type: 'Normal' as const, reason: 'TaintManagerEviction', message: `Marking for deletion Pod ${ns}/${name}` };
-        await recordJobEvent(this.store, owner.name, { about: { ...pod, apiVersion: 'v1', kind: 'Pod' }, jobUid, event, at: now, source: { component: 'taint-eviction-controller' } }).catch(() => undefined);
+        await recordJobEvent(this.store, owner.name, { about: { ...pod, apiVersion: 'v1', kind: 'Pod' }, jobUid: owner.uid, event, at: now, source: { component: 'taint-eviction-controller' } }).catch(() => undefined);
         this.logger?.info({ pod: clip(member, 253), node: clip(nodeName, 253) }, 'pod evicted: its node has a NoExecute taint it does not tolerate (any more)');
       }
     }

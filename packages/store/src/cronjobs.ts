@@ -213,7 +213,7 @@ export async function commitCronJobSync(store: JobStore, w: CronJobSyncWrite): P
   const jobOps = ops.length;
   if (w.status) ops.push(putOp(keys.cronJob(ns, name), w.rv, { ...cj, status: w.status }));
   else if (w.job) ops.push({ op: 'require', key: keys.cronJob(ns, name), field: 'rv', value: w.rv });
-  for (const event of w.events) ops.push(...eventOps(store, cj, cj.metadata.uid ?? '', event, w.now, { component: 'cronjob-controller' }));
+  ops.push(...eventOps(store, w.events.map((event) => ({ about: cj, jobUid: cj.metadata.uid ?? '', event, at: w.now, source: { component: 'cronjob-controller' as const } }))));
   if (ops.length === 0) return undefined;
   const result = await store.commit(ops);
   if (result.ok) return result;

@@ -1,7 +1,7 @@
 /** How an event the roles hand over (EventRecord) is written: a new one, a repeat, and where each is listed. */
 import { describe, expect, it } from 'vitest';
 import { newPodForJob, type Job, type Pod } from '@jobfleet/kube';
-import { eventRecordOps, type EventRecord } from './events.js';
+import { eventOps, type EventRecord } from './events.js';
 import { redisKeys } from './keys.js';
 import type { JobStore, WriteOp } from './store.js';
 
@@ -24,9 +24,9 @@ const record = (details: EventRecord['details'] = {}): EventRecord => ({
 });
 const puts = (ops: WriteOp[]) => ops.filter((o): o is Extract<WriteOp, { op: 'put' }> => o.op === 'put').map((o) => ({ name: o.name, expect: o.expect, obj: JSON.parse(o.obj) as Record<string, unknown> }));
 
-describe('eventRecordOps', () => {
+describe('eventOps', () => {
   it('writes a new event about the pod and its container (it must not exist), listed under its namespace and its Job', () => {
-    const ops = eventRecordOps(store, [record({ fieldPath: 'spec.containers{main}', name: 'pi-abcde.1', uid: 'ev-uid' })]);
+    const ops = eventOps(store, [record({ fieldPath: 'spec.containers{main}', name: 'pi-abcde.1', uid: 'ev-uid' })]);
     expect(puts(ops)).toStrictEqual([
       {
         name: 'pi-abcde.1',
@@ -49,15 +49,15 @@ describe('eventRecordOps', () => {
   });
 
   it('a repeat (count above 1) rewrites the event of its name whatever its version, and lists it again (its listing may have been trimmed)', () => {
-    const ops = eventRecordOps(store, [record({ name: 'pi-abcde.1', uid: 'ev-uid', count: 3, firstTimestamp: '1970-01-01T00:00:01Z' })]);
+    const ops = eventOps(store, [record({ name: 'pi-abcde.1', uid: 'ev-uid', count: 3, firstTimestamp: '1970-01-01T00:00:01Z' })]);
     expect(puts(ops)).toStrictEqual([{ name: 'pi-abcde.1', expect: '*', obj: expect.objectContaining({ count: 3, firstTimestamp: '1970-01-01T00:00:01Z', lastTimestamp: '1970-01-01T00:00:02Z' }) }]);
     expect(ops.filter((o) => o.op !== 'put')).toHaveLength(2);
   });
 
   it('names a new event without a name after what it is about, each one anew; no records, no writes', () => {
-    const [a, b] = puts(eventRecordOps(store, [record(), record()]));
+    const [a, b] = puts(eventOps(store, [record(), record()]));
     expect(a?.name).toMatch(/^pi-abcde\.[0-9a-f]{12}[a-z0-9]{6}$/);
     expect(b?.name).not.toBe(a?.name);
-    expect(eventRecordOps(store, [])).toStrictEqual([]);
+    expect(eventOps(store, [])).toStrictEqual([]);
   });
 });

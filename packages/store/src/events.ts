@@ -41,24 +41,15 @@ export interface EventRecord {
   details?: EventDetails;
 }
 
-/** The writes of `records` (see eventOps). */
-export function eventRecordOps(store: JobStore, records: readonly EventRecord[] = []): WriteOp[] {
-  return records.flatMap((r) => eventOps(store, r.about, r.jobUid, r.event, r.at, r.source, r.details));
+/**
+ * The writes recording events about a Job or its pods (or a CronJob). Every event is also listed
+ * under its Job (`jobEvents`), so that deleting the Job deletes its events, its pods' ones included.
+ */
+export function eventOps(store: JobStore, records: readonly EventRecord[] = []): WriteOp[] {
+  return records.flatMap((r) => eventWrites(store, r));
 }
 
-/**
- * The writes recording one event about a Job or one of its pods. Every event is also listed under
- * its Job (`jobEvents`), so that deleting the Job deletes its events, its pods' ones included.
- */
-export function eventOps(
-  store: JobStore,
-  about: Job | Pod | CronJob,
-  jobUid: string,
-  event: JobEvent,
-  now: number,
-  source: EventSource = { component: 'job-controller' },
-  details: EventDetails = {},
-): WriteOp[] {
+function eventWrites(store: JobStore, { about, jobUid, event, at: now, source = { component: 'job-controller' }, details = {} }: EventRecord): WriteOp[] {
   const ns = about.metadata.namespace ?? 'default';
   const { fieldPath, count = 1 } = details;
   const name = details.name ?? `${about.metadata.name}.${now.toString(16).padStart(12, '0')}${randomSuffix(Math.random, 6)}`;

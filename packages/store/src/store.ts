@@ -1,6 +1,6 @@
 import { Redis, type ChainableCommander } from 'ioredis';
 import { controllerRef, EMPTY_CONTROL_STATE, isPodFinished, RequestEntityTooLargeError, type CronJob, type Job, type JobControlState, type NodeHeartbeat, type Pod } from '@jobfleet/kube';
-import { eventRecordOps, type EventRecord } from './events.js';
+import { eventOps, type EventRecord } from './events.js';
 import { NODE_SPEC_MESSAGE, parseStopMessage } from './jobs.js';
 import { redisKeys, type Keys } from './keys.js';
 import { PodCodec } from './pod-codec.js';
@@ -445,7 +445,7 @@ export class JobStore {
     const { keys } = this;
     const { ns, name, rv, pod, node, leaseToken, entry = `${ns}/${name}` } = claim;
     // The scheduler's event as eventOps writes it: a new one (put, its namespace index, its Job's set) or a repeat (put).
-    const event = eventRecordOps(this, claim.event ? [claim.event] : []);
+    const event = eventOps(this, claim.event ? [claim.event] : []);
     const put = event.find((op): op is PutOp => op.op === 'put' && op.kind === 'Event');
     const index = event.find((op): op is Extract<WriteOp, { op: 'zadd' }> => op.op === 'zadd');
     const owned = event.find((op): op is Extract<WriteOp, { op: 'sadd' | 'srem' | 'zrem' }> => op.op === 'sadd');
@@ -540,7 +540,7 @@ export class JobStore {
   async putNodePod(expect: string, pod: Pod, node: string, opts: { events?: readonly EventRecord[]; leaveNode?: boolean } = {}): Promise<CommitResult> {
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name ?? '';
-    const ops: WriteOp[] = [await this.podPutOp(this.keys.pod(ns, name), expect, pod), ...eventRecordOps(this, opts.events)];
+    const ops: WriteOp[] = [await this.podPutOp(this.keys.pod(ns, name), expect, pod), ...eventOps(this, opts.events)];
     if (opts.leaveNode || isPodFinished(pod)) ops.push({ op: 'srem', key: this.keys.nodePods(node), member: `${ns}/${name}` });
     return this.commit(ops);
   }

@@ -6,7 +6,7 @@
  */
 import { isJobFinished, isManagedExternally, podDictionary, ttlDeadline, type CorrelatedEvent, type Job, type JobControlState, type JobStatus, type NodeHeartbeat, type NodeSpecRecord, type Pod, sanitizeNodeSpec } from '@jobfleet/kube';
 import { cronJobOwnerOps, cronJobPokeOps } from './cronjobs.js';
-import { eventOps, eventRecordOps, type EventRecord } from './events.js';
+import { eventOps, type EventRecord } from './events.js';
 import { stopMessage } from './jobs.js';
 import { enqueueOps, podQueueEntry, wakeMessage, type QueueFlow } from './queues.js';
 import { putOp, type CommitResult, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
@@ -250,7 +250,7 @@ export async function commitSync(store: JobStore, w: SyncWrite): Promise<CommitR
   const next: Job = { ...job, status: w.status };
   if (w.jobChanged || ops.length > 0) ops.push(putOp(keys.job(ns, job.metadata.name ?? ''), w.stored.rv, next, w.control));
   // An event that joined an aggregate is written as that event (its name, uid, count, first time).
-  for (const { aggregate, ...event } of w.events) ops.push(...eventOps(store, job, uid, event, w.now, undefined, aggregate));
+  ops.push(...eventOps(store, w.events.map(({ aggregate, ...event }) => ({ about: job, jobUid: uid, event, at: w.now, ...(aggregate ? { details: aggregate } : {}) }))));
   const ttl = w.scheduleTtl ? ttlScheduleOp(store, next) : undefined;
   if (ttl) ops.push(ttl);
   // A CronJob's Job that finishes now: its CronJob is synced at once (status.active, history limits).
@@ -472,7 +472,7 @@ export async function putNodeSpec(store: JobStore, node: string, read: StoredNod
 export async function markPodUnschedulable(store: JobStore, read: StoredPod, pod: Pod, events: readonly EventRecord[]): Promise<boolean> {
   const ns = pod.metadata.namespace ?? 'default';
   const name = pod.metadata.name ?? '';
-  return (await store.commit([await store.podPutOp(store.keys.pod(ns, name), read.rv, pod), ...eventRecordOps(store, events)])).ok;
+  return (await store.commit([await store.podPutOp(store.keys.pod(ns, name), read.rv, pod), ...eventOps(store, events)])).ok;
 }
 
 /** Forgets a node (kubectl delete node): its heartbeat and spec records; a live worker registers again at its next heartbeat. */
@@ -504,14 +504,14 @@ export async function forgetNodePod(store: JobStore, node: string, member: strin
 export async function recordJobEvent(store: JobStore, jobName: string, record: EventRecord): Promise<boolean> {
   const ns = record.about.metadata.namespace ?? 'default';
   const guard: WriteOp = { op: 'require', key: store.keys.job(ns, jobName), field: 'uid', value: record.jobUid };
-  return (await store.commit([guard, ...eventRecordOps(store, [record])])).ok;
+  return (await store.commit([guard, ...eventOps(store, [record])])).ok;
 }
 
 /** Writes a pod of a lost node read at `rv`; once it has ended (Failed), it leaves the node's set in the same commit. */
 export async function putLostPod(store: JobStore, expect: string, pod: Pod, node: string, events: readonly EventRecord[] = []): Promise<CommitResult> {
   const ns = pod.metadata.namespace ?? 'default';
   const name = pod.metadata.name ?? '';
-  const ops: WriteOp[] = [await store.podPutOp(store.keys.pod(ns, name), expect, pod), ...eventRecordOps(store, events)];
+  const ops: WriteOp[] = [await store.podPutOp(store.keys.pod(ns, name), expect, pod), ...eventOps(store, events)];
   if (pod.status.phase === 'Failed') ops.push({ op: 'srem', key: store.keys.nodePods(node), member: `${ns}/${name}` });
   return store.commit(ops);
 }
