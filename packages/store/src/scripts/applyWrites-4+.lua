@@ -3,9 +3,10 @@
   Every object is a hash {rv, obj}. Each put/del takes a new resourceVersion from the global
   counter (a call's are consecutive, taken with one INCRBY) and appends one entry to the change
   stream (id "<rv>-0") for watches. The stream is bounded both in entries and in bytes: an append
-  that crosses a bound trims the oldest entries until both are down to 15/16 (the newest entry always stays; see appendChange). The index (ZSET
-  rv -> offset of the entry's first byte in all bytes ever appended) finds the first entry to keep
-  in O(log n), so each write runs a fixed number of commands, and every entry is trimmed at most once.
+  that crosses a bound trims the oldest entries until both are down to 15/16 (the newest entry
+  always stays; see appendChange). The index (ZSET rv -> offset of the entry's first byte in all
+  bytes ever appended) finds the first entry to keep in O(log n), so each write runs a fixed number
+  of commands, and every entry is trimmed at most once.
 
   KEYS[1] rv counter
   KEYS[2] change stream
