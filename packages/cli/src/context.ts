@@ -54,7 +54,7 @@ export function clientFor(command: Command): JobfleetClient {
 export function transportFor(command: Command): HttpTransport {
   const { server, token, ca, insecureSkipTlsVerify } = clientOptions(command);
   const url = server ?? DEFAULT_SERVER;
-  return new HttpTransport(url, token, nodeFetch({ ...(ca === undefined ? {} : { ca }), rejectUnauthorized: !insecureSkipTlsVerify }));
+  return new HttpTransport(url, token, nodeFetch({ ca, insecureSkipTlsVerify }));
 }
 
 /** A PEM file's contents; a file that cannot be read is one error line naming the option. */

@@ -165,7 +165,7 @@ export class JobfleetClient {
 
   constructor(options: JobfleetClientOptions = {}) {
     const server = options.server ?? process.env.JOBFLEET_SERVER ?? DEFAULT_SERVER;
-    this.http = new HttpTransport(server, options.token ?? process.env.JOBFLEET_TOKEN, options.fetch ?? tlsFetch(options), options.maxRequestsInFlight);
+    this.http = new HttpTransport(server, options.token ?? process.env.JOBFLEET_TOKEN, options.fetch ?? nodeFetch(options), options.maxRequestsInFlight);
     this.server = this.http.server;
     this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
     this.watchTiming = { ...DEFAULT_WATCH_TIMING, ...options.watchTiming };
@@ -514,11 +514,6 @@ export function jobFromCronJob(cronJob: CronJob, jobName?: string): Job {
     },
     spec: template.spec,
   };
-}
-
-/** The client's transport (nodeFetch), with the TLS options of an https server. */
-function tlsFetch(options: JobfleetClientOptions): typeof fetch {
-  return nodeFetch({ ...(options.ca === undefined ? {} : { ca: options.ca }), rejectUnauthorized: !options.insecureSkipTlsVerify });
 }
 
 export function resourcePath(resource: ResourceType, namespace: string, name?: string): string {

@@ -15,11 +15,12 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
+/** How an https server's certificate is checked: the client's and the CLI's options of the same names. */
 export interface TlsOptions {
   /** PEM certificates of the CAs to trust (instead of the system's). */
-  ca?: string | Buffer;
-  /** false skips the check of the server's certificate (kubectl's --insecure-skip-tls-verify). */
-  rejectUnauthorized?: boolean;
+  ca?: string | Buffer | undefined;
+  /** Skip the check of the server's certificate (kubectl's --insecure-skip-tls-verify). */
+  insecureSkipTlsVerify?: boolean | undefined;
 }
 
 /** Statuses whose Response must have no body. */
@@ -38,7 +39,7 @@ export function nodeFetch(tls: TlsOptions = {}): typeof fetch {
       const url = typeof input === 'string' ? new URL(input) : input;
       const req =
         url.protocol === 'https:'
-          ? httpsRequest(url, { method: init.method ?? 'GET', headers, ...(tls.ca === undefined ? {} : { ca: tls.ca }), rejectUnauthorized: tls.rejectUnauthorized ?? true })
+          ? httpsRequest(url, { method: init.method ?? 'GET', headers, ...(tls.ca === undefined ? {} : { ca: tls.ca }), rejectUnauthorized: !tls.insecureSkipTlsVerify })
           : httpRequest(url, { method: init.method ?? 'GET', headers });
       const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : undefined);
       signal?.addEventListener('abort', onAbort, { once: true });
