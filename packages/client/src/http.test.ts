@@ -110,6 +110,21 @@ describe('calls in flight at once', () => {
     expect(server.requests).toHaveLength(10);
   });
 
+  it('deletes, evictions and whole log reads take their turn too', async () => {
+    const s = await holdingServer();
+    server = s.fake;
+    const client = new JobfleetClient({ server: server.url, maxRequestsInFlight: 2 });
+    const calls = Promise.all([client.deleteJob('a'), client.deleteJob('b'), client.evictPod('p'), client.logs('p'), client.logs('q'), client.getJob('c')]);
+    for (let answered = 0; answered < 6; ) {
+      await new Promise((r) => setTimeout(r, 20));
+      answered += s.held();
+      s.release();
+    }
+    await calls;
+    expect(s.most()).toBe(2);
+    expect(server.requests.map((r) => r.method).sort()).toStrictEqual(['DELETE', 'DELETE', 'GET', 'GET', 'GET', 'POST']);
+  });
+
   it('a call aborted while it waits leaves the line without being sent; a failed call gives its turn back', async () => {
     const s = await holdingServer();
     server = s.fake;
