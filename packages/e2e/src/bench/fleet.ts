@@ -16,6 +16,7 @@ import { DockerEngine, startWorker, type PodRuntime, type WorkerNode, type Worke
 import { instrumentDocker, type DockerCallStats } from './instrument.js';
 import { benchConnection } from './replicas.js';
 import { progress, sleep } from './util.js';
+import { failedPodsOf } from '../diagnostics.js';
 
 export const BENCH_IMAGE = 'busybox:latest';
 
@@ -173,14 +174,6 @@ export async function waitWithProgress(
     }
   }
   throw new Error(`${label}: Job ${name} was deleted while waiting`);
-}
-
-/** The first failed pods of a Job, with what their status says (why a benchmark Job failed). */
-async function failedPodsOf(client: JobfleetClient, job: Job): Promise<string> {
-  const selector = encodeURIComponent(`batch.kubernetes.io/controller-uid=${job.metadata.uid ?? ''}`);
-  const url = `${client.server}/api/v1/namespaces/${job.metadata.namespace ?? 'default'}/pods?labelSelector=${selector}&fieldSelector=status.phase%3DFailed&limit=3`;
-  const list = (await (await fetch(url)).json()) as { items?: { metadata: { name?: string; annotations?: Record<string, string> }; spec: { nodeName?: string }; status: unknown }[] };
-  return JSON.stringify((list.items ?? []).map((p) => ({ name: p.metadata.name, node: p.spec.nodeName, annotations: p.metadata.annotations, status: p.status })));
 }
 
 /** Deletes a Job and waits until it is gone (its pods, logs and events with it). */

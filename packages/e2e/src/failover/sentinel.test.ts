@@ -14,6 +14,7 @@ import { JobfleetClient } from '@jobfleet/client';
 import type { Job } from '@jobfleet/kube';
 import { freePort, type SentinelSet, startSentinelSet } from '@jobfleet/store';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
+import { failedPodsOf } from '../diagnostics.js';
 import { FAST_DELAYS, uniqueName } from '../harness.js';
 import { startRoleProcess, type RoleProcess } from '../processes.js';
 import { eventually } from '../timing.js';
@@ -77,20 +78,17 @@ function containerStarts(jobName: string): { uids: string[]; stop(): void } {
 }
 
 /**
- * What made the Job fail, for the failure message: its failed pods (phase reason and message, each
- * container's end, the node) and the events of the Job and its pods (a failover the fleet did not
- * ride out leaves its mark there: a node marked lost, a pod refused, a status written twice).
+ * What made the Job fail, for the failure message: its failed pods (see failedPodsOf) and the events
+ * of the Job and its pods (a failover the fleet did not ride out leaves its mark there: a node marked
+ * lost, a pod refused, a status written twice).
  */
 async function whatFailed(jobName: string): Promise<string> {
-  const pods = await client.listPods({ jobName }).catch(() => []);
-  const failed = pods
-    .filter((p) => p.status.phase === 'Failed')
-    .map((p) => `pod ${p.metadata.name} on ${p.spec.nodeName}: ${p.status.reason ?? ''} ${p.status.message ?? ''} ${JSON.stringify(p.status.containerStatuses?.map((c) => c.state))} annotations ${JSON.stringify(p.metadata.annotations ?? {})}`);
+  const pods = await failedPodsOf(client, await client.getJob(jobName)).catch((err: unknown) => `(could not list them: ${String(err)})`);
   const events = await client.listEvents().catch(() => []);
   const lines = events
     .filter((e) => (e.involvedObject?.name ?? '').startsWith(jobName))
     .map((e) => `event ${e.lastTimestamp} ${e.involvedObject?.kind}/${e.involvedObject?.name} ${e.type} ${e.reason}: ${e.message} (${e.source?.component ?? ''})`);
-  return [...failed, ...lines.slice(-60)].join('\n');
+  return [`failed pods: ${pods}`, ...lines.slice(-60)].join('\n');
 }
 
 describe('a Redis Sentinel failover under a running Job', () => {
