@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { BadRequestError, type Delays, JobfleetError, NotFoundError, RequestEntityTooLargeError, ServiceUnavailableError, toStatus, UnauthorizedError } from '@jobfleet/kube';
 import { Cluster, CronJobController, DEFAULT_NODE_TIMINGS, redactUrlPassword, silentLogger, type Logger } from '@jobfleet/controllers';
-import { redisSettingsAdvice, type RedisConnectionOptions, type StoreLimits } from '@jobfleet/store';
+import { isStoreUnavailable, redisSettingsAdvice, type RedisConnectionOptions, type StoreLimits } from '@jobfleet/store';
 import { ChangeFeed } from './change-feed.js';
 import { ApiMetrics } from './metrics.js';
 import type { ApiContext } from './context.js';
@@ -87,7 +87,7 @@ function asJobfleetError(err: unknown): unknown {
   const fe = err as FastifyError;
   if (fe?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new RequestEntityTooLargeError('the request is too large: the body exceeds the limit of the server');
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new BadRequestError(fe.message);
-  if (isRedisDown(err)) return new ServiceUnavailableError('the jobfleet store (Redis) is not reachable; retry when it is back', REDIS_DOWN_RETRY_SECONDS);
+  if (isStoreUnavailable(err)) return new ServiceUnavailableError('the jobfleet store (Redis) is not reachable; retry when it is back', REDIS_DOWN_RETRY_SECONDS);
   if (isRedisFull(err)) {
     return new ServiceUnavailableError(
       "the jobfleet store (Redis) is full: it refuses writes past its maxmemory; delete finished Jobs (or set ttlSecondsAfterFinished), lower the log budgets, or give Redis more memory",
@@ -108,11 +108,6 @@ function isRedisFull(err: unknown): boolean {
   return err instanceof Error && /^OOM command not allowed/.test(err.message);
 }
 
-function isRedisDown(err: unknown): boolean {
-  const message = err instanceof Error ? err.message : '';
-  // READONLY, UNBLOCKED, NOREPLICAS, no sentinel: a Sentinel failover under way (see newRedis and JobStore.durable in the store).
-  return /ECONNREFUSED|Connection is closed|connect ETIMEDOUT|Stream isn't writeable|MaxRetriesPerRequest|max retries per request|LOADING|^READONLY|^UNBLOCKED|^NOREPLICAS|All sentinels are unreachable|^MASTERDOWN/i.test(message);
-}
 
 export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'bodyLimitBytes' | 'tls' | 'logger'> & { metrics?: ApiMetrics } = {}): FastifyInstance {
   const common = {

@@ -29,6 +29,12 @@ export interface SentinelNode {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on its port, with the arguments it first had (a killed primary comes back as a primary: the sentinels demote it). */
   restart(): Promise<void>;
+  /** Freezes it (SIGSTOP): its connections stay open and unanswered, as a host that hangs. */
+  pause(): void;
+  /** Lets a paused one go on (SIGCONT). */
+  resume(): void;
+  /** Closes the connections of its clients (CLIENT KILL; not the sentinels', nor replication's): how many. */
+  cutClients(): Promise<number>;
 }
 
 export interface SentinelSet {
@@ -91,6 +97,16 @@ function processNode(port: number, command: string, args: string[]): SentinelNod
         child.kill(signal);
       }),
     restart: start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
+    cutClients: () =>
+      ask(port, async (c) => {
+        const own = String(await c.call('CLIENT', 'ID'));
+        const lines = String(await c.call('CLIENT', 'LIST', 'TYPE', 'normal')).split('\n');
+        const ids = lines.filter((line) => line && !/ name=sentinel-/.test(line)).flatMap((line) => /\bid=(\d+)/.exec(line)?.[1] ?? []).filter((id) => id !== own);
+        for (const id of ids) await c.call('CLIENT', 'KILL', 'ID', id).catch(() => undefined);
+        return ids.length;
+      }),
   };
   return Object.assign(node, { start });
 }

@@ -133,6 +133,18 @@ export function isUnreadableRecord(err: unknown): boolean {
 }
 
 /**
+ * Redis away, or a Sentinel failover under way: the connection was refused or cut (ioredis), the
+ * server is loading or has no primary (LOADING, MASTERDOWN, no sentinel answers), a demoted primary
+ * refused a write (READONLY) or ended a blocked read (UNBLOCKED), or a write was not confirmed on a
+ * replica (NOREPLICAS, see JobStore.durable: it may or may not have been applied). Each passes once a
+ * primary answers again: the API answers 503 with Retry-After, the other roles read again and retry.
+ */
+export function isStoreUnavailable(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : '';
+  return /ECONNREFUSED|ECONNRESET|Connection is closed|connect ETIMEDOUT|Stream isn't writeable|MaxRetriesPerRequest|max retries per request|^LOADING|^READONLY|^UNBLOCKED|^NOREPLICAS|All sentinels are unreachable|^MASTERDOWN/i.test(message);
+}
+
+/**
  * Serialises a Kubernetes object with the resourceVersion placeholder as the first metadata field,
  * so the Lua script can put the new resourceVersion in without decoding the JSON.
  */

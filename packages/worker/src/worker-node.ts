@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Delays, Taint } from '@jobfleet/kube';
 import { ANNOTATION_DELETED, ANNOTATION_STOP_REASON, isPodFinished, type NodeHeartbeat, type NodeSpecRecord, type NodeView, type Fit, fitsNode, mayPreferOtherNodes, nodeView, podRequests, preferenceScores, toResourceList, unschedulableMessage, isPodReady, controllerRef, isSidecar, k8sTime, ownerJobUid, podQOSClass, podRestartCount, type Pod, type PodStatus, type ResourceList } from '@jobfleet/kube';
 import { ANNOTATION_NODE_LOST, Cluster, DEFAULT_NODE_TIMINGS, lostPod, selfFenceAfterMs, settleDeletedPod, silentLogger, clip, type Logger, type NodeTimings, type RunningMetricsServer } from '@jobfleet/controllers';
 import {
+  isStoreUnavailable,
   markPodUnschedulable,
   MAX_SKIP,
   nodeSpec,
@@ -150,6 +152,9 @@ const CLAIM_SETTLE_MS = 30_000;
 const CLOSE_MARGIN_MS = 5_000;
 /** Bound of each Redis step of close() once the pods are dealt with. */
 const CLOSE_STEP_MS = 2_000;
+/** A claim or a report Redis did not answer for (away, a failover) is made again after 100 ms, doubling to 2 s. */
+const STORE_RETRY_BASE_MS = 100;
+const STORE_RETRY_MAX_MS = 2_000;
 
 /** The node-name lease lasts three heartbeats (6 s by default), 3 s at least: a restarted worker waits at most that long for its name. */
 export function nodeLeaseMs(heartbeatMs: number): number {
@@ -274,6 +279,8 @@ export class WorkerNode {
   private closing?: Promise<void>;
   /** Set once another worker took this node's name: nothing more is done for it. */
   private stopped = false;
+  /** Set when close() lets go of Redis: a claim or report waiting for it gives up. */
+  private storeClosing = false;
   /** Pods whose runners were abandoned: their node record is left to go stale (see shutdown). */
   private abandonedPods = 0;
   private dockerAnswers = true;
@@ -387,6 +394,7 @@ export class WorkerNode {
       await within(this.lease?.release(), CLOSE_STEP_MS);
     }
     this.subscriber?.disconnect();
+    this.storeClosing = true;
     await within(this.cluster.close(), CLOSE_STEP_MS);
     this.logger.info({ node: this.nodeName, abandonedPods: this.abandonedPods }, `worker node ${this.nodeName} stopped`);
   }
@@ -427,7 +435,9 @@ export class WorkerNode {
     let claimed: Claimed | Unfit | 'nameLost' | typeof PREFERS_OTHERS | undefined;
     try {
       claimed = await this.claim(ns, name, this.lease.token, task.entry, task.stored);
-    } catch {
+    } catch (err) {
+      // Redis away while the pod was read: the task goes back (a claim that may have landed was looked up, see writeClaimSurely).
+      if (isStoreUnavailable(err)) return { retryInMs: 1_000 };
       return; // a record that cannot even be read as a pod: nothing can be run or reported
     }
     if (!claimed) return;
@@ -561,7 +571,7 @@ export class WorkerNode {
       // Whatever happens before the claim is written (a malformed pod, Redis), the reservation goes with it.
       let claimed: Claimed | 'nameLost' | 'conflict' = 'conflict';
       try {
-        claimed = await this.writeClaim(stored, leaseToken, reservation, entry);
+        claimed = await this.writeClaimSurely(stored, leaseToken, reservation, entry);
       } finally {
         if (typeof claimed === 'string') this.resources.release(key, reservation.token);
       }
@@ -581,6 +591,41 @@ export class WorkerNode {
       // the node's own record cannot be read: as below
     }
     return this.resources.reserve(key, { containers: [] }, {}, true);
+  }
+
+  /**
+   * Writes the claim until Redis answers for it. A claim whose answer was lost (Redis away, a
+   * failover under way, NOREPLICAS: it may or may not have landed) is looked up: the pod, with its
+   * uid, on this node is this claim, landed, and its containers must run (left alone, the sweep would
+   * end it as Orphaned, Failed); anything else goes back to claim()'s loop, which reads the pod again.
+   */
+  private async writeClaimSurely(stored: StoredPod, leaseToken: string, reservation: Fit & { gpus?: string[]; token?: string }, entry: string): Promise<Claimed | 'nameLost' | 'conflict'> {
+    const { namespace: ns = 'default', name = '', uid } = stored.pod.metadata;
+    return this.untilStoreAnswers(`the claim of pod ${ns}/${name}`, async (attempt) => {
+      if (attempt === 0) return this.writeClaim(stored, leaseToken, reservation, entry);
+      const read = await this.cluster.store.getPod(ns, name);
+      if (!read || read.pod.metadata.uid !== uid || read.pod.spec.nodeName !== this.nodeName) return 'conflict';
+      return { pod: read.pod, rv: read.rv, gpus: reservation.gpus ?? [], reservation: reservation.token ?? '' };
+    });
+  }
+
+  /**
+   * Runs `step` until Redis answers it: a step that failed with Redis away or a failover under way
+   * (see isStoreUnavailable) is run again, `attempt` counting from 0, after 100 ms doubling to 2 s, as
+   * workers wait out an outage; each step reads again what it needs. Ends with the error when it is
+   * another, or when the worker stops or closes its connections.
+   */
+  private async untilStoreAnswers<T>(what: string, step: (attempt: number) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await step(attempt);
+      } catch (err) {
+        if (!isStoreUnavailable(err) || this.stopped || this.storeClosing) throw err;
+        const message = clip((err as Error).message);
+        if (attempt === 0) this.logger.warn({ node: this.nodeName, err: message }, `Redis did not answer for ${clip(what, 300)} (away, or a failover under way): trying again until it does`);
+      }
+      await sleep(Math.min(STORE_RETRY_BASE_MS * 2 ** attempt, STORE_RETRY_MAX_MS));
+    }
   }
 
   /** Writes the claim (the scheduling decision, with its Scheduled event): the claimed pod, or why not. */
@@ -710,7 +755,18 @@ export class WorkerNode {
    * back: it is marked so that the controller replaces it without counting a failure. `log` (at the
    * pod's end) is archived before the status, in the same request when the status is written alone.
    */
-  private async reportStatus(ns: string, name: string, status: PodStatus, recorded: readonly EventRecord[] = [], events: readonly KubeletEvent[] = [], log?: PodLogFinish): Promise<boolean> {
+  /**
+   * Reports a pod's status until Redis takes it (see untilStoreAnswers): a report whose write may or
+   * may not have landed (NOREPLICAS) is made again from a fresh read, so that a failover neither
+   * fails a running pod (its runner fails the pod on a report that throws) nor leaves a finished one
+   * unreported (the sweep would end it as Orphaned, Failed). A report made twice writes the same
+   * status (an extra resourceVersion); the log's archive is written once (a replayed finish finds it).
+   */
+  private reportStatus(ns: string, name: string, status: PodStatus, recorded: readonly EventRecord[] = [], events: readonly KubeletEvent[] = [], log?: PodLogFinish): Promise<boolean> {
+    return this.untilStoreAnswers(`the status of pod ${ns}/${name}`, () => this.reportStatusOnce(ns, name, status, recorded, events, log));
+  }
+
+  private async reportStatusOnce(ns: string, name: string, status: PodStatus, recorded: readonly EventRecord[], events: readonly KubeletEvent[], log: PodLogFinish | undefined): Promise<boolean> {
     const running = this.running.get(`${ns}/${name}`);
     // The log's archive, on its own (before a whole write, or when no status is written): at most once.
     const archive = async () => {

@@ -26,27 +26,27 @@ let set: SentinelSet;
 const roles: RoleProcess[] = [];
 let client: JobfleetClient;
 let apiUrl: string;
+const ROLE_NAMES = ['api', 'janitor', 'worker'] as const;
 
 
 beforeAll(async () => {
   set = await startSentinelSet({ downAfterMs: 1_000, failoverTimeoutMs: 3_000 });
   const redis = { redisUrl: set.url, prefix, redisConnection: { durability: { replicas: 1, timeoutMs: 1_000 } } };
   const port = await freePort();
-  roles.push(await startRoleProcess('api', { ...redis, port, host: '127.0.0.1' }));
-  roles.push(await startRoleProcess('janitor', { ...redis, pollMs: 100, nodeCheckMs: 250 }));
-  roles.push(await startRoleProcess('worker', { ...redis, nodeName, maxPods: 5, heartbeatMs: 500, drainTimeoutMs: 2_000 }));
+  const options = { api: { port, host: '127.0.0.1' }, janitor: { pollMs: 100, nodeCheckMs: 250 }, worker: { nodeName, maxPods: 5, heartbeatMs: 500, drainTimeoutMs: 2_000 } };
+  for (const role of ROLE_NAMES) roles.push(await startRoleProcess(role, { ...redis, ...options[role] }));
   apiUrl = `http://127.0.0.1:${port}`;
   client = new JobfleetClient({ server: apiUrl });
 }, 90_000);
 
 afterAll(async () => {
-  for (const role of roles.reverse()) await role.kill('SIGTERM');
+  for (const role of [...roles].reverse()) await role.kill('SIGTERM');
   const docker = new DockerEngine();
   for (const c of await docker.listManaged({ [LABELS.node]: nodeName }).catch(() => [])) await docker.remove(c.Id).catch(() => undefined);
   await set?.stop();
 });
 
-function sleeper(name: string, completions: number, parallelism: number): Job {
+function sleeper(name: string, completions: number, parallelism: number, seconds = 0.5): Job {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -55,7 +55,7 @@ function sleeper(name: string, completions: number, parallelism: number): Job {
       completions,
       parallelism,
       backoffLimit: 0, // a pod failed by the failover would fail the Job: every pod must succeed
-      template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'sleep 0.5'] }] } },
+      template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', `sleep ${seconds}`] }] } },
     },
   } as Job;
 }
@@ -78,17 +78,21 @@ function containerStarts(jobName: string): { uids: string[]; stop(): void } {
 }
 
 /**
- * What made the Job fail, for the failure message: its failed pods (see failedPodsOf) and the events
- * of the Job and its pods (a failover the fleet did not ride out leaves its mark there: a node marked
- * lost, a pod refused, a status written twice).
+ * What made the Job fail, for the failure message: its failed pods (see failedPodsOf), the events of
+ * the Job and its pods (a failover the fleet did not ride out leaves its mark there: a node marked
+ * lost, a pod refused, a status written twice) and the last lines each role logged.
  */
 async function whatFailed(jobName: string): Promise<string> {
-  const pods = await failedPodsOf(client, await client.getJob(jobName)).catch((err: unknown) => `(could not list them: ${String(err)})`);
+  const pods = await client
+    .getJob(jobName)
+    .then((job) => failedPodsOf(client, job))
+    .catch((err: unknown) => `(could not list them: ${String(err)})`);
   const events = await client.listEvents().catch(() => []);
   const lines = events
     .filter((e) => (e.involvedObject?.name ?? '').startsWith(jobName))
     .map((e) => `event ${e.lastTimestamp} ${e.involvedObject?.kind}/${e.involvedObject?.name} ${e.type} ${e.reason}: ${e.message} (${e.source?.component ?? ''})`);
-  return [`failed pods: ${pods}`, ...lines.slice(-60)].join('\n');
+  const logs = roles.map((r, i) => `--- ${ROLE_NAMES[i]} log (last lines) ---\n${r.logTail().split('\n').slice(-40).join('\n')}`);
+  return [`failed pods: ${pods}`, ...lines.slice(-60), ...logs].join('\n');
 }
 
 describe('a Redis Sentinel failover under a running Job', () => {
@@ -162,5 +166,41 @@ describe('a Redis Sentinel failover under a running Job', () => {
     expect(kubectl.stdout.trim().split('\n')).toEqual([`job.batch/${name}`, `job.batch/${acknowledged}`]);
     expect(await fetch(`${apiUrl}/readyz`).then((r) => r.status)).toBe(200);
     process.stdout.write(`failover: a new primary ${failoverMs} ms after the kill, the API ready again after ${recoveredMs} ms; killed at ${tKill} ms, Job done at ${tDone} ms\n`);
+  }, 240_000);
+
+  /**
+   * A write whose confirmation by a replica is cut off (its connection is closed while WAIT waits: the
+   * store answers NOREPLICAS, the write may or may not have landed): the worker reports and archives
+   * again from a fresh read until Redis answers, so no pod is failed by its runner for a report
+   * it could not make, nor left unreported and ended by the sweep as Orphaned (backoffLimit 0: either
+   * would fail the Job). The replica is frozen while the pods end, then every client connection of
+   * the primary is closed.
+   */
+  it('reports again what Redis did not confirm (a connection cut in WAIT), and counts each pod once', async () => {
+    const name = uniqueName('unconfirmed');
+    const starts = containerStarts(name);
+    await new Promise((r) => setTimeout(r, 500)); // docker events is listening
+    await client.createJob(sleeper(name, 6, 3, 2));
+    await eventually(async () => (await client.listPods({ jobName: name })).filter((p) => p.status.phase === 'Running').length === 3, 60_000, '3 pods to run');
+    const primary = await set.primaryPort();
+    const replica = set.nodes.find((n) => n.port !== primary && n.alive());
+    try {
+      replica?.pause(); // every write now waits for its confirmation (WAIT 1 times out, and is sent again)
+      await new Promise((r) => setTimeout(r, 3_500)); // the pods end: their last reports wait
+      const primaryNode = set.nodes.find((n) => n.port === primary);
+      expect(await primaryNode?.cutClients()).toBeGreaterThan(3); // the roles' connections
+      await new Promise((r) => setTimeout(r, 1_500));
+    } finally {
+      replica?.resume();
+    }
+    const done = await client.waitForCompletion(name, { timeoutMs: 120_000 }).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${await whatFailed(name)}`);
+    });
+    starts.stop();
+    expect(done.status?.succeeded).toBe(6);
+    expect(done.status?.failed ?? 0).toBe(0);
+    expect(starts.uids).toHaveLength(6);
+    expect(new Set(starts.uids).size).toBe(6);
+    expect(roles.every((r) => r.child.exitCode === null && r.child.signalCode === null)).toBe(true);
   }, 240_000);
 });
