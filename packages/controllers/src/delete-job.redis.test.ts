@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, k8sTime, type Job, type JobSpec, type Pod } from '@jobfleet/kube';
 import { Cluster } from './cluster.js';
 import { scratchCluster } from './test-cluster.js';
-import { DELETE_BATCH_PODS, deleteJob, resumeDeletion, startJobDeletion, type JobStore } from '@jobfleet/store';
+import { DELETE_BATCH_PODS, deleteJob, podDictionaryId, resumeDeletion, startJobDeletion, type JobStore } from '@jobfleet/store';
 import { createJob } from './jobs.js';
 import { defaultedJob } from '@jobfleet/testing';
 
@@ -110,7 +110,7 @@ describe('deleteJob', () => {
       // Every pod that was ever added is deleted, with its last object, readable without the dictionary.
       const feed = (await changes(store)).filter((c) => c.kind === 'Pod' || c.name === name);
       // A pod is added as JSON (compressed with the Job's dictionary once a node has it).
-      const ownedByJob = (c: { obj: string; dict: string }) => c.dict === uid || (!c.obj.startsWith('Z1:') && (JSON.parse(c.obj) as Pod).metadata.ownerReferences?.[0]?.uid === uid);
+      const ownedByJob = (c: { obj: string; dict: string }) => c.dict === podDictionaryId(uid) || (!c.obj.startsWith('Z1:') && (JSON.parse(c.obj) as Pod).metadata.ownerReferences?.[0]?.uid === uid);
       const added = new Set(feed.filter((c) => c.kind === 'Pod' && c.type === 'ADDED' && ownedByJob(c)).map((c) => c.name));
       expect(added.size).toBeGreaterThan(40);
       const deletedPods = feed.filter((c) => c.kind === 'Pod' && c.type === 'DELETED' && added.has(c.name));

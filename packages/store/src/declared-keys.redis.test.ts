@@ -144,10 +144,13 @@ it('every key deleteJob touches is declared: the Job, its pods with their logs a
     await scratch.redis.zadd(k.events('ns'), 0, e);
     await scratch.redis.sadd(k.jobEvents(uid), e);
   }
+  // The dictionary as a Job written before the ids were short has it (named by the whole uid): deleted too.
+  await scratch.redis.set(k.podDictionaryOf(uid), 'legacy');
+  expect(k.podDictionaryOf(uid)).not.toBe(k.podDictionary(uid));
   const { checked, scriptCalls } = await scriptKeysDeclared(() => deleteJob(store, 'ns', 'del'));
   expect(scriptCalls).toBeGreaterThanOrEqual(2); // the Job with its pods, then its events and the rest
   expect(checked).toBeGreaterThan(20);
-  const left = await scratch.redis.exists(k.job('ns', 'del'), k.pod('ns', 'a'), k.pod('ns', 'b'), k.podLog('ns', 'a'), k.event('ns', 'e1'), k.event('ns', 'e2'), k.jobEvents(uid), k.jobPods(uid), k.jobUncounted(uid), k.podDictionary(uid));
+  const left = await scratch.redis.exists(k.job('ns', 'del'), k.pod('ns', 'a'), k.pod('ns', 'b'), k.podLog('ns', 'a'), k.event('ns', 'e1'), k.event('ns', 'e2'), k.jobEvents(uid), k.jobPods(uid), k.jobUncounted(uid), k.podDictionary(uid), k.podDictionaryOf(uid));
   expect(left).toBe(0);
   expect(await scratch.redis.smembers(k.nodePods('n1'))).toStrictEqual([]);
   expect(await scratch.redis.zrange(k.events('ns'), 0, -1)).toStrictEqual([]);

@@ -32,8 +32,13 @@ export interface Keys {
   jobPods(jobUid: string): string;
   /** Pod names of one Job not yet counted in its status (SET). */
   jobUncounted(jobUid: string): string;
-  /** The compression dictionary of one Job's pods (STRING), deleted with it. */
+  /** The compression dictionary of one Job's pods (STRING), deleted with it: `podDictionaryOf(podDictionaryId(jobUid))`. */
   podDictionary(jobUid: string): string;
+  /**
+   * The dictionary a pod's hash names (field d: the Job's podDictionaryId, or its whole uid for a pod
+   * written before the ids were short, whose dictionary is still read and deleted, never written).
+   */
+  podDictionaryOf(dictId: string): string;
   /** Event names recorded for one Job (SET), deleted with it. */
   jobEvents(jobUid: string): string;
   /** Bytes of log the Job's pods hold in all (STRING counter), against the Job's log budget; deleted with it. */
@@ -109,7 +114,8 @@ export function redisKeys(prefix = 'jf'): Keys {
     pod: (ns, name) => `${p}:pod:${ns}:${name}`,
     jobPods: (uid) => `${p}:jobpods:${uid}`,
     jobUncounted: (uid) => `${p}:uncounted:${uid}`,
-    podDictionary: (uid) => `${p}:poddict:${uid}`,
+    podDictionary: (uid) => `${p}:poddict:${podDictionaryId(uid)}`,
+    podDictionaryOf: (id) => `${p}:poddict:${id}`,
     jobEvents: (uid) => `${p}:jobevents:${uid}`,
     jobLogBytes: (uid) => `${p}:joblog:${uid}`,
     deletingJobs: `${p}:deleting`,
@@ -136,4 +142,20 @@ export function redisKeys(prefix = 'jf'): Keys {
     cronJobLease: (ns, name) => `${p}:cronlease:${ns}:${name}`,
     deletingCronJobs: `${p}:cronjobs-deleting`,
   };
+}
+
+const UUID = /^([0-9a-f]{8})-([0-9a-f]{4})-[0-9a-f]([0-9a-f]{3})-[0-9a-f]([0-9a-f]{3})-[0-9a-f]{12}$/;
+
+/**
+ * The id of a Job's pod dictionary, kept in each of its pods' hashes (field d) and change-stream
+ * entries: 12 characters (72 of the uid's random bits, base64url) instead of the uid's 36, which
+ * takes a finished pod's hash from 600 to 536 bytes (jemalloc's size classes, MEMORY USAGE). Two Jobs
+ * share an id only if their uids agree on those 72 bits: ~n²/2^73 for n Jobs (10⁻¹⁰ for a million).
+ * A uid that is not a random UUID (jobfleet writes only those) is its own id.
+ */
+export function podDictionaryId(jobUid: string): string {
+  const m = UUID.exec(jobUid);
+  if (!m) return jobUid;
+  // The version nibble and the variant's fixed bits left out: 18 random hex digits, 9 bytes.
+  return Buffer.from(`${m[1]}${m[2]}${m[3]}${m[4]}`, 'hex').toString('base64url');
 }

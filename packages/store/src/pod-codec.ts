@@ -1,7 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { isPodFinished, ownerJobUid, type Pod } from '@jobfleet/kube';
-import type { Keys } from './keys.js';
+import { podDictionaryId, type Keys } from './keys.js';
 
 /** Marks a compressed object; anything else is plain JSON. */
 const COMPRESSED = 'Z1:';
@@ -68,9 +68,9 @@ export class PodCodec {
     // A pod waiting for a node is written again whole when one claims it (spec.nodeName): it stays
     // JSON until then, one of at most its Job's parallelism, so that its body is compressed once.
     if (!pod.spec?.nodeName && !isPodFinished(pod)) return { obj: json, dict: '' };
-    const dictId = ownerJobUid(pod);
+    const dictId = jobDictionaryId(pod);
     const dictionary = dictId ? await this.dictionary(dictId) : null;
-    if (!dictionary) return { obj: json, dict: '' };
+    if (!dictId || !dictionary) return { obj: json, dict: '' };
     const statusJson = statusLast(pod) ? JSON.stringify(pod.status) : undefined;
     const suffix = statusJson === undefined ? undefined : `,"status":${statusJson}}`;
     if (suffix === undefined || !json.endsWith(suffix)) return { obj: COMPRESSED + deflate(json, dictionary), dict: dictId };
@@ -85,7 +85,7 @@ export class PodCodec {
    */
   async encodeStatus(pod: Pod): Promise<string | undefined> {
     // The dictionary encode() chose for the pod's body: the report's pod is the stored one with another status.
-    const dictId = ownerJobUid(pod);
+    const dictId = jobDictionaryId(pod);
     const dictionary = dictId ? await this.dictionary(dictId) : null;
     if (!dictionary) return undefined;
     return storedStatus(JSON.stringify(pod.status), pod, dictionary);
@@ -124,19 +124,19 @@ export class PodCodec {
     return body;
   }
 
-  private async dictionary(jobUid: string): Promise<Buffer | null> {
-    const cached = this.cache.get(jobUid);
+  private async dictionary(dictId: string): Promise<Buffer | null> {
+    const cached = this.cache.get(dictId);
     if (cached) return cached;
     // The pods of a batch a worker claimed are encoded together: one read of their Job's dictionary serves them all.
-    let reading = this.reading.get(jobUid);
+    let reading = this.reading.get(dictId);
     if (!reading) {
-      reading = this.redis.getBuffer(this.keys.podDictionary(jobUid)).finally(() => this.reading.delete(jobUid));
-      this.reading.set(jobUid, reading);
+      reading = this.redis.getBuffer(this.keys.podDictionaryOf(dictId)).finally(() => this.reading.delete(dictId));
+      this.reading.set(dictId, reading);
     }
     const value = await reading;
-    if (value && !this.cache.has(jobUid)) {
+    if (value && !this.cache.has(dictId)) {
       if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(jobUid, value);
+      this.cache.set(dictId, value);
     }
     return value;
   }
@@ -158,6 +158,12 @@ function storedStatus(statusJson: string, pod: Pod, dictionary: Buffer): string 
 
 function inflate(base64: string, dictionary: Buffer): string {
   return inflateRawSync(Buffer.from(base64, 'base64'), { dictionary }).toString('utf8');
+}
+
+/** The id of the dictionary of the pod's Job (see podDictionaryId); undefined for a pod of no Job. */
+function jobDictionaryId(pod: Pod): string | undefined {
+  const uid = ownerJobUid(pod);
+  return uid ? podDictionaryId(uid) : undefined;
 }
 
 /** Whether the pod's status is its last field, so that the body and the status join back into the same JSON text. */

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScratchRedis, type EmbeddedRedis } from './embedded-redis.js';
 import type { NewLogChunk } from './pod-logs.js';
 import { JobStore } from './store.js';
+import { podDictionaryId } from './keys.js';
 
 let server: EmbeddedRedis;
 let redis: Redis;
@@ -26,7 +27,7 @@ afterAll(async () => {
 });
 
 async function pod(name: string): Promise<{ ns: string; name: string; podUid: string; jobUid: string }> {
-  await redis.hset(store.keys.pod('default', name), 'rv', '1', 'obj', 'Z1:x', 'd', JOB);
+  await redis.hset(store.keys.pod('default', name), 'rv', '1', 'obj', 'Z1:x', 'd', podDictionaryId(JOB));
   return { ns: 'default', name, podUid: randomUUID(), jobUid: JOB };
 }
 

@@ -1,5 +1,5 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { Keys } from './keys.js';
+import { podDictionaryId, type Keys } from './keys.js';
 import { defineScript } from './scripts.js';
 import { newWriteId } from './write-id.js';
 
@@ -129,7 +129,8 @@ export class PodLogs {
     const jobMaxBytes = target.jobUid ? limits.jobMaxBytes : 0;
     const podMaxBytes = Math.max(MIN_POD_LOG_MAX_BYTES, limits.podMaxBytes);
     // The write id: ioredis resends a call whose reply was lost, and the script answers it without appending twice.
-    const args: (string | number | Buffer)[] = [finish ? 'finish' : 'append', target.jobUid, target.podUid, podMaxBytes, jobMaxBytes, budgetMarker(limits), newWriteId()];
+    // The pod must be this Job's: its hash names the Job's dictionary (a pod written before the ids were short, by the uid, takes no more output).
+    const args: (string | number | Buffer)[] = [finish ? 'finish' : 'append', target.jobUid ? podDictionaryId(target.jobUid) : '', target.podUid, podMaxBytes, jobMaxBytes, budgetMarker(limits), newWriteId()];
     for (const c of chunks) args.push(c.container, c.stream, String(c.time), c.data, String(instanceOf(c.instance)));
     return [this.keys.pod(ns, name), this.keys.podLog(ns, name), this.keys.podLogArchive(ns, name), this.keys.jobLogBytes(target.jobUid), ...args];
   }

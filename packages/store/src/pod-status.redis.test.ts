@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { newPodForJob, parseJob, podDictionary, type Job, type Pod, type PodStatus } from '@jobfleet/kube';
 import { JobStore, encodeObject } from './store.js';
+import { podDictionaryId } from './keys.js';
 import { scratchStore } from './test-store.js';
 
 const scratch = scratchStore();
@@ -246,6 +247,25 @@ describe('reportPodStatus with the log’s last output', () => {
     const refused = await store.reportPodStatus({ ns: 'default', name: 'j-refused', rv: '1', pod: { ...other.pod, status: succeeded() }, node: NODE, log: finishOf(other.pod, 'kept\n') });
     expect(refused).toStrictEqual({ ok: false, reason: 'conflict' });
     expect((await store.logs.read('default', 'j-refused')).map((c) => c.data)).toStrictEqual(['kept\n']);
+  });
+
+  it('stores the short dictionary id in the pod and its change, and still reads a pod written with the whole uid (before the ids were short)', async () => {
+    const uid = job.metadata.uid ?? '';
+    const { pod, rv } = await createPod('j-short');
+    const done = await store.reportPodStatus({ ns: 'default', name: 'j-short', rv, pod: { ...pod, status: succeeded() }, node: NODE });
+    expect(done.ok).toBe(true);
+    const key = store.keys.pod('default', 'j-short');
+    expect(await scratch.redis.hget(key, 'd')).toBe(podDictionaryId(uid));
+    expect(await scratch.redis.hget(key, 'd')).toHaveLength(12);
+    const [[, fields = []] = []] = await scratch.redis.xrevrange(store.keys.changes, '+', '-', 'COUNT', 1);
+    expect(fields[fields.indexOf('d') + 1]).toBe(podDictionaryId(uid));
+    const read = await store.getPod('default', 'j-short');
+    expect(read?.pod.status.phase).toBe('Succeeded');
+    // As a pod and dictionary written before: the hash names the whole uid, the dictionary is under it.
+    await scratch.redis.rename(store.keys.podDictionary(uid), store.keys.podDictionaryOf(uid));
+    await scratch.redis.hset(key, 'd', uid);
+    const legacy = new JobStore(scratch.redis, store.keys.pod('d', 'n').slice(0, -':pod:d:n'.length)); // a process that never read the dictionary
+    expect((await legacy.getPod('default', 'j-short'))?.pod).toStrictEqual(read?.pod);
   });
 
   it('archives the log when the status cannot be written alone (the Job’s dictionary is gone: the worker then writes the whole pod)', async () => {

@@ -29,7 +29,7 @@
           looked at (a pod archived so is "finished")
   KEYS[4] the Job's log byte counter
   ARGV[1] "append" | "finish"
-  ARGV[2] the Job's uid (the pod's dictionary id)   ARGV[3] the pod's uid
+  ARGV[2] the Job's dictionary id (what the pod's hash holds in field d)   ARGV[3] the pod's uid
   ARGV[4] pod max bytes         ARGV[5] Job max bytes (0: none)
   ARGV[6] the marker's text
   ARGV[7] the call's write id (random): an append records it in the pod's hash (field lw, with its
