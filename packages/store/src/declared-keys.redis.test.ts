@@ -10,6 +10,7 @@ import type { Job, Pod } from '@jobfleet/kube';
 import { JobStore, putOp, type WriteOp } from './store.js';
 import { insertJob } from './transitions.js';
 import { deleteJob } from './jobs.js';
+import { podDictionaryId } from './keys.js';
 import { scratchStore } from './test-store.js';
 
 /** Commands scripts run whose first argument is a key (PUBLISH's is a channel, not a key). */
@@ -146,11 +147,12 @@ it('every key deleteJob touches is declared: the Job, its pods with their logs a
   }
   // The dictionary as a Job written before the ids were short has it (named by the whole uid): deleted too.
   await scratch.redis.set(k.podDictionaryOf(uid), 'legacy');
+  await scratch.redis.set(k.podStatusSample(podDictionaryId(uid)), '{}');
   expect(k.podDictionaryOf(uid)).not.toBe(k.podDictionary(uid));
   const { checked, scriptCalls } = await scriptKeysDeclared(() => deleteJob(store, 'ns', 'del'));
   expect(scriptCalls).toBeGreaterThanOrEqual(2); // the Job with its pods, then its events and the rest
   expect(checked).toBeGreaterThan(20);
-  const left = await scratch.redis.exists(k.job('ns', 'del'), k.pod('ns', 'a'), k.pod('ns', 'b'), k.podLog('ns', 'a'), k.event('ns', 'e1'), k.event('ns', 'e2'), k.jobEvents(uid), k.jobPods(uid), k.jobUncounted(uid), k.podDictionary(uid), k.podDictionaryOf(uid));
+  const left = await scratch.redis.exists(k.job('ns', 'del'), k.pod('ns', 'a'), k.pod('ns', 'b'), k.podLog('ns', 'a'), k.event('ns', 'e1'), k.event('ns', 'e2'), k.jobEvents(uid), k.jobPods(uid), k.jobUncounted(uid), k.podDictionary(uid), k.podDictionaryOf(uid), k.podStatusSample(podDictionaryId(uid)));
   expect(left).toBe(0);
   expect(await scratch.redis.smembers(k.nodePods('n1'))).toStrictEqual([]);
   expect(await scratch.redis.zrange(k.events('ns'), 0, -1)).toStrictEqual([]);

@@ -39,6 +39,12 @@ export interface Keys {
    * written before the ids were short, whose dictionary is still read and deleted, never written).
    */
   podDictionaryOf(dictId: string): string;
+  /**
+   * The status of one of the Job's finished pods, the first one stored (STRING, set once): the
+   * statuses of its finished pods are compressed with the dictionary followed by it (see PodCodec),
+   * deleted with the Job.
+   */
+  podStatusSample(dictId: string): string;
   /** Event names recorded for one Job (SET), deleted with it. */
   jobEvents(jobUid: string): string;
   /** Bytes of log the Job's pods hold in all (STRING counter), against the Job's log budget; deleted with it. */
@@ -116,6 +122,7 @@ export function redisKeys(prefix = 'jf'): Keys {
     jobUncounted: (uid) => `${p}:uncounted:${uid}`,
     podDictionary: (uid) => `${p}:poddict:${podDictionaryId(uid)}`,
     podDictionaryOf: (id) => `${p}:poddict:${id}`,
+    podStatusSample: (id) => `${p}:podsample:${id}`,
     jobEvents: (uid) => `${p}:jobevents:${uid}`,
     jobLogBytes: (uid) => `${p}:joblog:${uid}`,
     deletingJobs: `${p}:deleting`,

@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { newPodForJob, parseJob, podDictionary, type Job, type Pod, type PodStatus } from '@jobfleet/kube';
 import { JobStore, encodeObject } from './store.js';
 import { podDictionaryId } from './keys.js';
+import { jobPodDictionary } from './pod-codec.js';
 import { scratchStore } from './test-store.js';
 
 const scratch = scratchStore();
@@ -100,7 +101,7 @@ describe('reportPodStatus', () => {
     expect(stored.split('\n')[1]?.length).toBeLessThan(JSON.stringify(succeeded()).length / 2);
     expect(JSON.stringify((await store.getPod('default', 'j-bbbbb'))?.pod)).toBe(encodeObject(after).replace('"__RV__"', `"${result.ok ? result.rv : ''}"`));
     expect(await scratch.redis.sismember(store.keys.nodePods(NODE), 'default/j-bbbbb')).toBe(0);
-    expect(await scratch.redis.hget(store.keys.pod('default', 'j-bbbbb'), 'p')).toBe('Succeeded');
+    expect(await scratch.redis.hget(store.keys.pod('default', 'j-bbbbb'), 'p')).toBe('S');
   });
 
   it('writes the reports that are ready together in one script call, refusing only the stale one', async () => {
@@ -266,6 +267,47 @@ describe('reportPodStatus with the log’s last output', () => {
     await scratch.redis.hset(key, 'd', uid);
     const legacy = new JobStore(scratch.redis, store.keys.pod('d', 'n').slice(0, -':pod:d:n'.length)); // a process that never read the dictionary
     expect((await legacy.getPod('default', 'j-short'))?.pod).toStrictEqual(read?.pod);
+  });
+
+  it("compresses the finished statuses of a Job of many pods with the Job's status sample: smaller, read back the same by any process, gone with the Job's dictionary", async () => {
+    const big: Job = { ...job, metadata: { ...job.metadata, name: 'big', uid: randomUUID() }, spec: { ...job.spec, completions: 100 } };
+    const uid = big.metadata.uid ?? '';
+    const image = `docker://sha256:${'ab12'.repeat(16)}`;
+    const finished = (i: number): PodStatus => {
+      const s = succeeded();
+      const cid = `docker://${randomUUID().replaceAll('-', '')}${randomUUID().replaceAll('-', '')}`;
+      const c = s.containerStatuses?.[0];
+      return { ...s, hostIP: '192.0.2.7', podIP: `172.17.0.${i}`, containerStatuses: c ? [{ ...c, imageID: image, containerID: cid, state: { terminated: { ...c.state.terminated, exitCode: 0, containerID: cid } } }] : [] };
+    };
+    const storedOf = async (j: Job, name: string, i: number) => {
+      const pod = newPodForJob(j, { name, uid: randomUUID(), now: Date.now() });
+      const claimed: Pod = { ...pod, spec: { ...pod.spec, nodeName: NODE } };
+      const created = await store.commit([await store.podPutOp(store.keys.pod('default', name), '', claimed)]);
+      const ended: Pod = { ...claimed, status: finished(i) };
+      const done = await store.reportPodStatus({ ns: 'default', name, rv: created.ok ? (created.rvs[0] ?? '') : '', pod: ended, node: NODE });
+      expect(done.ok).toBe(true);
+      return { pod: ended, obj: (await scratch.redis.hget(store.keys.pod('default', name), 'obj')) ?? '' };
+    };
+    await scratch.redis.set(store.keys.podDictionary(uid), jobPodDictionary(big));
+    const sampledPods = [];
+    for (let i = 0; i < 5; i++) sampledPods.push(await storedOf(big, `big-${i}`, i));
+    // Of the small Job (one completion): no sample.
+    const plain = await storedOf(job, 'j-plain', 9);
+    expect(plain.obj.split('\n')[1]?.startsWith('~')).toBe(false);
+    expect(await scratch.redis.exists(store.keys.podStatusSample(podDictionaryId(job.metadata.uid ?? '')))).toBe(0);
+    for (const { obj } of sampledPods) expect(obj.split('\n')[1]?.startsWith('~')).toBe(true);
+    // The sample is the first finished status; the later ones are much smaller than without it.
+    expect(JSON.parse((await scratch.redis.get(store.keys.podStatusSample(podDictionaryId(uid)))) ?? '{}')).toMatchObject({ podIP: '172.17.0.0' });
+    const later = sampledPods.slice(1).map(({ obj }) => (obj.split('\n')[1] ?? '').length);
+    const unsampled = (plain.obj.split('\n')[1] ?? '').length;
+    for (const length of later) expect(length).toBeLessThan(unsampled * 0.75);
+    // Read back whole, by a process that never saw the sample.
+    const fresh = new JobStore(scratch.redis, store.keys.pod('d', 'n').slice(0, -':pod:d:n'.length));
+    for (const [i, { pod }] of sampledPods.entries()) expect((await fresh.getPod('default', `big-${i}`))?.pod.status).toStrictEqual(pod.status);
+    // Without its sample (the Job deleted meanwhile) a sampled status is not read: as without its dictionary.
+    await scratch.redis.del(store.keys.podStatusSample(podDictionaryId(uid)));
+    const other = new JobStore(scratch.redis, store.keys.pod('d', 'n').slice(0, -':pod:d:n'.length));
+    expect(await other.getPod('default', 'big-1')).toBeUndefined();
   });
 
   it('archives the log when the status cannot be written alone (the Job’s dictionary is gone: the worker then writes the whole pod)', async () => {

@@ -4,9 +4,10 @@
  * applyWrites operations internally (one atomic commit each); a change on the hot path gets its
  * own Lua script when it needs one.
  */
-import { isJobFinished, isManagedExternally, podDictionary, ttlDeadline, type CorrelatedEvent, type Job, type JobControlState, type JobStatus, type NodeHeartbeat, type NodeSpecRecord, type Pod, sanitizeNodeSpec } from '@jobfleet/kube';
+import { isJobFinished, isManagedExternally, ttlDeadline, type CorrelatedEvent, type Job, type JobControlState, type JobStatus, type NodeHeartbeat, type NodeSpecRecord, type Pod, sanitizeNodeSpec } from '@jobfleet/kube';
 import { cronJobOwnerOps, cronJobPokeOps } from './cronjobs.js';
 import { eventOps, type EventRecord } from './events.js';
+import { jobPodDictionary } from './pod-codec.js';
 import { stopMessage } from './jobs.js';
 import { enqueueOps, podQueueEntry, wakeMessage, type QueueFlow } from './queues.js';
 import { putOp, type CommitResult, type JobStore, type StoredJob, type StoredPod, type WriteOp } from './store.js';
@@ -27,7 +28,7 @@ export function insertJobOps(store: JobStore, job: Job): WriteOp[] {
   const name = job.metadata.name ?? '';
   return [
     { ...putOp(store.keys.job(ns, name), '', job, { failuresInRow: 0 }), request: true },
-    { op: 'set', key: store.keys.podDictionary(job.metadata.uid ?? ''), value: podDictionary(job) },
+    { op: 'set', key: store.keys.podDictionary(job.metadata.uid ?? ''), value: jobPodDictionary(job) },
     { op: 'zadd', key: store.keys.jobs(ns), member: name },
     { op: 'sadd', key: store.keys.namespaces, member: ns },
     // A flow of its namespace in the pod queue from now on (see QueueFlow): Jobs created together share their namespace's turns from their first pods on.

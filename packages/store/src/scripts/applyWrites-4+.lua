@@ -23,7 +23,7 @@
     {op="put", k, expect, o (obj), kind, ns, name, c (ctl)?, dict?, uid?, phase?, headroom?}
         expect: "" must not exist, "*" any, else the current rv; ctl: controller bookkeeping stored
         beside the object; dict: id of the dictionary the obj is compressed with (pods), kept with it;
-        uid, phase: the object's uid / a pod's phase, kept beside it so that scripts need not decode it;
+        uid, phase: the object's uid / a pod's phase (storedPhase: S, F, or as it is), kept beside it so that scripts need not decode it;
         headroom: bytes the object must leave free below ARGV[3] (a user's write keeps room for the
         status the controller adds later)
     {op="del", k, expect, kind, ns, name, f (final)?}
@@ -135,7 +135,7 @@ for _, op in ipairs(ops) do
     if op.phase then fields[#fields + 1] = "p"; fields[#fields + 1] = op.phase end
     if op.dict then fields[#fields + 1] = "d"; fields[#fields + 1] = op.dict end
     redis.call("HSET", op.key, unpack(fields))
-    if op.kind == "Pod" and (op.phase == "Succeeded" or op.phase == "Failed") then compactHash(op.key) end
+    if op.kind == "Pod" and (op.phase == "S" or op.phase == "F") then compactHash(op.key) end
     appendChange(rv, present[op.key] and "MODIFIED" or "ADDED", op, obj, op.dict or "")
     present[op.key] = true
     result[#result + 1] = rv

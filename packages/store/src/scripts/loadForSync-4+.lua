@@ -54,7 +54,8 @@ local finished, maxFinished, leftOut = 0, tonumber(ARGV[1]), 0
 local read, unread = {}, {}
 for _, name in ipairs(members) do
   local pod = redis.call("HMGET", declared[name], "rv", "obj", "d", "p")
-  local done = pod[4] == "Succeeded" or pod[4] == "Failed"
+  -- "S"/"F" (storedPhase), or as hashes written before held them.
+  local done = pod[4] == "S" or pod[4] == "F" or pod[4] == "Succeeded" or pod[4] == "Failed"
   if done then finished = finished + 1 end
   if pod[1] and done and finished > maxFinished then
     leftOut = leftOut + 1

@@ -31,7 +31,8 @@
   KEYS[13] the pod queue (entries "ns/name#class")   KEYS[14] the namespace's Jobs as queue flows
   KEYS[15..19] of the Job of uid p.uid: its pod index, uncounted set, pod dictionary, event set, log budget
   KEYS[20] its pod dictionary as named by the whole uid (a Job written before dictionary ids were short)
-  KEYS[21..] the keys of the pods and events named (by index in KEYS, see ARGV[3])
+  KEYS[21] its pods' status sample (compressed statuses need it as they need the dictionary)
+  KEYS[22..] the keys of the pods and events named (by index in KEYS, see ARGV[3])
   ARGV[1] change stream max entries
   ARGV[2] change stream max bytes
   ARGV[3] JSON: {
@@ -87,7 +88,7 @@ if p.start or redis.call("HEXISTS", KEYS[9], uid) == 1 then
   redis.call("HSET", KEYS[9], uid, cjson.encode({ns = p.ns, name = p.name, at = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}))
 end
 
-local jobPods, uncounted, dict, jobEvents, jobLog, legacyDict = KEYS[15], KEYS[16], KEYS[17], KEYS[18], KEYS[19], KEYS[20]
+local jobPods, uncounted, dict, jobEvents, jobLog, legacyDict, statusSample = KEYS[15], KEYS[16], KEYS[17], KEYS[18], KEYS[19], KEYS[20], KEYS[21]
 local stale = {}
 local done = 0
 for _, pod in ipairs(p.pods) do
@@ -139,6 +140,6 @@ for _, ev in ipairs(p.events or {}) do
   end
 end
 if redis.call("SCARD", jobEvents) > 0 then return {1, "more", uid, jobObj} end
-redis.call("DEL", jobEvents, uncounted, dict, legacyDict, jobPods, jobLog)
+redis.call("DEL", jobEvents, uncounted, dict, legacyDict, statusSample, jobPods, jobLog)
 redis.call("HDEL", KEYS[9], uid)
 return {1, "done", uid, jobObj}
