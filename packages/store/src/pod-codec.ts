@@ -51,6 +51,31 @@ function deflate(input: string, dictionary: Buffer): string {
  */
 const BODY_CACHE_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Values read from Redis once per key and kept: concurrent reads of one key share one request; at
+ * most CACHE_SIZE are kept, the oldest going first; a value not found is not kept (read again).
+ */
+class SharedReads<V> {
+  private readonly kept = new Map<string, V>();
+  private readonly reading = new Map<string, Promise<V | undefined>>();
+
+  async get(key: string, read: () => Promise<V | undefined>): Promise<V | undefined> {
+    const kept = this.kept.get(key);
+    if (kept !== undefined) return kept;
+    let reading = this.reading.get(key);
+    if (!reading) {
+      reading = read().finally(() => this.reading.delete(key));
+      this.reading.set(key, reading);
+    }
+    const value = await reading;
+    if (value !== undefined && !this.kept.has(key)) {
+      if (this.kept.size >= CACHE_SIZE) this.kept.delete(this.kept.keys().next().value as string);
+      this.kept.set(key, value);
+    }
+    return value;
+  }
+}
+
 /** A pod's stored form split in two: what a status report leaves alone, and its status. */
 export interface EncodedPod {
   /** The whole stored object ("Z1:<body>\n<status>", or plain JSON). */
@@ -71,12 +96,10 @@ export interface EncodedPod {
  * nor compresses the pod's unchanged part on each report. A pod waiting for a node is plain JSON.
  */
 export class PodCodec {
-  private readonly cache = new Map<string, Buffer | null>();
-  /** Reads of dictionaries under way. */
-  private readonly reading = new Map<string, Promise<Buffer | null>>();
+  /** The Jobs' dictionaries, by id. */
+  private readonly dictionaries = new SharedReads<Buffer>();
   /** Each Job's dictionary followed by its status sample, by dictionary id. */
-  private readonly sampled = new Map<string, Buffer>();
-  private readonly sampling = new Map<string, Promise<Buffer | undefined>>();
+  private readonly sampled = new SharedReads<Buffer>();
   private readonly bodies = new Map<string, string>();
   private bodyBytes = 0;
 
@@ -93,7 +116,7 @@ export class PodCodec {
     // JSON until then, one of at most its Job's parallelism, so that its body is compressed once.
     if (!pod.spec?.nodeName && !isPodFinished(pod)) return { obj: json, dict: '' };
     const dictId = jobDictionaryId(pod);
-    const dictionary = dictId ? await this.dictionary(dictId) : null;
+    const dictionary = dictId ? await this.dictionary(dictId) : undefined;
     if (!dictId || !dictionary) return { obj: json, dict: '' };
     const statusJson = statusLast(pod) ? JSON.stringify(pod.status) : undefined;
     const suffix = statusJson === undefined ? undefined : `,"status":${statusJson}}`;
@@ -110,7 +133,7 @@ export class PodCodec {
   async encodeStatus(pod: Pod): Promise<string | undefined> {
     // The dictionary encode() chose for the pod's body: the report's pod is the stored one with another status.
     const dictId = jobDictionaryId(pod);
-    const dictionary = dictId ? await this.dictionary(dictId) : null;
+    const dictionary = dictId ? await this.dictionary(dictId) : undefined;
     if (!dictId || !dictionary) return undefined;
     return this.storedStatus(JSON.stringify(pod.status), pod, dictId, dictionary);
   }
@@ -139,25 +162,14 @@ export class PodCodec {
    * to the store (podStatusSample-2.lua keeps the first, for good), then read by every process.
    * Undefined when there is none (none offered yet, or the Job is gone).
    */
-  private async statusDictionary(dictId: string, dictionary: Buffer, offer = ''): Promise<Buffer | undefined> {
-    const cached = this.sampled.get(dictId);
-    if (cached) return cached;
-    let sampling = this.sampling.get(dictId);
-    if (!sampling) {
+  private statusDictionary(dictId: string, dictionary: Buffer, offer = ''): Promise<Buffer | undefined> {
+    return this.sampled.get(dictId, async () => {
       const offered = Buffer.byteLength(offer) <= SAMPLE_MAX_BYTES ? offer : '';
-      const call = (this.redis as Redis & { podStatusSample(dict: string, sample: string, offer: string): Promise<string | null> }).podStatusSample(this.keys.podDictionaryOf(dictId), this.keys.podStatusSample(dictId), offered);
-      sampling = call
-        .then((sample) => (sample === null ? undefined : Buffer.concat([dictionary, Buffer.from(sample)])))
-        .finally(() => this.sampling.delete(dictId));
-      this.sampling.set(dictId, sampling);
-    }
-    const value = await sampling;
-    if (value && !this.sampled.has(dictId)) {
-      if (this.sampled.size >= CACHE_SIZE) this.sampled.delete(this.sampled.keys().next().value as string);
-      this.sampled.set(dictId, value);
-    }
-    return value;
+      const sample = await (this.redis as Redis & { podStatusSample(dict: string, sample: string, offer: string): Promise<string | null> }).podStatusSample(this.keys.podDictionaryOf(dictId), this.keys.podStatusSample(dictId), offered);
+      return sample === null ? undefined : Buffer.concat([dictionary, Buffer.from(sample)]);
+    });
   }
+
 
   /**
    * The JSON text of a stored object, with its resourceVersion set. Undefined when its dictionary
@@ -165,7 +177,7 @@ export class PodCodec {
    */
   async decode(obj: string, dictId: string | null | undefined, rv: string): Promise<string | undefined> {
     if (!obj.startsWith(COMPRESSED)) return obj;
-    const dictionary = dictId ? await this.dictionary(dictId) : null;
+    const dictionary = dictId ? await this.dictionary(dictId) : undefined;
     if (!dictionary) return undefined;
     const split = obj.indexOf(STATUS_SEPARATOR);
     if (split < 0) return withResourceVersion(inflate(obj.slice(COMPRESSED.length), dictionary), rv);
@@ -198,22 +210,11 @@ export class PodCodec {
     return body;
   }
 
-  private async dictionary(dictId: string): Promise<Buffer | null> {
-    const cached = this.cache.get(dictId);
-    if (cached) return cached;
+  private dictionary(dictId: string): Promise<Buffer | undefined> {
     // The pods of a batch a worker claimed are encoded together: one read of their Job's dictionary serves them all.
-    let reading = this.reading.get(dictId);
-    if (!reading) {
-      reading = this.redis.getBuffer(this.keys.podDictionaryOf(dictId)).finally(() => this.reading.delete(dictId));
-      this.reading.set(dictId, reading);
-    }
-    const value = await reading;
-    if (value && !this.cache.has(dictId)) {
-      if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(dictId, value);
-    }
-    return value;
+    return this.dictionaries.get(dictId, async () => (await this.redis.getBuffer(this.keys.podDictionaryOf(dictId))) ?? undefined);
   }
+
 }
 
 function isSampled(dictionary: Buffer): boolean {
