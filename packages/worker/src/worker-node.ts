@@ -749,14 +749,7 @@ export class WorkerNode {
   }
 
   /**
-   * Writes the pod's status (with the `recorded` events and the kubelet's `events` in the same commit);
-   * false when the pod no longer exists or was already ended by someone else (the node monitor).
-   * Stops the pod if it is being deleted. A pod stopped because this node shuts down is handed
-   * back: it is marked so that the controller replaces it without counting a failure. `log` (at the
-   * pod's end) is archived before the status, in the same request when the status is written alone.
-   */
-  /**
-   * Reports a pod's status until Redis takes it (see untilStoreAnswers): a report whose write may or
+   * Reports a pod's status (see reportStatusOnce) until Redis takes it (see untilStoreAnswers): a report whose write may or
    * may not have landed (NOREPLICAS) is made again from a fresh read, so that a failover neither
    * fails a running pod (its runner fails the pod on a report that throws) nor leaves a finished one
    * unreported (the sweep would end it as Orphaned, Failed). A report made twice writes the same
@@ -766,6 +759,13 @@ export class WorkerNode {
     return this.untilStoreAnswers(`the status of pod ${ns}/${name}`, () => this.reportStatusOnce(ns, name, status, recorded, events, log));
   }
 
+  /**
+   * Writes the pod's status (with the `recorded` events and the kubelet's `events` in the same commit);
+   * false when the pod no longer exists or was already ended by someone else (the node monitor).
+   * Stops the pod if it is being deleted. A pod stopped because this node shuts down is handed
+   * back: it is marked so that the controller replaces it without counting a failure. `log` (at the
+   * pod's end) is archived before the status, in the same request when the status is written alone.
+   */
   private async reportStatusOnce(ns: string, name: string, status: PodStatus, recorded: readonly EventRecord[], events: readonly KubeletEvent[], log: PodLogFinish | undefined): Promise<boolean> {
     const running = this.running.get(`${ns}/${name}`);
     // The log's archive, on its own (before a whole write, or when no status is written): at most once.
