@@ -170,7 +170,6 @@ export class PodCodec {
     });
   }
 
-
   /**
    * The JSON text of a stored object, with its resourceVersion set. Undefined when its dictionary
    * is gone: the Job was deleted (with its pods) since the object was read.
