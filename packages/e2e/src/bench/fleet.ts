@@ -176,16 +176,20 @@ export async function waitWithProgress(
   throw new Error(`${label}: Job ${name} was deleted while waiting`);
 }
 
-/** Deletes a Job and waits until it is gone (its pods, logs and events with it). */
+/**
+ * Deletes a Job and waits until it is gone with its pods (a Job goes at once, its pods in batches
+ * after: a run measured while the last Job's pods are still being deleted, ours or the baseline's,
+ * would share the machine with that deletion).
+ */
 export async function deleteAndWait(client: JobfleetClient, name: string): Promise<void> {
   await client.deleteJob(name);
   for (let i = 0; i < 600; i++) {
-    try {
-      await client.getJob(name);
-    } catch {
-      return;
-    }
-    await sleep(50);
+    const jobGone = await client.getJob(name).then(
+      () => false,
+      () => true,
+    );
+    if (jobGone && (await client.listPods({ labelSelector: `job-name=${name}` })).length === 0) return;
+    await sleep(jobGone ? 100 : 50);
   }
 }
 
