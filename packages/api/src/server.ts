@@ -108,7 +108,6 @@ function isRedisFull(err: unknown): boolean {
   return err instanceof Error && /^OOM command not allowed/.test(err.message);
 }
 
-
 export function buildServer(ctx: ApiContext, opts: Pick<ApiOptions, 'token' | 'bodyLimitBytes' | 'tls' | 'logger'> & { metrics?: ApiMetrics } = {}): FastifyInstance {
   const common = {
     bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,

@@ -28,7 +28,7 @@ const SAMPLE_MAX_BYTES = 2 * 1024;
  * at least SAMPLED_JOB_MIN_PODS completions. The sample costs ~1 KiB and a script call per process,
  * and saves ~64 B of each finished pod: a Job of fewer pods would lose by it.
  */
-const SAMPLE_MARK = '\n~sampled';
+const SAMPLE_MARK = Buffer.from('\n~sampled');
 const SAMPLED_JOB_MIN_PODS = 32;
 const CACHE_SIZE = 2_000;
 /**
@@ -164,8 +164,9 @@ export class PodCodec {
    */
   private statusDictionary(dictId: string, dictionary: Buffer, offer = ''): Promise<Buffer | undefined> {
     return this.sampled.get(dictId, async () => {
-      const offered = Buffer.byteLength(offer) <= SAMPLE_MAX_BYTES ? offer : '';
-      const sample = await (this.redis as Redis & { podStatusSample(dict: string, sample: string, offer: string): Promise<string | null> }).podStatusSample(this.keys.podDictionaryOf(dictId), this.keys.podStatusSample(dictId), offered);
+      // A status past the bound is neither offered nor asks: while the Job has no sample, each such pod would cost a call.
+      if (Buffer.byteLength(offer) > SAMPLE_MAX_BYTES) return undefined;
+      const sample = await (this.redis as Redis & { podStatusSample(dict: string, sample: string, offer: string): Promise<string | null> }).podStatusSample(this.keys.podDictionaryOf(dictId), this.keys.podStatusSample(dictId), offer);
       return sample === null ? undefined : Buffer.concat([dictionary, Buffer.from(sample)]);
     });
   }
@@ -213,11 +214,10 @@ export class PodCodec {
     // The pods of a batch a worker claimed are encoded together: one read of their Job's dictionary serves them all.
     return this.dictionaries.get(dictId, async () => (await this.redis.getBuffer(this.keys.podDictionaryOf(dictId))) ?? undefined);
   }
-
 }
 
 function isSampled(dictionary: Buffer): boolean {
-  return dictionary.length >= SAMPLE_MARK.length && dictionary.toString('latin1', dictionary.length - SAMPLE_MARK.length) === SAMPLE_MARK;
+  return dictionary.length >= SAMPLE_MARK.length && dictionary.subarray(dictionary.length - SAMPLE_MARK.length).equals(SAMPLE_MARK);
 }
 
 function inflate(base64: string, dictionary: Buffer): string {
@@ -226,7 +226,7 @@ function inflate(base64: string, dictionary: Buffer): string {
 
 /** The dictionary the pods of a new Job are compressed with (kube's podDictionary), marked when its finished statuses are to be compressed with a sample too. */
 export function jobPodDictionary(job: Job): string {
-  return podDictionary(job) + ((job.spec.completions ?? 1) >= SAMPLED_JOB_MIN_PODS ? SAMPLE_MARK : '');
+  return podDictionary(job) + ((job.spec.completions ?? 1) >= SAMPLED_JOB_MIN_PODS ? SAMPLE_MARK.toString() : '');
 }
 
 /** The id of the dictionary of the pod's Job (see podDictionaryId); undefined for a pod of no Job. */

@@ -310,6 +310,27 @@ describe('reportPodStatus with the log’s last output', () => {
     expect(await other.getPod('default', 'big-1')).toBeUndefined();
   });
 
+  it("neither offers nor asks for a sample with a finished status past 2 KiB: no call more than the report's, compressed with the dictionary alone", async () => {
+    const big: Job = { ...job, metadata: { ...job.metadata, name: 'long', uid: randomUUID() }, spec: { ...job.spec, completions: 100 } };
+    const uid = big.metadata.uid ?? '';
+    await scratch.redis.set(store.keys.podDictionary(uid), jobPodDictionary(big));
+    const long = async (name: string) => {
+      const pod = newPodForJob(big, { name, uid: randomUUID(), now: Date.now() });
+      const claimed: Pod = { ...pod, spec: { ...pod.spec, nodeName: NODE } };
+      const created = await store.commit([await store.podPutOp(store.keys.pod('default', name), '', claimed)]);
+      // A termination message of 3 KiB (the container's termination log may hold 4).
+      const status: PodStatus = { ...succeeded(), message: randomUUID().repeat(90) };
+      const calls = await evalCalls();
+      expect((await store.reportPodStatus({ ns: 'default', name, rv: created.ok ? (created.rvs[0] ?? '') : '', pod: { ...claimed, status }, node: NODE })).ok).toBe(true);
+      expect(await evalCalls()).toBe(calls + 1);
+      expect((await scratch.redis.hget(store.keys.pod('default', name), 'obj'))?.split('\n')[1]?.startsWith('~')).toBe(false);
+      expect((await store.getPod('default', name))?.pod.status).toStrictEqual(status);
+    };
+    await long('long-1');
+    await long('long-2');
+    expect(await scratch.redis.exists(store.keys.podStatusSample(podDictionaryId(uid)))).toBe(0);
+  });
+
   it('archives the log when the status cannot be written alone (the Job’s dictionary is gone: the worker then writes the whole pod)', async () => {
     const { pod, rv } = await createPod('j-whole');
     await scratch.redis.del(store.keys.podDictionary(job.metadata.uid ?? ''));
