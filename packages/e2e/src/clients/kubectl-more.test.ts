@@ -155,7 +155,8 @@ describe.concurrent('kubectl beyond the daily commands', () => {
 
   it('get ns -w and get nodes -w follow the changes (kubectl prints each event)', async () => {
     const name = `km-ns-${run}`;
-    const nsWatch = watch(['get', 'ns', '-w', '--output-watch-events'], (out) => out.includes('DELETED') && out.includes(name));
+    // Done at this namespace's own DELETED line: concurrent tests delete namespaces of theirs.
+    const nsWatch = watch(['get', 'ns', '-w', '--output-watch-events'], (out) => out.split('\n').some((l) => l.includes('DELETED') && l.includes(name)));
     // The node's readiness and running pods (its annotation): the other tests of this file run pods on it.
     const nodeWatch = watch(['get', 'nodes', '-w', '-o', 'custom-columns=NAME:.metadata.name,READY:.status.conditions[0].status,RUNNING:.metadata.annotations.jobfleet\\.io/running-pods'], () => false);
     await Promise.all([nsWatch.started, nodeWatch.started]);
