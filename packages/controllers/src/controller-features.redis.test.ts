@@ -82,7 +82,7 @@ describe('pods the controller stopped are removed once they ended and were count
     await controller.syncJob(NS, 'sus');
     expect(await store.getPod(NS, onNode!)).toBeUndefined();
     expect(await scratch.redis.exists(store.keys.podLogArchive(NS, onNode!), store.keys.podLog(NS, onNode!))).toBe(0);
-    expect(await scratch.redis.zscore(store.keys.pods(NS), onNode!)).toBeNull();
+    expect(await store.indexHas(store.keys.pods(NS), [onNode!])).toStrictEqual([false]);
     expect(await store.podNamesOfJob(uid)).toStrictEqual([]);
     expect(await store.uncountedPodNames(uid)).toStrictEqual([]);
     expect(await scratch.redis.smembers(store.keys.nodePods('node-1'))).toStrictEqual([]);

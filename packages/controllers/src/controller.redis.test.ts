@@ -100,7 +100,7 @@ describe('JobController.syncJob', () => {
       expect(p.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Job', name: 'first', uid, controller: true });
     }
     expect((await store.uncountedPodNames(uid)).sort()).toStrictEqual(pods.map((p) => p.metadata.name).sort());
-    expect(await store.redis.zrange(store.keys.pods(NS), 0, -1)).toStrictEqual(pods.map((p) => p.metadata.name));
+    expect(await store.indexedNames(store.keys.pods(NS), undefined, 100)).toStrictEqual(pods.map((p) => p.metadata.name));
     expect(job.status).toMatchObject({ active: 2, succeeded: 0, failed: 0 });
     expect(await eventReasons(store, job)).toStrictEqual(['SuccessfulCreate', 'SuccessfulCreate']);
     // Queued for the nodes in the same commit, due at once.

@@ -60,7 +60,7 @@ async function churn(cluster: Cluster, name: string, stop: { now: boolean; write
       await new Promise((r) => setTimeout(r, 5));
       continue;
     }
-    const names = await store.redis.zrange(store.keys.jobPods(stored.job.metadata.uid ?? ''), -40, -1);
+    const names = (await store.podNamesOfJob(stored.job.metadata.uid ?? '')).slice(-40);
     for (const { pod, rv } of await store.getPods(NS, names)) {
       if (stop.now) break;
       const phase = pod.status.phase;
@@ -99,7 +99,7 @@ describe('deleteJob', () => {
       const running = workers.map((w, i) => churn(w, name, stop, `node-${i}`));
       const deadline = Date.now() + 20_000;
       while (stop.writes < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      const before = await store.redis.zcard(store.keys.jobPods(uid));
+      const before = (await store.podNamesOfJob(uid)).length;
       const deleted = await deleteJob(store, NS, name, { queues: main.queues });
       expect(deleted?.metadata.uid).toBe(uid);
       await new Promise((r) => setTimeout(r, 100)); // late writes of the workers: all refused
@@ -138,7 +138,7 @@ describe('deleteJob', () => {
       `Operation cannot be fulfilled on jobs.batch "guarded": Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: ${stored?.rv}`,
     );
     await expect(deleteJob(store, NS, 'guarded', { uid: 'nope' })).rejects.toBeInstanceOf(ConflictError);
-    expect(await store.redis.zcard(store.keys.jobPods(job.metadata.uid ?? ''))).toBe(3);
+    expect((await store.podNamesOfJob(job.metadata.uid ?? '')).length).toBe(3);
     expect((await deleteJob(store, NS, 'guarded', { uid: job.metadata.uid, resourceVersion: stored?.rv }))?.metadata.uid).toBe(job.metadata.uid);
     expect(await deleteJob(store, NS, 'guarded')).toBeUndefined();
   });
@@ -178,15 +178,15 @@ describe('deleteJob', () => {
     const count = DELETE_BATCH_PODS * 2 + 100;
     const job = await createJob(store, controller, newJob('large', { parallelism: count, completions: count }), NS);
     const uid = job.metadata.uid ?? '';
-    while ((await store.redis.zcard(store.keys.jobPods(uid))) < count) await controller.syncJob(NS, 'large');
+    while ((await store.podNamesOfJob(uid)).length < count) await controller.syncJob(NS, 'large');
     // A pod whose stored object is garbage is deleted all the same.
-    const victim = (await store.redis.zrange(store.keys.jobPods(uid), 0, 0))[0] ?? '';
+    const victim = (await store.indexedNames(store.keys.jobPods(uid), undefined, 1))[0] ?? '';
     await store.redis.hset(store.keys.pod(NS, victim), 'obj', 'Z1:not-base64-deflate');
 
     const started = await startJobDeletion(store, NS, 'large');
     expect(started?.more).toBe(true);
     expect(await store.getJob(NS, 'large')).toBeUndefined();
-    expect(await store.redis.zcard(store.keys.jobPods(uid))).toBe(count - DELETE_BATCH_PODS);
+    expect((await store.podNamesOfJob(uid)).length).toBe(count - DELETE_BATCH_PODS);
     expect(await store.redis.hkeys(store.keys.deletingJobs)).toStrictEqual([uid]);
     // The Job's name is free at once; a new Job of that name is not touched by the rest of the deletion.
     const namesake = await createJob(store, controller, newJob('large'), NS);

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ANNOTATION_DELETED, ConflictError, InvalidError, applyJobDefaults, k8sTime, type Job, type Pod } from '@jobfleet/kube';
-import { deleteJob, podQueueEntry, type StoredPod } from '@jobfleet/store';
+import { deleteJob, nameIndexBuckets, podQueueEntry, type StoredPod } from '@jobfleet/store';
 import { createJob } from './jobs.js';
 import { scratchCluster } from './test-cluster.js';
 import { deleteNamespace } from './namespaces.js';
@@ -72,9 +72,9 @@ async function indexed(job: Job, name: string): Promise<{ jobPods: boolean; unco
   const keys = scratch.store.keys;
   const uid = job.metadata.uid ?? '';
   return {
-    jobPods: (await scratch.cluster.redis.zscore(keys.jobPods(uid), name)) !== null,
+    jobPods: (await scratch.store.indexHas(keys.jobPods(uid), [name]))[0] === true,
     uncounted: (await scratch.cluster.redis.sismember(keys.jobUncounted(uid), name)) === 1,
-    namespace: (await scratch.cluster.redis.zscore(keys.pods(job.metadata.namespace ?? NS), name)) !== null,
+    namespace: (await scratch.store.indexHas(keys.pods(job.metadata.namespace ?? NS), [name]))[0] === true,
   };
 }
 
@@ -230,14 +230,14 @@ describe('owners: release and adoption', () => {
     const keys = scratch.store.keys;
     await scratch.store.commit([
       await scratch.store.podPutOp(keys.pod(NS, name), pod.rv, { ...pod.pod, metadata }),
-      { op: 'zrem', key: keys.jobPods(job.metadata.uid ?? ''), member: name },
+      { op: 'irem', key: keys.jobPods(job.metadata.uid ?? ''), member: name },
       { op: 'srem', key: keys.jobUncounted(job.metadata.uid ?? ''), member: name },
     ]);
     await deleteJob(scratch.store, NS, job.metadata.name ?? '');
-    const guard = await scratch.store.commit([{ op: 'require', key: keys.job(NS, job.metadata.name ?? ''), field: 'uid', value: job.metadata.uid ?? '' }, { op: 'zadd', key: keys.jobPods(job.metadata.uid ?? ''), member: name }]);
+    const guard = await scratch.store.commit([{ op: 'require', key: keys.job(NS, job.metadata.name ?? ''), field: 'uid', value: job.metadata.uid ?? '' }, { op: 'iadd', key: keys.jobPods(job.metadata.uid ?? ''), member: name }]);
     expect(guard.ok).toBe(false);
     await reconcilePodOwner(scratch.store, scratch.cluster.controller, NS, name);
-    expect(await scratch.cluster.redis.exists(keys.jobPods(job.metadata.uid ?? ''), keys.jobUncounted(job.metadata.uid ?? ''))).toBe(0);
+    expect(await scratch.cluster.redis.exists(keys.jobPods(job.metadata.uid ?? ''), nameIndexBuckets(keys.jobPods(job.metadata.uid ?? '')), keys.jobUncounted(job.metadata.uid ?? ''))).toBe(0);
     expect((await scratch.store.getPod(NS, name))?.pod.metadata.ownerReferences).toBeUndefined();
   });
 
@@ -290,6 +290,6 @@ describe('deleteNamespace', () => {
     expect((await scratch.store.getPod(ns, name))?.pod.metadata.ownerReferences).toBeUndefined();
     await deleteNamespace(scratch.store, ns, Date.now(), { controller: scratch.cluster.controller });
     expect(await scratch.store.getPod(ns, name)).toBeUndefined();
-    expect(await scratch.cluster.redis.zcard(scratch.store.keys.pods(ns))).toBe(0);
+    expect(await scratch.store.indexedNames(scratch.store.keys.pods(ns), undefined, 10)).toStrictEqual([]);
   });
 });

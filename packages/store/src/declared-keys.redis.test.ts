@@ -10,11 +10,11 @@ import type { Job, Pod } from '@jobfleet/kube';
 import { JobStore, putOp, type WriteOp } from './store.js';
 import { insertJob } from './transitions.js';
 import { deleteJob } from './jobs.js';
-import { podDictionaryId } from './keys.js';
+import { nameIndexBuckets, podDictionaryId } from './keys.js';
 import { scratchStore } from './test-store.js';
 
 /** Commands scripts run whose first argument is a key (PUBLISH's is a channel, not a key). */
-const FIRST_ARG_IS_KEY = new Set(['HGET', 'HEXISTS', 'SCARD', 'HSET', 'HDEL', 'HMGET', 'HINCRBY', 'INCR', 'INCRBY', 'EXISTS', 'SMEMBERS', 'ZCOUNT', 'HLEN', 'HGETALL', 'DEL', 'SET', 'GET', 'SADD', 'SREM', 'ZADD', 'ZREM', 'ZCARD', 'ZRANGE', 'ZRANGEBYSCORE', 'ZREMRANGEBYSCORE', 'ZSCORE', 'XADD', 'XTRIM']);
+const FIRST_ARG_IS_KEY = new Set(['HGET', 'HEXISTS', 'SCARD', 'HSET', 'HDEL', 'HMGET', 'HINCRBY', 'INCR', 'INCRBY', 'EXISTS', 'SMEMBERS', 'ZCOUNT', 'HLEN', 'HGETALL', 'DEL', 'SET', 'GET', 'SADD', 'SREM', 'ZADD', 'ZREM', 'ZCARD', 'ZRANGE', 'ZRANGEBYSCORE', 'ZRANGEBYLEX', 'ZREVRANGEBYLEX', 'ZREMRANGEBYSCORE', 'ZSCORE', 'XADD', 'XTRIM']);
 
 const scratch = scratchStore({ monitor: true });
 
@@ -79,7 +79,7 @@ it('every key applyWrites touches is declared in KEYS: puts, deletes, index upke
   const writes: WriteOp[][] = [
     [putOp(k.job('ns', 'j'), '', job('ns', 'j')), { op: 'zadd', key: k.jobs('ns'), member: 'j' }, { op: 'sadd', key: k.namespaces, member: 'ns' }, { op: 'set', key: k.podDictionary('u'), value: 'x' }],
     [{ op: 'require', key: k.job('ns', 'j'), field: 'obj', value: 'no' }], // a failed guard: reads, writes nothing
-    [putOp(k.pod('ns', 'p'), '*', pod('p')), { op: 'publish', channel: k.nodeChannel('n'), message: 'ns/p' }, { op: 'zrem', key: k.pods('ns'), member: 'q' }],
+    [putOp(k.pod('ns', 'p'), '*', pod('p')), { op: 'publish', channel: k.nodeChannel('n'), message: 'ns/p' }, { op: 'irem', key: k.pods('ns'), member: 'q' }, { op: 'iadd', key: k.pods('ns'), member: 'p' }],
     [{ op: 'del', key: k.pod('ns', 'p'), expect: '*', kind: 'Pod', ns: 'ns', name: 'p' }, { op: 'srem', key: k.namespaces, member: 'x' }, { op: 'delkey', key: k.podLog('ns', 'p') }],
     // Enough changes to trim the stream (its bound is 2,000 bytes): the trim's keys too.
     ...Array.from({ length: 10 }, (_, i) => [putOp(k.job('ns', `j${i}`), '', job('ns', `j${i}`))]),
@@ -136,7 +136,7 @@ it('every key deleteJob touches is declared: the Job, its pods with their logs a
   const { store, k, uid } = await storeWithJob('del');
   const pods: WriteOp[] = [pod('a', 'n1'), pod('b')].flatMap((p): WriteOp[] => {
     const n = p.metadata.name ?? '';
-    return [putOp(k.pod('ns', n), '', p), { op: 'zadd', key: k.jobPods(uid), member: n }, { op: 'zadd', key: k.pods('ns'), member: n }, { op: 'sadd', key: k.jobUncounted(uid), member: n }];
+    return [putOp(k.pod('ns', n), '', p), { op: 'iadd', key: k.jobPods(uid), member: n }, { op: 'iadd', key: k.pods('ns'), member: n }, { op: 'sadd', key: k.jobUncounted(uid), member: n }];
   });
   expect((await store.commit([...pods, { op: 'sadd', key: k.nodePods('n1'), member: 'ns/a' }])).ok).toBe(true);
   await scratch.redis.xadd(k.podLog('ns', 'a'), '*', 'l', 'hello');
@@ -152,7 +152,7 @@ it('every key deleteJob touches is declared: the Job, its pods with their logs a
   const { checked, scriptCalls } = await scriptKeysDeclared(() => deleteJob(store, 'ns', 'del'));
   expect(scriptCalls).toBeGreaterThanOrEqual(2); // the Job with its pods, then its events and the rest
   expect(checked).toBeGreaterThan(20);
-  const left = await scratch.redis.exists(k.job('ns', 'del'), k.pod('ns', 'a'), k.pod('ns', 'b'), k.podLog('ns', 'a'), k.event('ns', 'e1'), k.event('ns', 'e2'), k.jobEvents(uid), k.jobPods(uid), k.jobUncounted(uid), k.podDictionary(uid), k.podDictionaryOf(uid), k.podStatusSample(podDictionaryId(uid)));
+  const left = await scratch.redis.exists(k.job('ns', 'del'), k.pod('ns', 'a'), k.pod('ns', 'b'), k.podLog('ns', 'a'), k.event('ns', 'e1'), k.event('ns', 'e2'), k.jobEvents(uid), k.jobPods(uid), nameIndexBuckets(k.jobPods(uid)), k.pods('ns'), nameIndexBuckets(k.pods('ns')), k.jobUncounted(uid), k.podDictionary(uid), k.podDictionaryOf(uid), k.podStatusSample(podDictionaryId(uid)));
   expect(left).toBe(0);
   expect(await scratch.redis.smembers(k.nodePods('n1'))).toStrictEqual([]);
   expect(await scratch.redis.zrange(k.events('ns'), 0, -1)).toStrictEqual([]);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ConflictError, generatedSelector, jobPodLabels, k8sTime, type Job, type Pod } from '@jobfleet/kube';
 import { pokeCronJobOf } from './cronjobs.js';
-import { podDictionaryId } from './keys.js';
+import { nameIndexBuckets, podDictionaryId } from './keys.js';
 import { podQueueEntry, type TaskQueues } from './queues.js';
 import { CHANGES_MAX_LEN, encodeObject, type JobStore } from './store.js';
 import { declaredKeys, defineScript, scriptJson } from './scripts.js';
@@ -37,7 +37,7 @@ export function prepareNewJob(job: Job, ns: string, now: number): Job {
   };
 }
 
-/** Pods one call of deleteJob-21+.lua deletes at most: a few milliseconds of Redis each (see README). */
+/** Pods one call of deleteJob-23+.lua deletes at most: a few milliseconds of Redis each (see README). */
 export const DELETE_BATCH_PODS = 100;
 /** Events one call deletes at most. */
 const DELETE_BATCH_EVENTS = 1_000;
@@ -47,13 +47,13 @@ const STALE_ROUNDS_BEFORE_FORCE = 3;
 const MAX_START_ATTEMPTS = 5;
 
 interface DeleteRedis extends Redis {
-  /** deleteJob-21+.lua: the number of keys first (21 + the pods' and events' keys). */
+  /** deleteJob-23+.lua: the number of keys first (23 + the pods' and events' keys). */
   deleteJobBatch(numKeys: number, ...args: (string | number)[]): Promise<(string | number)[]>;
 }
 
 function deleteScript(store: JobStore): DeleteRedis {
   const redis = store.redis as unknown as DeleteRedis;
-  defineScript(store.redis, 'deleteJobBatch', 'deleteJob-21+.lua');
+  defineScript(store.redis, 'deleteJobBatch', 'deleteJob-23+.lua');
   return redis;
 }
 
@@ -86,7 +86,7 @@ interface PodToDelete {
 /**
  * Deletes a Job with everything it owns: pods, their logs, events, indexes, timers and tasks.
  * Nothing but the caller's preconditions can refuse it (ConflictError, as Kubernetes' 409): the
- * controller's and the workers' writes never make it fail or retry (deleteJob-21+.lua). The Job is
+ * controller's and the workers' writes never make it fail or retry (deleteJob-23+.lua). The Job is
  * gone with the first call; its pods follow in bounded batches, each pod with a DELETED event
  * carrying its last object. Should this process die half-way, the janitor finishes the deletion
  * from the registry. Returns the deleted Job, or undefined when there was none.
@@ -153,14 +153,15 @@ async function finishDeletion(store: JobStore, ns: string, name: string, uid: st
   await opts.queues?.removeJobTimers(uid);
 }
 
-/** One call of deleteJob-21+.lua: every key it may touch in KEYS, the pods and events named by their keys' index there. */
+/** One call of deleteJob-23+.lua: every key it may touch in KEYS, the pods and events named by their keys' index there. */
 async function runDelete(store: JobStore, ns: string, name: string, uid: string, params: { start: boolean; expectUid?: string; expectRv?: string; pods: PodToDelete[]; events: string[] }, opts: DeleteJobOptions): Promise<(string | number)[]> {
   const k = store.keys;
-  // KEYS[1..21] as the script's header lists them, then the pods' and events' keys.
+  // KEYS[1..23] as the script's header lists them, then the pods' and events' keys.
   const { keys, at } = declaredKeys([
     k.rv, k.changes, k.changesIndex, k.changesInfo, k.job(ns, name), k.jobs(ns), k.pods(ns), k.ttlSchedule, k.deletingJobs, k.events(ns),
     k.syncLease(ns, name), k.syncAgain(ns, name), k.podQueue, k.podQueueFlows(ns),
     k.jobPods(uid), k.jobUncounted(uid), k.podDictionary(uid), k.jobEvents(uid), k.jobLogBytes(uid), k.podDictionaryOf(uid), k.podStatusSample(podDictionaryId(uid)),
+    nameIndexBuckets(k.pods(ns)), nameIndexBuckets(k.jobPods(uid)),
   ]);
   const pods = params.pods.map((pod) => ({ ...pod, k: at(k.pod(ns, pod.n)), l: at(k.podLog(ns, pod.n)), z: at(k.podLogArchive(ns, pod.n)), ...(pod.node ? { nk: at(k.nodePods(pod.node)) } : {}) }));
   const events = params.events.map((e) => ({ e, k: at(k.event(ns, e)) }));
@@ -196,7 +197,7 @@ async function nextToDelete(store: JobStore, ns: string, uid: string, stale: str
  */
 async function podsToDelete(store: JobStore, ns: string, uid: string, stale: string[], staleRounds: Map<string, number>) {
   if (!uid) return [];
-  const listed = await store.redis.zrange(store.keys.jobPods(uid), 0, DELETE_BATCH_PODS - 1);
+  const listed = await store.indexedNames(store.keys.jobPods(uid), undefined, DELETE_BATCH_PODS);
   const names = [...new Set([...stale, ...listed])].slice(0, DELETE_BATCH_PODS);
   const pipeline = store.redis.pipeline();
   for (const n of names) pipeline.hmget(store.keys.pod(ns, n), 'rv', 'obj', 'd');

@@ -24,11 +24,11 @@ export interface Keys {
   /** A namespace's Jobs (ZSET by name, score 0). */
   jobs(ns: string): string;
   job(ns: string, name: string): string;
-  /** A namespace's pods (ZSET by name, score 0). */
+  /** A namespace's pods (a name index: the bounds of its buckets, see nameIndexBuckets). */
   pods(ns: string): string;
   /** A pod (HASH: rv, obj, its dictionary d, phase p, write ids w/lw, and its archived log l once it ended). */
   pod(ns: string, name: string): string;
-  /** All pod names of one Job (ZSET by name, score 0: pages like a namespace index). */
+  /** All pod names of one Job (a name index, as a namespace's: pages alike). */
   jobPods(jobUid: string): string;
   /** Pod names of one Job not yet counted in its status (SET). */
   jobUncounted(jobUid: string): string;
@@ -149,6 +149,14 @@ export function redisKeys(prefix = 'jf'): Keys {
     cronJobLease: (ns, name) => `${p}:cronlease:${ns}:${name}`,
     deletingCronJobs: `${p}:cronjobs-deleting`,
   };
+}
+
+/**
+ * The buckets of a name index (HASH bound → names, see scripts/includes/nameIndex.lua) whose key
+ * (keys.pods, keys.jobPods) holds their bounds (ZSET): ~26 bytes a name instead of a sorted set's ~115.
+ */
+export function nameIndexBuckets(indexKey: string): string {
+  return `${indexKey}:names`;
 }
 
 const UUID = /^([0-9a-f]{8})-([0-9a-f]{4})-[0-9a-f]([0-9a-f]{3})-[0-9a-f]([0-9a-f]{3})-[0-9a-f]{12}$/;

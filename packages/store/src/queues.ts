@@ -253,7 +253,7 @@ export class TaskQueues {
     await this.redis.srem(this.timersKey(task.uid), taskId);
   }
 
-  /** Removes the pending timers of a deleted Job (its queued pods leave the queue with the pods, in deleteJob-21+.lua). */
+  /** Removes the pending timers of a deleted Job (its queued pods leave the queue with the pods, in deleteJob-23+.lua). */
   async removeJobTimers(jobUid: string): Promise<void> {
     const timers = await this.redis.smembers(this.timersKey(jobUid));
     await Promise.all(timers.map((id) => this.sync.remove(id).catch(() => 0)));

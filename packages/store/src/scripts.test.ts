@@ -4,7 +4,7 @@ import { declaredKeys, loadScript, scriptJson, scriptKeyCount } from './scripts.
 
 describe('the script loader', () => {
   it('puts each shared fragment in once, for every script that includes it', () => {
-    for (const file of ['applyWrites-4+.lua', 'deleteJob-21+.lua']) {
+    for (const file of ['applyWrites-4+.lua', 'deleteJob-23+.lua']) {
       const lua = loadScript(file);
       expect(lua).not.toContain('--- @include');
       expect(lua.match(/local function appendChange/g)).toHaveLength(1);

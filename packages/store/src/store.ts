@@ -2,7 +2,7 @@ import { Redis, type ChainableCommander } from 'ioredis';
 import { controllerRef, EMPTY_CONTROL_STATE, isPodFinished, RequestEntityTooLargeError, type CronJob, type Job, type JobControlState, type NodeHeartbeat, type Pod } from '@jobfleet/kube';
 import { eventOps, type EventRecord } from './events.js';
 import { NODE_SPEC_MESSAGE, parseStopMessage } from './jobs.js';
-import { redisKeys, type Keys } from './keys.js';
+import { nameIndexBuckets, redisKeys, type Keys } from './keys.js';
 import { PodCodec } from './pod-codec.js';
 import { PodLogs } from './pod-logs.js';
 import { StatusReportBatcher, type PodStatusReport, type PodStatusResult } from './pod-status-reports.js';
@@ -35,6 +35,9 @@ const MAX_SYNC_LOAD_ATTEMPTS = 5;
 
 export type ObjectKind = 'Job' | 'Pod' | 'Event' | 'CronJob';
 
+/** Most names one call of readNameIndex-2.lua reads (see JobStore.indexedNames). */
+const NAME_INDEX_READ = 1_000;
+
 /** applyWrites-4+.lua's arguments before the objects' texts (see its header). */
 const APPLY_WRITES_FIXED_ARGS = 5;
 
@@ -58,6 +61,8 @@ export type WriteOp =
   | { op: 'del'; key: string; expect: string; kind: ObjectKind; ns: string; name: string; final?: string }
   | { op: 'set'; key: string; value: string }
   | { op: 'sadd' | 'srem' | 'zrem'; key: string; member: string }
+  /** A name index's upkeep (includes/nameIndex.lua): key is the index's (keys.pods, keys.jobPods). */
+  | { op: 'iadd' | 'irem'; key: string; member: string }
   /** score: a string keeps its digits (a number goes through Lua's 14-digit printing). */
   | { op: 'zadd'; key: string; member: string; score?: number | string }
   | { op: 'delkey'; key: string }
@@ -110,6 +115,8 @@ interface ScriptedRedis extends Redis {
   releaseSyncLease(lease: string, again: string, token: string): Promise<number>;
   releaseLease(lease: string, token: string): Promise<number>;
   putNodeSpec(specs: string, node: string, read: string, next: string, channel: string, message: string): Promise<number>;
+  /** readNameIndex-2.lua: a page of names ('page', after, limit) or their presence ('has', names…). */
+  readNameIndex(bounds: string, buckets: string, mode: 'page' | 'has', ...args: (string | number)[]): Promise<(string | number)[]>;
 }
 
 
@@ -215,6 +222,7 @@ export class JobStore {
     this.durability = limits.durability?.replicas ? limits.durability : undefined;
     if (this.durability) redis.on('ready', () => this.connections++);
     defineScript(redis, 'applyWrites', 'applyWrites-4+.lua');
+    defineScript(redis, 'readNameIndex', 'readNameIndex-2.lua');
     defineScript(redis, 'loadForSync', 'loadForSync-4+.lua');
     defineScript(redis, 'reportPodStatus', 'reportPodStatus-5+.lua');
     defineScript(redis, 'claimPod', 'claimPod-11.lua');
@@ -252,6 +260,11 @@ export class JobStore {
         case 'del': {
           const { key, final, ...rest } = op;
           return { ...rest, k: declared.at(key), ...(final === undefined ? {} : { f: argv(final) }) };
+        }
+        case 'iadd':
+        case 'irem': {
+          const { key, ...rest } = op;
+          return { ...rest, k: declared.at(key), b: declared.at(nameIndexBuckets(key)) };
         }
         default: {
           const { key, ...rest } = op;
@@ -582,7 +595,31 @@ export class JobStore {
   }
 
   async podNamesOfJob(jobUid: string): Promise<string[]> {
-    return this.redis.zrange(this.keys.jobPods(jobUid), 0, -1);
+    return this.indexedNames(this.keys.jobPods(jobUid), undefined, Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * Names in a name index (keys.pods, keys.jobPods: see nameIndexBuckets), in name order, from
+   * `after` (exclusive), at most `limit`: read NAME_INDEX_READ names a call, so that a large read
+   * never holds Redis for long (~1.5 ms a call).
+   */
+  async indexedNames(indexKey: string, after: string | undefined, limit: number): Promise<string[]> {
+    const names: string[] = [];
+    let from = after ?? '';
+    while (names.length < limit) {
+      const want = Math.min(NAME_INDEX_READ, limit - names.length);
+      const page = (await this.redis.readNameIndex(indexKey, nameIndexBuckets(indexKey), 'page', from, want)).map(String);
+      names.push(...page);
+      if (page.length < want) break;
+      from = page[page.length - 1] ?? '';
+    }
+    return names;
+  }
+
+  /** For each name, whether it is in the name index (one round trip). */
+  async indexHas(indexKey: string, names: string[]): Promise<boolean[]> {
+    if (names.length === 0) return [];
+    return (await this.redis.readNameIndex(indexKey, nameIndexBuckets(indexKey), 'has', ...names)).map((found) => Number(found) === 1);
   }
 
   async namespaces(): Promise<string[]> {

@@ -61,7 +61,7 @@ export function jobNamesPage(store: JobStore, ns: string, after: string | undefi
 
 /** Names in a namespace's pod index, in name order, from `after` (exclusive), at most `limit`. */
 export function podNamesPage(store: JobStore, ns: string, after: string | undefined, limit: number): Promise<string[]> {
-  return store.namesPage(store.keys.pods(ns), after, limit);
+  return store.indexedNames(store.keys.pods(ns), after, limit);
 }
 
 /** Names in a namespace's event index, in name order, from `after` (exclusive), at most `limit`. */
@@ -71,7 +71,7 @@ export function eventNamesPage(store: JobStore, ns: string, after: string | unde
 
 /** Names in a Job's own pod index (uid), in name order: a page costs the same at 100 pods as at 100,000. */
 export function jobPodNamesPage(store: JobStore, jobUid: string, after: string | undefined, limit: number): Promise<string[]> {
-  return store.namesPage(store.keys.jobPods(jobUid), after, limit);
+  return store.indexedNames(store.keys.jobPods(jobUid), after, limit);
 }
 
 /** An event object as stored (JSON), or undefined. */
@@ -169,10 +169,21 @@ export class JobSyncLease {
   }
 }
 
-/** For each name, whether a pod of that name exists in the namespace (one round trip). */
+/**
+ * For each name, whether a pod of that name exists in the namespace: one EXISTS of all their keys
+ * (a pod's key and its namespace index entry are written and deleted together), and one per name
+ * only when some are taken.
+ */
 export async function podNamesTaken(store: JobStore, ns: string, names: string[]): Promise<boolean[]> {
   if (names.length === 0) return [];
-  return (await store.redis.zmscore(store.keys.pods(ns), ...names)).map((score) => score !== null);
+  const keys = names.map((name) => store.keys.pod(ns, name));
+  if ((await store.redis.exists(...keys)) === 0) return names.map(() => false);
+  const pipeline = store.redis.pipeline();
+  for (const key of keys) pipeline.exists(key);
+  return ((await pipeline.exec()) ?? []).map(([err, found]) => {
+    if (err) throw err;
+    return found === 1;
+  });
 }
 
 /** Deletes a Job's oldest events past `keep` (names sort by creation time), in batches of half of `keep`. */
@@ -235,8 +246,8 @@ export async function commitSync(store: JobStore, w: SyncWrite): Promise<CommitR
   for (const pod of w.created) {
     const name = pod.metadata.name ?? '';
     ops.push(await store.podPutOp(keys.pod(ns, name), '', pod));
-    ops.push({ op: 'zadd', key: keys.pods(ns), member: name });
-    ops.push({ op: 'zadd', key: keys.jobPods(uid), member: name });
+    ops.push({ op: 'iadd', key: keys.pods(ns), member: name });
+    ops.push({ op: 'iadd', key: keys.jobPods(uid), member: name });
     ops.push({ op: 'sadd', key: keys.jobUncounted(uid), member: name });
   }
   ops.push(...enqueueOps(keys, w.created, w.queueClock, { ...w.queueFlow, ns, name: job.metadata.name ?? '' }));
@@ -279,8 +290,8 @@ function podRemovalOps(store: JobStore, jobUid: string, stored: StoredPod): Writ
   const last = { ...pod, metadata: { ...pod.metadata, resourceVersion: stored.rv } };
   return [
     { op: 'del', key: keys.pod(ns, name), expect: stored.rv, kind: 'Pod', ns, name, final: JSON.stringify(last) },
-    { op: 'zrem', key: keys.pods(ns), member: name },
-    { op: 'zrem', key: keys.jobPods(jobUid), member: name },
+    { op: 'irem', key: keys.pods(ns), member: name },
+    { op: 'irem', key: keys.jobPods(jobUid), member: name },
     { op: 'srem', key: keys.jobUncounted(jobUid), member: name },
     ...(pod.spec.nodeName ? [{ op: 'srem' as const, key: keys.nodePods(pod.spec.nodeName), member: `${ns}/${name}` }] : []),
     { op: 'delkey', key: keys.podLog(ns, name) },
@@ -331,7 +342,7 @@ export async function isPodUncounted(store: JobStore, jobUid: string, name: stri
 
 /** Whether the pod is in the Job's pod index. */
 export async function isPodOfJob(store: JobStore, jobUid: string, name: string): Promise<boolean> {
-  return (await store.redis.zscore(store.keys.jobPods(jobUid), name)) !== null;
+  return (await store.indexHas(store.keys.jobPods(jobUid), [name]))[0] === true;
 }
 
 /** A change of a pod's owner, written as one commit (see commitOwnerChange). */
@@ -351,16 +362,16 @@ export interface OwnerChange {
 export async function commitOwnerChange(store: JobStore, ns: string, name: string, rv: string, change: OwnerChange): Promise<CommitResult | undefined> {
   const keys = store.keys;
   const ops: WriteOp[] = [];
-  if (change.leave) ops.push({ op: 'zrem', key: keys.jobPods(change.leave), member: name }, { op: 'srem', key: keys.jobUncounted(change.leave), member: name });
+  if (change.leave) ops.push({ op: 'irem', key: keys.jobPods(change.leave), member: name }, { op: 'srem', key: keys.jobUncounted(change.leave), member: name });
   if (change.release) {
     const uid = change.release.jobUid;
     ops.unshift(await store.podPutOp(keys.pod(ns, name), rv, change.release.pod));
-    ops.push({ op: 'zrem', key: keys.jobPods(uid), member: name }, { op: 'srem', key: keys.jobUncounted(uid), member: name });
+    ops.push({ op: 'irem', key: keys.jobPods(uid), member: name }, { op: 'srem', key: keys.jobUncounted(uid), member: name });
   } else if (change.adopt) {
     const job = change.adopt.job;
     const uid = job.metadata.uid ?? '';
     ops.unshift({ op: 'require', key: keys.job(ns, job.metadata.name ?? ''), field: 'uid', value: uid }, await store.podPutOp(keys.pod(ns, name), rv, change.adopt.pod));
-    ops.push({ op: 'zadd', key: keys.jobPods(uid), member: name });
+    ops.push({ op: 'iadd', key: keys.jobPods(uid), member: name });
     if (change.adopt.uncounted) ops.push({ op: 'sadd', key: keys.jobUncounted(uid), member: name });
   } else if (ops.length > 0) {
     ops.unshift({ op: 'require', key: keys.pod(ns, name), field: 'rv', value: rv });

@@ -71,7 +71,7 @@ describe('no key of a deleted Job is left', () => {
     const p = fleet.prefix;
     const members = [
       ...(await redis.zrange(`${p}:jobs:default`, 0, -1)),
-      ...(await redis.zrange(`${p}:pods:default`, 0, -1)),
+      ...(await redis.hvals(`${p}:pods:default:names`)).flatMap((bucket) => bucket.split('\n').filter(Boolean)),
       ...(await redis.zrange(`${p}:events:default`, 0, -1)),
       ...(await redis.zrange(`${p}:ttl`, 0, -1)),
       ...(await redis.hkeys(`${p}:deleting`)),

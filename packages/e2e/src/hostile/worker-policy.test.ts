@@ -107,7 +107,7 @@ describe('a worker given pod records of any shape (written into Redis by hand)',
         const pod = record as unknown as Pod;
         const name = pod.metadata.name ?? '';
         const keys = cluster.store.keys;
-        expect((await cluster.store.commit([putOp(keys.pod('default', name), '', pod), { op: 'zadd', key: keys.pods('default'), member: name }])).ok).toBe(true);
+        expect((await cluster.store.commit([putOp(keys.pod('default', name), '', pod), { op: 'iadd', key: keys.pods('default'), member: name }])).ok).toBe(true);
         await cluster.queues.enqueuePods([pod]);
       }
       for (const record of records.slice(0, 3)) {

@@ -30,6 +30,8 @@
         final: the object's JSON for the DELETED event (when the stored one is compressed)
     {op="set", k, v (value)}
     {op="sadd"|"srem"|"zadd"|"zrem", k, member, score?}     index upkeep, unconditional
+    {op="iadd"|"irem", k, b, member}                        a name index's upkeep (includes/nameIndex.lua:
+                                                            k its bounds, b its buckets), unconditional
     {op="delkey", k}
     {op="hdel", k, field}                                   drops a field of a hash (a record of a registry)
     {op="publish", channel, message}                       (a channel is not a key)
@@ -65,6 +67,7 @@ for _, op in ipairs(ops) do
   if op.c then op.ctl = ARGV[op.c] end
   if op.v then op.value = ARGV[op.v] end
   if op.f then op.final = ARGV[op.f] end
+  if op.b then op.buckets = KEYS[op.b] end
   if op.op == "put" or op.op == "del" then
     op.at = writes
     writes = writes + 1
@@ -120,6 +123,7 @@ end
 
 --- @include "appendChange"
 --- @include "compactHash"
+--- @include "nameIndex"
 
 -- The call's resourceVersions, consecutive: one counter increment for all its puts and deletes.
 local firstRv = writes > 0 and redis.call("INCRBY", KEYS[1], writes) - writes + 1
@@ -156,6 +160,10 @@ for _, op in ipairs(ops) do
     redis.call("ZADD", op.key, op.score or 0, op.member)
   elseif op.op == "zrem" then
     redis.call("ZREM", op.key, op.member)
+  elseif op.op == "iadd" then
+    nameIndexAdd(op.key, op.buckets, op.member)
+  elseif op.op == "irem" then
+    nameIndexRemove(op.key, op.buckets, op.member)
   elseif op.op == "set" then
     redis.call("SET", op.key, op.value)
   elseif op.op == "delkey" then

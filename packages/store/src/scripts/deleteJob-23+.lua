@@ -32,7 +32,9 @@
   KEYS[15..19] of the Job of uid p.uid: its pod index, uncounted set, pod dictionary, event set, log budget
   KEYS[20] its pod dictionary as named by the whole uid (a Job written before dictionary ids were short)
   KEYS[21] its pods' status sample (compressed statuses need it as they need the dictionary)
-  KEYS[22..] the keys of the pods and events named (by index in KEYS, see ARGV[3])
+  KEYS[22] the buckets of the namespace's pod index (KEYS[7] holds their bounds: includes/nameIndex.lua)
+  KEYS[23] the buckets of the Job's pod index (KEYS[15] holds their bounds)
+  KEYS[24..] the keys of the pods and events named (by index in KEYS, see ARGV[3])
   ARGV[1] change stream max entries
   ARGV[2] change stream max bytes
   ARGV[3] JSON: {
@@ -62,6 +64,7 @@ local maxLen = tonumber(ARGV[1])
 local maxBytes = tonumber(ARGV[2])
 
 --- @include "appendChange"
+--- @include "nameIndex"
 
 local uid = p.uid or ""
 local jobObj = ""
@@ -89,11 +92,12 @@ if p.start or redis.call("HEXISTS", KEYS[9], uid) == 1 then
 end
 
 local jobPods, uncounted, dict, jobEvents, jobLog, legacyDict, statusSample = KEYS[15], KEYS[16], KEYS[17], KEYS[18], KEYS[19], KEYS[20], KEYS[21]
+local nsPodNames, jobPodNames = KEYS[22], KEYS[23]
 local stale = {}
 local done = 0
 for _, pod in ipairs(p.pods) do
   if done >= maxPods then break end
-  if redis.call("ZSCORE", jobPods, pod.n) then
+  if nameIndexHas(jobPods, jobPodNames, pod.n) then
     local key = KEYS[pod.k]
     local current = redis.call("HGET", key, "rv")
     if current and current ~= pod.rv and not pod.force then
@@ -107,8 +111,8 @@ for _, pod in ipairs(p.pods) do
         appendChange(rv, "DELETED", {kind = "Pod", ns = p.ns, name = pod.n}, obj, "")
       end
       redis.call("DEL", KEYS[pod.l], KEYS[pod.z])
-      redis.call("ZREM", KEYS[7], pod.n)
-      redis.call("ZREM", jobPods, pod.n)
+      nameIndexRemove(KEYS[7], nsPodNames, pod.n)
+      nameIndexRemove(jobPods, jobPodNames, pod.n)
       redis.call("SREM", uncounted, pod.n)
       redis.call("ZREM", KEYS[13], p.ns .. "/" .. pod.n, pod.q or "")
       if pod.node and pod.node ~= "" and pod.nk then
@@ -123,7 +127,7 @@ for _, pod in ipairs(p.pods) do
   end
 end
 
-if redis.call("ZCARD", jobPods) > 0 then
+if redis.call("EXISTS", jobPods) == 1 then
   local out = {1, "more", uid, jobObj}
   for _, n in ipairs(stale) do out[#out + 1] = n end
   return out
@@ -140,6 +144,6 @@ for _, ev in ipairs(p.events or {}) do
   end
 end
 if redis.call("SCARD", jobEvents) > 0 then return {1, "more", uid, jobObj} end
-redis.call("DEL", jobEvents, uncounted, dict, legacyDict, statusSample, jobPods, jobLog)
+redis.call("DEL", jobEvents, uncounted, dict, legacyDict, statusSample, jobPods, jobPodNames, jobLog)
 redis.call("HDEL", KEYS[9], uid)
 return {1, "done", uid, jobObj}
