@@ -95,7 +95,31 @@ it('costs a fraction of a sorted set of the same names', async () => {
   expect(indexBytes * 3).toBeLessThan(zsetBytes);
 });
 
-it('converts an index written before buckets (a sorted set of every name) on first touch, losing none', async () => {
+it('is a sorted set of its names up to 128 (a listpack), and moves them into buckets at the 129th', async () => {
+  const store = scratch.newStore();
+  const index = store.keys.jobPods('small');
+  const all = [...new Set(names(200, 17))];
+  await write(index, 'iadd', all.slice(0, 128));
+  expect(await scratch.redis.type(index)).toBe('zset');
+  expect(await scratch.redis.exists(nameIndexBuckets(index))).toBe(0);
+  expect(await scratch.redis.zcard(index)).toBe(128);
+  expect(await scratch.redis.call('OBJECT', 'ENCODING', index)).toBe('listpack');
+  await write(index, 'irem', [all[0] ?? '']);
+  await write(index, 'iadd', [all[0] ?? '', all[1] ?? '']); // one back in, one already there: still 128
+  expect(await scratch.redis.exists(nameIndexBuckets(index))).toBe(0);
+  expect(await store.indexHas(index, [all[5] ?? '', 'x'])).toStrictEqual([true, false]);
+  expect(await walk(index, 50)).toStrictEqual(all.slice(0, 128).sort(byteOrder));
+  await write(index, 'iadd', all.slice(128));
+  expect(await scratch.redis.exists(nameIndexBuckets(index))).toBe(1);
+  expect(await scratch.redis.zcard(index)).toBeLessThan(20); // bounds, not names
+  expect(await walk(index, 50)).toStrictEqual([...all].sort(byteOrder));
+  // A one-pod Job's index is one small key, as a sorted set of one name was.
+  const one = store.keys.jobPods('one');
+  await write(one, 'iadd', ['one-abcde']);
+  expect(await scratch.redis.exists(one, nameIndexBuckets(one))).toBe(1);
+});
+
+it('reads an index written before buckets (a sorted set of every name, however many), and moves it into buckets at its next name added', async () => {
   const store = scratch.newStore();
   const all = [...new Set(names(1_000, 13))].sort(byteOrder);
   for (const [i, touch] of ['page', 'has', 'add', 'remove'].entries()) {
@@ -107,7 +131,7 @@ it('converts an index written before buckets (a sorted set of every name) on fir
     if (touch === 'remove') await write(index, 'irem', [all[0] ?? '']);
     const expected = touch === 'add' ? [...all, 'b-added'].sort(byteOrder) : touch === 'remove' ? all.slice(1) : all;
     expect(await walk(index, 100)).toStrictEqual(expected);
-    expect(await scratch.redis.zcard(index)).toBeLessThan(all.length / 10); // bounds, not names
+    expect(await scratch.redis.exists(nameIndexBuckets(index))).toBe(touch === 'add' ? 1 : 0);
   }
 });
 

@@ -1,22 +1,26 @@
 --[[
   A name index: an ordered set of names (a namespace's pods, a Job's pods) in ~25 bytes a name
-  instead of a sorted set's ~120 (its skiplist node, dict entry and string, at 100,000 pods). The
-  names are kept in buckets of at most NAME_BUCKET_BYTES, each one string of its names in byte
+  however many there are. Redis keeps a sorted set of up to 128 members as one listpack (~25 B a
+  name), a larger one as a skiplist (~115 B a name: its node, dict entry and string). So a small
+  index is a sorted set of its names (score 0) at `index`; once it would pass NAME_INDEX_SMALL names
+  its names move into buckets of at most NAME_BUCKET_BYTES, each one string of its names in byte
   order, each name followed by "\n" (Kubernetes names never hold one), a field of the HASH
-  `buckets` named by the bucket's bound; the bounds are the members of the sorted set `bounds`
-  (score 0, in lex order). A bucket's bound is at or before its names and after the names of the
-  buckets before it: a name's bucket is the one of the greatest bound at or before it (a name added
-  before every bound renames the first bucket). A bucket that outgrows NAME_BUCKET_BYTES splits in
-  two; an emptied one goes with its bound.
+  `buckets` named by the bucket's bound; `index` then holds the bounds (score 0, in lex order). The
+  HASH existing says which form an index has. A bucket's bound is at or before its names and after
+  the names of the buckets before it: a name's bucket is the one of the greatest bound at or before
+  it (a name added before every bound renames the first bucket). A bucket that outgrows
+  NAME_BUCKET_BYTES splits in two; an emptied one goes with its bound. An index does not go back to
+  the small form (it is deleted with its Job or namespace).
   A name is found by a plain search of its bucket (nameFind), placed by a binary search over the
   bucket's bytes (namePosition), and added or removed by cutting the string there: no step splits
   a bucket into its names.
   Names are compared byte by byte (nameCompare), as a sorted set orders them: Lua's < on strings
   follows the server's locale (strcoll), which may ignore punctuation.
-  An index written before buckets is a sorted set of every name at `bounds`, without `buckets`: it
-  is converted at its first use (once).
+  An index written before buckets (a sorted set of every name, however many) is read as a small
+  one, and moves into buckets at its next name added.
 ]]
 local NAME_BUCKET_BYTES = 1024
+local NAME_INDEX_SMALL = 128
 
 -- Whether `a` is before `b`, and how many first bytes they share, comparing from byte `from` on
 -- (the ones before are the same in both): 8 bytes at a time while they agree (two short strings
@@ -63,9 +67,8 @@ local function namePosition(packed, name)
   return lo, false
 end
 
--- Converts an index written before buckets (every name a member of `bounds`) into half-full buckets.
-local function nameIndexUpgrade(bounds, buckets)
-  if redis.call("EXISTS", buckets) == 1 then return end
+-- Moves a small index's names (members of `bounds`) into half-full buckets.
+local function nameIndexToBuckets(bounds, buckets)
   local names = redis.call("ZRANGE", bounds, 0, -1)
   redis.call("DEL", bounds)
   local i = 1
@@ -81,22 +84,28 @@ local function nameIndexUpgrade(bounds, buckets)
   end
 end
 
--- The bound of the bucket that holds `name` (or would) and the bucket; nil when `name` is before
--- every name (or the index is empty). An index written before buckets is converted first.
-local function nameBucket(bounds, buckets, name, converted)
+-- Whether the index is in its small form, a sorted set of its names (or empty).
+local function nameIndexSmall(buckets)
+  return redis.call("EXISTS", buckets) == 0
+end
+
+-- The bound of the bucket that holds `name` (or would) and the bucket, of an index in buckets; nil
+-- when `name` is before every name.
+local function nameBucket(bounds, buckets, name)
   local bound = redis.call("ZREVRANGEBYLEX", bounds, "[" .. name, "-", "LIMIT", 0, 1)[1]
-  local packed = bound and redis.call("HGET", buckets, bound)
-  if packed then return bound, packed end
-  if converted or redis.call("EXISTS", buckets) == 1 then
-    if bound then error("name index " .. bounds .. ": the bound " .. bound .. " has no bucket") end
-    return nil
-  end
-  nameIndexUpgrade(bounds, buckets)
-  return nameBucket(bounds, buckets, name, true)
+  if not bound then return nil end
+  local packed = redis.call("HGET", buckets, bound)
+  if not packed then error("name index " .. bounds .. ": the bound " .. bound .. " has no bucket") end
+  return bound, packed
 end
 
 -- Adds `name`; 1 when it was not there.
 local function nameIndexAdd(bounds, buckets, name)
+  if nameIndexSmall(buckets) then
+    if redis.call("ZCARD", bounds) < NAME_INDEX_SMALL then return redis.call("ZADD", bounds, 0, name) end
+    if redis.call("ZSCORE", bounds, name) then return 0 end
+    nameIndexToBuckets(bounds, buckets)
+  end
   local bound, packed = nameBucket(bounds, buckets, name)
   if not bound then
     -- Before every name: the first bucket takes it, and is named by it (a bound is at or before its names).
@@ -128,6 +137,7 @@ end
 
 -- Removes `name`; 1 when it was there.
 local function nameIndexRemove(bounds, buckets, name)
+  if nameIndexSmall(buckets) then return redis.call("ZREM", bounds, name) end
   local bound, packed = nameBucket(bounds, buckets, name)
   if not bound then return 0 end
   local at = nameFind(packed, name)
@@ -143,6 +153,7 @@ local function nameIndexRemove(bounds, buckets, name)
 end
 
 local function nameIndexHas(bounds, buckets, name)
+  if nameIndexSmall(buckets) then return redis.call("ZSCORE", bounds, name) ~= false end
   local bound, packed = nameBucket(bounds, buckets, name)
   if not bound then return false end
   return nameFind(packed, name) ~= nil
@@ -152,7 +163,9 @@ end
 local function nameIndexPage(bounds, buckets, after, limit)
   local out = {}
   if limit <= 0 then return out end
-  if redis.call("EXISTS", buckets) == 0 then nameIndexUpgrade(bounds, buckets) end
+  if nameIndexSmall(buckets) then
+    return redis.call("ZRANGEBYLEX", bounds, after == "" and "-" or "(" .. after, "+", "LIMIT", 0, limit)
+  end
   local bound = after ~= "" and nameBucket(bounds, buckets, after)
   local start = bound and "[" .. bound or "-"
   while true do
