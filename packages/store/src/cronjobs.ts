@@ -65,7 +65,7 @@ export function insertCronJob(store: JobStore, cj: CronJob): Promise<CommitResul
     { op: 'zadd', key: store.keys.cronJobs(ns), member: name },
     { op: 'sadd', key: store.keys.namespaces, member: ns },
     { op: 'sadd', key: store.keys.cronJobPokes, member: member(ns, name) },
-  ]);
+  ], 'insertCronJob');
 }
 
 /**
@@ -77,7 +77,7 @@ export function putCronJob(store: JobStore, expect: string, cj: CronJob, opts: {
   const name = cj.metadata.name ?? '';
   const ops: WriteOp[] = [{ ...putOp(store.keys.cronJob(ns, name), expect, cj), ...(opts.request ? { request: true } : {}) }];
   if (opts.request) ops.push({ op: 'sadd', key: store.keys.cronJobPokes, member: member(ns, name) });
-  return store.commit(ops);
+  return store.commit(ops, 'putCronJob');
 }
 
 /** A CronJob deletion under way: the CronJob is gone; its Jobs are being deleted (or orphaned). */
@@ -115,7 +115,7 @@ export async function removeCronJob(store: JobStore, expect: string, cj: CronJob
       { op: 'zrem', key: keys.events(ns), member: e },
     ]),
     { op: 'delkey', key: keys.jobEvents(uid) },
-  ]);
+  ], 'removeCronJob');
   return { result, deletion: registered };
 }
 
@@ -124,7 +124,7 @@ export async function finishCronJobDeletion(store: JobStore, deletion: CronJobDe
   await store.commit([
     { op: 'delkey', key: store.keys.cronJobJobs(deletion.uid) },
     { op: 'srem', key: store.keys.deletingCronJobs, member: JSON.stringify(deletion) },
-  ]);
+  ], 'finishCronJobDeletion');
 }
 
 /** The CronJob deletions under way (an unreadable entry is dropped). */
@@ -176,7 +176,7 @@ export function cronJobOwnerOps(store: JobStore, job: Job): WriteOp[] {
 /** Asks the controller to sync the CronJob controlling this Job, if one does (its Job finished or went). */
 export async function pokeCronJobOf(store: JobStore, job: Job): Promise<void> {
   const ops = cronJobPokeOps(store, job);
-  if (ops.length > 0) await store.commit(ops);
+  if (ops.length > 0) await store.commit(ops, 'pokeCronJobOf');
 }
 
 /** The write asking for a sync of the CronJob controlling this Job (none when no CronJob does). */
@@ -215,7 +215,7 @@ export async function commitCronJobSync(store: JobStore, w: CronJobSyncWrite): P
   else if (w.job) ops.push({ op: 'require', key: keys.cronJob(ns, name), field: 'rv', value: w.rv });
   ops.push(...eventOps(store, w.events.map((event) => ({ about: cj, jobUid: cj.metadata.uid ?? '', event, at: w.now, source: { component: 'cronjob-controller' as const } }))));
   if (ops.length === 0) return undefined;
-  const result = await store.commit(ops);
+  const result = await store.commit(ops, 'commitCronJobSync');
   if (result.ok) return result;
   return { ok: false, conflict: result.index <= jobOps ? 'job' : 'cronJob' };
 }
@@ -234,6 +234,7 @@ export async function trimCronJobEvents(store: JobStore, cj: CronJob, keep: numb
       { op: 'zrem', key: keys.events(ns), member: e },
       { op: 'srem', key: setKey, member: e },
     ]),
+    'trimCronJobEvents',
   );
 }
 

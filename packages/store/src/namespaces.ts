@@ -31,7 +31,7 @@ export async function createNamespace(store: JobStore, name: string, meta: Pick<
   const record: NamespaceRecord = { uid: randomUUID(), creationTimestamp: k8sTime(now), ...meta };
   const created = await store.redis.hsetnx(store.keys.namespaceRecords, name, JSON.stringify(record));
   if (created === 0) throw new AlreadyExistsError({ group: '', resource: 'namespaces', name });
-  await store.commit([{ op: 'sadd', key: store.keys.namespaces, member: name }]);
+  await store.commit([{ op: 'sadd', key: store.keys.namespaces, member: name }], 'createNamespace');
   return record;
 }
 

@@ -10,7 +10,15 @@ const INCLUDE = /^--- @include "([A-Za-z0-9_-]+)"$/gm;
  */
 export function loadScript(file: string): string {
   const read = (path: string) => readFileSync(new URL(`./scripts/${path}`, import.meta.url), 'utf8');
-  return read(file).replace(INCLUDE, (_line, name: string) => read(`includes/${name}.lua`));
+  // A fragment may include others (applyOps includes appendChange); each goes in once, where first named.
+  const included = new Set<string>();
+  const expand = (lua: string): string =>
+    lua.replace(new RegExp(INCLUDE.source, INCLUDE.flags), (_line, name: string) => {
+      if (included.has(name)) return '';
+      included.add(name);
+      return expand(read(`includes/${name}.lua`));
+    });
+  return expand(read(file));
 }
 
 /**

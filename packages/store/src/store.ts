@@ -38,10 +38,43 @@ export type ObjectKind = 'Job' | 'Pod' | 'Event' | 'CronJob';
 /** Most names one call of readNameIndex-2.lua reads (see JobStore.indexedNames). */
 const NAME_INDEX_READ = 1_000;
 
-/** applyWrites-4+.lua's arguments before the objects' texts (see its header). */
+/**
+ * The named state changes written through the operations of includes/applyOps.lua, each a script of
+ * its own (`<name>-4+.lua`, the same interpreter), so that SLOWLOG, MONITOR and latency reports
+ * name the change: every write of a role goes through one (transitions.ts, cronjobs.ts, …).
+ * 'applyWrites' is the unnamed form that tests and tools write arbitrary states with.
+ */
+export const WRITE_TRANSITIONS = [
+  'applyWrites',
+  'insertJob',
+  'putJob',
+  'scheduleTtl',
+  'trimJobEvents',
+  'commitSync',
+  'removePod',
+  'putPod',
+  'putNodePod',
+  'putLostPod',
+  'markPodUnschedulable',
+  'commitOwnerChange',
+  'recordJobEvent',
+  'createNamespace',
+  'forgetNamespace',
+  'insertCronJob',
+  'putCronJob',
+  'removeCronJob',
+  'finishCronJobDeletion',
+  'pokeCronJobOf',
+  'commitCronJobSync',
+  'trimCronJobEvents',
+] as const;
+export type WriteTransition = (typeof WRITE_TRANSITIONS)[number];
+type WriteScript = (numKeys: number, ...args: (string | number)[]) => Promise<(number | string)[]>;
+
+/** The arguments of includes/applyOps.lua before the objects' texts (see its header). */
 const APPLY_WRITES_FIXED_ARGS = 5;
 
-/** One write of applyWrites-4+.lua; see the script's header for the semantics. */
+/** One write of includes/applyOps.lua (every WRITE_TRANSITIONS script); see its header for the semantics. */
 export type WriteOp =
   | {
       op: 'put';
@@ -104,8 +137,6 @@ export interface StoredPod {
 }
 
 interface ScriptedRedis extends Redis {
-  /** applyWrites-4+.lua: the number of keys first (4 + the keys the operations touch). */
-  applyWrites(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
   /** loadForSync-4+.lua: the number of keys first (4 + the pods named). */
   loadForSync(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
   /** reportPodStatus-5+.lua: the number of keys first. */
@@ -221,7 +252,7 @@ export class JobStore {
     this.statusHeadroom = Math.floor(this.maxObjectBytes / 24);
     this.durability = limits.durability?.replicas ? limits.durability : undefined;
     if (this.durability) redis.on('ready', () => this.connections++);
-    defineScript(redis, 'applyWrites', 'applyWrites-4+.lua');
+    for (const transition of WRITE_TRANSITIONS) defineScript(redis, transition, `${transition}-4+.lua`);
     defineScript(redis, 'readNameIndex', 'readNameIndex-2.lua');
     defineScript(redis, 'loadForSync', 'loadForSync-4+.lua');
     defineScript(redis, 'reportPodStatus', 'reportPodStatus-5+.lua');
@@ -234,10 +265,11 @@ export class JobStore {
   }
 
   /**
-   * Applies the writes atomically. Resolves with ok:false when a resourceVersion did not match;
-   * rejects with RequestEntityTooLargeError (413) when an object is over maxObjectBytes.
+   * Applies the writes atomically, as the state change `transition` (its script; see
+   * WRITE_TRANSITIONS). Resolves with ok:false when a resourceVersion did not match; rejects with
+   * RequestEntityTooLargeError (413) when an object is over maxObjectBytes.
    */
-  async commit(ops: WriteOp[]): Promise<CommitResult> {
+  async commit(ops: WriteOp[], transition: WriteTransition = 'applyWrites'): Promise<CommitResult> {
     // Every key an operation touches goes in KEYS (Redis requires it); the operation names it by its index.
     const { keys } = this;
     const declared = declaredKeys([keys.rv, keys.changes, keys.changesIndex, keys.changesInfo]);
@@ -272,7 +304,8 @@ export class JobStore {
         }
       }
     });
-    const reply = await this.redis.applyWrites(declared.keys.length, ...declared.keys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, scriptJson(sent), newWriteId(), ...texts);
+    const write = (this.redis as unknown as Record<WriteTransition, WriteScript>)[transition].bind(this.redis);
+    const reply = await write(declared.keys.length, ...declared.keys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, scriptJson(sent), newWriteId(), ...texts);
     if (reply[0] === 1) {
       await this.durable();
       return { ok: true, rvs: reply.slice(1).map(String) };
@@ -577,7 +610,7 @@ export class JobStore {
     const name = pod.metadata.name ?? '';
     const ops: WriteOp[] = [await this.podPutOp(this.keys.pod(ns, name), expect, pod), ...eventOps(this, opts.events)];
     if (opts.leaveNode || isPodFinished(pod)) ops.push({ op: 'srem', key: this.keys.nodePods(node), member: `${ns}/${name}` });
-    return this.commit(ops);
+    return this.commit(ops, 'putNodePod');
   }
 
   /**

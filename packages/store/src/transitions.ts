@@ -16,7 +16,7 @@ import { putOp, type CommitResult, type JobStore, type StoredJob, type StoredPod
 
 /** Stores a new Job (ok: false when one of that name exists): its object, pod dictionary and indexes. */
 export async function insertJob(store: JobStore, job: Job): Promise<CommitResult> {
-  const result = await store.commit(insertJobOps(store, job));
+  const result = await store.commit(insertJobOps(store, job), 'insertJob');
   // Its first sync (here, at once) reads it with no pods in one round trip.
   if (result.ok) store.syncHints.set(job.metadata.namespace ?? 'default', job.metadata.name ?? '', job.metadata.uid ?? '', []);
   return result;
@@ -46,7 +46,7 @@ export async function putJob(store: JobStore, expect: string, job: Job, opts: { 
   const ops: WriteOp[] = [{ ...putOp(store.keys.job(job.metadata.namespace ?? 'default', job.metadata.name ?? ''), expect, job), ...(opts.request ? { request: true } : {}) }];
   const ttl = ttlScheduleOp(store, job);
   if (ttl) ops.push(ttl);
-  return store.commit(ops);
+  return store.commit(ops, 'putJob');
 }
 
 /** The uid of the Job stored under that name (undefined when there is none). */
@@ -100,7 +100,7 @@ function ttlScheduleOp(store: JobStore, job: Job): WriteOp | undefined {
 /** Schedules the Job's TTL deletion if it has a deadline (finished, with ttlSecondsAfterFinished). */
 export async function scheduleTtl(store: JobStore, job: Job): Promise<void> {
   const op = ttlScheduleOp(store, job);
-  if (op) await store.commit([op]);
+  if (op) await store.commit([op], 'scheduleTtl');
 }
 
 /** Jobs whose TTL deadline is `now` or earlier (Redis clock), at most `limit`. */
@@ -200,6 +200,7 @@ export async function trimJobEvents(store: JobStore, job: Job, keep: number): Pr
       { op: 'zrem', key: keys.events(ns), member: name },
       { op: 'srem', key: setKey, member: name },
     ]),
+    'trimJobEvents',
   );
 }
 
@@ -268,7 +269,7 @@ export async function commitSync(store: JobStore, w: SyncWrite): Promise<CommitR
   // A CronJob's Job that finishes now: its CronJob is synced at once (status.active, history limits).
   if (w.scheduleTtl && isJobFinished(next)) ops.push(...cronJobPokeOps(store, next));
   if (ops.length === 0) return undefined;
-  const result = await store.commit(ops);
+  const result = await store.commit(ops, 'commitSync');
   if (result.ok) {
     const name = job.metadata.name ?? '';
     store.syncHints.update(ns, name, uid, w.created.map((p) => p.metadata.name ?? ''), [...w.counted, ...w.removed.map((p) => p.pod.metadata.name ?? '')]);
@@ -301,7 +302,7 @@ function podRemovalOps(store: JobStore, jobUid: string, stored: StoredPod): Writ
 
 /** Removes a pod (`stored`: its last object and the resourceVersion read) with its log and index entries. */
 export function removePod(store: JobStore, jobUid: string, stored: StoredPod): Promise<CommitResult> {
-  return store.commit(podRemovalOps(store, jobUid, stored));
+  return store.commit(podRemovalOps(store, jobUid, stored), 'removePod');
 }
 
 /**
@@ -315,7 +316,7 @@ export async function putPod(store: JobStore, expect: string, pod: Pod, opts: { 
   const node = pod.spec.nodeName;
   if (opts.stopGraceSeconds !== undefined && node) ops.push({ op: 'publish', channel: store.keys.nodeChannel(node), message: stopMessage(ns, name, opts.stopGraceSeconds) });
   if (opts.previous) ops.push(...(await requeueOps(store, opts.previous, pod)));
-  return store.commit(ops);
+  return store.commit(ops, 'putPod');
 }
 
 /**
@@ -377,7 +378,7 @@ export async function commitOwnerChange(store: JobStore, ns: string, name: strin
     ops.unshift({ op: 'require', key: keys.pod(ns, name), field: 'rv', value: rv });
   }
   if (ops.length === 0) return undefined;
-  return store.commit(ops);
+  return store.commit(ops, 'commitOwnerChange');
 }
 
 // ---- namespaces ----
@@ -387,7 +388,7 @@ export async function forgetNamespace(store: JobStore, name: string): Promise<vo
   await store.commit([
     { op: 'srem', key: store.keys.namespaces, member: name },
     { op: 'hdel', key: store.keys.namespaceRecords, field: name },
-  ]);
+  ], 'forgetNamespace');
 }
 
 // ---- nodes ----
@@ -484,7 +485,7 @@ export async function putNodeSpec(store: JobStore, node: string, read: StoredNod
 export async function markPodUnschedulable(store: JobStore, read: StoredPod, pod: Pod, events: readonly EventRecord[]): Promise<boolean> {
   const ns = pod.metadata.namespace ?? 'default';
   const name = pod.metadata.name ?? '';
-  return (await store.commit([await store.podPutOp(store.keys.pod(ns, name), read.rv, pod), ...eventOps(store, events)])).ok;
+  return (await store.commit([await store.podPutOp(store.keys.pod(ns, name), read.rv, pod), ...eventOps(store, events)], 'markPodUnschedulable')).ok;
 }
 
 /** Forgets a node (kubectl delete node): its heartbeat and spec records; a live worker registers again at its next heartbeat. */
@@ -516,7 +517,7 @@ export async function forgetNodePod(store: JobStore, node: string, member: strin
 export async function recordJobEvent(store: JobStore, jobName: string, record: EventRecord): Promise<boolean> {
   const ns = record.about.metadata.namespace ?? 'default';
   const guard: WriteOp = { op: 'require', key: store.keys.job(ns, jobName), field: 'uid', value: record.jobUid };
-  return (await store.commit([guard, ...eventOps(store, [record])])).ok;
+  return (await store.commit([guard, ...eventOps(store, [record])], 'recordJobEvent')).ok;
 }
 
 /** Writes a pod of a lost node read at `rv`; once it has ended (Failed), it leaves the node's set in the same commit. */
@@ -525,7 +526,7 @@ export async function putLostPod(store: JobStore, expect: string, pod: Pod, node
   const name = pod.metadata.name ?? '';
   const ops: WriteOp[] = [await store.podPutOp(store.keys.pod(ns, name), expect, pod), ...eventOps(store, events)];
   if (pod.status.phase === 'Failed') ops.push({ op: 'srem', key: store.keys.nodePods(node), member: `${ns}/${name}` });
-  return store.commit(ops);
+  return store.commit(ops, 'putLostPod');
 }
 
 /** Calls `listener` whenever the store's connection to Redis closes (an outage seen, not just failed commands). */

@@ -1,0 +1,6 @@
+--[[
+  trimJobEvents: a Job's oldest events deleted past the kept number, with their index entries.
+  One atomic call of the shared interpreter (includes/applyOps.lua: its KEYS, ARGV, operations and
+  answers): its own script so that SLOWLOG, MONITOR and latency reports name the state change.
+]]
+--- @include "applyOps"
