@@ -9,8 +9,8 @@
   HASH existing says which form an index has. A bucket's bound is at or before its names and after
   the names of the buckets before it: a name's bucket is the one of the greatest bound at or before
   it (a name added before every bound renames the first bucket). A bucket that outgrows
-  NAME_BUCKET_BYTES splits in two; an emptied one goes with its bound. An index does not go back to
-  the small form (it is deleted with its Job or namespace).
+  NAME_BUCKET_BYTES splits in two; an emptied one goes with its bound. An index in buckets stays in
+  buckets however few names are left, until its last goes (and its keys with it).
   A name is found by a plain search of its bucket (nameFind), placed by a binary search over the
   bucket's bytes (namePosition), and added or removed by cutting the string there: no step splits
   a bucket into its names.
