@@ -84,8 +84,15 @@ it('every key applyWrites touches is declared in KEYS: puts, deletes, index upke
     // Enough changes to trim the stream (its bound is 2,000 bytes): the trim's keys too.
     ...Array.from({ length: 10 }, (_, i) => [putOp(k.job('ns', `j${i}`), '', job('ns', `j${i}`))]),
   ];
+  // A pod index past 128 names, in buckets: its adds, removals and reads touch its two keys only.
+  const many = Array.from({ length: 140 }, (_, i) => `p-${String(i).padStart(3, '0')}`);
+  writes.push(many.map((member): WriteOp => ({ op: 'iadd', key: k.pods('big'), member })), many.slice(0, 20).map((member): WriteOp => ({ op: 'irem', key: k.pods('big'), member })));
   let checkedScripts = 0;
   for (const ops of writes) checkedScripts += (await scriptKeysDeclared(() => store.commit(ops))).checked;
+  expect(await scratch.redis.exists(nameIndexBuckets(k.pods('big')))).toBe(1);
+  let page: string[] = [];
+  checkedScripts += (await scriptKeysDeclared(async () => (page = await store.indexedNames(k.pods('big'), 'p-050', 3)))).checked;
+  expect(page).toStrictEqual(['p-051', 'p-052', 'p-053']);
   // The test saw the work it is about: writes, index upkeep and trims of the stream.
   expect(checkedScripts).toBeGreaterThan(40);
   expect(Number(await scratch.redis.hget(k.changesInfo, 'trimmed'))).toBeGreaterThan(0);

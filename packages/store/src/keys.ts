@@ -24,7 +24,7 @@ export interface Keys {
   /** A namespace's Jobs (ZSET by name, score 0). */
   jobs(ns: string): string;
   job(ns: string, name: string): string;
-  /** A namespace's pods (a name index: the bounds of its buckets, see nameIndexBuckets). */
+  /** A namespace's pods (a name index: a sorted set of its names while small, then of its buckets' bounds; see nameIndexBuckets). */
   pods(ns: string): string;
   /** A pod (HASH: rv, obj, its dictionary d, phase p, write ids w/lw, and its archived log l once it ended). */
   pod(ns: string, name: string): string;

@@ -58,6 +58,7 @@ it('keeps names in byte order, pages them from any name, answers membership, and
   // A page after a name that is not in the index starts at the next one that is.
   expect(await store.indexedNames(index, 'a-b-', 3)).toStrictEqual(kept.filter((n) => byteOrder(n, 'a-b-') > 0).slice(0, 3));
   expect(await store.indexedNames(index, '~', 3)).toStrictEqual([]);
+  expect(await store.indexedNames(index, '0', 3)).toStrictEqual(kept.slice(0, 3)); // before every name
   const probe = [...kept.slice(0, 20), ...removed.slice(0, 20), 'a', '', 'zzz'];
   expect(await store.indexHas(index, probe)).toStrictEqual(probe.map((n) => kept.includes(n)));
 

@@ -304,8 +304,7 @@ export class JobStore {
         }
       }
     });
-    const write = (this.redis as unknown as Record<WriteTransition, WriteScript>)[transition].bind(this.redis);
-    const reply = await write(declared.keys.length, ...declared.keys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, scriptJson(sent), newWriteId(), ...texts);
+    const reply = await (this.redis as unknown as Record<WriteTransition, WriteScript>)[transition](declared.keys.length, ...declared.keys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, scriptJson(sent), newWriteId(), ...texts);
     if (reply[0] === 1) {
       await this.durable();
       return { ok: true, rvs: reply.slice(1).map(String) };

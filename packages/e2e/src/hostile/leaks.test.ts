@@ -11,6 +11,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '@jobfleet/kube';
+import { JobStore, podNamesPage } from '@jobfleet/store';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
 import { startFleet, uniqueName, type Fleet } from '../harness.js';
 import { eventually } from '../timing.js';
@@ -71,7 +72,7 @@ describe('no key of a deleted Job is left', () => {
     const p = fleet.prefix;
     const members = [
       ...(await redis.zrange(`${p}:jobs:default`, 0, -1)),
-      ...(await redis.hvals(`${p}:pods:default:names`)).flatMap((bucket) => bucket.split('\n').filter(Boolean)),
+      ...(await podNamesPage(new JobStore(redis, p), 'default', undefined, 100_000)),
       ...(await redis.zrange(`${p}:events:default`, 0, -1)),
       ...(await redis.zrange(`${p}:ttl`, 0, -1)),
       ...(await redis.hkeys(`${p}:deleting`)),

@@ -97,31 +97,30 @@ local stale = {}
 local done = 0
 for _, pod in ipairs(p.pods) do
   if done >= maxPods then break end
-  if nameIndexHas(jobPods, jobPodNames, pod.n) then
-    local key = KEYS[pod.k]
-    local current = redis.call("HGET", key, "rv")
-    if current and current ~= pod.rv and not pod.force then
-      stale[#stale + 1] = pod.n
-    else
-      done = done + 1
-      if current then
-        local rv = redis.call("INCR", KEYS[1])
-        local obj = string.gsub(pod.f, '"resourceVersion":"__RV__"', '"resourceVersion":"' .. rv .. '"', 1)
-        redis.call("DEL", key)
-        appendChange(rv, "DELETED", {kind = "Pod", ns = p.ns, name = pod.n}, obj, "")
-      end
-      redis.call("DEL", KEYS[pod.l], KEYS[pod.z])
-      nameIndexRemove(KEYS[7], nsPodNames, pod.n)
-      nameIndexRemove(jobPods, jobPodNames, pod.n)
-      redis.call("SREM", uncounted, pod.n)
-      redis.call("ZREM", KEYS[13], p.ns .. "/" .. pod.n, pod.q or "")
-      if pod.node and pod.node ~= "" and pod.nk then
-        redis.call("SREM", KEYS[pod.nk], p.ns .. "/" .. pod.n)
-        if pod.stop then
-          local message = p.ns .. "/" .. pod.n
-          if p.grace then message = message .. " " .. p.grace end
-          redis.call("PUBLISH", p.nodeChannel .. pod.node, message)
-        end
+  -- Only a pod of the Job's index is deleted: leaving the index is that check (one lookup), made
+  -- once the pod is known not to have changed; a changed one is left for the next call.
+  local key = KEYS[pod.k]
+  local current = redis.call("HGET", key, "rv")
+  if current and current ~= pod.rv and not pod.force then
+    if nameIndexHas(jobPods, jobPodNames, pod.n) then stale[#stale + 1] = pod.n end
+  elseif nameIndexRemove(jobPods, jobPodNames, pod.n) == 1 then
+    done = done + 1
+    if current then
+      local rv = redis.call("INCR", KEYS[1])
+      local obj = string.gsub(pod.f, '"resourceVersion":"__RV__"', '"resourceVersion":"' .. rv .. '"', 1)
+      redis.call("DEL", key)
+      appendChange(rv, "DELETED", {kind = "Pod", ns = p.ns, name = pod.n}, obj, "")
+    end
+    redis.call("DEL", KEYS[pod.l], KEYS[pod.z])
+    nameIndexRemove(KEYS[7], nsPodNames, pod.n)
+    redis.call("SREM", uncounted, pod.n)
+    redis.call("ZREM", KEYS[13], p.ns .. "/" .. pod.n, pod.q or "")
+    if pod.node and pod.node ~= "" and pod.nk then
+      redis.call("SREM", KEYS[pod.nk], p.ns .. "/" .. pod.n)
+      if pod.stop then
+        local message = p.ns .. "/" .. pod.n
+        if p.grace then message = message .. " " .. p.grace end
+        redis.call("PUBLISH", p.nodeChannel .. pod.node, message)
       end
     end
   end

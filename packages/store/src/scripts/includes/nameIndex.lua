@@ -108,18 +108,16 @@ local function nameIndexAdd(bounds, buckets, name)
   end
   local bound, packed = nameBucket(bounds, buckets, name)
   if not bound then
-    -- Before every name: the first bucket takes it, and is named by it (a bound is at or before its names).
+    -- Before every name: the first bucket (an index in buckets has one) takes it, and is named by it
+    -- (a bound is at or before its names).
     local first = redis.call("ZRANGE", bounds, 0, 0)[1]
-    packed = first and redis.call("HGET", buckets, first) or ""
-    if first then
-      redis.call("HDEL", buckets, first)
-      redis.call("ZREM", bounds, first)
-    end
+    packed = redis.call("HGET", buckets, first)
+    redis.call("HDEL", buckets, first)
+    redis.call("ZREM", bounds, first)
     bound = name
     redis.call("ZADD", bounds, 0, name)
   end
-  local at, found = 1, false
-  if packed ~= "" then at, found = namePosition(packed, name) end
+  local at, found = namePosition(packed, name)
   if found then return 0 end
   packed = string.sub(packed, 1, at - 1) .. name .. "\n" .. string.sub(packed, at)
   -- Past the bound, split after the name that ends nearest after the middle.
@@ -166,18 +164,23 @@ local function nameIndexPage(bounds, buckets, after, limit)
   if nameIndexSmall(buckets) then
     return redis.call("ZRANGEBYLEX", bounds, after == "" and "-" or "(" .. after, "+", "LIMIT", 0, limit)
   end
+  -- From the bucket that holds `after` (or would), cut after it; the buckets that follow hold only
+  -- later names. No bucket at or before `after`: every name is later.
   local bound = after ~= "" and nameBucket(bounds, buckets, after)
   local start = bound and "[" .. bound or "-"
   while true do
     local found = redis.call("ZRANGEBYLEX", bounds, start, "+", "LIMIT", 0, 16)
     if #found == 0 then return out end
     local packs = redis.call("HMGET", buckets, unpack(found))
+    if bound then
+      local at, present = namePosition(packs[1], after)
+      packs[1] = string.sub(packs[1], present and at + #after + 1 or at)
+      bound = nil
+    end
     for _, packed in ipairs(packs) do
-      for name in string.gmatch(packed or "", "[^\n]+") do
-        if after == "" or nameCompare(after, name, 1) then
-          out[#out + 1] = name
-          if #out >= limit then return out end
-        end
+      for name in string.gmatch(packed, "[^\n]+") do
+        out[#out + 1] = name
+        if #out >= limit then return out end
       end
     end
     if #found < 16 then return out end
