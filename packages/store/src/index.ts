@@ -13,6 +13,7 @@ export * from './pod-logs.js';
 export * from './pod-status-reports.js';
 export type { EventDetails, EventRecord, EventSource } from './events.js';
 export * from './keys.js';
+export { newWriteId } from './write-id.js';
 export * from './redis-url.js';
 export * from './metrics.js';
 export * from './redis-settings.js';

@@ -209,6 +209,36 @@ describe('claimPod', () => {
     expect((await store.getPod('default', 'j-fffff'))?.pod.spec.nodeName).toBe(NODE);
   });
 
+  it('a claim made again under the write id of one that landed answers as it did, writing nothing; under another, refused', async () => {
+    const { pod, rv } = await pendingPod('j-again');
+    const claimed: Pod = { ...pod, spec: { ...pod.spec, nodeName: NODE } };
+    const claim = { ns: 'default', name: 'j-again', rv, pod: claimed, node: NODE, leaseToken: 'lease-a', event: scheduledEvent(claimed, 'j-again.1'), writeId: 'claim-id' };
+    const first = await store.claimPod(claim);
+    expect(first.ok).toBe(true);
+    const rvBefore = await scratch.redis.get(store.keys.rv);
+    expect(await store.claimPod(claim)).toEqual(first);
+    expect(await store.claimPod({ ...claim, writeId: 'another' })).toEqual({ ok: false });
+    expect(await scratch.redis.get(store.keys.rv)).toBe(rvBefore);
+    expect(await scratch.redis.zrange(store.keys.events('default'), 0, -1)).toEqual(['j-again.1']);
+  });
+
+  it('a whole write of a node’s pod made again under the write id of one that landed answers as it did: its events once', async () => {
+    const { pod, rv } = await pendingPod('j-report');
+    const claimed: Pod = { ...pod, spec: { ...pod.spec, nodeName: NODE } };
+    const claim = await store.claimPod({ ns: 'default', name: 'j-report', rv, pod: claimed, node: NODE, leaseToken: 'lease-a' });
+    const claimRv = claim.ok ? claim.rv : '';
+    const started = { ...scheduledEvent(claimed, 'j-report.2'), event: { type: 'Normal' as const, reason: 'Started', message: 'Started container c' } };
+    const report = () => store.putNodePod(claimRv, { ...claimed, status: running() }, NODE, { events: [started], writeId: 'report-id' });
+    const first = await report();
+    expect(first.ok).toBe(true);
+    const rvBefore = await scratch.redis.get(store.keys.rv);
+    expect(await report()).toEqual(first);
+    expect(await scratch.redis.get(store.keys.rv)).toBe(rvBefore);
+    expect(await store.putNodePod(claimRv, { ...claimed, status: running() }, NODE, { events: [started], writeId: 'another' })).toMatchObject({ ok: false });
+    const event = JSON.parse((await scratch.redis.hget(store.keys.event('default', 'j-report.2'), 'obj')) ?? '{}') as { count?: number };
+    expect(event.count ?? 1).toBe(1);
+  });
+
   it('refuses a worker whose node name another worker holds, writing nothing', async () => {
     const { pod, rv } = await pendingPod('j-ggggg');
     await scratch.redis.set(store.keys.nodeLease(NODE), 'lease-of-another-worker');

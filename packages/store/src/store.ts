@@ -129,6 +129,11 @@ export interface PodClaim {
   event?: EventRecord;
   /** The pod's queue entry as the node took it (default "ns/name"): the claim lets go of it. */
   entry?: string;
+  /**
+   * The claim's write id (newWriteId; default a new one): a claim made again under the id of one that
+   * landed, its answer lost, answers as that one did (claimed), writing nothing.
+   */
+  writeId?: string;
 }
 
 export interface StoredPod {
@@ -267,9 +272,11 @@ export class JobStore {
   /**
    * Applies the writes atomically, as the state change `transition` (its script; see
    * WRITE_TRANSITIONS). Resolves with ok:false when a resourceVersion did not match; rejects with
-   * RequestEntityTooLargeError (413) when an object is over maxObjectBytes.
+   * RequestEntityTooLargeError (413) when an object is over maxObjectBytes. `writeId` (see
+   * newWriteId) is stored on the objects put: a commit made again under the id of one that landed
+   * (its answer lost) answers as that one did, writing nothing.
    */
-  async commit(ops: WriteOp[], transition: WriteTransition = 'applyWrites'): Promise<CommitResult> {
+  async commit(ops: WriteOp[], transition: WriteTransition = 'applyWrites', writeId = newWriteId()): Promise<CommitResult> {
     // Every key an operation touches goes in KEYS (Redis requires it); the operation names it by its index.
     const { keys } = this;
     const declared = declaredKeys([keys.rv, keys.changes, keys.changesIndex, keys.changesInfo]);
@@ -304,7 +311,7 @@ export class JobStore {
         }
       }
     });
-    const reply = await (this.redis as unknown as Record<WriteTransition, WriteScript>)[transition](declared.keys.length, ...declared.keys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, scriptJson(sent), newWriteId(), ...texts);
+    const reply = await (this.redis as unknown as Record<WriteTransition, WriteScript>)[transition](declared.keys.length, ...declared.keys, CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, scriptJson(sent), writeId, ...texts);
     if (reply[0] === 1) {
       await this.durable();
       return { ok: true, rvs: reply.slice(1).map(String) };
@@ -510,7 +517,7 @@ export class JobStore {
    */
   async claimPod(claim: PodClaim): Promise<{ ok: true; rv: string } | { ok: false; nameLost?: true }> {
     const { keys } = this;
-    const { ns, name, rv, pod, node, leaseToken, entry = `${ns}/${name}` } = claim;
+    const { ns, name, rv, pod, node, leaseToken, entry = `${ns}/${name}`, writeId = newWriteId() } = claim;
     // The scheduler's event as eventOps writes it: a new one (put, its namespace index, its Job's set) or a repeat (put).
     const event = eventOps(this, claim.event ? [claim.event] : []);
     const put = event.find((op): op is PutOp => op.op === 'put' && op.kind === 'Event');
@@ -522,7 +529,7 @@ export class JobStore {
       ...[keys.rv, keys.changes, keys.changesIndex, keys.changesInfo, keys.pod(ns, name), keys.nodePods(node)],
       ...[put?.key ?? keys.event(ns, ''), index?.key ?? keys.events(ns), owned?.key ?? keys.jobEvents(''), keys.nodeLease(node), keys.podQueueTaken],
       ...[CHANGES_MAX_LEN, this.changesMaxBytes, this.maxObjectBytes, rv, obj, dict, storedPhase(pod.status.phase) ?? '', ns, name],
-      ...[put?.obj ?? '', put?.name ?? '', leaseToken, repeat ? '1' : '0', newWriteId(), entry],
+      ...[put?.obj ?? '', put?.name ?? '', leaseToken, repeat ? '1' : '0', writeId, entry],
     ];
     // The claims of a batch a worker took are made in one turn: they go in one request.
     const reply = await this.turn.call<(number | string)[]>((pipeline) => (pipeline as ChainableCommander & Pick<ScriptedRedis, 'claimPod'>).claimPod(...args));
@@ -602,14 +609,16 @@ export class JobStore {
 
   /**
    * A whole write of a pod its node runs, read at resourceVersion `expect`, with `events` recorded
-   * in the same commit; once it has ended (or with leaveNode) it leaves the node's pod set.
+   * in the same commit; once it has ended (or with leaveNode) it leaves the node's pod set. A write
+   * made again after its answer was lost passes the first one's `writeId` (newWriteId): if that one
+   * landed, it answers as that one did, and its events are not recorded twice.
    */
-  async putNodePod(expect: string, pod: Pod, node: string, opts: { events?: readonly EventRecord[]; leaveNode?: boolean } = {}): Promise<CommitResult> {
+  async putNodePod(expect: string, pod: Pod, node: string, opts: { events?: readonly EventRecord[]; leaveNode?: boolean; writeId?: string } = {}): Promise<CommitResult> {
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name ?? '';
     const ops: WriteOp[] = [await this.podPutOp(this.keys.pod(ns, name), expect, pod), ...eventOps(this, opts.events)];
     if (opts.leaveNode || isPodFinished(pod)) ops.push({ op: 'srem', key: this.keys.nodePods(node), member: `${ns}/${name}` });
-    return this.commit(ops, 'putNodePod');
+    return this.commit(ops, 'putNodePod', opts.writeId);
   }
 
   /**

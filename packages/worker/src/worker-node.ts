@@ -12,6 +12,7 @@ import {
   putNodeSpec,
   storedNodes,
   NodeLease,
+  newWriteId,
   PodTaskConsumer,
   type PodLogFinish,
   type PodStatusResult,
@@ -436,7 +437,7 @@ export class WorkerNode {
     try {
       claimed = await this.claim(ns, name, this.lease.token, task.entry, task.stored);
     } catch (err) {
-      // Redis away while the pod was read: the task goes back (a claim that may have landed was looked up, see writeClaimSurely).
+      // Redis away while the pod was read: the task goes back (a claim that may have landed was made again under its write id, see writeClaimSurely).
       if (isStoreUnavailable(err)) return { retryInMs: 1_000 };
       return; // a record that cannot even be read as a pod: nothing can be run or reported
     }
@@ -594,19 +595,31 @@ export class WorkerNode {
   }
 
   /**
-   * Writes the claim until Redis answers for it. A claim whose answer was lost (Redis away, a
-   * failover under way, NOREPLICAS: it may or may not have landed) is looked up: the pod, with its
-   * uid, on this node is this claim, landed, and its containers must run (left alone, the sweep would
-   * end it as Orphaned, Failed); anything else goes back to claim()'s loop, which reads the pod again.
+   * Writes the claim (the scheduling decision, with its Scheduled event) until Redis answers for it:
+   * the claimed pod, or why not. Every attempt is the same claim under one write id: one whose answer
+   * was lost (Redis away, a failover under way, NOREPLICAS: it may or may not have landed) and that
+   * landed answers as it did (the pod, on this node, must run: left alone, the sweep would end it as
+   * Orphaned, Failed), with nothing written twice; one that did not land is made then, or refused if
+   * the pod changed meanwhile (claim()'s loop reads it again).
    */
   private async writeClaimSurely(stored: StoredPod, leaseToken: string, reservation: Fit & { gpus?: string[]; token?: string }, entry: string): Promise<Claimed | 'nameLost' | 'conflict'> {
-    const { namespace: ns = 'default', name = '', uid } = stored.pod.metadata;
-    return this.untilStoreAnswers(`the claim of pod ${ns}/${name}`, async (attempt) => {
-      if (attempt === 0) return this.writeClaim(stored, leaseToken, reservation, entry);
-      const read = await this.cluster.store.getPod(ns, name);
-      if (!read || read.pod.metadata.uid !== uid || read.pod.spec.nodeName !== this.nodeName) return 'conflict';
-      return { pod: read.pod, rv: read.rv, gpus: reservation.gpus ?? [], reservation: reservation.token ?? '' };
-    });
+    const pod = stored.pod;
+    const ns = pod.metadata.namespace ?? 'default';
+    const name = pod.metadata.name ?? '';
+    const now = Date.now();
+    const claimed: Pod = {
+      ...pod,
+      spec: { ...pod.spec, nodeName: this.nodeName },
+      status: { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: k8sTime(now) }] },
+    };
+    const scheduled = this.schedulerEvents.plan(claimed, [{ type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ns}/${name} to ${this.nodeName}`, at: now }]);
+    const claim = { ns, name, rv: stored.rv, pod: claimed, node: this.nodeName, leaseToken, ...(scheduled.events[0] ? { event: scheduled.events[0] } : {}), entry, writeId: newWriteId() };
+    const result = await this.untilStoreAnswers(`the claim of pod ${ns}/${name}`, () => this.cluster.store.claimPod(claim));
+    if (result.ok) {
+      scheduled.committed();
+      return { pod: claimed, rv: result.rv, gpus: reservation.gpus ?? [], reservation: reservation.token ?? '' };
+    }
+    return result.nameLost ? 'nameLost' : 'conflict';
   }
 
   /**
@@ -626,26 +639,6 @@ export class WorkerNode {
       }
       await sleep(Math.min(STORE_RETRY_BASE_MS * 2 ** attempt, STORE_RETRY_MAX_MS));
     }
-  }
-
-  /** Writes the claim (the scheduling decision, with its Scheduled event): the claimed pod, or why not. */
-  private async writeClaim(stored: StoredPod, leaseToken: string, reservation: Fit & { gpus?: string[]; token?: string }, entry: string): Promise<Claimed | 'nameLost' | 'conflict'> {
-    const pod = stored.pod;
-    const ns = pod.metadata.namespace ?? 'default';
-    const name = pod.metadata.name ?? '';
-    const now = Date.now();
-    const claimed: Pod = {
-      ...pod,
-      spec: { ...pod.spec, nodeName: this.nodeName },
-      status: { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: k8sTime(now) }] },
-    };
-    const scheduled = this.schedulerEvents.plan(claimed, [{ type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ns}/${name} to ${this.nodeName}`, at: now }]);
-    const result = await this.cluster.store.claimPod({ ns, name, rv: stored.rv, pod: claimed, node: this.nodeName, leaseToken, ...(scheduled.events[0] ? { event: scheduled.events[0] } : {}), entry });
-    if (result.ok) {
-      scheduled.committed();
-      return { pod: claimed, rv: result.rv, gpus: reservation.gpus ?? [], reservation: reservation.token ?? '' };
-    }
-    return result.nameLost ? 'nameLost' : 'conflict';
   }
 
   /**
@@ -752,11 +745,15 @@ export class WorkerNode {
    * Reports a pod's status (see reportStatusOnce) until Redis takes it (see untilStoreAnswers): a report whose write may or
    * may not have landed (NOREPLICAS) is made again from a fresh read, so that a failover neither
    * fails a running pod (its runner fails the pod on a report that throws) nor leaves a finished one
-   * unreported (the sweep would end it as Orphaned, Failed). A report made twice writes the same
-   * status (an extra resourceVersion); the log's archive is written once (a replayed finish finds it).
+   * unreported (the sweep would end it as Orphaned, Failed). Every attempt writes under one write id:
+   * a whole write (with events) that landed answers as it did when made again, so its events are not
+   * recorded twice (unless someone else wrote the pod in between: then it is written again). A status
+   * alone made twice writes the same status (an extra resourceVersion); the log's archive is written
+   * once (a replayed finish finds it).
    */
   private reportStatus(ns: string, name: string, status: PodStatus, recorded: readonly EventRecord[] = [], events: readonly KubeletEvent[] = [], log?: PodLogFinish): Promise<boolean> {
-    return this.untilStoreAnswers(`the status of pod ${ns}/${name}`, () => this.reportStatusOnce(ns, name, status, recorded, events, log));
+    const writeId = newWriteId();
+    return this.untilStoreAnswers(`the status of pod ${ns}/${name}`, () => this.reportStatusOnce(ns, name, status, recorded, events, log, writeId));
   }
 
   /**
@@ -766,7 +763,7 @@ export class WorkerNode {
    * back: it is marked so that the controller replaces it without counting a failure. `log` (at the
    * pod's end) is archived before the status, in the same request when the status is written alone.
    */
-  private async reportStatusOnce(ns: string, name: string, status: PodStatus, recorded: readonly EventRecord[], events: readonly KubeletEvent[], log: PodLogFinish | undefined): Promise<boolean> {
+  private async reportStatusOnce(ns: string, name: string, status: PodStatus, recorded: readonly EventRecord[], events: readonly KubeletEvent[], log: PodLogFinish | undefined, writeId: string): Promise<boolean> {
     const running = this.running.get(`${ns}/${name}`);
     // The log's archive, on its own (before a whole write, or when no status is written): at most once.
     const archive = async () => {
@@ -795,7 +792,7 @@ export class WorkerNode {
       if (result?.ok === false && result.reason === 'conflict') continue;
       if (!result?.ok) {
         await archive();
-        const committed = await this.cluster.store.putNodePod(stored.rv, after, this.nodeName, { events: [...recorded, ...planned.events] });
+        const committed = await this.cluster.store.putNodePod(stored.rv, after, this.nodeName, { events: [...recorded, ...planned.events], writeId });
         if (!committed.ok) continue;
         result = { ok: true, rv: committed.rvs[0] ?? '' };
       }

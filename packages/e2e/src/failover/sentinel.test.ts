@@ -171,10 +171,10 @@ describe('a Redis Sentinel failover under a running Job', () => {
   /**
    * A write whose confirmation by a replica is cut off (its connection is closed while WAIT waits: the
    * store answers NOREPLICAS, the write may or may not have landed): the worker reports and archives
-   * again from a fresh read until Redis answers, so no pod is failed by its runner for a report
-   * it could not make, nor left unreported and ended by the sweep as Orphaned (backoffLimit 0: either
-   * would fail the Job); a claim in flight at the cut is looked up (its own test, with the loss
-   * injected: unconfirmed-claim.test.ts). The replica is frozen while the pods end, then every client
+   * again until Redis answers, so no pod is failed by its runner for a report it could not make,
+   * nor left unreported and ended by the sweep as Orphaned (backoffLimit 0: either would fail the
+   * Job); a claim or a report in flight at the cut is made again under its write id (their own tests,
+   * with the loss injected: unconfirmed-claim.test.ts, unconfirmed-report.test.ts). The replica is frozen while the pods end, then every client
    * connection of the primary is closed.
    */
   it('reports again what Redis did not confirm (a connection cut in WAIT), and counts each pod once', async () => {

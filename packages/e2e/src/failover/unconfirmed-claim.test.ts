@@ -2,9 +2,10 @@
  * A worker's claim whose answer is lost in a failover: with `--redis-wait-replicas`, a claim whose
  * confirmation by a replica was cut off answers NOREPLICAS whether or not it landed (see
  * JobStore.durable). Fault injected at the store's claimPod (the one fake here, named so): the first
- * claim fails before it is written, the second after. The worker must look each up (writeClaimSurely)
- * and run both pods once: one that landed and was not run would be ended by the sweep as Orphaned
- * (Failed), and with backoffLimit 0 the Job would fail.
+ * claim fails before it is written, the second after. The worker makes each again under its write id
+ * (writeClaimSurely): the one that landed answers as it did, the other is made then; both pods run
+ * once. One that landed and was not run would be ended by the sweep as Orphaned (Failed), and with
+ * backoffLimit 0 the Job would fail; one whose Scheduled event was written twice would count 2.
  */
 import { describe, expect, it } from 'vitest';
 import type { Job } from '@jobfleet/kube';
@@ -19,7 +20,7 @@ useFleet({ workers: 1, maxPods: 4 }, (f) => {
 const NOREPLICAS = 'NOREPLICAS the connection to Redis was re-established (a failover?) before the write was confirmed on a replica: it may be lost';
 
 describe('a claim Redis did not confirm', () => {
-  it('is looked up and made again: each pod runs once, none is failed', async () => {
+  it('is made again under its write id: each pod runs once, none is failed, each Scheduled once', async () => {
     // Fault injection: the worker's own store answers its first two claims with NOREPLICAS.
     const store = (fleet.workers[0] as unknown as { cluster: { store: JobStore } }).cluster.store;
     const claim = store.claimPod.bind(store);
@@ -55,6 +56,8 @@ describe('a claim Redis did not confirm', () => {
       for (const pod of pods) {
         expect(pod.status.containerStatuses?.[0]?.restartCount).toBe(0);
         expect(await fleet.client.logs(pod.metadata.name ?? '')).toBe('ran\n');
+        const events = await fleet.client.listEvents({ fieldSelector: `involvedObject.name=${pod.metadata.name}` });
+        expect(events.filter((e) => e.reason === 'Scheduled').map((e) => e.count ?? 1)).toStrictEqual([1]);
       }
     } finally {
       store.claimPod = claim;
