@@ -3,6 +3,7 @@
  * pod, and the latency of GET Job and of one page of the Job's pods at 100 pods vs at the full count.
  */
 import { performance } from 'node:perf_hooks';
+import type { Redis } from 'ioredis';
 import { jobManifest, startBenchFleet, uniqueName, waitWithProgress } from '../fleet.js';
 import { instantRuntime } from '../instant-runtime.js';
 import { JobStore } from '@jobfleet/store';
@@ -38,6 +39,10 @@ export interface ScaleResult {
     perPodBytes: number;
     /** By key class after the run (estimated from MEMORY USAGE of samples). */
     breakdown: (MemoryClass & { perPodBytes: number })[];
+    /** One finished pod's hash: MEMORY USAGE and each field's length in bytes. */
+    samplePod: { key: string; bytes: number; fields: Record<string, number> };
+    /** The change stream after the run: its MEMORY USAGE, and its entries by event, kind and form (JSON or compressed) with their average object length. */
+    changeStream: { bytes: number; entries: number; byForm: Record<string, { entries: number; avgObjBytes: number }> };
   };
   latency: {
     at100: { getJob: LatencySample; listPods: LatencySample };
@@ -48,6 +53,34 @@ export interface ScaleResult {
      */
     pageFixEstimate: { allNamesMs: number; sortMs: number; fetch500Ms: number; totalMs: number };
   };
+}
+
+/** One pod's hash of the run (the last of a SCAN's first page): its MEMORY USAGE and its fields' lengths. */
+async function podHashSample(redis: Redis, prefix: string): Promise<ScaleResult['memory']['samplePod']> {
+  const [, keys] = await redis.scan('0', 'MATCH', `${prefix}:pod:*`, 'COUNT', 1000);
+  const key = keys.at(-1) ?? '';
+  const fields: Record<string, number> = {};
+  const hash = await redis.hgetallBuffer(key);
+  for (const [field, value] of Object.entries(hash)) fields[field] = value.length;
+  return { key, bytes: Number(await redis.memory('USAGE', key, 'SAMPLES', 0)), fields };
+}
+
+/** The change stream's entries grouped by event type, kind and the form of their object. */
+async function changeStreamSample(redis: Redis, prefix: string): Promise<ScaleResult['memory']['changeStream']> {
+  const key = `${prefix}:changes`;
+  const byForm: Record<string, { entries: number; avgObjBytes: number }> = {};
+  const entries = (await redis.xrange(key, '-', '+')) as [string, string[]][];
+  for (const [, fields] of entries) {
+    const f = new Map<string, string>();
+    for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i] as string, fields[i + 1] as string);
+    const obj = f.get('o') ?? '';
+    const form = `${f.get('t')} ${f.get('k')} ${obj.startsWith('Z1:') ? (obj.includes('\n{') ? 'compressed body, JSON status' : 'compressed') : 'JSON'}`;
+    const c = (byForm[form] ??= { entries: 0, avgObjBytes: 0 });
+    c.avgObjBytes = (c.avgObjBytes * c.entries + Buffer.byteLength(obj)) / (c.entries + 1);
+    c.entries++;
+  }
+  for (const c of Object.values(byForm)) c.avgObjBytes = round(c.avgObjBytes, 0);
+  return { bytes: Number(await redis.memory('USAGE', key, 'SAMPLES', 0)), entries: entries.length, byForm };
 }
 
 /** Median of up to `count` sequential requests, stopping early (at ≥ 3) once `budgetMs` is spent. */
@@ -156,6 +189,12 @@ export async function runScale(ctx: BenchContext): Promise<{ result: ScaleResult
     progress('scale: memory breakdown by key class');
     const breakdown = (await memoryBreakdown(admin, fleet.prefix)).map((c) => ({ ...c, perPodBytes: round(c.bytes / (pods + 100), 1) }));
 
+    const samplePod = await podHashSample(admin, fleet.prefix);
+    progress(`scale: a finished pod's hash ${samplePod.bytes} B: ${Object.entries(samplePod.fields).map(([f, n]) => `${f} ${n}`).join(', ')}`);
+
+    const changeStream = await changeStreamSample(admin, fleet.prefix);
+    progress(`scale: the change stream ${changeStream.bytes} B, ${changeStream.entries} entries: ${Object.entries(changeStream.byForm).map(([f, c]) => `${f} ${c.entries} × ${c.avgObjBytes} B`).join(', ')}`);
+
     const uid = job.metadata.uid ?? '';
     const getJobFull = await latency(jobUrl(name), requests, budgetMs, false);
     progress(`scale: at ${pods} pods GET job ${getJobFull.medianMs} ms`);
@@ -179,7 +218,7 @@ export async function runScale(ctx: BenchContext): Promise<{ result: ScaleResult
       timeline,
       podsReadBySyncs: counters.podsReadBySyncs,
       redisCommandsPerPod: round(Object.values(stats).reduce((a, b) => a + b.calls, 0) / pods, 1),
-      memory: { beforeBytes: memBefore, afterBytes: memAfter, perPodBytes: round((memAfter - memBefore) / pods, 0), breakdown },
+      memory: { beforeBytes: memBefore, afterBytes: memAfter, perPodBytes: round((memAfter - memBefore) / pods, 0), breakdown, samplePod, changeStream },
       latency: { at100, atFull: { getJob: getJobFull, listPods: listFull, listPodsLimit100: list100 }, pageFixEstimate },
     };
     const rows: Row[] = [
