@@ -95,6 +95,17 @@ async function whatFailed(jobName: string): Promise<string> {
   return [`failed pods: ${pods}`, ...lines.slice(-60), ...logs].join('\n');
 }
 
+/** The events of the Job's pods recorded more than once (a reason twice for one pod, or a count past 1), as "pod reason ×count". */
+async function eventsCountedTwice(jobName: string): Promise<string[]> {
+  const events = (await client.listEvents()).filter((e) => e.involvedObject?.kind === 'Pod' && (e.involvedObject.name ?? '').startsWith(`${jobName}-`));
+  const seen = new Map<string, number>();
+  for (const e of events) {
+    const key = `${e.involvedObject?.name} ${e.reason}`;
+    seen.set(key, (seen.get(key) ?? 0) + (e.count ?? 1));
+  }
+  return [...seen].filter(([, count]) => count > 1).map(([key, count]) => `${key} ×${count}`);
+}
+
 describe('a Redis Sentinel failover under a running Job', () => {
   it('loses no acknowledged Job, counts every completion once, and no role is restarted', async () => {
     const name = uniqueName('failover');
@@ -203,9 +214,71 @@ describe('a Redis Sentinel failover under a running Job', () => {
     expect(done.status?.failed ?? 0).toBe(0);
     expect(starts.uids).toHaveLength(10);
     expect(new Set(starts.uids).size).toBe(10);
+    // Each pod's events (Scheduled, Pulled, Created, Started) once, counted once: a claim or report made again wrote nothing twice.
+    expect(await eventsCountedTwice(name)).toEqual([]);
     expect(roles.every((r) => r.child.exitCode === null && r.child.signalCode === null)).toBe(true);
     const worker = roles[ROLE_NAMES.indexOf('worker')]?.logTail() ?? '';
     const retried = (what: string) => worker.split('\n').filter((line) => line.includes(`Redis did not answer for ${what}`)).length;
     process.stdout.write(`unconfirmed writes: the worker made again ${retried('the status of pod')} reports and ${retried('the claim of pod')} claims\n`);
+  }, 240_000);
+  /**
+   * Two failovers in a row (the new primary killed once the roles answer from it) while Jobs are
+   * created, one every 50 ms, and a Job of 20 pods runs: every Job the API acknowledged (201) is kept
+   * and completes once; a creation answered otherwise (503 while there is no primary) is only retried
+   * by its client; each pod ran and is counted once, its events recorded once.
+   */
+  it('rides out two failovers in a row while Jobs are created: every acknowledged Job kept, each counted once', async () => {
+    const name = uniqueName('twice');
+    const starts = containerStarts(name);
+    await new Promise((r) => setTimeout(r, 500)); // docker events is listening
+    await client.createJob(sleeper(name, 20, 5));
+    const acknowledged: string[] = [];
+    const refused = new Map<number, number>();
+    let creating = true;
+    const creator = (async () => {
+      for (let i = 0; creating; i++) {
+        const job = sleeper(`${name}-c${i}`, 1, 1, 0);
+        const res = await fetch(`${apiUrl}/apis/batch/v1/namespaces/default/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(job) }).catch(() => undefined);
+        await res?.arrayBuffer();
+        if (res?.status === 201) acknowledged.push(job.metadata.name ?? '');
+        else refused.set(res?.status ?? 0, (refused.get(res?.status ?? 0) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    for (let round = 0; round < 2; round++) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const primary = await set.primaryPort();
+      const old = set.nodes.find((n) => n.port === primary);
+      await old?.kill('SIGKILL');
+      await set.failedOver(primary);
+      await old?.restart();
+      await eventually(async () => (await fetch(`${apiUrl}/readyz`)).status === 200, 30_000, `the API to answer from the new primary (failover ${round + 1})`);
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    creating = false;
+    await creator;
+    const done = await client.waitForCompletion(name, { timeoutMs: 180_000 }).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${await whatFailed(name)}`);
+    });
+    expect(done.status?.succeeded).toBe(20);
+    expect(done.status?.failed ?? 0).toBe(0);
+    expect(acknowledged.length).toBeGreaterThan(10);
+    // Only 503 (no primary) refused a creation: nothing else, and never a 409 for a name never acknowledged.
+    expect([...refused.keys()].filter((s) => s !== 503)).toEqual([]);
+    for (const job of acknowledged) {
+      const finished = await client.waitForCompletion(job, { timeoutMs: 60_000 }).catch(async (error: unknown) => {
+        throw new Error(`${(error as Error).message}\n${await whatFailed(job)}`);
+      });
+      expect(finished.status?.succeeded).toBe(1);
+      expect(finished.status?.failed ?? 0).toBe(0);
+    }
+    await eventually(async () => starts.uids.length >= 20, 10_000, 'the docker events of 20 starts');
+    starts.stop();
+    expect(starts.uids).toHaveLength(20);
+    expect(new Set(starts.uids).size).toBe(20);
+    expect(await client.listPods({ jobName: name })).toHaveLength(20);
+    expect(await eventsCountedTwice(name)).toEqual([]);
+    expect(roles.every((r) => r.child.exitCode === null && r.child.signalCode === null)).toBe(true);
+    process.stdout.write(`two failovers: ${acknowledged.length} Jobs acknowledged and kept, refused: ${JSON.stringify(Object.fromEntries(refused))}\n`);
   }, 240_000);
 });
