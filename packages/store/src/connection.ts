@@ -122,7 +122,7 @@ export class StoreConnection {
  * setting at a role's start; the roles themselves reconnect forever.
  */
 export async function pingRedis(url: string, connection: RedisConnectionOptions = {}, timeoutMs = 5_000): Promise<void> {
-  const client = newRedis(url, { lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, enableReadyCheck: false }, connection);
+  const client = newRedis(url, { lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, enableReadyCheck: false, failoverDetector: false }, connection);
   let connectionError: Error | undefined;
   client.on('error', (error: Error) => (connectionError ??= error));
   let timer: NodeJS.Timeout | undefined;

@@ -102,6 +102,12 @@ export function redisUrlOptions(target: RedisTarget, credentials: RedisUrlCreden
       // ioredis checks the role of the node the sentinels name (INFO, at ready) and asks again when it is
       // not a primary; its sentinelRetryStrategy never gives up when no sentinel answers.
       role: 'master',
+      // A primary that hangs (its host frozen, its connections open and unanswered) closes no
+      // connection: without word from the sentinels, a command sent to it would wait for ever after
+      // they promoted a replica. Each connection listens to the sentinels' +switch-master (a
+      // subscription to each sentinel) and reconnects at a failover; what it had sent and not had
+      // answered is sent again to the new primary (a write under its write id: applied once).
+      failoverDetector: true,
     },
   };
 }

@@ -27,6 +27,8 @@ async function direct<T>(port: number, command: (c: Redis) => Promise<T>): Promi
 }
 
 const portOf = (c: Redis) => c.stream?.remotePort;
+/** SENTINEL FAILOVER: the primary stays up and becomes a replica. A failover still finishing (INPROG until its replicas follow) is waited out. */
+const manualFailover = () => expectEventually(async () => (await direct(set.sentinels[0]?.port ?? 0, (c) => c.call('SENTINEL', 'failover', set.name))) === 'OK');
 const nodeOn = (port: number) => set.nodes.find((n) => n.port === port);
 
 beforeAll(async () => {
@@ -68,20 +70,51 @@ describe('a Sentinel set', () => {
   }, 60_000);
 
   it('a write refused as READONLY by a demoted primary reconnects to the new one and is applied there once', async () => {
+    // A connection that missed the sentinels' word of the failover (its detector off here): READONLY is what tells it.
+    const unaware = newRedis(set.url, { failoverDetector: false });
+    try {
+      const from = await set.primaryPort();
+      const counter = `${prefix}:counter`;
+      expect(await unaware.incr(counter)).toBe(1);
+      expect(portOf(unaware)).toBe(from);
+      await unaware.wait(1, 1_000);
+      // A manual failover: the old primary stays up and becomes a replica; our connection is still on it.
+      await manualFailover();
+      const to = await set.failedOver(from);
+      await expectEventually(async () => ((await direct(from, (c) => c.call('ROLE'))) as string[])[0] === 'slave');
+      expect(portOf(unaware)).toBe(from);
+      expect(await unaware.incr(counter)).toBe(2);
+      expect(portOf(unaware)).toBe(to);
+      expect(await direct(to, (c) => c.get(counter))).toBe('2');
+    } finally {
+      unaware.disconnect();
+    }
+  }, 60_000);
+
+  it('a connection moves to the new primary when the sentinels announce it, while the old one hangs (SIGSTOP: it answers nothing, closes nothing)', async () => {
     const from = await set.primaryPort();
-    const counter = `${prefix}:counter`;
-    expect(await redis.incr(counter)).toBe(1);
+    expect(await redis.ping()).toBe('PONG');
     expect(portOf(redis)).toBe(from);
-    await redis.wait(1, 1_000);
-    // A manual failover: the old primary stays up and becomes a replica; our connection is still on it.
-    // The test before's failover may still be finishing (the sentinel answers INPROG until its replicas follow): asked again until it starts.
-    await expectEventually(async () => (await direct(set.sentinels[0]?.port ?? 0, (c) => c.call('SENTINEL', 'failover', set.name))) === 'OK');
-    const to = await set.failedOver(from);
+    // Blocked on the primary, as the change feed's XREAD BLOCK and BullMQ's waits are.
+    const blocked = redis.duplicate();
+    blocked.on('error', () => undefined);
+    const read = blocked.xread('BLOCK', 0, 'STREAMS', `${prefix}:hung`, '$');
+    await expectEventually(async () => portOf(blocked) === from);
+    nodeOn(from)?.pause();
+    try {
+      const pending = redis.incr(`${prefix}:hung-counter`); // sent to the hung primary: sent again to the new one
+      const to = await set.failedOver(from);
+      await expectEventually(async () => portOf(redis) === to && portOf(blocked) === to);
+      expect(await pending).toBe(1);
+      expect(await redis.ping()).toBe('PONG');
+      await redis.xadd(`${prefix}:hung`, '*', 'f', 'v');
+      expect(await read).not.toBeNull(); // the blocked read, sent again to the new primary, answered there
+    } finally {
+      nodeOn(from)?.resume();
+      blocked.disconnect();
+    }
+    // The old primary back as a replica of the new one, for the tests below.
     await expectEventually(async () => ((await direct(from, (c) => c.call('ROLE'))) as string[])[0] === 'slave');
-    expect(portOf(redis)).toBe(from);
-    expect(await redis.incr(counter)).toBe(2);
-    expect(portOf(redis)).toBe(to);
-    expect(await direct(to, (c) => c.get(counter))).toBe('2');
   }, 60_000);
 
   it('an API connection (fail fast) answers NOREPLICAS when no replica confirms the write; the write itself is kept', async () => {

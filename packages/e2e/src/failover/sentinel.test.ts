@@ -281,4 +281,46 @@ describe('a Redis Sentinel failover under a running Job', () => {
     expect(roles.every((r) => r.child.exitCode === null && r.child.signalCode === null)).toBe(true);
     process.stdout.write(`two failovers: ${acknowledged.length} Jobs acknowledged and kept, refused: ${JSON.stringify(Object.fromEntries(refused))}\n`);
   }, 240_000);
+  /**
+   * A primary that hangs (SIGSTOP: its host frozen, its connections open and unanswered) instead of
+   * dying: the sentinels promote the replica, and the roles must move to it while the old one still
+   * hangs (a connection waiting on it would wait for ever: its TCP peer never closes), so the Job goes
+   * on before the old primary comes back; when it does, the sentinels make it a replica, and what it
+   * took meanwhile (nothing confirmed: WAIT 1 had no replica to wait for) is dropped.
+   */
+  it('moves to the new primary while the old one hangs, and counts each pod once', async () => {
+    const name = uniqueName('hung');
+    const starts = containerStarts(name);
+    await new Promise((r) => setTimeout(r, 500)); // docker events is listening
+    await client.createJob(sleeper(name, 30, 5));
+    await eventually(async () => ((await client.getJob(name)).status?.succeeded ?? 0) >= 5, 120_000, '5 pods to succeed');
+    const primary = await set.primaryPort();
+    const old = set.nodes.find((n) => n.port === primary);
+    old?.pause();
+    let succeededWhileHung = 0;
+    try {
+      await set.failedOver(primary);
+      const at = (await client.getJob(name).catch(() => undefined))?.status?.succeeded ?? 0;
+      // The Job goes on while the old primary still hangs.
+      await eventually(async () => {
+        succeededWhileHung = ((await client.getJob(name).catch(() => undefined))?.status?.succeeded ?? 0) - at;
+        return succeededWhileHung >= 5;
+      }, 60_000, '5 more pods to succeed while the old primary hangs');
+    } finally {
+      old?.resume();
+    }
+    const done = await client.waitForCompletion(name, { timeoutMs: 180_000 }).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${await whatFailed(name)}`);
+    });
+    expect(done.status?.succeeded).toBe(30);
+    expect(done.status?.failed ?? 0).toBe(0);
+    await eventually(async () => starts.uids.length >= 30, 10_000, 'the docker events of 30 starts');
+    starts.stop();
+    expect(starts.uids).toHaveLength(30);
+    expect(new Set(starts.uids).size).toBe(30);
+    expect(await client.listPods({ jobName: name })).toHaveLength(30);
+    expect(await eventsCountedTwice(name)).toEqual([]);
+    expect(roles.every((r) => r.child.exitCode === null && r.child.signalCode === null)).toBe(true);
+    process.stdout.write(`hung primary: ${succeededWhileHung} pods succeeded while it hung\n`);
+  }, 240_000);
 });
