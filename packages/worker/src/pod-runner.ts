@@ -442,18 +442,28 @@ export class PodRunner {
       const exit = await this.runOnce(c, id, restartCount, lastState, setStatus, stopCheck);
       if (exit.exitCode === 0 && !exit.oomKilled) {
         setStatus(this.withImage(c, terminatedStatus(c, exit, id, restartCount, { lastState })));
-        await this.publish(false);
+        if (!this.lastToEnd(c)) await this.publish(false);
         return true;
       }
       if (this.pod.spec.restartPolicy !== 'OnFailure' || this.stopRequest || exit.reason) {
         setStatus(this.withImage(c, terminatedStatus(c, exit, id, restartCount, { lastState })));
-        await this.publish(false);
+        if (!this.lastToEnd(c)) await this.publish(false);
         return false;
       }
       restartCount++;
       lastState = terminatedState(exit, id);
       if (!(await this.backOff(c, id, restartCount, lastState, setStatus))) return false;
     }
+  }
+
+  /**
+   * Whether `c`, which has just ended for good, ends the pod: every other app container has ended
+   * and there is no native sidecar to stop. Its terminated status then goes with the pod's final
+   * one, a removal (~6 ms) later, as the kubelet reports the two together, instead of in a report of
+   * its own on the pod's path to its end (and to its Job's next pod).
+   */
+  private lastToEnd(c: Container): boolean {
+    return this.mainStatuses.every((s) => s.name === c.name || s.state.terminated !== undefined) && !(this.pod.spec.initContainers ?? []).some(isSidecar);
   }
 
   /** Waits the kubelet's back-off before a container's next run (CrashLoopBackOff); false when the pod is gone. */
