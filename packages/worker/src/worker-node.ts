@@ -743,7 +743,7 @@ export class WorkerNode {
 
   /**
    * Reports a pod's status (see reportStatusOnce) until Redis takes it (see untilStoreAnswers): a report whose write may or
-   * may not have landed (NOREPLICAS) is made again from a fresh read, so that a failover neither
+   * may not have landed (NOREPLICAS) is made again, so that a failover neither
    * fails a running pod (its runner fails the pod on a report that throws) nor leaves a finished one
    * unreported (the sweep would end it as Orphaned, Failed). Every attempt writes under one write id:
    * a whole write (with events) that landed answers as it did when made again, so its events are not

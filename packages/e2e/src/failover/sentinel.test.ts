@@ -106,6 +106,25 @@ async function eventsCountedTwice(jobName: string): Promise<string[]> {
   return [...seen].filter(([, count]) => count > 1).map(([key, count]) => `${key} ×${count}`);
 }
 
+/**
+ * Waits for the Job to complete and checks that each of its `pods` pods ran once (a container start
+ * each, per Docker), succeeded, and had its events recorded once, and that every role still runs.
+ */
+async function expectEachPodOnce(name: string, pods: number, starts: { uids: string[]; stop(): void }): Promise<void> {
+  const done = await client.waitForCompletion(name, { timeoutMs: 180_000 }).catch(async (error: unknown) => {
+    throw new Error(`${(error as Error).message}\n${await whatFailed(name)}`);
+  });
+  expect(done.status?.succeeded).toBe(pods);
+  expect(done.status?.failed ?? 0).toBe(0);
+  await eventually(async () => starts.uids.length >= pods, 10_000, `the docker events of ${pods} starts`);
+  starts.stop();
+  expect(starts.uids).toHaveLength(pods);
+  expect(new Set(starts.uids).size).toBe(pods);
+  expect(await client.listPods({ jobName: name })).toHaveLength(pods);
+  expect(await eventsCountedTwice(name)).toEqual([]);
+  expect(roles.every((r) => r.child.exitCode === null && r.child.signalCode === null)).toBe(true);
+}
+
 describe('a Redis Sentinel failover under a running Job', () => {
   it('loses no acknowledged Job, counts every completion once, and no role is restarted', async () => {
     const name = uniqueName('failover');
@@ -257,11 +276,7 @@ describe('a Redis Sentinel failover under a running Job', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     creating = false;
     await creator;
-    const done = await client.waitForCompletion(name, { timeoutMs: 180_000 }).catch(async (error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${await whatFailed(name)}`);
-    });
-    expect(done.status?.succeeded).toBe(20);
-    expect(done.status?.failed ?? 0).toBe(0);
+    await expectEachPodOnce(name, 20, starts);
     expect(acknowledged.length).toBeGreaterThan(10);
     // Only 503 (no primary) refused a creation: nothing else, and never a 409 for a name never acknowledged.
     expect([...refused.keys()].filter((s) => s !== 503)).toEqual([]);
@@ -272,15 +287,9 @@ describe('a Redis Sentinel failover under a running Job', () => {
       expect(finished.status?.succeeded).toBe(1);
       expect(finished.status?.failed ?? 0).toBe(0);
     }
-    await eventually(async () => starts.uids.length >= 20, 10_000, 'the docker events of 20 starts');
-    starts.stop();
-    expect(starts.uids).toHaveLength(20);
-    expect(new Set(starts.uids).size).toBe(20);
-    expect(await client.listPods({ jobName: name })).toHaveLength(20);
-    expect(await eventsCountedTwice(name)).toEqual([]);
-    expect(roles.every((r) => r.child.exitCode === null && r.child.signalCode === null)).toBe(true);
     process.stdout.write(`two failovers: ${acknowledged.length} Jobs acknowledged and kept, refused: ${JSON.stringify(Object.fromEntries(refused))}\n`);
   }, 240_000);
+
   /**
    * A primary that hangs (SIGSTOP: its host frozen, its connections open and unanswered) instead of
    * dying: the sentinels promote the replica, and the roles must move to it while the old one still
@@ -309,18 +318,7 @@ describe('a Redis Sentinel failover under a running Job', () => {
     } finally {
       old?.resume();
     }
-    const done = await client.waitForCompletion(name, { timeoutMs: 180_000 }).catch(async (error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${await whatFailed(name)}`);
-    });
-    expect(done.status?.succeeded).toBe(30);
-    expect(done.status?.failed ?? 0).toBe(0);
-    await eventually(async () => starts.uids.length >= 30, 10_000, 'the docker events of 30 starts');
-    starts.stop();
-    expect(starts.uids).toHaveLength(30);
-    expect(new Set(starts.uids).size).toBe(30);
-    expect(await client.listPods({ jobName: name })).toHaveLength(30);
-    expect(await eventsCountedTwice(name)).toEqual([]);
-    expect(roles.every((r) => r.child.exitCode === null && r.child.signalCode === null)).toBe(true);
+    await expectEachPodOnce(name, 30, starts);
     process.stdout.write(`hung primary: ${succeededWhileHung} pods succeeded while it hung\n`);
   }, 240_000);
 });

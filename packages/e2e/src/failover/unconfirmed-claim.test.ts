@@ -11,13 +11,12 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from '@jobfleet/kube';
 import type { JobStore } from '@jobfleet/store';
 import { useFleet, uniqueName, type Fleet } from '../harness.js';
+import { NOREPLICAS } from './noreplicas.js';
 
 let fleet: Fleet;
 useFleet({ workers: 1, maxPods: 4 }, (f) => {
   fleet = f;
 });
-
-const NOREPLICAS = 'NOREPLICAS the connection to Redis was re-established (a failover?) before the write was confirmed on a replica: it may be lost';
 
 describe('a claim Redis did not confirm', () => {
   it('is made again under its write id: each pod runs once, none is failed, each Scheduled once', async () => {
