@@ -343,7 +343,9 @@ export class PodRunner {
     if (all.length > 1) placement.networkMode = await this.startInfra(labels);
     this.placement = placement;
     this.prepared = true;
-    await this.publish(false);
+    // Reported beside the containers' creation, not before it (a report on every pod's path to its
+    // start); reports keep their order, and one that finds the pod gone stops it.
+    void this.publish(false).catch(() => undefined);
     return undefined;
   }
 
@@ -573,12 +575,19 @@ export class PodRunner {
     }
     this.runningNow.add(c.name);
     this.event(c, 'Normal', 'Started', `Started container ${c.name}`);
-    // A pod whose only container is in its own network namespace: its address is the pod's (read once; a container that is gone already has none).
-    if (this.podIPs === undefined && !this.infra && this.pod.spec.hostNetwork !== true) this.podIPs = await engine.addresses(id).catch(() => []);
     // The start call has returned: the container runs now (its exact StartedAt comes with the exit).
-    setStatus(this.withImage(c, runningStatus(c, id, new Date().toISOString(), restartCount, lastState)));
-    await this.publish(false);
-    onStarted?.();
+    const startedAt = new Date().toISOString();
+    // The Running status is made and reported beside the wait for the exit, not before it: a short
+    // container has often exited by then, and an inspect (~30 ms) and a report were on its path.
+    // It is set and reported before the exit's status (awaited below).
+    const running = (async () => {
+      // A pod whose only container is in its own network namespace: its address is the pod's (read once; a container that is gone already has none).
+      if (this.podIPs === undefined && !this.infra && this.pod.spec.hostNetwork !== true) this.podIPs = await engine.addresses(id).catch(() => []);
+      setStatus(this.withImage(c, runningStatus(c, id, startedAt, restartCount, lastState)));
+      await this.publish(false);
+      onStarted?.();
+    })();
+    running.catch(() => undefined); // awaited below; handled meanwhile
     try {
       for (;;) {
         const grace = stopCheck();
@@ -607,6 +616,7 @@ export class PodRunner {
         }
       }
     } finally {
+      await running;
       this.runningNow.delete(c.name);
     }
   }
