@@ -82,9 +82,11 @@ describe('no key of a deleted Job is left', () => {
   }
 
   it('deleting Jobs while their pods print and finish leaves no key, index entry, task or container', async () => {
-    // A first Job run to its end and deleted creates the keys every fleet keeps (counters, change stream, queues).
+    // A first Job run to its end and deleted creates the keys every fleet keeps (counters, change stream, queues):
+    // its active deadline gives it a sync timer, so that the sync queue's keys are made too (a Job without a
+    // timer made none, and the first timer of a Job below then made them: keys "left" that belong to no Job).
     const warmup = uniqueName('warmup');
-    await fleet.client.createJob({ ...chattyJob(warmup), spec: { ...chattyJob(warmup).spec, parallelism: 1, completions: 1 } });
+    await fleet.client.createJob({ ...chattyJob(warmup), spec: { ...chattyJob(warmup).spec, parallelism: 1, completions: 1, activeDeadlineSeconds: 3_600 } });
     await fleet.client.waitForCompletion(warmup, { timeoutMs: 60_000 }).catch(() => undefined);
     await fleet.client.deleteJob(warmup);
     await eventually(async () => (await docker.listManaged({ [LABELS.job]: warmup })).length === 0, 30_000, 'the warm-up containers to go');
