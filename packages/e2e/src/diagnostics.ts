@@ -10,3 +10,23 @@ export async function failedPodsOf(client: JobfleetClient, job: Job): Promise<st
   return JSON.stringify((list.items ?? []).map((p) => ({ name: p.metadata.name, node: p.spec.nodeName, annotations: p.metadata.annotations, status: p.status })));
 }
 
+
+/**
+ * The events of a Job's pods (those named `<jobName>-…`), one line per pod and reason with its count
+ * summed over the events recorded: "<pod> <reason> ×<count>", sorted. A reason recorded twice for one
+ * pod, or one event counted twice, shows as ×2 or more.
+ */
+export async function podEventCounts(client: JobfleetClient, jobName: string): Promise<string[]> {
+  const counts = new Map<string, number>();
+  for (const e of await client.listEvents({ fieldSelector: 'involvedObject.kind=Pod' })) {
+    if (!(e.involvedObject?.name ?? '').startsWith(`${jobName}-`)) continue;
+    const key = `${e.involvedObject?.name} ${e.reason}`;
+    counts.set(key, (counts.get(key) ?? 0) + (e.count ?? 1));
+  }
+  return [...counts].map(([key, count]) => `${key} ×${count}`).sort();
+}
+
+/** The lines of podEventCounts past ×1: what was recorded more than once. */
+export async function eventsCountedTwice(client: JobfleetClient, jobName: string): Promise<string[]> {
+  return (await podEventCounts(client, jobName)).filter((line) => !line.endsWith(' ×1'));
+}

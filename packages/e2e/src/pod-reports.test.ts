@@ -32,7 +32,7 @@ it('reports a pod whose last container ended once, with its phase: no Running po
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name },
-    spec: { completions: 2, parallelism: 1, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo done'] }] } } },
+    spec: { completions: 1, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo done'] }] } } },
   } as Job;
   await fleet.client.createJob(job);
   await fleet.client.waitForCompletion(name, { timeoutMs: 60_000 });

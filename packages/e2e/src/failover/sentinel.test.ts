@@ -14,7 +14,7 @@ import { JobfleetClient } from '@jobfleet/client';
 import type { Job } from '@jobfleet/kube';
 import { freePort, type SentinelSet, startSentinelSet } from '@jobfleet/store';
 import { DockerEngine, LABELS } from '@jobfleet/worker';
-import { failedPodsOf } from '../diagnostics.js';
+import { eventsCountedTwice, failedPodsOf } from '../diagnostics.js';
 import { FAST_DELAYS, uniqueName } from '../harness.js';
 import { startRoleProcess, type RoleProcess } from '../processes.js';
 import { eventually } from '../timing.js';
@@ -61,7 +61,7 @@ function sleeper(name: string, completions: number, parallelism: number, seconds
 }
 
 /** Every start of a container of the Job's pods, as Docker reports it (pod uid per start): what really ran. */
-function containerStarts(jobName: string): { uids: string[]; stop(): void } {
+async function containerStarts(jobName: string): Promise<{ uids: string[]; stop(): void }> {
   const format = `{{index .Actor.Attributes "${LABELS.podUid}"}} {{index .Actor.Attributes "${LABELS.container}"}}`;
   const proc = spawn('docker', ['events', '--filter', 'type=container', '--filter', 'event=start', '--filter', `label=${LABELS.job}=${jobName}`, '--format', format], { stdio: ['ignore', 'pipe', 'inherit'] });
   const uids: string[] = [];
@@ -74,6 +74,7 @@ function containerStarts(jobName: string): { uids: string[]; stop(): void } {
       if (uid && container === 'c') uids.push(uid);
     }
   });
+  await new Promise((r) => setTimeout(r, 500)); // docker events is listening
   return { uids, stop: () => proc.kill('SIGTERM') };
 }
 
@@ -95,22 +96,12 @@ async function whatFailed(jobName: string): Promise<string> {
   return [`failed pods: ${pods}`, ...lines.slice(-60), ...logs].join('\n');
 }
 
-/** The events of the Job's pods recorded more than once (a reason twice for one pod, or a count past 1), as "pod reason ×count". */
-async function eventsCountedTwice(jobName: string): Promise<string[]> {
-  const events = (await client.listEvents()).filter((e) => e.involvedObject?.kind === 'Pod' && (e.involvedObject.name ?? '').startsWith(`${jobName}-`));
-  const seen = new Map<string, number>();
-  for (const e of events) {
-    const key = `${e.involvedObject?.name} ${e.reason}`;
-    seen.set(key, (seen.get(key) ?? 0) + (e.count ?? 1));
-  }
-  return [...seen].filter(([, count]) => count > 1).map(([key, count]) => `${key} ×${count}`);
-}
-
 /**
  * Waits for the Job to complete and checks that each of its `pods` pods ran once (a container start
- * each, per Docker), succeeded, and had its events recorded once, and that every role still runs.
+ * each, per Docker: no pod run twice by a task or a claim replayed on a new primary), succeeded, and
+ * had its events recorded once, and that every role still runs (none was restarted). The Job.
  */
-async function expectEachPodOnce(name: string, pods: number, starts: { uids: string[]; stop(): void }): Promise<void> {
+async function expectEachPodOnce(name: string, pods: number, starts: { uids: string[]; stop(): void }): Promise<Job> {
   const done = await client.waitForCompletion(name, { timeoutMs: 180_000 }).catch(async (error: unknown) => {
     throw new Error(`${(error as Error).message}\n${await whatFailed(name)}`);
   });
@@ -121,15 +112,15 @@ async function expectEachPodOnce(name: string, pods: number, starts: { uids: str
   expect(starts.uids).toHaveLength(pods);
   expect(new Set(starts.uids).size).toBe(pods);
   expect(await client.listPods({ jobName: name })).toHaveLength(pods);
-  expect(await eventsCountedTwice(name)).toEqual([]);
+  expect(await eventsCountedTwice(client, name)).toEqual([]);
   expect(roles.every((r) => r.child.exitCode === null && r.child.signalCode === null)).toBe(true);
+  return done;
 }
 
 describe('a Redis Sentinel failover under a running Job', () => {
   it('loses no acknowledged Job, counts every completion once, and no role is restarted', async () => {
     const name = uniqueName('failover');
-    const starts = containerStarts(name);
-    await new Promise((r) => setTimeout(r, 500)); // docker events is listening
+    const starts = await containerStarts(name);
     const t0 = Date.now();
     await client.createJob(sleeper(name, 50, 5));
     await eventually(async () => ((await client.getJob(name)).status?.succeeded ?? 0) >= 10, 120_000, '10 pods to succeed');
@@ -166,31 +157,18 @@ describe('a Redis Sentinel failover under a running Job', () => {
     const recoveredMs = Date.now() - failedOverAt;
 
     const tKill = failedOverAt - t0;
-    const done = await client.waitForCompletion(name, { timeoutMs: 180_000 }).catch(async (error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${await whatFailed(name)}`);
-    });
+    const done = await expectEachPodOnce(name, 50, starts);
     const tDone = Date.now() - t0;
     probing = false;
     await probe;
-    starts.stop();
-    expect(done.status?.succeeded).toBe(50);
-    expect(done.status?.failed ?? 0).toBe(0);
     expect(done.status?.active).toBe(0);
-    // Exactly 50 pods ran, each once: no pod was run twice by a task or a claim replayed on the new primary.
-    await eventually(async () => starts.uids.length >= 50, 10_000, 'the docker events of 50 starts');
-    expect(starts.uids).toHaveLength(50);
-    expect(new Set(starts.uids).size).toBe(50);
-    const pods = await client.listPods({ jobName: name });
-    expect(pods).toHaveLength(50);
-    expect(pods.filter((p) => p.status.phase === 'Succeeded')).toHaveLength(50);
 
     expect((await client.getJob(acknowledged)).metadata.name).toBe(acknowledged);
     await client.waitForCompletion(acknowledged, { timeoutMs: 60_000 });
 
     expect([...statuses].filter((s) => s !== 200 && s !== 503)).toEqual([]);
     expect(statuses.has(503)).toBe(true); // it answered while there was no primary, it did not hang
-    // Every role still runs: none was restarted, the API answers from the new primary.
-    expect(roles.every((r) => r.child.exitCode === null && r.child.signalCode === null)).toBe(true);
+    // The API answers from the new primary.
     expect((await client.listJobs()).map((j) => j.metadata.name)).toEqual(expect.arrayContaining([name, acknowledged]));
     const kubectl = await promisify(execFile)('kubectl', ['--server', apiUrl, 'get', 'jobs', name, acknowledged, '-o', 'name'], { timeout: 30_000, env: { ...process.env, KUBECONFIG: '/dev/null' } });
     expect(kubectl.stdout.trim().split('\n')).toEqual([`job.batch/${name}`, `job.batch/${acknowledged}`]);
@@ -203,14 +181,13 @@ describe('a Redis Sentinel failover under a running Job', () => {
    * store answers NOREPLICAS, the write may or may not have landed): the worker reports and archives
    * again until Redis answers, so no pod is failed by its runner for a report it could not make,
    * nor left unreported and ended by the sweep as Orphaned (backoffLimit 0: either would fail the
-   * Job); a claim or a report in flight at the cut is made again under its write id (their own tests,
-   * with the loss injected: unconfirmed-claim.test.ts, unconfirmed-report.test.ts). The replica is frozen while the pods end, then every client
-   * connection of the primary is closed.
+   * Job); a claim or a report in flight at the cut is made again under its write id (their own
+   * tests, with the loss injected: unconfirmed-claim.test.ts, unconfirmed-report.test.ts). The
+   * replica is frozen while the pods end, then every client connection of the primary is closed.
    */
   it('reports again what Redis did not confirm (a connection cut in WAIT), and counts each pod once', async () => {
     const name = uniqueName('unconfirmed');
-    const starts = containerStarts(name);
-    await new Promise((r) => setTimeout(r, 500)); // docker events is listening
+    const starts = await containerStarts(name);
     // 8 pods at once on a node of 5: 3 wait in the queue, taken and claimed as the first end (their takes and claims wait too).
     await client.createJob(sleeper(name, 10, 8, 2));
     await eventually(async () => (await client.listPods({ jobName: name })).filter((p) => p.status.phase === 'Running').length === 5, 60_000, '5 pods to run');
@@ -225,21 +202,13 @@ describe('a Redis Sentinel failover under a running Job', () => {
     } finally {
       replica?.resume();
     }
-    const done = await client.waitForCompletion(name, { timeoutMs: 120_000 }).catch(async (error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${await whatFailed(name)}`);
-    });
-    starts.stop();
-    expect(done.status?.succeeded).toBe(10);
-    expect(done.status?.failed ?? 0).toBe(0);
-    expect(starts.uids).toHaveLength(10);
-    expect(new Set(starts.uids).size).toBe(10);
-    // Each pod's events (Scheduled, Pulled, Created, Started) once, counted once: a claim or report made again wrote nothing twice.
-    expect(await eventsCountedTwice(name)).toEqual([]);
-    expect(roles.every((r) => r.child.exitCode === null && r.child.signalCode === null)).toBe(true);
+    // Each pod's events (Scheduled, Pulled, Created, Started) too: a claim or report made again wrote nothing twice.
+    await expectEachPodOnce(name, 10, starts);
     const worker = roles[ROLE_NAMES.indexOf('worker')]?.logTail() ?? '';
     const retried = (what: string) => worker.split('\n').filter((line) => line.includes(`Redis did not answer for ${what}`)).length;
     process.stdout.write(`unconfirmed writes: the worker made again ${retried('the status of pod')} reports and ${retried('the claim of pod')} claims\n`);
   }, 240_000);
+
   /**
    * Two failovers in a row (the new primary killed once the roles answer from it) while Jobs are
    * created, one every 50 ms, and a Job of 20 pods runs: every Job the API acknowledged (201) is kept
@@ -248,8 +217,7 @@ describe('a Redis Sentinel failover under a running Job', () => {
    */
   it('rides out two failovers in a row while Jobs are created: every acknowledged Job kept, each counted once', async () => {
     const name = uniqueName('twice');
-    const starts = containerStarts(name);
-    await new Promise((r) => setTimeout(r, 500)); // docker events is listening
+    const starts = await containerStarts(name);
     await client.createJob(sleeper(name, 20, 5));
     const acknowledged: string[] = [];
     const refused = new Map<number, number>();
@@ -303,8 +271,7 @@ describe('a Redis Sentinel failover under a running Job', () => {
    */
   it('moves to the new primary while the old one hangs, and counts each pod once', async () => {
     const name = uniqueName('hung');
-    const starts = containerStarts(name);
-    await new Promise((r) => setTimeout(r, 500)); // docker events is listening
+    const starts = await containerStarts(name);
     await client.createJob(sleeper(name, 30, 5));
     await eventually(async () => ((await client.getJob(name)).status?.succeeded ?? 0) >= 5, 120_000, '5 pods to succeed');
     const primary = await set.primaryPort();

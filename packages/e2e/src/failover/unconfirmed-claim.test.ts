@@ -9,9 +9,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Job } from '@jobfleet/kube';
-import type { JobStore } from '@jobfleet/store';
+import { eventsCountedTwice, podEventCounts } from '../diagnostics.js';
 import { useFleet, uniqueName, type Fleet } from '../harness.js';
-import { NOREPLICAS } from './noreplicas.js';
+import { NOREPLICAS, workerStore } from './lost-answers.js';
 
 let fleet: Fleet;
 useFleet({ workers: 1, maxPods: 4 }, (f) => {
@@ -21,7 +21,7 @@ useFleet({ workers: 1, maxPods: 4 }, (f) => {
 describe('a claim Redis did not confirm', () => {
   it('is made again under its write id: each pod runs once, none is failed, each Scheduled once', async () => {
     // Fault injection: the worker's own store answers its first two claims with NOREPLICAS.
-    const store = (fleet.workers[0] as unknown as { cluster: { store: JobStore } }).cluster.store;
+    const store = workerStore(fleet);
     const claim = store.claimPod.bind(store);
     const faults: string[] = [];
     store.claimPod = async (args) => {
@@ -55,9 +55,9 @@ describe('a claim Redis did not confirm', () => {
       for (const pod of pods) {
         expect(pod.status.containerStatuses?.[0]?.restartCount).toBe(0);
         expect(await fleet.client.logs(pod.metadata.name ?? '')).toBe('ran\n');
-        const events = await fleet.client.listEvents({ fieldSelector: `involvedObject.name=${pod.metadata.name}` });
-        expect(events.filter((e) => e.reason === 'Scheduled').map((e) => e.count ?? 1)).toStrictEqual([1]);
+        expect(await podEventCounts(fleet.client, name)).toContain(`${pod.metadata.name} Scheduled ×1`);
       }
+      expect(await eventsCountedTwice(fleet.client, name)).toStrictEqual([]);
     } finally {
       store.claimPod = claim;
     }

@@ -9,9 +9,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Job } from '@jobfleet/kube';
-import type { JobStore } from '@jobfleet/store';
+import { eventsCountedTwice, podEventCounts } from '../diagnostics.js';
 import { useFleet, uniqueName, type Fleet } from '../harness.js';
-import { NOREPLICAS } from './noreplicas.js';
+import { NOREPLICAS, workerStore } from './lost-answers.js';
 
 let fleet: Fleet;
 useFleet({ workers: 1, maxPods: 2 }, (f) => {
@@ -21,7 +21,7 @@ useFleet({ workers: 1, maxPods: 2 }, (f) => {
 describe('a status report Redis did not confirm', () => {
   it('is made again without recording its events twice', async () => {
     // Fault injection: the worker's own store answers its first report with events NOREPLICAS, after writing it.
-    const store = (fleet.workers[0] as unknown as { cluster: { store: JobStore } }).cluster.store;
+    const store = workerStore(fleet);
     const put = store.putNodePod.bind(store);
     const faults: string[] = [];
     store.putNodePod = async (expect, pod, node, opts = {}) => {
@@ -45,12 +45,9 @@ describe('a status report Redis did not confirm', () => {
       expect(faults).toHaveLength(1);
       expect(done.status?.succeeded).toBe(1);
       const [pod] = await fleet.client.listPods({ jobName: name });
-      const events = await fleet.client.listEvents({ fieldSelector: `involvedObject.name=${pod?.metadata.name}` });
-      const reasons = events.map((e) => `${e.reason} ×${e.count ?? 1}`).sort();
       // Each of the kubelet's events once, counted once (the lost report's among them).
-      expect(reasons).toContain('Started ×1');
-      expect(reasons).toStrictEqual([...new Set(reasons)]);
-      expect(reasons.filter((r) => !r.endsWith(' ×1'))).toStrictEqual([]);
+      expect(await podEventCounts(fleet.client, name)).toContain(`${pod?.metadata.name} Started ×1`);
+      expect(await eventsCountedTwice(fleet.client, name)).toStrictEqual([]);
     } finally {
       store.putNodePod = put;
     }

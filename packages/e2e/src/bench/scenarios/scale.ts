@@ -68,18 +68,17 @@ async function podHashSample(redis: Redis, prefix: string): Promise<ScaleResult[
 /** The change stream's entries grouped by event type, kind and the form of their object. */
 async function changeStreamSample(redis: Redis, prefix: string): Promise<ScaleResult['memory']['changeStream']> {
   const key = `${prefix}:changes`;
-  const byForm: Record<string, { entries: number; avgObjBytes: number }> = {};
+  const sums = new Map<string, { entries: number; bytes: number }>();
   const entries = (await redis.xrange(key, '-', '+')) as [string, string[]][];
   for (const [, fields] of entries) {
     const f = new Map<string, string>();
     for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i] as string, fields[i + 1] as string);
     const obj = f.get('o') ?? '';
     const form = `${f.get('t')} ${f.get('k')} ${obj.startsWith('Z1:') ? (obj.includes('\n{') ? 'compressed body, JSON status' : 'compressed') : 'JSON'}`;
-    const c = (byForm[form] ??= { entries: 0, avgObjBytes: 0 });
-    c.avgObjBytes = (c.avgObjBytes * c.entries + Buffer.byteLength(obj)) / (c.entries + 1);
-    c.entries++;
+    const sum = sums.get(form) ?? { entries: 0, bytes: 0 };
+    sums.set(form, { entries: sum.entries + 1, bytes: sum.bytes + Buffer.byteLength(obj) });
   }
-  for (const c of Object.values(byForm)) c.avgObjBytes = round(c.avgObjBytes, 0);
+  const byForm = Object.fromEntries([...sums].map(([form, sum]) => [form, { entries: sum.entries, avgObjBytes: round(sum.bytes / sum.entries, 0) }]));
   return { bytes: Number(await redis.memory('USAGE', key, 'SAMPLES', 0)), entries: entries.length, byForm };
 }
 
